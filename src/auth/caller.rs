@@ -1,0 +1,208 @@
+//! The caller extractor and the checks that every handler uses. Handlers never compare role
+//! strings themselves.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::schema::{api_clients, users};
+use crate::error::{AppError, AppResult};
+use crate::http::middleware::CallerId;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Organiser,
+    Partner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Organiser => "organiser",
+            Role::Partner => "partner",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    User,
+    ApiClient,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::ApiClient => "api_client",
+        }
+    }
+}
+
+/// An authenticated caller, as the database says it is now (a revoked client or a deleted
+/// user is refused even while their token has not expired).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: Uuid,
+    pub kind: PrincipalKind,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn is_partner(&self) -> bool {
+        self.role == Role::Partner
+    }
+
+    /// Admins manage everything; organisers manage their own organisation.
+    pub fn manages_organisation(&self, organisation_id: Uuid) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Organiser => self.organisation_id == Some(organisation_id),
+            Role::Partner => false,
+        }
+    }
+
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Admins and organisers: the people who run events.
+    pub fn require_staff(&self) -> AppResult<()> {
+        match self.role {
+            Role::Admin | Role::Organiser => Ok(()),
+            Role::Partner => Err(AppError::Forbidden),
+        }
+    }
+
+    pub fn require_manages_organisation(&self, organisation_id: Uuid) -> AppResult<()> {
+        if self.manages_organisation(organisation_id) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// `Some(caller)` with a valid token, `None` without an `Authorization` header. A header
+/// with a bad token is 401, never silently anonymous.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await?.ok_or(AppError::Unauthorized) })
+    }
+}
+
+impl FromRequest for MaybeCaller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await.map(MaybeCaller) })
+    }
+}
+
+pub fn bearer_token(req: &HttpRequest) -> AppResult<Option<String>> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
+    let value = value.to_str().map_err(|_| AppError::Unauthorized)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AppError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AppError::Unauthorized);
+    }
+    Ok(Some(token.trim().to_owned()))
+}
+
+async fn authenticate(req: &HttpRequest) -> AppResult<Option<Caller>> {
+    let Some(token) = bearer_token(req)? else { return Ok(None) };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no application state")))?;
+    let claims = state.tokens.verify(&token)?;
+    let caller = load_caller(state, claims.sub, claims.role).await?.ok_or(AppError::Unauthorized)?;
+    req.extensions_mut().insert(CallerId(caller.id));
+    Ok(Some(caller))
+}
+
+/// The principal behind a token, as it is now.
+async fn load_caller(state: &AppState, id: Uuid, role: Role) -> AppResult<Option<Caller>> {
+    let mut conn = state.pool.get().await?;
+    if role == Role::Partner {
+        let organisation_id = api_clients::table
+            .filter(api_clients::id.eq(id))
+            .filter(api_clients::revoked_at.is_null())
+            .select(api_clients::organisation_id)
+            .first::<Uuid>(&mut conn)
+            .await
+            .optional()?;
+        return Ok(organisation_id.map(|org| Caller {
+            id,
+            kind: PrincipalKind::ApiClient,
+            role: Role::Partner,
+            organisation_id: Some(org),
+        }));
+    }
+    let user = users::table
+        .filter(users::id.eq(id))
+        .select((users::role, users::organisation_id))
+        .first::<(String, Option<Uuid>)>(&mut conn)
+        .await
+        .optional()?;
+    Ok(user.map(|(role, organisation_id)| Caller {
+        id,
+        kind: PrincipalKind::User,
+        role: if role == "admin" { Role::Admin } else { Role::Organiser },
+        organisation_id,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, org: Option<Uuid>) -> Caller {
+        Caller { id: Uuid::now_v7(), kind: PrincipalKind::User, role, organisation_id: org }
+    }
+
+    #[test]
+    fn organisers_manage_only_their_organisation() {
+        let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let organiser = caller(Role::Organiser, Some(mine));
+        assert!(organiser.manages_organisation(mine));
+        assert!(!organiser.manages_organisation(other));
+        assert!(caller(Role::Admin, None).manages_organisation(other));
+        assert!(!caller(Role::Partner, Some(mine)).manages_organisation(mine));
+    }
+
+    #[test]
+    fn partners_are_not_staff() {
+        assert!(caller(Role::Partner, Some(Uuid::now_v7())).require_staff().is_err());
+        assert!(caller(Role::Organiser, Some(Uuid::now_v7())).require_staff().is_ok());
+        assert!(caller(Role::Organiser, Some(Uuid::now_v7())).require_admin().is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! Who is calling and what they may do: tokens, password hashing, the caller extractor and the
+//! checks every handler uses, and the login throttle.
+
+pub mod caller;
+pub mod jwt;
+pub mod password;
+pub mod signing;
+pub mod throttle;
+
+pub use caller::{Caller, MaybeCaller, PrincipalKind, Role};

@@ -1,0 +1,67 @@
+//! The command line: serve (default), migrate, create-admin, demo.
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "hybrid-events",
+    version,
+    about = "Registration and attendance reports for hybrid meetings (online and onsite).",
+    long_about = "Registration and attendance reports for hybrid meetings, where each participant attends online or onsite.\n\
+Every option can also be given as the environment variable shown beside it."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default): migrates the database first.
+    Serve,
+    /// Create the database when missing, apply pending migrations and exit.
+    Migrate,
+    /// Create an admin, or reset an existing user's password and make them admin. The password
+    /// is read from standard input (never from the command line, where `ps` would show it).
+    CreateAdmin {
+        /// Email address of the admin.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    settings.validate().map_err(anyhow::Error::msg)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = crate::startup::Application::build(settings).await?;
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let (url, _pool) = crate::db::prepare(&settings).await?;
+            tracing::info!(database = %crate::db::database_name(&url)?, "migrations applied");
+        }
+        Command::CreateAdmin { email } => {
+            let password = read_password()?;
+            let (_url, pool) = crate::db::prepare(&settings).await?;
+            let (id, created) = crate::db::accounts::upsert_admin(&pool, &email, &password).await?;
+            println!("{} admin {id}", if created { "created" } else { "reset" });
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input)?;
+    let password = input.lines().next().unwrap_or("").to_owned();
+    anyhow::ensure!(!password.is_empty(), "give the password on standard input");
+    Ok(password)
+}

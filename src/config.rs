@@ -1,0 +1,232 @@
+//! Settings, read from the environment (or the matching command-line flags) at start-up.
+//! Every variable is listed, with its default, in README.md and `.env.example`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// The development default: the machine's own PostgreSQL on the standard port.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/hybrid_events";
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// `development` (generated secrets allowed, a local PostgreSQL started when none answers)
+    /// or `production` (every secret required).
+    #[arg(long, env = "APP_ENV", value_enum, default_value = "development", value_name = "APP_ENV")]
+    pub app_env: Environment,
+
+    /// PostgreSQL URL. Unset in development: `postgres://postgres@127.0.0.1:5432/hybrid_events`,
+    /// or a private cluster under LOCAL_POSTGRES_DIR when no server answers there.
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Connections in the pool of this process.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, value_name = "DATABASE_POOL_SIZE",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool_size: u32,
+
+    /// How long a request waits for a free connection before it is answered 503.
+    #[arg(
+        long,
+        env = "DATABASE_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3000,
+        value_name = "DATABASE_ACQUIRE_TIMEOUT_MS"
+    )]
+    pub database_acquire_timeout_ms: u64,
+
+    /// PostgreSQL `statement_timeout` for every connection of the pool, so one slow query
+    /// cannot hold a connection for ever.
+    #[arg(
+        long,
+        env = "DATABASE_STATEMENT_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_name = "DATABASE_STATEMENT_TIMEOUT_MS"
+    )]
+    pub database_statement_timeout_ms: u64,
+
+    /// Where the private development cluster lives when no PostgreSQL server answers.
+    #[arg(
+        long,
+        env = "LOCAL_POSTGRES_DIR",
+        default_value = ".data/postgres",
+        value_name = "LOCAL_POSTGRES_DIR"
+    )]
+    pub local_postgres_dir: PathBuf,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", value_name = "BIND_ADDR")]
+    pub bind_addr: SocketAddr,
+
+    /// HMAC key for access tokens (and signed cursors and report links); at least 32 bytes.
+    /// Required in production; generated at random (with a warning) in development.
+    #[arg(long, env = "JWT_SECRET", value_name = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of access tokens.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECONDS", default_value_t = 3600, value_name = "ACCESS_TOKEN_TTL_SECONDS",
+          value_parser = clap::value_parser!(u64).range(60..=86_400))]
+    pub access_token_ttl_seconds: u64,
+
+    /// Creates this admin at start-up when no user has the email.
+    #[arg(long, env = "BOOTSTRAP_ADMIN_EMAIL", value_name = "BOOTSTRAP_ADMIN_EMAIL", hide_env_values = true)]
+    pub bootstrap_admin_email: Option<String>,
+
+    /// Password of the bootstrap admin (12 characters or more).
+    #[arg(
+        long,
+        env = "BOOTSTRAP_ADMIN_PASSWORD",
+        value_name = "BOOTSTRAP_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
+    pub bootstrap_admin_password: Option<String>,
+
+    /// Comma-separated origins of partner front-ends allowed by CORS (none by default).
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_name = "CORS_ALLOWED_ORIGINS")]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// Failed logins for one email or one address before they are locked out.
+    #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5, value_name = "LOGIN_MAX_FAILURES")]
+    pub login_max_failures: u32,
+
+    /// Failed logins from one client address before it is locked out (higher than the
+    /// per-email limit: several people may share an address behind one NAT).
+    #[arg(
+        long,
+        env = "LOGIN_MAX_FAILURES_PER_ADDRESS",
+        default_value_t = 20,
+        value_name = "LOGIN_MAX_FAILURES_PER_ADDRESS"
+    )]
+    pub login_max_failures_per_address: u32,
+
+    /// Window in which failed logins are counted, and length of a lock-out.
+    #[arg(long, env = "LOGIN_LOCKOUT_SECONDS", default_value_t = 900, value_name = "LOGIN_LOCKOUT_SECONDS")]
+    pub login_lockout_seconds: u64,
+
+    /// Registrations one caller may create per minute (0: no limit).
+    #[arg(
+        long,
+        env = "REGISTRATION_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 600,
+        value_name = "REGISTRATION_RATE_LIMIT_PER_MINUTE"
+    )]
+    pub registration_rate_limit_per_minute: u32,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 65_536, value_name = "MAX_BODY_BYTES")]
+    pub max_body_bytes: usize,
+
+    /// Base URL that links handed out by the API (report pages) start with.
+    #[arg(long, env = "PUBLIC_BASE_URL", value_name = "PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+
+    /// `text` (readable) or `json` (one JSON object per line) log lines; filter with RUST_LOG.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", value_name = "LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    /// Worker threads of the HTTP server (default: one per core).
+    #[arg(long, env = "HTTP_WORKERS", value_name = "HTTP_WORKERS")]
+    pub http_workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// Defaults as a developer gets them with no environment at all.
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        <Only as clap::Parser>::try_parse_from(["hybrid-events"])
+            .map(|o| o.settings)
+            .unwrap_or_else(|_| panic!("defaults must parse"))
+    }
+
+    /// Checks what clap cannot: rules across variables and per environment.
+    pub fn validate(&self) -> Result<(), String> {
+        match (&self.jwt_secret, self.app_env) {
+            (None, Environment::Production) => {
+                return Err("JWT_SECRET is required when APP_ENV=production".into())
+            }
+            (Some(secret), Environment::Production) if secret.len() < MIN_SECRET_BYTES => {
+                return Err(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"))
+            }
+            _ => {}
+        }
+        if self.app_env == Environment::Production && self.database_url.is_none() {
+            return Err("DATABASE_URL is required when APP_ENV=production".into());
+        }
+        if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_password.is_some() {
+            return Err("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together".into());
+        }
+        if let Some(base) = &self.public_base_url {
+            url::Url::parse(base).map_err(|e| format!("PUBLIC_BASE_URL is not a URL: {e}"))?;
+        }
+        for origin in &self.cors_allowed_origins {
+            url::Url::parse(origin)
+                .map_err(|e| format!("CORS_ALLOWED_ORIGINS: {origin:?} is not an origin: {e}"))?;
+        }
+        if self.max_body_bytes < 1024 {
+            return Err("MAX_BODY_BYTES must be at least 1024".into());
+        }
+        Ok(())
+    }
+
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.database_acquire_timeout_ms)
+    }
+
+    pub fn public_base_url(&self, bound: SocketAddr) -> String {
+        self.public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_refuses_short_or_missing_secrets() {
+        let mut settings = Settings::defaults();
+        settings.app_env = Environment::Production;
+        settings.database_url = Some("postgres://db/hybrid".into());
+        assert!(settings.validate().unwrap_err().contains("JWT_SECRET"));
+        settings.jwt_secret = Some("too-short".into());
+        assert!(settings.validate().unwrap_err().contains("32 bytes"));
+        settings.jwt_secret = Some("x".repeat(32));
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn development_allows_a_missing_secret() {
+        let settings = Settings::defaults();
+        assert_eq!(settings.app_env, Environment::Development);
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn bootstrap_admin_needs_both_variables() {
+        let mut settings = Settings::defaults();
+        settings.bootstrap_admin_email = Some("admin@example.org".into());
+        assert!(settings.validate().unwrap_err().contains("BOOTSTRAP_ADMIN_PASSWORD"));
+    }
+}

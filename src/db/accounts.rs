@@ -1,0 +1,268 @@
+//! Organisations, users and API clients.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{api_clients, organisations, users};
+use crate::db::DbPool;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user row; holds the password hash, so it is never serialised.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub organisation_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub organisation_id: Option<Uuid>,
+}
+
+/// An API client row; holds the secret's hash, so it is never serialised.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_clients)]
+pub struct ApiClientRow {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub name: String,
+    pub client_id: String,
+    pub secret_hash: String,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn is_unique_violation(error: &DieselError) -> bool {
+    matches!(error, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+}
+
+pub async fn insert_organisation(
+    conn: &mut AsyncPgConnection,
+    row: OrganisationRow,
+) -> AppResult<OrganisationRow> {
+    diesel::insert_into(organisations::table)
+        .values(&row)
+        .returning(OrganisationRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::conflict("organisation_exists", "An organisation with this name exists.")
+            } else {
+                e.into()
+            }
+        })
+}
+
+pub async fn find_organisation(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<OrganisationRow>> {
+    Ok(organisations::table.find(id).select(OrganisationRow::as_select()).first(conn).await.optional()?)
+}
+
+/// A page of organisations, newest first; `after` is the last (created_at, id) seen.
+pub async fn list_organisations(
+    conn: &mut AsyncPgConnection,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<OrganisationRow>> {
+    let mut query = organisations::table.select(OrganisationRow::as_select()).into_boxed();
+    if let Some((created_at, id)) = after {
+        query = query.filter(
+            organisations::created_at
+                .lt(created_at)
+                .or(organisations::created_at.eq(created_at).and(organisations::id.lt(id))),
+        );
+    }
+    Ok(query
+        .order((organisations::created_at.desc(), organisations::id.desc()))
+        .limit(limit)
+        .load(conn)
+        .await?)
+}
+
+pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> AppResult<UserRow> {
+    diesel::insert_into(users::table)
+        .values(&user)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::conflict("email_taken", "A user with this email exists.")
+            } else {
+                e.into()
+            }
+        })
+}
+
+pub async fn find_user_by_email(conn: &mut AsyncPgConnection, email: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email)
+                .sql(")"),
+        )
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn find_user(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<UserRow>> {
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()?)
+}
+
+/// Creates the admin when no user has `email` (start-up bootstrap). Returns whether it did.
+pub async fn bootstrap_admin(pool: &DbPool, email: &str, password: &str) -> anyhow::Result<bool> {
+    let email = crate::domain::contact::Email::parse(email)
+        .map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_EMAIL {e}"))?;
+    crate::domain::check_password(password).map_err(|e| anyhow::anyhow!("BOOTSTRAP_ADMIN_PASSWORD {e}"))?;
+    let mut conn = pool.get().await?;
+    if find_user_by_email(&mut conn, email.as_str()).await?.is_some() {
+        return Ok(false);
+    }
+    drop(conn);
+    let hash = crate::auth::password::hash(password.to_owned()).await?;
+    let mut conn = pool.get().await?;
+    match insert_user(
+        &mut conn,
+        NewUser {
+            id: Uuid::now_v7(),
+            email: email.as_str(),
+            password_hash: &hash,
+            role: "admin",
+            organisation_id: None,
+        },
+    )
+    .await
+    {
+        Ok(user) => {
+            tracing::info!(user_id = %user.id, "created the bootstrap admin");
+            Ok(true)
+        }
+        // Another process bootstrapped the same admin at the same moment.
+        Err(AppError::Conflict { .. }) => Ok(false),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}
+
+/// Creates the admin, or makes the existing user with `email` an admin with this password
+/// (the `create-admin` command). Returns the user's id and whether it was created.
+pub async fn upsert_admin(pool: &DbPool, email: &str, password: &str) -> anyhow::Result<(Uuid, bool)> {
+    let email = crate::domain::contact::Email::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    crate::domain::check_password(password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
+    let hash = crate::auth::password::hash(password.to_owned()).await?;
+    let mut conn = pool.get().await?;
+    if let Some(user) = find_user_by_email(&mut conn, email.as_str()).await? {
+        diesel::update(users::table.find(user.id))
+            .set((
+                users::password_hash.eq(&hash),
+                users::role.eq("admin"),
+                users::organisation_id.eq(None::<Uuid>),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(&mut conn)
+            .await?;
+        return Ok((user.id, false));
+    }
+    let user = insert_user(
+        &mut conn,
+        NewUser {
+            id: Uuid::now_v7(),
+            email: email.as_str(),
+            password_hash: &hash,
+            role: "admin",
+            organisation_id: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((user.id, true))
+}
+
+pub async fn insert_api_client(conn: &mut AsyncPgConnection, row: ApiClientRow) -> AppResult<ApiClientRow> {
+    Ok(diesel::insert_into(api_clients::table)
+        .values(&row)
+        .returning(ApiClientRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn find_active_client(
+    conn: &mut AsyncPgConnection,
+    client_id: &str,
+) -> AppResult<Option<ApiClientRow>> {
+    Ok(api_clients::table
+        .filter(api_clients::client_id.eq(client_id))
+        .filter(api_clients::revoked_at.is_null())
+        .select(ApiClientRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn list_api_clients(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<ApiClientRow>> {
+    let mut query = api_clients::table
+        .filter(api_clients::organisation_id.eq(organisation_id))
+        .select(ApiClientRow::as_select())
+        .into_boxed();
+    if let Some((created_at, id)) = after {
+        query = query.filter(
+            api_clients::created_at
+                .lt(created_at)
+                .or(api_clients::created_at.eq(created_at).and(api_clients::id.lt(id))),
+        );
+    }
+    Ok(query.order((api_clients::created_at.desc(), api_clients::id.desc())).limit(limit).load(conn).await?)
+}
+
+/// Revokes a client of `organisation_id`; its tokens stop working at once (the caller
+/// extractor checks `revoked_at` on every request). Revoking twice is harmless.
+pub async fn revoke_api_client(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> AppResult<()> {
+    let found = diesel::update(
+        api_clients::table
+            .filter(api_clients::id.eq(id))
+            .filter(api_clients::organisation_id.eq(organisation_id)),
+    )
+    .set(api_clients::revoked_at.eq(diesel::dsl::sql::<
+        diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+    >("coalesce(revoked_at, now())")))
+    .execute(conn)
+    .await?;
+    if found == 0 {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,134 @@
+//! A private PostgreSQL cluster started from the machine's own PostgreSQL binaries, for a
+//! developer (or the test suite) on a machine where no server answers. Not for production.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+/// Starts (initialising it first if needed) the cluster in `dir`, listening on 127.0.0.1:`port`
+/// with trust authentication, and returns a URL of its server without a database name.
+/// Several processes may call this at once: a lock file lets one of them do the work.
+pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = dir.canonicalize()?;
+    let lock = File::create(dir.with_extension("lock"))?;
+    lock.lock().context("locking the local cluster directory")?;
+    let as_root = running_as_root();
+    let bindir = postgres_bindir()?;
+    let data = dir.join("data");
+    if !data.join("PG_VERSION").exists() {
+        fs::create_dir_all(&data)?;
+        if as_root {
+            chown_to_postgres(&dir)?;
+        }
+        run(
+            command(as_root, &bindir.join("initdb")).arg("-D").arg(&data).args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ]),
+            "initdb",
+        )?;
+    }
+    let running = command(as_root, &bindir.join("pg_ctl"))
+        .arg("status")
+        .arg("-D")
+        .arg(&data)
+        .output()
+        .context("pg_ctl status")?
+        .status
+        .success();
+    if !running {
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300",
+            dir.display()
+        );
+        run(
+            command(as_root, &bindir.join("pg_ctl"))
+                .arg("start")
+                .arg("-w")
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(dir.join("server.log"))
+                .arg("-o")
+                .arg(options),
+            "pg_ctl start",
+        )?;
+    }
+    drop(lock);
+    Ok(format!("postgres://postgres@127.0.0.1:{port}"))
+}
+
+fn command(as_root: bool, program: &Path) -> Command {
+    if as_root {
+        // initdb and postgres refuse to run as root.
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    let output = command.output().with_context(|| format!("running {what}"))?;
+    if !output.status.success() {
+        bail!(
+            "{what} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn chown_to_postgres(dir: &Path) -> anyhow::Result<()> {
+    run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir), "chown")?;
+    // The postgres user must be able to reach the directory through its parents.
+    let mut parent = dir.parent();
+    while let Some(p) = parent {
+        let _ = Command::new("chmod").arg("o+x").arg(p).status();
+        parent = p.parent();
+    }
+    Ok(())
+}
+
+/// `PG_BINDIR`, else the newest `/usr/lib/postgresql/<version>/bin`, else the directory of
+/// `initdb` on the PATH.
+fn postgres_bindir() -> anyhow::Result<PathBuf> {
+    if let Ok(dir) = std::env::var("PG_BINDIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return Ok(bin);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .find(|dir| dir.join("initdb").exists())
+        .context("no PostgreSQL binaries found (install PostgreSQL, or set PG_BINDIR or DATABASE_URL)")
+}

@@ -1,0 +1,183 @@
+//! PostgreSQL: the pool, migrations, and the queries of each resource. Functions take a
+//! connection so that they also run inside a caller's transaction.
+
+pub mod accounts;
+pub mod local_cluster;
+pub mod maintenance;
+pub mod schema;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::Connection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use futures_util::FutureExt;
+
+use crate::config::{Environment, Settings, DEFAULT_DATABASE_URL};
+use crate::error::AppResult;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Port of the private development cluster (see `local_cluster`).
+pub const LOCAL_CLUSTER_PORT: u16 = 54329;
+
+/// The URL to use: DATABASE_URL when set; else the machine's PostgreSQL when it answers;
+/// else, in development only, a private cluster under LOCAL_POSTGRES_DIR.
+pub async fn resolve_database_url(settings: &Settings) -> anyhow::Result<String> {
+    if let Some(url) = &settings.database_url {
+        return Ok(url.clone());
+    }
+    if server_answers(DEFAULT_DATABASE_URL).await {
+        return Ok(DEFAULT_DATABASE_URL.to_owned());
+    }
+    if settings.app_env != Environment::Development {
+        anyhow::bail!("DATABASE_URL is not set and no PostgreSQL answers at 127.0.0.1:5432");
+    }
+    let dir = settings.local_postgres_dir.clone();
+    tracing::warn!(
+        dir = %dir.display(),
+        port = LOCAL_CLUSTER_PORT,
+        "no PostgreSQL answers at 127.0.0.1:5432; starting a private development cluster"
+    );
+    let server = tokio::task::spawn_blocking(move || local_cluster::ensure_running(&dir, LOCAL_CLUSTER_PORT))
+        .await??;
+    Ok(format!("{server}/hybrid_events"))
+}
+
+/// True when a PostgreSQL server accepts a connection to the maintenance database of `url`.
+pub async fn server_answers(url: &str) -> bool {
+    let Ok(maintenance) = with_database(url, "postgres") else { return false };
+    tokio::time::timeout(Duration::from_secs(3), AsyncPgConnection::establish(&maintenance))
+        .await
+        .map(|r| r.is_ok())
+        .unwrap_or(false)
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
+    let mut parsed = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
+    parsed.set_path(&format!("/{database}"));
+    Ok(parsed.to_string())
+}
+
+/// The database name in `url`.
+pub fn database_name(url: &str) -> anyhow::Result<String> {
+    let parsed = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
+    let name = parsed.path().trim_start_matches('/');
+    anyhow::ensure!(!name.is_empty(), "DATABASE_URL names no database");
+    Ok(name.to_owned())
+}
+
+/// Creates the database named in `url` when it does not exist yet.
+pub async fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
+    let name = database_name(url)?;
+    let maintenance = with_database(url, "postgres")?;
+    let mut conn =
+        AsyncPgConnection::establish(&maintenance).await.context("connecting to the PostgreSQL server")?;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        one: i32,
+    }
+    let exists = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(&name)
+        .get_results::<Found>(&mut conn)
+        .await?
+        .len()
+        == 1;
+    if !exists {
+        let sql = format!("CREATE DATABASE {}", quote_identifier(&name));
+        match conn.batch_execute(&sql).await {
+            Ok(()) => tracing::info!(database = %name, "created the database"),
+            // Another process created it at the same moment.
+            Err(e) if e.to_string().contains("already exists") => {}
+            Err(e) => return Err(e).context("creating the database"),
+        }
+    }
+    Ok(())
+}
+
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Applies pending migrations. An advisory lock keeps several starting processes from
+/// applying them at the same time.
+pub async fn run_migrations(url: &str) -> anyhow::Result<()> {
+    let url = url.to_owned();
+    // diesel's migration harness is synchronous; run it on a blocking thread through the
+    // async connection wrapper (no libpq needed).
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
+            .context("connecting to run migrations")?;
+        diesel::RunQueryDsl::execute(diesel::sql_query("SELECT pg_advisory_lock(727011)"), &mut conn)?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
+        for migration in applied {
+            tracing::info!(%migration, "applied migration");
+        }
+        diesel::RunQueryDsl::execute(diesel::sql_query("SELECT pg_advisory_unlock(727011)"), &mut conn)?;
+        Ok(())
+    })
+    .await?
+}
+
+/// Builds the pool. No connection is opened here: connections are made on first use, so a
+/// server can start (and answer /readyz with 503) while the database is away.
+pub fn build_pool(url: &str, settings: &Settings) -> anyhow::Result<DbPool> {
+    let statement_timeout = settings.database_statement_timeout_ms;
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.custom_setup = Box::new(move |url| {
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(&format!(
+                "SET statement_timeout = {statement_timeout}; SET idle_in_transaction_session_timeout = 30000"
+            ))
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    // A connection whose server went away is marked broken by diesel-async and dropped on
+    // return; checking every checkout with a query would cost a round trip per request.
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    let timeout = settings.acquire_timeout();
+    Pool::builder(manager)
+        .max_size(settings.database_pool_size as usize)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("building the connection pool")
+}
+
+/// Resolves the URL, creates the database, applies migrations and builds the pool.
+pub async fn prepare(settings: &Settings) -> anyhow::Result<(String, DbPool)> {
+    let url = resolve_database_url(settings).await?;
+    create_database_if_missing(&url).await?;
+    run_migrations(&url).await?;
+    let pool = build_pool(&url, settings)?;
+    Ok((url, pool))
+}
+
+pub async fn connection(pool: &DbPool) -> AppResult<DbConn> {
+    Ok(pool.get().await?)
+}
+
+/// True when the database answers a trivial query within the acquire timeout.
+pub async fn ping(pool: &DbPool) -> bool {
+    let Ok(mut conn) = pool.get().await else { return false };
+    diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok()
+}

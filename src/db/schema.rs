@@ -1,0 +1,152 @@
+// Diesel's view of the tables in migrations/. Kept by hand, in the order of the migrations.
+
+diesel::table! {
+    organisations (id) {
+        id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_clients (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        name -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Bytea,
+        failures -> Int4,
+        window_start -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        title -> Text,
+        description -> Nullable<Text>,
+        region -> Text,
+        series -> Nullable<Text>,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        timezone -> Text,
+        languages -> Array<Text>,
+        status -> Text,
+        registration_closes_at -> Nullable<Timestamptz>,
+        online_offered -> Bool,
+        online_join_url -> Nullable<Text>,
+        online_capacity -> Nullable<Int4>,
+        onsite_offered -> Bool,
+        onsite_venue_name -> Nullable<Text>,
+        onsite_address -> Nullable<Text>,
+        onsite_capacity -> Nullable<Int4>,
+        onsite_reserved -> Int4,
+        online_confirmed -> Int4,
+        online_waitlisted -> Int4,
+        onsite_confirmed -> Int4,
+        onsite_confirmed_physical_space -> Int4,
+        onsite_waitlisted -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> Uuid,
+        seq -> Int8,
+        event_id -> Uuid,
+        status -> Text,
+        attendance_mode -> Text,
+        needs_physical_space -> Bool,
+        needs_transport -> Bool,
+        interpretation_language -> Nullable<Text>,
+        accessibility_notes -> Nullable<Text>,
+        accept_online_fallback -> Bool,
+        fallback_applied -> Bool,
+        interests -> Array<Text>,
+        full_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        email_normalised -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_digits -> Nullable<Text>,
+        organisation_name -> Nullable<Text>,
+        preferred_language -> Nullable<Text>,
+        stakeholder_category -> Text,
+        consent_data_processing -> Bool,
+        consent_contact -> Bool,
+        checked_in_at -> Nullable<Timestamptz>,
+        created_by -> Uuid,
+        created_by_kind -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        cancelled_at -> Nullable<Timestamptz>,
+        erased_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    registration_history (id) {
+        id -> Int8,
+        registration_id -> Uuid,
+        event_id -> Uuid,
+        at -> Timestamptz,
+        action -> Text,
+        actor_id -> Nullable<Uuid>,
+        actor_kind -> Text,
+        old_status -> Nullable<Text>,
+        new_status -> Text,
+        old_mode -> Nullable<Text>,
+        new_mode -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (caller_id, key) {
+        caller_id -> Uuid,
+        key -> Text,
+        request_hash -> Bytea,
+        response_status -> Nullable<Int4>,
+        response_body -> Nullable<Jsonb>,
+        registration_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(api_clients -> organisations (organisation_id));
+diesel::joinable!(events -> organisations (organisation_id));
+diesel::joinable!(registrations -> events (event_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    api_clients,
+    events,
+    registrations,
+    registration_history,
+);

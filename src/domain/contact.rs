@@ -1,0 +1,102 @@
+//! Email addresses and phone numbers as the product compares them.
+
+/// An email address, trimmed; compared lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// A deliberately plain check: one `@`, something on each side, a dot in the domain, no
+    /// spaces, at most 254 characters. Real validation is a message that arrives.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let value = raw.trim();
+        if value.len() > 254 {
+            return Err("must be at most 254 characters");
+        }
+        let (local, domain) = value.split_once('@').ok_or("is not an email address")?;
+        let plausible = !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !plausible {
+            return Err("is not an email address");
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form used for "same person" comparisons.
+    pub fn normalised(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// A phone number as typed, with the digits kept for comparison: "+34 600-000 000" and
+/// "0034600000000" are not the same digits, but "+34 600 000 000" and "34600000000" are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    display: String,
+    digits: String,
+}
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let display = raw.trim();
+        if display.chars().count() > 40 {
+            return Err("must be at most 40 characters");
+        }
+        let allowed = |c: char| c.is_ascii_digit() || " +-().".contains(c);
+        if !display.chars().all(allowed) {
+            return Err("may contain only digits, spaces, +, -, ( ) and .");
+        }
+        let digits: String = display.chars().filter(|c| c.is_ascii_digit()).collect();
+        if !(6..=20).contains(&digits.len()) {
+            return Err("must have between 6 and 20 digits");
+        }
+        Ok(Self { display: display.to_owned(), digits })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.display
+    }
+
+    pub fn digits(&self) -> &str {
+        &self.digits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_compared_case_insensitively() {
+        let a = Email::parse(" Amina@Example.org ").unwrap();
+        let b = Email::parse("amina@example.ORG").unwrap();
+        assert_eq!(a.normalised(), b.normalised());
+        assert_eq!(a.as_str(), "Amina@Example.org");
+    }
+
+    #[test]
+    fn implausible_emails_are_refused() {
+        for bad in
+            ["", "amina", "amina@", "@example.org", "a b@example.org", "a@example", "a@.org", "a@b@c.org"]
+        {
+            assert!(Email::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn phones_compare_by_digits() {
+        let a = Phone::parse("+34 600 000 000").unwrap();
+        let b = Phone::parse("34-600-000-000").unwrap();
+        assert_eq!(a.digits(), b.digits());
+        assert_eq!(a.as_str(), "+34 600 000 000");
+        assert!(Phone::parse("call me").is_err());
+        assert!(Phone::parse("12").is_err());
+    }
+}

@@ -1,0 +1,30 @@
+//! The product's rules on plain values: no actix, no diesel, unit-tested here.
+
+pub mod contact;
+pub mod text;
+
+/// Passwords of people: at least this many characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longer passwords are refused before hashing, so a huge one cannot burn CPU.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+pub fn check_password(password: &str) -> Result<(), &'static str> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        Err("must be at least 12 characters")
+    } else if chars > MAX_PASSWORD_CHARS {
+        Err("must be at most 1024 characters")
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_need_twelve_characters() {
+        assert!(super::check_password("short-pass1").is_err());
+        assert!(super::check_password("twelve-chars").is_ok());
+        assert!(super::check_password("ñandú-ñandú-").is_ok(), "counted in characters, not bytes");
+    }
+}

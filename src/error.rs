@@ -1,0 +1,300 @@
+//! The one error type of the service, rendered as `application/problem+json` (RFC 9457) here
+//! and nowhere else.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"field": "participant.email", "code": "invalid_email", "message": "is not an email address"}))]
+pub struct FieldError {
+    /// Path of the field in the request, dotted (`participant.email`, `languages[1]`).
+    pub field: String,
+    /// Stable snake_case code.
+    pub code: String,
+    /// Human-readable explanation, in English.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.to_owned(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document; every error answer of the API has this shape.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:hybrid-events:problem:not_found", "title": "Not Found", "status": 404,
+    "detail": "No such resource, or you may not see it.", "code": "not_found"}))]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:hybrid-events:problem:<code>`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong, for a person reading it.
+    pub detail: String,
+    /// Stable snake_case code for programs to switch on.
+    pub code: String,
+    /// Present on validation failures: one entry per offending field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request could not be read at all (malformed JSON, bad cursor).
+    #[error("bad request: {detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// 422: the request was read but its content is not acceptable.
+    #[error("validation failed ({code})")]
+    Validation { code: &'static str, detail: String, errors: Vec<FieldError> },
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// 409: the request conflicts with the current state.
+    #[error("conflict ({code})")]
+    Conflict { code: &'static str, detail: String },
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("too many requests ({code})")]
+    TooManyRequests { code: &'static str, retry_after_seconds: u64 },
+    /// 503: the database does not answer (or answered too slowly).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// 500: everything we did not expect. The cause goes to the log, never to the caller.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        AppError::Validation {
+            code: "validation_failed",
+            detail: "The request has invalid fields; see `errors`.".into(),
+            errors,
+        }
+    }
+
+    /// A validation failure with its own stable code (`weak_password`, `consent_required`…).
+    pub fn invalid(code: &'static str, field: &str, message: &str) -> Self {
+        AppError::Validation {
+            code,
+            detail: message.to_owned(),
+            errors: vec![FieldError::new(field, code, message)],
+        }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Conflict { code, detail: detail.into() }
+    }
+
+    /// A problem for an error raised outside our handlers (by a middleware of actix).
+    pub fn from_status(status: StatusCode, detail: &str) -> Self {
+        match status.as_u16() {
+            401 => AppError::Unauthorized,
+            403 => AppError::Forbidden,
+            404 => AppError::NotFound,
+            405 => AppError::MethodNotAllowed,
+            413 => AppError::PayloadTooLarge { limit: 0 },
+            415 => AppError::UnsupportedMediaType,
+            400..=499 => AppError::BadRequest { code: "bad_request", detail: detail.to_owned() },
+            _ => AppError::Unexpected(anyhow::anyhow!("{detail}")),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest { code, .. } => code,
+            AppError::Validation { code, .. } => code,
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict { code, .. } => code,
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::TooManyRequests { code, .. } => code,
+            AppError::Unavailable(_) => "service_unavailable",
+            AppError::Unexpected(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            AppError::BadRequest { detail, .. }
+            | AppError::Validation { detail, .. }
+            | AppError::Conflict { detail, .. } => detail.clone(),
+            AppError::Unauthorized => "A valid bearer token is required.".into(),
+            AppError::InvalidCredentials => "The credentials are not valid.".into(),
+            AppError::Forbidden => "You may not do this.".into(),
+            AppError::NotFound => "No such resource, or you may not see it.".into(),
+            AppError::PayloadTooLarge { limit } => format!("The body is larger than {limit} bytes."),
+            AppError::UnsupportedMediaType => "Send the body as application/json.".into(),
+            AppError::MethodNotAllowed => "This resource does not support that method.".into(),
+            AppError::TooManyRequests { retry_after_seconds, .. } => {
+                format!("Too many requests; try again in {retry_after_seconds} s.")
+            }
+            AppError::Unavailable(_) => "The database is not answering; try again shortly.".into(),
+            AppError::Unexpected(_) => "Something went wrong on our side.".into(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        Problem {
+            type_: format!("urn:hybrid-events:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: self.code().to_owned(),
+            errors: match self {
+                AppError::Validation { errors, .. } => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Seconds a client should wait before retrying while the database is away.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            // The whole cause chain goes to the log; the caller gets a bland answer.
+            AppError::Unexpected(cause) => tracing::error!(error = ?cause, "unexpected error"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            AppError::TooManyRequests { retry_after_seconds, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS.to_string()));
+            }
+            AppError::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&self.problem()).expect("a problem serialises"))
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                AppError::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(_, ref info) if is_unavailable_message(info.message()) => {
+                AppError::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                AppError::Unavailable(format!("serialization failure: {}", info.message()))
+            }
+            other => AppError::Unexpected(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+/// tokio-postgres reports a lost server, a restart or a statement timeout only as text.
+fn is_unavailable_message(message: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+        "terminating connection",
+        "the database system is",
+        "canceling statement due to statement timeout",
+        "error communicating with database",
+        "connection refused",
+        "unexpected eof",
+    ];
+    let message = message.to_ascii_lowercase();
+    SIGNS.iter().any(|sign| message.contains(sign))
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        AppError::Unavailable(format!("connection pool: {error}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        AppError::Unexpected(anyhow::anyhow!("blocking task failed: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_problems_list_each_field() {
+        let error = AppError::validation(vec![
+            FieldError::new("title", "required", "is required"),
+            FieldError::new("ends_at", "before_start", "must be after starts_at"),
+        ]);
+        let problem = error.problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.code, "validation_failed");
+        assert_eq!(problem.errors.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn unexpected_errors_do_not_leak_their_cause() {
+        let error = AppError::Unexpected(anyhow::anyhow!("SELECT password_hash FROM users"));
+        let body = serde_json::to_string(&error.problem()).unwrap();
+        assert!(!body.contains("password_hash"), "{body}");
+        assert!(body.contains("internal_error"));
+    }
+
+    #[test]
+    fn lost_connections_are_unavailable_not_internal() {
+        assert!(is_unavailable_message("Connection closed"));
+        assert!(is_unavailable_message("canceling statement due to statement timeout"));
+        assert!(!is_unavailable_message("duplicate key value violates unique constraint"));
+    }
+}

@@ -1,0 +1,23 @@
+//! hybrid-events: registration for hybrid (online and onsite) meetings, with protected seats
+//! for people who have no device or internet, waitlists, and attendance reports.
+//!
+//! Layers, each importing only those below it:
+//! - `cli`, `startup`: wiring (settings, pool, server, subcommands)
+//! - `routes`: thin HTTP handlers; `http`: extractors and middleware
+//! - `auth`, `views`: who is calling and what they may do; request and response types
+//! - `db`: transactions and queries
+//! - `domain`, `error`, `config`: rules and value types (no actix, no diesel), the error enum
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;

@@ -1,0 +1,126 @@
+//! The OpenAPI document. Paths come from the handlers themselves (utoipa-actix-web collects
+//! each `.service(...)`), so no route escapes the document; this file adds what is shared.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa_actix_web::AppExt;
+
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hybrid-events",
+        description = "Registration for hybrid meetings, where each participant attends online or onsite, \
+with protected onsite seats for people who have no device or internet, waitlists, and attendance reports. \
+Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    servers((url = "/", description = "This server")),
+    components(
+        schemas(Problem, crate::error::FieldError),
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
+                  UnsupportedMediaType, Unprocessable, TooManyRequests, ServiceUnavailable, InternalError),
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics"),
+        (name = "auth", description = "Tokens for people and partner programs"),
+        (name = "organisations", description = "Organisations, their users and API clients"),
+        (name = "events", description = "Hybrid events: online, onsite or both"),
+        (name = "registrations", description = "Registrations and seat rules"),
+        (name = "reports", description = "Attendance reports"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/login or /auth/token"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The request body is malformed JSON, or a parameter is unreadable (`malformed_json`, `invalid_cursor`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct BadRequest(pub Problem);
+
+/// A valid bearer token is required (`unauthorized`), or the credentials are wrong (`invalid_credentials`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Unauthorized(pub Problem);
+
+/// Authenticated, but not allowed (`forbidden`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Forbidden(pub Problem);
+
+/// No such resource, or one the caller may not know exists (`not_found`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct NotFound(pub Problem);
+
+/// The request conflicts with the current state; `code` says how.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Conflict(pub Problem);
+
+/// The body is larger than MAX_BODY_BYTES (`payload_too_large`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body is not `application/json` (`unsupported_media_type`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(pub Problem);
+
+/// The request does not fit the schema or the rules; `errors` names each field.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Unprocessable(pub Problem);
+
+/// Too many requests; retry after `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))]
+pub struct TooManyRequests(pub Problem);
+
+/// The database is not answering (`service_unavailable`); retry after `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))]
+pub struct ServiceUnavailable(pub Problem);
+
+/// Something went wrong on the server (`internal_error`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct InternalError(pub Problem);
+
+/// The whole document, built from the routes without a database or a running server.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    api
+}
+
+/// The document as checked in at `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}

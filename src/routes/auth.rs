@@ -1,0 +1,144 @@
+//! Tokens for people (`/auth/login`) and partner programs (`/auth/token`), and `/me`.
+
+use actix_web::{get, post, web, HttpRequest};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::throttle::{self, ThrottleKey};
+use crate::auth::{password, Caller, PrincipalKind, Role};
+use crate::db::accounts;
+use crate::error::{AppError, AppResult};
+use crate::http::json::Json;
+use crate::state::AppState;
+use crate::views::accounts::{LoginRequest, Me, TokenRequest, TokenResponse};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login).service(token).service(me);
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    // The peer address, not X-Forwarded-For: a header would let an attacker pick the key.
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Log in with email and password.
+///
+/// A wrong password and an unknown email give the same answer in about the same time.
+/// Repeated failures for one email or one address are answered 429 until the lock-out ends.
+#[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, description = "An access token", body = TokenResponse),
+    (status = 400, response = crate::openapi::BadRequest),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 413, response = crate::openapi::PayloadTooLarge),
+    (status = 415, response = crate::openapi::UnsupportedMediaType),
+    (status = 422, response = crate::openapi::Unprocessable),
+    (status = 429, response = crate::openapi::TooManyRequests),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> AppResult<web::Json<TokenResponse>> {
+    let Json(LoginRequest { email, password }) = body;
+    let settings = &state.settings;
+    let email_key = ThrottleKey::email(&email, settings.login_max_failures);
+    let address_key = ThrottleKey::address(&client_address(&req), settings.login_max_failures_per_address);
+    let keys = [&email_key, &address_key];
+
+    let user = {
+        let mut conn = state.pool.get().await?;
+        throttle::ensure_not_locked(&mut conn, &keys).await?;
+        accounts::find_user_by_email(&mut conn, email.trim()).await?
+    };
+    // No connection is held while Argon2 runs.
+    let valid = password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let mut conn = state.pool.get().await?;
+    match user.filter(|_| valid) {
+        Some(user) => {
+            throttle::record_success(&mut conn, &email_key).await?;
+            let role = if user.role == "admin" { Role::Admin } else { Role::Organiser };
+            let issued = state.tokens.issue(user.id, role, user.organisation_id)?;
+            tracing::info!(user_id = %user.id, "logged in");
+            Ok(web::Json(TokenResponse {
+                access_token: issued.access_token,
+                token_type: "Bearer",
+                expires_in: issued.expires_in,
+            }))
+        }
+        None => {
+            throttle::record_failure(&mut conn, &keys, settings.login_lockout_seconds).await?;
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// Exchange an API client's id and secret for a partner token.
+#[utoipa::path(tag = "auth", request_body = TokenRequest, responses(
+    (status = 200, description = "An access token with role `partner`", body = TokenResponse),
+    (status = 400, response = crate::openapi::BadRequest),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 413, response = crate::openapi::PayloadTooLarge),
+    (status = 415, response = crate::openapi::UnsupportedMediaType),
+    (status = 422, response = crate::openapi::Unprocessable),
+    (status = 429, response = crate::openapi::TooManyRequests),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[post("/auth/token")]
+pub async fn token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<TokenRequest>,
+) -> AppResult<web::Json<TokenResponse>> {
+    let Json(TokenRequest { client_id, client_secret }) = body;
+    let settings = &state.settings;
+    let client_key = ThrottleKey::email(&format!("client:{client_id}"), settings.login_max_failures);
+    let address_key = ThrottleKey::address(&client_address(&req), settings.login_max_failures_per_address);
+    let keys = [&client_key, &address_key];
+    let client = {
+        let mut conn = state.pool.get().await?;
+        throttle::ensure_not_locked(&mut conn, &keys).await?;
+        accounts::find_active_client(&mut conn, client_id.trim()).await?
+    };
+    let valid = password::verify(client_secret, client.as_ref().map(|c| c.secret_hash.clone())).await?;
+    let mut conn = state.pool.get().await?;
+    match client.filter(|_| valid) {
+        Some(client) => {
+            throttle::record_success(&mut conn, &client_key).await?;
+            let issued = state.tokens.issue(client.id, Role::Partner, Some(client.organisation_id))?;
+            Ok(web::Json(TokenResponse {
+                access_token: issued.access_token,
+                token_type: "Bearer",
+                expires_in: issued.expires_in,
+            }))
+        }
+        None => {
+            throttle::record_failure(&mut conn, &keys, settings.login_lockout_seconds).await?;
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// Who the token belongs to.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, description = "The caller", body = Me),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<web::Json<Me>> {
+    let email = match caller.kind {
+        PrincipalKind::User => {
+            let mut conn = state.pool.get().await?;
+            accounts::find_user(&mut conn, caller.id).await?.map(|u| u.email)
+        }
+        PrincipalKind::ApiClient => None,
+    };
+    Ok(web::Json(Me {
+        id: caller.id,
+        kind: caller.kind,
+        role: caller.role,
+        organisation_id: caller.organisation_id,
+        email,
+    }))
+}

@@ -1,0 +1,19 @@
+//! Thin handlers: extract the caller and the input, call the database layer, map to views.
+
+pub mod auth;
+pub mod ops;
+pub mod organisations;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every route of the service. The same function builds the served app and the OpenAPI
+/// document, so the two cannot drift apart.
+pub fn configure(cfg: &mut ServiceConfig) {
+    ops::configure(cfg);
+    cfg.service(utoipa_actix_web::scope::scope("/api/v1").configure(api_v1));
+}
+
+fn api_v1(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
+    organisations::configure(cfg);
+}

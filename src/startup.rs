@@ -1,0 +1,182 @@
+//! Builds the application from settings and a bound listener, so tests start exactly what
+//! production starts, on port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpRequest, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use rand::RngCore;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::TokenService;
+use crate::auth::signing::Signer;
+use crate::config::{Environment, Settings};
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::http::json::BodyLimit;
+use crate::http::middleware::request_context;
+use crate::http::query::{path_config, query_config};
+use crate::openapi::ApiDoc;
+use crate::state::{AppState, Metrics};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+}
+
+impl Application {
+    /// Prepares the database (creating and migrating it) and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate().map_err(anyhow::Error::msg)?;
+        let (_url, pool) = db::prepare(&settings).await?;
+        Self::build_with_pool(settings, pool).await
+    }
+
+    /// Binds the listener for a database that is already migrated.
+    pub async fn build_with_pool(settings: Settings, pool: DbPool) -> anyhow::Result<Self> {
+        settings.validate().map_err(anyhow::Error::msg)?;
+        let secret = resolve_secret(&settings);
+        if let (Some(email), Some(password)) =
+            (&settings.bootstrap_admin_email, &settings.bootstrap_admin_password)
+        {
+            crate::db::accounts::bootstrap_admin(&pool, email, password)
+                .await
+                .context("creating the bootstrap admin (BOOTSTRAP_ADMIN_EMAIL)")?;
+        }
+        crate::auth::password::warm_up().await;
+
+        let listener = TcpListener::bind(settings.bind_addr)
+            .with_context(|| format!("binding BIND_ADDR={}", settings.bind_addr))?;
+        let bound = listener.local_addr()?;
+        let registry = prometheus::Registry::new();
+        let prometheus = PrometheusMetricsBuilder::new("hybrid_events")
+            .exclude_regex("^/docs")
+            .registry(registry.clone())
+            .mask_unmatched_patterns("unmatched")
+            .build()
+            .map_err(|e| anyhow::anyhow!("building request metrics: {e}"))?;
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            tokens: TokenService::new(&secret, settings.access_token_ttl_seconds)?,
+            signer: Signer::new(&secret),
+            metrics: Metrics::new(registry)?,
+            public_base_url: settings.public_base_url(bound),
+            settings: Arc::new(settings.clone()),
+        });
+
+        crate::db::maintenance::spawn(pool.clone());
+
+        let workers = settings
+            .http_workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+        let cors_origins = settings.cors_allowed_origins.clone();
+        let body_limit = settings.max_body_bytes;
+        let server = HttpServer::new(move || {
+            let (app, api) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(BodyLimit(body_limit))
+                .app_data(query_config())
+                .app_data(path_config())
+                .configure(crate::routes::configure)
+                .split_for_parts();
+            app.service(crate::routes::ops::docs_redirect())
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+                .default_service(web::to(not_found))
+                .wrap(cors(&cors_origins))
+                .wrap(prometheus.clone())
+                .wrap(from_fn(request_context))
+        })
+        .workers(workers)
+        .shutdown_timeout(30)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+        tracing::info!(address = %bound, workers, "listening");
+        Ok(Self { port: bound.port(), server, pool })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish
+    /// (up to 30 s) and closes the pool.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        actix_web::rt::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        self.pool.close();
+        tracing::info!("stopped");
+        result
+    }
+
+    /// For tests: the server future alone, stopped by dropping it.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = tokio::signal::ctrl_c() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers(["authorization", "content-type", "idempotency-key", "x-request-id"])
+        .expose_headers(["x-request-id", "retry-after"])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin.trim_end_matches('/'));
+    }
+    cors
+}
+
+async fn not_found(_req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+fn resolve_secret(settings: &Settings) -> Vec<u8> {
+    match &settings.jwt_secret {
+        Some(secret) => secret.as_bytes().to_vec(),
+        None => {
+            debug_assert_eq!(settings.app_env, Environment::Development);
+            tracing::warn!(
+                "JWT_SECRET is not set: using a random one, so tokens die with this process \
+                 and several processes will not accept each other's tokens"
+            );
+            let mut secret = vec![0u8; 32];
+            rand::rng().fill_bytes(&mut secret);
+            secret
+        }
+    }
+}
+
+/// How long background loops sleep between rounds.
+pub const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(600);

@@ -1,0 +1,213 @@
+//! Request and response types for auth, organisations, users and API clients.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{PrincipalKind, Role};
+use crate::db::accounts::{ApiClientRow, OrganisationRow, UserRow};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "organiser@cepaim.example", "password": "a long passphrase"}))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"client_id": "hec_3f1c…", "client_secret": "…"}))]
+pub struct TokenRequest {
+    /// The public id of the API client.
+    pub client_id: String,
+    /// The secret shown once when the client was created.
+    pub client_secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9…", "token_type": "Bearer", "expires_in": 3600}))]
+pub struct TokenResponse {
+    /// An HS256 JWT to send as `Authorization: Bearer <token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+}
+
+/// Who the token belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: Uuid,
+    pub kind: PrincipalKind,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    /// The user's email; null for API clients.
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    RegionalAuthority,
+    PublicAgency,
+    Ngo,
+    MigrantLedOrganisation,
+    InternationalOrganisation,
+    VolunteerGroup,
+    Other,
+}
+
+impl OrganisationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganisationKind::RegionalAuthority => "regional_authority",
+            OrganisationKind::PublicAgency => "public_agency",
+            OrganisationKind::Ngo => "ngo",
+            OrganisationKind::MigrantLedOrganisation => "migrant_led_organisation",
+            OrganisationKind::InternationalOrganisation => "international_organisation",
+            OrganisationKind::VolunteerGroup => "volunteer_group",
+            OrganisationKind::Other => "other",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(value.to_owned())).ok()
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Fundación CEPAIM", "kind": "ngo"}))]
+pub struct CreateOrganisation {
+    /// Unique, case-insensitively; 1 to 200 characters.
+    pub name: String,
+    pub kind: OrganisationKind,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "name": "Fundación CEPAIM", "kind": "ngo", "created_at": "2026-11-29T10:00:00Z"}))]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<OrganisationRow> for Organisation {
+    fn from(row: OrganisationRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            kind: OrganisationKind::parse(&row.kind).unwrap_or(OrganisationKind::Other),
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationList {
+    pub items: Vec<Organisation>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRole {
+    Admin,
+    Organiser,
+}
+
+impl UserRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserRole::Admin => "admin",
+            UserRole::Organiser => "organiser",
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "organiser@cepaim.example", "password": "a long passphrase", "role": "organiser", "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f"}))]
+pub struct CreateUser {
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
+    pub role: UserRole,
+    /// Required for organisers.
+    #[serde(default)]
+    pub organisation_id: Option<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub role: UserRole,
+    pub organisation_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            role: if row.role == "admin" { UserRole::Admin } else { UserRole::Organiser },
+            organisation_id: row.organisation_id,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Registration tablet, Soria office"}))]
+pub struct CreateApiClient {
+    /// What the client is, for the organisation's own records; 1 to 200 characters.
+    pub name: String,
+}
+
+/// A new API client. `client_secret` is shown only in this answer: store it now.
+#[derive(Serialize, ToSchema)]
+pub struct ApiClientCreated {
+    pub id: Uuid,
+    pub name: String,
+    pub organisation_id: Uuid,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiClient {
+    pub id: Uuid,
+    pub name: String,
+    pub organisation_id: Uuid,
+    pub client_id: String,
+    pub created_at: DateTime<Utc>,
+    /// When the client was revoked; its tokens stopped working then.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiClientRow> for ApiClient {
+    fn from(row: ApiClientRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            organisation_id: row.organisation_id,
+            client_id: row.client_id,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiClientList {
+    pub items: Vec<ApiClient>,
+    pub next_cursor: Option<String>,
+}

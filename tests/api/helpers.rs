@@ -1,0 +1,383 @@
+//! The test harness: each test gets its own database, copied from a migrated template, and
+//! the real server on a random port; callers are made directly in the database and given
+//! tokens signed with the server's secret.
+#![allow(dead_code)] // each test module uses its own part of the harness
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use hybrid_events::auth::jwt::TokenService;
+use hybrid_events::auth::Role;
+use hybrid_events::config::Settings;
+use hybrid_events::db::{self, DbPool};
+use hybrid_events::startup::Application;
+use reqwest::header::HeaderMap;
+use reqwest::Method;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// URL of the PostgreSQL server the tests use (no database name).
+static SERVER: OnceCell<String> = OnceCell::const_new();
+
+async fn server_url() -> &'static str {
+    SERVER
+        .get_or_init(|| async {
+            if let Ok(url) = std::env::var("TEST_DATABASE_URL").or_else(|_| std::env::var("DATABASE_URL")) {
+                return db::with_database(&url, "").unwrap().trim_end_matches('/').to_owned();
+            }
+            let machine = "postgres://postgres@127.0.0.1:5432";
+            if db::server_answers(&format!("{machine}/postgres")).await {
+                return machine.to_owned();
+            }
+            // No server here: a throwaway cluster of our own, shared by the test processes.
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-postgres");
+            tokio::task::spawn_blocking(move || db::local_cluster::ensure_running(&dir, 54339))
+                .await
+                .unwrap()
+                .expect("starting a private PostgreSQL cluster for the tests")
+        })
+        .await
+}
+
+fn url_for(server: &str, database: &str) -> String {
+    format!("{server}/{database}")
+}
+
+/// The migrated template, named after a hash of the migrations so that a change of schema
+/// gets a new one. Built once per server, under an advisory lock across test processes.
+async fn template() -> &'static str {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let server = server_url().await;
+            let name = format!("hybrid_events_template_{}", migrations_hash());
+            let mut conn = AsyncPgConnection::establish(&url_for(server, "postgres")).await.unwrap();
+            conn.batch_execute("SELECT pg_advisory_lock(727012)").await.unwrap();
+            if !database_exists(&mut conn, &name).await {
+                let building = format!("{name}_building_{}", std::process::id());
+                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {building}")).await.unwrap();
+                conn.batch_execute(&format!("CREATE DATABASE {building}")).await.unwrap();
+                db::run_migrations(&url_for(server, &building)).await.unwrap();
+                conn.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).await.unwrap();
+            }
+            conn.batch_execute("SELECT pg_advisory_unlock(727012)").await.unwrap();
+            name
+        })
+        .await
+}
+
+fn migrations_hash() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = walk(&dir);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).unwrap());
+    }
+    hex::encode(&hasher.finalize()[..6])
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .collect()
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Count>(conn)
+        .await
+        .unwrap()
+        .n
+        == 1
+}
+
+/// A fresh database copied from the template; dropped when the returned guard is dropped.
+pub async fn fresh_database() -> TestDatabase {
+    let server = server_url().await;
+    let template = template().await;
+    let name = format!("hybrid_events_test_{}", Uuid::new_v4().simple());
+    let mut conn = AsyncPgConnection::establish(&url_for(server, "postgres")).await.unwrap();
+    let mut attempt = 0;
+    loop {
+        match conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await {
+            Ok(()) => break,
+            // PostgreSQL refuses to copy a template while another session is connected to
+            // it, which happens for a moment while another process checks it exists.
+            Err(e) if attempt < 20 && e.to_string().contains("being accessed by other users") => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            Err(e) => panic!("creating the test database: {e}"),
+        }
+    }
+    TestDatabase { server: server.to_owned(), name }
+}
+
+pub struct TestDatabase {
+    pub server: String,
+    pub name: String,
+}
+
+impl TestDatabase {
+    pub fn url(&self) -> String {
+        url_for(&self.server, &self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let maintenance = url_for(&self.server, "postgres");
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&maintenance).await {
+                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.database_url = Some(database_url.to_owned());
+    settings.bind_addr = "127.0.0.1:0".parse().unwrap();
+    settings.jwt_secret = Some(JWT_SECRET.to_owned());
+    settings.http_workers = Some(1);
+    settings.database_pool_size = 8;
+    settings.bootstrap_admin_email = None;
+    settings.bootstrap_admin_password = None;
+    settings
+}
+
+fn init_test_logging() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            hybrid_events::telemetry::init(hybrid_events::config::LogFormat::Text);
+        }
+    });
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A pool of the test's own, for arranging and checking rows directly.
+    pub pool: DbPool,
+    pub settings: Settings,
+    tokens: TokenService,
+    handle: actix_web::dev::ServerHandle,
+    // Dropped last: the database outlives the server and pool above.
+    pub database: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    init_test_logging();
+    let database = fresh_database().await;
+    let mut settings = test_settings(&database.url());
+    customise(&mut settings);
+    let pool = db::build_pool(&database.url(), &settings).unwrap();
+    let app = Application::build(settings.clone()).await.expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let server = app.into_server();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    TestApp {
+        address,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        pool,
+        tokens: TokenService::new(JWT_SECRET.as_bytes(), 3600).unwrap(),
+        settings,
+        handle,
+        database,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; its future only waits for completion.
+        drop(self.handle.stop(false));
+        self.pool.close();
+    }
+}
+
+/// An answer, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "{}", self.text);
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(
+            self.body["title"].is_string()
+                && self.body["detail"].is_string()
+                && self.body["type"].is_string()
+        );
+    }
+
+    /// The codes of `errors[]` keyed by field.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Resp {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        read(request.send().await.expect("the request is sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Method::POST, path, token, Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Method::PATCH, path, token, Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(Method::DELETE, path, token, None).await
+    }
+
+    pub async fn conn(&self) -> diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> {
+        self.pool.get().await.unwrap()
+    }
+
+    fn token_for(&self, id: Uuid, role: Role, org: Option<Uuid>) -> String {
+        self.tokens.issue(id, role, org).unwrap().access_token
+    }
+
+    async fn insert_user(&self, email: &str, password_hash: &str, role: &str, org: Option<Uuid>) -> Uuid {
+        use hybrid_events::db::schema::users;
+        let id = Uuid::now_v7();
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(id),
+                users::email.eq(email),
+                users::password_hash.eq(password_hash),
+                users::role.eq(role),
+                users::organisation_id.eq(org),
+            ))
+            .execute(&mut self.conn().await)
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A token of a new admin.
+    pub async fn admin(&self) -> String {
+        let id = self
+            .insert_user(&format!("admin-{}@example.org", Uuid::new_v4().simple()), "-", "admin", None)
+            .await;
+        self.token_for(id, Role::Admin, None)
+    }
+
+    /// A new organisation's id.
+    pub async fn organisation(&self, name: &str) -> Uuid {
+        let admin = self.admin().await;
+        let response =
+            self.post("/api/v1/organisations", Some(&admin), json!({"name": name, "kind": "ngo"})).await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        response.body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// A token of a new organiser of `org`.
+    pub async fn organiser_of(&self, org: Uuid) -> String {
+        let id = self
+            .insert_user(
+                &format!("organiser-{}@example.org", Uuid::new_v4().simple()),
+                "-",
+                "organiser",
+                Some(org),
+            )
+            .await;
+        self.token_for(id, Role::Organiser, Some(org))
+    }
+
+    /// A token of a new API client (partner) of `org`.
+    pub async fn partner_of(&self, org: Uuid) -> String {
+        use hybrid_events::db::schema::api_clients;
+        let id = Uuid::now_v7();
+        diesel::insert_into(api_clients::table)
+            .values((
+                api_clients::id.eq(id),
+                api_clients::organisation_id.eq(org),
+                api_clients::name.eq("test partner"),
+                api_clients::client_id.eq(format!("hec_{}", Uuid::new_v4().simple())),
+                api_clients::secret_hash.eq("-"),
+            ))
+            .execute(&mut self.conn().await)
+            .await
+            .unwrap();
+        self.token_for(id, Role::Partner, Some(org))
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> Resp {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp { status, headers, text, body }
+}
