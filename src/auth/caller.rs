@@ -104,6 +104,54 @@ impl Caller {
     }
 }
 
+/// What a caller may do with one registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationAccess {
+    /// Organisers of its event and admins: everything.
+    Manage,
+    /// The partner that created it: read, update, cancel.
+    Own,
+    /// Anyone else: it does not exist for them (404).
+    None,
+}
+
+impl RegistrationAccess {
+    /// 404 unless the caller may read it.
+    pub fn require_read(self) -> AppResult<()> {
+        match self {
+            RegistrationAccess::Manage | RegistrationAccess::Own => Ok(()),
+            RegistrationAccess::None => Err(AppError::NotFound),
+        }
+    }
+
+    /// For organisers' actions (check-in, erasure, history): 403 to the partner that can
+    /// see it, 404 to everyone else.
+    pub fn require_manage(self) -> AppResult<()> {
+        match self {
+            RegistrationAccess::Manage => Ok(()),
+            RegistrationAccess::Own => Err(AppError::Forbidden),
+            RegistrationAccess::None => Err(AppError::NotFound),
+        }
+    }
+}
+
+impl Caller {
+    pub fn registration_access(&self, event_organisation: Uuid, created_by: Uuid) -> RegistrationAccess {
+        if self.manages_organisation(event_organisation) {
+            RegistrationAccess::Manage
+        } else if self.is_partner() && self.id == created_by {
+            RegistrationAccess::Own
+        } else {
+            RegistrationAccess::None
+        }
+    }
+}
+
+/// Drafts exist only for their organisers and admins; everything else is public.
+pub fn may_see_event(caller: Option<&Caller>, organisation_id: Uuid, is_draft: bool) -> bool {
+    !is_draft || caller.is_some_and(|c| c.manages_organisation(organisation_id))
+}
+
 /// `Some(caller)` with a valid token, `None` without an `Authorization` header. A header
 /// with a bad token is 401, never silently anonymous.
 pub struct MaybeCaller(pub Option<Caller>);

@@ -7,4 +7,4 @@ pub mod password;
 pub mod signing;
 pub mod throttle;
 
-pub use caller::{Caller, MaybeCaller, PrincipalKind, Role};
+pub use caller::{may_see_event, Caller, MaybeCaller, PrincipalKind, RegistrationAccess, Role};

@@ -2,8 +2,11 @@
 //! connection so that they also run inside a caller's transaction.
 
 pub mod accounts;
+pub mod events;
+pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
+pub mod registrations;
 pub mod schema;
 
 use std::time::Duration;

@@ -1,6 +1,9 @@
 //! The product's rules on plain values: no actix, no diesel, unit-tested here.
 
 pub mod contact;
+pub mod events;
+pub mod registrations;
+pub mod seats;
 pub mod text;
 
 /// Passwords of people: at least this many characters.

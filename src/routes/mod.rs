@@ -1,8 +1,10 @@
 //! Thin handlers: extract the caller and the input, call the database layer, map to views.
 
 pub mod auth;
+pub mod events;
 pub mod ops;
 pub mod organisations;
+pub mod registrations;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,4 +18,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn api_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     organisations::configure(cfg);
+    events::configure(cfg);
+    registrations::configure(cfg);
 }

@@ -1,0 +1,321 @@
+//! Events: rows, queries and the transactions that change them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::events;
+use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
+use crate::domain::seats::Seats;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub region: String,
+    pub series: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub languages: Vec<String>,
+    pub status: String,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub online_offered: bool,
+    pub online_join_url: Option<String>,
+    pub online_capacity: Option<i32>,
+    pub onsite_offered: bool,
+    pub onsite_venue_name: Option<String>,
+    pub onsite_address: Option<String>,
+    pub onsite_capacity: Option<i32>,
+    pub onsite_reserved: i32,
+    pub online_confirmed: i32,
+    pub online_waitlisted: i32,
+    pub onsite_confirmed: i32,
+    pub onsite_confirmed_physical_space: i32,
+    pub onsite_waitlisted: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl EventRow {
+    pub fn status(&self) -> EventStatus {
+        EventStatus::parse(&self.status).unwrap_or(EventStatus::Draft)
+    }
+
+    pub fn seats(&self) -> Seats {
+        Seats {
+            online_offered: self.online_offered,
+            online_capacity: self.online_capacity,
+            online_confirmed: self.online_confirmed,
+            onsite_offered: self.onsite_offered,
+            onsite_capacity: self.onsite_capacity.unwrap_or(0),
+            onsite_reserved: self.onsite_reserved,
+            onsite_confirmed: self.onsite_confirmed,
+            onsite_confirmed_physical_space: self.onsite_confirmed_physical_space,
+        }
+    }
+
+    pub fn to_draft(&self) -> EventDraft {
+        EventDraft {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            organisation_id: self.organisation_id,
+            region: self.region.clone(),
+            series: self.series.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            timezone: self.timezone.clone(),
+            languages: self.languages.clone(),
+            registration_closes_at: self.registration_closes_at,
+            online: self.online_offered.then(|| OnlineDraft {
+                join_url: self.online_join_url.clone(),
+                capacity: self.online_capacity.map(i64::from),
+            }),
+            onsite: self.onsite_offered.then(|| OnsiteDraft {
+                venue_name: self.onsite_venue_name.clone(),
+                address: self.onsite_address.clone(),
+                capacity: self.onsite_capacity.map(i64::from),
+                reserved_for_physical_space_need: self.onsite_reserved.into(),
+            }),
+        }
+    }
+}
+
+/// The stored form of a validated draft (everything an organiser may set).
+#[derive(AsChangeset, Insertable)]
+#[diesel(table_name = events, treat_none_as_null = true)]
+struct EventFields {
+    organisation_id: Uuid,
+    title: String,
+    description: Option<String>,
+    region: String,
+    series: Option<String>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    timezone: String,
+    languages: Vec<String>,
+    registration_closes_at: Option<DateTime<Utc>>,
+    online_offered: bool,
+    online_join_url: Option<String>,
+    online_capacity: Option<i32>,
+    onsite_offered: bool,
+    onsite_venue_name: Option<String>,
+    onsite_address: Option<String>,
+    onsite_capacity: Option<i32>,
+    onsite_reserved: i32,
+}
+
+impl From<EventDraft> for EventFields {
+    /// The draft must have been validated (capacities within i32).
+    fn from(draft: EventDraft) -> Self {
+        let (online, onsite) = (draft.online, draft.onsite);
+        Self {
+            organisation_id: draft.organisation_id,
+            title: draft.title,
+            description: draft.description,
+            region: draft.region,
+            series: draft.series,
+            starts_at: draft.starts_at,
+            ends_at: draft.ends_at,
+            timezone: draft.timezone,
+            languages: draft.languages,
+            registration_closes_at: draft.registration_closes_at,
+            online_offered: online.is_some(),
+            online_join_url: online.as_ref().and_then(|o| o.join_url.clone()),
+            online_capacity: online.as_ref().and_then(|o| o.capacity).map(|c| c as i32),
+            onsite_offered: onsite.is_some(),
+            onsite_venue_name: onsite.as_ref().and_then(|o| o.venue_name.clone()),
+            onsite_address: onsite.as_ref().and_then(|o| o.address.clone()),
+            onsite_capacity: onsite.as_ref().and_then(|o| o.capacity).map(|c| c as i32),
+            onsite_reserved: onsite.as_ref().map_or(0, |o| o.reserved_for_physical_space_need as i32),
+        }
+    }
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, draft: EventDraft) -> AppResult<EventRow> {
+    Ok(diesel::insert_into(events::table)
+        .values((events::id.eq(Uuid::now_v7()), EventFields::from(draft)))
+        .returning(EventRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<EventRow>> {
+    Ok(events::table.find(id).select(EventRow::as_select()).first(conn).await.optional()?)
+}
+
+/// The event row, locked until the transaction ends: every change to its seats goes
+/// through this lock, so seat decisions never race.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<EventRow>> {
+    Ok(events::table.find(id).select(EventRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
+/// Who is changing things in this transaction, for the audit trail that the registrations
+/// trigger writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub id: Uuid,
+    /// `user` or `api_client`.
+    pub kind: &'static str,
+}
+
+/// [`lock`], and records `actor` for the audit trail, in one round trip.
+pub async fn lock_as(conn: &mut AsyncPgConnection, id: Uuid, actor: Actor) -> AppResult<Option<EventRow>> {
+    use diesel::sql_types::{Text, Uuid as SqlUuid};
+    Ok(diesel::sql_query(
+        "SELECT e.*, set_config('hybrid_events.actor_id', $2, true) AS actor_id,
+                set_config('hybrid_events.actor_kind', $3, true) AS actor_kind
+           FROM events e WHERE e.id = $1 FOR UPDATE OF e",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(actor.id.to_string())
+    .bind::<Text, _>(actor.kind)
+    .get_result::<EventRow>(conn)
+    .await
+    .optional()?)
+}
+
+/// Records `actor` for the audit trail of this transaction.
+pub async fn set_actor(conn: &mut AsyncPgConnection, actor: Actor) -> AppResult<()> {
+    use diesel::sql_types::Text;
+    diesel::sql_query(
+        "SELECT set_config('hybrid_events.actor_id', $1, true), set_config('hybrid_events.actor_kind', $2, true)",
+    )
+    .bind::<Text, _>(actor.id.to_string())
+    .bind::<Text, _>(actor.kind)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes a validated draft over the event.
+pub async fn store(conn: &mut AsyncPgConnection, id: Uuid, draft: EventDraft) -> AppResult<EventRow> {
+    Ok(diesel::update(events::table.find(id))
+        .set((EventFields::from(draft), events::updated_at.eq(diesel::dsl::now)))
+        .returning(EventRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, status: EventStatus) -> AppResult<EventRow> {
+    Ok(diesel::update(events::table.find(id))
+        .set((events::status.eq(status.as_str()), events::updated_at.eq(diesel::dsl::now)))
+        .returning(EventRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Which events a caller may list.
+#[derive(Debug, Clone, Copy)]
+pub enum Visibility {
+    PublishedOnly,
+    /// Published events, and every event of this organisation.
+    PublishedOrOwn(Uuid),
+    All,
+}
+
+#[derive(Debug, Default)]
+pub struct EventFilter {
+    pub status: Option<EventStatus>,
+    pub region: Option<String>,
+    pub series: Option<String>,
+    pub organisation_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub online: Option<bool>,
+    pub onsite: Option<bool>,
+}
+
+/// A page of events ordered by (starts_at, id); `after` is the last key of the previous page,
+/// so pages stay stable while events are added.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    visibility: Visibility,
+    filter: &EventFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<EventRow>> {
+    let mut query = events::table.select(EventRow::as_select()).into_boxed();
+    query = match visibility {
+        Visibility::PublishedOnly => query.filter(events::status.eq("published")),
+        Visibility::PublishedOrOwn(org) => {
+            query.filter(events::status.eq("published").or(events::organisation_id.eq(org)))
+        }
+        Visibility::All => query,
+    };
+    if let Some(status) = filter.status {
+        query = query.filter(events::status.eq(status.as_str()));
+    }
+    if let Some(region) = &filter.region {
+        query = query.filter(events::region.eq(region.clone()));
+    }
+    if let Some(series) = &filter.series {
+        query = query.filter(events::series.eq(series.clone()));
+    }
+    if let Some(org) = filter.organisation_id {
+        query = query.filter(events::organisation_id.eq(org));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(events::starts_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(events::starts_at.lt(to));
+    }
+    if let Some(online) = filter.online {
+        query = query.filter(events::online_offered.eq(online));
+    }
+    if let Some(onsite) = filter.onsite {
+        query = query.filter(events::onsite_offered.eq(onsite));
+    }
+    if let Some((starts_at, id)) = after {
+        query = query.filter(
+            events::starts_at.gt(starts_at).or(events::starts_at.eq(starts_at).and(events::id.gt(id))),
+        );
+    }
+    Ok(query.order((events::starts_at.asc(), events::id.asc())).limit(limit).load(conn).await?)
+}
+
+/// 409 `capacity_below_confirmed` when a draft would leave confirmed registrations without
+/// a seat; 409 `mode_in_use` when it withdraws a mode that people are registered for.
+pub fn check_draft_against_seats(current: &EventRow, draft: &EventDraft) -> AppResult<()> {
+    let online_registered = current.online_confirmed + current.online_waitlisted > 0;
+    let onsite_registered = current.onsite_confirmed + current.onsite_waitlisted > 0;
+    match &draft.online {
+        None if online_registered => {
+            return Err(AppError::conflict("mode_in_use", "People are registered online; cancel them first."));
+        }
+        Some(online) if online.capacity.is_some_and(|c| c < current.online_confirmed as i64) => {
+            return Err(AppError::conflict(
+                "capacity_below_confirmed",
+                format!("{} online registrations are confirmed.", current.online_confirmed),
+            ));
+        }
+        _ => {}
+    }
+    match &draft.onsite {
+        None if onsite_registered => {
+            Err(AppError::conflict("mode_in_use", "People are registered onsite; cancel them first."))
+        }
+        Some(onsite) => {
+            let capacity = onsite.capacity.unwrap_or(0);
+            let unreserved_needed = (current.onsite_confirmed - current.onsite_confirmed_physical_space) as i64;
+            let overflow_needed = (current.onsite_confirmed_physical_space as i64 - onsite.reserved_for_physical_space_need).max(0);
+            if capacity < current.onsite_confirmed as i64
+                || capacity - onsite.reserved_for_physical_space_need < unreserved_needed + overflow_needed
+            {
+                Err(AppError::conflict(
+                    "capacity_below_confirmed",
+                    format!("{} onsite registrations are confirmed.", current.onsite_confirmed),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,96 @@
+//! Rule 7: the first answer to an `Idempotency-Key`, per caller, for 24 hours.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bytea, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db::schema::idempotency_keys;
+use crate::error::{AppError, AppResult};
+
+pub enum Claim {
+    /// The key is new (or expired): go ahead, then `remember` the answer.
+    New,
+    /// The key was used with the same body: answer this again. `body` is `None` when the
+    /// registration's personal data was erased since; render the registration afresh.
+    Replay { status: u16, body: Option<Value>, registration_id: Option<Uuid> },
+}
+
+/// Claims `key` for `caller` inside the caller's transaction. A concurrent request with the
+/// same key waits here until the first one commits, then replays its answer.
+pub async fn claim(conn: &mut AsyncPgConnection, caller: Uuid, key: &str, request_hash: &[u8]) -> AppResult<Claim> {
+    let claimed = diesel::sql_query(
+        "INSERT INTO idempotency_keys (caller_id, key, request_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (caller_id, key) DO UPDATE
+            SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL,
+                registration_id = NULL, created_at = now()
+          WHERE idempotency_keys.created_at < now() - interval '24 hours'",
+    )
+    .bind::<SqlUuid, _>(caller)
+    .bind::<Text, _>(key)
+    .bind::<Bytea, _>(request_hash)
+    .execute(conn)
+    .await?;
+    if claimed == 1 {
+        return Ok(Claim::New);
+    }
+    let (stored_hash, status, body, registration_id) = idempotency_keys::table
+        .find((caller, key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+            idempotency_keys::registration_id,
+        ))
+        .first::<(Vec<u8>, Option<i32>, Option<Value>, Option<Uuid>)>(conn)
+        .await?;
+    if stored_hash != request_hash {
+        return Err(AppError::invalid(
+            "idempotency_key_reused",
+            "Idempotency-Key",
+            "this key was used with a different request body",
+        ));
+    }
+    Ok(Claim::Replay { status: status.unwrap_or(201) as u16, body, registration_id })
+}
+
+pub async fn remember(
+    conn: &mut AsyncPgConnection,
+    caller: Uuid,
+    key: &str,
+    status: u16,
+    body: &Value,
+    registration_id: Uuid,
+) -> AppResult<()> {
+    diesel::update(idempotency_keys::table.find((caller, key)))
+        .set((
+            idempotency_keys::response_status.eq(status as i32),
+            idempotency_keys::response_body.eq(body),
+            idempotency_keys::registration_id.eq(registration_id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Drops the stored answer of a registration whose personal data is erased.
+pub async fn forget_answer(conn: &mut AsyncPgConnection, registration_id: Uuid) -> AppResult<()> {
+    diesel::update(idempotency_keys::table.filter(idempotency_keys::registration_id.eq(registration_id)))
+        .set(idempotency_keys::response_body.eq(None::<Value>))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Keys are printable ASCII, 1 to 255 characters (the IETF draft's advice).
+pub fn check_key(key: &str) -> AppResult<()> {
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(AppError::invalid(
+            "invalid_idempotency_key",
+            "Idempotency-Key",
+            "must be 1 to 255 printable ASCII characters",
+        ));
+    }
+    Ok(())
+}

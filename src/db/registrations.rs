@@ -1,0 +1,508 @@
+//! Registrations and the seat transactions. Every change that can move a seat locks the
+//! event row first (`events::lock_as`), decides with `domain::seats`, writes, and promotes
+//! the waitlist, all in one transaction; the trigger keeps the event's counters and the
+//! audit trail.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Array, BigInt, Bool, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::events::{self, Actor, EventRow};
+use crate::db::schema::{registration_history, registrations};
+use crate::domain::registrations::ValidRegistration;
+use crate::domain::seats::{self, Mode, Placement, Promotion, Waiting};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = registrations)]
+pub struct RegistrationRow {
+    pub id: Uuid,
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub status: String,
+    pub attendance_mode: String,
+    pub needs_physical_space: bool,
+    pub needs_transport: bool,
+    pub interpretation_language: Option<String>,
+    pub accessibility_notes: Option<String>,
+    pub accept_online_fallback: bool,
+    pub fallback_applied: bool,
+    pub interests: Vec<String>,
+    pub full_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub organisation_name: Option<String>,
+    pub preferred_language: Option<String>,
+    pub stakeholder_category: String,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub created_by: Uuid,
+    pub created_by_kind: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+impl RegistrationRow {
+    pub fn mode(&self) -> Mode {
+        Mode::parse(&self.attendance_mode).unwrap_or(Mode::Online)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = registration_history)]
+pub struct HistoryRow {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    pub actor_kind: String,
+    pub old_status: Option<String>,
+    pub new_status: String,
+    pub old_mode: Option<String>,
+    pub new_mode: String,
+}
+
+/// Maps the unique indexes of rule 5 to 409 `already_registered`.
+fn one_person_once(error: DieselError) -> AppError {
+    match &error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.constraint_name().is_some_and(|c| c.starts_with("registrations_one_")) =>
+        {
+            AppError::conflict("already_registered", "This person is already registered for this event.")
+        }
+        _ => error.into(),
+    }
+}
+
+pub struct Created {
+    pub registration: RegistrationRow,
+    pub waitlist_position: Option<i64>,
+    pub event: EventRow,
+}
+
+/// Rules 1 to 6 for one new registration. Call inside a transaction; `authorize` sees the
+/// locked event before anything is written.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    actor: Actor,
+    input: &ValidRegistration,
+    stakeholder_category: &str,
+    consent_contact: bool,
+    authorize: impl FnOnce(&EventRow) -> AppResult<()>,
+) -> AppResult<Created> {
+    let event = events::lock_as(conn, event_id, actor).await?.ok_or(AppError::NotFound)?;
+    authorize(&event)?;
+    if !crate::domain::events::registration_open(event.status(), event.starts_at, event.registration_closes_at, Utc::now()) {
+        return Err(AppError::conflict("registration_closed", "This event does not take registrations now."));
+    }
+    let placement =
+        seats::place(&event.seats(), input.attendance_mode, input.needs_physical_space, input.accept_online_fallback);
+    let (status, mode, fallback_applied) = match placement {
+        Placement::Confirmed { mode, fallback_applied } => ("confirmed", mode, fallback_applied),
+        Placement::Waitlisted { mode } => ("waitlisted", mode, false),
+    };
+    let participant = &input.participant;
+    let registration = diesel::insert_into(registrations::table)
+        .values((
+            registrations::id.eq(Uuid::now_v7()),
+            registrations::event_id.eq(event_id),
+            registrations::status.eq(status),
+            registrations::attendance_mode.eq(mode.as_str()),
+            registrations::needs_physical_space.eq(input.needs_physical_space),
+            registrations::needs_transport.eq(input.needs_transport),
+            registrations::interpretation_language.eq(&input.interpretation_language),
+            registrations::accessibility_notes.eq(&input.accessibility_notes),
+            registrations::accept_online_fallback.eq(input.accept_online_fallback),
+            registrations::fallback_applied.eq(fallback_applied),
+            registrations::interests.eq(&input.interests),
+            registrations::full_name.eq(&participant.full_name),
+            registrations::email.eq(participant.email.as_ref().map(|e| e.as_str())),
+            registrations::email_normalised.eq(participant.email.as_ref().map(|e| e.normalised())),
+            registrations::phone.eq(participant.phone.as_ref().map(|p| p.as_str())),
+            registrations::phone_digits.eq(participant.phone.as_ref().map(|p| p.digits())),
+            registrations::organisation_name.eq(&participant.organisation_name),
+            registrations::preferred_language.eq(&participant.preferred_language),
+            registrations::stakeholder_category.eq(stakeholder_category),
+            registrations::consent_data_processing.eq(true),
+            registrations::consent_contact.eq(consent_contact),
+            registrations::created_by.eq(actor.id),
+            registrations::created_by_kind.eq(actor.kind),
+        ))
+        .returning(RegistrationRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(one_person_once)?;
+    let waitlist_position =
+        if status == "waitlisted" { Some(waitlist_position(conn, &registration).await?) } else { None };
+    Ok(Created { registration, waitlist_position, event })
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<RegistrationRow>> {
+    Ok(registrations::table.find(id).select(RegistrationRow::as_select()).first(conn).await.optional()?)
+}
+
+async fn find_for_update(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<RegistrationRow> {
+    Ok(registrations::table.find(id).select(RegistrationRow::as_select()).for_update().first(conn).await?)
+}
+
+#[derive(QueryableByName)]
+struct Position {
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+/// 1-based place in the waitlist of its mode: people with the need first, then arrival.
+pub async fn waitlist_position(conn: &mut AsyncPgConnection, row: &RegistrationRow) -> AppResult<i64> {
+    Ok(diesel::sql_query(
+        "SELECT count(*) + 1 AS position FROM registrations
+          WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = $2
+            AND (needs_physical_space > $3 OR (needs_physical_space = $3 AND seq < $4))",
+    )
+    .bind::<SqlUuid, _>(row.event_id)
+    .bind::<Text, _>(&row.attendance_mode)
+    .bind::<Bool, _>(row.needs_physical_space)
+    .bind::<BigInt, _>(row.seq)
+    .get_result::<Position>(conn)
+    .await?
+    .position)
+}
+
+#[derive(QueryableByName)]
+struct IdPosition {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    position: i64,
+}
+
+/// Waitlist positions of `ids` (those of them that are waitlisted) in one query.
+pub async fn waitlist_positions(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows = diesel::sql_query(
+        "SELECT id, position FROM (
+            SELECT id, row_number() OVER (PARTITION BY attendance_mode ORDER BY needs_physical_space DESC, seq) AS position
+              FROM registrations WHERE event_id = $1 AND status = 'waitlisted') w
+          WHERE id = ANY($2)",
+    )
+    .bind::<SqlUuid, _>(event_id)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load::<IdPosition>(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.position)).collect())
+}
+
+#[derive(Debug, Default)]
+pub struct RegistrationFilter {
+    pub status: Option<&'static str>,
+    pub mode: Option<Mode>,
+    pub needs_physical_space: Option<bool>,
+    /// Only those this caller created (partners see their own).
+    pub created_by: Option<Uuid>,
+}
+
+/// A page of an event's registrations, oldest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    filter: &RegistrationFilter,
+    after_seq: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<RegistrationRow>> {
+    let mut query = registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .select(RegistrationRow::as_select())
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(registrations::status.eq(status));
+    }
+    if let Some(mode) = filter.mode {
+        query = query.filter(registrations::attendance_mode.eq(mode.as_str()));
+    }
+    if let Some(needs) = filter.needs_physical_space {
+        query = query.filter(registrations::needs_physical_space.eq(needs));
+    }
+    if let Some(creator) = filter.created_by {
+        query = query.filter(registrations::created_by.eq(creator));
+    }
+    if let Some(seq) = after_seq {
+        query = query.filter(registrations::seq.gt(seq));
+    }
+    Ok(query.order(registrations::seq.asc()).limit(limit).load(conn).await?)
+}
+
+pub async fn history(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Vec<HistoryRow>> {
+    Ok(registration_history::table
+        .filter(registration_history::registration_id.eq(id))
+        .order(registration_history::id.asc())
+        .select(HistoryRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+#[derive(QueryableByName)]
+struct WaitingRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    attendance_mode: String,
+    #[diesel(sql_type = Bool)]
+    needs_physical_space: bool,
+    #[diesel(sql_type = Bool)]
+    accept_online_fallback: bool,
+}
+
+impl From<WaitingRow> for Waiting {
+    fn from(row: WaitingRow) -> Self {
+        Waiting {
+            id: row.id,
+            mode: Mode::parse(&row.attendance_mode).unwrap_or(Mode::Online),
+            needs_physical_space: row.needs_physical_space,
+            accept_online_fallback: row.accept_online_fallback,
+        }
+    }
+}
+
+/// Rule 4: fills every seat that is free with the first waitlisted registrations that may
+/// take it. Call with the event locked, after the change that freed seats; reads the
+/// event's counters afresh.
+pub async fn promote_waitlist(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<Promotion>> {
+    let event = events::find(conn, event_id).await?.ok_or(AppError::NotFound)?;
+    let mut seats = event.seats();
+    let onsite_free = seats.onsite_free() as i64;
+    let online_free = seats.online_free().map(i64::from);
+    let waiting = event.online_waitlisted + event.onsite_waitlisted;
+    if waiting == 0 || (onsite_free == 0 && online_free == Some(0)) {
+        return Ok(Vec::new());
+    }
+    let onsite_queue: Vec<Waiting> = if onsite_free > 0 && event.onsite_waitlisted > 0 {
+        diesel::sql_query(
+            "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback FROM registrations
+              WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
+              ORDER BY needs_physical_space DESC, seq LIMIT $2",
+        )
+        .bind::<SqlUuid, _>(event_id)
+        .bind::<BigInt, _>(onsite_free)
+        .load::<WaitingRow>(conn)
+        .await?
+        .into_iter()
+        .map(Waiting::from)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let online_queue: Vec<Waiting> = if online_free != Some(0) {
+        // Onsite promotions above may take some of these; fetch that many more.
+        let limit = online_free.map_or(i64::MAX, |free| free + onsite_queue.len() as i64);
+        diesel::sql_query(
+            "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback FROM registrations
+              WHERE event_id = $1 AND status = 'waitlisted'
+                AND (attendance_mode = 'online'
+                     OR (attendance_mode = 'onsite' AND accept_online_fallback AND NOT needs_physical_space))
+              ORDER BY seq LIMIT $2",
+        )
+        .bind::<SqlUuid, _>(event_id)
+        .bind::<BigInt, _>(limit)
+        .load::<WaitingRow>(conn)
+        .await?
+        .into_iter()
+        .map(Waiting::from)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let promotions = seats::promote(&mut seats, &onsite_queue, &online_queue);
+    if !promotions.is_empty() {
+        let ids: Vec<Uuid> = promotions.iter().map(|p| p.id).collect();
+        let modes: Vec<&str> = promotions.iter().map(|p| p.mode.as_str()).collect();
+        let fallbacks: Vec<bool> = promotions.iter().map(|p| p.fallback_applied).collect();
+        diesel::sql_query(
+            "UPDATE registrations r
+                SET status = 'confirmed', attendance_mode = p.mode, fallback_applied = p.fallback, updated_at = now()
+               FROM unnest($1::uuid[], $2::text[], $3::bool[]) AS p(id, mode, fallback)
+              WHERE r.id = p.id",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(modes)
+        .bind::<Array<Bool>, _>(fallbacks)
+        .execute(conn)
+        .await?;
+    }
+    Ok(promotions)
+}
+
+/// A registration after a change, with what the change set off.
+pub struct Changed {
+    pub registration: RegistrationRow,
+    pub event: EventRow,
+    pub promotions: Vec<Promotion>,
+    /// The status and mode before the change.
+    pub before: (String, String),
+}
+
+/// Locks the registration's event, then the registration, and checks `authorize`.
+async fn lock_both(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    actor: Actor,
+    authorize: impl FnOnce(&RegistrationRow, &EventRow) -> AppResult<()>,
+) -> AppResult<(RegistrationRow, EventRow)> {
+    // The event id never changes, so reading it before taking the locks is safe; the lock
+    // order (event, then registration) is the same everywhere, so no deadlock.
+    let event_id = find(conn, id).await?.ok_or(AppError::NotFound)?.event_id;
+    let event = events::lock_as(conn, event_id, actor).await?.ok_or(AppError::NotFound)?;
+    let registration = find_for_update(conn, id).await?;
+    authorize(&registration, &event)?;
+    Ok((registration, event))
+}
+
+/// Cancels (idempotently) and gives the seat to the waitlist. Call inside a transaction.
+pub async fn cancel(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    actor: Actor,
+    authorize: impl FnOnce(&RegistrationRow, &EventRow) -> AppResult<()>,
+) -> AppResult<Changed> {
+    let (registration, event) = lock_both(conn, id, actor, authorize).await?;
+    let before = (registration.status.clone(), registration.attendance_mode.clone());
+    if registration.status == "cancelled" {
+        return Ok(Changed { registration, event, promotions: Vec::new(), before });
+    }
+    let registration = diesel::update(registrations::table.find(id))
+        .set((
+            registrations::status.eq("cancelled"),
+            registrations::cancelled_at.eq(diesel::dsl::now),
+            registrations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(RegistrationRow::as_returning())
+        .get_result(conn)
+        .await?;
+    let promotions = if before.0 == "confirmed" { promote_waitlist(conn, event.id).await? } else { Vec::new() };
+    Ok(Changed { registration, event, promotions, before })
+}
+
+/// Everything a PATCH may set, already merged with the stored registration and checked.
+#[derive(AsChangeset)]
+#[diesel(table_name = registrations, treat_none_as_null = true)]
+pub struct RegistrationChanges {
+    pub attendance_mode: String,
+    pub needs_physical_space: bool,
+    pub needs_transport: bool,
+    pub interpretation_language: Option<String>,
+    pub accessibility_notes: Option<String>,
+    pub full_name: Option<String>,
+    pub email: Option<String>,
+    pub email_normalised: Option<String>,
+    pub phone: Option<String>,
+    pub phone_digits: Option<String>,
+    pub organisation_name: Option<String>,
+    pub preferred_language: Option<String>,
+    pub stakeholder_category: String,
+}
+
+/// Applies a PATCH. A change of mode or of the physical-space need re-seats the
+/// registration: a confirmed one keeps a seat only if the new mode has one (else 409
+/// `capacity_full`, nothing changed); a waitlisted one is confirmed if it can be, else it
+/// waits in the new mode's queue. Seats freed this way go to the waitlist.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    actor: Actor,
+    authorize: impl FnOnce(&RegistrationRow, &EventRow) -> AppResult<()>,
+    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges>,
+) -> AppResult<Changed> {
+    let (current, event) = lock_both(conn, id, actor, authorize).await?;
+    let changes = merge(&current)?;
+    let before = (current.status.clone(), current.attendance_mode.clone());
+    let new_mode = Mode::parse(&changes.attendance_mode).unwrap_or(Mode::Online);
+    let reseat = current.status != "cancelled"
+        && (new_mode != current.mode() || changes.needs_physical_space != current.needs_physical_space);
+    let (status, fallback_applied) = if reseat {
+        let mut seats = event.seats();
+        if current.status == "confirmed" {
+            seats.release(current.mode(), current.needs_physical_space);
+        }
+        if seats.has_seat(new_mode, changes.needs_physical_space) {
+            ("confirmed", false)
+        } else if current.status == "confirmed" {
+            return Err(AppError::conflict("capacity_full", "There is no free seat in that mode."));
+        } else {
+            ("waitlisted", false)
+        }
+    } else {
+        (current.status.as_str(), current.fallback_applied)
+    };
+    let registration = diesel::update(registrations::table.find(id))
+        .set((
+            changes,
+            registrations::status.eq(status),
+            registrations::fallback_applied.eq(fallback_applied),
+            registrations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(RegistrationRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(one_person_once)?;
+    let promotions = if reseat { promote_waitlist(conn, event.id).await? } else { Vec::new() };
+    Ok(Changed { registration, event, promotions, before })
+}
+
+/// Marks a confirmed registration as attended (idempotently; the first time is kept).
+pub async fn check_in(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    actor: Actor,
+    authorize: impl FnOnce(&RegistrationRow, &EventRow) -> AppResult<()>,
+) -> AppResult<(RegistrationRow, EventRow)> {
+    let (registration, event) = lock_both(conn, id, actor, authorize).await?;
+    if registration.status != "confirmed" {
+        return Err(AppError::conflict("not_confirmed", "Only a confirmed registration can be checked in."));
+    }
+    if registration.checked_in_at.is_some() {
+        return Ok((registration, event));
+    }
+    let registration = diesel::update(registrations::table.find(id))
+        .set((registrations::checked_in_at.eq(diesel::dsl::now), registrations::updated_at.eq(diesel::dsl::now)))
+        .returning(RegistrationRow::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok((registration, event))
+}
+
+/// Erases the personal data, keeping what reports count. Frees no seat. Also forgets the
+/// answer stored for an idempotent retry, which held the same data.
+pub async fn erase(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    actor: Actor,
+    authorize: impl FnOnce(&RegistrationRow, &EventRow) -> AppResult<()>,
+) -> AppResult<()> {
+    let (registration, _event) = lock_both(conn, id, actor, authorize).await?;
+    if registration.erased_at.is_some() {
+        return Ok(());
+    }
+    diesel::update(registrations::table.find(id))
+        .set((
+            registrations::full_name.eq(None::<String>),
+            registrations::email.eq(None::<String>),
+            registrations::email_normalised.eq(None::<String>),
+            registrations::phone.eq(None::<String>),
+            registrations::phone_digits.eq(None::<String>),
+            registrations::organisation_name.eq(None::<String>),
+            registrations::accessibility_notes.eq(None::<String>),
+            registrations::erased_at.eq(diesel::dsl::now),
+            registrations::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    crate::db::idempotency::forget_answer(conn, id).await?;
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! What makes an event valid, and how its status may change.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::text::Problems;
+use crate::error::FieldError;
+
+pub const MAX_CAPACITY: i64 = 1_000_000;
+
+/// An event as the organiser wants it, before it is checked: the body of a create, or the
+/// stored event with a PATCH applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDraft {
+    pub title: String,
+    pub description: Option<String>,
+    pub organisation_id: Uuid,
+    pub region: String,
+    pub series: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub languages: Vec<String>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub online: Option<OnlineDraft>,
+    pub onsite: Option<OnsiteDraft>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnlineDraft {
+    pub join_url: Option<String>,
+    /// `None`: unlimited.
+    pub capacity: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnsiteDraft {
+    pub venue_name: Option<String>,
+    pub address: Option<String>,
+    /// Required: a room always has a size.
+    pub capacity: Option<i64>,
+    pub reserved_for_physical_space_need: i64,
+}
+
+/// Checks every rule and returns the draft with its text trimmed, or every problem found.
+pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
+    let mut problems = Problems::default();
+    draft.title = problems.text("title", &draft.title, 200);
+    draft.description = problems.optional_text("description", draft.description.as_deref(), 5000);
+    draft.region = problems.text("region", &draft.region, 100);
+    draft.series = problems.optional_text("series", draft.series.as_deref(), 200);
+    if draft.ends_at <= draft.starts_at {
+        problems.add("ends_at", "ends_before_start", "must be after starts_at");
+    }
+    if draft.timezone.parse::<chrono_tz::Tz>().is_err() {
+        problems.add("timezone", "invalid_timezone", "must be an IANA time zone such as Europe/Madrid");
+    }
+    if draft.languages.len() > 20 {
+        problems.add("languages", "too_many", "at most 20 languages");
+    }
+    for (i, language) in draft.languages.iter().enumerate() {
+        if !is_language_tag(language) {
+            problems.add(format!("languages[{i}]"), "invalid_language", "must be a BCP 47 language tag such as es or ar-MA");
+        }
+    }
+    if let Some(closes) = draft.registration_closes_at {
+        if closes > draft.starts_at {
+            problems.add("registration_closes_at", "closes_after_start", "must not be after starts_at");
+        }
+    }
+    if draft.online.is_none() && draft.onsite.is_none() {
+        problems.add("online", "no_attendance_mode", "offer online attendance, onsite attendance, or both");
+    }
+    if let Some(online) = &mut draft.online {
+        online.join_url = problems.optional_text("online.join_url", online.join_url.as_deref(), 2000);
+        if let Some(url) = &online.join_url {
+            if !is_https_url(url) {
+                problems.add("online.join_url", "invalid_url", "must be an https URL");
+            }
+        }
+        if let Some(capacity) = online.capacity {
+            check_capacity(&mut problems, "online.capacity", capacity);
+        }
+    }
+    if let Some(onsite) = &mut draft.onsite {
+        onsite.venue_name = problems.optional_text("onsite.venue_name", onsite.venue_name.as_deref(), 200);
+        onsite.address = problems.optional_text("onsite.address", onsite.address.as_deref(), 500);
+        match onsite.capacity {
+            None => problems.add("onsite.capacity", "required", "is required for onsite attendance"),
+            Some(capacity) => check_capacity(&mut problems, "onsite.capacity", capacity),
+        }
+        let reserved = onsite.reserved_for_physical_space_need;
+        if reserved < 0 {
+            problems.add("onsite.reserved_for_physical_space_need", "negative", "must be 0 or more");
+        } else if onsite.capacity.is_some_and(|capacity| reserved > capacity) {
+            problems.add(
+                "onsite.reserved_for_physical_space_need",
+                "reserved_above_capacity",
+                "must not exceed onsite.capacity",
+            );
+        }
+    }
+    if problems.is_empty() {
+        Ok(draft)
+    } else {
+        Err(problems.0)
+    }
+}
+
+fn check_capacity(problems: &mut Problems, field: &str, capacity: i64) {
+    if capacity < 0 {
+        problems.add(field, "negative", "must be 0 or more");
+    } else if capacity > MAX_CAPACITY {
+        problems.add(field, "too_large", format!("must be at most {MAX_CAPACITY}"));
+    }
+}
+
+pub fn is_https_url(value: &str) -> bool {
+    url::Url::parse(value).is_ok_and(|url| url.scheme() == "https" && url.host_str().is_some_and(|h| !h.is_empty()))
+}
+
+pub fn is_language_tag(value: &str) -> bool {
+    value.len() <= 35 && language_tags::LanguageTag::parse(value).is_ok_and(|tag| tag.validate().is_ok())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    Draft,
+    Published,
+    Cancelled,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Draft => "draft",
+            EventStatus::Published => "published",
+            EventStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "draft" => Some(EventStatus::Draft),
+            "published" => Some(EventStatus::Published),
+            "cancelled" => Some(EventStatus::Cancelled),
+            _ => None,
+        }
+    }
+
+    /// draft → published → cancelled, and draft → cancelled; nothing else.
+    pub fn may_become(self, next: EventStatus) -> bool {
+        matches!(
+            (self, next),
+            (EventStatus::Draft, EventStatus::Published)
+                | (EventStatus::Published, EventStatus::Cancelled)
+                | (EventStatus::Draft, EventStatus::Cancelled)
+        )
+    }
+}
+
+/// Rule 6: whether registrations are accepted at `now`.
+pub fn registration_open(
+    status: EventStatus,
+    starts_at: DateTime<Utc>,
+    closes_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    status == EventStatus::Published && now < starts_at && closes_at.is_none_or(|closes| now < closes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn draft() -> EventDraft {
+        EventDraft {
+            title: " Third regional roundtable ".into(),
+            description: Some("".into()),
+            organisation_id: Uuid::now_v7(),
+            region: "Soria".into(),
+            series: Some("Regional cooperation platform".into()),
+            starts_at: Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap(),
+            ends_at: Utc.with_ymd_and_hms(2021, 11, 24, 12, 0, 0).unwrap(),
+            timezone: "Europe/Madrid".into(),
+            languages: vec!["es".into(), "ar-MA".into()],
+            registration_closes_at: None,
+            online: Some(OnlineDraft { join_url: Some("https://meet.example.org/abc".into()), capacity: None }),
+            onsite: Some(OnsiteDraft {
+                venue_name: Some("CEPAIM Soria".into()),
+                address: None,
+                capacity: Some(10),
+                reserved_for_physical_space_need: 3,
+            }),
+        }
+    }
+
+    fn codes(result: Result<EventDraft, Vec<FieldError>>) -> Vec<(String, String)> {
+        result.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    #[test]
+    fn the_soria_roundtable_is_valid_and_trimmed() {
+        let valid = validate(draft()).unwrap();
+        assert_eq!(valid.title, "Third regional roundtable");
+        assert_eq!(valid.description, None);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let mut bad = draft();
+        bad.ends_at = bad.starts_at;
+        bad.timezone = "Europe/Soria".into();
+        bad.languages = vec!["es".into(), "not a tag".into()];
+        bad.online.as_mut().unwrap().join_url = Some("http://meet.example.org".into());
+        bad.onsite.as_mut().unwrap().reserved_for_physical_space_need = 11;
+        assert_eq!(
+            codes(validate(bad)),
+            vec![
+                ("ends_at".into(), "ends_before_start".into()),
+                ("timezone".into(), "invalid_timezone".into()),
+                ("languages[1]".into(), "invalid_language".into()),
+                ("online.join_url".into(), "invalid_url".into()),
+                ("onsite.reserved_for_physical_space_need".into(), "reserved_above_capacity".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_event_needs_a_mode_and_sane_capacities() {
+        let mut bad = draft();
+        bad.online = None;
+        bad.onsite = None;
+        assert_eq!(codes(validate(bad)), vec![("online".into(), "no_attendance_mode".into())]);
+        let mut bad = draft();
+        bad.online.as_mut().unwrap().capacity = Some(-1);
+        bad.onsite.as_mut().unwrap().capacity = None;
+        assert_eq!(
+            codes(validate(bad)),
+            vec![("online.capacity".into(), "negative".into()), ("onsite.capacity".into(), "required".into())]
+        );
+    }
+
+    #[test]
+    fn status_moves_forward_only() {
+        use EventStatus::*;
+        assert!(Draft.may_become(Published));
+        assert!(Published.may_become(Cancelled));
+        assert!(Draft.may_become(Cancelled));
+        assert!(!Published.may_become(Draft));
+        assert!(!Cancelled.may_become(Published));
+        assert!(!Published.may_become(Published));
+    }
+
+    #[test]
+    fn registration_closes_at_start_or_earlier() {
+        let starts = Utc.with_ymd_and_hms(2030, 1, 1, 10, 0, 0).unwrap();
+        let before = starts - chrono::Duration::hours(1);
+        assert!(registration_open(EventStatus::Published, starts, None, before));
+        assert!(!registration_open(EventStatus::Published, starts, None, starts));
+        assert!(!registration_open(EventStatus::Published, starts, Some(before), before));
+        assert!(!registration_open(EventStatus::Draft, starts, None, before));
+    }
+}

@@ -1,0 +1,231 @@
+//! What makes a registration acceptable, on plain values.
+
+use crate::domain::contact::{Email, Phone};
+use crate::domain::events::is_language_tag;
+use crate::domain::seats::Mode;
+use crate::domain::text::Problems;
+use crate::error::{AppError, FieldError};
+
+pub const MAX_INTERESTS: usize = 10;
+
+/// The participant as given, before checking.
+#[derive(Debug, Clone, Default)]
+pub struct ParticipantDraft {
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_language: Option<String>,
+    pub organisation_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub full_name: String,
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub preferred_language: Option<String>,
+    pub organisation_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RegistrationDraft {
+    pub participant: ParticipantDraft,
+    pub attendance_mode: Mode,
+    pub needs_physical_space: bool,
+    pub needs_transport: bool,
+    pub interpretation_language: Option<String>,
+    pub accessibility_notes: Option<String>,
+    pub accept_online_fallback: bool,
+    pub consent_data_processing: bool,
+    pub interests: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidRegistration {
+    pub participant: Participant,
+    pub attendance_mode: Mode,
+    pub needs_physical_space: bool,
+    pub needs_transport: bool,
+    pub interpretation_language: Option<String>,
+    pub accessibility_notes: Option<String>,
+    pub accept_online_fallback: bool,
+    pub interests: Vec<String>,
+}
+
+pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Participant {
+    let full_name = problems.text("participant.full_name", &draft.full_name, 200);
+    let email = problems.optional_text("participant.email", draft.email.as_deref(), 254).and_then(|raw| {
+        Email::parse(&raw).map_err(|message| problems.add("participant.email", "invalid_email", message)).ok()
+    });
+    let phone = problems.optional_text("participant.phone", draft.phone.as_deref(), 40).and_then(|raw| {
+        Phone::parse(&raw).map_err(|message| problems.add("participant.phone", "invalid_phone", message)).ok()
+    });
+    let preferred_language = language(problems, "participant.preferred_language", draft.preferred_language);
+    let organisation_name =
+        problems.optional_text("participant.organisation_name", draft.organisation_name.as_deref(), 200);
+    Participant { full_name, email, phone, preferred_language, organisation_name }
+}
+
+fn language(problems: &mut Problems, field: &str, value: Option<String>) -> Option<String> {
+    let value = problems.optional_text(field, value.as_deref(), 35)?;
+    if !is_language_tag(&value) {
+        problems.add(field, "invalid_language", "must be a BCP 47 language tag such as ar or fr");
+    }
+    Some(value)
+}
+
+/// Checks the attendance fields that PATCH may change too.
+pub fn check_needs(
+    problems: &mut Problems,
+    mode: Mode,
+    needs_physical_space: bool,
+    interpretation_language: Option<String>,
+    accessibility_notes: Option<String>,
+) -> (Option<String>, Option<String>) {
+    if needs_physical_space && mode != Mode::Onsite {
+        problems.add(
+            "needs_physical_space",
+            "physical_space_required",
+            "a participant who needs a physical space must attend onsite",
+        );
+    }
+    let interpretation_language = language(problems, "interpretation_language", interpretation_language);
+    let accessibility_notes = problems.optional_text("accessibility_notes", accessibility_notes.as_deref(), 1000);
+    (interpretation_language, accessibility_notes)
+}
+
+/// Interests are short snake_case topics (`women_employment`), at most ten, without repeats.
+pub fn check_interests(problems: &mut Problems, interests: Vec<String>) -> Vec<String> {
+    if interests.len() > MAX_INTERESTS {
+        problems.add("interests", "too_many", format!("at most {MAX_INTERESTS} interests"));
+    }
+    let mut kept: Vec<String> = Vec::new();
+    for (i, interest) in interests.into_iter().enumerate() {
+        if !is_topic(&interest) {
+            problems.add(format!("interests[{i}]"), "invalid_interest", "must be snake_case, 1 to 40 characters: a-z, 0-9 and _");
+        } else if !kept.contains(&interest) {
+            kept.push(interest);
+        }
+    }
+    kept
+}
+
+fn is_topic(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    (1..=40).contains(&bytes.len())
+        && bytes[0].is_ascii_lowercase()
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && !value.ends_with('_')
+        && !value.contains("__")
+}
+
+pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError> {
+    let mut problems = Problems::default();
+    if !draft.consent_data_processing {
+        problems.add("consent.data_processing", "consent_required", "the participant must consent to data processing");
+    }
+    let participant = check_participant(&mut problems, draft.participant);
+    let (interpretation_language, accessibility_notes) = check_needs(
+        &mut problems,
+        draft.attendance_mode,
+        draft.needs_physical_space,
+        draft.interpretation_language,
+        draft.accessibility_notes,
+    );
+    let interests = check_interests(&mut problems, draft.interests);
+    if !problems.is_empty() {
+        return Err(problems_to_error(problems.0));
+    }
+    Ok(ValidRegistration {
+        participant,
+        attendance_mode: draft.attendance_mode,
+        needs_physical_space: draft.needs_physical_space,
+        needs_transport: draft.needs_transport,
+        interpretation_language,
+        accessibility_notes,
+        accept_online_fallback: draft.accept_online_fallback,
+        interests,
+    })
+}
+
+/// The problem's top-level `code` is the contract's specific one when present, so that
+/// front-ends can switch on it; `errors` still lists every field.
+pub fn problems_to_error(errors: Vec<FieldError>) -> AppError {
+    const SPECIFIC: [&str; 2] = ["consent_required", "physical_space_required"];
+    let specific = SPECIFIC.into_iter().find(|code| errors.iter().any(|e| e.code == *code));
+    match specific {
+        Some(code) => AppError::Validation {
+            code,
+            detail: errors.iter().find(|e| e.code == code).map(|e| e.message.clone()).unwrap_or_default(),
+            errors,
+        },
+        None => AppError::validation(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> RegistrationDraft {
+        RegistrationDraft {
+            participant: ParticipantDraft {
+                full_name: "Amina".into(),
+                email: None,
+                phone: Some("+34 600 000 000".into()),
+                preferred_language: Some("ar".into()),
+                organisation_name: None,
+            },
+            attendance_mode: Mode::Onsite,
+            needs_physical_space: true,
+            needs_transport: true,
+            interpretation_language: Some("ar".into()),
+            accessibility_notes: None,
+            accept_online_fallback: false,
+            consent_data_processing: true,
+            interests: vec!["entrepreneurship".into(), "women_employment".into(), "entrepreneurship".into()],
+        }
+    }
+
+    #[test]
+    fn a_participant_without_email_or_device_is_accepted() {
+        let valid = validate(draft()).unwrap();
+        assert_eq!(valid.participant.phone.unwrap().digits(), "34600000000");
+        assert_eq!(valid.interests, vec!["entrepreneurship", "women_employment"], "repeats are dropped");
+    }
+
+    #[test]
+    fn consent_is_required_and_named_by_code() {
+        let mut bad = draft();
+        bad.consent_data_processing = false;
+        assert_eq!(validate(bad).unwrap_err().code(), "consent_required");
+    }
+
+    #[test]
+    fn physical_space_requires_onsite() {
+        let mut bad = draft();
+        bad.attendance_mode = Mode::Online;
+        assert_eq!(validate(bad).unwrap_err().code(), "physical_space_required");
+    }
+
+    #[test]
+    fn interests_are_short_snake_case_topics_at_most_ten() {
+        let mut problems = Problems::default();
+        check_interests(&mut problems, vec!["Rural Initiatives".into(), "a__b".into(), "ok_1".into()]);
+        assert_eq!(problems.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["interests[0]", "interests[1]"]);
+        let mut problems = Problems::default();
+        check_interests(&mut problems, (0..11).map(|i| format!("topic_{i}")).collect());
+        assert_eq!(problems.0[0].code, "too_many");
+    }
+
+    #[test]
+    fn bad_contact_details_are_reported_per_field() {
+        let mut bad = draft();
+        bad.participant.email = Some("not-an-email".into());
+        bad.participant.phone = Some("call me".into());
+        bad.participant.full_name = "  ".into();
+        let AppError::Validation { errors, .. } = validate(bad).unwrap_err() else { panic!() };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["participant.full_name", "participant.email", "participant.phone"]);
+    }
+}

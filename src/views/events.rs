@@ -1,0 +1,381 @@
+//! Request and response types for events.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db::events::EventRow;
+use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
+use crate::domain::seats::Seats;
+use crate::views::patch::{double_option, no_null};
+
+/// A new event (status `draft`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Third regional roundtable", "description": "Migrants' participation in forums and activities",
+    "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "region": "Soria",
+    "series": "Regional cooperation platform", "starts_at": "2021-11-24T10:00:00+01:00",
+    "ends_at": "2021-11-24T13:00:00+01:00", "timezone": "Europe/Madrid", "languages": ["es"],
+    "registration_closes_at": null,
+    "online": {"join_url": "https://meet.example.org/abc", "capacity": null},
+    "onsite": {"venue_name": "CEPAIM Soria", "address": "Calle Example 1, Soria", "capacity": 10,
+               "reserved_for_physical_space_need": 3}}))]
+pub struct CreateEvent {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Up to 5000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The organisation that owns the event; organisers may only use their own.
+    pub organisation_id: Uuid,
+    /// 1 to 100 characters, e.g. `Soria`.
+    pub region: String,
+    /// Groups the sessions of one platform, e.g. `Regional cooperation platform`.
+    #[serde(default)]
+    pub series: Option<String>,
+    /// RFC 3339 with offset.
+    pub starts_at: DateTime<FixedOffset>,
+    /// RFC 3339 with offset; after `starts_at`.
+    pub ends_at: DateTime<FixedOffset>,
+    /// IANA time zone of the venue, e.g. `Europe/Madrid`.
+    pub timezone: String,
+    /// BCP 47 tags of the languages spoken, e.g. `["es", "ar"]`.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Registrations close then (and in any case at `starts_at`).
+    #[serde(default)]
+    pub registration_closes_at: Option<DateTime<FixedOffset>>,
+    /// Online attendance, or null when not offered.
+    #[serde(default)]
+    pub online: Option<OnlineInput>,
+    /// Onsite attendance, or null when not offered.
+    #[serde(default)]
+    pub onsite: Option<OnsiteInput>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineInput {
+    /// An https URL; shown only to the event's organisers and on confirmed online registrations.
+    #[serde(default)]
+    pub join_url: Option<String>,
+    /// Null: unlimited.
+    #[serde(default)]
+    pub capacity: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnsiteInput {
+    #[serde(default)]
+    pub venue_name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Seats in the room (required).
+    pub capacity: Option<i64>,
+    /// Seats only people without a device or internet (`needs_physical_space`) may take; ≤ capacity, default 0.
+    #[serde(default)]
+    pub reserved_for_physical_space_need: Option<i64>,
+}
+
+impl CreateEvent {
+    pub fn into_draft(self) -> EventDraft {
+        EventDraft {
+            title: self.title,
+            description: self.description,
+            organisation_id: self.organisation_id,
+            region: self.region,
+            series: self.series,
+            starts_at: self.starts_at.with_timezone(&Utc),
+            ends_at: self.ends_at.with_timezone(&Utc),
+            timezone: self.timezone,
+            languages: self.languages,
+            registration_closes_at: self.registration_closes_at.map(|t| t.with_timezone(&Utc)),
+            online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
+            onsite: self.onsite.map(|o| OnsiteDraft {
+                venue_name: o.venue_name,
+                address: o.address,
+                capacity: o.capacity,
+                reserved_for_physical_space_need: o.reserved_for_physical_space_need.unwrap_or(0),
+            }),
+        }
+    }
+}
+
+/// A partial update: absent fields stay as they are; `null` clears what may be cleared
+/// (`online: null` or `onsite: null` withdraws that mode while nobody is registered for it).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"onsite": {"capacity": 12}, "registration_closes_at": "2021-11-23T18:00:00+01:00"}))]
+pub struct PatchEvent {
+    #[serde(default, deserialize_with = "no_null")]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// Moving an event to another organisation needs the right to manage both.
+    #[serde(default, deserialize_with = "no_null")]
+    pub organisation_id: Option<Uuid>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub region: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub series: Option<Option<String>>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub starts_at: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub ends_at: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub timezone: Option<String>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub languages: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<DateTime<FixedOffset>>)]
+    pub registration_closes_at: Option<Option<DateTime<FixedOffset>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<OnlinePatch>)]
+    pub online: Option<Option<OnlinePatch>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<OnsitePatch>)]
+    pub onsite: Option<Option<OnsitePatch>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnlinePatch {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub join_url: Option<Option<String>>,
+    /// Null: unlimited. Raising it confirms waitlisted registrations at once.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub capacity: Option<Option<i64>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnsitePatch {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub venue_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    /// Raising it confirms waitlisted registrations at once; below the confirmed seats is 409.
+    #[serde(default, deserialize_with = "no_null")]
+    pub capacity: Option<i64>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub reserved_for_physical_space_need: Option<i64>,
+}
+
+impl PatchEvent {
+    /// The stored event with this patch applied, ready to be validated like a new one.
+    pub fn apply(self, mut draft: EventDraft) -> EventDraft {
+        macro_rules! set {
+            ($field:ident) => {
+                if let Some(value) = self.$field {
+                    draft.$field = value;
+                }
+            };
+        }
+        set!(title);
+        set!(description);
+        set!(organisation_id);
+        set!(region);
+        set!(series);
+        set!(timezone);
+        set!(languages);
+        if let Some(starts_at) = self.starts_at {
+            draft.starts_at = starts_at.with_timezone(&Utc);
+        }
+        if let Some(ends_at) = self.ends_at {
+            draft.ends_at = ends_at.with_timezone(&Utc);
+        }
+        if let Some(closes) = self.registration_closes_at {
+            draft.registration_closes_at = closes.map(|t| t.with_timezone(&Utc));
+        }
+        match self.online {
+            None => {}
+            Some(None) => draft.online = None,
+            Some(Some(patch)) => {
+                let online = draft.online.get_or_insert(OnlineDraft { join_url: None, capacity: None });
+                if let Some(join_url) = patch.join_url {
+                    online.join_url = join_url;
+                }
+                if let Some(capacity) = patch.capacity {
+                    online.capacity = capacity;
+                }
+            }
+        }
+        match self.onsite {
+            None => {}
+            Some(None) => draft.onsite = None,
+            Some(Some(patch)) => {
+                let onsite = draft.onsite.get_or_insert(OnsiteDraft {
+                    venue_name: None,
+                    address: None,
+                    capacity: None,
+                    reserved_for_physical_space_need: 0,
+                });
+                if let Some(venue_name) = patch.venue_name {
+                    onsite.venue_name = venue_name;
+                }
+                if let Some(address) = patch.address {
+                    onsite.address = address;
+                }
+                if let Some(capacity) = patch.capacity {
+                    onsite.capacity = Some(capacity);
+                }
+                if let Some(reserved) = patch.reserved_for_physical_space_need {
+                    onsite.reserved_for_physical_space_need = reserved;
+                }
+            }
+        }
+        draft
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatusView {
+    Draft,
+    Published,
+    Cancelled,
+}
+
+impl From<EventStatus> for EventStatusView {
+    fn from(status: EventStatus) -> Self {
+        match status {
+            EventStatus::Draft => EventStatusView::Draft,
+            EventStatus::Published => EventStatusView::Published,
+            EventStatus::Cancelled => EventStatusView::Cancelled,
+        }
+    }
+}
+
+/// An event with its seat counters, always equal to what the registrations say.
+#[derive(Serialize, ToSchema)]
+pub struct Event {
+    pub id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub organisation_id: Uuid,
+    pub region: String,
+    pub series: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub languages: Vec<String>,
+    pub status: EventStatusView,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Null when online attendance is not offered.
+    pub online: Option<OnlineView>,
+    /// Null when onsite attendance is not offered.
+    pub onsite: Option<OnsiteView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OnlineView {
+    /// Null: unlimited.
+    pub capacity: Option<i32>,
+    pub confirmed: i32,
+    pub waitlisted: i32,
+    /// Free seats; null when unlimited.
+    pub available: Option<i32>,
+    /// Shown only to the event's organisers and admins; null to everyone else.
+    pub join_url: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OnsiteView {
+    pub venue_name: Option<String>,
+    pub address: Option<String>,
+    pub capacity: i32,
+    pub reserved_for_physical_space_need: i32,
+    pub confirmed: i32,
+    pub waitlisted: i32,
+    /// Free seats of any kind.
+    pub available: i32,
+    /// Of `available`, the seats someone without `needs_physical_space` may take
+    /// (an addition to the v1 contract).
+    pub available_without_physical_space_need: i32,
+}
+
+impl Event {
+    pub fn from_row(row: EventRow, show_join_url: bool) -> Self {
+        let seats: Seats = row.seats();
+        let status = row.status().into();
+        Self {
+            online: row.online_offered.then(|| OnlineView {
+                capacity: row.online_capacity,
+                confirmed: row.online_confirmed,
+                waitlisted: row.online_waitlisted,
+                available: seats.online_free(),
+                join_url: if show_join_url { row.online_join_url.clone() } else { None },
+            }),
+            onsite: row.onsite_offered.then(|| OnsiteView {
+                venue_name: row.onsite_venue_name.clone(),
+                address: row.onsite_address.clone(),
+                capacity: row.onsite_capacity.unwrap_or(0),
+                reserved_for_physical_space_need: row.onsite_reserved,
+                confirmed: row.onsite_confirmed,
+                waitlisted: row.onsite_waitlisted,
+                available: seats.onsite_free(),
+                available_without_physical_space_need: seats.onsite_free_unreserved(),
+            }),
+            id: row.id,
+            title: row.title,
+            description: row.description,
+            organisation_id: row.organisation_id,
+            region: row.region,
+            series: row.series,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            timezone: row.timezone,
+            languages: row.languages,
+            status,
+            registration_closes_at: row.registration_closes_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventList {
+    pub items: Vec<Event>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeFilter {
+    Online,
+    Onsite,
+}
+
+/// Filters of `GET /events`, ordered by `starts_at` ascending.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Non-organisers only ever see published events.
+    pub status: Option<EventStatusView>,
+    pub region: Option<String>,
+    pub series: Option<String>,
+    pub organisation_id: Option<Uuid>,
+    /// Events starting at or after this time (RFC 3339).
+    pub from: Option<DateTime<FixedOffset>>,
+    /// Events starting before this time (RFC 3339).
+    pub to: Option<DateTime<FixedOffset>>,
+    /// Events that offer this mode.
+    pub mode: Option<ModeFilter>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

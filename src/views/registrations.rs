@@ -1,0 +1,431 @@
+//! Request and response types for registrations.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db::registrations::{HistoryRow, RegistrationRow};
+use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
+use crate::domain::seats::Mode;
+use crate::views::patch::{double_option, no_null};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceMode {
+    Online,
+    Onsite,
+}
+
+impl From<AttendanceMode> for Mode {
+    fn from(mode: AttendanceMode) -> Self {
+        match mode {
+            AttendanceMode::Online => Mode::Online,
+            AttendanceMode::Onsite => Mode::Onsite,
+        }
+    }
+}
+
+impl From<Mode> for AttendanceMode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Online => AttendanceMode::Online,
+            Mode::Onsite => AttendanceMode::Onsite,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StakeholderCategory {
+    Migrant,
+    Refugee,
+    MigrantLedOrganisation,
+    Ngo,
+    RegionalAuthority,
+    PublicAgency,
+    Volunteer,
+    Other,
+}
+
+impl StakeholderCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StakeholderCategory::Migrant => "migrant",
+            StakeholderCategory::Refugee => "refugee",
+            StakeholderCategory::MigrantLedOrganisation => "migrant_led_organisation",
+            StakeholderCategory::Ngo => "ngo",
+            StakeholderCategory::RegionalAuthority => "regional_authority",
+            StakeholderCategory::PublicAgency => "public_agency",
+            StakeholderCategory::Volunteer => "volunteer",
+            StakeholderCategory::Other => "other",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        serde_json::from_value(serde_json::Value::String(value.to_owned())).unwrap_or(StakeholderCategory::Other)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantInput {
+    /// 1 to 200 characters.
+    pub full_name: String,
+    /// Optional: many participants have none.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Optional; compared by its digits.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// BCP 47 tag, e.g. `ar`.
+    #[serde(default)]
+    pub preferred_language: Option<String>,
+    pub stakeholder_category: StakeholderCategory,
+    #[serde(default)]
+    pub organisation_name: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Must be true.
+    pub data_processing: bool,
+    /// Whether the participant may be contacted after the event.
+    #[serde(default)]
+    pub contact: bool,
+}
+
+/// A registration for one participant. Send an `Idempotency-Key` header to retry safely.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "participant": {"full_name": "Amina", "email": null, "phone": "+34 600 000 000",
+                    "preferred_language": "ar", "stakeholder_category": "refugee", "organisation_name": null},
+    "attendance_mode": "onsite", "needs_physical_space": true, "needs_transport": true,
+    "interpretation_language": "ar", "accessibility_notes": null, "accept_online_fallback": false,
+    "consent": {"data_processing": true, "contact": false},
+    "interests": ["entrepreneurship", "women_employment"]}))]
+pub struct CreateRegistration {
+    pub participant: ParticipantInput,
+    pub attendance_mode: AttendanceMode,
+    /// No device or internet: needs a place to attend in person (requires `onsite`).
+    #[serde(default)]
+    pub needs_physical_space: bool,
+    #[serde(default)]
+    pub needs_transport: bool,
+    /// BCP 47 tag of the language to interpret into.
+    #[serde(default)]
+    pub interpretation_language: Option<String>,
+    /// Up to 1000 characters; erased with the personal data.
+    #[serde(default)]
+    pub accessibility_notes: Option<String>,
+    /// When onsite is full, take a free online seat instead of waiting.
+    #[serde(default)]
+    pub accept_online_fallback: bool,
+    pub consent: Consent,
+    /// Up to 10 snake_case topics.
+    #[serde(default)]
+    pub interests: Vec<String>,
+}
+
+impl CreateRegistration {
+    pub fn to_draft(&self) -> RegistrationDraft {
+        RegistrationDraft {
+            participant: ParticipantDraft {
+                full_name: self.participant.full_name.clone(),
+                email: self.participant.email.clone(),
+                phone: self.participant.phone.clone(),
+                preferred_language: self.participant.preferred_language.clone(),
+                organisation_name: self.participant.organisation_name.clone(),
+            },
+            attendance_mode: self.attendance_mode.into(),
+            needs_physical_space: self.needs_physical_space,
+            needs_transport: self.needs_transport,
+            interpretation_language: self.interpretation_language.clone(),
+            accessibility_notes: self.accessibility_notes.clone(),
+            accept_online_fallback: self.accept_online_fallback,
+            consent_data_processing: self.consent.data_processing,
+            interests: self.interests.clone(),
+        }
+    }
+}
+
+/// A partial update: absent fields stay as they are; `null` clears optional ones.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"attendance_mode": "online", "needs_transport": false}))]
+pub struct PatchRegistration {
+    /// A change needs a free seat in the new mode (409 `capacity_full` otherwise).
+    #[serde(default, deserialize_with = "no_null")]
+    pub attendance_mode: Option<AttendanceMode>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub needs_physical_space: Option<bool>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub needs_transport: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub interpretation_language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub accessibility_notes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub participant: Option<ParticipantPatch>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantPatch {
+    #[serde(default, deserialize_with = "no_null")]
+    pub full_name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub preferred_language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "no_null")]
+    pub stakeholder_category: Option<StakeholderCategory>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub organisation_name: Option<Option<String>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantView {
+    /// Null after the personal data was erased.
+    pub full_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_language: Option<String>,
+    pub stakeholder_category: StakeholderCategory,
+    pub organisation_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e70", "event_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f",
+    "status": "waitlisted", "attendance_mode": "onsite", "needs_physical_space": true, "needs_transport": true,
+    "interpretation_language": "ar", "accessibility_notes": null, "interests": ["entrepreneurship"],
+    "participant": {"full_name": "Amina", "email": null, "phone": "+34 600 000 000", "preferred_language": "ar",
+                    "stakeholder_category": "refugee", "organisation_name": null},
+    "waitlist_position": 1, "fallback_applied": false, "join_url": null, "checked_in_at": null,
+    "created_by": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e71", "created_at": "2021-11-20T10:00:00Z",
+    "updated_at": "2021-11-20T10:00:00Z", "accept_online_fallback": false, "personal_data_erased_at": null}))]
+pub struct Registration {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub status: RegistrationStatus,
+    pub attendance_mode: AttendanceMode,
+    pub needs_physical_space: bool,
+    pub needs_transport: bool,
+    pub interpretation_language: Option<String>,
+    pub accessibility_notes: Option<String>,
+    pub interests: Vec<String>,
+    pub participant: ParticipantView,
+    /// 1-based place in the waitlist of its mode; only while waitlisted.
+    pub waitlist_position: Option<i64>,
+    /// Confirmed online because onsite was full and the participant accepted the fallback.
+    pub fallback_applied: bool,
+    /// The event's join link, only on a confirmed online registration.
+    pub join_url: Option<String>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// The user or API client that made the registration.
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// An addition to the v1 contract.
+    pub accept_online_fallback: bool,
+    /// When the personal data was erased (an addition to the v1 contract).
+    pub personal_data_erased_at: Option<DateTime<Utc>>,
+}
+
+impl Registration {
+    pub fn from_row(row: RegistrationRow, waitlist_position: Option<i64>, event_join_url: Option<&str>) -> Self {
+        let status = match row.status.as_str() {
+            "confirmed" => RegistrationStatus::Confirmed,
+            "waitlisted" => RegistrationStatus::Waitlisted,
+            _ => RegistrationStatus::Cancelled,
+        };
+        let mode = Mode::parse(&row.attendance_mode).unwrap_or(Mode::Online);
+        let join_url = (status == RegistrationStatus::Confirmed && mode == Mode::Online)
+            .then(|| event_join_url.map(str::to_owned))
+            .flatten();
+        Self {
+            id: row.id,
+            event_id: row.event_id,
+            status,
+            attendance_mode: mode.into(),
+            needs_physical_space: row.needs_physical_space,
+            needs_transport: row.needs_transport,
+            interpretation_language: row.interpretation_language,
+            accessibility_notes: row.accessibility_notes,
+            interests: row.interests,
+            participant: ParticipantView {
+                full_name: row.full_name,
+                email: row.email,
+                phone: row.phone,
+                preferred_language: row.preferred_language,
+                stakeholder_category: StakeholderCategory::parse(&row.stakeholder_category),
+                organisation_name: row.organisation_name,
+            },
+            waitlist_position: if status == RegistrationStatus::Waitlisted { waitlist_position } else { None },
+            fallback_applied: row.fallback_applied,
+            join_url,
+            checked_in_at: row.checked_in_at,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            accept_online_fallback: row.accept_online_fallback,
+            personal_data_erased_at: row.erased_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationList {
+    pub items: Vec<Registration>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters of `GET /events/{id}/registrations`, oldest first.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistrationQuery {
+    pub status: Option<RegistrationStatus>,
+    pub mode: Option<AttendanceMode>,
+    pub needs_physical_space: Option<bool>,
+    /// 1 to 200, default 50.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One change to a registration; no personal data.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"at": "2021-11-21T09:00:00Z", "action": "promoted", "actor_id": null, "actor_kind": "system",
+                          "old_status": "waitlisted", "new_status": "confirmed", "old_mode": "onsite", "new_mode": "onsite"}))]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    /// `created`, `promoted`, `mode_changed`, `cancelled`, `checked_in`, `erased` or `updated`.
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    /// `user`, `api_client`, or `system`.
+    pub actor_kind: String,
+    pub old_status: Option<String>,
+    pub new_status: String,
+    pub old_mode: Option<String>,
+    pub new_mode: String,
+}
+
+impl From<HistoryRow> for HistoryEntry {
+    fn from(row: HistoryRow) -> Self {
+        Self {
+            at: row.at,
+            action: row.action,
+            actor_id: row.actor_id,
+            actor_kind: row.actor_kind,
+            old_status: row.old_status,
+            new_status: row.new_status,
+            old_mode: row.old_mode,
+            new_mode: row.new_mode,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct History {
+    pub items: Vec<HistoryEntry>,
+}
+
+impl PatchRegistration {
+    /// The stored registration with this patch applied and checked.
+    pub fn merge(
+        self,
+        row: &RegistrationRow,
+    ) -> Result<crate::db::registrations::RegistrationChanges, crate::error::AppError> {
+        use crate::domain::registrations::{check_needs, check_participant, problems_to_error, ParticipantDraft};
+        use crate::domain::text::Problems;
+
+        let participant = self.participant.unwrap_or_default();
+        let touches_personal_data = participant.full_name.is_some()
+            || participant.email.is_some()
+            || participant.phone.is_some()
+            || participant.organisation_name.is_some()
+            || matches!(self.accessibility_notes, Some(Some(_)));
+        if row.erased_at.is_some() && touches_personal_data {
+            return Err(crate::error::AppError::conflict(
+                "personal_data_erased",
+                "This registration's personal data was erased; it cannot be filled in again.",
+            ));
+        }
+        let mode = self.attendance_mode.map(Mode::from).unwrap_or_else(|| row.mode());
+        let needs_physical_space = self.needs_physical_space.unwrap_or(row.needs_physical_space);
+        let mut problems = Problems::default();
+        let (interpretation_language, accessibility_notes) = check_needs(
+            &mut problems,
+            mode,
+            needs_physical_space,
+            self.interpretation_language.unwrap_or_else(|| row.interpretation_language.clone()),
+            self.accessibility_notes.unwrap_or_else(|| row.accessibility_notes.clone()),
+        );
+        let stakeholder_category = participant
+            .stakeholder_category
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_else(|| row.stakeholder_category.clone());
+        let (full_name, email, phone, organisation_name, preferred_language) = if row.erased_at.is_some() {
+            let language = participant.preferred_language.unwrap_or_else(|| row.preferred_language.clone());
+            (None, None, None, None, language)
+        } else {
+            let checked = check_participant(
+                &mut problems,
+                ParticipantDraft {
+                    full_name: participant.full_name.or_else(|| row.full_name.clone()).unwrap_or_default(),
+                    email: participant.email.unwrap_or_else(|| row.email.clone()),
+                    phone: participant.phone.unwrap_or_else(|| row.phone.clone()),
+                    preferred_language: participant
+                        .preferred_language
+                        .unwrap_or_else(|| row.preferred_language.clone()),
+                    organisation_name: participant.organisation_name.unwrap_or_else(|| row.organisation_name.clone()),
+                },
+            );
+            (
+                Some(checked.full_name),
+                checked.email,
+                checked.phone,
+                checked.organisation_name,
+                checked.preferred_language,
+            )
+        };
+        if !problems.is_empty() {
+            return Err(problems_to_error(problems.0));
+        }
+        Ok(crate::db::registrations::RegistrationChanges {
+            attendance_mode: mode.as_str().to_owned(),
+            needs_physical_space,
+            needs_transport: self.needs_transport.unwrap_or(row.needs_transport),
+            interpretation_language,
+            accessibility_notes,
+            full_name,
+            email_normalised: email.as_ref().map(|e| e.normalised()),
+            email: email.map(|e| e.as_str().to_owned()),
+            phone_digits: phone.as_ref().map(|p| p.digits().to_owned()),
+            phone: phone.map(|p| p.as_str().to_owned()),
+            organisation_name,
+            preferred_language,
+            stakeholder_category,
+        })
+    }
+}
