@@ -287,7 +287,10 @@ pub fn check_draft_against_seats(current: &EventRow, draft: &EventDraft) -> AppR
     let onsite_registered = current.onsite_confirmed + current.onsite_waitlisted > 0;
     match &draft.online {
         None if online_registered => {
-            return Err(AppError::conflict("mode_in_use", "People are registered online; cancel them first."));
+            return Err(AppError::conflict(
+                "mode_in_use",
+                "People are registered online; cancel them first.",
+            ));
         }
         Some(online) if online.capacity.is_some_and(|c| c < current.online_confirmed as i64) => {
             return Err(AppError::conflict(
@@ -303,8 +306,11 @@ pub fn check_draft_against_seats(current: &EventRow, draft: &EventDraft) -> AppR
         }
         Some(onsite) => {
             let capacity = onsite.capacity.unwrap_or(0);
-            let unreserved_needed = (current.onsite_confirmed - current.onsite_confirmed_physical_space) as i64;
-            let overflow_needed = (current.onsite_confirmed_physical_space as i64 - onsite.reserved_for_physical_space_need).max(0);
+            let unreserved_needed =
+                (current.onsite_confirmed - current.onsite_confirmed_physical_space) as i64;
+            let overflow_needed = (current.onsite_confirmed_physical_space as i64
+                - onsite.reserved_for_physical_space_need)
+                .max(0);
             if capacity < current.onsite_confirmed as i64
                 || capacity - onsite.reserved_for_physical_space_need < unreserved_needed + overflow_needed
             {

@@ -19,7 +19,12 @@ pub enum Claim {
 
 /// Claims `key` for `caller` inside the caller's transaction. A concurrent request with the
 /// same key waits here until the first one commits, then replays its answer.
-pub async fn claim(conn: &mut AsyncPgConnection, caller: Uuid, key: &str, request_hash: &[u8]) -> AppResult<Claim> {
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    caller: Uuid,
+    key: &str,
+    request_hash: &[u8],
+) -> AppResult<Claim> {
     let claimed = diesel::sql_query(
         "INSERT INTO idempotency_keys (caller_id, key, request_hash) VALUES ($1, $2, $3)
          ON CONFLICT (caller_id, key) DO UPDATE

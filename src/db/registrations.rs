@@ -95,11 +95,20 @@ pub async fn create(
 ) -> AppResult<Created> {
     let event = events::lock_as(conn, event_id, actor).await?.ok_or(AppError::NotFound)?;
     authorize(&event)?;
-    if !crate::domain::events::registration_open(event.status(), event.starts_at, event.registration_closes_at, Utc::now()) {
+    if !crate::domain::events::registration_open(
+        event.status(),
+        event.starts_at,
+        event.registration_closes_at,
+        Utc::now(),
+    ) {
         return Err(AppError::conflict("registration_closed", "This event does not take registrations now."));
     }
-    let placement =
-        seats::place(&event.seats(), input.attendance_mode, input.needs_physical_space, input.accept_online_fallback);
+    let placement = seats::place(
+        &event.seats(),
+        input.attendance_mode,
+        input.needs_physical_space,
+        input.accept_online_fallback,
+    );
     let (status, mode, fallback_applied) = match placement {
         Placement::Confirmed { mode, fallback_applied } => ("confirmed", mode, fallback_applied),
         Placement::Waitlisted { mode } => ("waitlisted", mode, false),
@@ -385,7 +394,8 @@ pub async fn cancel(
         .returning(RegistrationRow::as_returning())
         .get_result(conn)
         .await?;
-    let promotions = if before.0 == "confirmed" { promote_waitlist(conn, event.id).await? } else { Vec::new() };
+    let promotions =
+        if before.0 == "confirmed" { promote_waitlist(conn, event.id).await? } else { Vec::new() };
     Ok(Changed { registration, event, promotions, before })
 }
 
@@ -470,7 +480,10 @@ pub async fn check_in(
         return Ok((registration, event));
     }
     let registration = diesel::update(registrations::table.find(id))
-        .set((registrations::checked_in_at.eq(diesel::dsl::now), registrations::updated_at.eq(diesel::dsl::now)))
+        .set((
+            registrations::checked_in_at.eq(diesel::dsl::now),
+            registrations::updated_at.eq(diesel::dsl::now),
+        ))
         .returning(RegistrationRow::as_returning())
         .get_result(conn)
         .await?;

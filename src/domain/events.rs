@@ -60,7 +60,11 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     }
     for (i, language) in draft.languages.iter().enumerate() {
         if !is_language_tag(language) {
-            problems.add(format!("languages[{i}]"), "invalid_language", "must be a BCP 47 language tag such as es or ar-MA");
+            problems.add(
+                format!("languages[{i}]"),
+                "invalid_language",
+                "must be a BCP 47 language tag such as es or ar-MA",
+            );
         }
     }
     if let Some(closes) = draft.registration_closes_at {
@@ -116,7 +120,8 @@ fn check_capacity(problems: &mut Problems, field: &str, capacity: i64) {
 }
 
 pub fn is_https_url(value: &str) -> bool {
-    url::Url::parse(value).is_ok_and(|url| url.scheme() == "https" && url.host_str().is_some_and(|h| !h.is_empty()))
+    url::Url::parse(value)
+        .is_ok_and(|url| url.scheme() == "https" && url.host_str().is_some_and(|h| !h.is_empty()))
 }
 
 pub fn is_language_tag(value: &str) -> bool {
@@ -186,7 +191,10 @@ mod tests {
             timezone: "Europe/Madrid".into(),
             languages: vec!["es".into(), "ar-MA".into()],
             registration_closes_at: None,
-            online: Some(OnlineDraft { join_url: Some("https://meet.example.org/abc".into()), capacity: None }),
+            online: Some(OnlineDraft {
+                join_url: Some("https://meet.example.org/abc".into()),
+                capacity: None,
+            }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),
                 address: None,
@@ -238,7 +246,10 @@ mod tests {
         bad.onsite.as_mut().unwrap().capacity = None;
         assert_eq!(
             codes(validate(bad)),
-            vec![("online.capacity".into(), "negative".into()), ("onsite.capacity".into(), "required".into())]
+            vec![
+                ("online.capacity".into(), "negative".into()),
+                ("onsite.capacity".into(), "required".into())
+            ]
         );
     }
 

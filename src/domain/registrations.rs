@@ -90,7 +90,8 @@ pub fn check_needs(
         );
     }
     let interpretation_language = language(problems, "interpretation_language", interpretation_language);
-    let accessibility_notes = problems.optional_text("accessibility_notes", accessibility_notes.as_deref(), 1000);
+    let accessibility_notes =
+        problems.optional_text("accessibility_notes", accessibility_notes.as_deref(), 1000);
     (interpretation_language, accessibility_notes)
 }
 
@@ -102,7 +103,11 @@ pub fn check_interests(problems: &mut Problems, interests: Vec<String>) -> Vec<S
     let mut kept: Vec<String> = Vec::new();
     for (i, interest) in interests.into_iter().enumerate() {
         if !is_topic(&interest) {
-            problems.add(format!("interests[{i}]"), "invalid_interest", "must be snake_case, 1 to 40 characters: a-z, 0-9 and _");
+            problems.add(
+                format!("interests[{i}]"),
+                "invalid_interest",
+                "must be snake_case, 1 to 40 characters: a-z, 0-9 and _",
+            );
         } else if !kept.contains(&interest) {
             kept.push(interest);
         }
@@ -122,7 +127,11 @@ fn is_topic(value: &str) -> bool {
 pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError> {
     let mut problems = Problems::default();
     if !draft.consent_data_processing {
-        problems.add("consent.data_processing", "consent_required", "the participant must consent to data processing");
+        problems.add(
+            "consent.data_processing",
+            "consent_required",
+            "the participant must consent to data processing",
+        );
     }
     let participant = check_participant(&mut problems, draft.participant);
     let (interpretation_language, accessibility_notes) = check_needs(
@@ -212,7 +221,10 @@ mod tests {
     fn interests_are_short_snake_case_topics_at_most_ten() {
         let mut problems = Problems::default();
         check_interests(&mut problems, vec!["Rural Initiatives".into(), "a__b".into(), "ok_1".into()]);
-        assert_eq!(problems.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["interests[0]", "interests[1]"]);
+        assert_eq!(
+            problems.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            vec!["interests[0]", "interests[1]"]
+        );
         let mut problems = Problems::default();
         check_interests(&mut problems, (0..11).map(|i| format!("topic_{i}")).collect());
         assert_eq!(problems.0[0].code, "too_many");

@@ -113,11 +113,20 @@ pub enum Placement {
 /// Rules 1 to 3 for a new registration. People who need a physical space are never moved
 /// online by the fallback: they have no device to attend with, so they wait (first in line)
 /// for an onsite seat instead.
-pub fn place(seats: &Seats, mode: Mode, needs_physical_space: bool, accept_online_fallback: bool) -> Placement {
+pub fn place(
+    seats: &Seats,
+    mode: Mode,
+    needs_physical_space: bool,
+    accept_online_fallback: bool,
+) -> Placement {
     if seats.has_seat(mode, needs_physical_space) {
         return Placement::Confirmed { mode, fallback_applied: false };
     }
-    if mode == Mode::Onsite && accept_online_fallback && !needs_physical_space && seats.has_seat(Mode::Online, false) {
+    if mode == Mode::Onsite
+        && accept_online_fallback
+        && !needs_physical_space
+        && seats.has_seat(Mode::Online, false)
+    {
         return Placement::Confirmed { mode: Mode::Online, fallback_applied: true };
     }
     Placement::Waitlisted { mode }
@@ -198,7 +207,10 @@ mod tests {
     fn reserved_seats_are_kept_for_people_without_a_device() {
         let mut seats = soria();
         for _ in 0..7 {
-            assert_eq!(place(&seats, Mode::Onsite, false, false), Placement::Confirmed { mode: Mode::Onsite, fallback_applied: false });
+            assert_eq!(
+                place(&seats, Mode::Onsite, false, false),
+                Placement::Confirmed { mode: Mode::Onsite, fallback_applied: false }
+            );
             seats.take(Mode::Onsite, false);
         }
         assert_eq!(place(&seats, Mode::Onsite, false, false), Placement::Waitlisted { mode: Mode::Onsite });
@@ -235,7 +247,10 @@ mod tests {
     fn fallback_moves_onsite_registrations_online_only_when_asked_and_possible() {
         let mut seats = soria();
         seats.onsite_confirmed = 7;
-        assert_eq!(place(&seats, Mode::Onsite, false, true), Placement::Confirmed { mode: Mode::Online, fallback_applied: true });
+        assert_eq!(
+            place(&seats, Mode::Onsite, false, true),
+            Placement::Confirmed { mode: Mode::Online, fallback_applied: true }
+        );
         assert_eq!(place(&seats, Mode::Onsite, false, false), Placement::Waitlisted { mode: Mode::Onsite });
         seats.online_capacity = Some(0);
         assert_eq!(place(&seats, Mode::Onsite, false, true), Placement::Waitlisted { mode: Mode::Onsite });
@@ -287,7 +302,10 @@ mod tests {
         let onsite_with_fallback = waiting(Mode::Onsite, false, true);
         let online = waiting(Mode::Online, false, false);
         let promoted = promote(&mut seats, &[], &[onsite_with_fallback, online]);
-        assert_eq!(promoted, vec![Promotion { id: onsite_with_fallback.id, mode: Mode::Online, fallback_applied: true }]);
+        assert_eq!(
+            promoted,
+            vec![Promotion { id: onsite_with_fallback.id, mode: Mode::Online, fallback_applied: true }]
+        );
         assert_eq!(seats.online_free(), Some(0));
     }
 

@@ -62,7 +62,11 @@ async fn checked(state: &AppState, draft: EventDraft) -> AppResult<EventDraft> {
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[post("/events")]
-pub async fn create_event(state: web::Data<AppState>, caller: Caller, body: Json<CreateEvent>) -> AppResult<HttpResponse> {
+pub async fn create_event(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateEvent>,
+) -> AppResult<HttpResponse> {
     caller.require_staff()?;
     let draft = body.0.into_draft();
     caller.require_manages_organisation(draft.organisation_id)?;
@@ -92,7 +96,9 @@ pub async fn list_events(
     let page = page_request(&state.signer, "events", query.limit, query.cursor.as_deref())?;
     let visibility = match &caller {
         Some(c) if c.role == Role::Admin => Visibility::All,
-        Some(Caller { role: Role::Organiser, organisation_id: Some(org), .. }) => Visibility::PublishedOrOwn(*org),
+        Some(Caller { role: Role::Organiser, organisation_id: Some(org), .. }) => {
+            Visibility::PublishedOrOwn(*org)
+        }
         _ => Visibility::PublishedOnly,
     };
     let status = query.status.map(|s| match s {
@@ -125,7 +131,11 @@ pub async fn list_events(
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[get("/events/{id}")]
-pub async fn get_event(state: web::Data<AppState>, caller: MaybeCaller, path: web::Path<Uuid>) -> AppResult<web::Json<Event>> {
+pub async fn get_event(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Event>> {
     let mut conn = state.pool.get().await?;
     let row = events::find(&mut conn, path.into_inner()).await?.ok_or(AppError::NotFound)?;
     if !may_see_event(caller.0.as_ref(), row.organisation_id, row.status() == EventStatus::Draft) {
@@ -136,7 +146,11 @@ pub async fn get_event(state: web::Data<AppState>, caller: MaybeCaller, path: we
 
 /// The locked event, when the caller may manage it: 404 if they may not know it exists,
 /// 403 if they may only look.
-async fn lock_managed(conn: &mut diesel_async::AsyncPgConnection, id: Uuid, caller: &Caller) -> AppResult<EventRow> {
+async fn lock_managed(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+    caller: &Caller,
+) -> AppResult<EventRow> {
     let row = events::lock_as(conn, id, actor(caller)).await?.ok_or(AppError::NotFound)?;
     if !may_see_event(Some(caller), row.organisation_id, row.status() == EventStatus::Draft) {
         return Err(AppError::NotFound);
@@ -202,7 +216,7 @@ pub async fn patch_event(
                 if !promoted.is_empty() {
                     tracing::info!(event_id = %id, promoted = promoted.len(), "promoted waitlisted registrations");
                 }
-                Ok(events::find(conn, id).await?.ok_or(AppError::NotFound)?)
+                events::find(conn, id).await?.ok_or(AppError::NotFound)
             }
         })
         .await?;
@@ -213,16 +227,14 @@ async fn transition(state: &AppState, caller: &Caller, id: Uuid, next: EventStat
     caller.require_staff()?;
     let mut conn = state.pool.get().await?;
     conn.transaction::<_, AppError, _>(async move |conn| {
-        {
-            let current = lock_managed(conn, id, caller).await?;
-            if !current.status().may_become(next) {
-                return Err(AppError::conflict(
-                    "invalid_transition",
-                    format!("A {} event cannot become {}.", current.status, next.as_str()),
-                ));
-            }
-            events::set_status(conn, id, next).await
+        let current = lock_managed(conn, id, caller).await?;
+        if !current.status().may_become(next) {
+            return Err(AppError::conflict(
+                "invalid_transition",
+                format!("A {} event cannot become {}.", current.status, next.as_str()),
+            ));
         }
+        events::set_status(conn, id, next).await
     })
     .await
 }
@@ -237,7 +249,11 @@ async fn transition(state: &AppState, caller: &Caller, id: Uuid, next: EventStat
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[post("/events/{id}/publish")]
-pub async fn publish_event(state: web::Data<AppState>, caller: Caller, path: web::Path<Uuid>) -> AppResult<web::Json<Event>> {
+pub async fn publish_event(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Event>> {
     let row = transition(&state, &caller, path.into_inner(), EventStatus::Published).await?;
     tracing::info!(event_id = %row.id, "published an event");
     Ok(web::Json(Event::from_row(row, true)))
@@ -254,7 +270,11 @@ pub async fn publish_event(state: web::Data<AppState>, caller: Caller, path: web
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[post("/events/{id}/cancel")]
-pub async fn cancel_event(state: web::Data<AppState>, caller: Caller, path: web::Path<Uuid>) -> AppResult<web::Json<Event>> {
+pub async fn cancel_event(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Event>> {
     let row = transition(&state, &caller, path.into_inner(), EventStatus::Cancelled).await?;
     tracing::info!(event_id = %row.id, "cancelled an event");
     Ok(web::Json(Event::from_row(row, true)))

@@ -139,7 +139,8 @@ pub async fn create_registration(
 }
 
 fn replay(status: u16, body: serde_json::Value) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED);
+    let status =
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED);
     HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body)
 }
 
@@ -156,14 +157,24 @@ fn may_register(caller: &Caller, event: &EventRow) -> AppResult<()> {
     }
 }
 
-async fn load(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> AppResult<(RegistrationRow, EventRow)> {
+async fn load(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+) -> AppResult<(RegistrationRow, EventRow)> {
     let row = registrations::find(conn, id).await?.ok_or(AppError::NotFound)?;
     let event = events::find(conn, row.event_id).await?.ok_or(AppError::NotFound)?;
     Ok((row, event))
 }
 
-async fn position_of(conn: &mut diesel_async::AsyncPgConnection, row: &RegistrationRow) -> AppResult<Option<i64>> {
-    Ok(if row.status == "waitlisted" { Some(registrations::waitlist_position(conn, row).await?) } else { None })
+async fn position_of(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: &RegistrationRow,
+) -> AppResult<Option<i64>> {
+    Ok(if row.status == "waitlisted" {
+        Some(registrations::waitlist_position(conn, row).await?)
+    } else {
+        None
+    })
 }
 
 /// List an event's registrations, oldest first: all of them for its organisers and admins,
@@ -186,7 +197,12 @@ pub async fn list_registrations(
     query: web::Query<RegistrationQuery>,
 ) -> AppResult<web::Json<RegistrationList>> {
     let event_id = path.into_inner();
-    let page = page_request::<i64>(&state.signer, &format!("registrations:{event_id}"), query.limit, query.cursor.as_deref())?;
+    let page = page_request::<i64>(
+        &state.signer,
+        &format!("registrations:{event_id}"),
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
     let mut conn = state.pool.get().await?;
     let event = events::find(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
     if !may_see_event(Some(&caller), event.organisation_id, event.status() == EventStatus::Draft) {
@@ -305,8 +321,10 @@ pub async fn cancel_registration(
     let mut conn = state.pool.get().await?;
     let changed = conn
         .transaction::<_, AppError, _>(async move |conn| {
-            registrations::cancel(conn, id, actor(caller_ref), |row, event| access(caller_ref, row, event).require_read())
-                .await
+            registrations::cancel(conn, id, actor(caller_ref), |row, event| {
+                access(caller_ref, row, event).require_read()
+            })
+            .await
         })
         .await?;
     if !changed.promotions.is_empty() {
@@ -326,7 +344,11 @@ pub async fn cancel_registration(
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[post("/registrations/{id}/check-in")]
-pub async fn check_in(state: web::Data<AppState>, caller: Caller, path: web::Path<Uuid>) -> AppResult<web::Json<Registration>> {
+pub async fn check_in(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Registration>> {
     let id = path.into_inner();
     let caller_ref = &caller;
     let mut conn = state.pool.get().await?;
@@ -352,13 +374,19 @@ pub async fn check_in(state: web::Data<AppState>, caller: Caller, path: web::Pat
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[delete("/registrations/{id}/personal-data")]
-pub async fn erase_personal_data(state: web::Data<AppState>, caller: Caller, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn erase_personal_data(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let caller_ref = &caller;
     let mut conn = state.pool.get().await?;
     conn.transaction::<_, AppError, _>(async move |conn| {
-        registrations::erase(conn, id, actor(caller_ref), |row, event| access(caller_ref, row, event).require_manage())
-            .await
+        registrations::erase(conn, id, actor(caller_ref), |row, event| {
+            access(caller_ref, row, event).require_manage()
+        })
+        .await
     })
     .await?;
     tracing::info!(registration_id = %id, "erased personal data");
@@ -375,7 +403,11 @@ pub async fn erase_personal_data(state: web::Data<AppState>, caller: Caller, pat
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[get("/registrations/{id}/history")]
-pub async fn history(state: web::Data<AppState>, caller: Caller, path: web::Path<Uuid>) -> AppResult<web::Json<History>> {
+pub async fn history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<History>> {
     let id = path.into_inner();
     let mut conn = state.pool.get().await?;
     let (row, event) = load(&mut conn, id).await?;

@@ -18,7 +18,8 @@ pub fn render(row: &EventRow) -> String {
         if !description.is_empty() {
             description.push_str("\n\n");
         }
-        description.push_str("Online attendance: the join link is sent with a confirmed online registration.");
+        description
+            .push_str("Online attendance: the join link is sent with a confirmed online registration.");
     }
     if !description.is_empty() {
         event.description(&description);

@@ -63,7 +63,8 @@ impl StakeholderCategory {
     }
 
     pub fn parse(value: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(value.to_owned())).unwrap_or(StakeholderCategory::Other)
+        serde_json::from_value(serde_json::Value::String(value.to_owned()))
+            .unwrap_or(StakeholderCategory::Other)
     }
 }
 
@@ -252,7 +253,11 @@ pub struct Registration {
 }
 
 impl Registration {
-    pub fn from_row(row: RegistrationRow, waitlist_position: Option<i64>, event_join_url: Option<&str>) -> Self {
+    pub fn from_row(
+        row: RegistrationRow,
+        waitlist_position: Option<i64>,
+        event_join_url: Option<&str>,
+    ) -> Self {
         let status = match row.status.as_str() {
             "confirmed" => RegistrationStatus::Confirmed,
             "waitlisted" => RegistrationStatus::Waitlisted,
@@ -280,7 +285,11 @@ impl Registration {
                 stakeholder_category: StakeholderCategory::parse(&row.stakeholder_category),
                 organisation_name: row.organisation_name,
             },
-            waitlist_position: if status == RegistrationStatus::Waitlisted { waitlist_position } else { None },
+            waitlist_position: if status == RegistrationStatus::Waitlisted {
+                waitlist_position
+            } else {
+                None
+            },
             fallback_applied: row.fallback_applied,
             join_url,
             checked_in_at: row.checked_in_at,
@@ -356,7 +365,9 @@ impl PatchRegistration {
         self,
         row: &RegistrationRow,
     ) -> Result<crate::db::registrations::RegistrationChanges, crate::error::AppError> {
-        use crate::domain::registrations::{check_needs, check_participant, problems_to_error, ParticipantDraft};
+        use crate::domain::registrations::{
+            check_needs, check_participant, problems_to_error, ParticipantDraft,
+        };
         use crate::domain::text::Problems;
 
         let participant = self.participant.unwrap_or_default();
@@ -398,7 +409,9 @@ impl PatchRegistration {
                     preferred_language: participant
                         .preferred_language
                         .unwrap_or_else(|| row.preferred_language.clone()),
-                    organisation_name: participant.organisation_name.unwrap_or_else(|| row.organisation_name.clone()),
+                    organisation_name: participant
+                        .organisation_name
+                        .unwrap_or_else(|| row.organisation_name.clone()),
                 },
             );
             (

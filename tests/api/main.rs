@@ -1,4 +1,8 @@
 //! One integration-test binary: every test talks HTTP to the real server on its own database.
 
+mod concurrency;
+mod events;
+mod fixtures;
 mod helpers;
 mod ops;
+mod registrations;
