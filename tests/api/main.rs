@@ -1,4 +1,5 @@
 //! One integration-test binary: every test talks HTTP to the real server on its own database.
 
+mod accounts;
 mod helpers;
 mod ops;
