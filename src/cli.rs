@@ -1,6 +1,6 @@
 //! The command line: serve (default), migrate, create-admin, demo.
 
-use std::io::Read;
+use std::io::BufRead;
 
 use clap::{Parser, Subcommand};
 
@@ -58,10 +58,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The first line of standard input, without its line ending. One line, not everything up to
+/// end of input, so a person typing it is done at Enter.
 fn read_password() -> anyhow::Result<String> {
     let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input)?;
-    let password = input.lines().next().unwrap_or("").to_owned();
+    std::io::stdin().lock().read_line(&mut input)?;
+    let password = input.strip_suffix('\n').unwrap_or(&input);
+    let password = password.strip_suffix('\r').unwrap_or(password).to_owned();
     anyhow::ensure!(!password.is_empty(), "give the password on standard input");
     Ok(password)
 }

@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
@@ -32,16 +33,33 @@ pub async fn warm_up() {
     let _ = tokio::task::spawn_blocking(|| LazyLock::force(&DUMMY_HASH)).await;
 }
 
+/// Each hash takes 19 MiB and a core for a while: running more at once than there are cores
+/// only adds memory and latency (a burst of logins could otherwise start hundreds of blocking
+/// threads), so the rest wait here, on the async side, without holding a thread.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    Semaphore::new(cores * 2)
+});
+
+/// Runs `work` on the blocking pool, never on an async worker.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let permit = HASHING.acquire().await.map_err(|e| AppError::Unexpected(e.into()))?;
+    tokio::task::spawn_blocking(move || {
+        // Held by the thread, so a request dropped half-way does not free it too early.
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(e.into()))
+}
+
 pub async fn hash(secret: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&secret))
-        .await
-        .map_err(|e| AppError::Unexpected(e.into()))?
-        .map_err(AppError::Unexpected)
+    off_the_workers(move || hash_blocking(&secret)).await?.map_err(AppError::Unexpected)
 }
 
 /// Verifies `secret` against `hash`, or against the dummy hash when there is none.
 pub async fn verify(secret: String, hash: Option<String>) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || match hash {
+    off_the_workers(move || match hash {
         Some(hash) => verify_blocking(&secret, &hash),
         None => {
             verify_blocking(&secret, &DUMMY_HASH);
@@ -49,7 +67,6 @@ pub async fn verify(secret: String, hash: Option<String>) -> AppResult<bool> {
         }
     })
     .await
-    .map_err(|e| AppError::Unexpected(e.into()))
 }
 
 #[cfg(test)]
@@ -63,5 +80,29 @@ mod tests {
         assert!(verify_blocking("correct horse battery", &hash));
         assert!(!verify_blocking("correct horse battery!", &hash));
         assert!(!verify_blocking("anything", "not a hash"));
+    }
+
+    #[test]
+    fn hashes_use_at_least_the_crates_default_cost() {
+        let hash = hash_blocking("correct horse battery").unwrap();
+        let defaults = argon2::Params::default();
+        let expected = format!(
+            "$argon2id$v=19$m={},t={},p={}$",
+            defaults.m_cost(),
+            defaults.t_cost(),
+            defaults.p_cost()
+        );
+        assert!(hash.starts_with(&expected), "{hash} vs {expected}");
+        assert!(defaults.m_cost() >= 19 * 1024 && defaults.t_cost() >= 2);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_runs_off_the_async_worker() {
+        let worker = std::thread::current().id();
+        let hashing = off_the_workers(|| std::thread::current().id()).await.unwrap();
+        assert_ne!(hashing, worker);
+        let hash = hash("correct horse battery".into()).await.unwrap();
+        assert!(verify("correct horse battery".into(), Some(hash)).await.unwrap());
+        assert!(!verify("correct horse battery".into(), None).await.unwrap(), "unknown user");
     }
 }

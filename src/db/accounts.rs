@@ -243,26 +243,32 @@ pub async fn list_api_clients(
     Ok(query.order((api_clients::created_at.desc(), api_clients::id.desc())).limit(limit).load(conn).await?)
 }
 
-/// Revokes a client of `organisation_id`; its tokens stop working at once (the caller
-/// extractor checks `revoked_at` on every request). Revoking twice is harmless.
+/// How a request names an API client: by its `id` or by its public `client_id`.
+pub enum ClientRef<'a> {
+    Id(Uuid),
+    ClientId(&'a str),
+}
+
+/// Revokes a client of `organisation_id` and returns its `id`; its tokens stop working at
+/// once (the caller extractor checks `revoked_at` on every request). Revoking twice is
+/// harmless. A client of another organisation is `NotFound`.
 pub async fn revoke_api_client(
     conn: &mut AsyncPgConnection,
     organisation_id: Uuid,
-    id: Uuid,
-) -> AppResult<()> {
-    let found = diesel::update(
-        api_clients::table
-            .filter(api_clients::id.eq(id))
-            .filter(api_clients::organisation_id.eq(organisation_id)),
-    )
-    .set(api_clients::revoked_at.eq(diesel::dsl::sql::<
-        diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
-    >("coalesce(revoked_at, now())")))
-    .execute(conn)
-    .await?;
-    if found == 0 {
-        Err(AppError::NotFound)
-    } else {
-        Ok(())
-    }
+    client: ClientRef<'_>,
+) -> AppResult<Uuid> {
+    let target = api_clients::table.filter(api_clients::organisation_id.eq(organisation_id)).into_boxed();
+    let target = match client {
+        ClientRef::Id(id) => target.filter(api_clients::id.eq(id)),
+        ClientRef::ClientId(client_id) => target.filter(api_clients::client_id.eq(client_id)),
+    };
+    let id =
+        target.select(api_clients::id).first::<Uuid>(conn).await.optional()?.ok_or(AppError::NotFound)?;
+    diesel::update(api_clients::table.find(id))
+        .set(api_clients::revoked_at.eq(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        >("coalesce(revoked_at, now())")))
+        .execute(conn)
+        .await?;
+    Ok(id)
 }

@@ -3,7 +3,7 @@
 use actix_web::{get, post, web, HttpRequest};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::throttle::{self, ThrottleKey};
+use crate::auth::throttle::{LoginThrottle, ThrottleKey};
 use crate::auth::{password, Caller, PrincipalKind, Role};
 use crate::db::accounts;
 use crate::error::{AppError, AppResult};
@@ -18,6 +18,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn client_address(req: &HttpRequest) -> String {
     // The peer address, not X-Forwarded-For: a header would let an attacker pick the key.
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn login_throttle(req: &HttpRequest, state: &AppState, principal: ThrottleKey) -> LoginThrottle {
+    let settings = &state.settings;
+    LoginThrottle {
+        principal,
+        address: ThrottleKey::address(&client_address(req), settings.login_max_failures_per_address),
+        window_seconds: settings.login_lockout_seconds,
+    }
 }
 
 /// Log in with email and password.
@@ -41,14 +50,11 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
     let Json(LoginRequest { email, password }) = body;
-    let settings = &state.settings;
-    let email_key = ThrottleKey::email(&email, settings.login_max_failures);
-    let address_key = ThrottleKey::address(&client_address(&req), settings.login_max_failures_per_address);
-    let keys = [&email_key, &address_key];
-
+    let throttle =
+        login_throttle(&req, &state, ThrottleKey::email(&email, state.settings.login_max_failures));
     let user = {
         let mut conn = state.pool.get().await?;
-        throttle::ensure_not_locked(&mut conn, &keys).await?;
+        throttle.begin(&mut conn).await?;
         accounts::find_user_by_email(&mut conn, email.trim()).await?
     };
     // No connection is held while Argon2 runs.
@@ -56,7 +62,7 @@ pub async fn login(
     let mut conn = state.pool.get().await?;
     match user.filter(|_| valid) {
         Some(user) => {
-            throttle::record_success(&mut conn, &email_key).await?;
+            throttle.succeeded(&mut conn).await?;
             let role = if user.role == "admin" { Role::Admin } else { Role::Organiser };
             let issued = state.tokens.issue(user.id, role, user.organisation_id)?;
             tracing::info!(user_id = %user.id, "logged in");
@@ -67,7 +73,7 @@ pub async fn login(
             }))
         }
         None => {
-            throttle::record_failure(&mut conn, &keys, settings.login_lockout_seconds).await?;
+            throttle.failed(&mut conn).await?;
             Err(AppError::InvalidCredentials)
         }
     }
@@ -91,20 +97,18 @@ pub async fn token(
     body: Json<TokenRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
     let Json(TokenRequest { client_id, client_secret }) = body;
-    let settings = &state.settings;
-    let client_key = ThrottleKey::email(&format!("client:{client_id}"), settings.login_max_failures);
-    let address_key = ThrottleKey::address(&client_address(&req), settings.login_max_failures_per_address);
-    let keys = [&client_key, &address_key];
+    let throttle =
+        login_throttle(&req, &state, ThrottleKey::client(&client_id, state.settings.login_max_failures));
     let client = {
         let mut conn = state.pool.get().await?;
-        throttle::ensure_not_locked(&mut conn, &keys).await?;
+        throttle.begin(&mut conn).await?;
         accounts::find_active_client(&mut conn, client_id.trim()).await?
     };
     let valid = password::verify(client_secret, client.as_ref().map(|c| c.secret_hash.clone())).await?;
     let mut conn = state.pool.get().await?;
     match client.filter(|_| valid) {
         Some(client) => {
-            throttle::record_success(&mut conn, &client_key).await?;
+            throttle.succeeded(&mut conn).await?;
             let issued = state.tokens.issue(client.id, Role::Partner, Some(client.organisation_id))?;
             Ok(web::Json(TokenResponse {
                 access_token: issued.access_token,
@@ -113,7 +117,7 @@ pub async fn token(
             }))
         }
         None => {
-            throttle::record_failure(&mut conn, &keys, settings.login_lockout_seconds).await?;
+            throttle.failed(&mut conn).await?;
             Err(AppError::InvalidCredentials)
         }
     }

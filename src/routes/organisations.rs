@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::{password, Caller};
-use crate::db::accounts::{self, ApiClientRow, NewUser, OrganisationRow};
+use crate::db::accounts::{self, ApiClientRow, ClientRef, NewUser, OrganisationRow};
 use crate::domain::contact::Email;
 use crate::domain::text::Problems;
 use crate::error::{AppError, AppResult};
@@ -271,7 +271,10 @@ pub async fn list_api_clients(
 /// Revoke an API client; its tokens stop working at once (admin, organiser of the
 /// organisation). Revoking a revoked client is harmless.
 #[utoipa::path(tag = "organisations", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Organisation id"), ("client_id" = Uuid, Path, description = "The API client's `id`")),
+    params(
+        ("id" = Uuid, Path, description = "Organisation id"),
+        ("client_id" = String, Path, description = "The API client's `id`, or its public `client_id`"),
+    ),
     responses(
     (status = 204, description = "Revoked"),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -283,14 +286,18 @@ pub async fn list_api_clients(
 pub async fn revoke_api_client(
     state: web::Data<AppState>,
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(Uuid, String)>,
 ) -> AppResult<HttpResponse> {
     let (organisation_id, client) = path.into_inner();
     caller.require_staff()?;
     let mut conn = state.pool.get().await?;
     accounts::find_organisation(&mut conn, organisation_id).await?.ok_or(AppError::NotFound)?;
     caller.require_manages_organisation(organisation_id)?;
-    accounts::revoke_api_client(&mut conn, organisation_id, client).await?;
-    tracing::info!(api_client = %client, "revoked an API client");
+    let client = match client.parse::<Uuid>() {
+        Ok(id) => ClientRef::Id(id),
+        Err(_) => ClientRef::ClientId(&client),
+    };
+    let id = accounts::revoke_api_client(&mut conn, organisation_id, client).await?;
+    tracing::info!(api_client = %id, "revoked an API client");
     Ok(HttpResponse::NoContent().finish())
 }
