@@ -34,6 +34,10 @@ pub enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Load the Soria roundtable (organisations, an organiser, a partner API client, a hybrid
+    /// event with 21 registrations and their check-ins) and print how to log in. Running it
+    /// twice changes nothing; it refuses to run with APP_ENV=production.
+    Demo,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -53,6 +57,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (_url, pool) = crate::db::prepare(&settings).await?;
             let (id, created) = crate::db::accounts::upsert_admin(&pool, &email, &password).await?;
             println!("{} admin {id}", if created { "created" } else { "reset" });
+        }
+        Command::Demo => {
+            anyhow::ensure!(
+                settings.app_env != crate::config::Environment::Production,
+                "the demo loads known passwords: it refuses to run with APP_ENV=production"
+            );
+            let (_url, pool) = crate::db::prepare(&settings).await?;
+            let loaded = crate::demo::load(&settings, &pool).await?;
+            println!("{}", crate::demo::summary(&settings.public_base_url(settings.bind_addr), &loaded));
         }
     }
     Ok(())
