@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod local_cluster;
 pub mod maintenance;
+pub mod outbox;
 pub mod schema;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 
 pub mod contact;
 pub mod text;
+pub mod webhooks;
 
 /// Passwords of people: at least this many characters.
 pub const MIN_PASSWORD_CHARS: usize = 12;

@@ -2,3 +2,7 @@
 
 mod helpers;
 mod ops;
+mod receiver;
+mod webhook_delivery;
+mod webhook_fanout;
+mod webhooks;
