@@ -212,6 +212,10 @@ impl Settings {
             url::Url::parse(origin)
                 .map_err(|e| format!("CORS_ALLOWED_ORIGINS: {origin:?} is not an origin: {e}"))?;
         }
+        // The webhook contract promises retries for at least a day.
+        if self.app_env == Environment::Production && self.webhook_retry_window_seconds < 86_400 {
+            return Err("WEBHOOK_RETRY_WINDOW_SECONDS must be at least 86400 in production".into());
+        }
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
         }
@@ -252,6 +256,17 @@ mod tests {
         let settings = Settings::defaults();
         assert_eq!(settings.app_env, Environment::Development);
         assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn production_retries_webhooks_for_at_least_a_day() {
+        let mut settings = Settings::defaults();
+        settings.app_env = Environment::Production;
+        settings.database_url = Some("postgres://db/hybrid".into());
+        settings.jwt_secret = Some("x".repeat(32));
+        assert_eq!(settings.webhook_retry_window_seconds, 86_400);
+        settings.webhook_retry_window_seconds = 3600;
+        assert!(settings.validate().unwrap_err().contains("WEBHOOK_RETRY_WINDOW_SECONDS"));
     }
 
     #[test]
