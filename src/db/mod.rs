@@ -6,8 +6,10 @@ pub mod events;
 pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
+pub mod outbox;
 pub mod registrations;
 pub mod schema;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -5,6 +5,7 @@ pub mod events;
 pub mod registrations;
 pub mod seats;
 pub mod text;
+pub mod webhooks;
 
 /// Passwords of people: at least this many characters.
 pub const MIN_PASSWORD_CHARS: usize = 12;

@@ -5,6 +5,7 @@ pub mod events;
 pub mod ops;
 pub mod organisations;
 pub mod registrations;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -20,4 +21,5 @@ fn api_v1(cfg: &mut ServiceConfig) {
     organisations::configure(cfg);
     events::configure(cfg);
     registrations::configure(cfg);
+    webhooks::configure(cfg);
 }
