@@ -1,4 +1,4 @@
-//! The command line: serve (default), migrate, create-admin, demo.
+//! The command line: serve (the default), migrate, create-admin.
 
 use std::io::Read;
 

@@ -181,6 +181,9 @@ impl Settings {
             url::Url::parse(origin)
                 .map_err(|e| format!("CORS_ALLOWED_ORIGINS: {origin:?} is not an origin: {e}"))?;
         }
+        if self.http_workers == Some(0) {
+            return Err("HTTP_WORKERS must be at least 1".into());
+        }
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
         }
