@@ -123,7 +123,7 @@ fn chown_to_postgres(dir: &Path) -> anyhow::Result<()> {
 /// `PG_BINDIR`, else the newest `/usr/lib/postgresql/<version>/bin`, else the directory of
 /// `initdb` on the PATH.
 fn postgres_bindir() -> anyhow::Result<PathBuf> {
-    if let Ok(dir) = std::env::var("PG_BINDIR") {
+    if let Some(dir) = std::env::var_os("PG_BINDIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")

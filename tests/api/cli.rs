@@ -120,6 +120,7 @@ fn a_bad_value_stops_the_start_with_an_error_naming_the_variable() {
         (&[("BOOTSTRAP_ADMIN_EMAIL", "admin@example.org")], "BOOTSTRAP_ADMIN_PASSWORD"),
         (&[("DATABASE_URL", "not a url")], "DATABASE_URL"),
         (&[("APP_ENV", "production")], "JWT_SECRET"),
+        (&[("APP_ENV", "production"), ("JWT_SECRET", "")], "JWT_SECRET"),
         (&[("APP_ENV", "production"), ("JWT_SECRET", &short_secret)], "JWT_SECRET"),
     ];
     for (env, variable) in cases {
@@ -143,4 +144,47 @@ fn production_refuses_to_start_without_a_database_url() {
 fn secrets_given_in_the_environment_are_not_shown_by_help() {
     let output = command().arg("--help").env("JWT_SECRET", JWT_SECRET).output().unwrap();
     assert!(!stdout(&output).contains(JWT_SECRET), "{}", stdout(&output));
+}
+
+/// README's table and `.env.example` list every variable the program reads, with the default
+/// the code really has.
+#[test]
+fn every_variable_is_documented_with_its_default() {
+    use clap::CommandFactory;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let example = std::fs::read_to_string(root.join(".env.example")).unwrap();
+    let readme_row = |name: &str| {
+        readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("README's configuration table has no row for {name}"))
+    };
+    // `NAME=value` lines, active or commented out (those have no default).
+    let example_value = |name: &str| {
+        example
+            .lines()
+            .find_map(|line| line.trim_start_matches("# ").strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!(".env.example does not list {name}"))
+    };
+
+    let cli = hybrid_events::cli::Cli::command();
+    let mut names = Vec::new();
+    for arg in cli.get_arguments() {
+        let Some(name) = arg.get_env() else { continue };
+        let name = name.to_str().unwrap();
+        names.push(name.to_owned());
+        let row = readme_row(name);
+        let value = example_value(name);
+        if let Some(default) = arg.get_default_values().first() {
+            let default = default.to_str().unwrap();
+            assert!(row.contains(&format!("`{default}`")), "README gives another default for {name}: {row}");
+            assert_eq!(value, default, ".env.example gives another default for {name}");
+        }
+    }
+    assert!(names.len() >= 20, "{names:?}");
+    for name in ["RUST_LOG", "PG_BINDIR", "TEST_DATABASE_URL", "TEST_LOG", "UPDATE_OPENAPI"] {
+        readme_row(name);
+        example_value(name);
+    }
 }
