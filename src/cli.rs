@@ -41,8 +41,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     settings.validate().map_err(anyhow::Error::msg)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = crate::startup::Application::build(settings).await?;
-            app.run_until_stopped().await?;
+            let mut stop = crate::startup::ShutdownSignal::listen()?;
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), app_env = ?settings.app_env, "starting");
+            let app = tokio::select! {
+                app = crate::startup::Application::build(settings) => app?,
+                _ = stop.received() => {
+                    tracing::info!("stopped before the server started");
+                    return Ok(());
+                }
+            };
+            app.run_until_stopped(stop).await?;
         }
         Command::Migrate => {
             let (url, _pool) = crate::db::prepare(&settings).await?;

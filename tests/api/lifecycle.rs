@@ -43,20 +43,18 @@ async fn sigterm_stops_accepting_lets_the_request_in_flight_finish_and_exits_cle
     let database = fresh_database().await;
     let mut server = Running::start(&database.url(), &[("JWT_SECRET", JWT_SECRET)]).await;
 
-    // A connection the server has surely taken: one whole request is answered on it first.
-    let mut stream = TcpStream::connect(server.address).unwrap();
-    stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
-    assert_eq!(read_answer(&mut stream).0, 200);
-    // Then a request whose body is only half sent when the signal comes.
+    // A request the server has begun: it answers `100 Continue` to the head once the request is
+    // handed to the application, which then waits for the body.
     let body = br#"{"email": "nobody@example.org", "password": "not anybody's password"}"#;
     let head = format!(
         "POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
         body.len()
     );
+    let mut stream = TcpStream::connect(server.address).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
     stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(&body[..20]).unwrap();
+    assert_eq!(read_answer(&mut stream).0, 100);
 
     server.terminate();
     server
@@ -72,17 +70,21 @@ async fn sigterm_stops_accepting_lets_the_request_in_flight_finish_and_exits_cle
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // ...while the request in flight is still answered in full.
-    stream.write_all(&body[20..]).unwrap();
+    stream.write_all(body).unwrap();
     let (status, answer) = read_answer(&mut stream);
     assert_eq!(status, 401, "{answer}");
     assert_eq!(answer["code"], "invalid_credentials");
 
     let (exit, lines) = server.wait_for_exit().await;
     assert!(exit.success(), "exit status {exit}:\n{}", server.text());
-    let position = |message: &str| lines.iter().position(|l| l["message"] == message);
-    let login = lines.iter().position(|l| l["message"] == "request" && l["route"] == "/api/v1/auth/login");
-    let stopped = position("stopped").unwrap_or_else(|| panic!("no `stopped` line:\n{}", server.text()));
-    assert!(login.is_some_and(|login| login < stopped), "{}", server.text());
+    // In the log: the signal, then the request in flight answered, then the end.
+    let position = |wanted: &dyn Fn(&Value) -> bool| {
+        lines.iter().position(wanted).unwrap_or_else(|| panic!("a line is missing:\n{}", server.text()))
+    };
+    let shutting_down = position(&|l| l["message"].as_str().is_some_and(|m| m.starts_with("shutting down")));
+    let login = position(&|l| l["message"] == "request" && l["route"] == "/api/v1/auth/login");
+    let stopped = position(&|l| l["message"] == "stopped");
+    assert!(shutting_down < login && login < stopped, "{}", server.text());
 }
 
 #[actix_web::test]
@@ -178,4 +180,18 @@ async fn in_development_a_missing_jwt_secret_is_generated_with_a_warning() {
         .iter()
         .find(|l| l["level"] == "WARN" && l["message"].as_str().is_some_and(|m| m.contains("JWT_SECRET")));
     assert!(warning.is_some(), "{}", server.text());
+}
+
+#[actix_web::test]
+async fn sigterm_while_the_database_does_not_answer_stops_the_start_cleanly() {
+    // A server that takes connections and never says a word: the start waits on it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("postgres://postgres@{}/hybrid_events", silent.local_addr().unwrap());
+    let mut server = Running::spawn(&url, &[("JWT_SECRET", JWT_SECRET)]);
+    server.wait_for_line(|line| line["message"] == "starting").await;
+
+    server.terminate();
+    let (exit, lines) = server.wait_for_exit().await;
+    assert!(exit.success(), "exit status {exit}:\n{}", server.text());
+    assert!(lines.iter().any(|l| l["message"] == "stopped before the server started"), "{}", server.text());
 }

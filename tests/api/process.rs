@@ -42,6 +42,13 @@ impl Running {
     /// Starts the server (`hybrid-events` with no argument) on a free port with JSON logs and
     /// one worker, and returns once `/healthz` answers. `env` adds to or overrides that.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Running {
+        let mut running = Self::spawn(database_url, env);
+        running.wait_until_healthy().await;
+        running
+    }
+
+    /// Starts the server like `start` without waiting for it to answer.
+    pub fn spawn(database_url: &str, env: &[(&str, &str)]) -> Running {
         let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let mut child = command()
             .env("DATABASE_URL", database_url)
@@ -57,9 +64,7 @@ impl Running {
         let (sender, lines) = mpsc::unbounded_channel();
         forward(child.stdout.take().unwrap(), sender.clone());
         forward(child.stderr.take().unwrap(), sender);
-        let mut running = Running { child, address, lines, log: Vec::new() };
-        running.wait_until_healthy().await;
-        running
+        Running { child, address, lines, log: Vec::new() }
     }
 
     pub fn url(&self, path: &str) -> String {
