@@ -1,4 +1,4 @@
-//! The command line: serve (default), migrate, create-admin, demo.
+//! The command line: serve (the default), migrate, create-admin.
 
 use std::io::BufRead;
 
@@ -41,12 +41,20 @@ pub enum Command {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings;
+    let settings = cli.settings.without_empty_values();
     settings.validate().map_err(anyhow::Error::msg)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = crate::startup::Application::build(settings).await?;
-            app.run_until_stopped().await?;
+            let mut stop = crate::startup::ShutdownSignal::listen()?;
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), app_env = ?settings.app_env, "starting");
+            let app = tokio::select! {
+                app = crate::startup::Application::build(settings) => app?,
+                _ = stop.received() => {
+                    tracing::info!("stopped before the server started");
+                    return Ok(());
+                }
+            };
+            app.run_until_stopped(stop).await?;
         }
         Command::Migrate => {
             let (url, _pool) = crate::db::prepare(&settings).await?;

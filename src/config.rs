@@ -184,8 +184,27 @@ impl Settings {
             settings: Settings,
         }
         <Only as clap::Parser>::try_parse_from(["hybrid-events"])
-            .map(|o| o.settings)
+            .map(|o| o.settings.without_empty_values())
             .unwrap_or_else(|_| panic!("defaults must parse"))
+    }
+
+    /// Empty variables count as unset, as `FOO=` in an env file or `${FOO:-}` in a compose
+    /// file mean; clap alone would read them as empty values (an empty JWT_SECRET, say).
+    pub fn without_empty_values(mut self) -> Self {
+        for value in [
+            &mut self.database_url,
+            &mut self.jwt_secret,
+            &mut self.bootstrap_admin_email,
+            &mut self.bootstrap_admin_password,
+            &mut self.public_base_url,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        self.cors_allowed_origins =
+            self.cors_allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        self
     }
 
     /// Checks what clap cannot: rules across variables and per environment.
@@ -215,6 +234,9 @@ impl Settings {
         // The webhook contract promises retries for at least a day.
         if self.app_env == Environment::Production && self.webhook_retry_window_seconds < 86_400 {
             return Err("WEBHOOK_RETRY_WINDOW_SECONDS must be at least 86400 in production".into());
+        }
+        if self.http_workers == Some(0) {
+            return Err("HTTP_WORKERS must be at least 1".into());
         }
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
@@ -267,6 +289,19 @@ mod tests {
         assert_eq!(settings.webhook_retry_window_seconds, 86_400);
         settings.webhook_retry_window_seconds = 3600;
         assert!(settings.validate().unwrap_err().contains("WEBHOOK_RETRY_WINDOW_SECONDS"));
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let mut settings = Settings::defaults();
+        settings.jwt_secret = Some(String::new());
+        settings.bootstrap_admin_email = Some(" ".into());
+        settings.cors_allowed_origins = vec!["".into(), " https://partner.example.org".into()];
+        let settings = settings.without_empty_values();
+        assert_eq!(settings.jwt_secret, None);
+        assert_eq!(settings.bootstrap_admin_email, None);
+        assert_eq!(settings.cors_allowed_origins, vec!["https://partner.example.org".to_owned()]);
+        assert_eq!(settings.validate(), Ok(()));
     }
 
     #[test]

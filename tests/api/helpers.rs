@@ -129,6 +129,16 @@ pub async fn fresh_database() -> TestDatabase {
     TestDatabase { server: server.to_owned(), name }
 }
 
+/// A database name that does not exist yet on the test server, for tests that create and
+/// migrate it themselves; dropped (when it exists by then) with the guard.
+pub async fn missing_database() -> TestDatabase {
+    let server = server_url().await;
+    TestDatabase {
+        server: server.to_owned(),
+        name: format!("hybrid_events_test_{}", Uuid::new_v4().simple()),
+    }
+}
+
 pub struct TestDatabase {
     pub server: String,
     pub name: String,
