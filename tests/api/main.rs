@@ -4,6 +4,7 @@ mod accounts;
 mod cli;
 mod concurrency;
 mod database;
+mod demo;
 mod errors;
 mod events;
 mod fixtures;
