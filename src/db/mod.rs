@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod local_cluster;
 pub mod maintenance;
+pub mod reports;
 pub mod schema;
 
 use std::time::Duration;

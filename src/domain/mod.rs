@@ -1,6 +1,7 @@
 //! The product's rules on plain values: no actix, no diesel, unit-tested here.
 
 pub mod contact;
+pub mod report;
 pub mod text;
 
 /// Passwords of people: at least this many characters.

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod ops;
 pub mod organisations;
+pub mod reports;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,4 +17,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn api_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     organisations::configure(cfg);
+    reports::configure(cfg);
 }

@@ -1,3 +1,6 @@
 //! Request and response types of the API (what the OpenAPI document shows), built from the
 //! row models of `db`, so a column can change without changing the contract.
 pub mod accounts;
+pub mod report_page;
+pub mod report_svg;
+pub mod reports;
