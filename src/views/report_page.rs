@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::views::report_svg::{
     bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILLION,
 };
-use crate::views::reports::{Count, EventReport, ModeCounts};
+use crate::views::reports::{EventReport, ModeCounts};
 
 /// What the page says about the event besides the counts.
 pub struct PageContext<'a> {
@@ -43,7 +43,7 @@ h2{font-size:1.05rem;margin:0 0 10px}
 .kpi .n{display:block;font-size:1.9rem;font-weight:700;font-variant-numeric:tabular-nums}
 .kpi .l{color:#4a5260;font-size:.9rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:12px}
-.card{background:#fff;border:1px solid #d8dce2;border-radius:8px;padding:12px 14px;break-inside:avoid;page-break-inside:avoid}
+.card{min-width:0;background:#fff;border:1px solid #d8dce2;border-radius:8px;padding:12px 14px;break-inside:avoid;page-break-inside:avoid}
 svg{display:block;width:100%;height:auto;margin:4px 0 8px}
 svg text{font-family:inherit;font-size:13px;fill:#1b1f24}
 svg text.total{font-size:22px;font-weight:700}
@@ -52,14 +52,15 @@ svg text.empty{fill:#4a5260}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{padding:5px 6px;border-bottom:1px solid #e3e6ea;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.scroll{overflow-x:auto}
+.note{color:#4a5260;font-size:.85rem;margin:0 0 4px}
 footer{color:#4a5260;font-size:.85rem;margin:18px 0 6px}
 @media print{
   @page{margin:14mm}
   body{background:#fff;font-size:10.5pt}
   main{max-width:none;padding:0}
   .kpi,.card{border-color:#9aa1ab}
-  .grid{grid-template-columns:1fr 1fr}
+  .grid{grid-template-columns:repeat(2,minmax(0,1fr))}
+  table{font-size:9pt}
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }";
 
@@ -163,31 +164,38 @@ fn modes_card(report: &EventReport, t: Option<i64>) -> String {
         t,
     );
     body.push_str(
-        r#"<div class="scroll"><table><thead><tr><th></th><th class="n">Capacity</th><th class="n">Confirmed</th><th class="n">Waitlisted</th><th class="n">Attended</th><th class="n">No-show</th></tr></thead><tbody>"#,
+        r#"<table><thead><tr><th></th><th class="n" scope="col">Online</th><th class="n" scope="col">Onsite</th></tr></thead><tbody>"#,
     );
-    for (id, label, mode) in [("online", "Online", online), ("onsite", "Onsite", onsite)] {
-        body.push_str(&mode_row(id, label, mode, t));
+    let _ = write!(
+        body,
+        r#"<tr><th scope="row">Capacity</th><td class="n">{}</td><td class="n">{}</td></tr>"#,
+        capacity(online),
+        capacity(onsite)
+    );
+    let rows = [
+        ("confirmed", "Confirmed", (online.confirmed, onsite.confirmed)),
+        ("waitlisted", "Waitlisted", (online.waitlisted, onsite.waitlisted)),
+        ("attended", "Attended", (online.attended, onsite.attended)),
+        ("no-show", "No-show", (online.no_show, onsite.no_show)),
+    ];
+    for (id, label, (online, onsite)) in rows {
+        let _ = write!(
+            body,
+            r#"<tr><th scope="row">{label}</th><td class="n" id="online-{id}">{}</td><td class="n" id="onsite-{id}">{}</td></tr>"#,
+            escape(&show(online, t)),
+            escape(&show(onsite, t)),
+        );
     }
-    body.push_str("</tbody></table></div>");
+    body.push_str("</tbody></table>");
     card("Online and onsite", &body)
 }
 
-fn mode_row(id: &str, label: &str, mode: &ModeCounts, t: Option<i64>) -> String {
-    let capacity = match (mode.offered, mode.capacity) {
+fn capacity(mode: &ModeCounts) -> String {
+    match (mode.offered, mode.capacity) {
         (false, _) => "not offered".to_owned(),
         (true, None) => "unlimited".to_owned(),
         (true, Some(n)) => n.to_string(),
-    };
-    let cell = |name: &str, count: Count| {
-        format!(r#"<td class="n" id="{id}-{name}">{}</td>"#, escape(&show(count, t)))
-    };
-    format!(
-        r#"<tr><th scope="row">{label}</th><td class="n">{capacity}</td>{}{}{}{}</tr>"#,
-        cell("confirmed", mode.confirmed),
-        cell("waitlisted", mode.waitlisted),
-        cell("attended", mode.attended),
-        cell("no-show", mode.no_show),
-    )
+    }
 }
 
 fn attendance_card(report: &EventReport, t: Option<i64>) -> String {
@@ -207,9 +215,9 @@ fn attendance_card(report: &EventReport, t: Option<i64>) -> String {
 fn needs_card(report: &EventReport, t: Option<i64>) -> String {
     let needs = &report.needs;
     let mut rows = vec![
-        BarRow { label: "Physical space: requested".into(), values: vec![needs.physical_space.requested] },
-        BarRow { label: "Physical space: seated".into(), values: vec![needs.physical_space.seated] },
-        BarRow { label: "Physical space: waitlisted".into(), values: vec![needs.physical_space.waitlisted] },
+        BarRow { label: "Space requested".into(), values: vec![needs.physical_space.requested] },
+        BarRow { label: "Space seated".into(), values: vec![needs.physical_space.seated] },
+        BarRow { label: "Space waitlisted".into(), values: vec![needs.physical_space.waitlisted] },
         BarRow { label: "Transport".into(), values: vec![needs.transport] },
         BarRow { label: "Accessibility".into(), values: vec![needs.accessibility] },
     ];
@@ -217,10 +225,14 @@ fn needs_card(report: &EventReport, t: Option<i64>) -> String {
         needs
             .interpretation
             .iter()
-            .map(|(language, n)| BarRow { label: format!("Interpretation: {language}"), values: vec![*n] }),
+            .map(|(language, n)| BarRow { label: format!("Interpreting: {language}"), values: vec![*n] }),
     );
     let series = [Series { name: "Registrations", colour: PURPLE }];
-    card("Needs", &bar_chart("chart-needs", "Needs of registered people", &series, &rows, t))
+    let mut body = String::from(
+        r#"<p class="note">Space: a place to attend in person, for people without a device or internet.</p>"#,
+    );
+    body.push_str(&bar_chart("chart-needs", "Needs of registered people", &series, &rows, t));
+    card("Needs", &body)
 }
 
 fn categories_card(report: &EventReport, t: Option<i64>) -> String {

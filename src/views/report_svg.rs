@@ -61,7 +61,7 @@ pub struct BarRow {
 }
 
 const WIDTH: f64 = 420.0;
-const LABEL_WIDTH: f64 = 150.0;
+const LABEL_WIDTH: f64 = 172.0;
 const VALUE_WIDTH: f64 = 44.0;
 const BAR_HEIGHT: f64 = 14.0;
 const ROW_GAP: f64 = 10.0;
@@ -116,7 +116,7 @@ pub fn bar_chart(
             full = escape(&row.label),
             lx = LABEL_WIDTH - 8.0,
             ly = top + group_height / 2.0 + 4.5,
-            short = escape(&shorten(&row.label, 20)),
+            short = escape(&shorten(&row.label, 24)),
         );
         for (j, (value, s)) in row.values.iter().zip(series).enumerate() {
             let y = top + j as f64 * (BAR_HEIGHT + 2.0);
@@ -241,8 +241,8 @@ mod tests {
             BarRow { label: "b".into(), values: vec![Some(5)] },
         ];
         let svg = bar_chart("c", "t", &[Series { name: "n", colour: BLUE }], &rows, None);
-        assert!(svg.contains(r#"width="226.0""#), "{svg}");
-        assert!(svg.contains(r#"width="113.0""#), "{svg}");
+        assert!(svg.contains(r#"width="204.0""#), "{svg}");
+        assert!(svg.contains(r#"width="102.0""#), "{svg}");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::db::reports::{AttendanceRow, BreakdownRow, EventCountsRow, EventSummaryRow};
 use crate::domain::report::{formula_safe, no_show, Suppressor};
 
-/// A count of people; null when hidden by `suppress_below` (it was between 1 and N-1).
+/// A count of people; null when hidden by `suppress_below` (it was between 1 and N-1). Fields
+/// spell out `Option<i64>`: utoipa would document the alias as a schema named `Option`.
 pub type Count = Option<i64>;
 
 /// What happened at one event, counted. Counts cover non-cancelled registrations unless named
@@ -43,21 +44,21 @@ pub struct EventReport {
     /// one non-cancelled registration).
     pub by_stakeholder_category: BTreeMap<String, CategoryCounts>,
     /// Non-cancelled registrations by declared interest.
-    pub interests: BTreeMap<String, Count>,
+    pub interests: BTreeMap<String, Option<i64>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Totals {
-    pub confirmed: Count,
-    pub waitlisted: Count,
+    pub confirmed: Option<i64>,
+    pub waitlisted: Option<i64>,
     /// Cancelled registrations (the only count that covers them).
-    pub cancelled: Count,
+    pub cancelled: Option<i64>,
     /// Confirmed registrations checked in.
-    pub attended: Count,
+    pub attended: Option<i64>,
     /// Confirmed minus attended once the event has ended, else 0.
-    pub no_show: Count,
+    pub no_show: Option<i64>,
     /// Confirmed online because no onsite seat was free (also counted in `by_mode.online`).
-    pub fallback_applied: Count,
+    pub fallback_applied: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -72,38 +73,38 @@ pub struct ModeCounts {
     pub offered: bool,
     /// Seats of this mode; null when unlimited, 0 when the mode is not offered.
     pub capacity: Option<i64>,
-    pub confirmed: Count,
-    pub waitlisted: Count,
-    pub attended: Count,
-    pub no_show: Count,
+    pub confirmed: Option<i64>,
+    pub waitlisted: Option<i64>,
+    pub attended: Option<i64>,
+    pub no_show: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Needs {
     pub physical_space: PhysicalSpace,
     /// Registrations that need transport.
-    pub transport: Count,
+    pub transport: Option<i64>,
     /// Registrations by interpretation language asked for.
-    pub interpretation: BTreeMap<String, Count>,
+    pub interpretation: BTreeMap<String, Option<i64>>,
     /// Registrations that gave accessibility notes (still counted after erasure).
-    pub accessibility: Count,
+    pub accessibility: Option<i64>,
 }
 
 /// People without a device or internet, who must attend in person.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PhysicalSpace {
     /// Non-cancelled registrations with `needs_physical_space`.
-    pub requested: Count,
+    pub requested: Option<i64>,
     /// Of those, confirmed (they have an onsite seat).
-    pub seated: Count,
+    pub seated: Option<i64>,
     /// Of those, waitlisted.
-    pub waitlisted: Count,
+    pub waitlisted: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CategoryCounts {
-    pub confirmed: Count,
-    pub attended: Count,
+    pub confirmed: Option<i64>,
+    pub attended: Option<i64>,
 }
 
 impl EventReport {
@@ -254,14 +255,14 @@ pub struct EventSummary {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ModeAttendance {
-    pub confirmed: Count,
-    pub attended: Count,
+    pub confirmed: Option<i64>,
+    pub attended: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PhysicalSpaceSummary {
-    pub requested: Count,
-    pub seated: Count,
+    pub requested: Option<i64>,
+    pub seated: Option<i64>,
 }
 
 /// Sums over `events`, computed before suppression.
@@ -269,10 +270,10 @@ pub struct PhysicalSpaceSummary {
 pub struct SummaryTotals {
     /// Number of events (never suppressed).
     pub events: i64,
-    pub confirmed: Count,
-    pub attended: Count,
-    pub online_confirmed: Count,
-    pub onsite_confirmed: Count,
+    pub confirmed: Option<i64>,
+    pub attended: Option<i64>,
+    pub online_confirmed: Option<i64>,
+    pub onsite_confirmed: Option<i64>,
 }
 
 impl AttendanceSummary {
