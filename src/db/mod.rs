@@ -8,6 +8,7 @@ pub mod local_cluster;
 pub mod maintenance;
 pub mod outbox;
 pub mod registrations;
+pub mod reports;
 pub mod schema;
 pub mod webhooks;
 

@@ -3,6 +3,7 @@
 pub mod contact;
 pub mod events;
 pub mod registrations;
+pub mod report;
 pub mod seats;
 pub mod text;
 pub mod webhooks;

@@ -5,6 +5,7 @@ pub mod events;
 pub mod ops;
 pub mod organisations;
 pub mod registrations;
+pub mod reports;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,4 +23,5 @@ fn api_v1(cfg: &mut ServiceConfig) {
     events::configure(cfg);
     registrations::configure(cfg);
     webhooks::configure(cfg);
+    reports::configure(cfg);
 }

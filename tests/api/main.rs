@@ -15,6 +15,7 @@ mod ops;
 mod process;
 mod receiver;
 mod registrations;
+mod reports;
 mod webhook_delivery;
 mod webhook_fanout;
 mod webhook_promotion;
