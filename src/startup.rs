@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpRequest, HttpServer};
+use actix_web::{web, App, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use rand::RngCore;
@@ -20,7 +20,7 @@ use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
 use crate::config::{Environment, Settings};
 use crate::db::{self, DbPool};
-use crate::error::AppError;
+use crate::http::fallback::{fallback, KnownRoutes};
 use crate::http::json::BodyLimit;
 use crate::http::middleware::request_context;
 use crate::http::query::{path_config, query_config};
@@ -80,6 +80,7 @@ impl Application {
             .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_limit = settings.max_body_bytes;
+        let known_routes = web::Data::new(KnownRoutes::from_document(&crate::openapi::document()));
         let server = HttpServer::new(move || {
             let (app, api) = App::new()
                 .into_utoipa_app()
@@ -93,7 +94,8 @@ impl Application {
                 .split_for_parts();
             app.service(crate::routes::ops::docs_redirect())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-                .default_service(web::to(not_found))
+                .app_data(known_routes.clone())
+                .default_service(web::to(fallback))
                 .wrap(cors(&cors_origins))
                 .wrap(prometheus.clone())
                 .wrap(from_fn(request_context))
@@ -156,10 +158,6 @@ fn cors(origins: &[String]) -> Cors {
         cors = cors.allowed_origin(origin.trim_end_matches('/'));
     }
     cors
-}
-
-async fn not_found(_req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound)
 }
 
 fn resolve_secret(settings: &Settings) -> Vec<u8> {

@@ -6,9 +6,17 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 use crate::config::LogFormat;
 
+/// Dependencies that log request data below info level.
+const QUIET_TARGETS: &[&str] = &["tokio_postgres", "tokio_postgres::query", "tokio_postgres::prepare"];
+
 /// Installs the global subscriber; `RUST_LOG` filters (default `info`). Safe to call twice.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // tokio-postgres logs the parameters of every statement at debug level: names, emails,
+    // phones and password hashes (as byte lists). Whatever RUST_LOG says, it stays at info.
+    for target in QUIET_TARGETS {
+        filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
+    }
     let builder = fmt().with_env_filter(filter).with_target(false);
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

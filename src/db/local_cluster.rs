@@ -65,6 +65,18 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
     Ok(format!("postgres://postgres@127.0.0.1:{port}"))
 }
 
+/// Stops the cluster in `dir` the fast way (open sessions are ended at once) and waits
+/// until it is down. Tests use it to take the database away from a running server.
+pub fn stop(dir: &Path) -> anyhow::Result<()> {
+    let data = dir.canonicalize()?.join("data");
+    run(
+        command(running_as_root(), &postgres_bindir()?.join("pg_ctl"))
+            .args(["stop", "-w", "-m", "fast", "-D"])
+            .arg(&data),
+        "pg_ctl stop",
+    )
+}
+
 fn command(as_root: bool, program: &Path) -> Command {
     if as_root {
         // initdb and postgres refuse to run as root.

@@ -1,5 +1,5 @@
-//! Periodic clean-up inside the server process: idempotency keys older than 24 hours and
-//! expired login counters. Any process may run it; the statements are idempotent.
+//! Periodic clean-up inside the server process: idempotency keys older than 24 hours,
+//! expired login counters and old rate-limit windows. Any process may run it; the statements are idempotent.
 
 use diesel_async::RunQueryDsl;
 
@@ -31,6 +31,7 @@ pub async fn run_once(pool: &DbPool) -> anyhow::Result<()> {
     )
     .execute(&mut conn)
     .await?;
+    crate::db::rate_limits::prune(&mut conn).await?;
     if keys > 0 {
         tracing::info!(expired_idempotency_keys = keys, "maintenance");
     }

@@ -6,6 +6,7 @@ pub mod events;
 pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
+pub mod rate_limits;
 pub mod registrations;
 pub mod schema;
 

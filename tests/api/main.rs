@@ -1,9 +1,12 @@
 //! One integration-test binary: every test talks HTTP to the real server on its own database.
 
 mod accounts;
+mod bad_input;
 mod concurrency;
 mod events;
+mod faults;
 mod fixtures;
 mod helpers;
 mod ops;
 mod registrations;
+mod secrets;
