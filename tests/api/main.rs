@@ -1,5 +1,6 @@
 //! One integration-test binary: every test talks HTTP to the real server on its own database.
 
+mod abuse;
 mod accounts;
 mod bad_input;
 mod concurrency;
