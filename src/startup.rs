@@ -82,7 +82,7 @@ impl Application {
         let body_limit = settings.max_body_bytes;
         let known_routes = web::Data::new(KnownRoutes::from_document(&crate::openapi::document()));
         let server = HttpServer::new(move || {
-            let (app, api) = App::new()
+            let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
@@ -92,6 +92,7 @@ impl Application {
                 .app_data(path_config())
                 .configure(crate::routes::configure)
                 .split_for_parts();
+            crate::problem_codes::document_codes(&mut api);
             app.service(crate::routes::ops::docs_redirect())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
                 .app_data(known_routes.clone())

@@ -6,3 +6,4 @@ pub mod json;
 pub mod middleware;
 pub mod pagination;
 pub mod query;
+pub mod strict;
