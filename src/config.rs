@@ -119,6 +119,18 @@ pub struct Settings {
     )]
     pub registration_rate_limit_per_minute: u32,
 
+    /// Behind a reverse proxy: take the client address for the login limits from the first
+    /// `X-Forwarded-For` address. Only when the proxy sets that header itself; otherwise a
+    /// client could choose its own address and escape the per-address limit.
+    #[arg(
+        long,
+        env = "TRUST_FORWARDED_FOR",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_name = "TRUST_FORWARDED_FOR"
+    )]
+    pub trust_forwarded_for: bool,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 65_536, value_name = "MAX_BODY_BYTES")]
     pub max_body_bytes: usize,

@@ -224,17 +224,31 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             Error::NotFound => AppError::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                AppError::Unavailable(info.message().to_owned())
-            }
-            Error::DatabaseError(_, ref info) if is_unavailable_message(info.message()) => {
-                AppError::Unavailable(info.message().to_owned())
-            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 AppError::Unavailable(format!("serialization failure: {}", info.message()))
             }
+            ref other if is_unavailable(other) => AppError::Unavailable(other.to_string()),
             other => AppError::Unexpected(anyhow::Error::new(other).context("database query")),
         }
+    }
+}
+
+/// True for the errors of a database that is away, restarting or too slow: the request may
+/// succeed when retried, so the answer is 503, not 500.
+fn is_unavailable(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        // diesel-async reports an error without SQLSTATE (the socket closed, a write
+        // failed) as UnableToSendCommand: the server never answered.
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => is_unavailable_message(info.message()),
+        // A COMMIT that failed because the connection went away, and the ROLLBACK after it.
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_unavailable(commit_error),
+        Error::BrokenTransactionManager => true,
+        _ => false,
     }
 }
 
@@ -247,9 +261,11 @@ fn is_unavailable_message(message: &str) -> bool {
         "terminating connection",
         "the database system is",
         "canceling statement due to statement timeout",
-        "error communicating with database",
+        "canceling statement due to lock timeout",
+        "error communicating with",
         "connection refused",
         "unexpected eof",
+        "server closed the connection",
     ];
     let message = message.to_ascii_lowercase();
     SIGNS.iter().any(|sign| message.contains(sign))
@@ -296,5 +312,22 @@ mod tests {
         assert!(is_unavailable_message("Connection closed"));
         assert!(is_unavailable_message("canceling statement due to statement timeout"));
         assert!(!is_unavailable_message("duplicate key value violates unique constraint"));
+    }
+
+    #[test]
+    fn a_commit_lost_with_its_connection_is_unavailable() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost = || {
+            Error::DatabaseError(
+                DatabaseErrorKind::UnableToSendCommand,
+                Box::new("connection closed".to_owned()),
+            )
+        };
+        let error = AppError::from(Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(lost()),
+            commit_error: Box::new(lost()),
+        });
+        assert_eq!(error.code(), "service_unavailable");
+        assert_eq!(AppError::from(Error::BrokenTransactionManager).code(), "service_unavailable");
     }
 }

@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod openapi;
+pub mod problem_codes;
 pub mod routes;
 pub mod startup;
 pub mod state;

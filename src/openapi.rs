@@ -56,37 +56,37 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The request body is malformed JSON, or a parameter is unreadable (`malformed_json`, `invalid_cursor`).
+/// The request body is malformed JSON, or a parameter is unreadable.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct BadRequest(pub Problem);
 
-/// A valid bearer token is required (`unauthorized`), or the credentials are wrong (`invalid_credentials`).
+/// A valid bearer token is required, or the credentials are wrong.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Unauthorized(pub Problem);
 
-/// Authenticated, but not allowed (`forbidden`).
+/// Authenticated, but not allowed.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Forbidden(pub Problem);
 
-/// No such resource, or one the caller may not know exists (`not_found`).
+/// No such resource, or one the caller may not know exists.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct NotFound(pub Problem);
 
-/// The request conflicts with the current state; `code` says how.
+/// The request conflicts with the current state.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Conflict(pub Problem);
 
-/// The body is larger than MAX_BODY_BYTES (`payload_too_large`).
+/// The body is larger than MAX_BODY_BYTES.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct PayloadTooLarge(pub Problem);
 
-/// The body is not `application/json` (`unsupported_media_type`).
+/// The body is not `application/json`.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct UnsupportedMediaType(pub Problem);
@@ -101,18 +101,25 @@ pub struct Unprocessable(pub Problem);
 #[response(content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))]
 pub struct TooManyRequests(pub Problem);
 
-/// The database is not answering (`service_unavailable`); retry after `Retry-After` seconds.
+/// The database is not answering, or too slowly; retry after `Retry-After` seconds.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))]
 pub struct ServiceUnavailable(pub Problem);
 
-/// Something went wrong on the server (`internal_error`).
+/// Something went wrong on the server.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct InternalError(pub Problem);
 
 /// The whole document, built from the routes without a database or a running server.
 pub fn document() -> utoipa::openapi::OpenApi {
+    let mut api = routes_document();
+    crate::problem_codes::document_codes(&mut api);
+    api
+}
+
+/// The document as the routes declare it, before the problem codes are written in.
+pub fn routes_document() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())

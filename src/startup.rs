@@ -8,10 +8,10 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpRequest, HttpServer};
+use actix_web::{web, App, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
-use rand::RngCore;
+use rand::Rng;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -20,7 +20,7 @@ use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
 use crate::config::{Environment, Settings};
 use crate::db::{self, DbPool};
-use crate::error::AppError;
+use crate::http::fallback::{fallback, KnownRoutes};
 use crate::http::json::BodyLimit;
 use crate::http::middleware::request_context;
 use crate::http::query::{path_config, query_config};
@@ -81,8 +81,9 @@ impl Application {
             .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_limit = settings.max_body_bytes;
+        let known_routes = web::Data::new(KnownRoutes::from_document(&crate::openapi::document()));
         let server = HttpServer::new(move || {
-            let (app, api) = App::new()
+            let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
@@ -92,9 +93,11 @@ impl Application {
                 .app_data(path_config())
                 .configure(crate::routes::configure)
                 .split_for_parts();
+            crate::problem_codes::document_codes(&mut api);
             app.service(crate::routes::ops::docs_redirect())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-                .default_service(web::to(not_found))
+                .app_data(known_routes.clone())
+                .default_service(web::to(fallback))
                 .wrap(cors(&cors_origins))
                 .wrap(prometheus.clone())
                 .wrap(from_fn(request_context))
@@ -176,10 +179,6 @@ fn cors(origins: &[String]) -> Cors {
         cors = cors.allowed_origin(origin.trim_end_matches('/'));
     }
     cors
-}
-
-async fn not_found(_req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound)
 }
 
 fn resolve_secret(settings: &Settings) -> Vec<u8> {

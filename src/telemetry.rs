@@ -8,6 +8,9 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 use crate::config::LogFormat;
 
+/// Dependencies that log request data below info level.
+const QUIET_TARGETS: &[&str] = &["tokio_postgres", "tokio_postgres::query", "tokio_postgres::prepare"];
+
 /// Installs the global subscriber; `RUST_LOG` filters (default `info`). Safe to call twice.
 pub fn init(format: LogFormat) {
     let (filter, bad_filter) = match std::env::var("RUST_LOG") {
@@ -17,6 +20,12 @@ pub fn init(format: LogFormat) {
         },
         _ => (EnvFilter::new("info"), None),
     };
+    // tokio-postgres logs the parameters of every statement at debug level: names, emails,
+    // phones and password hashes (as byte lists). Whatever RUST_LOG says, it stays at info.
+    let mut filter = filter;
+    for target in QUIET_TARGETS {
+        filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
+    }
     // Colour codes only for a person at a terminal, never in files or container logs.
     let builder = fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::stdout().is_terminal());
     let _ = match format {

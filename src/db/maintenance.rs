@@ -1,5 +1,6 @@
 //! Periodic clean-up inside the server process: idempotency keys older than 24 hours,
-//! expired login counters, and webhook deliveries settled more than 30 days ago. Any process may run it; the statements are idempotent.
+//! expired login counters, old rate-limit windows, and webhook deliveries settled more than 30 days
+//! ago. Any process may run it; the statements are idempotent.
 
 use diesel_async::RunQueryDsl;
 
@@ -37,6 +38,7 @@ pub async fn run_once(pool: &DbPool) -> anyhow::Result<()> {
     )
     .execute(&mut conn)
     .await?;
+    crate::db::rate_limits::prune(&mut conn).await?;
     if keys > 0 {
         tracing::info!(expired_idempotency_keys = keys, "maintenance");
     }

@@ -11,6 +11,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, FieldError};
+use crate::http::strict::Strict;
 
 pub struct Json<T>(pub T);
 
@@ -74,10 +75,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if contains_escaped_nul(bytes) {
         return Err(AppError::invalid("invalid_characters", "body", "text may not contain NUL characters"));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(schema_error)?;
-    deserializer.end().map_err(|e| malformed(&e))?;
-    Ok(value)
+    // Parsed whole first (serde_json refuses nesting deeper than 128 levels), then read into
+    // `T` so that structs come from JSON objects only (see `strict`).
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
+    serde_path_to_error::deserialize(Strict(value)).map_err(schema_error)
 }
 
 fn contains_escaped_nul(bytes: &[u8]) -> bool {

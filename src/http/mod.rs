@@ -1,7 +1,9 @@
 //! The HTTP edge: extractors that turn requests into typed input (with problem+json errors),
 //! and the middleware every request passes through.
 
+pub mod fallback;
 pub mod json;
 pub mod middleware;
 pub mod pagination;
 pub mod query;
+pub mod strict;

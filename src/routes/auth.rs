@@ -15,16 +15,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login).service(token).service(me);
 }
 
-fn client_address(req: &HttpRequest) -> String {
-    // The peer address, not X-Forwarded-For: a header would let an attacker pick the key.
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+/// The address the per-address login limit counts against: the peer, or with
+/// TRUST_FORWARDED_FOR the first `X-Forwarded-For` address (set by the trusted proxy).
+/// Untrusted, the header would let an attacker pick the key.
+fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let forwarded = trust_forwarded_for
+        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok()?.split(',').next()?.trim().parse().ok())
+        .flatten()
+        .map(|ip: std::net::IpAddr| ip.to_string());
+    forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string())).unwrap_or_else(|| "unknown".into())
 }
 
 fn login_throttle(req: &HttpRequest, state: &AppState, principal: ThrottleKey) -> LoginThrottle {
     let settings = &state.settings;
     LoginThrottle {
         principal,
-        address: ThrottleKey::address(&client_address(req), settings.login_max_failures_per_address),
+        address: ThrottleKey::address(
+            &client_address(req, settings.trust_forwarded_for),
+            settings.login_max_failures_per_address,
+        ),
         window_seconds: settings.login_lockout_seconds,
     }
 }

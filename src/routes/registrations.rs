@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::auth::{may_see_event, Caller, RegistrationAccess, Role};
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Claim};
+use crate::db::rate_limits;
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
 use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
@@ -43,10 +44,11 @@ fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Regi
 /// The seat rules of the contract are decided in one transaction with the event locked, so
 /// they hold under any number of concurrent requests and server processes. With an
 /// `Idempotency-Key` header, a retry with the same body within 24 hours gets the first
-/// answer again and creates nothing.
+/// answer again and creates nothing. One caller may create at most
+/// REGISTRATION_RATE_LIMIT_PER_MINUTE registrations a minute (429 `rate_limited` beyond).
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body = CreateRegistration,
     params(("id" = Uuid, Path, description = "Event id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 1 to 255 printable ASCII characters")),
+           ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 printable ASCII characters")),
     responses(
     (status = 201, description = "Created: confirmed or waitlisted", body = Registration),
     (status = 400, response = crate::openapi::BadRequest),
@@ -86,6 +88,7 @@ pub async fn create_registration(
     let consent_contact = input.consent.contact;
     let caller_ref = &caller;
     let (key_ref, valid_ref, hash_ref) = (key.as_deref(), &valid, &request_hash);
+    let per_minute = state.settings.registration_rate_limit_per_minute;
 
     let mut conn = state.pool.get().await?;
     let outcome = conn
@@ -112,6 +115,7 @@ pub async fn create_registration(
             if let Some(key) = key_ref {
                 idempotency::remember(conn, caller_ref.id, key, 201, &body, view.id).await?;
             }
+            rate_limits::count_registration(conn, caller_ref.id, per_minute).await?;
             Ok(Ok((view, body)))
         })
         .await?;

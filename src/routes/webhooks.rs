@@ -3,7 +3,7 @@
 
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use rand::RngCore;
+use rand::Rng;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 

@@ -91,6 +91,13 @@ impl OrganisationKind {
 #[schema(example = json!({"name": "Fundación CEPAIM", "kind": "ngo"}))]
 pub struct CreateOrganisation {
     /// Unique, case-insensitively; 1 to 200 characters.
+    // The pattern says what `domain::text` accepts: something besides white space, and no
+    // control characters but tab, line feed and carriage return.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     pub kind: OrganisationKind,
 }
@@ -151,6 +158,7 @@ impl UserRole {
 pub struct CreateUser {
     pub email: String,
     /// At least 12 characters.
+    #[schema(min_length = 12)]
     pub password: String,
     pub role: UserRole,
     /// Required for organisers.
@@ -188,6 +196,11 @@ impl From<UserRow> for User {
 #[schema(example = json!({"name": "Registration tablet, Soria office"}))]
 pub struct CreateApiClient {
     /// What the client is, for the organisation's own records; 1 to 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
 }
 

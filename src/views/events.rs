@@ -115,25 +115,32 @@ impl CreateEvent {
 #[schema(example = json!({"onsite": {"capacity": 12}, "registration_closes_at": "2021-11-23T18:00:00+01:00"}))]
 pub struct PatchEvent {
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     /// Moving an event to another organisation needs the right to manage both.
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub organisation_id: Option<Uuid>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub region: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub series: Option<Option<String>>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub starts_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub ends_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub timezone: Option<String>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub languages: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<FixedOffset>>)]
@@ -173,8 +180,10 @@ pub struct OnsitePatch {
     pub address: Option<Option<String>>,
     /// Raising it confirms waitlisted registrations at once; below the confirmed seats is 409.
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub capacity: Option<i64>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub reserved_for_physical_space_need: Option<i64>,
 }
 
@@ -393,6 +402,7 @@ pub struct EventQuery {
     #[param(inline)]
     pub mode: Option<ModeFilter>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -18,5 +18,10 @@ where
     T: Deserialize<'de>,
     D: Deserializer<'de>,
 {
-    T::deserialize(deserializer).map(Some)
+    // Through `Option` so that `null` is a type error for every `T`: serde_json reports
+    // `null` where an enum belongs as a syntax error, which would read as malformed JSON.
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom("invalid type: null, expected a value")),
+    }
 }

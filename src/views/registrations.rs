@@ -177,10 +177,13 @@ impl CreateRegistration {
 pub struct PatchRegistration {
     /// A change needs a free seat in the new mode (409 `capacity_full` otherwise).
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub attendance_mode: Option<AttendanceMode>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub needs_physical_space: Option<bool>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub needs_transport: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -189,6 +192,7 @@ pub struct PatchRegistration {
     #[schema(value_type = Option<String>)]
     pub accessibility_notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub participant: Option<ParticipantPatch>,
 }
 
@@ -198,6 +202,7 @@ pub struct PatchRegistration {
 #[schema(example = json!({"phone": "+34 600 000 001"}))]
 pub struct ParticipantPatch {
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub full_name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -209,6 +214,7 @@ pub struct ParticipantPatch {
     #[schema(value_type = Option<String>)]
     pub preferred_language: Option<Option<String>>,
     #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
     pub stakeholder_category: Option<StakeholderCategory>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -334,6 +340,7 @@ pub struct RegistrationQuery {
     pub mode: Option<AttendanceMode>,
     pub needs_physical_space: Option<bool>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

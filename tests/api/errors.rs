@@ -63,12 +63,14 @@ async fn a_body_over_max_body_bytes_is_a_413_problem() {
     response.assert_problem(413, "payload_too_large");
 }
 
-/// Routes are matched with their method, so another method finds no route at all.
+/// A path that exists with another method is 405 with `Allow`; a path that does not is 404.
 #[actix_web::test]
-async fn a_method_no_route_has_is_a_404_problem() {
+async fn a_method_a_route_lacks_is_a_405_problem_naming_the_allowed_ones() {
     let app = spawn_app().await;
     let response = app.delete("/healthz", None).await;
-    response.assert_problem(404, "not_found");
+    response.assert_problem(405, "method_not_allowed");
+    assert_eq!(response.header("allow"), Some("GET"));
+    app.delete("/nowhere", None).await.assert_problem(404, "not_found");
 }
 
 #[actix_web::test]

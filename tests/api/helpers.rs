@@ -206,8 +206,22 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(fresh_database().await, customise).await
+}
+
+/// A new, migrated database on the PostgreSQL server at `server` (a URL without database
+/// name), for tests that bring their own server.
+pub async fn migrated_database_on(server: &str) -> TestDatabase {
+    let name = format!("hybrid_events_test_{}", Uuid::new_v4().simple());
+    let mut conn = AsyncPgConnection::establish(&url_for(server, "postgres")).await.unwrap();
+    conn.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    db::run_migrations(&url_for(server, &name)).await.unwrap();
+    TestDatabase { server: server.to_owned(), name }
+}
+
+/// The real server on `database`.
+pub async fn spawn_app_on(database: TestDatabase, customise: impl FnOnce(&mut Settings)) -> TestApp {
     init_test_logging();
-    let database = fresh_database().await;
     let mut settings = test_settings(&database.url());
     customise(&mut settings);
     let pool = db::build_pool(&database.url(), &settings).unwrap();

@@ -1,0 +1,59 @@
+//! Per-caller rate limits, counted in PostgreSQL (the server keeps no state of its own), in
+//! fixed one-minute windows: one upsert per request.
+
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+#[derive(diesel::QueryableByName)]
+struct Over {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    retry_after: Option<i64>,
+}
+
+/// Counts one registration created by `caller` in the current minute; 429 `rate_limited`
+/// (with the seconds left in the window) when that makes more than `per_minute`. A limit
+/// of 0 turns it off.
+///
+/// Run it as the last statement of the transaction that creates the registration: a refusal
+/// rolls the registration and the count back together, and the counter row stays locked
+/// only until the commit that follows (it orders one caller's concurrent requests, so
+/// none slips past the limit).
+pub async fn count_registration(
+    conn: &mut AsyncPgConnection,
+    caller: Uuid,
+    per_minute: u32,
+) -> AppResult<()> {
+    if per_minute == 0 {
+        return Ok(());
+    }
+    let over = diesel::sql_query(
+        "INSERT INTO rate_limits AS r (key, window_start, count)
+              VALUES ($1, date_trunc('minute', now()), 1)
+         ON CONFLICT (key) DO UPDATE SET
+              count = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.count + 1 ELSE 1 END,
+              window_start = EXCLUDED.window_start
+         RETURNING CASE WHEN count > $2 THEN
+              greatest(1, ceil(extract(epoch FROM window_start + interval '1 minute' - now())))::bigint
+         END AS retry_after",
+    )
+    .bind::<Text, _>(format!("registrations:{caller}"))
+    .bind::<Integer, _>(i32::try_from(per_minute).unwrap_or(i32::MAX))
+    .get_result::<Over>(conn)
+    .await?;
+    match over.retry_after {
+        Some(seconds) => {
+            Err(AppError::TooManyRequests { code: "rate_limited", retry_after_seconds: seconds as u64 })
+        }
+        None => Ok(()),
+    }
+}
+
+/// Drops the counters of windows that ended long ago.
+pub async fn prune(conn: &mut AsyncPgConnection) -> AppResult<usize> {
+    Ok(diesel::sql_query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 hour'")
+        .execute(conn)
+        .await?)
+}
