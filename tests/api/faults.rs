@@ -173,7 +173,8 @@ async fn the_database_stopping_mid_load_gives_503s_and_every_201_and_only_those_
     let answered: BTreeSet<String> = answers.iter().filter(|a| a.1 == 201).map(|a| a.0.clone()).collect();
     let stored: BTreeSet<String> = diesel::sql_query("SELECT phone FROM registrations WHERE event_id = $1")
         .bind::<diesel::sql_types::Uuid, _>(event)
-        .load::<Phone>(&mut app.conn().await)
+        // A connection of its own: the test's pool may still hold one from before the outage.
+        .load::<Phone>(&mut AsyncPgConnection::establish(&app.database.url()).await.unwrap())
         .await
         .unwrap()
         .into_iter()
