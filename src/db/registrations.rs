@@ -8,6 +8,8 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Bool, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::try_join;
+use futures_util::TryFutureExt;
 use uuid::Uuid;
 
 use crate::db::events::{self, Actor, EventRow};
@@ -114,9 +116,10 @@ pub async fn create(
         Placement::Waitlisted { mode } => ("waitlisted", mode, false),
     };
     let participant = &input.participant;
-    let registration = diesel::insert_into(registrations::table)
+    let id = Uuid::now_v7();
+    let insert = diesel::insert_into(registrations::table)
         .values((
-            registrations::id.eq(Uuid::now_v7()),
+            registrations::id.eq(id),
             registrations::event_id.eq(event_id),
             registrations::status.eq(status),
             registrations::attendance_mode.eq(mode.as_str()),
@@ -140,12 +143,40 @@ pub async fn create(
             registrations::created_by.eq(actor.id),
             registrations::created_by_kind.eq(actor.kind),
         ))
-        .returning(RegistrationRow::as_returning())
-        .get_result(conn)
-        .await
-        .map_err(one_person_once)?;
-    let waitlist_position =
-        if status == "waitlisted" { Some(waitlist_position(conn, &registration).await?) } else { None };
+        .returning(RegistrationRow::as_returning());
+    // With the event locked, the new registration is the last to arrive, so its place in
+    // the waitlist (rule 4: the need first, then arrival) follows from who waits already,
+    // read without another round trip while the lock is held.
+    let (registration, waitlist_position) = match placement {
+        Placement::Waitlisted { mode } if !input.needs_physical_space => {
+            let registration = insert.get_result(conn).await.map_err(one_person_once)?;
+            let waiting = match mode {
+                Mode::Online => event.online_waitlisted,
+                Mode::Onsite => event.onsite_waitlisted,
+            };
+            (registration, Some(i64::from(waiting) + 1))
+        }
+        Placement::Waitlisted { mode } => {
+            // Behind everyone waiting with the same need. No counter holds that number, so it
+            // is counted in the same round trip as the insert (pipelined); leaving the new row
+            // out by its id gives the same count whichever statement runs first.
+            let ahead = registrations::table
+                .filter(registrations::event_id.eq(event_id))
+                .filter(registrations::status.eq("waitlisted"))
+                .filter(registrations::attendance_mode.eq(mode.as_str()))
+                .filter(registrations::needs_physical_space.eq(true))
+                .filter(registrations::id.ne(id))
+                .count();
+            let shared: &AsyncPgConnection = conn;
+            let (registration, ahead) = try_join(
+                insert.get_result::<RegistrationRow>(&mut &*shared).map_err(one_person_once),
+                ahead.get_result::<i64>(&mut &*shared).map_err(AppError::from),
+            )
+            .await?;
+            (registration, Some(ahead + 1))
+        }
+        Placement::Confirmed { .. } => (insert.get_result(conn).await.map_err(one_person_once)?, None),
+    };
     Ok(Created { registration, waitlist_position, event })
 }
 
