@@ -1,4 +1,4 @@
-//! The command line: serve (default), migrate, create-admin, demo.
+//! The command line: serve (the default), migrate, create-admin.
 
 use std::io::BufRead;
 
@@ -34,15 +34,27 @@ pub enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Load the Soria roundtable (organisations, an organiser, a partner API client, a hybrid
+    /// event with 21 registrations and their check-ins) and print how to log in. Running it
+    /// twice changes nothing; it refuses to run with APP_ENV=production.
+    Demo,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings;
+    let settings = cli.settings.without_empty_values();
     settings.validate().map_err(anyhow::Error::msg)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = crate::startup::Application::build(settings).await?;
-            app.run_until_stopped().await?;
+            let mut stop = crate::startup::ShutdownSignal::listen()?;
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), app_env = ?settings.app_env, "starting");
+            let app = tokio::select! {
+                app = crate::startup::Application::build(settings) => app?,
+                _ = stop.received() => {
+                    tracing::info!("stopped before the server started");
+                    return Ok(());
+                }
+            };
+            app.run_until_stopped(stop).await?;
         }
         Command::Migrate => {
             let (url, _pool) = crate::db::prepare(&settings).await?;
@@ -53,6 +65,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let (_url, pool) = crate::db::prepare(&settings).await?;
             let (id, created) = crate::db::accounts::upsert_admin(&pool, &email, &password).await?;
             println!("{} admin {id}", if created { "created" } else { "reset" });
+        }
+        Command::Demo => {
+            anyhow::ensure!(
+                settings.app_env != crate::config::Environment::Production,
+                "the demo loads known passwords: it refuses to run with APP_ENV=production"
+            );
+            let (_url, pool) = crate::db::prepare(&settings).await?;
+            let loaded = crate::demo::load(&settings, &pool).await?;
+            println!("{}", crate::demo::summary(&settings.public_base_url(settings.bind_addr), &loaded));
         }
     }
     Ok(())

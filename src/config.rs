@@ -134,6 +134,37 @@ pub struct Settings {
     /// Worker threads of the HTTP server (default: one per core).
     #[arg(long, env = "HTTP_WORKERS", value_name = "HTTP_WORKERS")]
     pub http_workers: Option<usize>,
+
+    /// How often the webhook worker looks for due deliveries when it found none.
+    #[arg(long, env = "WEBHOOK_POLL_INTERVAL_MS", default_value_t = 1000, value_name = "WEBHOOK_POLL_INTERVAL_MS",
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_interval_ms: u64,
+
+    /// Delay before the first retry of a failed webhook delivery; it doubles at each
+    /// failure, up to WEBHOOK_RETRY_MAX_MS.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000, value_name = "WEBHOOK_RETRY_BASE_MS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub webhook_retry_base_ms: u64,
+
+    /// Longest delay between two attempts of one webhook delivery.
+    #[arg(long, env = "WEBHOOK_RETRY_MAX_MS", default_value_t = 3_600_000, value_name = "WEBHOOK_RETRY_MAX_MS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub webhook_retry_max_ms: u64,
+
+    /// How long a failing webhook delivery is retried before it is marked failed (the first
+    /// attempt after this age is the last).
+    #[arg(
+        long,
+        env = "WEBHOOK_RETRY_WINDOW_SECONDS",
+        default_value_t = 86_400,
+        value_name = "WEBHOOK_RETRY_WINDOW_SECONDS"
+    )]
+    pub webhook_retry_window_seconds: u64,
+
+    /// Time allowed for one webhook post (connecting, sending, reading the answer).
+    #[arg(long, env = "WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_name = "WEBHOOK_TIMEOUT_MS",
+          value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub webhook_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,8 +184,27 @@ impl Settings {
             settings: Settings,
         }
         <Only as clap::Parser>::try_parse_from(["hybrid-events"])
-            .map(|o| o.settings)
+            .map(|o| o.settings.without_empty_values())
             .unwrap_or_else(|_| panic!("defaults must parse"))
+    }
+
+    /// Empty variables count as unset, as `FOO=` in an env file or `${FOO:-}` in a compose
+    /// file mean; clap alone would read them as empty values (an empty JWT_SECRET, say).
+    pub fn without_empty_values(mut self) -> Self {
+        for value in [
+            &mut self.database_url,
+            &mut self.jwt_secret,
+            &mut self.bootstrap_admin_email,
+            &mut self.bootstrap_admin_password,
+            &mut self.public_base_url,
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        self.cors_allowed_origins =
+            self.cors_allowed_origins.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        self
     }
 
     /// Checks what clap cannot: rules across variables and per environment.
@@ -180,6 +230,13 @@ impl Settings {
         for origin in &self.cors_allowed_origins {
             url::Url::parse(origin)
                 .map_err(|e| format!("CORS_ALLOWED_ORIGINS: {origin:?} is not an origin: {e}"))?;
+        }
+        // The webhook contract promises retries for at least a day.
+        if self.app_env == Environment::Production && self.webhook_retry_window_seconds < 86_400 {
+            return Err("WEBHOOK_RETRY_WINDOW_SECONDS must be at least 86400 in production".into());
+        }
+        if self.http_workers == Some(0) {
+            return Err("HTTP_WORKERS must be at least 1".into());
         }
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
@@ -220,6 +277,30 @@ mod tests {
     fn development_allows_a_missing_secret() {
         let settings = Settings::defaults();
         assert_eq!(settings.app_env, Environment::Development);
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn production_retries_webhooks_for_at_least_a_day() {
+        let mut settings = Settings::defaults();
+        settings.app_env = Environment::Production;
+        settings.database_url = Some("postgres://db/hybrid".into());
+        settings.jwt_secret = Some("x".repeat(32));
+        assert_eq!(settings.webhook_retry_window_seconds, 86_400);
+        settings.webhook_retry_window_seconds = 3600;
+        assert!(settings.validate().unwrap_err().contains("WEBHOOK_RETRY_WINDOW_SECONDS"));
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let mut settings = Settings::defaults();
+        settings.jwt_secret = Some(String::new());
+        settings.bootstrap_admin_email = Some(" ".into());
+        settings.cors_allowed_origins = vec!["".into(), " https://partner.example.org".into()];
+        let settings = settings.without_empty_values();
+        assert_eq!(settings.jwt_secret, None);
+        assert_eq!(settings.bootstrap_admin_email, None);
+        assert_eq!(settings.cors_allowed_origins, vec!["https://partner.example.org".to_owned()]);
         assert_eq!(settings.validate(), Ok(()));
     }
 

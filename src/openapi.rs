@@ -20,6 +20,8 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
     servers((url = "/", description = "This server")),
     components(
         schemas(Problem, crate::error::FieldError),
+        // Not in any request or response: the body of webhook posts (see POST /webhooks).
+        schemas(crate::views::webhooks::WebhookMessage),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
                   UnsupportedMediaType, Unprocessable, TooManyRequests, ServiceUnavailable, InternalError),
     ),
@@ -31,6 +33,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
         (name = "events", description = "Hybrid events: online, onsite or both"),
         (name = "registrations", description = "Registrations and seat rules"),
         (name = "reports", description = "Attendance reports"),
+        (name = "webhooks", description = "Signed notifications of registration and event changes"),
     )
 )]
 pub struct ApiDoc;

@@ -74,6 +74,7 @@ impl Application {
         });
 
         crate::db::maintenance::spawn(pool.clone());
+        crate::webhooks::spawn(pool.clone(), &settings)?;
 
         let workers = settings
             .http_workers
@@ -111,12 +112,12 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops accepting, lets requests in flight finish
-    /// (up to 30 s) and closes the pool.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// Serves until `stop` fires (SIGTERM or SIGINT), then stops accepting, lets requests in
+    /// flight finish (up to 30 s) and closes the pool.
+    pub async fn run_until_stopped(self, mut stop: ShutdownSignal) -> std::io::Result<()> {
         let handle = self.server.handle();
         actix_web::rt::spawn(async move {
-            shutdown_signal().await;
+            stop.received().await;
             tracing::info!("shutting down: finishing requests in flight");
             handle.stop(true).await;
         });
@@ -132,18 +133,37 @@ impl Application {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGTERM (how container runtimes and systemd stop a service) and SIGINT (Ctrl-C), listened
+/// for from the moment this is made: made before the server starts, a signal that comes during
+/// start-up (while migrations run, say) is a clean stop too, not the default abrupt exit.
+pub struct ShutdownSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
-        tokio::select! {
-            _ = term.recv() => {},
-            _ = tokio::signal::ctrl_c() => {},
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl ShutdownSignal {
+    pub fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self { signals: (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?) })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+
+    pub async fn received(&mut self) {
+        #[cfg(unix)]
+        {
+            let (terminate, interrupt) = &mut self.signals;
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn cors(origins: &[String]) -> Cors {

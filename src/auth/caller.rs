@@ -17,8 +17,11 @@ use crate::error::{AppError, AppResult};
 use crate::http::middleware::CallerId;
 use crate::state::AppState;
 
+/// What a caller may do: `admin` everything, `organiser` its organisation's events,
+/// `partner` (an API client) registrations it creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = "organiser")]
 pub enum Role {
     Admin,
     Organiser,
@@ -35,8 +38,10 @@ impl Role {
     }
 }
 
+/// Whether a token belongs to a person (`user`) or a partner program (`api_client`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = "api_client")]
 pub enum PrincipalKind {
     User,
     ApiClient,

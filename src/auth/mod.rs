@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod jwt;
 pub mod password;
+pub mod report_link;
 pub mod signing;
 pub mod throttle;
 

@@ -1,5 +1,5 @@
-//! Periodic clean-up inside the server process: idempotency keys older than 24 hours and
-//! expired login counters. Any process may run it; the statements are idempotent.
+//! Periodic clean-up inside the server process: idempotency keys older than 24 hours,
+//! expired login counters, and webhook deliveries settled more than 30 days ago. Any process may run it; the statements are idempotent.
 
 use diesel_async::RunQueryDsl;
 
@@ -28,6 +28,12 @@ pub async fn run_once(pool: &DbPool) -> anyhow::Result<()> {
         "DELETE FROM login_throttle
           WHERE (locked_until IS NULL OR locked_until < now())
             AND window_start < now() - interval '1 day'",
+    )
+    .execute(&mut conn)
+    .await?;
+    // The webhook delivery log: a month of history is enough to answer a partner's question.
+    diesel::sql_query(
+        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < now() - interval '30 days'",
     )
     .execute(&mut conn)
     .await?;

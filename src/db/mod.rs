@@ -6,8 +6,11 @@ pub mod events;
 pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
+pub mod outbox;
 pub mod registrations;
+pub mod reports;
 pub mod schema;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -34,24 +37,44 @@ pub const LOCAL_CLUSTER_PORT: u16 = 54329;
 /// The URL to use: DATABASE_URL when set; else the machine's PostgreSQL when it answers;
 /// else, in development only, a private cluster under LOCAL_POSTGRES_DIR.
 pub async fn resolve_database_url(settings: &Settings) -> anyhow::Result<String> {
+    resolve_database_url_with(settings, DEFAULT_DATABASE_URL, LOCAL_CLUSTER_PORT).await
+}
+
+/// `resolve_database_url` with the machine's server and the private cluster's port given, so
+/// that a test can pretend no server answers without stopping the real one.
+pub async fn resolve_database_url_with(
+    settings: &Settings,
+    default_url: &str,
+    local_port: u16,
+) -> anyhow::Result<String> {
     if let Some(url) = &settings.database_url {
         return Ok(url.clone());
     }
-    if server_answers(DEFAULT_DATABASE_URL).await {
-        return Ok(DEFAULT_DATABASE_URL.to_owned());
+    if server_answers(default_url).await {
+        return Ok(default_url.to_owned());
     }
+    let tried = server_address(default_url);
     if settings.app_env != Environment::Development {
-        anyhow::bail!("DATABASE_URL is not set and no PostgreSQL answers at 127.0.0.1:5432");
+        anyhow::bail!("DATABASE_URL is not set and no PostgreSQL answers at {tried}");
     }
     let dir = settings.local_postgres_dir.clone();
     tracing::warn!(
         dir = %dir.display(),
-        port = LOCAL_CLUSTER_PORT,
-        "no PostgreSQL answers at 127.0.0.1:5432; starting a private development cluster"
+        port = local_port,
+        "no PostgreSQL answers at {tried}; starting a private development cluster"
     );
-    let server = tokio::task::spawn_blocking(move || local_cluster::ensure_running(&dir, LOCAL_CLUSTER_PORT))
-        .await??;
-    Ok(format!("{server}/hybrid_events"))
+    let server =
+        tokio::task::spawn_blocking(move || local_cluster::ensure_running(&dir, local_port)).await??;
+    let url = with_database(&server, &database_name(default_url)?)?;
+    tracing::info!(url = %url, "private development cluster running; it keeps running after this process");
+    Ok(url)
+}
+
+/// `host:port` of a URL, for messages (never the password).
+fn server_address(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port().unwrap_or(5432)))
+        .unwrap_or_else(|_| "?".into())
 }
 
 /// True when a PostgreSQL server accepts a connection to the maintenance database of `url`.

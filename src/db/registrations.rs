@@ -13,6 +13,7 @@ use futures_util::TryFutureExt;
 use uuid::Uuid;
 
 use crate::db::events::{self, Actor, EventRow};
+use crate::db::outbox::{self, Change};
 use crate::db::schema::{registration_history, registrations};
 use crate::domain::registrations::ValidRegistration;
 use crate::domain::seats::{self, Mode, Placement, Promotion, Waiting};
@@ -76,6 +77,33 @@ fn one_person_once(error: DieselError) -> AppError {
         }
         _ => error.into(),
     }
+}
+
+/// Tells webhook subscribers about a change to `row`, in the caller's transaction.
+async fn announce(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    row: &RegistrationRow,
+    event_type: &'static str,
+    previous_status: Option<&str>,
+) -> AppResult<()> {
+    outbox::enqueue(
+        conn,
+        &Change {
+            event_type,
+            event_id: row.event_id,
+            organisation_id,
+            registration_id: Some(row.id),
+            registration_created_by: Some(row.created_by),
+            data: serde_json::json!({
+                "status": row.status,
+                "attendance_mode": row.attendance_mode,
+                "fallback_applied": row.fallback_applied,
+                "previous_status": previous_status,
+            }),
+        },
+    )
+    .await
 }
 
 pub struct Created {
@@ -177,6 +205,8 @@ pub async fn create(
         }
         Placement::Confirmed { .. } => (insert.get_result(conn).await.map_err(one_person_once)?, None),
     };
+    let event_type = if status == "confirmed" { "registration.confirmed" } else { "registration.waitlisted" };
+    announce(conn, event.organisation_id, &registration, event_type, None).await?;
     Ok(Created { registration, waitlist_position, event })
 }
 
@@ -370,11 +400,19 @@ pub async fn promote_waitlist(conn: &mut AsyncPgConnection, event_id: Uuid) -> A
                FROM unnest($1::uuid[], $2::text[], $3::bool[]) AS p(id, mode, fallback)
               WHERE r.id = p.id",
         )
-        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<SqlUuid>, _>(&ids)
         .bind::<Array<Text>, _>(modes)
         .bind::<Array<Bool>, _>(fallbacks)
         .execute(conn)
         .await?;
+        let promoted: Vec<RegistrationRow> = registrations::table
+            .filter(registrations::id.eq_any(&ids))
+            .select(RegistrationRow::as_select())
+            .load(conn)
+            .await?;
+        for row in &promoted {
+            announce(conn, event.organisation_id, row, "registration.promoted", Some("waitlisted")).await?;
+        }
     }
     Ok(promotions)
 }
@@ -492,6 +530,18 @@ pub async fn update(
         .get_result(conn)
         .await
         .map_err(one_person_once)?;
+    if reseat {
+        let event_type = if before.1 != registration.attendance_mode {
+            "registration.mode_changed"
+        } else if before.0 != registration.status {
+            "registration.confirmed"
+        } else {
+            ""
+        };
+        if !event_type.is_empty() {
+            announce(conn, event.organisation_id, &registration, event_type, Some(&before.0)).await?;
+        }
+    }
     let promotions = if reseat { promote_waitlist(conn, event.id).await? } else { Vec::new() };
     Ok(Changed { registration, event, promotions, before })
 }

@@ -137,10 +137,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        owner_kind -> Text,
+        api_client_id -> Nullable<Uuid>,
+        organisation_id -> Uuid,
+        url -> Text,
+        event_types -> Array<Text>,
+        secret -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        seq -> Int8,
+        message_id -> Uuid,
+        subscription_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
 diesel::joinable!(registrations -> events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -149,4 +184,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     registrations,
     registration_history,
+    webhook_subscriptions,
+    webhook_deliveries,
 );

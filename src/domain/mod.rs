@@ -3,8 +3,10 @@
 pub mod contact;
 pub mod events;
 pub mod registrations;
+pub mod report;
 pub mod seats;
 pub mod text;
+pub mod webhooks;
 
 /// Passwords of people: at least this many characters.
 pub const MIN_PASSWORD_CHARS: usize = 12;

@@ -92,3 +92,44 @@ pub async fn request_context(
     }
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, web, App, HttpResponse};
+
+    use super::*;
+
+    async fn buggy_handler() -> HttpResponse {
+        panic!("a bug in a handler");
+    }
+
+    async fn call_buggy_handler(request: test::TestRequest) -> ServiceResponse<BoxBody> {
+        let app = test::init_service(
+            App::new().wrap(from_fn(request_context)).route("/buggy", web::get().to(buggy_handler)),
+        )
+        .await;
+        test::call_service(&app, request.uri("/buggy").to_request()).await
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_handler_is_answered_500_problem_with_a_request_id() {
+        let response = call_buggy_handler(test::TestRequest::get()).await;
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "application/problem+json");
+        let request_id = response.headers().get(REQUEST_ID).expect("a request id").to_str().unwrap();
+        assert!(Uuid::parse_str(request_id).is_ok(), "{request_id}");
+        let body: serde_json::Value = test::read_body_json(response).await;
+        assert_eq!(body["code"], "internal_error");
+        assert_eq!(body["status"], 500);
+        assert!(!body.to_string().contains("a bug in a handler"), "the cause must not leak: {body}");
+    }
+
+    #[actix_web::test]
+    async fn a_panic_keeps_the_request_id_the_caller_sent() {
+        let response =
+            call_buggy_handler(test::TestRequest::get().insert_header(("x-request-id", "trace-42"))).await;
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers().get(REQUEST_ID).unwrap(), "trace-42");
+    }
+}

@@ -52,31 +52,61 @@ pub async fn login(
     let Json(LoginRequest { email, password }) = body;
     let throttle =
         login_throttle(&req, &state, ThrottleKey::email(&email, state.settings.login_max_failures));
-    let user = {
+    let user = verified(
+        &state,
+        &throttle,
+        password,
+        |u: &accounts::UserRow| u.password_hash.clone(),
+        async |conn| accounts::find_user_by_email(conn, email.trim()).await,
+    )
+    .await?;
+    let role = if user.role == "admin" { Role::Admin } else { Role::Organiser };
+    tracing::info!(user_id = %user.id, "logged in");
+    issue(&state, user.id, role, user.organisation_id)
+}
+
+/// The principal `find` returns when `secret` matches its hash, counted by `throttle`
+/// either way. An unknown principal is checked against a dummy hash, so it takes as long
+/// as a wrong secret and gets the same answer.
+async fn verified<T>(
+    state: &AppState,
+    throttle: &LoginThrottle,
+    secret: String,
+    hash_of: impl Fn(&T) -> String,
+    find: impl AsyncFnOnce(&mut diesel_async::AsyncPgConnection) -> AppResult<Option<T>>,
+) -> AppResult<T> {
+    let found = {
         let mut conn = state.pool.get().await?;
         throttle.begin(&mut conn).await?;
-        accounts::find_user_by_email(&mut conn, email.trim()).await?
+        find(&mut conn).await?
     };
     // No connection is held while Argon2 runs.
-    let valid = password::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let valid = password::verify(secret, found.as_ref().map(&hash_of)).await?;
     let mut conn = state.pool.get().await?;
-    match user.filter(|_| valid) {
-        Some(user) => {
+    match found.filter(|_| valid) {
+        Some(found) => {
             throttle.succeeded(&mut conn).await?;
-            let role = if user.role == "admin" { Role::Admin } else { Role::Organiser };
-            let issued = state.tokens.issue(user.id, role, user.organisation_id)?;
-            tracing::info!(user_id = %user.id, "logged in");
-            Ok(web::Json(TokenResponse {
-                access_token: issued.access_token,
-                token_type: "Bearer",
-                expires_in: issued.expires_in,
-            }))
+            Ok(found)
         }
         None => {
             throttle.failed(&mut conn).await?;
             Err(AppError::InvalidCredentials)
         }
     }
+}
+
+fn issue(
+    state: &AppState,
+    id: uuid::Uuid,
+    role: Role,
+    org: Option<uuid::Uuid>,
+) -> AppResult<web::Json<TokenResponse>> {
+    let issued = state.tokens.issue(id, role, org)?;
+    Ok(web::Json(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+    }))
 }
 
 /// Exchange an API client's id and secret for a partner token.
@@ -99,28 +129,15 @@ pub async fn token(
     let Json(TokenRequest { client_id, client_secret }) = body;
     let throttle =
         login_throttle(&req, &state, ThrottleKey::client(&client_id, state.settings.login_max_failures));
-    let client = {
-        let mut conn = state.pool.get().await?;
-        throttle.begin(&mut conn).await?;
-        accounts::find_active_client(&mut conn, client_id.trim()).await?
-    };
-    let valid = password::verify(client_secret, client.as_ref().map(|c| c.secret_hash.clone())).await?;
-    let mut conn = state.pool.get().await?;
-    match client.filter(|_| valid) {
-        Some(client) => {
-            throttle.succeeded(&mut conn).await?;
-            let issued = state.tokens.issue(client.id, Role::Partner, Some(client.organisation_id))?;
-            Ok(web::Json(TokenResponse {
-                access_token: issued.access_token,
-                token_type: "Bearer",
-                expires_in: issued.expires_in,
-            }))
-        }
-        None => {
-            throttle.failed(&mut conn).await?;
-            Err(AppError::InvalidCredentials)
-        }
-    }
+    let client = verified(
+        &state,
+        &throttle,
+        client_secret,
+        |c: &accounts::ApiClientRow| c.secret_hash.clone(),
+        async |conn| accounts::find_active_client(conn, client_id.trim()).await,
+    )
+    .await?;
+    issue(&state, client.id, Role::Partner, Some(client.organisation_id))
 }
 
 /// Who the token belongs to.

@@ -212,6 +212,7 @@ pub async fn patch_event(
                 }
                 events::check_draft_against_seats(&current, &merged)?;
                 events::store(conn, id, merged).await?;
+                announce(conn, &current, "event.updated", "updated").await?;
                 let promoted = registrations::promote_waitlist(conn, id).await?;
                 if !promoted.is_empty() {
                     tracing::info!(event_id = %id, promoted = promoted.len(), "promoted waitlisted registrations");
@@ -221,6 +222,29 @@ pub async fn patch_event(
         })
         .await?;
     Ok(web::Json(Event::from_row(row, true)))
+}
+
+/// Tells webhook subscribers about a change to the event, in the caller's transaction. An
+/// event's cancellation is announced before anything else changes, so partners with
+/// registrations still hear it.
+async fn announce(
+    conn: &mut diesel_async::AsyncPgConnection,
+    event: &EventRow,
+    event_type: &'static str,
+    what: &str,
+) -> AppResult<()> {
+    crate::db::outbox::enqueue(
+        conn,
+        &crate::db::outbox::Change {
+            event_type,
+            event_id: event.id,
+            organisation_id: event.organisation_id,
+            registration_id: None,
+            registration_created_by: None,
+            data: serde_json::json!({"change": what, "previous_status": event.status}),
+        },
+    )
+    .await
 }
 
 async fn transition(state: &AppState, caller: &Caller, id: Uuid, next: EventStatus) -> AppResult<EventRow> {

@@ -5,6 +5,8 @@ pub mod events;
 pub mod ops;
 pub mod organisations;
 pub mod registrations;
+pub mod reports;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -20,4 +22,6 @@ fn api_v1(cfg: &mut ServiceConfig) {
     organisations::configure(cfg);
     events::configure(cfg);
     registrations::configure(cfg);
+    webhooks::configure(cfg);
+    reports::configure(cfg);
 }

@@ -18,7 +18,9 @@ pub fn docs_redirect() -> actix_web::Resource {
         .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() })
 }
 
+/// Whether the process (liveness) or its database (readiness) answers.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
 pub struct Health {
     /// `ok`, or `unavailable` when the database does not answer (readiness only).
     #[schema(example = "ok")]

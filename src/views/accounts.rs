@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::auth::{PrincipalKind, Role};
 use crate::db::accounts::{ApiClientRow, OrganisationRow, UserRow};
 
+/// A person's credentials.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "organiser@cepaim.example", "password": "a long passphrase"}))]
@@ -16,6 +17,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// A partner program's credentials (an API client).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"client_id": "hec_3f1c…", "client_secret": "…"}))]
@@ -26,6 +28,7 @@ pub struct TokenRequest {
     pub client_secret: String,
 }
 
+/// An access token.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiJ9…", "token_type": "Bearer", "expires_in": 3600}))]
 pub struct TokenResponse {
@@ -39,6 +42,8 @@ pub struct TokenResponse {
 
 /// Who the token belongs to.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223", "kind": "user", "role": "organiser",
+    "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "email": "organiser@cepaim.example"}))]
 pub struct Me {
     pub id: Uuid,
     pub kind: PrincipalKind,
@@ -48,8 +53,10 @@ pub struct Me {
     pub email: Option<String>,
 }
 
+/// What kind of body an organisation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = "ngo")]
 pub enum OrganisationKind {
     RegionalAuthority,
     PublicAgency,
@@ -78,6 +85,7 @@ impl OrganisationKind {
     }
 }
 
+/// A new organisation.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Fundación CEPAIM", "kind": "ngo"}))]
@@ -87,6 +95,7 @@ pub struct CreateOrganisation {
     pub kind: OrganisationKind,
 }
 
+/// An organisation that runs events or registers participants.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "name": "Fundación CEPAIM", "kind": "ngo", "created_at": "2026-11-29T10:00:00Z"}))]
 pub struct Organisation {
@@ -107,15 +116,20 @@ impl From<OrganisationRow> for Organisation {
     }
 }
 
+/// A page of organisations, newest first.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "name": "Fundación CEPAIM", "kind": "ngo",
+    "created_at": "2026-11-29T10:00:00Z"}], "next_cursor": null}))]
 pub struct OrganisationList {
     pub items: Vec<Organisation>,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 
+/// The role of a person: `admin`, or `organiser` of one organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = "organiser")]
 pub enum UserRole {
     Admin,
     Organiser,
@@ -130,6 +144,7 @@ impl UserRole {
     }
 }
 
+/// A new user: an admin, or an organiser of one organisation.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "organiser@cepaim.example", "password": "a long passphrase", "role": "organiser", "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f"}))]
@@ -143,7 +158,10 @@ pub struct CreateUser {
     pub organisation_id: Option<Uuid>,
 }
 
+/// A person who signs in: an admin or an organiser.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223", "email": "organiser@cepaim.example",
+    "role": "organiser", "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "created_at": "2026-11-29T10:00:00Z"}))]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -164,6 +182,7 @@ impl From<UserRow> for User {
     }
 }
 
+/// A new API client for a partner front-end.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Registration tablet, Soria office"}))]
@@ -174,6 +193,9 @@ pub struct CreateApiClient {
 
 /// A new API client. `client_secret` is shown only in this answer: store it now.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223", "name": "Registration tablet, Soria office",
+    "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "client_id": "hec_3f1c2a9b8d7e6f5a4b3c2d1e",
+    "client_secret": "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b"}))]
 pub struct ApiClientCreated {
     pub id: Uuid,
     pub name: String,
@@ -182,7 +204,11 @@ pub struct ApiClientCreated {
     pub client_secret: String,
 }
 
+/// An API client of a partner front-end (its secret is never shown again).
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223", "name": "Registration tablet, Soria office",
+    "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "client_id": "hec_3f1c2a9b8d7e6f5a4b3c2d1e",
+    "created_at": "2026-11-29T10:00:00Z", "revoked_at": null}))]
 pub struct ApiClient {
     pub id: Uuid,
     pub name: String,
@@ -206,7 +232,12 @@ impl From<ApiClientRow> for ApiClient {
     }
 }
 
+/// A page of API clients, newest first.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223",
+    "name": "Registration tablet, Soria office", "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f",
+    "client_id": "hec_3f1c2a9b8d7e6f5a4b3c2d1e", "created_at": "2026-11-29T10:00:00Z", "revoked_at": null}],
+    "next_cursor": null}))]
 pub struct ApiClientList {
     pub items: Vec<ApiClient>,
     pub next_cursor: Option<String>,

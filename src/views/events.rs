@@ -55,8 +55,10 @@ pub struct CreateEvent {
     pub onsite: Option<OnsiteInput>,
 }
 
+/// Online attendance of a new event.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"join_url": "https://meet.example.org/abc", "capacity": null}))]
 pub struct OnlineInput {
     /// An https URL; shown only to the event's organisers and on confirmed online registrations.
     #[serde(default)]
@@ -66,8 +68,10 @@ pub struct OnlineInput {
     pub capacity: Option<i64>,
 }
 
+/// Onsite attendance of a new event.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"venue_name": "CEPAIM Soria", "address": "Calle Example 1, Soria", "capacity": 10, "reserved_for_physical_space_need": 3}))]
 pub struct OnsiteInput {
     #[serde(default)]
     pub venue_name: Option<String>,
@@ -142,8 +146,10 @@ pub struct PatchEvent {
     pub onsite: Option<Option<OnsitePatch>>,
 }
 
+/// Changes to online attendance; absent fields stay.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"capacity": 50}))]
 pub struct OnlinePatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -154,8 +160,10 @@ pub struct OnlinePatch {
     pub capacity: Option<Option<i64>>,
 }
 
+/// Changes to onsite attendance; absent fields stay.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"capacity": 12, "reserved_for_physical_space_need": 4}))]
 pub struct OnsitePatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -237,8 +245,10 @@ impl PatchEvent {
     }
 }
 
+/// `draft` (visible only to its organisers), `published`, or `cancelled`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = json!("published"))]
 pub enum EventStatusView {
     Draft,
     Published,
@@ -257,6 +267,7 @@ impl From<EventStatus> for EventStatusView {
 
 /// An event with its seat counters, always equal to what the registrations say.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}}))]
 pub struct Event {
     pub id: Uuid,
     pub title: String,
@@ -278,7 +289,9 @@ pub struct Event {
     pub onsite: Option<OnsiteView>,
 }
 
+/// Online seats of an event.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}))]
 pub struct OnlineView {
     /// Null: unlimited.
     pub capacity: Option<i32>,
@@ -290,7 +303,9 @@ pub struct OnlineView {
     pub join_url: Option<String>,
 }
 
+/// Onsite seats of an event.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}))]
 pub struct OnsiteView {
     pub venue_name: Option<String>,
     pub address: Option<String>,
@@ -345,7 +360,9 @@ impl Event {
     }
 }
 
+/// A page of events, by `starts_at` ascending.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
 pub struct EventList {
     pub items: Vec<Event>,
     /// Pass as `cursor` for the next page; null on the last page.
@@ -373,6 +390,7 @@ pub struct EventQuery {
     /// Events starting before this time (RFC 3339).
     pub to: Option<DateTime<FixedOffset>>,
     /// Events that offer this mode.
+    #[param(inline)]
     pub mode: Option<ModeFilter>,
     /// 1 to 200, default 50.
     pub limit: Option<i64>,

@@ -5,3 +5,7 @@ pub mod calendar;
 pub mod events;
 pub mod patch;
 pub mod registrations;
+pub mod report_page;
+pub mod report_svg;
+pub mod reports;
+pub mod webhooks;

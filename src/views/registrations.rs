@@ -10,8 +10,10 @@ use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
 use crate::domain::seats::Mode;
 use crate::views::patch::{double_option, no_null};
 
+/// How the participant attends.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = json!("onsite"))]
 pub enum AttendanceMode {
     Online,
     Onsite,
@@ -35,8 +37,10 @@ impl From<Mode> for AttendanceMode {
     }
 }
 
+/// Which kind of stakeholder the participant is.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = json!("refugee"))]
 pub enum StakeholderCategory {
     Migrant,
     Refugee,
@@ -68,16 +72,20 @@ impl StakeholderCategory {
     }
 }
 
+/// `confirmed` (has a seat), `waitlisted`, or `cancelled`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = json!("confirmed"))]
 pub enum RegistrationStatus {
     Confirmed,
     Waitlisted,
     Cancelled,
 }
 
+/// The person registered. Email and phone are optional: many participants have neither.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"full_name": "Amina", "email": null, "phone": "+34 600 000 000", "preferred_language": "ar", "stakeholder_category": "refugee", "organisation_name": null}))]
 pub struct ParticipantInput {
     /// 1 to 200 characters.
     pub full_name: String,
@@ -95,8 +103,10 @@ pub struct ParticipantInput {
     pub organisation_name: Option<String>,
 }
 
+/// What the participant agreed to.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"data_processing": true, "contact": false}))]
 pub struct Consent {
     /// Must be true.
     pub data_processing: bool,
@@ -182,8 +192,10 @@ pub struct PatchRegistration {
     pub participant: Option<ParticipantPatch>,
 }
 
+/// Changes to the participant; absent fields stay, `null` clears optional ones.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "+34 600 000 001"}))]
 pub struct ParticipantPatch {
     #[serde(default, deserialize_with = "no_null")]
     pub full_name: Option<String>,
@@ -203,7 +215,9 @@ pub struct ParticipantPatch {
     pub organisation_name: Option<Option<String>>,
 }
 
+/// The person registered; personal fields read null after erasure.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"full_name": "Amina", "email": null, "phone": "+34 600 000 000", "preferred_language": "ar", "stakeholder_category": "refugee", "organisation_name": null}))]
 pub struct ParticipantView {
     /// Null after the personal data was erased.
     pub full_name: Option<String>,
@@ -224,6 +238,7 @@ pub struct ParticipantView {
     "waitlist_position": 1, "fallback_applied": false, "join_url": null, "checked_in_at": null,
     "created_by": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e71", "created_at": "2021-11-20T10:00:00Z",
     "updated_at": "2021-11-20T10:00:00Z", "accept_online_fallback": false, "personal_data_erased_at": null}))]
+/// A registration for one participant of one event.
 pub struct Registration {
     pub id: Uuid,
     pub event_id: Uuid,
@@ -302,7 +317,9 @@ impl Registration {
     }
 }
 
+/// A page of registrations, oldest first.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
 pub struct RegistrationList {
     pub items: Vec<Registration>,
     /// Pass as `cursor` for the next page; null on the last page.
@@ -354,7 +371,9 @@ impl From<HistoryRow> for HistoryEntry {
     }
 }
 
+/// The audit trail of a registration, oldest first.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"at": "2021-11-20T10:00:00Z", "action": "created", "actor_id": null, "actor_kind": "api_client", "old_status": null, "new_status": "waitlisted", "old_mode": null, "new_mode": "onsite"}]}))]
 pub struct History {
     pub items: Vec<HistoryEntry>,
 }

@@ -6,7 +6,18 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::fixtures::*;
-use crate::helpers::{read, spawn_app, Resp, TestApp};
+use crate::helpers::{read, spawn_app_with, Resp, TestApp};
+
+/// These tests are about correctness under contention, not latency: on a loaded machine
+/// the queue on one event row can outlast the default timeouts, which would answer 503.
+async fn spawn_app() -> TestApp {
+    spawn_app_with(|s| {
+        s.database_acquire_timeout_ms = 60_000;
+        s.database_statement_timeout_ms = 60_000;
+        s.database_pool_size = 16;
+    })
+    .await
+}
 
 async fn register_as(
     app: &TestApp,

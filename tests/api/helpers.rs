@@ -129,6 +129,16 @@ pub async fn fresh_database() -> TestDatabase {
     TestDatabase { server: server.to_owned(), name }
 }
 
+/// A database name that does not exist yet on the test server, for tests that create and
+/// migrate it themselves; dropped (when it exists by then) with the guard.
+pub async fn missing_database() -> TestDatabase {
+    let server = server_url().await;
+    TestDatabase {
+        server: server.to_owned(),
+        name: format!("hybrid_events_test_{}", Uuid::new_v4().simple()),
+    }
+}
+
 pub struct TestDatabase {
     pub server: String,
     pub name: String,
@@ -186,6 +196,7 @@ pub struct TestApp {
     pub settings: Settings,
     tokens: TokenService,
     handle: actix_web::dev::ServerHandle,
+    server_pool: DbPool,
     // Dropped last: the database outlives the server and pool above.
     pub database: TestDatabase,
 }
@@ -200,7 +211,11 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(&database.url());
     customise(&mut settings);
     let pool = db::build_pool(&database.url(), &settings).unwrap();
-    let app = Application::build(settings.clone()).await.expect("the application builds");
+    // The server's own pool, kept so that stopping the app also stops its background loops.
+    let (_, server_pool) = db::prepare(&settings).await.expect("the database is prepared");
+    let app = Application::build_with_pool(settings.clone(), server_pool.clone())
+        .await
+        .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.into_server();
     let handle = server.handle();
@@ -212,6 +227,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         tokens: TokenService::new(JWT_SECRET.as_bytes(), 3600).unwrap(),
         settings,
         handle,
+        server_pool,
         database,
     }
 }
@@ -221,6 +237,7 @@ impl Drop for TestApp {
         // `stop` sends the command at once; its future only waits for completion.
         drop(self.handle.stop(false));
         self.pool.close();
+        self.server_pool.close();
     }
 }
 
@@ -269,6 +286,13 @@ impl Resp {
 }
 
 impl TestApp {
+    /// Stops the server and its background loops (as a process exit would); the test's own
+    /// pool and the database stay.
+    pub async fn stop_server(&self) {
+        self.handle.stop(false).await;
+        self.server_pool.close();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

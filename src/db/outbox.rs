@@ -1,0 +1,229 @@
+//! The transactional outbox of webhook deliveries. `enqueue` runs inside the transaction of
+//! the change it reports, so a message exists exactly when its change committed; the worker
+//! (`crate::webhooks`) claims due rows with `FOR UPDATE SKIP LOCKED`, posts them outside any
+//! transaction and records the result.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::schema::webhook_deliveries;
+use crate::domain::webhooks::{is_event_type, is_registration_type};
+use crate::error::{AppError, AppResult};
+
+/// One change that subscribers may want to hear about. Ids and statuses only, never personal data.
+pub struct Change {
+    /// One of `crate::domain::webhooks::EVENT_TYPES`.
+    pub event_type: &'static str,
+    pub event_id: Uuid,
+    /// The event's organisation.
+    pub organisation_id: Uuid,
+    pub registration_id: Option<Uuid>,
+    /// The caller that created the registration (an API client id for partners, or a user id).
+    pub registration_created_by: Option<Uuid>,
+    /// e.g. `{"status":"confirmed","attendance_mode":"onsite","previous_status":"waitlisted"}`.
+    pub data: serde_json::Value,
+}
+
+/// Writes one delivery per matching active subscription, in ONE statement, inside the
+/// caller's transaction; nothing when none matches.
+///
+/// Who receives what: an organisation's subscription hears everything about its
+/// organisation's events. A partner's subscription hears `registration.*` only for the
+/// registrations that partner created, and `event.*` for events where it holds at least one
+/// non-cancelled registration (so report `event.cancelled` before cancelling registrations).
+/// Subscriptions of revoked API clients hear nothing.
+#[tracing::instrument(skip_all, fields(event_type = change.event_type, event_id = %change.event_id))]
+pub async fn enqueue(conn: &mut AsyncPgConnection, change: &Change) -> AppResult<()> {
+    if !is_event_type(change.event_type) {
+        return Err(AppError::Unexpected(anyhow::anyhow!(
+            "unknown webhook event type {:?}",
+            change.event_type
+        )));
+    }
+    let message_id = Uuid::now_v7();
+    let payload = json!({
+        "id": message_id,
+        "type": change.event_type,
+        "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        "event_id": change.event_id,
+        "registration_id": change.registration_id,
+        "data": change.data,
+    });
+    let written = diesel::sql_query(
+        "INSERT INTO webhook_deliveries (message_id, subscription_id, event_type, payload)
+         SELECT $1, s.id, $2, $3
+           FROM webhook_subscriptions s
+          WHERE s.deleted_at IS NULL
+            AND $2 = ANY (s.event_types)
+            AND ((s.owner_kind = 'organisation' AND s.organisation_id = $4)
+              OR (s.owner_kind = 'api_client'
+                  AND s.api_client_id IN (
+                        SELECT $5 WHERE $7
+                        UNION
+                        SELECT r.created_by FROM registrations r
+                         WHERE NOT $7 AND r.event_id = $6 AND r.created_by_kind = 'api_client'
+                           AND r.status <> 'cancelled')
+                  AND NOT EXISTS (SELECT 1 FROM api_clients c
+                                   WHERE c.id = s.api_client_id AND c.revoked_at IS NOT NULL)))",
+    )
+    .bind::<SqlUuid, _>(message_id)
+    .bind::<Text, _>(change.event_type)
+    .bind::<Jsonb, _>(&payload)
+    .bind::<SqlUuid, _>(change.organisation_id)
+    .bind::<Nullable<SqlUuid>, _>(change.registration_created_by)
+    .bind::<SqlUuid, _>(change.event_id)
+    .bind::<Bool, _>(is_registration_type(change.event_type))
+    .execute(conn)
+    .await?;
+    tracing::debug!(%message_id, deliveries = written, "enqueued webhook message");
+    Ok(())
+}
+
+/// A delivery a worker has claimed: its lease runs until it records the result.
+#[derive(QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub message_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub subscription_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub event_type: String,
+    #[diesel(sql_type = Jsonb)]
+    pub payload: serde_json::Value,
+    /// Attempts including this one.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Text)]
+    pub url: String,
+    /// The signing key; never logged.
+    #[diesel(sql_type = Text)]
+    pub secret: String,
+}
+
+/// Claims up to `limit` due deliveries and leases them for `lease`, in one statement (its
+/// own transaction): rows another worker holds are skipped, and a claimed row is not due
+/// again until the lease runs out, so a crashed worker's rows are retried after it.
+pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64, lease: Duration) -> AppResult<Vec<Claimed>> {
+    Ok(diesel::sql_query(
+        "WITH due AS (
+             SELECT d.id FROM webhook_deliveries d
+              WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+              ORDER BY d.next_attempt_at, d.seq
+              LIMIT $1
+              FOR UPDATE SKIP LOCKED)
+         UPDATE webhook_deliveries d
+            SET attempts = d.attempts + 1,
+                last_attempt_at = now(),
+                next_attempt_at = now() + $2 * interval '1 millisecond'
+           FROM due, webhook_subscriptions s
+          WHERE d.id = due.id AND s.id = d.subscription_id
+      RETURNING d.id, d.message_id, d.subscription_id, d.event_type, d.payload, d.attempts, s.url, s.secret",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(millis(lease))
+    .load(conn)
+    .await?)
+}
+
+/// Marks a delivery done, whichever attempt succeeded.
+pub async fn record_success(conn: &mut AsyncPgConnection, id: Uuid, status_code: u16) -> AppResult<()> {
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::id.eq(id))
+            .filter(webhook_deliveries::status.eq("pending")),
+    )
+    .set((
+        webhook_deliveries::status.eq("delivered"),
+        webhook_deliveries::delivered_at.eq(diesel::dsl::now),
+        webhook_deliveries::last_status_code.eq(Some(i32::from(status_code))),
+        webhook_deliveries::last_error.eq(None::<String>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Schedules the next attempt after `retry_in`, or marks the delivery failed once it is older
+/// than `window`. Ignored when a later attempt has claimed the row since (its lease stands).
+pub async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    claimed: &Claimed,
+    status_code: Option<u16>,
+    error: &str,
+    retry_in: Duration,
+    window: Duration,
+) -> AppResult<bool> {
+    #[derive(QueryableByName)]
+    struct Outcome {
+        #[diesel(sql_type = Text)]
+        status: String,
+    }
+    let outcome: Option<Outcome> = diesel::sql_query(
+        "UPDATE webhook_deliveries
+            SET status = CASE WHEN now() >= created_at + $5 * interval '1 millisecond'
+                              THEN 'failed' ELSE 'pending' END,
+                next_attempt_at = now() + $4 * interval '1 millisecond',
+                last_status_code = $2,
+                last_error = $3
+          WHERE id = $1 AND status = 'pending' AND attempts = $6
+      RETURNING status",
+    )
+    .bind::<SqlUuid, _>(claimed.id)
+    .bind::<Nullable<Integer>, _>(status_code.map(i32::from))
+    .bind::<Text, _>(error)
+    .bind::<BigInt, _>(millis(retry_in))
+    .bind::<BigInt, _>(millis(window))
+    .bind::<Integer, _>(claimed.attempts)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(outcome.is_some_and(|o| o.status == "failed"))
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A row of a subscription's delivery log.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct DeliveryRow {
+    pub id: Uuid,
+    pub seq: i64,
+    pub message_id: Uuid,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of one subscription's deliveries, newest first; `after` is the last `seq` seen.
+pub async fn list_deliveries(
+    conn: &mut AsyncPgConnection,
+    subscription_id: Uuid,
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<DeliveryRow>> {
+    let mut query = webhook_deliveries::table
+        .filter(webhook_deliveries::subscription_id.eq(subscription_id))
+        .select(DeliveryRow::as_select())
+        .into_boxed();
+    if let Some(seq) = after {
+        query = query.filter(webhook_deliveries::seq.lt(seq));
+    }
+    Ok(query.order(webhook_deliveries::seq.desc()).limit(limit).load(conn).await?)
+}

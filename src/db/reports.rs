@@ -1,0 +1,306 @@
+//! Attendance reports, counted by PostgreSQL: the database aggregates, so no report ever loads
+//! an event's registrations into memory. The attendance list is read in keyset pages.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{events, registrations};
+use crate::error::AppResult;
+
+/// Who may see an event's reports depends on these two columns.
+#[derive(Debug, Clone, Queryable)]
+pub struct EventAccess {
+    pub organisation_id: Uuid,
+    pub status: String,
+}
+
+pub async fn event_access(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventAccess>> {
+    Ok(events::table
+        .find(event_id)
+        .select((events::organisation_id, events::status))
+        .first::<EventAccess>(conn)
+        .await
+        .optional()?)
+}
+
+/// One event with its scalar counts. `generated_at` and `ended` come from the database clock,
+/// so every process agrees on whether an event is over.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EventCountsRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub region: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub series: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub ends_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub timezone: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub generated_at: DateTime<Utc>,
+    #[diesel(sql_type = Bool)]
+    pub ended: bool,
+    #[diesel(sql_type = Bool)]
+    pub online_offered: bool,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub online_capacity: Option<i32>,
+    #[diesel(sql_type = Bool)]
+    pub onsite_offered: bool,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub onsite_capacity: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    pub online_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub online_waitlisted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub online_attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub onsite_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub onsite_waitlisted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub onsite_attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cancelled: i64,
+    #[diesel(sql_type = BigInt)]
+    pub fallback_applied: i64,
+    #[diesel(sql_type = BigInt)]
+    pub physical_space_requested: i64,
+    #[diesel(sql_type = BigInt)]
+    pub physical_space_seated: i64,
+    #[diesel(sql_type = BigInt)]
+    pub physical_space_waitlisted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub transport: i64,
+    #[diesel(sql_type = BigInt)]
+    pub accessibility: i64,
+}
+
+/// One keyed count of an event: `kind` is `interpretation` (key: language), `category` (key:
+/// stakeholder category; `n` confirmed, `attended`) or `interest` (key: topic).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct BreakdownRow {
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended: i64,
+}
+
+// "Counts cover non-cancelled registrations unless named cancelled"; erased registrations
+// keep every column counted here, so they still count.
+const EVENT_COUNTS: &str = "
+SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.timezone, e.status,
+       now() AS generated_at, e.ends_at < now() AS ended,
+       e.online_offered, e.online_capacity, e.onsite_offered, e.onsite_capacity,
+       c.*
+  FROM events e
+  CROSS JOIN LATERAL (
+    SELECT
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,
+      count(*) FILTER (WHERE r.status = 'waitlisted' AND r.attendance_mode = 'online') AS online_waitlisted,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
+                         AND r.checked_in_at IS NOT NULL) AS online_attended,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite') AS onsite_confirmed,
+      count(*) FILTER (WHERE r.status = 'waitlisted' AND r.attendance_mode = 'onsite') AS onsite_waitlisted,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
+                         AND r.checked_in_at IS NOT NULL) AS onsite_attended,
+      count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.fallback_applied) AS fallback_applied,
+      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.needs_physical_space) AS physical_space_requested,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
+      count(*) FILTER (WHERE r.status = 'waitlisted' AND r.needs_physical_space) AS physical_space_waitlisted,
+      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.needs_transport) AS transport,
+      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.accessibility_requested) AS accessibility
+    FROM registrations r
+   WHERE r.event_id = e.id
+  ) c
+ WHERE e.id = $1";
+
+const EVENT_BREAKDOWN: &str = "
+SELECT 'interpretation' AS kind, r.interpretation_language AS key, count(*) AS n, 0::bigint AS attended
+  FROM registrations r
+ WHERE r.event_id = $1 AND r.status <> 'cancelled' AND r.interpretation_language IS NOT NULL
+ GROUP BY r.interpretation_language
+UNION ALL
+SELECT 'category', r.stakeholder_category,
+       count(*) FILTER (WHERE r.status = 'confirmed'),
+       count(*) FILTER (WHERE r.status = 'confirmed' AND r.checked_in_at IS NOT NULL)
+  FROM registrations r
+ WHERE r.event_id = $1 AND r.status <> 'cancelled'
+ GROUP BY r.stakeholder_category
+UNION ALL
+SELECT 'interest', t.topic, count(DISTINCT r.id), 0
+  FROM registrations r CROSS JOIN LATERAL unnest(r.interests) AS t(topic)
+ WHERE r.event_id = $1 AND r.status <> 'cancelled'
+ GROUP BY t.topic
+ORDER BY 1, 2";
+
+#[tracing::instrument(skip(conn))]
+pub async fn event_counts(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventCountsRow>> {
+    Ok(diesel::sql_query(EVENT_COUNTS)
+        .bind::<SqlUuid, _>(event_id)
+        .get_result::<EventCountsRow>(conn)
+        .await
+        .optional()?)
+}
+
+#[tracing::instrument(skip(conn))]
+pub async fn event_breakdown(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<BreakdownRow>> {
+    Ok(diesel::sql_query(EVENT_BREAKDOWN).bind::<SqlUuid, _>(event_id).load(conn).await?)
+}
+
+/// Both queries of one event's report, in one read-only snapshot so that they agree.
+pub async fn event_report_data(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+) -> AppResult<Option<(EventCountsRow, Vec<BreakdownRow>)>> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async move |conn| {
+            let Some(counts) = event_counts(conn, event_id).await? else { return Ok(None) };
+            let breakdown = event_breakdown(conn, event_id).await?;
+            Ok(Some((counts, breakdown)))
+        })
+        .await
+}
+
+/// One line of the attendance list. `full_name` is null once the person's data is erased.
+#[derive(Debug, Clone, Queryable)]
+pub struct AttendanceRow {
+    pub seq: i64,
+    pub id: Uuid,
+    pub full_name: Option<String>,
+    pub stakeholder_category: String,
+    pub attendance_mode: String,
+    pub status: String,
+    pub needs_physical_space: bool,
+    pub needs_transport: bool,
+    pub interpretation_language: Option<String>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+/// The next `limit` registrations of an event in arrival order after `after_seq` (keyset
+/// pagination on the `(event_id, seq)` index: each page costs the same however deep it is).
+pub async fn attendance_page(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    after_seq: i64,
+    limit: i64,
+) -> AppResult<Vec<AttendanceRow>> {
+    Ok(registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::seq.gt(after_seq))
+        .order(registrations::seq)
+        .limit(limit)
+        .select((
+            registrations::seq,
+            registrations::id,
+            registrations::full_name,
+            registrations::stakeholder_category,
+            registrations::attendance_mode,
+            registrations::status,
+            registrations::needs_physical_space,
+            registrations::needs_transport,
+            registrations::interpretation_language,
+            registrations::checked_in_at,
+        ))
+        .load(conn)
+        .await?)
+}
+
+/// Which events the aggregated report covers. `organisation_id` narrows to one organisation;
+/// `visible_to` is the organisation an organiser is limited to (None for admins).
+#[derive(Debug, Clone, Default)]
+pub struct SummaryFilter {
+    pub region: Option<String>,
+    pub series: Option<String>,
+    pub organisation_id: Option<Uuid>,
+    pub visible_to: Option<Uuid>,
+    pub status: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EventSummaryRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub region: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub series: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = BigInt)]
+    pub online_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub online_attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub onsite_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub onsite_attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub physical_space_requested: i64,
+    #[diesel(sql_type = BigInt)]
+    pub physical_space_seated: i64,
+}
+
+// The same definitions as EVENT_COUNTS, so the rows add up to the per-event reports. An
+// absent filter is a NULL parameter, which keeps this one statement.
+const SUMMARY: &str = "
+SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.status,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
+                             AND r.checked_in_at IS NOT NULL) AS online_attended,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite') AS onsite_confirmed,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
+                             AND r.checked_in_at IS NOT NULL) AS onsite_attended,
+       count(r.id) FILTER (WHERE r.status <> 'cancelled' AND r.needs_physical_space) AS physical_space_requested,
+       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated
+  FROM events e
+  LEFT JOIN registrations r ON r.event_id = e.id
+ WHERE ($1::uuid IS NULL OR e.organisation_id = $1)
+   AND ($2::uuid IS NULL OR e.organisation_id = $2)
+   AND ($3::text IS NULL OR e.region = $3)
+   AND ($4::text IS NULL OR e.series = $4)
+   AND ($5::text IS NULL OR e.status = $5)
+   AND ($6::timestamptz IS NULL OR e.starts_at >= $6)
+   AND ($7::timestamptz IS NULL OR e.starts_at < $7)
+ GROUP BY e.id
+ ORDER BY e.starts_at, e.id";
+
+#[tracing::instrument(skip(conn))]
+pub async fn attendance_summary(
+    conn: &mut AsyncPgConnection,
+    filter: &SummaryFilter,
+) -> AppResult<Vec<EventSummaryRow>> {
+    Ok(diesel::sql_query(SUMMARY)
+        .bind::<Nullable<SqlUuid>, _>(filter.organisation_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
+        .bind::<Nullable<Text>, _>(filter.region.as_deref())
+        .bind::<Nullable<Text>, _>(filter.series.as_deref())
+        .bind::<Nullable<Text>, _>(filter.status.as_deref())
+        .bind::<Nullable<Timestamptz>, _>(filter.from)
+        .bind::<Nullable<Timestamptz>, _>(filter.to)
+        .load(conn)
+        .await?)
+}

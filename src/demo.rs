@@ -1,0 +1,240 @@
+//! `hybrid-events demo`: the roundtable this product comes from, loaded into the configured
+//! database so a newcomer sees the API work within minutes. The third roundtable of the
+//! regional multi-stakeholder platform in Soria (24 November 2021): 21 stakeholders, 18
+//! online and 3 onsite, the 3 without a computer or internet seated in a room the organisers
+//! found for them. Loading twice changes nothing: every row has a fixed id.
+
+use chrono::{TimeZone, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::auth::password;
+use crate::config::{Environment, Settings};
+use crate::db::schema::{api_clients, events, organisations, registrations, users};
+use crate::db::DbPool;
+
+pub const ORGANISER_EMAIL: &str = "organiser@cepaim.example";
+/// Known on purpose: this is demo data, refused in production.
+pub const ORGANISER_PASSWORD: &str = "soria-roundtable-2021";
+pub const PARTNER_CLIENT_ID: &str = "hec_demo_soria_partner";
+pub const PARTNER_CLIENT_SECRET: &str = "demo-secret-for-the-soria-roundtable";
+
+/// Stable ids, so that a second run finds what the first one made.
+fn id(name: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("https://hybrid-events.example/demo/{name}").as_bytes())
+}
+
+pub fn event_id() -> Uuid {
+    id("event/soria-roundtable-3")
+}
+
+pub struct Loaded {
+    pub event_id: Uuid,
+    pub organisation_id: Uuid,
+}
+
+pub async fn load(settings: &Settings, pool: &DbPool) -> anyhow::Result<Loaded> {
+    anyhow::ensure!(
+        settings.app_env != Environment::Production,
+        "the demo loads known passwords: it refuses to run with APP_ENV=production"
+    );
+    let organiser_hash = password::hash(ORGANISER_PASSWORD.to_owned()).await?;
+    let secret_hash = password::hash(PARTNER_CLIENT_SECRET.to_owned()).await?;
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        insert_organisations(conn).await?;
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(id("user/organiser")),
+                users::email.eq(ORGANISER_EMAIL),
+                users::password_hash.eq(&organiser_hash),
+                users::role.eq("organiser"),
+                users::organisation_id.eq(id("organisation/cepaim")),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        diesel::insert_into(api_clients::table)
+            .values((
+                api_clients::id.eq(id("api-client/partner")),
+                api_clients::organisation_id.eq(id("organisation/cepaim")),
+                api_clients::name.eq("Registration tablet, CEPAIM Soria"),
+                api_clients::client_id.eq(PARTNER_CLIENT_ID),
+                api_clients::secret_hash.eq(&secret_hash),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        insert_event(conn).await?;
+        insert_registrations(conn).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(Loaded { event_id: event_id(), organisation_id: id("organisation/cepaim") })
+}
+
+async fn insert_organisations(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    let rows = [
+        ("organisation/iom", "IOM Spain", "international_organisation"),
+        ("organisation/cepaim", "Fundación CEPAIM", "ngo"),
+        ("organisation/soria", "Diputación Provincial de Soria", "regional_authority"),
+        (
+            "organisation/migrant-women",
+            "Asociación de Mujeres Migrantes de Soria",
+            "migrant_led_organisation",
+        ),
+    ];
+    for (key, name, kind) in rows {
+        diesel::insert_into(organisations::table)
+            .values((
+                organisations::id.eq(id(key)),
+                organisations::name.eq(name),
+                organisations::kind.eq(kind),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    let starts = Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap();
+    diesel::insert_into(events::table)
+        .values((
+            events::id.eq(event_id()),
+            events::organisation_id.eq(id("organisation/cepaim")),
+            events::title.eq("Third roundtable of the regional platform for migrant and refugee integration"),
+            events::description.eq(
+                "What constitutes genuine participation, and what keeps migrants from forums and activities: \
+                 transport, the digital gap, clashing schedules, confidence in Spanish.",
+            ),
+            events::region.eq("Soria"),
+            events::series.eq("Regional multi-stakeholder cooperation platform"),
+            events::starts_at.eq(starts),
+            events::ends_at.eq(starts + chrono::Duration::hours(3)),
+            events::timezone.eq("Europe/Madrid"),
+            events::languages.eq(vec!["es".to_owned()]),
+            events::status.eq("published"),
+            events::online_offered.eq(true),
+            events::online_join_url.eq("https://meet.example.org/soria-roundtable-3"),
+            events::onsite_offered.eq(true),
+            events::onsite_venue_name.eq("Fundación CEPAIM, Soria office"),
+            events::onsite_address.eq("Soria, Spain"),
+            events::onsite_capacity.eq(3),
+            events::onsite_reserved.eq(3),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// 18 online stakeholders and 3 onsite newcomers without a device, all of whom attended.
+async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    const INTERESTS: [&str; 4] =
+        ["intercultural_community_action", "entrepreneurship", "women_employment", "rural_initiatives"];
+    let online: [(&str, &str, Option<&str>); 18] = [
+        ("Regional authority representative 1", "regional_authority", Some("Junta de Castilla y León")),
+        ("Regional authority representative 2", "regional_authority", Some("Diputación Provincial de Soria")),
+        ("Public agency officer 1", "public_agency", Some("Public employment service")),
+        ("Public agency officer 2", "public_agency", Some("Social services, Soria")),
+        ("IOM Spain staff 1", "ngo", Some("IOM Spain")),
+        ("IOM Spain staff 2", "ngo", Some("IOM Spain")),
+        ("CEPAIM staff 1", "ngo", Some("Fundación CEPAIM")),
+        ("CEPAIM staff 2", "ngo", Some("Fundación CEPAIM")),
+        ("ICMC Europe staff", "ngo", Some("ICMC Europe / SHARE Network")),
+        ("NGO worker", "ngo", Some("Cruz Roja Soria")),
+        (
+            "Migrant-led organisation member 1",
+            "migrant_led_organisation",
+            Some("Asociación de Mujeres Migrantes de Soria"),
+        ),
+        (
+            "Migrant-led organisation member 2",
+            "migrant_led_organisation",
+            Some("Asociación de Mujeres Migrantes de Soria"),
+        ),
+        ("Volunteer 1", "volunteer", None),
+        ("Volunteer 2", "volunteer", None),
+        ("Migrant participant 1", "migrant", None),
+        ("Migrant participant 2", "migrant", None),
+        ("Refugee participant 1", "refugee", None),
+        ("Refugee participant 2", "refugee", None),
+    ];
+    let attended = Utc.with_ymd_and_hms(2021, 11, 24, 9, 5, 0).unwrap();
+    let created = Utc.with_ymd_and_hms(2021, 11, 15, 10, 0, 0).unwrap();
+    for (i, (name, category, organisation)) in online.iter().enumerate() {
+        let interests: Vec<String> = vec![INTERESTS[i % 4].to_owned()];
+        diesel::insert_into(registrations::table)
+            .values((
+                registrations::id.eq(id(&format!("registration/online/{i}"))),
+                registrations::event_id.eq(event_id()),
+                registrations::status.eq("confirmed"),
+                registrations::attendance_mode.eq("online"),
+                registrations::interests.eq(interests),
+                registrations::full_name.eq(*name),
+                registrations::organisation_name.eq(*organisation),
+                registrations::preferred_language.eq("es"),
+                registrations::stakeholder_category.eq(*category),
+                registrations::consent_data_processing.eq(true),
+                registrations::checked_in_at.eq(attended),
+                registrations::created_by.eq(id("user/organiser")),
+                registrations::created_by_kind.eq("user"),
+                registrations::created_at.eq(created),
+                registrations::updated_at.eq(attended),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    let onsite =
+        [("Newcomer 1", "refugee", "ar"), ("Newcomer 2", "migrant", "ar"), ("Newcomer 3", "migrant", "fr")];
+    for (i, (name, category, language)) in onsite.iter().enumerate() {
+        diesel::insert_into(registrations::table)
+            .values((
+                registrations::id.eq(id(&format!("registration/onsite/{i}"))),
+                registrations::event_id.eq(event_id()),
+                registrations::status.eq("confirmed"),
+                registrations::attendance_mode.eq("onsite"),
+                registrations::needs_physical_space.eq(true),
+                registrations::needs_transport.eq(true),
+                registrations::interpretation_language.eq(*language),
+                registrations::interests
+                    .eq(vec!["entrepreneurship".to_owned(), "women_employment".to_owned()]),
+                registrations::full_name.eq(*name),
+                registrations::preferred_language.eq(*language),
+                registrations::stakeholder_category.eq(*category),
+                registrations::consent_data_processing.eq(true),
+                registrations::checked_in_at.eq(attended),
+                registrations::created_by.eq(id("api-client/partner")),
+                registrations::created_by_kind.eq("api_client"),
+                registrations::created_at.eq(created),
+                registrations::updated_at.eq(attended),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What the command prints: how to log in and where to look.
+pub fn summary(base_url: &str, loaded: &Loaded) -> String {
+    let event = loaded.event_id;
+    format!(
+        "Loaded the Soria roundtable (21 registrations: 18 online, 3 onsite who need a physical space).\n\n\
+         Organiser login:   {ORGANISER_EMAIL} / {ORGANISER_PASSWORD}\n\
+         Partner client:    client_id {PARTNER_CLIENT_ID}\n\
+         \x20                  client_secret {PARTNER_CLIENT_SECRET}\n\
+         Organisation:      {org}\n\n\
+         Event:             {base_url}/api/v1/events/{event}\n\
+         Report (JSON):     {base_url}/api/v1/events/{event}/report\n\
+         Attendance (CSV):  {base_url}/api/v1/events/{event}/attendance.csv\n\
+         Report page:       {base_url}/api/v1/events/{event}/report.html\n\
+         \x20                  (send the organiser's bearer token, or get a link a browser can open from\n\
+         \x20                   POST {base_url}/api/v1/events/{event}/report-links)\n",
+        org = loaded.organisation_id,
+    )
+}

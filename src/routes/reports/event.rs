@@ -1,0 +1,120 @@
+//! One event's report as JSON, and its attendance list as a streamed CSV.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{get, web, HttpResponse};
+use futures_util::stream::{self, Stream};
+use uuid::Uuid;
+
+use super::{authorise, suppress_below, SuppressQuery};
+use crate::auth::Caller;
+use crate::db::{reports, DbPool};
+use crate::domain::report::Suppressor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::views::reports::{attendance_csv as csv_lines, EventReport};
+
+/// Attendance report of one event (admin, organisers of the event's organisation). Counts
+/// cover non-cancelled registrations unless named `cancelled`; erased registrations still
+/// count; `no_show` is confirmed minus attended once the event has ended (database clock),
+/// else 0.
+#[utoipa::path(tag = "reports", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Event id"), SuppressQuery),
+    responses(
+    (status = 200, description = "The event's report", body = EventReport),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 422, response = crate::openapi::Unprocessable),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/events/{id}/report")]
+pub async fn event_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<SuppressQuery>,
+) -> AppResult<web::Json<EventReport>> {
+    let event_id = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    authorise(&mut conn, &caller, event_id).await?;
+    let below = suppress_below(query.suppress_below)?;
+    let (counts, breakdown) =
+        reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
+    Ok(web::Json(EventReport::build(&counts, &breakdown, &Suppressor::new(below))))
+}
+
+/// Rows fetched from PostgreSQL per chunk of the CSV.
+const CSV_PAGE_ROWS: i64 = 1000;
+
+/// The attendance list of one event as CSV (admin, organisers of the event's organisation):
+/// a header row, then one row per registration (cancelled ones included) in arrival order.
+/// RFC 4180 quoting; cells a spreadsheet would run as a formula start with `'`; a name erased
+/// on request is an empty cell. Streamed: the list is read from the database page by page
+/// while it is sent.
+#[utoipa::path(tag = "reports", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Event id")),
+    responses(
+    (status = 200, description = "Header `registration_id,full_name,stakeholder_category,attendance_mode,status,\
+needs_physical_space,needs_transport,interpretation_language,checked_in_at`, then one row per registration",
+        body = String, content_type = "text/csv",
+        headers(("Content-Disposition" = String, description = "attachment; filename=\"attendance-<event id>.csv\""))),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/events/{id}/attendance.csv")]
+pub async fn attendance_csv(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let event_id = path.into_inner();
+    {
+        let mut conn = state.pool.get().await?;
+        authorise(&mut conn, &caller, event_id).await?;
+    }
+    // An export of personal data: worth a line in the log (ids only).
+    tracing::info!(event_id = %event_id, caller = %caller.id, "attendance list exported");
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"attendance-{event_id}.csv\""),
+        ))
+        .streaming(csv_stream(state.pool.clone(), event_id)))
+}
+
+/// The CSV in chunks of `CSV_PAGE_ROWS` rows, each read by keyset after the previous one, so
+/// only one page is ever in memory. actix asks for the next chunk only when the client has
+/// taken the previous ones.
+fn csv_stream(pool: DbPool, event_id: Uuid) -> impl Stream<Item = Result<Bytes, AppError>> {
+    // `Some((after_seq, first))` while pages remain.
+    stream::unfold(Some((i64::MIN, true)), move |state| {
+        let pool = pool.clone();
+        async move {
+            let (after, first) = state?;
+            let page = match next_page(&pool, event_id, after).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(event_id = %event_id, %error, "attendance list stopped");
+                    return Some((Err(error), None));
+                }
+            };
+            if page.is_empty() && !first {
+                return None;
+            }
+            let next = match page.last() {
+                Some(last) if page.len() as i64 == CSV_PAGE_ROWS => Some((last.seq, false)),
+                _ => None,
+            };
+            Some((Ok(Bytes::from(csv_lines(&page, first))), next))
+        }
+    })
+}
+
+async fn next_page(pool: &DbPool, event_id: Uuid, after: i64) -> AppResult<Vec<reports::AttendanceRow>> {
+    let mut conn = pool.get().await?;
+    reports::attendance_page(&mut conn, event_id, after, CSV_PAGE_ROWS).await
+}

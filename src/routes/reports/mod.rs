@@ -1,0 +1,56 @@
+//! Attendance reports for organisers: per event (JSON, CSV list, HTML page) and over many
+//! events. Admins and organisers of the event's organisation may read them.
+
+mod event;
+mod page;
+mod summary;
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::db::reports;
+use crate::db::DbConn;
+use crate::domain::report::check_suppress_below;
+use crate::error::{AppError, AppResult, FieldError};
+
+pub use event::{attendance_csv, event_report};
+pub use page::{create_report_link, report_page};
+pub use summary::attendance_report;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(event_report)
+        .service(attendance_csv)
+        .service(create_report_link)
+        .service(report_page)
+        .service(attendance_report);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuppressQuery {
+    /// Small-count protection: every count from 1 to N-1 is answered as null (1 to 1000).
+    pub suppress_below: Option<i64>,
+}
+
+/// The `suppress_below` of a query or body, checked.
+pub(crate) fn suppress_below(value: Option<i64>) -> AppResult<Option<i64>> {
+    check_suppress_below(value).map_err(|message| {
+        AppError::validation(vec![FieldError::new("suppress_below", "out_of_range", message)])
+    })
+}
+
+/// Lets the caller read the event's reports, or says why not: 404 for an unknown event or a
+/// draft the caller may not know exists, 403 for an event the caller may see but not report on.
+pub(crate) async fn authorise(conn: &mut DbConn, caller: &Caller, event_id: Uuid) -> AppResult<()> {
+    let event = reports::event_access(conn, event_id).await?.ok_or(AppError::NotFound)?;
+    if caller.manages_organisation(event.organisation_id) {
+        Ok(())
+    } else if event.status == "draft" {
+        Err(AppError::NotFound)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

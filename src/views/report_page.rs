@@ -1,0 +1,363 @@
+//! The report as a page people would rather look at: one self-contained HTML document (inline
+//! CSS and SVG, no script, no web font, no request to anywhere), readable on a phone and
+//! printable. Every text from the database goes through `escape`.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+
+use crate::views::report_svg::{
+    bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILLION,
+};
+use crate::views::reports::{EventReport, ModeCounts};
+
+/// What the page says about the event besides the counts.
+pub struct PageContext<'a> {
+    pub title: &'a str,
+    pub region: &'a str,
+    pub series: Option<&'a str>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: &'a str,
+    pub status: &'a str,
+    /// The suppression threshold in force, if any.
+    pub suppress_below: Option<i64>,
+}
+
+/// The Content-Security-Policy the page is served with: it needs nothing but its own inline
+/// styles, so anything else it tried to load would be refused (and show as a console error).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
+base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const STYLE: &str = "
+:root{color-scheme:light}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans Arabic',sans-serif;color:#1b1f24;background:#f4f5f7}
+main{max-width:980px;margin:0 auto;padding:16px}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 6px}
+h2{font-size:1.05rem;margin:0 0 10px}
+.meta{color:#4a5260;margin:2px 0}
+.notice{background:#fff4d6;border-left:4px solid #E69F00;padding:8px 12px;margin:12px 0}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:8px;margin:16px 0}
+.kpi{background:#fff;border:1px solid #d8dce2;border-radius:8px;padding:10px 12px}
+.kpi .n{display:block;font-size:1.9rem;font-weight:700;font-variant-numeric:tabular-nums}
+.kpi .l{color:#4a5260;font-size:.9rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:12px}
+.card{min-width:0;background:#fff;border:1px solid #d8dce2;border-radius:8px;padding:12px 14px;break-inside:avoid;page-break-inside:avoid}
+svg{display:block;width:100%;height:auto;margin:4px 0 8px}
+svg text{font-family:inherit;font-size:13px;fill:#1b1f24}
+svg text.total{font-size:22px;font-weight:700}
+svg text.value{font-variant-numeric:tabular-nums}
+svg text.empty{fill:#4a5260}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{padding:5px 6px;border-bottom:1px solid #e3e6ea;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#4a5260;font-size:.85rem;margin:0 0 4px}
+footer{color:#4a5260;font-size:.85rem;margin:18px 0 6px}
+@media print{
+  @page{margin:14mm}
+  body{background:#fff;font-size:10.5pt}
+  main{max-width:none;padding:0}
+  .kpi,.card{border-color:#9aa1ab}
+  .grid{grid-template-columns:repeat(2,minmax(0,1fr))}
+  table{font-size:9pt}
+  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+}";
+
+/// The whole page.
+pub fn render(report: &EventReport, ctx: &PageContext) -> String {
+    let t = ctx.suppress_below;
+    let mut html = String::with_capacity(16 * 1024);
+    let _ = write!(
+        html,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>Attendance report: {title}</title><style>{STYLE}</style></head><body><main>"#,
+        title = escape(ctx.title),
+    );
+    html.push_str(&header(report, ctx));
+    if report.suppressed {
+        let below = t.unwrap_or(0);
+        let _ = write!(
+            html,
+            r#"<p class="notice" id="suppressed-notice">Small counts are hidden to protect people: any count from 1 to {} is shown as “&lt;{below}”.</p>"#,
+            below - 1,
+        );
+    }
+    html.push_str(&kpis(report, t));
+    html.push_str(r#"<div class="grid">"#);
+    html.push_str(&modes_card(report, t));
+    html.push_str(&attendance_card(report, t));
+    html.push_str(&needs_card(report, t));
+    html.push_str(&categories_card(report, t));
+    html.push_str(&interests_card(report, t));
+    html.push_str("</div>");
+    let _ = write!(
+        html,
+        "<footer>Generated {} UTC by hybrid-events. No-shows are counted only once the event has ended. \
+Counts cover registrations that are not cancelled, including those whose personal data was erased.</footer>",
+        report.generated_at.format("%Y-%m-%d %H:%M"),
+    );
+    html.push_str("</main></body></html>");
+    html
+}
+
+fn local_time(at: DateTime<Utc>, timezone: &str) -> String {
+    match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => at.with_timezone(&tz).format("%a %-d %b %Y, %H:%M").to_string(),
+        Err(_) => at.format("%a %-d %b %Y, %H:%M UTC").to_string(),
+    }
+}
+
+fn header(report: &EventReport, ctx: &PageContext) -> String {
+    let mut where_ = escape(ctx.region);
+    if let Some(series) = ctx.series {
+        let _ = write!(where_, " · {}", escape(series));
+    }
+    let state = match (ctx.status, report.event_ended) {
+        ("cancelled", _) => "Cancelled",
+        ("draft", _) => "Draft",
+        (_, true) => "Ended",
+        (_, false) => "Not ended yet",
+    };
+    format!(
+        r#"<header><h1 dir="auto">{title}</h1><p class="meta" dir="auto">{where_}</p><p class="meta">{starts} – {ends} ({tz}) · <strong id="event-state">{state}</strong></p></header>"#,
+        title = escape(ctx.title),
+        starts = escape(&local_time(ctx.starts_at, ctx.timezone)),
+        ends = escape(&local_time(ctx.ends_at, ctx.timezone)),
+        tz = escape(ctx.timezone),
+    )
+}
+
+fn kpis(report: &EventReport, t: Option<i64>) -> String {
+    let totals = &report.totals;
+    let cards = [
+        ("confirmed", "Confirmed", totals.confirmed),
+        ("attended", "Attended", totals.attended),
+        ("no-show", "No-show", totals.no_show),
+        ("waitlisted", "Waitlisted", totals.waitlisted),
+        ("cancelled", "Cancelled", totals.cancelled),
+    ];
+    let mut html = String::from(r#"<section class="kpis" aria-label="Totals">"#);
+    for (id, label, value) in cards {
+        let _ = write!(
+            html,
+            r#"<div class="kpi"><span class="n" id="kpi-{id}">{}</span><span class="l">{label}</span></div>"#,
+            escape(&show(value, t)),
+        );
+    }
+    html.push_str("</section>");
+    html
+}
+
+fn card(title: &str, body: &str) -> String {
+    format!(r#"<section class="card"><h2>{}</h2>{body}</section>"#, escape(title))
+}
+
+fn modes_card(report: &EventReport, t: Option<i64>) -> String {
+    let (online, onsite) = (&report.by_mode.online, &report.by_mode.onsite);
+    let mut body = donut(
+        "chart-modes",
+        "Confirmed registrations, online and onsite",
+        &[
+            Slice { label: "Online", value: online.confirmed, colour: BLUE },
+            Slice { label: "Onsite", value: onsite.confirmed, colour: ORANGE },
+        ],
+        t,
+    );
+    body.push_str(
+        r#"<table><thead><tr><th></th><th class="n" scope="col">Online</th><th class="n" scope="col">Onsite</th></tr></thead><tbody>"#,
+    );
+    let _ = write!(
+        body,
+        r#"<tr><th scope="row">Capacity</th><td class="n">{}</td><td class="n">{}</td></tr>"#,
+        capacity(online),
+        capacity(onsite)
+    );
+    let rows = [
+        ("confirmed", "Confirmed", (online.confirmed, onsite.confirmed)),
+        ("waitlisted", "Waitlisted", (online.waitlisted, onsite.waitlisted)),
+        ("attended", "Attended", (online.attended, onsite.attended)),
+        ("no-show", "No-show", (online.no_show, onsite.no_show)),
+    ];
+    for (id, label, (online, onsite)) in rows {
+        let _ = write!(
+            body,
+            r#"<tr><th scope="row">{label}</th><td class="n" id="online-{id}">{}</td><td class="n" id="onsite-{id}">{}</td></tr>"#,
+            escape(&show(online, t)),
+            escape(&show(onsite, t)),
+        );
+    }
+    body.push_str("</tbody></table>");
+    card("Online and onsite", &body)
+}
+
+fn capacity(mode: &ModeCounts) -> String {
+    match (mode.offered, mode.capacity) {
+        (false, _) => "not offered".to_owned(),
+        (true, None) => "unlimited".to_owned(),
+        (true, Some(n)) => n.to_string(),
+    }
+}
+
+fn attendance_card(report: &EventReport, t: Option<i64>) -> String {
+    let (online, onsite) = (&report.by_mode.online, &report.by_mode.onsite);
+    let second = if report.event_ended { "No-show" } else { "No-show (counted after the end)" };
+    let rows = vec![
+        BarRow { label: "Online".into(), values: vec![online.attended, online.no_show] },
+        BarRow { label: "Onsite".into(), values: vec![onsite.attended, onsite.no_show] },
+    ];
+    let series = [Series { name: "Attended", colour: GREEN }, Series { name: second, colour: VERMILLION }];
+    card(
+        "Attended and no-show",
+        &bar_chart("chart-attendance", "Attended and no-show by mode", &series, &rows, t),
+    )
+}
+
+fn needs_card(report: &EventReport, t: Option<i64>) -> String {
+    let needs = &report.needs;
+    let mut rows = vec![
+        BarRow { label: "Space requested".into(), values: vec![needs.physical_space.requested] },
+        BarRow { label: "Space seated".into(), values: vec![needs.physical_space.seated] },
+        BarRow { label: "Space waitlisted".into(), values: vec![needs.physical_space.waitlisted] },
+        BarRow { label: "Transport".into(), values: vec![needs.transport] },
+        BarRow { label: "Accessibility".into(), values: vec![needs.accessibility] },
+    ];
+    rows.extend(
+        needs
+            .interpretation
+            .iter()
+            .map(|(language, n)| BarRow { label: format!("Interpreting: {language}"), values: vec![*n] }),
+    );
+    let series = [Series { name: "Registrations", colour: PURPLE }];
+    let mut body = String::from(
+        r#"<p class="note">Space: a place to attend in person, for people without a device or internet.</p>"#,
+    );
+    body.push_str(&bar_chart("chart-needs", "Needs of registered people", &series, &rows, t));
+    card("Needs", &body)
+}
+
+fn categories_card(report: &EventReport, t: Option<i64>) -> String {
+    let rows: Vec<BarRow> = report
+        .by_stakeholder_category
+        .iter()
+        .map(|(category, c)| BarRow {
+            label: category.replace('_', " "),
+            values: vec![c.confirmed, c.attended],
+        })
+        .collect();
+    let series = [Series { name: "Confirmed", colour: BLUE }, Series { name: "Attended", colour: GREEN }];
+    card(
+        "Stakeholder categories",
+        &bar_chart("chart-categories", "Confirmed and attended by stakeholder category", &series, &rows, t),
+    )
+}
+
+fn interests_card(report: &EventReport, t: Option<i64>) -> String {
+    let rows: Vec<BarRow> = report
+        .interests
+        .iter()
+        .map(|(topic, n)| BarRow { label: topic.replace('_', " "), values: vec![*n] })
+        .collect();
+    let series = [Series { name: "Registrations", colour: GREY }];
+    card("Interests", &bar_chart("chart-interests", "Declared interests", &series, &rows, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::reports::*;
+    use std::collections::BTreeMap;
+
+    fn mode(confirmed: Count) -> ModeCounts {
+        ModeCounts {
+            offered: true,
+            capacity: Some(10),
+            confirmed,
+            waitlisted: Some(0),
+            attended: Some(2),
+            no_show: Some(1),
+        }
+    }
+
+    fn report() -> EventReport {
+        EventReport {
+            event_id: uuid::Uuid::nil(),
+            generated_at: Utc::now(),
+            event_ended: true,
+            suppressed: false,
+            totals: Totals {
+                confirmed: Some(7),
+                waitlisted: Some(0),
+                cancelled: Some(1),
+                attended: Some(4),
+                no_show: Some(3),
+                fallback_applied: Some(0),
+            },
+            by_mode: ByMode { online: mode(Some(3)), onsite: mode(Some(4)) },
+            needs: Needs {
+                physical_space: PhysicalSpace { requested: Some(2), seated: Some(2), waitlisted: Some(0) },
+                transport: Some(1),
+                interpretation: BTreeMap::from([("<ar>".to_owned(), Some(2))]),
+                accessibility: Some(0),
+            },
+            by_stakeholder_category: BTreeMap::from([(
+                "refugee".to_owned(),
+                CategoryCounts { confirmed: Some(3), attended: Some(2) },
+            )]),
+            interests: BTreeMap::from([("<img src=x onerror=alert(1)>".to_owned(), Some(5))]),
+        }
+    }
+
+    fn context(title: &str) -> PageContext<'_> {
+        PageContext {
+            title,
+            region: "Soria",
+            series: Some("Regional <platform>"),
+            starts_at: "2021-11-24T09:00:00Z".parse().unwrap(),
+            ends_at: "2021-11-24T12:00:00Z".parse().unwrap(),
+            timezone: "Europe/Madrid",
+            status: "published",
+            suppress_below: None,
+        }
+    }
+
+    #[test]
+    fn the_page_escapes_every_text_from_the_database() {
+        let html = render(&report(), &context("</title><script>alert(1)</script>"));
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<ar>") && !html.contains("<platform>"));
+        assert!(html.contains("&lt;/title&gt;&lt;script&gt;"));
+    }
+
+    #[test]
+    fn the_page_is_self_contained() {
+        let html = render(&report(), &context("Roundtable"));
+        for outside in ["http://", "https://", "<script", "@import", "url("] {
+            assert!(!html.contains(outside), "{outside} in the page");
+        }
+        assert!(html.contains("@media print"));
+        assert!(html.contains(r#"name="viewport""#));
+    }
+
+    #[test]
+    fn the_page_shows_the_counts_and_local_times() {
+        let html = render(&report(), &context("Roundtable"));
+        assert!(html.contains(r#"id="kpi-confirmed">7<"#));
+        assert!(html.contains(r#"id="kpi-no-show">3<"#));
+        assert!(html.contains(r#"id="onsite-confirmed">4<"#));
+        assert!(html.contains("Wed 24 Nov 2021, 10:00"), "Madrid time: {html}");
+        assert!(!html.contains("suppressed-notice"));
+    }
+
+    #[test]
+    fn a_suppressed_report_says_so_and_shows_thresholds() {
+        let mut report = report();
+        report.suppressed = true;
+        report.totals.cancelled = None;
+        let mut ctx = context("Roundtable");
+        ctx.suppress_below = Some(5);
+        let html = render(&report, &ctx);
+        assert!(html.contains("suppressed-notice"));
+        assert!(html.contains(r#"id="kpi-cancelled">&lt;5<"#), "{html}");
+    }
+}

@@ -1,0 +1,128 @@
+//! The newcomer's first minutes: the demo command, and the README's tour run as written.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::helpers::{fresh_database, spawn_app, TestApp};
+
+fn demo(database_url: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hybrid-events"))
+        .arg("demo")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+async fn organiser_token(app: &TestApp) -> String {
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": hybrid_events::demo::ORGANISER_EMAIL, "password": hybrid_events::demo::ORGANISER_PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    login.body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn the_demo_loads_the_soria_roundtable_once_however_often_it_runs() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        let output = demo(&app.database.url());
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(printed.contains(hybrid_events::demo::ORGANISER_EMAIL), "{printed}");
+        assert!(printed.contains(hybrid_events::demo::PARTNER_CLIENT_ID));
+        assert!(printed.contains(hybrid_events::demo::PARTNER_CLIENT_SECRET));
+        assert!(printed.contains(&format!("/api/v1/events/{}/report", hybrid_events::demo::event_id())));
+    }
+    let token = organiser_token(&app).await;
+    let event = hybrid_events::demo::event_id();
+    let report = app.get(&format!("/api/v1/events/{event}/report"), Some(&token)).await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    let r = &report.body;
+    assert_eq!(r["totals"]["confirmed"], 21);
+    assert_eq!(r["totals"]["attended"], 21);
+    assert_eq!(r["totals"]["waitlisted"], 0);
+    assert_eq!(r["by_mode"]["online"]["confirmed"], 18);
+    assert_eq!(r["by_mode"]["onsite"]["confirmed"], 3);
+    assert_eq!(r["needs"]["physical_space"], json!({"requested": 3, "seated": 3, "waitlisted": 0}));
+    assert_eq!(r["needs"]["transport"], 3);
+    let organisations = app.get("/api/v1/organisations", Some(&token)).await;
+    assert_eq!(organisations.body["items"].as_array().unwrap().len(), 4, "nothing duplicated");
+    let partner = app
+        .post(
+            "/api/v1/auth/token",
+            None,
+            json!({"client_id": hybrid_events::demo::PARTNER_CLIENT_ID, "client_secret": hybrid_events::demo::PARTNER_CLIENT_SECRET}),
+        )
+        .await;
+    assert_eq!(partner.status, 200, "{}", partner.text);
+}
+
+#[actix_web::test]
+async fn the_demo_refuses_to_run_in_production() {
+    let database = fresh_database().await;
+    let output = Command::new(env!("CARGO_BIN_EXE_hybrid-events"))
+        .arg("demo")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("APP_ENV", "production")
+        .env("JWT_SECRET", "x".repeat(40))
+        .env("DATABASE_URL", database.url())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("production"));
+}
+
+/// The shell blocks of README's tour, in order.
+fn tour_script() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("## A tour with curl").expect("README has the tour");
+    let end = readme[start + 3..].find("\n## ").map_or(readme.len(), |i| start + 3 + i);
+    let tour = &readme[start..end];
+    let mut script = String::new();
+    let mut inside = false;
+    for line in tour.lines() {
+        if line.trim_start().starts_with("```") {
+            inside = !inside && line.trim() == "```sh";
+            continue;
+        }
+        // The first block starts the server and loads the demo; the test does both itself.
+        if inside && !line.starts_with("cargo run") {
+            script.push_str(line);
+            script.push('\n');
+        }
+    }
+    script
+}
+
+#[actix_web::test]
+async fn the_readme_tour_works_as_written_against_the_demo_data() {
+    let app = spawn_app().await;
+    hybrid_events::demo::load(&app.settings, &app.pool).await.unwrap();
+    let script = tour_script();
+    assert!(script.matches("curl").count() >= 10, "{script}");
+    let output = tokio::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .env("BASE", &app.address)
+        .output()
+        .await
+        .expect("bash runs");
+    assert!(
+        output.status.success(),
+        "the tour failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("\"published\""), "{printed}");
+    assert!(printed.contains("\"confirmed\""), "{printed}");
+    assert!(printed.contains("registration_id,full_name"), "the CSV header: {printed}");
+}

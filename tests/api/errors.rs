@@ -1,0 +1,80 @@
+//! Every failure is answered as application/problem+json, whatever produced it.
+
+use serde_json::json;
+
+use crate::helpers::{read, spawn_app, spawn_app_with};
+
+const LOGIN: &str = "/api/v1/auth/login";
+
+#[actix_web::test]
+async fn malformed_json_is_a_400_problem() {
+    let app = spawn_app().await;
+    let response = read(
+        app.client
+            .post(app.url(LOGIN))
+            .header("content-type", "application/json")
+            .body(r#"{"email": "a@example.org", "password": "#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    response.assert_problem(400, "malformed_json");
+}
+
+#[actix_web::test]
+async fn json_that_does_not_fit_the_schema_is_a_422_naming_the_field() {
+    let app = spawn_app().await;
+    let mistyped = app.post(LOGIN, None, json!({"email": 42, "password": "a long passphrase"})).await;
+    mistyped.assert_problem(422, "validation_failed");
+    assert_eq!(mistyped.field_errors(), vec![("email".to_owned(), "invalid_type".to_owned())]);
+
+    let missing = app.post(LOGIN, None, json!({"email": "a@example.org"})).await;
+    missing.assert_problem(422, "validation_failed");
+    assert_eq!(missing.field_errors(), vec![("password".to_owned(), "required".to_owned())]);
+
+    let unknown =
+        app.post(LOGIN, None, json!({"email": "a@example.org", "password": "p", "remember_me": true})).await;
+    unknown.assert_problem(422, "validation_failed");
+    assert_eq!(unknown.field_errors(), vec![("remember_me".to_owned(), "unknown_field".to_owned())]);
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_a_415_problem() {
+    let app = spawn_app().await;
+    let response = read(
+        app.client
+            .post(app.url(LOGIN))
+            .header("content-type", "text/plain")
+            .body("email=a@example.org")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    response.assert_problem(415, "unsupported_media_type");
+}
+
+#[actix_web::test]
+async fn a_body_over_max_body_bytes_is_a_413_problem() {
+    let app = spawn_app_with(|s| s.max_body_bytes = 1024).await;
+    let response =
+        app.post(LOGIN, None, json!({"email": "a@example.org", "password": "x".repeat(2000)})).await;
+    response.assert_problem(413, "payload_too_large");
+}
+
+/// Routes are matched with their method, so another method finds no route at all.
+#[actix_web::test]
+async fn a_method_no_route_has_is_a_404_problem() {
+    let app = spawn_app().await;
+    let response = app.delete("/healthz", None).await;
+    response.assert_problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn a_bad_token_is_a_401_problem_with_www_authenticate() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/me", Some("not.a.token")).await;
+    response.assert_problem(401, "unauthorized");
+    assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+}

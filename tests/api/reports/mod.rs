@@ -1,0 +1,8 @@
+//! Attendance reports: per event (JSON, CSV, HTML page), over many events, and who may read them.
+
+mod browser;
+mod csv_list;
+mod event;
+mod page;
+pub mod seed;
+mod summary;
