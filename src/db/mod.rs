@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
 pub mod outbox;
+pub mod prepared;
 pub mod registrations;
 pub mod reports;
 pub mod schema;
