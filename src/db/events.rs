@@ -164,30 +164,36 @@ pub struct Actor {
     pub kind: &'static str,
 }
 
-/// [`lock`], and records `actor` for the audit trail, in one round trip.
+diesel::define_sql_function! {
+    /// PostgreSQL's `set_config(setting, value, is_local)`.
+    fn set_config(setting: diesel::sql_types::Text, value: diesel::sql_types::Text, is_local: diesel::sql_types::Bool) -> diesel::sql_types::Text;
+}
+
+/// [`lock`], and records `actor` for the audit trail, in one round trip. Built with the
+/// query builder rather than `sql_query`, so the connection keeps it as a prepared
+/// statement: a raw query is prepared anew each time, a second round trip made while the
+/// event is locked.
 pub async fn lock_as(conn: &mut AsyncPgConnection, id: Uuid, actor: Actor) -> AppResult<Option<EventRow>> {
-    use diesel::sql_types::{Text, Uuid as SqlUuid};
-    Ok(diesel::sql_query(
-        "SELECT e.*, set_config('hybrid_events.actor_id', $2, true) AS actor_id,
-                set_config('hybrid_events.actor_kind', $3, true) AS actor_kind
-           FROM events e WHERE e.id = $1 FOR UPDATE OF e",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(actor.id.to_string())
-    .bind::<Text, _>(actor.kind)
-    .get_result::<EventRow>(conn)
-    .await
-    .optional()?)
+    Ok(events::table
+        .find(id)
+        .select((
+            EventRow::as_select(),
+            set_config("hybrid_events.actor_id", actor.id.to_string(), true),
+            set_config("hybrid_events.actor_kind", actor.kind, true),
+        ))
+        .for_update()
+        .first::<(EventRow, String, String)>(conn)
+        .await
+        .optional()?
+        .map(|(event, _, _)| event))
 }
 
 /// Records `actor` for the audit trail of this transaction.
 pub async fn set_actor(conn: &mut AsyncPgConnection, actor: Actor) -> AppResult<()> {
-    use diesel::sql_types::Text;
-    diesel::sql_query(
-        "SELECT set_config('hybrid_events.actor_id', $1, true), set_config('hybrid_events.actor_kind', $2, true)",
-    )
-    .bind::<Text, _>(actor.id.to_string())
-    .bind::<Text, _>(actor.kind)
+    diesel::select((
+        set_config("hybrid_events.actor_id", actor.id.to_string(), true),
+        set_config("hybrid_events.actor_kind", actor.kind, true),
+    ))
     .execute(conn)
     .await?;
     Ok(())

@@ -12,6 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::db::prepared::Prepared;
 use crate::db::schema::webhook_deliveries;
 use crate::domain::webhooks::{is_event_type, is_registration_type};
 use crate::error::{AppError, AppResult};
@@ -38,8 +39,14 @@ pub struct Change {
 /// registrations that partner created, and `event.*` for events where it holds at least one
 /// non-cancelled registration (so report `event.cancelled` before cancelling registrations).
 /// Subscriptions of revoked API clients hear nothing.
-#[tracing::instrument(skip_all, fields(event_type = change.event_type, event_id = %change.event_id))]
 pub async fn enqueue(conn: &mut AsyncPgConnection, change: &Change) -> AppResult<()> {
+    enqueue_pipelined(conn, change).await
+}
+
+/// [`enqueue`] on a shared connection, so that it can go to the database in the same round
+/// trip as the other statements of the change (pipelined) rather than after them.
+#[tracing::instrument(skip_all, fields(event_type = change.event_type, event_id = %change.event_id))]
+pub async fn enqueue_pipelined(mut conn: &AsyncPgConnection, change: &Change) -> AppResult<()> {
     if !is_event_type(change.event_type) {
         return Err(AppError::Unexpected(anyhow::anyhow!(
             "unknown webhook event type {:?}",
@@ -55,8 +62,9 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, change: &Change) -> AppResult
         "registration_id": change.registration_id,
         "data": change.data,
     });
-    let written = diesel::sql_query(
-        "INSERT INTO webhook_deliveries (message_id, subscription_id, event_type, payload)
+    let written = Prepared(
+        diesel::sql_query(
+            "INSERT INTO webhook_deliveries (message_id, subscription_id, event_type, payload)
          SELECT $1, s.id, $2, $3
            FROM webhook_subscriptions s
           WHERE s.deleted_at IS NULL
@@ -71,15 +79,16 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, change: &Change) -> AppResult
                            AND r.status <> 'cancelled')
                   AND NOT EXISTS (SELECT 1 FROM api_clients c
                                    WHERE c.id = s.api_client_id AND c.revoked_at IS NOT NULL)))",
+        )
+        .bind::<SqlUuid, _>(message_id)
+        .bind::<Text, _>(change.event_type)
+        .bind::<Jsonb, _>(&payload)
+        .bind::<SqlUuid, _>(change.organisation_id)
+        .bind::<Nullable<SqlUuid>, _>(change.registration_created_by)
+        .bind::<SqlUuid, _>(change.event_id)
+        .bind::<Bool, _>(is_registration_type(change.event_type)),
     )
-    .bind::<SqlUuid, _>(message_id)
-    .bind::<Text, _>(change.event_type)
-    .bind::<Jsonb, _>(&payload)
-    .bind::<SqlUuid, _>(change.organisation_id)
-    .bind::<Nullable<SqlUuid>, _>(change.registration_created_by)
-    .bind::<SqlUuid, _>(change.event_id)
-    .bind::<Bool, _>(is_registration_type(change.event_type))
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
     tracing::debug!(%message_id, deliveries = written, "enqueued webhook message");
     Ok(())

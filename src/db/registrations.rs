@@ -8,6 +8,8 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Bool, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::{ready, try_join3, Either};
+use futures_util::TryFutureExt;
 use uuid::Uuid;
 
 use crate::db::events::{self, Actor, EventRow};
@@ -93,15 +95,25 @@ async fn announce(
             organisation_id,
             registration_id: Some(row.id),
             registration_created_by: Some(row.created_by),
-            data: serde_json::json!({
-                "status": row.status,
-                "attendance_mode": row.attendance_mode,
-                "fallback_applied": row.fallback_applied,
-                "previous_status": previous_status,
-            }),
+            data: change_data(&row.status, &row.attendance_mode, row.fallback_applied, previous_status),
         },
     )
     .await
+}
+
+/// What subscribers hear about a registration's change: statuses only, nothing personal.
+fn change_data(
+    status: &str,
+    mode: &str,
+    fallback_applied: bool,
+    previous_status: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "status": status,
+        "attendance_mode": mode,
+        "fallback_applied": fallback_applied,
+        "previous_status": previous_status,
+    })
 }
 
 pub struct Created {
@@ -142,9 +154,10 @@ pub async fn create(
         Placement::Waitlisted { mode } => ("waitlisted", mode, false),
     };
     let participant = &input.participant;
-    let registration = diesel::insert_into(registrations::table)
+    let id = Uuid::now_v7();
+    let insert = diesel::insert_into(registrations::table)
         .values((
-            registrations::id.eq(Uuid::now_v7()),
+            registrations::id.eq(id),
             registrations::event_id.eq(event_id),
             registrations::status.eq(status),
             registrations::attendance_mode.eq(mode.as_str()),
@@ -168,14 +181,55 @@ pub async fn create(
             registrations::created_by.eq(actor.id),
             registrations::created_by_kind.eq(actor.kind),
         ))
-        .returning(RegistrationRow::as_returning())
-        .get_result(conn)
-        .await
-        .map_err(one_person_once)?;
-    let event_type = if status == "confirmed" { "registration.confirmed" } else { "registration.waitlisted" };
-    announce(conn, event.organisation_id, &registration, event_type, None).await?;
-    let waitlist_position =
-        if status == "waitlisted" { Some(waitlist_position(conn, &registration).await?) } else { None };
+        .returning(RegistrationRow::as_returning());
+    let announcement = Change {
+        event_type: if status == "confirmed" { "registration.confirmed" } else { "registration.waitlisted" },
+        event_id,
+        organisation_id: event.organisation_id,
+        registration_id: Some(id),
+        registration_created_by: Some(actor.id),
+        data: change_data(status, mode.as_str(), fallback_applied, None),
+    };
+    // Statements sent on a shared connection go out together (pipelined).
+    let shared: &AsyncPgConnection = conn;
+    // With the event locked, the new registration is the last to arrive, so its place in
+    // the waitlist (rule 4: the need first, then arrival) follows from who waits already.
+    let position = match placement {
+        Placement::Waitlisted { mode } if input.needs_physical_space => {
+            // Behind everyone waiting with the same need. No counter holds that number, so it
+            // is counted; leaving the new row out by its id gives the same count whether this
+            // runs before or after the insert.
+            Either::Left(
+                registrations::table
+                    .filter(registrations::event_id.eq(event_id))
+                    .filter(registrations::status.eq("waitlisted"))
+                    .filter(registrations::attendance_mode.eq(mode.as_str()))
+                    .filter(registrations::needs_physical_space.eq(true))
+                    .filter(registrations::id.ne(id))
+                    .count()
+                    .get_result::<i64>(&mut &*shared)
+                    .map_ok(|ahead| Some(ahead + 1))
+                    .map_err(AppError::from),
+            )
+        }
+        Placement::Waitlisted { mode } => {
+            let waiting = match mode {
+                Mode::Online => event.online_waitlisted,
+                Mode::Onsite => event.onsite_waitlisted,
+            };
+            Either::Right(ready(Ok(Some(i64::from(waiting) + 1))))
+        }
+        Placement::Confirmed { .. } => Either::Right(ready(Ok(None))),
+    };
+    // The insert, the webhook announcement and the count (if any) are independent, so they
+    // are sent together: one round trip while the event is locked, not three. An insert
+    // refused by rule 5 answers first, so its error is the one returned.
+    let (registration, (), waitlist_position) = try_join3(
+        insert.get_result::<RegistrationRow>(&mut &*shared).map_err(one_person_once),
+        outbox::enqueue_pipelined(shared, &announcement),
+        position,
+    )
+    .await?;
     Ok(Created { registration, waitlist_position, event })
 }
 

@@ -143,8 +143,8 @@ SELECT 'category', r.stakeholder_category,
  WHERE r.event_id = $1 AND r.status <> 'cancelled'
  GROUP BY r.stakeholder_category
 UNION ALL
-SELECT 'interest', t.topic, count(DISTINCT r.id), 0
-  FROM registrations r CROSS JOIN LATERAL unnest(r.interests) AS t(topic)
+SELECT 'interest', t.topic, count(*), 0
+  FROM registrations r CROSS JOIN LATERAL (SELECT DISTINCT u.topic FROM unnest(r.interests) AS u(topic)) t
  WHERE r.event_id = $1 AND r.status <> 'cancelled'
  GROUP BY t.topic
 ORDER BY 1, 2";

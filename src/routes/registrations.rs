@@ -83,19 +83,23 @@ pub async fn create_registration(
     };
     let input = body.0;
     let valid = crate::domain::registrations::validate(input.to_draft())?;
-    let request_hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
+    // Only a request that may be replayed needs its fingerprint.
+    let idempotent = key.map(|key| {
+        let hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
+        (key, hash)
+    });
     let stakeholder = input.participant.stakeholder_category.as_str();
     let consent_contact = input.consent.contact;
     let caller_ref = &caller;
-    let (key_ref, valid_ref, hash_ref) = (key.as_deref(), &valid, &request_hash);
+    let (idempotent_ref, valid_ref) = (idempotent.as_ref(), &valid);
     let per_minute = state.settings.registration_rate_limit_per_minute;
 
     let mut conn = state.pool.get().await?;
     let outcome = conn
         .transaction::<_, AppError, _>(async move |conn| {
-            if let Some(key) = key_ref {
+            if let Some((key, hash)) = idempotent_ref {
                 if let Claim::Replay { status, body, registration_id } =
-                    idempotency::claim(conn, caller_ref.id, key, hash_ref).await?
+                    idempotency::claim(conn, caller_ref.id, key, hash).await?
                 {
                     return Ok(Err((status, body, registration_id)));
                 }
@@ -111,16 +115,16 @@ pub async fn create_registration(
             )
             .await?;
             let view = render(created.registration, created.waitlist_position, &created.event);
-            let body = serde_json::to_value(&view).expect("views serialise");
-            if let Some(key) = key_ref {
+            if let Some((key, _)) = idempotent_ref {
+                let body = serde_json::to_value(&view).expect("views serialise");
                 idempotency::remember(conn, caller_ref.id, key, 201, &body, view.id).await?;
             }
             rate_limits::count_registration(conn, caller_ref.id, per_minute).await?;
-            Ok(Ok((view, body)))
+            Ok(Ok(view))
         })
         .await?;
     match outcome {
-        Ok((view, body)) => {
+        Ok(view) => {
             let outcome = match (view.status, view.fallback_applied) {
                 (RegistrationStatus::Confirmed, true) => "fallback",
                 (RegistrationStatus::Confirmed, false) => "confirmed",
@@ -128,7 +132,7 @@ pub async fn create_registration(
             };
             state.metrics.registrations.with_label_values(&[outcome]).inc();
             tracing::info!(registration_id = %view.id, event_id = %event_id, outcome, "registered");
-            Ok(HttpResponse::Created().json(body))
+            Ok(HttpResponse::Created().json(view))
         }
         Err((status, Some(body), _)) => Ok(replay(status, body)),
         Err((status, None, registration_id)) => {

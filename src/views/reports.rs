@@ -378,6 +378,7 @@ impl AttendanceSummary {
 #[schema(example = json!({"suppress_below": 5}))]
 pub struct CreateReportLink {
     /// Hide counts from 1 to N-1 on the page, whatever the link's reader asks for.
+    #[schema(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
 }
 

@@ -113,6 +113,41 @@ async fn sixty_simultaneous_registrations_for_five_seats_confirm_exactly_five() 
 }
 
 #[actix_web::test]
+async fn simultaneous_registrations_with_the_need_are_told_their_place_among_those_with_the_need() {
+    let app = spawn_app().await;
+    let (org, _organiser, event) = published_event(
+        &app,
+        json!({"online": null, "onsite": {"capacity": 2, "reserved_for_physical_space_need": 0}}),
+    )
+    .await;
+    let partner = app.partner_of(org).await;
+    let bodies: Vec<Value> = (0..40).map(|i| participant("onsite", i % 2 == 0)).collect();
+    let responses =
+        join_all(bodies.iter().map(|body| register_as(&app, &app.address, &partner, event, body, None)))
+            .await;
+    let (confirmed, _) = statuses(&responses);
+    assert_eq!(confirmed, 2);
+    let waiting = |need: bool| {
+        let mut positions: Vec<i64> = responses
+            .iter()
+            .filter(|r| r.body["needs_physical_space"] == need)
+            .filter_map(|r| r.body["waitlist_position"].as_i64())
+            .collect();
+        positions.sort();
+        positions
+    };
+    // Each arrives behind everyone with the need who waits already, and no one else.
+    let needy = waiting(true);
+    assert_eq!(needy, (1..=needy.len() as i64).collect::<Vec<_>>(), "{needy:?}");
+    // Behind everyone waiting, so no two share a place.
+    let rest = waiting(false);
+    assert!(rest.windows(2).all(|w| w[0] < w[1]), "{rest:?}");
+    assert_eq!(needy.len() + rest.len(), 38);
+    let recount = recount(&app, event).await;
+    assert!(recount.counters_agree && !recount.overbooked, "{recount:?}");
+}
+
+#[actix_web::test]
 async fn simultaneous_cancellations_and_registrations_leave_counters_equal_to_a_recount() {
     let app = spawn_app().await;
     let (org, organiser, event) = published_event(

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct SuppressQuery {
     /// Small-count protection: every count from 1 to N-1 is answered as null (1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
 }
 

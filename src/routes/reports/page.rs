@@ -65,6 +65,7 @@ pub struct PageQuery {
     pub token: Option<String>,
     /// Small-count protection: every count from 1 to N-1 is shown as `<N` (1 to 1000). A link
     /// made with `suppress_below` keeps at least its own.
+    #[param(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
 }
 

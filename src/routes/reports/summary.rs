@@ -50,6 +50,7 @@ pub struct SummaryQuery {
     /// Only events starting before this time (RFC 3339; encode `+` as `%2B`).
     pub to: Option<DateTime<Utc>>,
     /// Small-count protection: every count from 1 to N-1 is answered as null (1 to 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
 }
 
