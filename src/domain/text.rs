@@ -19,7 +19,8 @@ impl Problems {
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let trimmed = value.trim();
         if trimmed.is_empty() {
-            self.add(field, "required", "must not be empty");
+            // `blank`, not `required`: the field is there, its value is empty.
+            self.add(field, "blank", "must not be empty");
         } else if trimmed.chars().count() > max {
             self.add(field, "too_long", format!("must be at most {max} characters"));
         } else if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {

@@ -83,7 +83,7 @@ pub async fn create_webhook(
         }
     }
     if types.is_empty() {
-        problems.add("event_types", "required", "must name at least one event type");
+        problems.add("event_types", "empty", "must name at least one event type");
     }
     let owner = match (caller.role, organisation_id) {
         (Role::Partner, Some(_)) => {

@@ -77,8 +77,8 @@ pub struct OnsiteInput {
     pub venue_name: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
-    /// Seats in the room (required).
-    pub capacity: Option<i64>,
+    /// Seats in the room.
+    pub capacity: i64,
     /// Seats only people without a device or internet (`needs_physical_space`) may take; ≤ capacity, default 0.
     #[serde(default)]
     pub reserved_for_physical_space_need: Option<i64>,
@@ -101,7 +101,7 @@ impl CreateEvent {
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
                 address: o.address,
-                capacity: o.capacity,
+                capacity: Some(o.capacity),
                 reserved_for_physical_space_need: o.reserved_for_physical_space_need.unwrap_or(0),
             }),
         }

@@ -93,6 +93,17 @@ async fn invalid_events_get_a_422_naming_each_field_and_nothing_is_created() {
         )
         .await;
     no_offset.assert_problem(422, "validation_failed");
+    // An absent field is `required`; one that is there but empty is `blank`.
+    let mut without_capacity = with(roundtable(org), json!({"region": " "}));
+    without_capacity["onsite"] = json!({"venue_name": "CEPAIM Soria"});
+    let no_capacity = app.post("/api/v1/events", Some(&organiser), without_capacity).await;
+    no_capacity.assert_problem(422, "validation_failed");
+    let mut errors = no_capacity.field_errors();
+    errors.sort();
+    assert_eq!(errors, [("onsite.capacity".to_owned(), "required".to_owned())]);
+    let blank_region =
+        app.post("/api/v1/events", Some(&organiser), with(roundtable(org), json!({"region": " "}))).await;
+    assert_eq!(blank_region.field_errors(), [("region".to_owned(), "blank".to_owned())]);
     let list = app.get("/api/v1/events?status=draft", Some(&organiser)).await;
     assert_eq!(list.body["items"], json!([]), "nothing was created");
 }
@@ -213,6 +224,9 @@ async fn patch_changes_only_what_it_names_and_null_clears() {
     assert_eq!(onsite.body["onsite"]["venue_name"], "CEPAIM Soria", "nested fields are partial too");
     let bad = app.patch(&path, Some(&organiser), json!({"title": null})).await;
     bad.assert_problem(422, "validation_failed");
+    let blank = app.patch(&path, Some(&organiser), json!({"region": "  "})).await;
+    assert_eq!(blank.field_errors(), [("region".to_owned(), "blank".to_owned())]);
+    assert_eq!(app.get(&path, Some(&organiser)).await.body["region"], before["region"]);
     let bad =
         app.patch(&path, Some(&organiser), json!({"onsite": {"reserved_for_physical_space_need": 13}})).await;
     bad.assert_problem(422, "validation_failed");

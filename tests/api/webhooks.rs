@@ -267,7 +267,7 @@ async fn event_types_must_be_known_and_at_least_one() {
     let partner = app.partner_of(org).await;
     let empty =
         app.post("/api/v1/webhooks", Some(&partner), json!({"url": PARTNER_URL, "event_types": []})).await;
-    assert_eq!(empty.field_errors(), vec![("event_types".into(), "required".into())]);
+    assert_eq!(empty.field_errors(), vec![("event_types".into(), "empty".into())]);
     let unknown = app
         .post(
             "/api/v1/webhooks",
