@@ -305,7 +305,7 @@ pub async fn cancel_event(
 }
 
 /// An iCalendar (RFC 5545) entry for "add to calendar": the venue for onsite attendance,
-/// never the join link.
+/// never the join link. Drafts, as with the event itself, only for their organisers.
 #[utoipa::path(tag = "events", params(("id" = Uuid, Path, description = "Event id")), responses(
     (status = 200, description = "text/calendar", body = String, content_type = "text/calendar"),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -313,10 +313,14 @@ pub async fn cancel_event(
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[get("/events/{id}/calendar.ics")]
-pub async fn calendar(state: web::Data<AppState>, path: web::Path<Uuid>) -> AppResult<HttpResponse> {
+pub async fn calendar(
+    state: web::Data<AppState>,
+    caller: MaybeCaller,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let row = events::find(&mut conn, path.into_inner()).await?.ok_or(AppError::NotFound)?;
-    if row.status() == EventStatus::Draft {
+    if !may_see_event(caller.0.as_ref(), row.organisation_id, row.status() == EventStatus::Draft) {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::Ok()

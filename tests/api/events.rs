@@ -365,4 +365,10 @@ async fn a_calendar_entry_has_the_venue_and_never_the_join_link() {
     assert!(!response.text.contains("meet.example.org"), "the join link leaked");
     let draft = create_event(&app, &organiser, roundtable(org)).await;
     app.get(&format!("/api/v1/events/{draft}/calendar.ics"), None).await.assert_problem(404, "not_found");
+    let preview = app.get(&format!("/api/v1/events/{draft}/calendar.ics"), Some(&organiser)).await;
+    assert_eq!(preview.status, 200, "its organisers see a draft's entry, as they see the draft");
+    let other = app.organiser_of(app.organisation("Another NGO").await).await;
+    app.get(&format!("/api/v1/events/{draft}/calendar.ics"), Some(&other))
+        .await
+        .assert_problem(404, "not_found");
 }
