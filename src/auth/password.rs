@@ -38,7 +38,7 @@ pub async fn warm_up() {
 /// threads), so the rest wait here, on the async side, without holding a thread.
 static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    Semaphore::new(cores * 2)
+    Semaphore::new(cores)
 });
 
 /// Runs `work` on the blocking pool, never on an async worker.
