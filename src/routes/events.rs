@@ -137,11 +137,22 @@ pub async fn get_event(
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Event>> {
     let mut conn = state.pool.get().await?;
-    let row = events::find(&mut conn, path.into_inner()).await?.ok_or(AppError::NotFound)?;
-    if !may_see_event(caller.0.as_ref(), row.organisation_id, row.status() == EventStatus::Draft) {
+    let row = find_visible(&mut conn, path.into_inner(), caller.0.as_ref()).await?;
+    Ok(web::Json(view(row, caller.0.as_ref())))
+}
+
+/// The event, when the caller may know it exists: a draft is 404 to anyone but its
+/// organisers and admins.
+pub async fn find_visible(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: Uuid,
+    caller: Option<&Caller>,
+) -> AppResult<EventRow> {
+    let row = events::find(conn, id).await?.ok_or(AppError::NotFound)?;
+    if !may_see_event(caller, row.organisation_id, row.status() == EventStatus::Draft) {
         return Err(AppError::NotFound);
     }
-    Ok(web::Json(view(row, caller.0.as_ref())))
+    Ok(row)
 }
 
 /// The locked event, when the caller may manage it: 404 if they may not know it exists,
@@ -319,10 +330,7 @@ pub async fn calendar(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = events::find(&mut conn, path.into_inner()).await?.ok_or(AppError::NotFound)?;
-    if !may_see_event(caller.0.as_ref(), row.organisation_id, row.status() == EventStatus::Draft) {
-        return Err(AppError::NotFound);
-    }
+    let row = find_visible(&mut conn, path.into_inner(), caller.0.as_ref()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"event-{}.ics\"", row.id)))

@@ -16,7 +16,7 @@ use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
 use crate::http::pagination::{next_cursor, page_request};
-use crate::routes::events::actor;
+use crate::routes::events::{actor, find_visible};
 use crate::state::AppState;
 use crate::views::registrations::*;
 
@@ -212,10 +212,7 @@ pub async fn list_registrations(
         query.cursor.as_deref(),
     )?;
     let mut conn = state.pool.get().await?;
-    let event = events::find(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
-    if !may_see_event(Some(&caller), event.organisation_id, event.status() == EventStatus::Draft) {
-        return Err(AppError::NotFound);
-    }
+    let event = find_visible(&mut conn, event_id, Some(&caller)).await?;
     let created_by = if caller.manages_organisation(event.organisation_id) {
         None
     } else if caller.is_partner() {

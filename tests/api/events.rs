@@ -94,13 +94,11 @@ async fn invalid_events_get_a_422_naming_each_field_and_nothing_is_created() {
         .await;
     no_offset.assert_problem(422, "validation_failed");
     // An absent field is `required`; one that is there but empty is `blank`.
-    let mut without_capacity = with(roundtable(org), json!({"region": " "}));
+    let mut without_capacity = roundtable(org);
     without_capacity["onsite"] = json!({"venue_name": "CEPAIM Soria"});
     let no_capacity = app.post("/api/v1/events", Some(&organiser), without_capacity).await;
     no_capacity.assert_problem(422, "validation_failed");
-    let mut errors = no_capacity.field_errors();
-    errors.sort();
-    assert_eq!(errors, [("onsite.capacity".to_owned(), "required".to_owned())]);
+    assert_eq!(no_capacity.field_errors(), [("onsite.capacity".to_owned(), "required".to_owned())]);
     let blank_region =
         app.post("/api/v1/events", Some(&organiser), with(roundtable(org), json!({"region": " "}))).await;
     assert_eq!(blank_region.field_errors(), [("region".to_owned(), "blank".to_owned())]);
