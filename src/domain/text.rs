@@ -15,13 +15,15 @@ impl Problems {
         self.0.is_empty()
     }
 
-    /// Required text, trimmed, 1..=max characters.
+    /// Required text, trimmed, at most `max` characters as sent: the bound is the schema's
+    /// `maxLength`, which counts the padding too, so a front-end that checks the schema and
+    /// the server agree.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let trimmed = value.trim();
         if trimmed.is_empty() {
             // `blank`, not `required`: the field is there, its value is empty.
             self.add(field, "blank", "must not be empty");
-        } else if trimmed.chars().count() > max {
+        } else if value.chars().count() > max {
             self.add(field, "too_long", format!("must be at most {max} characters"));
         } else if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
             self.add(field, "invalid_characters", "must not contain control characters");
@@ -31,10 +33,38 @@ impl Problems {
 
     /// Optional text: blank becomes `None`.
     pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
-        let value = value?.trim();
-        if value.is_empty() {
+        let value = value?;
+        if value.trim().is_empty() {
             return None;
         }
         Some(self.text(field, value, max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(problems: &Problems) -> Vec<&str> {
+        problems.0.iter().map(|e| e.code.as_str()).collect()
+    }
+
+    #[test]
+    fn text_is_trimmed_and_its_length_counted_as_sent() {
+        let mut problems = Problems::default();
+        assert_eq!(problems.text("name", "  Soria  ", 9), "Soria");
+        assert!(problems.is_empty());
+        assert_eq!(problems.text("name", "  Soria  ", 8), "Soria");
+        assert_eq!(codes(&problems), ["too_long"]);
+    }
+
+    #[test]
+    fn blank_text_is_blank_and_optional_blank_text_is_absent() {
+        let mut problems = Problems::default();
+        problems.text("name", " \t ", 10);
+        assert_eq!(codes(&problems), ["blank"]);
+        assert_eq!(problems.optional_text("series", Some("   "), 10), None);
+        assert_eq!(problems.optional_text("series", Some(" x "), 2), Some("x".to_owned()));
+        assert_eq!(codes(&problems), ["blank", "too_long"]);
     }
 }

@@ -112,6 +112,10 @@ async fn an_organisation_kind_outside_the_contract_or_a_blank_name_is_422() {
     assert_eq!(bad_kind.field_errors(), [("kind".to_owned(), "invalid_value".to_owned())]);
     let blank = app.post("/api/v1/organisations", Some(&admin), json!({"name": "  ", "kind": "ngo"})).await;
     assert_eq!(blank.field_errors(), [("name".to_owned(), "blank".to_owned())]);
+    // The schema's maxLength counts what is sent, padding included; so does the server.
+    let padded = format!("   {}", "x".repeat(199));
+    let long = app.post("/api/v1/organisations", Some(&admin), json!({"name": padded, "kind": "ngo"})).await;
+    assert_eq!(long.field_errors(), [("name".to_owned(), "too_long".to_owned())]);
     let extra =
         app.post("/api/v1/organisations", Some(&admin), json!({"name": "B", "kind": "ngo", "x": 1})).await;
     assert_eq!(extra.field_errors(), [("x".to_owned(), "unknown_field".to_owned())]);
