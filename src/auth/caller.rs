@@ -7,7 +7,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -192,46 +192,96 @@ pub fn bearer_token(req: &HttpRequest) -> AppResult<Option<String>> {
 }
 
 async fn authenticate(req: &HttpRequest) -> AppResult<Option<Caller>> {
-    let Some(token) = bearer_token(req)? else { return Ok(None) };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no application state")))?;
-    let claims = state.tokens.verify(&token)?;
-    let caller = load_caller(state, claims.sub, claims.role).await?.ok_or(AppError::Unauthorized)?;
-    req.extensions_mut().insert(CallerId(caller.id));
+    let Some(token) = Token::from_headers(req)? else { return Ok(None) };
+    let state = app_state(req)?;
+    let conn = state.pool.get().await?;
+    let caller = token.caller(&conn).await?;
+    note_caller(req, &caller);
     Ok(Some(caller))
 }
 
-/// The principal behind a token, as it is now.
-async fn load_caller(state: &AppState, id: Uuid, role: Role) -> AppResult<Option<Caller>> {
-    let mut conn = state.pool.get().await?;
-    if role == Role::Partner {
-        let organisation_id = api_clients::table
-            .filter(api_clients::id.eq(id))
-            .filter(api_clients::revoked_at.is_null())
-            .select(api_clients::organisation_id)
-            .first::<Uuid>(&mut conn)
-            .await
-            .optional()?;
-        return Ok(organisation_id.map(|org| Caller {
-            id,
-            kind: PrincipalKind::ApiClient,
-            role: Role::Partner,
-            organisation_id: Some(org),
-        }));
+fn app_state(req: &HttpRequest) -> AppResult<&web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no application state")))
+}
+
+/// Names the caller in the request's log line.
+pub fn note_caller(req: &HttpRequest, caller: &Caller) {
+    req.extensions_mut().insert(CallerId(caller.id));
+}
+
+/// A bearer token whose signature and expiry are checked but whose principal is not looked
+/// up yet. [`Caller`] does both before the handler runs; a handler that takes a `Token`
+/// instead looks the caller up itself ([`Token::caller`]), in the same round trip as its
+/// first statements, and must do so before it answers anything but 401.
+#[derive(Debug, Clone, Copy)]
+pub struct Token {
+    id: Uuid,
+    role: Role,
+}
+
+impl Token {
+    pub fn id(self) -> Uuid {
+        self.id
     }
-    let user = users::table
-        .filter(users::id.eq(id))
-        .select((users::role, users::organisation_id))
-        .first::<(String, Option<Uuid>)>(&mut conn)
-        .await
-        .optional()?;
-    Ok(user.map(|(role, organisation_id)| Caller {
-        id,
-        kind: PrincipalKind::User,
-        role: if role == "admin" { Role::Admin } else { Role::Organiser },
-        organisation_id,
-    }))
+
+    pub fn kind(self) -> PrincipalKind {
+        if self.role == Role::Partner {
+            PrincipalKind::ApiClient
+        } else {
+            PrincipalKind::User
+        }
+    }
+
+    fn from_headers(req: &HttpRequest) -> AppResult<Option<Token>> {
+        let Some(token) = bearer_token(req)? else { return Ok(None) };
+        let claims = app_state(req)?.tokens.verify(&token)?;
+        Ok(Some(Token { id: claims.sub, role: claims.role }))
+    }
+
+    /// The principal behind the token, as the database says it is now: 401 for a revoked
+    /// client or a deleted user.
+    pub async fn caller(self, mut conn: &AsyncPgConnection) -> AppResult<Caller> {
+        let id = self.id;
+        if self.role == Role::Partner {
+            let organisation_id = api_clients::table
+                .filter(api_clients::id.eq(id))
+                .filter(api_clients::revoked_at.is_null())
+                .select(api_clients::organisation_id)
+                .first::<Uuid>(&mut conn)
+                .await
+                .optional()?
+                .ok_or(AppError::Unauthorized)?;
+            return Ok(Caller {
+                id,
+                kind: PrincipalKind::ApiClient,
+                role: Role::Partner,
+                organisation_id: Some(organisation_id),
+            });
+        }
+        let (role, organisation_id) = users::table
+            .filter(users::id.eq(id))
+            .select((users::role, users::organisation_id))
+            .first::<(String, Option<Uuid>)>(&mut conn)
+            .await
+            .optional()?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(Caller {
+            id,
+            kind: PrincipalKind::User,
+            role: if role == "admin" { Role::Admin } else { Role::Organiser },
+            organisation_id,
+        })
+    }
+}
+
+impl FromRequest for Token {
+    type Error = AppError;
+    type Future = std::future::Ready<AppResult<Self>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Token::from_headers(req).and_then(|token| token.ok_or(AppError::Unauthorized)))
+    }
 }
 
 #[cfg(test)]

@@ -8,4 +8,6 @@ pub mod report_link;
 pub mod signing;
 pub mod throttle;
 
-pub use caller::{may_see_event, Caller, MaybeCaller, PrincipalKind, RegistrationAccess, Role};
+pub use caller::{
+    may_see_event, note_caller, Caller, MaybeCaller, PrincipalKind, RegistrationAccess, Role, Token,
+};

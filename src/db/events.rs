@@ -173,7 +173,10 @@ diesel::define_sql_function! {
 /// query builder rather than `sql_query`, so the connection keeps it as a prepared
 /// statement: a raw query is prepared anew each time, a second round trip made while the
 /// event is locked.
-pub async fn lock_as(conn: &mut AsyncPgConnection, id: Uuid, actor: Actor) -> AppResult<Option<EventRow>> {
+///
+/// Takes a shared connection so that it can be pipelined behind `BEGIN` (see
+/// `db::pipelined`); inside a transaction held by `&mut`, pass that.
+pub async fn lock_as(mut conn: &AsyncPgConnection, id: Uuid, actor: Actor) -> AppResult<Option<EventRow>> {
     Ok(events::table
         .find(id)
         .select((
@@ -182,7 +185,7 @@ pub async fn lock_as(conn: &mut AsyncPgConnection, id: Uuid, actor: Actor) -> Ap
             set_config("hybrid_events.actor_kind", actor.kind, true),
         ))
         .for_update()
-        .first::<(EventRow, String, String)>(conn)
+        .first::<(EventRow, String, String)>(&mut conn)
         .await
         .optional()?
         .map(|(event, _, _)| event))

@@ -9,22 +9,24 @@ use uuid::Uuid;
 use crate::db::schema::idempotency_keys;
 use crate::error::{AppError, AppResult};
 
-pub enum Claim {
-    /// The key is new (or expired): go ahead, then `remember` the answer.
-    New,
-    /// The key was used with the same body: answer this again. `body` is `None` when the
-    /// registration's personal data was erased since; render the registration afresh.
-    Replay { status: u16, body: Option<Value>, registration_id: Option<Uuid> },
+/// The answer given to the first request with a key, to give again to a retry.
+pub struct Replay {
+    pub status: u16,
+    /// `None` when the registration's personal data was erased since: render it afresh.
+    pub body: Option<Value>,
+    pub registration_id: Option<Uuid>,
 }
 
-/// Claims `key` for `caller` inside the caller's transaction. A concurrent request with the
-/// same key waits here until the first one commits, then replays its answer.
-pub async fn claim(
-    conn: &mut AsyncPgConnection,
+/// Claims `key` for `caller` inside the caller's transaction: true when the key is new (or
+/// expired) and now belongs to this request, to `remember` its answer; false when [`stored`]
+/// holds the answer to give. A concurrent request with the same key waits here until the
+/// first one commits. On a shared connection, so that it can be pipelined.
+pub async fn try_claim(
+    mut conn: &AsyncPgConnection,
     caller: Uuid,
     key: &str,
     request_hash: &[u8],
-) -> AppResult<Claim> {
+) -> AppResult<bool> {
     let claimed = diesel::sql_query(
         "INSERT INTO idempotency_keys (caller_id, key, request_hash) VALUES ($1, $2, $3)
          ON CONFLICT (caller_id, key) DO UPDATE
@@ -35,11 +37,18 @@ pub async fn claim(
     .bind::<SqlUuid, _>(caller)
     .bind::<Text, _>(key)
     .bind::<Bytea, _>(request_hash)
-    .execute(conn)
+    .execute(&mut conn)
     .await?;
-    if claimed == 1 {
-        return Ok(Claim::New);
-    }
+    Ok(claimed == 1)
+}
+
+/// The answer stored for a key already used, or 422 when it was used with a different body.
+pub async fn stored(
+    conn: &mut AsyncPgConnection,
+    caller: Uuid,
+    key: &str,
+    request_hash: &[u8],
+) -> AppResult<Replay> {
     let (stored_hash, status, body, registration_id) = idempotency_keys::table
         .find((caller, key))
         .select((
@@ -57,7 +66,7 @@ pub async fn claim(
             "this key was used with a different request body",
         ));
     }
-    Ok(Claim::Replay { status: status.unwrap_or(201) as u16, body, registration_id })
+    Ok(Replay { status: status.unwrap_or(201) as u16, body, registration_id })
 }
 
 pub async fn remember(

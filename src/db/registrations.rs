@@ -8,12 +8,13 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Bool, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::future::{ready, try_join3, Either};
+use futures_util::future::{join4, ready, Either};
 use futures_util::TryFutureExt;
 use uuid::Uuid;
 
 use crate::db::events::{self, Actor, EventRow};
 use crate::db::outbox::{self, Change};
+use crate::db::pipelined::PipelinedTransaction;
 use crate::db::schema::{registration_history, registrations};
 use crate::domain::registrations::ValidRegistration;
 use crate::domain::seats::{self, Mode, Placement, Promotion, Waiting};
@@ -122,19 +123,19 @@ pub struct Created {
     pub event: EventRow,
 }
 
-/// Rules 1 to 6 for one new registration. Call inside a transaction; `authorize` sees the
-/// locked event before anything is written.
+/// Rules 1 to 6 for one new registration into `event`, which `tx` has locked
+/// (`events::lock_as`) and the caller may register for. The writes go to the database in one
+/// batch; with `commit`, the transaction's COMMIT goes with them (then nothing may follow).
 pub async fn create(
-    conn: &mut AsyncPgConnection,
-    event_id: Uuid,
+    tx: &PipelinedTransaction<'_>,
+    event: EventRow,
     actor: Actor,
     input: &ValidRegistration,
     stakeholder_category: &str,
     consent_contact: bool,
-    authorize: impl FnOnce(&EventRow) -> AppResult<()>,
+    commit: bool,
 ) -> AppResult<Created> {
-    let event = events::lock_as(conn, event_id, actor).await?.ok_or(AppError::NotFound)?;
-    authorize(&event)?;
+    let event_id = event.id;
     if !crate::domain::events::registration_open(
         event.status(),
         event.starts_at,
@@ -191,7 +192,7 @@ pub async fn create(
         data: change_data(status, mode.as_str(), fallback_applied, None),
     };
     // Statements sent on a shared connection go out together (pipelined).
-    let shared: &AsyncPgConnection = conn;
+    let shared = tx.shared();
     // With the event locked, the new registration is the last to arrive, so its place in
     // the waitlist (rule 4: the need first, then arrival) follows from who waits already.
     let position = match placement {
@@ -222,14 +223,22 @@ pub async fn create(
         Placement::Confirmed { .. } => Either::Right(ready(Ok(None))),
     };
     // The insert, the webhook announcement and the count (if any) are independent, so they
-    // are sent together: one round trip while the event is locked, not three. An insert
-    // refused by rule 5 answers first, so its error is the one returned.
-    let (registration, (), waitlist_position) = try_join3(
+    // are sent together, with the COMMIT when asked: one round trip while the event is
+    // locked, not four. All are awaited, so the COMMIT is answered before this returns; an
+    // insert refused by rule 5 aborts the transaction (the COMMIT then rolls back) and its
+    // error is the one returned.
+    let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
+    let (registration, announced, waitlist_position, committed) = join4(
         insert.get_result::<RegistrationRow>(&mut &*shared).map_err(one_person_once),
         outbox::enqueue_pipelined(shared, &announcement),
         position,
+        commit,
     )
-    .await?;
+    .await;
+    let registration = registration?;
+    announced?;
+    let waitlist_position = waitlist_position?;
+    committed?;
     Ok(Created { registration, waitlist_position, event })
 }
 

@@ -3,13 +3,15 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use diesel_async::AsyncConnection;
+use futures_util::future::join4;
 use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{may_see_event, Caller, RegistrationAccess, Role};
-use crate::db::events::{self, EventRow};
-use crate::db::idempotency::{self, Claim};
+use crate::auth::{may_see_event, note_caller, Caller, RegistrationAccess, Role, Token};
+use crate::db::events::{self, Actor, EventRow};
+use crate::db::idempotency::{self, Replay};
+use crate::db::pipelined::PipelinedTransaction;
 use crate::db::rate_limits;
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
 use crate::domain::events::EventStatus;
@@ -66,76 +68,37 @@ fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Regi
 pub async fn create_registration(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<Uuid>,
-    body: Json<CreateRegistration>,
+    token: Token,
+    path: Result<web::Path<Uuid>, actix_web::Error>,
+    body: Result<Json<CreateRegistration>, AppError>,
 ) -> AppResult<HttpResponse> {
-    let event_id = path.into_inner();
-    let key = match req.headers().get("idempotency-key") {
-        None => None,
-        Some(value) => {
-            let key = value.to_str().map_err(|_| {
-                AppError::invalid("invalid_idempotency_key", "Idempotency-Key", "must be printable ASCII")
-            })?;
-            idempotency::check_key(key)?;
-            Some(key.to_owned())
+    let request = match NewRegistration::read(&req, path, body) {
+        Ok(request) => request,
+        // Who calls is settled before what was sent is judged (401 before 400, 404 or 422),
+        // as on every endpoint that extracts a `Caller`.
+        Err(error) => {
+            let conn = state.pool.get().await?;
+            note_caller(&req, &token.caller(&conn).await?);
+            return Err(error);
         }
     };
-    let input = body.0;
-    let valid = crate::domain::registrations::validate(input.to_draft())?;
-    // Only a request that may be replayed needs its fingerprint.
-    let idempotent = key.map(|key| {
-        let hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
-        (key, hash)
-    });
-    let stakeholder = input.participant.stakeholder_category.as_str();
-    let consent_contact = input.consent.contact;
-    let caller_ref = &caller;
-    let (idempotent_ref, valid_ref) = (idempotent.as_ref(), &valid);
-    let per_minute = state.settings.registration_rate_limit_per_minute;
-
     let mut conn = state.pool.get().await?;
-    let outcome = conn
-        .transaction::<_, AppError, _>(async move |conn| {
-            if let Some((key, hash)) = idempotent_ref {
-                if let Claim::Replay { status, body, registration_id } =
-                    idempotency::claim(conn, caller_ref.id, key, hash).await?
-                {
-                    return Ok(Err((status, body, registration_id)));
-                }
-            }
-            let created = registrations::create(
-                conn,
-                event_id,
-                actor(caller_ref),
-                valid_ref,
-                stakeholder,
-                consent_contact,
-                |event| may_register(caller_ref, event),
-            )
-            .await?;
-            let view = render(created.registration, created.waitlist_position, &created.event);
-            if let Some((key, _)) = idempotent_ref {
-                let body = serde_json::to_value(&view).expect("views serialise");
-                idempotency::remember(conn, caller_ref.id, key, 201, &body, view.id).await?;
-            }
-            rate_limits::count_registration(conn, caller_ref.id, per_minute).await?;
-            Ok(Ok(view))
-        })
-        .await?;
-    match outcome {
-        Ok(view) => {
+    let mut tx = PipelinedTransaction::open(&mut conn)?;
+    let outcome =
+        register(&mut tx, &req, token, &request, state.settings.registration_rate_limit_per_minute).await;
+    match tx.finish(outcome).await? {
+        Registered::New(view) => {
             let outcome = match (view.status, view.fallback_applied) {
                 (RegistrationStatus::Confirmed, true) => "fallback",
                 (RegistrationStatus::Confirmed, false) => "confirmed",
                 _ => "waitlisted",
             };
             state.metrics.registrations.with_label_values(&[outcome]).inc();
-            tracing::info!(registration_id = %view.id, event_id = %event_id, outcome, "registered");
+            tracing::info!(registration_id = %view.id, event_id = %request.event_id, outcome, "registered");
             Ok(HttpResponse::Created().json(view))
         }
-        Err((status, Some(body), _)) => Ok(replay(status, body)),
-        Err((status, None, registration_id)) => {
+        Registered::Replay(Replay { status, body: Some(body), .. }) => Ok(replay(status, body)),
+        Registered::Replay(Replay { status, body: None, registration_id }) => {
             // The stored answer was erased with the personal data: answer the registration
             // as it is now.
             let id = registration_id.ok_or(AppError::NotFound)?;
@@ -144,6 +107,105 @@ pub async fn create_registration(
             Ok(replay(status, serde_json::to_value(render(row, position, &event)).expect("views serialise")))
         }
     }
+}
+
+/// A registration request that passed every check that needs no database.
+struct NewRegistration {
+    event_id: Uuid,
+    input: CreateRegistration,
+    valid: crate::domain::registrations::ValidRegistration,
+    /// The `Idempotency-Key` and the request's fingerprint, when the request may be replayed.
+    idempotent: Option<(String, Vec<u8>)>,
+}
+
+impl NewRegistration {
+    fn read(
+        req: &HttpRequest,
+        path: Result<web::Path<Uuid>, actix_web::Error>,
+        body: Result<Json<CreateRegistration>, AppError>,
+    ) -> AppResult<Self> {
+        // Any malformed id is 404, as `http::query::path_config` answers elsewhere.
+        let event_id = path.map_err(|_| AppError::NotFound)?.into_inner();
+        let key = match req.headers().get("idempotency-key") {
+            None => None,
+            Some(value) => {
+                let key = value.to_str().map_err(|_| {
+                    AppError::invalid("invalid_idempotency_key", "Idempotency-Key", "must be printable ASCII")
+                })?;
+                idempotency::check_key(key)?;
+                Some(key.to_owned())
+            }
+        };
+        let input = body?.0;
+        let valid = crate::domain::registrations::validate(input.to_draft())?;
+        // Only a request that may be replayed needs its fingerprint.
+        let idempotent = key.map(|key| {
+            let hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
+            (key, hash)
+        });
+        Ok(Self { event_id, input, valid, idempotent })
+    }
+}
+
+enum Registered {
+    New(Box<Registration>),
+    Replay(Replay),
+}
+
+/// The registration's transaction, in two round trips when nothing needs remembering or
+/// counting: (1) BEGIN, the caller as the database has it now, the `Idempotency-Key` claimed,
+/// the event locked; then the seat decision; (2) the writes and the COMMIT (`db::pipelined`).
+async fn register(
+    tx: &mut PipelinedTransaction<'_>,
+    req: &HttpRequest,
+    token: Token,
+    request: &NewRegistration,
+    per_minute: u32,
+) -> AppResult<Registered> {
+    let actor = Actor { id: token.id(), kind: token.kind().as_str() };
+    let claim = async {
+        match &request.idempotent {
+            Some((key, hash)) => idempotency::try_claim(tx.shared(), token.id(), key, hash).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    // All four are answered before any result is looked at, in the order sent, so the first
+    // failure in that order is the one answered (a revoked caller's 401 before a 404).
+    let (begun, caller, claimed, event) = join4(
+        tx.begin(),
+        token.caller(tx.shared()),
+        claim,
+        events::lock_as(tx.shared(), request.event_id, actor),
+    )
+    .await;
+    begun?;
+    let caller = caller?;
+    note_caller(req, &caller);
+    if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed?) {
+        return Ok(Registered::Replay(idempotency::stored(tx.conn(), caller.id, key, hash).await?));
+    }
+    let event = event?.ok_or(AppError::NotFound)?;
+    may_register(&caller, &event)?;
+    // With nothing to remember or count after the writes, nothing can refuse the
+    // registration once they succeed, so the COMMIT goes with them.
+    let commit_with_writes = request.idempotent.is_none() && per_minute == 0;
+    let created = registrations::create(
+        tx,
+        event,
+        actor,
+        &request.valid,
+        request.input.participant.stakeholder_category.as_str(),
+        request.input.consent.contact,
+        commit_with_writes,
+    )
+    .await?;
+    let view = render(created.registration, created.waitlist_position, &created.event);
+    if let Some((key, _)) = &request.idempotent {
+        let body = serde_json::to_value(&view).expect("views serialise");
+        idempotency::remember(tx.conn(), caller.id, key, 201, &body, view.id).await?;
+    }
+    rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
+    Ok(Registered::New(Box::new(view)))
 }
 
 fn replay(status: u16, body: serde_json::Value) -> HttpResponse {
