@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::db::prepared::Prepared;
 use crate::db::schema::idempotency_keys;
 use crate::error::{AppError, AppResult};
 
@@ -27,16 +28,18 @@ pub async fn try_claim(
     key: &str,
     request_hash: &[u8],
 ) -> AppResult<bool> {
-    let claimed = diesel::sql_query(
-        "INSERT INTO idempotency_keys (caller_id, key, request_hash) VALUES ($1, $2, $3)
+    let claimed = Prepared(
+        diesel::sql_query(
+            "INSERT INTO idempotency_keys (caller_id, key, request_hash) VALUES ($1, $2, $3)
          ON CONFLICT (caller_id, key) DO UPDATE
             SET request_hash = EXCLUDED.request_hash, response_status = NULL, response_body = NULL,
                 registration_id = NULL, created_at = now()
           WHERE idempotency_keys.created_at < now() - interval '24 hours'",
+        )
+        .bind::<SqlUuid, _>(caller)
+        .bind::<Text, _>(key)
+        .bind::<Bytea, _>(request_hash),
     )
-    .bind::<SqlUuid, _>(caller)
-    .bind::<Text, _>(key)
-    .bind::<Bytea, _>(request_hash)
     .execute(&mut conn)
     .await?;
     Ok(claimed == 1)

@@ -26,6 +26,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use diesel::connection::{TransactionDepthChange, TransactionManagerStatus};
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 
+use crate::db::prepared::Prepared;
+
 use crate::error::{AppError, AppResult};
 
 pub struct PipelinedTransaction<'c> {
@@ -61,10 +63,16 @@ impl<'c> PipelinedTransaction<'c> {
     }
 
     /// `COMMIT`: the last future of the last batch. Nothing that can fail may follow it.
+    ///
+    /// Sent as a prepared statement, not as a simple query: diesel-async sends a batch's
+    /// statements in order by queueing them on the connection's statement cache, where one
+    /// that must be prepared first (its first use on this connection) holds the others
+    /// back. A simple query skips that queue and would overtake such a statement, committing
+    /// before it ran.
     pub fn commit(&self) -> impl Future<Output = AppResult<()>> + '_ {
         let mut conn: &AsyncPgConnection = self.conn;
         async move {
-            conn.batch_execute("COMMIT").await?;
+            diesel_async::RunQueryDsl::execute(Prepared(diesel::sql_query("COMMIT")), &mut conn).await?;
             self.ended.store(true, Ordering::Release);
             Ok(())
         }

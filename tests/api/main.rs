@@ -15,6 +15,7 @@ mod helpers;
 mod lifecycle;
 mod openapi_docs;
 mod ops;
+mod pipelined;
 mod process;
 mod receiver;
 mod registrations;

@@ -288,6 +288,47 @@ async fn one_person_registers_once_per_event_by_email_or_phone() {
 }
 
 #[actix_web::test]
+async fn a_refused_registration_leaves_no_trace() {
+    let app = spawn_app().await;
+    let (org, organiser, event) = published_event(&app, json!({})).await;
+    let partner = app.partner_of(org).await;
+    let body = with(participant("onsite", false), json!({"participant": {"email": "amina@example.org"}}));
+    registered(&app, &partner, event, body.clone()).await;
+    // Refused by the unique index, inside the batch that carries the COMMIT: it rolls back.
+    register(&app, &partner, event, body).await.assert_problem(409, "already_registered");
+    let shown = app.get(&format!("/api/v1/events/{event}"), Some(&organiser)).await;
+    assert_eq!(shown.body["onsite"]["confirmed"], 1, "{}", shown.text);
+    let listed = app.get(&format!("/api/v1/events/{event}/registrations"), Some(&organiser)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1, "{}", listed.text);
+
+    // A partner revoked after its token was issued: 401, before any complaint about the
+    // request (a bad body, an unknown event), and nothing is written.
+    let client_id: uuid::Uuid =
+        app.get("/api/v1/me", Some(&partner)).await.body["id"].as_str().unwrap().parse().unwrap();
+    {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hybrid_events::db::schema::api_clients;
+        diesel::update(api_clients::table.find(client_id))
+            .set(api_clients::revoked_at.eq(diesel::dsl::now))
+            .execute(&mut app.conn().await)
+            .await
+            .unwrap();
+    }
+    register(&app, &partner, event, participant("online", false)).await.assert_problem(401, "unauthorized");
+    register(&app, &partner, event, json!({"participant": {}})).await.assert_problem(401, "unauthorized");
+    register(&app, &partner, uuid::Uuid::now_v7(), participant("online", false))
+        .await
+        .assert_problem(401, "unauthorized");
+    app.post("/api/v1/events/not-an-id/registrations", Some(&partner), participant("online", false))
+        .await
+        .assert_problem(401, "unauthorized");
+    let shown = app.get(&format!("/api/v1/events/{event}"), Some(&organiser)).await;
+    assert_eq!(shown.body["online"]["confirmed"], 0, "{}", shown.text);
+    assert_eq!(shown.body["online"]["waitlisted"], 0, "{}", shown.text);
+}
+
+#[actix_web::test]
 async fn registration_is_closed_for_drafts_cancelled_events_and_after_the_deadline_or_start() {
     let app = spawn_app().await;
     let org = app.organisation("CEPAIM").await;
