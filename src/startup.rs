@@ -37,12 +37,13 @@ impl Application {
     /// Prepares the database (creating and migrating it) and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
-        let (_url, pool) = db::prepare(&settings).await?;
-        Self::build_with_pool(settings, pool).await
+        let (url, pool) = db::prepare(&settings).await?;
+        Self::build_with_pool(settings, &url, pool).await
     }
 
-    /// Binds the listener for a database that is already migrated.
-    pub async fn build_with_pool(settings: Settings, pool: DbPool) -> anyhow::Result<Self> {
+    /// Binds the listener for the database at `url`, already migrated. `pool` (on `url`)
+    /// serves the background work; each HTTP worker builds a pool of its own on `url`.
+    pub async fn build_with_pool(settings: Settings, url: &str, pool: DbPool) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
         let secret = resolve_secret(&settings);
         if let (Some(email), Some(password)) =
@@ -64,14 +65,12 @@ impl Application {
             .mask_unmatched_patterns("unmatched")
             .build()
             .map_err(|e| anyhow::anyhow!("building request metrics: {e}"))?;
-        let state = web::Data::new(AppState {
-            pool: pool.clone(),
-            tokens: TokenService::new(&secret, settings.access_token_ttl_seconds)?,
-            signer: Signer::new(&secret),
-            metrics: Metrics::new(registry)?,
-            public_base_url: settings.public_base_url(bound),
-            settings: Arc::new(settings.clone()),
-        });
+        let tokens = Arc::new(TokenService::new(&secret, settings.access_token_ttl_seconds)?);
+        let signer = Signer::new(&secret);
+        let metrics = Metrics::new(registry)?;
+        metrics.watch_pool(&pool);
+        let public_base_url = settings.public_base_url(bound);
+        let shared_settings = Arc::new(settings.clone());
 
         crate::db::maintenance::spawn(pool.clone());
         crate::webhooks::spawn(pool.clone(), &settings)?;
@@ -82,7 +81,25 @@ impl Application {
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_limit = settings.max_body_bytes;
         let known_routes = web::Data::new(KnownRoutes::from_document(&crate::openapi::document()));
+        let connections_per_worker = worker_pool_size(&settings, workers);
+        let worker_settings = Settings { database_pool_size: connections_per_worker, ..settings.clone() };
+        let url = url.to_owned();
         let server = HttpServer::new(move || {
+            // Each worker gets a pool of its own, built here on the worker's thread. A
+            // connection's I/O is driven by a task on the runtime that opened it, so with one
+            // pool for all, a worker would mostly be lent connections driven by another
+            // thread, and each round trip would wake that thread and then be handed back.
+            let pool = db::build_pool(&url, &worker_settings)
+                .expect("these pool settings already built the background pool");
+            metrics.watch_pool(&pool);
+            let state = web::Data::new(AppState {
+                pool,
+                tokens: tokens.clone(),
+                signer: signer.clone(),
+                metrics: metrics.clone(),
+                public_base_url: public_base_url.clone(),
+                settings: shared_settings.clone(),
+            });
             let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
@@ -107,7 +124,7 @@ impl Application {
         .disable_signals()
         .listen(listener)?
         .run();
-        tracing::info!(address = %bound, workers, "listening");
+        tracing::info!(address = %bound, workers, connections_per_worker, "listening");
         Ok(Self { port: bound.port(), server, pool })
     }
 
@@ -134,6 +151,11 @@ impl Application {
     pub fn into_server(self) -> Server {
         self.server
     }
+}
+
+/// DATABASE_POOL_SIZE shared out among the HTTP workers, at least one connection each.
+fn worker_pool_size(settings: &Settings, workers: usize) -> u32 {
+    settings.database_pool_size.div_ceil(workers.max(1) as u32).max(1)
 }
 
 /// SIGTERM (how container runtimes and systemd stop a service) and SIGINT (Ctrl-C), listened

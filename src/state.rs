@@ -1,6 +1,6 @@
 //! What every handler can reach: the pool, the token service, the settings and the metrics.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 
@@ -10,8 +10,9 @@ use crate::config::Settings;
 use crate::db::DbPool;
 
 pub struct AppState {
+    /// The pool of the HTTP worker running the handler (each has its own; see `startup`).
     pub pool: DbPool,
-    pub tokens: TokenService,
+    pub tokens: Arc<TokenService>,
     pub signer: Signer,
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
@@ -27,6 +28,8 @@ pub struct Metrics {
     pub pool_waiting: IntGauge,
     /// Registrations created, by outcome (`confirmed`, `waitlisted`, `fallback`).
     pub registrations: IntCounterVec,
+    /// Every pool of the process (one per HTTP worker and the background one), summed.
+    pools: Arc<Mutex<Vec<DbPool>>>,
 }
 
 impl Metrics {
@@ -42,13 +45,32 @@ impl Metrics {
         registry.register(Box::new(pool_available.clone()))?;
         registry.register(Box::new(pool_waiting.clone()))?;
         registry.register(Box::new(registrations.clone()))?;
-        Ok(Self { registry, pool_size, pool_available, pool_waiting, registrations })
+        Ok(Self {
+            registry,
+            pool_size,
+            pool_available,
+            pool_waiting,
+            registrations,
+            pools: Default::default(),
+        })
     }
 
-    pub fn observe_pool(&self, pool: &DbPool) {
-        let status = pool.status();
-        self.pool_size.set(status.size as i64);
-        self.pool_available.set(status.available as i64);
-        self.pool_waiting.set(status.waiting as i64);
+    /// Counts `pool` in the pool gauges.
+    pub fn watch_pool(&self, pool: &DbPool) {
+        self.pools.lock().unwrap_or_else(|e| e.into_inner()).push(pool.clone());
+    }
+
+    /// Sets the pool gauges to the sums over every watched pool.
+    pub fn observe_pools(&self) {
+        let (mut size, mut available, mut waiting) = (0, 0, 0);
+        for pool in self.pools.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let status = pool.status();
+            size += status.size as i64;
+            available += status.available as i64;
+            waiting += status.waiting as i64;
+        }
+        self.pool_size.set(size);
+        self.pool_available.set(available);
+        self.pool_waiting.set(waiting);
     }
 }

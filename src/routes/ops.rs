@@ -58,7 +58,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 ))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    state.metrics.observe_pool(&state.pool);
+    state.metrics.observe_pools();
     let mut buffer = Vec::new();
     let encoder = prometheus::TextEncoder::new();
     if let Err(error) = encoder.encode(&state.metrics.registry.gather(), &mut buffer) {

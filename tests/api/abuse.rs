@@ -61,7 +61,7 @@ async fn simultaneous_registrations_and_a_second_server_process_share_one_limit(
     let app = spawn_app_with(|s| s.registration_rate_limit_per_minute = 5).await;
     let (org, _organiser, event) = published_event(&app, json!({"onsite": null})).await;
     let pool = hybrid_events::db::build_pool(&app.database.url(), &app.settings).unwrap();
-    let second = Application::build_with_pool(app.settings.clone(), pool).await.unwrap();
+    let second = Application::build_with_pool(app.settings.clone(), &app.database.url(), pool).await.unwrap();
     let second_address = format!("http://127.0.0.1:{}", second.port());
     let server = second.into_server();
     let handle = server.handle();

@@ -227,7 +227,7 @@ pub async fn spawn_app_on(database: TestDatabase, customise: impl FnOnce(&mut Se
     let pool = db::build_pool(&database.url(), &settings).unwrap();
     // The server's own pool, kept so that stopping the app also stops its background loops.
     let (_, server_pool) = db::prepare(&settings).await.expect("the database is prepared");
-    let app = Application::build_with_pool(settings.clone(), server_pool.clone())
+    let app = Application::build_with_pool(settings.clone(), &database.url(), server_pool.clone())
         .await
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());

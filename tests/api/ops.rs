@@ -32,10 +32,12 @@ async fn readyz_is_ok_while_the_database_answers() {
 async fn readyz_is_503_when_the_database_does_not_answer() {
     let app = spawn_app().await;
     // A second server whose pool points at a port where nothing listens.
-    let other = hybrid_events::db::build_pool("postgres://postgres@127.0.0.1:1/none", &app.settings).unwrap();
+    let nowhere = "postgres://postgres@127.0.0.1:1/none";
+    let other = hybrid_events::db::build_pool(nowhere, &app.settings).unwrap();
     let mut settings = app.settings.clone();
     settings.database_acquire_timeout_ms = 500;
-    let application = hybrid_events::startup::Application::build_with_pool(settings, other).await.unwrap();
+    let application =
+        hybrid_events::startup::Application::build_with_pool(settings, nowhere, other).await.unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     actix_web::rt::spawn(application.into_server());
     let response =

@@ -242,7 +242,8 @@ async fn a_delivery_still_failing_after_the_retry_window_is_marked_failed() {
 /// Starts a server process of its own on `app`'s database; it stops when its pool closes.
 async fn second_server(app: &TestApp) -> (hybrid_events::db::DbPool, actix_web::dev::ServerHandle, String) {
     let pool = hybrid_events::db::build_pool(&app.database.url(), &app.settings).unwrap();
-    let server = Application::build_with_pool(app.settings.clone(), pool.clone()).await.unwrap();
+    let server =
+        Application::build_with_pool(app.settings.clone(), &app.database.url(), pool.clone()).await.unwrap();
     let address = format!("http://127.0.0.1:{}", server.port());
     let server = server.into_server();
     let handle = server.handle();

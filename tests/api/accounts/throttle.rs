@@ -39,7 +39,7 @@ async fn the_lock_holds_in_a_second_server_process_on_the_same_database() {
         login(&app, "amina@example.org", WRONG).await.assert_problem(401, "invalid_credentials");
     }
     let pool = hybrid_events::db::build_pool(&app.database.url(), &app.settings).unwrap();
-    let second = Application::build_with_pool(app.settings.clone(), pool).await.unwrap();
+    let second = Application::build_with_pool(app.settings.clone(), &app.database.url(), pool).await.unwrap();
     let address = format!("http://127.0.0.1:{}", second.port());
     let server = second.into_server();
     let handle = server.handle();
