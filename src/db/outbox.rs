@@ -49,8 +49,16 @@ macro_rules! deliveries_to_partners {
     };
 }
 
-/// `registration.*`: the partner that created the registration (`$5`).
-const DELIVERIES_TO_THE_REGISTRATIONS_PARTNER: &str = deliveries_to_partners!("s.api_client_id = $5");
+/// `registration.*`: the partner that created the registration (`$5`). Exported as a macro so
+/// that `db::registrations` can make it part of the insert of a registration, one statement.
+macro_rules! deliveries_to_the_registrations_partner {
+    () => {
+        $crate::db::outbox::deliveries_to_partners!("s.api_client_id = $5")
+    };
+}
+pub(crate) use {deliveries_to_partners, deliveries_to_the_registrations_partner};
+
+const DELIVERIES_TO_THE_REGISTRATIONS_PARTNER: &str = deliveries_to_the_registrations_partner!();
 
 /// `event.*`: the partners holding a registration for the event (`$5`).
 const DELIVERIES_TO_THE_EVENTS_PARTNERS: &str = deliveries_to_partners!(
@@ -75,43 +83,74 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, change: &Change) -> AppResult
 /// trip as the other statements of the change (pipelined) rather than after them.
 #[tracing::instrument(skip_all, fields(event_type = change.event_type, event_id = %change.event_id))]
 pub async fn enqueue_pipelined(mut conn: &AsyncPgConnection, change: &Change) -> AppResult<()> {
-    if !is_event_type(change.event_type) {
-        return Err(AppError::Unexpected(anyhow::anyhow!(
-            "unknown webhook event type {:?}",
-            change.event_type
-        )));
-    }
-    let message_id = Uuid::now_v7();
-    let payload = json!({
-        "id": message_id,
-        "type": change.event_type,
-        "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-        "event_id": change.event_id,
-        "registration_id": change.registration_id,
-        "data": change.data,
-    });
+    let message = Message::of(change)?;
     // Two statements rather than one with a switch: with a boolean parameter choosing the
     // partners' branch, PostgreSQL's plan for the switch folded in (a custom plan) looked so
     // much cheaper than the plan for any value (the generic one, which counts on scanning the
     // event's registrations) that it planned the statement afresh at every registration, a
     // sixth of the database's time in the registration benchmark.
-    let (sql, partner_or_event) = if is_registration_type(change.event_type) {
-        (DELIVERIES_TO_THE_REGISTRATIONS_PARTNER, change.registration_created_by)
+    let sql = if message.is_registration_type {
+        DELIVERIES_TO_THE_REGISTRATIONS_PARTNER
     } else {
-        (DELIVERIES_TO_THE_EVENTS_PARTNERS, Some(change.event_id))
+        DELIVERIES_TO_THE_EVENTS_PARTNERS
     };
     let written = Prepared(
         diesel::sql_query(sql)
-            .bind::<SqlUuid, _>(message_id)
-            .bind::<Text, _>(change.event_type)
-            .bind::<Jsonb, _>(&payload)
-            .bind::<SqlUuid, _>(change.organisation_id)
-            .bind::<Nullable<SqlUuid>, _>(partner_or_event),
+            .bind::<SqlUuid, _>(message.id)
+            .bind::<Text, _>(message.event_type)
+            .bind::<Jsonb, _>(&message.payload)
+            .bind::<SqlUuid, _>(message.organisation_id)
+            .bind::<Nullable<SqlUuid>, _>(message.partner_or_event),
     )
     .execute(&mut conn)
     .await?;
-    tracing::debug!(%message_id, deliveries = written, "enqueued webhook message");
+    tracing::debug!(message_id = %message.id, deliveries = written, "enqueued webhook message");
     Ok(())
+}
+
+/// The parameters `$1` to `$5` of the delivery inserts, for one change.
+pub struct Message {
+    pub id: Uuid,
+    pub event_type: &'static str,
+    pub payload: serde_json::Value,
+    pub organisation_id: Uuid,
+    /// `$5`: the partner that created the registration (`registration.*`), or the event
+    /// (`event.*`).
+    pub partner_or_event: Option<Uuid>,
+    pub is_registration_type: bool,
+}
+
+impl Message {
+    pub fn of(change: &Change) -> AppResult<Self> {
+        if !is_event_type(change.event_type) {
+            return Err(AppError::Unexpected(anyhow::anyhow!(
+                "unknown webhook event type {:?}",
+                change.event_type
+            )));
+        }
+        let id = Uuid::now_v7();
+        let payload = json!({
+            "id": id,
+            "type": change.event_type,
+            "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            "event_id": change.event_id,
+            "registration_id": change.registration_id,
+            "data": change.data,
+        });
+        let is_registration_type = is_registration_type(change.event_type);
+        Ok(Self {
+            id,
+            event_type: change.event_type,
+            payload,
+            organisation_id: change.organisation_id,
+            partner_or_event: if is_registration_type {
+                change.registration_created_by
+            } else {
+                Some(change.event_id)
+            },
+            is_registration_type,
+        })
+    }
 }
 
 /// A delivery a worker has claimed: its lease runs until it records the result.

@@ -6,21 +6,22 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Bool, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::future::{join4, ready, Either};
+use futures_util::future::{join3, ready, Either};
 use futures_util::TryFutureExt;
 use uuid::Uuid;
 
 use crate::db::events::{self, Actor, EventRow};
 use crate::db::outbox::{self, Change};
 use crate::db::pipelined::PipelinedTransaction;
+use crate::db::prepared::Prepared;
 use crate::db::schema::{registration_history, registrations};
 use crate::domain::registrations::ValidRegistration;
 use crate::domain::seats::{self, Mode, Placement, Promotion, Waiting};
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = registrations)]
 pub struct RegistrationRow {
     pub id: Uuid,
@@ -117,6 +118,26 @@ fn change_data(
     })
 }
 
+/// A new registration (`$6` to `$28`) and the webhook deliveries announcing it (`$1` to `$5`,
+/// see `db::outbox`), in one statement: the deliveries' insert rides along as a
+/// data-modifying CTE, so both are written or neither, and the database starts one statement
+/// instead of two. Written out rather than built by diesel so that it is one constant text,
+/// prepared once per connection.
+const INSERT_ANNOUNCED: &str = concat!(
+    "WITH announced AS (",
+    outbox::deliveries_to_the_registrations_partner!(),
+    ")
+     INSERT INTO registrations (
+         id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
+         interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
+         interests, full_name, email, email_normalised, phone, phone_digits, organisation_name,
+         preferred_language, stakeholder_category, consent_data_processing, consent_contact,
+         created_by, created_by_kind)
+     VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+             $23, $24, true, $25, $26, $27)
+     RETURNING *"
+);
+
 pub struct Created {
     pub registration: RegistrationRow,
     pub waitlist_position: Option<i64>,
@@ -156,41 +177,44 @@ pub async fn create(
     };
     let participant = &input.participant;
     let id = Uuid::now_v7();
-    let insert = diesel::insert_into(registrations::table)
-        .values((
-            registrations::id.eq(id),
-            registrations::event_id.eq(event_id),
-            registrations::status.eq(status),
-            registrations::attendance_mode.eq(mode.as_str()),
-            registrations::needs_physical_space.eq(input.needs_physical_space),
-            registrations::needs_transport.eq(input.needs_transport),
-            registrations::interpretation_language.eq(&input.interpretation_language),
-            registrations::accessibility_notes.eq(&input.accessibility_notes),
-            registrations::accept_online_fallback.eq(input.accept_online_fallback),
-            registrations::fallback_applied.eq(fallback_applied),
-            registrations::interests.eq(&input.interests),
-            registrations::full_name.eq(&participant.full_name),
-            registrations::email.eq(participant.email.as_ref().map(|e| e.as_str())),
-            registrations::email_normalised.eq(participant.email.as_ref().map(|e| e.normalised())),
-            registrations::phone.eq(participant.phone.as_ref().map(|p| p.as_str())),
-            registrations::phone_digits.eq(participant.phone.as_ref().map(|p| p.digits())),
-            registrations::organisation_name.eq(&participant.organisation_name),
-            registrations::preferred_language.eq(&participant.preferred_language),
-            registrations::stakeholder_category.eq(stakeholder_category),
-            registrations::consent_data_processing.eq(true),
-            registrations::consent_contact.eq(consent_contact),
-            registrations::created_by.eq(actor.id),
-            registrations::created_by_kind.eq(actor.kind),
-        ))
-        .returning(RegistrationRow::as_returning());
-    let announcement = Change {
+    let message = outbox::Message::of(&Change {
         event_type: if status == "confirmed" { "registration.confirmed" } else { "registration.waitlisted" },
         event_id,
         organisation_id: event.organisation_id,
         registration_id: Some(id),
         registration_created_by: Some(actor.id),
         data: change_data(status, mode.as_str(), fallback_applied, None),
-    };
+    })?;
+    let insert = Prepared(
+        diesel::sql_query(INSERT_ANNOUNCED)
+            .bind::<SqlUuid, _>(message.id)
+            .bind::<Text, _>(message.event_type)
+            .bind::<Jsonb, _>(&message.payload)
+            .bind::<SqlUuid, _>(message.organisation_id)
+            .bind::<Nullable<SqlUuid>, _>(message.partner_or_event)
+            .bind::<SqlUuid, _>(id)
+            .bind::<SqlUuid, _>(event_id)
+            .bind::<Text, _>(status)
+            .bind::<Text, _>(mode.as_str())
+            .bind::<Bool, _>(input.needs_physical_space)
+            .bind::<Bool, _>(input.needs_transport)
+            .bind::<Nullable<Text>, _>(&input.interpretation_language)
+            .bind::<Nullable<Text>, _>(&input.accessibility_notes)
+            .bind::<Bool, _>(input.accept_online_fallback)
+            .bind::<Bool, _>(fallback_applied)
+            .bind::<Array<Text>, _>(&input.interests)
+            .bind::<Text, _>(&participant.full_name)
+            .bind::<Nullable<Text>, _>(participant.email.as_ref().map(|e| e.as_str()))
+            .bind::<Nullable<Text>, _>(participant.email.as_ref().map(|e| e.normalised()))
+            .bind::<Nullable<Text>, _>(participant.phone.as_ref().map(|p| p.as_str()))
+            .bind::<Nullable<Text>, _>(participant.phone.as_ref().map(|p| p.digits()))
+            .bind::<Nullable<Text>, _>(&participant.organisation_name)
+            .bind::<Nullable<Text>, _>(&participant.preferred_language)
+            .bind::<Text, _>(stakeholder_category)
+            .bind::<Bool, _>(consent_contact)
+            .bind::<SqlUuid, _>(actor.id)
+            .bind::<Text, _>(actor.kind),
+    );
     // Statements sent on a shared connection go out together (pipelined).
     let shared = tx.shared();
     // With the event locked, the new registration is the last to arrive, so its place in
@@ -222,21 +246,16 @@ pub async fn create(
         }
         Placement::Confirmed { .. } => Either::Right(ready(Ok(None))),
     };
-    // The insert, the webhook announcement and the count (if any) are independent, so they
-    // are sent together, with the COMMIT when asked: one round trip while the event is
-    // locked, not four. All are awaited, so the COMMIT is answered before this returns; an
-    // insert refused by rule 5 aborts the transaction (the COMMIT then rolls back) and its
-    // error is the one returned.
+    // The insert (with its announcement) and the count (if any) are independent, so they are
+    // sent together, with the COMMIT when asked: one round trip while the event is locked.
+    // All are awaited, so the COMMIT is answered before this returns; an insert refused by
+    // rule 5 aborts the transaction (the COMMIT then rolls back) and its error is the one
+    // returned.
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
-    let (registration, announced, waitlist_position, committed) = join4(
-        insert.get_result::<RegistrationRow>(&mut &*shared).map_err(one_person_once),
-        outbox::enqueue_pipelined(shared, &announcement),
-        position,
-        commit,
-    )
-    .await;
+    let (registration, waitlist_position, committed) =
+        join3(insert.get_result::<RegistrationRow>(&mut &*shared).map_err(one_person_once), position, commit)
+            .await;
     let registration = registration?;
-    announced?;
     let waitlist_position = waitlist_position?;
     committed?;
     Ok(Created { registration, waitlist_position, event })
