@@ -6,13 +6,12 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::schema::{api_clients, users};
+use crate::db::accounts::{self, Standing};
 use crate::error::{AppError, AppResult};
 use crate::http::middleware::CallerId;
 use crate::state::AppState;
@@ -241,37 +240,27 @@ impl Token {
 
     /// The principal behind the token, as the database says it is now: 401 for a revoked
     /// client or a deleted user.
-    pub async fn caller(self, mut conn: &AsyncPgConnection) -> AppResult<Caller> {
-        let id = self.id;
-        if self.role == Role::Partner {
-            let organisation_id = api_clients::table
-                .filter(api_clients::id.eq(id))
-                .filter(api_clients::revoked_at.is_null())
-                .select(api_clients::organisation_id)
-                .first::<Uuid>(&mut conn)
-                .await
-                .optional()?
-                .ok_or(AppError::Unauthorized)?;
-            return Ok(Caller {
-                id,
+    pub async fn caller(self, conn: &AsyncPgConnection) -> AppResult<Caller> {
+        self.caller_of(accounts::standing(conn, self.id, self.role == Role::Partner).await?)
+    }
+
+    /// The caller, from its standing read by another statement (`events::lock_as_standing`).
+    pub fn caller_of(self, standing: Standing) -> AppResult<Caller> {
+        match standing {
+            Standing::Gone => Err(AppError::Unauthorized),
+            Standing::Partner { organisation_id } => Ok(Caller {
+                id: self.id,
                 kind: PrincipalKind::ApiClient,
                 role: Role::Partner,
                 organisation_id: Some(organisation_id),
-            });
+            }),
+            Standing::User { role, organisation_id } => Ok(Caller {
+                id: self.id,
+                kind: PrincipalKind::User,
+                role: if role == "admin" { Role::Admin } else { Role::Organiser },
+                organisation_id,
+            }),
         }
-        let (role, organisation_id) = users::table
-            .filter(users::id.eq(id))
-            .select((users::role, users::organisation_id))
-            .first::<(String, Option<Uuid>)>(&mut conn)
-            .await
-            .optional()?
-            .ok_or(AppError::Unauthorized)?;
-        Ok(Caller {
-            id,
-            kind: PrincipalKind::User,
-            role: if role == "admin" { Role::Admin } else { Role::Organiser },
-            organisation_id,
-        })
     }
 }
 

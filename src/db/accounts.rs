@@ -10,6 +10,59 @@ use crate::db::schema::{api_clients, organisations, users};
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 
+/// Whether the principal behind a token still stands, as the database has it now: a partner
+/// (API client) until it is revoked, a user until it is deleted.
+#[derive(Debug, Clone)]
+pub enum Standing {
+    Gone,
+    Partner { organisation_id: Uuid },
+    User { role: String, organisation_id: Option<Uuid> },
+}
+
+/// The organisation of the API client `id` while it is not revoked: a scalar subquery, to be
+/// read alone ([`standing`]) or alongside another statement's columns.
+#[diesel::dsl::auto_type]
+pub fn partner_organisation(id: Uuid) -> _ {
+    api_clients::table
+        .filter(api_clients::id.eq(id))
+        .filter(api_clients::revoked_at.is_null())
+        .select(api_clients::organisation_id)
+        .single_value()
+}
+
+/// The role of the user `id`, while it exists: a scalar subquery.
+#[diesel::dsl::auto_type]
+pub fn user_role(id: Uuid) -> _ {
+    users::table.filter(users::id.eq(id)).select(users::role).single_value()
+}
+
+/// The organisation of the user `id`: a scalar subquery.
+#[diesel::dsl::auto_type]
+pub fn user_organisation(id: Uuid) -> _ {
+    users::table.filter(users::id.eq(id)).select(users::organisation_id).single_value()
+}
+
+impl Standing {
+    pub fn of_partner(organisation_id: Option<Uuid>) -> Self {
+        organisation_id.map_or(Standing::Gone, |organisation_id| Standing::Partner { organisation_id })
+    }
+
+    pub fn of_user(role: Option<String>, organisation_id: Option<Uuid>) -> Self {
+        role.map_or(Standing::Gone, |role| Standing::User { role, organisation_id })
+    }
+}
+
+/// The standing of a partner (`is_partner`) or user, in one statement.
+pub async fn standing(mut conn: &AsyncPgConnection, id: Uuid, is_partner: bool) -> AppResult<Standing> {
+    Ok(if is_partner {
+        Standing::of_partner(diesel::select(partner_organisation(id)).get_result(&mut conn).await?)
+    } else {
+        let (role, organisation_id) =
+            diesel::select((user_role(id), user_organisation(id))).get_result(&mut conn).await?;
+        Standing::of_user(role, organisation_id)
+    })
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organisations)]
 pub struct OrganisationRow {

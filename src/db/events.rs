@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::accounts::{self, Standing};
 use crate::db::schema::events;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::seats::Seats;
@@ -189,6 +190,42 @@ pub async fn lock_as(mut conn: &AsyncPgConnection, id: Uuid, actor: Actor) -> Ap
         .await
         .optional()?
         .map(|(event, _, _)| event))
+}
+
+/// [`lock_as`], and in the same statement whether `actor` still stands (a partner not
+/// revoked, a user not deleted; see `accounts::Standing`): a registration checks its caller
+/// and locks its event in one statement. `None` when the event does not exist, which says
+/// nothing about the caller.
+pub async fn lock_as_standing(
+    mut conn: &AsyncPgConnection,
+    id: Uuid,
+    actor: Actor,
+) -> AppResult<Option<(EventRow, Standing)>> {
+    let locked = events::table.find(id).for_update();
+    let audit = (
+        set_config("hybrid_events.actor_id", actor.id.to_string(), true),
+        set_config("hybrid_events.actor_kind", actor.kind, true),
+    );
+    Ok(if actor.kind == "api_client" {
+        locked
+            .select((EventRow::as_select(), audit, accounts::partner_organisation(actor.id)))
+            .first::<(EventRow, (String, String), Option<Uuid>)>(&mut conn)
+            .await
+            .optional()?
+            .map(|(event, _, organisation)| (event, Standing::of_partner(organisation)))
+    } else {
+        locked
+            .select((
+                EventRow::as_select(),
+                audit,
+                accounts::user_role(actor.id),
+                accounts::user_organisation(actor.id),
+            ))
+            .first::<(EventRow, (String, String), Option<String>, Option<Uuid>)>(&mut conn)
+            .await
+            .optional()?
+            .map(|(event, _, role, organisation)| (event, Standing::of_user(role, organisation)))
+    })
 }
 
 /// Records `actor` for the audit trail of this transaction.

@@ -3,7 +3,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use diesel_async::AsyncConnection;
-use futures_util::future::join4;
+use futures_util::future::join3;
 use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -153,8 +153,9 @@ enum Registered {
 }
 
 /// The registration's transaction, in two round trips when nothing needs remembering or
-/// counting: (1) BEGIN, the caller as the database has it now, the `Idempotency-Key` claimed,
-/// the event locked; then the seat decision; (2) the writes and the COMMIT (`db::pipelined`).
+/// counting: (1) BEGIN, the `Idempotency-Key` claimed, the event locked together with the
+/// caller's standing (a revoked partner is refused here, not by a statement of its own);
+/// then the seat decision; (2) the writes and the COMMIT (`db::pipelined`).
 async fn register(
     tx: &mut PipelinedTransaction<'_>,
     req: &HttpRequest,
@@ -169,22 +170,22 @@ async fn register(
             None => Ok(None),
         }
     };
-    // All four are answered before any result is looked at, in the order sent, so the first
-    // failure in that order is the one answered (a revoked caller's 401 before a 404).
-    let (begun, caller, claimed, event) = join4(
-        tx.begin(),
-        token.caller(tx.shared()),
-        claim,
-        events::lock_as(tx.shared(), request.event_id, actor),
-    )
-    .await;
+    // All three are answered before any result is looked at, and looked at in the order
+    // sent, so the first failure in that order is the one answered.
+    let (begun, claimed, locked) =
+        join3(tx.begin(), claim, events::lock_as_standing(tx.shared(), request.event_id, actor)).await;
     begun?;
-    let caller = caller?;
+    let claimed = claimed?;
+    let (caller, event) = match locked? {
+        Some((event, standing)) => (token.caller_of(standing)?, Some(event)),
+        // No such event: who is asking still decides between 401 and 404.
+        None => (token.caller(tx.shared()).await?, None),
+    };
     note_caller(req, &caller);
-    if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed?) {
+    if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
         return Ok(Registered::Replay(idempotency::stored(tx.conn(), caller.id, key, hash).await?));
     }
-    let event = event?.ok_or(AppError::NotFound)?;
+    let event = event.ok_or(AppError::NotFound)?;
     may_register(&caller, &event)?;
     // With nothing to remember or count after the writes, nothing can refuse the
     // registration once they succeed, so the COMMIT goes with them.

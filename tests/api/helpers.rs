@@ -342,7 +342,7 @@ impl TestApp {
         self.pool.get().await.unwrap()
     }
 
-    fn token_for(&self, id: Uuid, role: Role, org: Option<Uuid>) -> String {
+    pub fn token_for(&self, id: Uuid, role: Role, org: Option<Uuid>) -> String {
         self.tokens.issue(id, role, org).unwrap().access_token
     }
 

@@ -323,9 +323,18 @@ async fn a_refused_registration_leaves_no_trace() {
     app.post("/api/v1/events/not-an-id/registrations", Some(&partner), participant("online", false))
         .await
         .assert_problem(401, "unauthorized");
+    // A person's token outlives the account: a user that no longer exists is refused too.
+    let no_one = app.token_for(uuid::Uuid::now_v7(), hybrid_events::auth::Role::Admin, None);
+    register(&app, &no_one, event, participant("online", false)).await.assert_problem(401, "unauthorized");
+    register(&app, &no_one, uuid::Uuid::now_v7(), participant("online", false))
+        .await
+        .assert_problem(401, "unauthorized");
     let shown = app.get(&format!("/api/v1/events/{event}"), Some(&organiser)).await;
     assert_eq!(shown.body["online"]["confirmed"], 0, "{}", shown.text);
     assert_eq!(shown.body["online"]["waitlisted"], 0, "{}", shown.text);
+    // And an organiser who does exist is told apart from those.
+    let unknown_event = register(&app, &organiser, uuid::Uuid::now_v7(), participant("online", false)).await;
+    unknown_event.assert_problem(404, "not_found");
 }
 
 #[actix_web::test]
