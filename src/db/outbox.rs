@@ -75,14 +75,10 @@ const DELIVERIES_TO_THE_EVENTS_PARTNERS: &str = deliveries_to_partners!(
 /// registrations that partner created, and `event.*` for events where it holds at least one
 /// non-cancelled registration (so report `event.cancelled` before cancelling registrations).
 /// Subscriptions of revoked API clients hear nothing.
-pub async fn enqueue(conn: &mut AsyncPgConnection, change: &Change) -> AppResult<()> {
-    enqueue_pipelined(conn, change).await
-}
-
-/// [`enqueue`] on a shared connection, so that it can go to the database in the same round
-/// trip as the other statements of the change (pipelined) rather than after them.
+///
+/// Takes a shared connection, so that it can also be pipelined with other statements.
 #[tracing::instrument(skip_all, fields(event_type = change.event_type, event_id = %change.event_id))]
-pub async fn enqueue_pipelined(mut conn: &AsyncPgConnection, change: &Change) -> AppResult<()> {
+pub async fn enqueue(mut conn: &AsyncPgConnection, change: &Change) -> AppResult<()> {
     let message = Message::of(change)?;
     // Two statements rather than one with a switch: with a boolean parameter choosing the
     // partners' branch, PostgreSQL's plan for the switch folded in (a custom plan) looked so
