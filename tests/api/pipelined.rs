@@ -47,6 +47,19 @@ async fn insert_organisation(mut conn: &AsyncPgConnection, name: &str) -> Result
     Ok(())
 }
 
+type Results = (Result<(), AppError>, Result<(), AppError>, Result<(), AppError>, Result<(), AppError>);
+
+/// One batch: BEGIN, two organisations inserted, COMMIT; the four results in that order.
+async fn begin_insert_twice_commit(tx: &PipelinedTransaction<'_>, first: &str, second: &str) -> Results {
+    join4(
+        tx.begin(),
+        insert_organisation(tx.shared(), first),
+        insert_organisation(tx.shared(), second),
+        tx.commit(),
+    )
+    .await
+}
+
 #[actix_web::test]
 async fn a_batch_ending_in_commit_commits_and_the_connection_is_reused() {
     let (_database, pool) = pool_of_one().await;
@@ -54,13 +67,8 @@ async fn a_batch_ending_in_commit_commits_and_the_connection_is_reused() {
     let pid = backend_pid(&mut conn).await;
 
     let tx = PipelinedTransaction::open(&mut conn).unwrap();
-    let (begun, first, second, committed) = join4(
-        tx.begin(),
-        insert_organisation(tx.shared(), "Pipelined one"),
-        insert_organisation(tx.shared(), "Pipelined two"),
-        tx.commit(),
-    )
-    .await;
+    let (begun, first, second, committed) =
+        begin_insert_twice_commit(&tx, "Pipelined one", "Pipelined two").await;
     let outcome = begun.and(first).and(second).and(committed);
     tx.finish(outcome).await.unwrap();
     drop(conn);
@@ -81,13 +89,7 @@ async fn a_failing_statement_turns_the_commit_behind_it_into_a_rollback() {
 
     let tx = PipelinedTransaction::open(&mut conn).unwrap();
     // Organisation names are unique: the second insert fails, after the first succeeded.
-    let (begun, first, second, committed) = join4(
-        tx.begin(),
-        insert_organisation(tx.shared(), "Twice"),
-        insert_organisation(tx.shared(), "Twice"),
-        tx.commit(),
-    )
-    .await;
+    let (begun, first, second, committed) = begin_insert_twice_commit(&tx, "Twice", "Twice").await;
     begun.unwrap();
     first.unwrap();
     assert!(second.is_err(), "the duplicate is refused");
