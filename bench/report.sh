@@ -39,12 +39,13 @@ ALTER TABLE registrations ENABLE TRIGGER registrations_after_change;
 UPDATE events e SET
        online_confirmed = c.online_confirmed, online_waitlisted = c.online_waitlisted,
        onsite_confirmed = c.onsite_confirmed, onsite_confirmed_physical_space = c.onsite_physical,
-       onsite_waitlisted = c.onsite_waitlisted
+       onsite_waitlisted = c.onsite_waitlisted, onsite_waitlisted_physical_space = c.onsite_waiting_physical
   FROM (SELECT count(*) FILTER (WHERE status = 'confirmed' AND attendance_mode = 'online') AS online_confirmed,
                count(*) FILTER (WHERE status = 'waitlisted' AND attendance_mode = 'online') AS online_waitlisted,
                count(*) FILTER (WHERE status = 'confirmed' AND attendance_mode = 'onsite') AS onsite_confirmed,
                count(*) FILTER (WHERE status = 'confirmed' AND attendance_mode = 'onsite' AND needs_physical_space) AS onsite_physical,
-               count(*) FILTER (WHERE status = 'waitlisted' AND attendance_mode = 'onsite') AS onsite_waitlisted
+               count(*) FILTER (WHERE status = 'waitlisted' AND attendance_mode = 'onsite') AS onsite_waitlisted,
+               count(*) FILTER (WHERE status = 'waitlisted' AND attendance_mode = 'onsite' AND needs_physical_space) AS onsite_waiting_physical
           FROM registrations WHERE event_id = :'event') c
  WHERE e.id = :'event';
 COMMIT;

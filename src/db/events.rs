@@ -41,6 +41,8 @@ pub struct EventRow {
     pub onsite_waitlisted: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Of `onsite_waitlisted`, those with the physical-space need (first in that waitlist).
+    pub onsite_waitlisted_physical_space: i32,
 }
 
 impl EventRow {

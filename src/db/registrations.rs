@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::future::{join3, ready, Either};
+use futures_util::future::{join, ready, Either};
 use futures_util::TryFutureExt;
 use uuid::Uuid;
 
@@ -215,50 +215,33 @@ pub async fn create(
             .bind::<SqlUuid, _>(actor.id)
             .bind::<Text, _>(actor.kind),
     );
-    // Statements sent on a shared connection go out together (pipelined).
-    let shared = tx.shared();
-    // With the event locked, the new registration is the last to arrive, so its place in
-    // the waitlist (rule 4: the need first, then arrival) follows from who waits already.
-    let position = match placement {
-        Placement::Waitlisted { mode } if input.needs_physical_space => {
-            // Behind everyone waiting with the same need. No counter holds that number, so it
-            // is counted; leaving the new row out by its id gives the same count whether this
-            // runs before or after the insert.
-            Either::Left(
-                registrations::table
-                    .filter(registrations::event_id.eq(event_id))
-                    .filter(registrations::status.eq("waitlisted"))
-                    .filter(registrations::attendance_mode.eq(mode.as_str()))
-                    .filter(registrations::needs_physical_space.eq(true))
-                    .filter(registrations::id.ne(id))
-                    .count()
-                    .get_result::<i64>(&mut &*shared)
-                    .map_ok(|ahead| Some(ahead + 1))
-                    .map_err(AppError::from),
-            )
-        }
-        Placement::Waitlisted { mode } => {
-            let waiting = match mode {
-                Mode::Online => event.online_waitlisted,
-                Mode::Onsite => event.onsite_waitlisted,
-            };
-            Either::Right(ready(Ok(Some(i64::from(waiting) + 1))))
-        }
-        Placement::Confirmed { .. } => Either::Right(ready(Ok(None))),
+    let waitlist_position = match placement {
+        Placement::Waitlisted { mode } => Some(joining_waitlist_at(&event, mode, input.needs_physical_space)),
+        Placement::Confirmed { .. } => None,
     };
-    // The insert (with its announcement) and the count (if any) are independent, so they are
-    // sent together, with the COMMIT when asked: one round trip while the event is locked.
-    // All are awaited, so the COMMIT is answered before this returns; an insert refused by
-    // rule 5 aborts the transaction (the COMMIT then rolls back) and its error is the one
-    // returned.
+    // The insert (with its announcement) and the COMMIT, when asked, go in one round trip
+    // while the event is locked. Both are awaited, so the COMMIT is answered before this
+    // returns; an insert refused by rule 5 aborts the transaction (the COMMIT then rolls
+    // back) and its error is the one returned.
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
-    let (registration, waitlist_position, committed) =
-        join3(insert.get_result::<RegistrationRow>(&mut &*shared).map_err(one_person_once), position, commit)
-            .await;
+    let (registration, committed) =
+        join(insert.get_result::<RegistrationRow>(&mut tx.shared()).map_err(one_person_once), commit).await;
     let registration = registration?;
-    let waitlist_position = waitlist_position?;
     committed?;
     Ok(Created { registration, waitlist_position, event })
+}
+
+/// The place of a registration joining the waitlist of `mode` now, read from the counters of
+/// the locked `event`: with the event locked it is the last to arrive, so it comes behind
+/// everyone waiting with the physical-space need when it has the need (rule 4), and behind
+/// everyone waiting otherwise.
+fn joining_waitlist_at(event: &EventRow, mode: Mode, needs_physical_space: bool) -> i64 {
+    let ahead = match mode {
+        Mode::Online => event.online_waitlisted,
+        Mode::Onsite if needs_physical_space => event.onsite_waitlisted_physical_space,
+        Mode::Onsite => event.onsite_waitlisted,
+    };
+    i64::from(ahead) + 1
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<RegistrationRow>> {

@@ -72,6 +72,7 @@ diesel::table! {
         onsite_waitlisted -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        onsite_waitlisted_physical_space -> Int4,
     }
 }
 

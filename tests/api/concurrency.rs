@@ -60,7 +60,8 @@ async fn recount(app: &TestApp, event: Uuid) -> Recount {
               FROM registrations WHERE event_id = $1)
          SELECT (e.online_confirmed = c.online_confirmed AND e.online_waitlisted = c.online_waitlisted
                  AND e.onsite_confirmed = c.onsite_confirmed AND e.onsite_confirmed_physical_space = c.onsite_physical
-                 AND e.onsite_waitlisted = c.onsite_waitlisted) AS counters_agree,
+                 AND e.onsite_waitlisted = c.onsite_waitlisted
+                 AND e.onsite_waitlisted_physical_space = c.onsite_waitlisted_physical) AS counters_agree,
                 (c.onsite_waitlisted_physical > 0 AND c.onsite_confirmed < e.onsite_capacity) AS free_seat_and_eligible_waiting,
                 (c.onsite_confirmed > e.onsite_capacity OR c.online_confirmed > coalesce(e.online_capacity, 2147483647)) AS overbooked
            FROM events e, c WHERE e.id = $1",

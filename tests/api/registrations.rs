@@ -106,6 +106,17 @@ async fn reserved_seats_go_only_to_people_who_need_a_physical_space() {
     assert_eq!(seen["onsite"]["confirmed"], 5);
     assert_eq!(seen["onsite"]["waitlisted"], 2);
     assert_eq!(seen["onsite"]["available"], 0);
+
+    // Those waiting with the need are counted as they come and go: a newcomer with the need
+    // lands right behind them, whoever of them left.
+    let fourth_needy = registered(&app, &partner, event, participant("onsite", true)).await;
+    assert_eq!(fourth_needy["waitlist_position"], 2);
+    let cancel = format!("/api/v1/registrations/{}/cancel", third_needy["id"].as_str().unwrap());
+    assert_eq!(app.post(&cancel, Some(&partner), json!({})).await.status, 200);
+    let fifth_needy = registered(&app, &partner, event, participant("onsite", true)).await;
+    assert_eq!(fifth_needy["waitlist_position"], 2, "behind the one with the need still waiting");
+    let without_need = registered(&app, &partner, event, participant("onsite", false)).await;
+    assert_eq!(without_need["waitlist_position"], 4, "behind both with the need and the earlier one");
 }
 
 #[actix_web::test]
