@@ -2,6 +2,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use deadpool::managed::WeakPool;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::AsyncPgConnection;
+
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 
 use crate::auth::jwt::TokenService;
@@ -28,8 +32,9 @@ pub struct Metrics {
     pub pool_waiting: IntGauge,
     /// Registrations created, by outcome (`confirmed`, `waitlisted`, `fallback`).
     pub registrations: IntCounterVec,
-    /// Every pool of the process (one per HTTP worker and the background one), summed.
-    pools: Arc<Mutex<Vec<DbPool>>>,
+    /// Every pool of the process (one per HTTP worker and the background one), summed. Weak:
+    /// the gauges must not keep a stopped worker's pool, and its connections, open.
+    pools: Arc<Mutex<Vec<WeakPool<AsyncDieselConnectionManager<AsyncPgConnection>>>>>,
 }
 
 impl Metrics {
@@ -57,18 +62,21 @@ impl Metrics {
 
     /// Counts `pool` in the pool gauges.
     pub fn watch_pool(&self, pool: &DbPool) {
-        self.pools.lock().unwrap_or_else(|e| e.into_inner()).push(pool.clone());
+        self.pools.lock().unwrap_or_else(|e| e.into_inner()).push(pool.weak());
     }
 
     /// Sets the pool gauges to the sums over every watched pool.
     pub fn observe_pools(&self) {
         let (mut size, mut available, mut waiting) = (0, 0, 0);
-        for pool in self.pools.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        // Forgets the pools of stopped workers on the way.
+        self.pools.lock().unwrap_or_else(|e| e.into_inner()).retain(|pool| {
+            let Some(pool) = pool.upgrade() else { return false };
             let status = pool.status();
             size += status.size as i64;
             available += status.available as i64;
             waiting += status.waiting as i64;
-        }
+            true
+        });
         self.pool_size.set(size);
         self.pool_available.set(available);
         self.pool_waiting.set(waiting);
