@@ -172,6 +172,15 @@ diesel::define_sql_function! {
     fn set_config(setting: diesel::sql_types::Text, value: diesel::sql_types::Text, is_local: diesel::sql_types::Bool) -> diesel::sql_types::Text;
 }
 
+/// `actor` recorded for the rest of the transaction, where the registrations trigger reads
+/// it for the audit trail: two `set_config` calls, to select beside other columns.
+#[diesel::dsl::auto_type]
+fn recording(actor: Actor) -> _ {
+    let id: String = actor.id.to_string();
+    let kind: &'static str = actor.kind;
+    (set_config("hybrid_events.actor_id", id, true), set_config("hybrid_events.actor_kind", kind, true))
+}
+
 /// [`lock`], and records `actor` for the audit trail, in one round trip. Built with the
 /// query builder rather than `sql_query`, so the connection keeps it as a prepared
 /// statement: a raw query is prepared anew each time, a second round trip made while the
@@ -182,16 +191,12 @@ diesel::define_sql_function! {
 pub async fn lock_as(mut conn: &AsyncPgConnection, id: Uuid, actor: Actor) -> AppResult<Option<EventRow>> {
     Ok(events::table
         .find(id)
-        .select((
-            EventRow::as_select(),
-            set_config("hybrid_events.actor_id", actor.id.to_string(), true),
-            set_config("hybrid_events.actor_kind", actor.kind, true),
-        ))
+        .select((EventRow::as_select(), recording(actor)))
         .for_update()
-        .first::<(EventRow, String, String)>(&mut conn)
+        .first::<(EventRow, (String, String))>(&mut conn)
         .await
         .optional()?
-        .map(|(event, _, _)| event))
+        .map(|(event, _)| event))
 }
 
 /// [`lock_as`], and in the same statement whether `actor` still stands (a partner not
@@ -204,10 +209,7 @@ pub async fn lock_as_standing(
     actor: Actor,
 ) -> AppResult<Option<(EventRow, Standing)>> {
     let locked = events::table.find(id).for_update();
-    let audit = (
-        set_config("hybrid_events.actor_id", actor.id.to_string(), true),
-        set_config("hybrid_events.actor_kind", actor.kind, true),
-    );
+    let audit = recording(actor);
     Ok(if actor.kind == "api_client" {
         locked
             .select((EventRow::as_select(), audit, accounts::partner_organisation(actor.id)))
@@ -232,12 +234,7 @@ pub async fn lock_as_standing(
 
 /// Records `actor` for the audit trail of this transaction.
 pub async fn set_actor(conn: &mut AsyncPgConnection, actor: Actor) -> AppResult<()> {
-    diesel::select((
-        set_config("hybrid_events.actor_id", actor.id.to_string(), true),
-        set_config("hybrid_events.actor_kind", actor.kind, true),
-    ))
-    .execute(conn)
-    .await?;
+    diesel::select(recording(actor)).execute(conn).await?;
     Ok(())
 }
 

@@ -85,7 +85,7 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, change: &Change) -> AppResult
     // much cheaper than the plan for any value (the generic one, which counts on scanning the
     // event's registrations) that it planned the statement afresh at every registration, a
     // sixth of the database's time in the registration benchmark.
-    let sql = if message.is_registration_type {
+    let sql = if is_registration_type(message.event_type) {
         DELIVERIES_TO_THE_REGISTRATIONS_PARTNER
     } else {
         DELIVERIES_TO_THE_EVENTS_PARTNERS
@@ -113,7 +113,6 @@ pub struct Message {
     /// `$5`: the partner that created the registration (`registration.*`), or the event
     /// (`event.*`).
     pub partner_or_event: Option<Uuid>,
-    pub is_registration_type: bool,
 }
 
 impl Message {
@@ -133,18 +132,16 @@ impl Message {
             "registration_id": change.registration_id,
             "data": change.data,
         });
-        let is_registration_type = is_registration_type(change.event_type);
         Ok(Self {
             id,
             event_type: change.event_type,
             payload,
             organisation_id: change.organisation_id,
-            partner_or_event: if is_registration_type {
+            partner_or_event: if is_registration_type(change.event_type) {
                 change.registration_created_by
             } else {
                 Some(change.event_id)
             },
-            is_registration_type,
         })
     }
 }

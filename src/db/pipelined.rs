@@ -27,7 +27,6 @@ use diesel::connection::{TransactionDepthChange, TransactionManagerStatus};
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, SimpleAsyncConnection, TransactionManager};
 
 use crate::db::prepared::Prepared;
-
 use crate::error::{AppError, AppResult};
 
 pub struct PipelinedTransaction<'c> {
@@ -45,7 +44,7 @@ impl<'c> PipelinedTransaction<'c> {
     }
 
     /// The connection to build a batch on: statements whose futures are polled together
-    /// (`try_join!`) go out in one write, in the order they are first polled.
+    /// (`futures_util::future::join`) go out in one write, in the order they are first polled.
     pub fn shared(&self) -> &AsyncPgConnection {
         self.conn
     }

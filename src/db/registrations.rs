@@ -145,7 +145,7 @@ pub struct Created {
 }
 
 /// Rules 1 to 6 for one new registration into `event`, which `tx` has locked
-/// (`events::lock_as`) and the caller may register for. The writes go to the database in one
+/// (`events::lock_as_standing`) and the caller may register for. The writes go to the database in one
 /// batch; with `commit`, the transaction's COMMIT goes with them (then nothing may follow).
 pub async fn create(
     tx: &PipelinedTransaction<'_>,

@@ -77,8 +77,7 @@ pub async fn create_registration(
         // Who calls is settled before what was sent is judged (401 before 400, 404 or 422),
         // as on every endpoint that extracts a `Caller`.
         Err(error) => {
-            let conn = state.pool.get().await?;
-            note_caller(&req, &token.caller(&conn).await?);
+            token.load(&req).await?;
             return Err(error);
         }
     };
