@@ -219,6 +219,12 @@ impl ResponseError for AppError {
     }
 }
 
+impl From<crate::domain::refusal::Refusal> for AppError {
+    fn from(refusal: crate::domain::refusal::Refusal) -> Self {
+        AppError::Conflict { code: refusal.code(), detail: refusal.detail() }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

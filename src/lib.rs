@@ -3,11 +3,13 @@
 //!
 //! Layers, each importing only those below it:
 //! - `cli`, `startup`: wiring (settings, pool, server, subcommands)
-//! - `routes`: thin HTTP handlers; `http`: extractors and middleware
+//! - `routes`: thin HTTP handlers (parse, call a use case, render); `http`: extractors and middleware
+//! - `app`: the use cases, each owning its transaction and returning typed transitions
 //! - `auth`, `views`: who is calling and what they may do; request and response types
 //! - `db`: transactions and queries
 //! - `domain`, `error`, `config`: rules and value types (no actix, no diesel), the error enum
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -116,7 +116,7 @@ pub async fn round(pool: &DbPool, client: &reqwest::Client, config: &WorkerConfi
                 outbox::record_success(&mut conn, delivery.id, status).await?;
                 tracing::info!(
                     delivery = %delivery.id, subscription = %delivery.subscription_id,
-                    event_type = %delivery.event_type, attempts = delivery.attempts, status,
+                    event_type = delivery.event_type.as_str(), attempts = delivery.attempts, status,
                     "webhook delivered"
                 );
             }
@@ -133,7 +133,7 @@ pub async fn round(pool: &DbPool, client: &reqwest::Client, config: &WorkerConfi
                 .await?;
                 tracing::warn!(
                     delivery = %delivery.id, subscription = %delivery.subscription_id,
-                    event_type = %delivery.event_type, attempts = delivery.attempts,
+                    event_type = delivery.event_type.as_str(), attempts = delivery.attempts,
                     status = failure.status, reason = %failure.reason, gave_up,
                     "webhook delivery failed"
                 );
@@ -159,7 +159,7 @@ async fn post(client: &reqwest::Client, delivery: &Claimed) -> Result<u16, Failu
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("X-Signature", signature)
         .header("X-Webhook-Id", delivery.message_id.to_string())
-        .header("X-Webhook-Type", &delivery.event_type)
+        .header("X-Webhook-Type", delivery.event_type.as_str())
         .body(body)
         .send()
         .await

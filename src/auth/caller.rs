@@ -7,35 +7,19 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpMessage, HttpRequest};
 use diesel_async::AsyncPgConnection;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::accounts::{self, Standing};
+use crate::db::events::EventRow;
+use crate::domain::actors::{Actor, ActorKind};
+use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
 use crate::http::middleware::CallerId;
 use crate::state::AppState;
 
-/// What a caller may do: `admin` everything, `organiser` its organisation's events,
-/// `partner` (an API client) registrations it creates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(example = "organiser")]
-pub enum Role {
-    Admin,
-    Organiser,
-    Partner,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Organiser => "organiser",
-            Role::Partner => "partner",
-        }
-    }
-}
+pub use crate::domain::actors::Role;
 
 /// Whether a token belongs to a person (`user`) or a partner program (`api_client`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -48,9 +32,15 @@ pub enum PrincipalKind {
 
 impl PrincipalKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            PrincipalKind::User => "user",
-            PrincipalKind::ApiClient => "api_client",
+        ActorKind::from(self).as_str()
+    }
+}
+
+impl From<PrincipalKind> for ActorKind {
+    fn from(kind: PrincipalKind) -> Self {
+        match kind {
+            PrincipalKind::User => ActorKind::User,
+            PrincipalKind::ApiClient => ActorKind::ApiClient,
         }
     }
 }
@@ -140,20 +130,73 @@ impl RegistrationAccess {
 }
 
 impl Caller {
-    pub fn registration_access(&self, event_organisation: Uuid, created_by: Uuid) -> RegistrationAccess {
-        if self.manages_organisation(event_organisation) {
-            RegistrationAccess::Manage
-        } else if self.is_partner() && self.id == created_by {
-            RegistrationAccess::Own
-        } else {
-            RegistrationAccess::None
+    pub fn registration_access(&self, event: &EventRow, created_by: Uuid) -> RegistrationAccess {
+        match self.event_access(event) {
+            EventAccess::Manage => RegistrationAccess::Manage,
+            EventAccess::See if self.is_partner() && self.id == created_by => RegistrationAccess::Own,
+            EventAccess::See | EventAccess::Hidden => RegistrationAccess::None,
+        }
+    }
+
+    pub fn event_access(&self, event: &EventRow) -> EventAccess {
+        event_access(Some(self), event)
+    }
+}
+
+/// What a caller may do with one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventAccess {
+    /// Its organisers and admins: everything, drafts included.
+    Manage,
+    /// Anyone else, for an event that is not a draft: read it, and partners register for it.
+    See,
+    /// A draft, to anyone but its organisers: it does not exist for them (404).
+    Hidden,
+}
+
+/// The one rule of who may see an event: drafts exist only for their organisers and admins;
+/// everything else is public. Every read of an event goes through it.
+pub fn event_access(caller: Option<&Caller>, event: &EventRow) -> EventAccess {
+    if caller.is_some_and(|c| c.manages_organisation(event.organisation_id)) {
+        EventAccess::Manage
+    } else if event.status == EventStatus::Draft {
+        EventAccess::Hidden
+    } else {
+        EventAccess::See
+    }
+}
+
+impl EventAccess {
+    /// 404 for a draft the caller may not know exists.
+    pub fn require_see(self) -> AppResult<()> {
+        match self {
+            EventAccess::Manage | EventAccess::See => Ok(()),
+            EventAccess::Hidden => Err(AppError::NotFound),
+        }
+    }
+
+    /// For organisers' actions: 403 to those who may only look, 404 to those who may not know
+    /// it exists.
+    pub fn require_manage(self) -> AppResult<()> {
+        match self {
+            EventAccess::Manage => Ok(()),
+            EventAccess::See => Err(AppError::Forbidden),
+            EventAccess::Hidden => Err(AppError::NotFound),
         }
     }
 }
 
-/// Drafts exist only for their organisers and admins; everything else is public.
-pub fn may_see_event(caller: Option<&Caller>, organisation_id: Uuid, is_draft: bool) -> bool {
-    !is_draft || caller.is_some_and(|c| c.manages_organisation(organisation_id))
+impl Caller {
+    /// Who may register for an event: its organisers and admins (drafts included, so they can
+    /// be tried out; they are still closed), and partners for events they can see.
+    pub fn may_register(&self, event: &EventRow) -> AppResult<()> {
+        match (self.event_access(event), self.role) {
+            (EventAccess::Manage, _) => Ok(()),
+            (EventAccess::Hidden, _) => Err(AppError::NotFound),
+            (EventAccess::See, Role::Admin | Role::Partner) => Ok(()),
+            (EventAccess::See, Role::Organiser) => Err(AppError::Forbidden),
+        }
+    }
 }
 
 /// `Some(caller)` with a valid token, `None` without an `Authorization` header. A header
@@ -220,6 +263,14 @@ impl Token {
         self.id
     }
 
+    /// Who the token's changes are recorded under.
+    pub fn actor(self) -> Actor {
+        match self.kind() {
+            PrincipalKind::User => Actor::user(self.id),
+            PrincipalKind::ApiClient => Actor::api_client(self.id),
+        }
+    }
+
     pub fn kind(self) -> PrincipalKind {
         if self.role == Role::Partner {
             PrincipalKind::ApiClient
@@ -262,7 +313,7 @@ impl Token {
             Standing::User { role, organisation_id } => Ok(Caller {
                 id: self.id,
                 kind: PrincipalKind::User,
-                role: if role == "admin" { Role::Admin } else { Role::Organiser },
+                role,
                 organisation_id,
             }),
         }

@@ -9,5 +9,5 @@ pub mod signing;
 pub mod throttle;
 
 pub use caller::{
-    may_see_event, note_caller, Caller, MaybeCaller, PrincipalKind, RegistrationAccess, Role, Token,
+    event_access, note_caller, Caller, EventAccess, MaybeCaller, PrincipalKind, RegistrationAccess, Role, Token,
 };

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{api_clients, organisations, users};
 use crate::db::DbPool;
+use crate::domain::actors::Role;
 use crate::error::{AppError, AppResult};
 
 /// Whether the principal behind a token still stands, as the database has it now: a partner
@@ -16,7 +17,7 @@ use crate::error::{AppError, AppResult};
 pub enum Standing {
     Gone,
     Partner { organisation_id: Uuid },
-    User { role: String, organisation_id: Option<Uuid> },
+    User { role: Role, organisation_id: Option<Uuid> },
 }
 
 /// The organisation of the API client `id` while it is not revoked: a scalar subquery, to be
@@ -47,7 +48,7 @@ impl Standing {
         organisation_id.map_or(Standing::Gone, |organisation_id| Standing::Partner { organisation_id })
     }
 
-    pub fn of_user(role: Option<String>, organisation_id: Option<Uuid>) -> Self {
+    pub fn of_user(role: Option<Role>, organisation_id: Option<Uuid>) -> Self {
         role.map_or(Standing::Gone, |role| Standing::User { role, organisation_id })
     }
 }
@@ -79,7 +80,7 @@ pub struct UserRow {
     pub id: Uuid,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub organisation_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
@@ -90,7 +91,7 @@ pub struct NewUser<'a> {
     pub id: Uuid,
     pub email: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub organisation_id: Option<Uuid>,
 }
 
@@ -205,7 +206,7 @@ pub async fn bootstrap_admin(pool: &DbPool, email: &str, password: &str) -> anyh
             id: Uuid::now_v7(),
             email: email.as_str(),
             password_hash: &hash,
-            role: "admin",
+            role: Role::Admin,
             organisation_id: None,
         },
     )
@@ -232,7 +233,7 @@ pub async fn upsert_admin(pool: &DbPool, email: &str, password: &str) -> anyhow:
         diesel::update(users::table.find(user.id))
             .set((
                 users::password_hash.eq(&hash),
-                users::role.eq("admin"),
+                users::role.eq(Role::Admin),
                 users::organisation_id.eq(None::<Uuid>),
                 users::updated_at.eq(diesel::dsl::now),
             ))
@@ -246,7 +247,7 @@ pub async fn upsert_admin(pool: &DbPool, email: &str, password: &str) -> anyhow:
             id: Uuid::now_v7(),
             email: email.as_str(),
             password_hash: &hash,
-            role: "admin",
+            role: Role::Admin,
             organisation_id: None,
         },
     )

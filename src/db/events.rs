@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use crate::db::accounts::{self, Standing};
 use crate::db::schema::events;
+use crate::domain::actors::ActorKind;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::seats::Seats;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = events)]
@@ -24,7 +25,7 @@ pub struct EventRow {
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
     pub languages: Vec<String>,
-    pub status: String,
+    pub status: EventStatus,
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub online_offered: bool,
     pub online_join_url: Option<String>,
@@ -46,10 +47,6 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    pub fn status(&self) -> EventStatus {
-        EventStatus::parse(&self.status).unwrap_or(EventStatus::Draft)
-    }
-
     pub fn seats(&self) -> Seats {
         Seats {
             online_offered: self.online_offered,
@@ -158,84 +155,35 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Ev
     Ok(events::table.find(id).select(EventRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
-/// Who is changing things in this transaction, for the audit trail that the registrations
-/// trigger writes.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor {
-    pub id: Uuid,
-    /// `user` or `api_client`.
-    pub kind: &'static str,
-}
-
-diesel::define_sql_function! {
-    /// PostgreSQL's `set_config(setting, value, is_local)`.
-    fn set_config(setting: diesel::sql_types::Text, value: diesel::sql_types::Text, is_local: diesel::sql_types::Bool) -> diesel::sql_types::Text;
-}
-
-/// `actor` recorded for the rest of the transaction, where the registrations trigger reads
-/// it for the audit trail: two `set_config` calls, to select beside other columns.
-#[diesel::dsl::auto_type]
-fn recording(actor: Actor) -> _ {
-    let id: String = actor.id.to_string();
-    let kind: &'static str = actor.kind;
-    (set_config("hybrid_events.actor_id", id, true), set_config("hybrid_events.actor_kind", kind, true))
-}
-
-/// [`lock`], and records `actor` for the audit trail, in one round trip. Built with the
-/// query builder rather than `sql_query`, so the connection keeps it as a prepared
-/// statement: a raw query is prepared anew each time, a second round trip made while the
-/// event is locked.
+/// [`lock`], and in the same statement whether the caller `id` of `kind` still stands (a
+/// partner not revoked, a user not deleted; see `accounts::Standing`): a registration checks
+/// its caller and locks its event in one statement. `None` when the event does not exist,
+/// which says nothing about the caller.
 ///
 /// Takes a shared connection so that it can be pipelined behind `BEGIN` (see
-/// `db::pipelined`); inside a transaction held by `&mut`, pass that.
-pub async fn lock_as(mut conn: &AsyncPgConnection, id: Uuid, actor: Actor) -> AppResult<Option<EventRow>> {
-    Ok(events::table
-        .find(id)
-        .select((EventRow::as_select(), recording(actor)))
-        .for_update()
-        .first::<(EventRow, (String, String))>(&mut conn)
-        .await
-        .optional()?
-        .map(|(event, _)| event))
-}
-
-/// [`lock_as`], and in the same statement whether `actor` still stands (a partner not
-/// revoked, a user not deleted; see `accounts::Standing`): a registration checks its caller
-/// and locks its event in one statement. `None` when the event does not exist, which says
-/// nothing about the caller.
+/// `db::pipelined`).
 pub async fn lock_as_standing(
     mut conn: &AsyncPgConnection,
     id: Uuid,
-    actor: Actor,
+    caller: Uuid,
+    kind: ActorKind,
 ) -> AppResult<Option<(EventRow, Standing)>> {
     let locked = events::table.find(id).for_update();
-    let audit = recording(actor);
-    Ok(if actor.kind == "api_client" {
+    Ok(if kind == ActorKind::ApiClient {
         locked
-            .select((EventRow::as_select(), audit, accounts::partner_organisation(actor.id)))
-            .first::<(EventRow, (String, String), Option<Uuid>)>(&mut conn)
+            .select((EventRow::as_select(), accounts::partner_organisation(caller)))
+            .first::<(EventRow, Option<Uuid>)>(&mut conn)
             .await
             .optional()?
-            .map(|(event, _, organisation)| (event, Standing::of_partner(organisation)))
+            .map(|(event, organisation)| (event, Standing::of_partner(organisation)))
     } else {
         locked
-            .select((
-                EventRow::as_select(),
-                audit,
-                accounts::user_role(actor.id),
-                accounts::user_organisation(actor.id),
-            ))
-            .first::<(EventRow, (String, String), Option<String>, Option<Uuid>)>(&mut conn)
+            .select((EventRow::as_select(), accounts::user_role(caller), accounts::user_organisation(caller)))
+            .first::<(EventRow, Option<crate::domain::actors::Role>, Option<Uuid>)>(&mut conn)
             .await
             .optional()?
-            .map(|(event, _, role, organisation)| (event, Standing::of_user(role, organisation)))
+            .map(|(event, role, organisation)| (event, Standing::of_user(role, organisation)))
     })
-}
-
-/// Records `actor` for the audit trail of this transaction.
-pub async fn set_actor(conn: &mut AsyncPgConnection, actor: Actor) -> AppResult<()> {
-    diesel::select(recording(actor)).execute(conn).await?;
-    Ok(())
 }
 
 /// Writes a validated draft over the event.
@@ -249,7 +197,7 @@ pub async fn store(conn: &mut AsyncPgConnection, id: Uuid, draft: EventDraft) ->
 
 pub async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, status: EventStatus) -> AppResult<EventRow> {
     Ok(diesel::update(events::table.find(id))
-        .set((events::status.eq(status.as_str()), events::updated_at.eq(diesel::dsl::now)))
+        .set((events::status.eq(status), events::updated_at.eq(diesel::dsl::now)))
         .returning(EventRow::as_returning())
         .get_result(conn)
         .await?)
@@ -287,14 +235,14 @@ pub async fn list(
 ) -> AppResult<Vec<EventRow>> {
     let mut query = events::table.select(EventRow::as_select()).into_boxed();
     query = match visibility {
-        Visibility::PublishedOnly => query.filter(events::status.eq("published")),
+        Visibility::PublishedOnly => query.filter(events::status.eq(EventStatus::Published)),
         Visibility::PublishedOrOwn(org) => {
-            query.filter(events::status.eq("published").or(events::organisation_id.eq(org)))
+            query.filter(events::status.eq(EventStatus::Published).or(events::organisation_id.eq(org)))
         }
         Visibility::All => query,
     };
     if let Some(status) = filter.status {
-        query = query.filter(events::status.eq(status.as_str()));
+        query = query.filter(events::status.eq(status));
     }
     if let Some(region) = &filter.region {
         query = query.filter(events::region.eq(region.clone()));
@@ -323,50 +271,4 @@ pub async fn list(
         );
     }
     Ok(query.order((events::starts_at.asc(), events::id.asc())).limit(limit).load(conn).await?)
-}
-
-/// 409 `capacity_below_confirmed` when a draft would leave confirmed registrations without
-/// a seat; 409 `mode_in_use` when it withdraws a mode that people are registered for.
-pub fn check_draft_against_seats(current: &EventRow, draft: &EventDraft) -> AppResult<()> {
-    let online_registered = current.online_confirmed + current.online_waitlisted > 0;
-    let onsite_registered = current.onsite_confirmed + current.onsite_waitlisted > 0;
-    match &draft.online {
-        None if online_registered => {
-            return Err(AppError::conflict(
-                "mode_in_use",
-                "People are registered online; cancel them first.",
-            ));
-        }
-        Some(online) if online.capacity.is_some_and(|c| c < current.online_confirmed as i64) => {
-            return Err(AppError::conflict(
-                "capacity_below_confirmed",
-                format!("{} online registrations are confirmed.", current.online_confirmed),
-            ));
-        }
-        _ => {}
-    }
-    match &draft.onsite {
-        None if onsite_registered => {
-            Err(AppError::conflict("mode_in_use", "People are registered onsite; cancel them first."))
-        }
-        Some(onsite) => {
-            let capacity = onsite.capacity.unwrap_or(0);
-            let unreserved_needed =
-                (current.onsite_confirmed - current.onsite_confirmed_physical_space) as i64;
-            let overflow_needed = (current.onsite_confirmed_physical_space as i64
-                - onsite.reserved_for_physical_space_need)
-                .max(0);
-            if capacity < current.onsite_confirmed as i64
-                || capacity - onsite.reserved_for_physical_space_need < unreserved_needed + overflow_needed
-            {
-                Err(AppError::conflict(
-                    "capacity_below_confirmed",
-                    format!("{} onsite registrations are confirmed.", current.onsite_confirmed),
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        None => Ok(()),
-    }
 }

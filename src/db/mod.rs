@@ -2,7 +2,9 @@
 //! connection so that they also run inside a caller's transaction.
 
 pub mod accounts;
+pub mod enums;
 pub mod events;
+pub mod history;
 pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;

@@ -14,13 +14,14 @@ use uuid::Uuid;
 
 use crate::db::prepared::Prepared;
 use crate::db::schema::webhook_deliveries;
-use crate::domain::webhooks::{is_event_type, is_registration_type};
-use crate::error::{AppError, AppResult};
+use crate::domain::webhooks::EventType;
+use crate::error::AppResult;
 
-/// One change that subscribers may want to hear about. Ids and statuses only, never personal data.
+/// One change that subscribers may want to hear about. Ids and statuses only, never personal
+/// data. Made from a transition (`app::transition`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    /// One of `crate::domain::webhooks::EVENT_TYPES`.
-    pub event_type: &'static str,
+    pub event_type: EventType,
     pub event_id: Uuid,
     /// The event's organisation.
     pub organisation_id: Uuid,
@@ -77,15 +78,15 @@ const DELIVERIES_TO_THE_EVENTS_PARTNERS: &str = deliveries_to_partners!(
 /// Subscriptions of revoked API clients hear nothing.
 ///
 /// Takes a shared connection, so that it can also be pipelined with other statements.
-#[tracing::instrument(skip_all, fields(event_type = change.event_type, event_id = %change.event_id))]
+#[tracing::instrument(skip_all, fields(event_type = change.event_type.as_str(), event_id = %change.event_id))]
 pub async fn enqueue(mut conn: &AsyncPgConnection, change: &Change) -> AppResult<()> {
-    let message = Message::of(change)?;
+    let message = Message::of(change);
     // Two statements rather than one with a switch: with a boolean parameter choosing the
     // partners' branch, PostgreSQL's plan for the switch folded in (a custom plan) looked so
     // much cheaper than the plan for any value (the generic one, which counts on scanning the
     // event's registrations) that it planned the statement afresh at every registration, a
     // sixth of the database's time in the registration benchmark.
-    let sql = if is_registration_type(message.event_type) {
+    let sql = if message.event_type.is_about_a_registration() {
         DELIVERIES_TO_THE_REGISTRATIONS_PARTNER
     } else {
         DELIVERIES_TO_THE_EVENTS_PARTNERS
@@ -107,7 +108,7 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, change: &Change) -> AppResult
 /// The parameters `$1` to `$5` of the delivery inserts, for one change.
 pub struct Message {
     pub id: Uuid,
-    pub event_type: &'static str,
+    pub event_type: EventType,
     pub payload: serde_json::Value,
     pub organisation_id: Uuid,
     /// `$5`: the partner that created the registration (`registration.*`), or the event
@@ -116,33 +117,27 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn of(change: &Change) -> AppResult<Self> {
-        if !is_event_type(change.event_type) {
-            return Err(AppError::Unexpected(anyhow::anyhow!(
-                "unknown webhook event type {:?}",
-                change.event_type
-            )));
-        }
+    pub fn of(change: &Change) -> Self {
         let id = Uuid::now_v7();
         let payload = json!({
             "id": id,
-            "type": change.event_type,
+            "type": change.event_type.as_str(),
             "occurred_at": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
             "event_id": change.event_id,
             "registration_id": change.registration_id,
             "data": change.data,
         });
-        Ok(Self {
+        Self {
             id,
             event_type: change.event_type,
             payload,
             organisation_id: change.organisation_id,
-            partner_or_event: if is_registration_type(change.event_type) {
+            partner_or_event: if change.event_type.is_about_a_registration() {
                 change.registration_created_by
             } else {
                 Some(change.event_id)
             },
-        })
+        }
     }
 }
 
@@ -156,7 +151,7 @@ pub struct Claimed {
     #[diesel(sql_type = SqlUuid)]
     pub subscription_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub event_type: String,
+    pub event_type: EventType,
     #[diesel(sql_type = Jsonb)]
     pub payload: serde_json::Value,
     /// Attempts including this one.
@@ -260,7 +255,7 @@ pub struct DeliveryRow {
     pub id: Uuid,
     pub seq: i64,
     pub message_id: Uuid,
-    pub event_type: String,
+    pub event_type: EventType,
     pub payload: serde_json::Value,
     pub status: String,
     pub attempts: i32,

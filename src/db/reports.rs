@@ -7,25 +7,10 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{events, registrations};
+use crate::db::schema::registrations;
 use crate::error::AppResult;
 
 /// Who may see an event's reports depends on these two columns.
-#[derive(Debug, Clone, Queryable)]
-pub struct EventAccess {
-    pub organisation_id: Uuid,
-    pub status: String,
-}
-
-pub async fn event_access(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventAccess>> {
-    Ok(events::table
-        .find(event_id)
-        .select((events::organisation_id, events::status))
-        .first::<EventAccess>(conn)
-        .await
-        .optional()?)
-}
-
 /// One event with its scalar counts. `generated_at` and `ended` come from the database clock,
 /// so every process agrees on whether an event is over.
 #[derive(Debug, Clone, QueryableByName)]

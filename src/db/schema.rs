@@ -127,6 +127,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_history (id) {
+        id -> Int8,
+        event_id -> Uuid,
+        at -> Timestamptz,
+        action -> Text,
+        actor_id -> Nullable<Uuid>,
+        actor_kind -> Text,
+        changes -> Jsonb,
+    }
+}
+
+diesel::table! {
     idempotency_keys (caller_id, key) {
         caller_id -> Uuid,
         key -> Text,
@@ -176,6 +188,7 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
 diesel::joinable!(registrations -> events (event_id));
+diesel::joinable!(event_history -> events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -185,6 +198,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     registrations,
     registration_history,
+    event_history,
     webhook_subscriptions,
     webhook_deliveries,
 );

@@ -6,6 +6,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{webhook_deliveries, webhook_subscriptions};
+use crate::domain::webhooks::EventType;
 use crate::error::{AppError, AppResult};
 
 /// A subscription row. It holds the signing secret, so it derives neither `Debug` nor
@@ -19,7 +20,7 @@ pub struct SubscriptionRow {
     pub api_client_id: Option<Uuid>,
     pub organisation_id: Uuid,
     pub url: String,
-    pub event_types: Vec<String>,
+    pub event_types: Vec<EventType>,
     pub secret: String,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::refusal::Refusal;
+use crate::domain::seats::{Mode, Seats};
 use crate::domain::text::Problems;
 use crate::error::FieldError;
 
@@ -144,13 +146,10 @@ impl EventStatus {
         }
     }
 
+    pub const ALL: [EventStatus; 3] = [EventStatus::Draft, EventStatus::Published, EventStatus::Cancelled];
+
     pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "draft" => Some(EventStatus::Draft),
-            "published" => Some(EventStatus::Published),
-            "cancelled" => Some(EventStatus::Cancelled),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|status| status.as_str() == value)
     }
 
     /// draft → published → cancelled, and draft → cancelled; nothing else.
@@ -161,6 +160,44 @@ impl EventStatus {
                 | (EventStatus::Published, EventStatus::Cancelled)
                 | (EventStatus::Draft, EventStatus::Cancelled)
         )
+    }
+}
+
+/// Whether the registrations of an event with `current` seats (and those waiting) still fit a
+/// validated `draft` of it: no mode withdrawn while people are registered in it
+/// (`ModeInUse`), no capacity lowered, nor seats reserved, under someone confirmed
+/// (`CapacityBelowConfirmed`).
+pub fn fits_registrations(
+    current: &Seats,
+    online_waitlisted: i32,
+    onsite_waitlisted: i32,
+    draft: &EventDraft,
+) -> Result<(), Refusal> {
+    let mut proposed = *current;
+    match &draft.online {
+        None if current.online_confirmed + online_waitlisted > 0 => {
+            return Err(Refusal::ModeInUse { mode: Mode::Online });
+        }
+        None => {}
+        Some(online) => {
+            proposed.online_capacity = online.capacity.map(|c| c as i32);
+            if proposed.overbooked(Mode::Online) {
+                return Err(Refusal::CapacityBelowConfirmed { mode: Mode::Online, confirmed: current.online_confirmed });
+            }
+        }
+    }
+    match &draft.onsite {
+        None if current.onsite_confirmed + onsite_waitlisted > 0 => Err(Refusal::ModeInUse { mode: Mode::Onsite }),
+        None => Ok(()),
+        Some(onsite) => {
+            proposed.onsite_capacity = onsite.capacity.unwrap_or(0) as i32;
+            proposed.onsite_reserved = onsite.reserved_for_physical_space_need as i32;
+            if proposed.overbooked(Mode::Onsite) {
+                Err(Refusal::CapacityBelowConfirmed { mode: Mode::Onsite, confirmed: current.onsite_confirmed })
+            } else {
+                Ok(())
+            }
+        }
     }
 }
 
@@ -262,6 +299,41 @@ mod tests {
         assert!(!Published.may_become(Draft));
         assert!(!Cancelled.may_become(Published));
         assert!(!Published.may_become(Published));
+    }
+
+    #[test]
+    fn registrations_must_still_fit_a_changed_event() {
+        let mut seats = Seats {
+            online_offered: true,
+            online_capacity: None,
+            online_confirmed: 4,
+            onsite_offered: true,
+            onsite_capacity: 10,
+            onsite_reserved: 3,
+            onsite_confirmed: 7,
+            onsite_confirmed_physical_space: 0,
+        };
+        let fine = draft();
+        assert_eq!(fits_registrations(&seats, 0, 0, &fine), Ok(()));
+        let mut smaller = draft();
+        smaller.online.as_mut().unwrap().capacity = Some(3);
+        assert_eq!(
+            fits_registrations(&seats, 0, 0, &smaller),
+            Err(Refusal::CapacityBelowConfirmed { mode: Mode::Online, confirmed: 4 })
+        );
+        // 7 confirmed without the need: 10 seats with 4 reserved leave only 6 for them.
+        let mut reserving = draft();
+        reserving.onsite.as_mut().unwrap().reserved_for_physical_space_need = 4;
+        assert_eq!(
+            fits_registrations(&seats, 0, 0, &reserving),
+            Err(Refusal::CapacityBelowConfirmed { mode: Mode::Onsite, confirmed: 7 })
+        );
+        let mut online_only = draft();
+        online_only.onsite = None;
+        assert_eq!(fits_registrations(&seats, 0, 0, &online_only), Err(Refusal::ModeInUse { mode: Mode::Onsite }));
+        seats.onsite_confirmed = 0;
+        assert_eq!(fits_registrations(&seats, 0, 1, &online_only), Err(Refusal::ModeInUse { mode: Mode::Onsite }));
+        assert_eq!(fits_registrations(&seats, 0, 0, &online_only), Ok(()));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The product's rules on plain values: no actix, no diesel, unit-tested here.
 
+pub mod actors;
 pub mod contact;
 pub mod events;
+pub mod history;
+pub mod refusal;
 pub mod registrations;
 pub mod report;
 pub mod seats;

@@ -1,12 +1,40 @@
 //! What makes a registration acceptable, on plain values.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::contact::{Email, Phone};
+use crate::domain::refusal::Refusal;
 use crate::domain::events::is_language_tag;
 use crate::domain::seats::Mode;
 use crate::domain::text::Problems;
 use crate::error::{AppError, FieldError};
 
 pub const MAX_INTERESTS: usize = 10;
+
+/// Where a registration stands: it has a seat, waits for one, or was withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegistrationStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    pub const ALL: [RegistrationStatus; 3] =
+        [RegistrationStatus::Confirmed, RegistrationStatus::Waitlisted, RegistrationStatus::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::Confirmed => "confirmed",
+            RegistrationStatus::Waitlisted => "waitlisted",
+            RegistrationStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == value)
+    }
+}
 
 /// The participant as given, before checking.
 #[derive(Debug, Clone, Default)]
@@ -124,6 +152,32 @@ fn is_topic(value: &str) -> bool {
         && !value.contains("__")
 }
 
+/// How long before an event starts its participants may be checked in: people arrive early,
+/// and a hosted place opens its room before the meeting.
+pub const CHECK_IN_OPENS_BEFORE_START: chrono::Duration = chrono::Duration::hours(2);
+/// How long after an event ends check-ins are still taken: the sheet from the door is often
+/// typed in the next day.
+pub const CHECK_IN_CLOSES_AFTER_END: chrono::Duration = chrono::Duration::hours(24);
+
+/// Whether a registration may be checked in at `now`: confirmed, and within the window
+/// around the event (so a report never shows as attended someone whose event has not begun).
+pub fn may_check_in(
+    status: RegistrationStatus,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    if status != RegistrationStatus::Confirmed {
+        return Err(Refusal::NotConfirmed);
+    }
+    let opens_at = starts_at - CHECK_IN_OPENS_BEFORE_START;
+    let closes_at = ends_at + CHECK_IN_CLOSES_AFTER_END;
+    if now < opens_at || now > closes_at {
+        return Err(Refusal::CheckInWindow { opens_at, closes_at });
+    }
+    Ok(())
+}
+
 pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError> {
     let mut problems = Problems::default();
     if !draft.consent_data_processing {
@@ -201,6 +255,34 @@ mod tests {
         let valid = validate(draft()).unwrap();
         assert_eq!(valid.participant.phone.unwrap().digits(), "34600000000");
         assert_eq!(valid.interests, vec!["entrepreneurship", "women_employment"], "repeats are dropped");
+    }
+
+    #[test]
+    fn check_in_opens_two_hours_before_and_closes_a_day_after() {
+        use chrono::TimeZone;
+        let starts = Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap();
+        let ends = starts + chrono::Duration::hours(3);
+        let at = |hours: i64, minutes: i64| starts + chrono::Duration::hours(hours) + chrono::Duration::minutes(minutes);
+        let confirmed = RegistrationStatus::Confirmed;
+        assert!(may_check_in(confirmed, starts, ends, at(-2, 0)).is_ok());
+        assert!(may_check_in(confirmed, starts, ends, at(1, 0)).is_ok());
+        assert!(may_check_in(confirmed, starts, ends, at(27, 0)).is_ok(), "24 hours after the end");
+        for too_early_or_late in [at(-2, -1), at(-14 * 24, 0), at(27, 1)] {
+            assert!(
+                matches!(may_check_in(confirmed, starts, ends, too_early_or_late), Err(Refusal::CheckInWindow { .. })),
+                "{too_early_or_late}"
+            );
+        }
+        assert_eq!(may_check_in(RegistrationStatus::Waitlisted, starts, ends, at(0, 0)), Err(Refusal::NotConfirmed));
+        assert_eq!(may_check_in(RegistrationStatus::Cancelled, starts, ends, at(0, 0)), Err(Refusal::NotConfirmed));
+    }
+
+    #[test]
+    fn statuses_read_back_what_they_write() {
+        for status in RegistrationStatus::ALL {
+            assert_eq!(RegistrationStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(RegistrationStatus::parse("attended"), None);
     }
 
     #[test]

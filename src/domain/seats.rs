@@ -27,6 +27,15 @@ impl Mode {
     }
 }
 
+/// Rule 3's online fallback: who may be moved online when their onsite seat is not there.
+/// Only someone who asked for onsite and accepted the fallback, and never someone who needs
+/// a physical space: they have no device to attend with, so they wait (first in line) for
+/// an onsite seat instead. `db::registrations` keeps a SQL copy of this rule for the
+/// waitlist query; a test checks the copy against this function.
+pub fn may_fall_back_online(mode: Mode, needs_physical_space: bool, accept_online_fallback: bool) -> bool {
+    mode == Mode::Onsite && accept_online_fallback && !needs_physical_space
+}
+
 /// What an event offers and what is taken, as stored on the (locked) event row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seats {
@@ -66,9 +75,27 @@ impl Seats {
         if !self.onsite_offered {
             return 0;
         }
+        (self.onsite_capacity - self.onsite_reserved - self.onsite_unreserved_taken()).max(0).min(self.onsite_free())
+    }
+
+    /// Unreserved onsite seats in use: everyone confirmed without the need, and the overflow
+    /// of those with it beyond the reserved seats.
+    fn onsite_unreserved_taken(&self) -> i32 {
         let others = self.onsite_confirmed - self.onsite_confirmed_physical_space;
         let overflow = (self.onsite_confirmed_physical_space - self.onsite_reserved).max(0);
-        (self.onsite_capacity - self.onsite_reserved - others - overflow).max(0).min(self.onsite_free())
+        others + overflow
+    }
+
+    /// True when the confirmed registrations no longer fit: after a capacity was lowered or
+    /// seats reserved, someone confirmed would be left without a seat of a kind they may take.
+    pub fn overbooked(&self, mode: Mode) -> bool {
+        match mode {
+            Mode::Online => self.online_capacity.is_some_and(|capacity| capacity < self.online_confirmed),
+            Mode::Onsite => {
+                self.onsite_capacity < self.onsite_confirmed
+                    || self.onsite_capacity - self.onsite_reserved < self.onsite_unreserved_taken()
+            }
+        }
     }
 
     pub fn has_seat(&self, mode: Mode, needs_physical_space: bool) -> bool {
@@ -122,14 +149,40 @@ pub fn place(
     if seats.has_seat(mode, needs_physical_space) {
         return Placement::Confirmed { mode, fallback_applied: false };
     }
-    if mode == Mode::Onsite
-        && accept_online_fallback
-        && !needs_physical_space
-        && seats.has_seat(Mode::Online, false)
-    {
+    if may_fall_back_online(mode, needs_physical_space, accept_online_fallback) && seats.has_seat(Mode::Online, false) {
         return Placement::Confirmed { mode: Mode::Online, fallback_applied: true };
     }
     Placement::Waitlisted { mode }
+}
+
+/// Where a registration ends up when its mode or its physical-space need changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reseat {
+    Confirmed,
+    Waitlisted,
+}
+
+/// A registration (not cancelled) moving to `mode` with `needs_physical_space`: a confirmed
+/// one keeps a seat only if the new mode has one for it, after giving up its own (else
+/// `CapacityFull`, and nothing changes); a waitlisted one is confirmed if it can be, else it
+/// waits in the new mode's queue.
+pub fn reseat(
+    seats: &Seats,
+    confirmed_now: Option<(Mode, bool)>,
+    mode: Mode,
+    needs_physical_space: bool,
+) -> Result<Reseat, crate::domain::refusal::Refusal> {
+    let mut seats = *seats;
+    if let Some((current_mode, current_need)) = confirmed_now {
+        seats.release(current_mode, current_need);
+    }
+    if seats.has_seat(mode, needs_physical_space) {
+        Ok(Reseat::Confirmed)
+    } else if confirmed_now.is_some() {
+        Err(crate::domain::refusal::Refusal::CapacityFull)
+    } else {
+        Ok(Reseat::Waitlisted)
+    }
 }
 
 /// A waitlisted registration, as the promotion needs to know it.
@@ -165,7 +218,9 @@ pub fn promote(seats: &mut Seats, onsite_queue: &[Waiting], online_queue: &[Wait
         promotions.push(Promotion { id: waiting.id, mode: Mode::Onsite, fallback_applied: false });
     }
     for waiting in online_queue {
-        if promotions.iter().any(|p| p.id == waiting.id) {
+        let eligible = waiting.mode == Mode::Online
+            || may_fall_back_online(waiting.mode, waiting.needs_physical_space, waiting.accept_online_fallback);
+        if !eligible || promotions.iter().any(|p| p.id == waiting.id) {
             continue;
         }
         if !seats.has_seat(Mode::Online, false) {
@@ -307,6 +362,51 @@ mod tests {
             vec![Promotion { id: onsite_with_fallback.id, mode: Mode::Online, fallback_applied: true }]
         );
         assert_eq!(seats.online_free(), Some(0));
+    }
+
+    #[test]
+    fn a_lowered_capacity_is_overbooked_when_confirmed_people_lose_their_seat() {
+        let mut seats = soria();
+        for _ in 0..5 {
+            seats.take(Mode::Onsite, false);
+        }
+        seats.take(Mode::Onsite, true);
+        assert!(!seats.overbooked(Mode::Onsite));
+        // 6 confirmed, 5 of them without the need: 8 seats with 3 reserved leave exactly 5.
+        seats.onsite_capacity = 8;
+        assert!(!seats.overbooked(Mode::Onsite));
+        seats.onsite_capacity = 7;
+        assert!(seats.overbooked(Mode::Onsite), "only 4 unreserved seats for 5 people");
+        seats.onsite_capacity = 10;
+        seats.onsite_reserved = 6;
+        assert!(seats.overbooked(Mode::Onsite), "reserving seats the confirmed people sit on");
+        seats.online_capacity = Some(0);
+        assert!(!seats.overbooked(Mode::Online));
+        seats.take(Mode::Online, false);
+        assert!(seats.overbooked(Mode::Online));
+    }
+
+    #[test]
+    fn a_confirmed_registration_changes_mode_only_into_a_free_seat() {
+        let mut seats = soria();
+        seats.online_capacity = Some(1);
+        seats.take(Mode::Online, false);
+        seats.take(Mode::Onsite, false);
+        assert_eq!(reseat(&seats, Some((Mode::Onsite, false)), Mode::Online, false), Err(crate::domain::refusal::Refusal::CapacityFull));
+        assert_eq!(reseat(&seats, None, Mode::Online, false), Ok(Reseat::Waitlisted));
+        assert_eq!(reseat(&seats, Some((Mode::Online, false)), Mode::Onsite, false), Ok(Reseat::Confirmed));
+        // Its own seat counts as free: saying it needs a physical space keeps the seat.
+        seats.onsite_capacity = 1;
+        seats.onsite_reserved = 0;
+        assert_eq!(reseat(&seats, Some((Mode::Onsite, false)), Mode::Onsite, true), Ok(Reseat::Confirmed));
+    }
+
+    #[test]
+    fn only_onsite_registrations_without_the_need_that_accepted_it_fall_back_online() {
+        assert!(may_fall_back_online(Mode::Onsite, false, true));
+        assert!(!may_fall_back_online(Mode::Onsite, true, true));
+        assert!(!may_fall_back_online(Mode::Onsite, false, false));
+        assert!(!may_fall_back_online(Mode::Online, false, true));
     }
 
     #[test]

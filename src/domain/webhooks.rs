@@ -8,32 +8,59 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use url::{Host, Url};
 
-pub const REGISTRATION_CONFIRMED: &str = "registration.confirmed";
-pub const REGISTRATION_WAITLISTED: &str = "registration.waitlisted";
-pub const REGISTRATION_PROMOTED: &str = "registration.promoted";
-pub const REGISTRATION_CANCELLED: &str = "registration.cancelled";
-pub const REGISTRATION_MODE_CHANGED: &str = "registration.mode_changed";
-pub const EVENT_UPDATED: &str = "event.updated";
-pub const EVENT_CANCELLED: &str = "event.cancelled";
-
-/// Every type a subscription may ask for.
-pub const EVENT_TYPES: [&str; 7] = [
-    REGISTRATION_CONFIRMED,
-    REGISTRATION_WAITLISTED,
-    REGISTRATION_PROMOTED,
-    REGISTRATION_CANCELLED,
-    REGISTRATION_MODE_CHANGED,
-    EVENT_UPDATED,
-    EVENT_CANCELLED,
-];
-
-pub fn is_event_type(value: &str) -> bool {
-    EVENT_TYPES.contains(&value)
+/// What a webhook message announces. Which change sends which is decided in one place,
+/// `app::transition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    RegistrationConfirmed,
+    RegistrationWaitlisted,
+    RegistrationPromoted,
+    RegistrationCancelled,
+    RegistrationModeChanged,
+    EventUpdated,
+    EventCancelled,
 }
 
-/// `registration.*` types are about one registration; the others about a whole event.
-pub fn is_registration_type(value: &str) -> bool {
-    value.starts_with("registration.")
+impl EventType {
+    /// Every type a subscription may ask for.
+    pub const ALL: [EventType; 7] = [
+        EventType::RegistrationConfirmed,
+        EventType::RegistrationWaitlisted,
+        EventType::RegistrationPromoted,
+        EventType::RegistrationCancelled,
+        EventType::RegistrationModeChanged,
+        EventType::EventUpdated,
+        EventType::EventCancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::RegistrationConfirmed => "registration.confirmed",
+            EventType::RegistrationWaitlisted => "registration.waitlisted",
+            EventType::RegistrationPromoted => "registration.promoted",
+            EventType::RegistrationCancelled => "registration.cancelled",
+            EventType::RegistrationModeChanged => "registration.mode_changed",
+            EventType::EventUpdated => "event.updated",
+            EventType::EventCancelled => "event.cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+
+    /// `registration.*` types are about one registration and go to the partner that created
+    /// it; the others are about a whole event and go to every partner holding a registration.
+    pub fn is_about_a_registration(self) -> bool {
+        match self {
+            EventType::RegistrationConfirmed
+            | EventType::RegistrationWaitlisted
+            | EventType::RegistrationPromoted
+            | EventType::RegistrationCancelled
+            | EventType::RegistrationModeChanged => true,
+            EventType::EventUpdated | EventType::EventCancelled => false,
+        }
+    }
 }
 
 pub const MAX_URL_CHARS: usize = 2000;
@@ -218,9 +245,14 @@ mod tests {
 
     #[test]
     fn event_types_are_the_seven_of_the_contract() {
-        assert!(EVENT_TYPES.iter().all(|t| is_event_type(t)));
-        assert!(!is_event_type("registration.created"));
-        assert!(is_registration_type(REGISTRATION_PROMOTED));
-        assert!(!is_registration_type(EVENT_CANCELLED));
+        for event_type in EventType::ALL {
+            assert_eq!(EventType::parse(event_type.as_str()), Some(event_type));
+            assert_eq!(
+                event_type.is_about_a_registration(),
+                event_type.as_str().starts_with("registration."),
+                "{event_type:?}"
+            );
+        }
+        assert_eq!(EventType::parse("registration.created"), None);
     }
 }

@@ -27,30 +27,62 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(is_json_content_type)
-            .unwrap_or(false);
-        let limit = req.app_data::<BodyLimit>().map(|l| l.0).unwrap_or(65_536);
-        let bytes = web::Bytes::from_request(req, payload);
+        let body = read(req, payload);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|e| {
-                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge { limit }
-                } else {
-                    AppError::BadRequest {
-                        code: "unreadable_body",
-                        detail: "The body could not be read.".into(),
-                    }
-                }
-            })?;
+            let (is_json, bytes) = body.await?;
             if !is_json {
                 return Err(AppError::UnsupportedMediaType);
             }
             parse(&bytes).map(Json)
         })
+    }
+}
+
+/// A JSON body that may be left out (an action whose body is `{}`): `None` for an empty body
+/// whatever its content type; a body that is there is read as strictly as [`Json`]'s.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read(req, payload);
+        Box::pin(async move {
+            let (is_json, bytes) = body.await?;
+            if bytes.is_empty() {
+                Ok(OptionalJson(None))
+            } else if !is_json {
+                Err(AppError::UnsupportedMediaType)
+            } else {
+                parse(&bytes).map(|value| OptionalJson(Some(value)))
+            }
+        })
+    }
+}
+
+/// Whether the body says it is JSON, and its bytes within the size limit.
+fn read(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<(bool, web::Bytes), AppError>> + 'static {
+    let is_json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(is_json_content_type)
+        .unwrap_or(false);
+    let limit = req.app_data::<BodyLimit>().map(|l| l.0).unwrap_or(65_536);
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        let bytes = bytes.await.map_err(|e| {
+            if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge { limit }
+            } else {
+                AppError::BadRequest { code: "unreadable_body", detail: "The body could not be read.".into() }
+            }
+        })?;
+        Ok((is_json, bytes))
     }
 }
 

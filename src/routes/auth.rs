@@ -69,7 +69,7 @@ pub async fn login(
         async |conn| accounts::find_user_by_email(conn, email.trim()).await,
     )
     .await?;
-    let role = if user.role == "admin" { Role::Admin } else { Role::Organiser };
+    let role = user.role;
     tracing::info!(user_id = %user.id, "logged in");
     issue(&state, user.id, role, user.organisation_id)
 }

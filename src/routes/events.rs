@@ -1,13 +1,15 @@
-//! Events: create, list, read, update, publish, cancel, and an iCalendar entry.
+//! Events: create, list, read, update, publish, cancel, their history, and an iCalendar
+//! entry. Each handler parses, calls its use case (`app::events`), and renders.
 
 use actix_web::{get, patch, post, web, HttpResponse};
-use diesel_async::AsyncConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{may_see_event, Caller, MaybeCaller, Role};
-use crate::db::events::{self, Actor, EventFilter, EventRow, Visibility};
-use crate::db::{accounts, registrations};
+use crate::app::events as use_case;
+use crate::auth::{Caller, MaybeCaller, Role};
+use crate::db::accounts;
+use crate::db::events::{self, EventFilter, EventRow, Visibility};
+use crate::domain::actors::EventId;
 use crate::domain::events::{validate, EventDraft, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
@@ -22,11 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(patch_event)
         .service(publish_event)
         .service(cancel_event)
+        .service(event_history)
         .service(calendar);
-}
-
-pub fn actor(caller: &Caller) -> Actor {
-    Actor { id: caller.id, kind: caller.kind.as_str() }
 }
 
 fn view(row: EventRow, caller: Option<&Caller>) -> Event {
@@ -72,9 +71,9 @@ pub async fn create_event(
     caller.require_manages_organisation(draft.organisation_id)?;
     let draft = checked(&state, draft).await?;
     let mut conn = state.pool.get().await?;
-    let row = events::insert(&mut conn, draft).await?;
-    tracing::info!(event_id = %row.id, "created an event");
-    Ok(HttpResponse::Created().json(view(row, Some(&caller))))
+    let created = use_case::create(&mut conn, &caller, draft).await?;
+    tracing::info!(event_id = %created.event.id, "created an event");
+    Ok(HttpResponse::Created().json(view(created.event, Some(&caller))))
 }
 
 /// List events by `starts_at` ascending. Anonymous callers and partners see published events
@@ -101,11 +100,7 @@ pub async fn list_events(
         }
         _ => Visibility::PublishedOnly,
     };
-    let status = query.status.map(|s| match s {
-        EventStatusView::Draft => EventStatus::Draft,
-        EventStatusView::Published => EventStatus::Published,
-        EventStatusView::Cancelled => EventStatus::Cancelled,
-    });
+    let status = query.status.map(EventStatus::from);
     let filter = EventFilter {
         status,
         region: query.region.clone(),
@@ -137,37 +132,8 @@ pub async fn get_event(
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Event>> {
     let mut conn = state.pool.get().await?;
-    let row = find_visible(&mut conn, path.into_inner(), caller.0.as_ref()).await?;
+    let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
     Ok(web::Json(view(row, caller.0.as_ref())))
-}
-
-/// The event, when the caller may know it exists: a draft is 404 to anyone but its
-/// organisers and admins.
-pub async fn find_visible(
-    conn: &mut diesel_async::AsyncPgConnection,
-    id: Uuid,
-    caller: Option<&Caller>,
-) -> AppResult<EventRow> {
-    let row = events::find(conn, id).await?.ok_or(AppError::NotFound)?;
-    if !may_see_event(caller, row.organisation_id, row.status() == EventStatus::Draft) {
-        return Err(AppError::NotFound);
-    }
-    Ok(row)
-}
-
-/// The locked event, when the caller may manage it: 404 if they may not know it exists,
-/// 403 if they may only look.
-async fn lock_managed(
-    conn: &mut diesel_async::AsyncPgConnection,
-    id: Uuid,
-    caller: &Caller,
-) -> AppResult<EventRow> {
-    let row = events::lock_as(conn, id, actor(caller)).await?.ok_or(AppError::NotFound)?;
-    if !may_see_event(Some(caller), row.organisation_id, row.status() == EventStatus::Draft) {
-        return Err(AppError::NotFound);
-    }
-    caller.require_manages_organisation(row.organisation_id)?;
-    Ok(row)
 }
 
 /// Change an event (organisers of it, admin). Absent fields stay; `null` clears. Lowering a
@@ -193,85 +159,18 @@ pub async fn patch_event(
     path: web::Path<Uuid>,
     body: Json<PatchEvent>,
 ) -> AppResult<web::Json<Event>> {
-    let id = path.into_inner();
+    let id = EventId(path.into_inner());
     caller.require_staff()?;
-    let patch = body.0;
     // Validate against the current event before taking any lock (the organisation lookup
-    // needs its own connection), then re-check the seats under the lock.
-    let draft = {
+    // needs its own connection); the use case checks under the lock that it did not change.
+    let read = {
         let mut conn = state.pool.get().await?;
-        let current = events::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-        if !may_see_event(Some(&caller), current.organisation_id, current.status() == EventStatus::Draft) {
-            return Err(AppError::NotFound);
-        }
-        caller.require_manages_organisation(current.organisation_id)?;
-        current.to_draft()
+        use_case::find_managed(&mut conn, &caller, id).await?.to_draft()
     };
-    let mut merged = patch.apply(draft.clone());
-    merged = checked(&state, merged).await?;
-    caller.require_manages_organisation(merged.organisation_id)?;
+    let merged = checked(&state, body.0.apply(read.clone())).await?;
     let mut conn = state.pool.get().await?;
-    let row = conn
-        .transaction::<_, AppError, _>(async move |conn| {
-            {
-                let current = lock_managed(conn, id, &caller).await?;
-                if current.status() == EventStatus::Cancelled {
-                    return Err(AppError::conflict("event_cancelled", "A cancelled event cannot be changed."));
-                }
-                if current.to_draft() != draft {
-                    return Err(AppError::conflict("concurrent_update", "The event changed meanwhile; try again."));
-                }
-                events::check_draft_against_seats(&current, &merged)?;
-                events::store(conn, id, merged).await?;
-                announce(conn, &current, "event.updated", "updated").await?;
-                let promoted = registrations::promote_waitlist(conn, id).await?;
-                if !promoted.is_empty() {
-                    tracing::info!(event_id = %id, promoted = promoted.len(), "promoted waitlisted registrations");
-                }
-                events::find(conn, id).await?.ok_or(AppError::NotFound)
-            }
-        })
-        .await?;
-    Ok(web::Json(Event::from_row(row, true)))
-}
-
-/// Tells webhook subscribers about a change to the event, in the caller's transaction. An
-/// event's cancellation is announced before anything else changes, so partners with
-/// registrations still hear it.
-async fn announce(
-    conn: &mut diesel_async::AsyncPgConnection,
-    event: &EventRow,
-    event_type: &'static str,
-    what: &str,
-) -> AppResult<()> {
-    crate::db::outbox::enqueue(
-        conn,
-        &crate::db::outbox::Change {
-            event_type,
-            event_id: event.id,
-            organisation_id: event.organisation_id,
-            registration_id: None,
-            registration_created_by: None,
-            data: serde_json::json!({"change": what, "previous_status": event.status}),
-        },
-    )
-    .await
-}
-
-async fn transition(state: &AppState, caller: &Caller, id: Uuid, next: EventStatus) -> AppResult<EventRow> {
-    caller.require_staff()?;
-    let mut conn = state.pool.get().await?;
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        let current = lock_managed(conn, id, caller).await?;
-        if !current.status().may_become(next) {
-            return Err(AppError::conflict(
-                "invalid_transition",
-                format!("A {} event cannot become {}.", current.status, next.as_str()),
-            ));
-        }
-        events::set_status(conn, id, next).await
-    })
-    .await
+    let changed = use_case::change(&mut conn, &caller, id, read, merged).await?;
+    Ok(web::Json(Event::from_row(changed.event, true)))
 }
 
 /// Publish a draft (organisers of it, admin); 409 `invalid_transition` otherwise.
@@ -289,9 +188,11 @@ pub async fn publish_event(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Event>> {
-    let row = transition(&state, &caller, path.into_inner(), EventStatus::Published).await?;
-    tracing::info!(event_id = %row.id, "published an event");
-    Ok(web::Json(Event::from_row(row, true)))
+    caller.require_staff()?;
+    let mut conn = state.pool.get().await?;
+    let published = use_case::publish(&mut conn, &caller, EventId(path.into_inner())).await?;
+    tracing::info!(event_id = %published.event.id, "published an event");
+    Ok(web::Json(Event::from_row(published.event, true)))
 }
 
 /// Cancel a draft or published event (organisers of it, admin); its registrations stay
@@ -310,9 +211,37 @@ pub async fn cancel_event(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Event>> {
-    let row = transition(&state, &caller, path.into_inner(), EventStatus::Cancelled).await?;
-    tracing::info!(event_id = %row.id, "cancelled an event");
-    Ok(web::Json(Event::from_row(row, true)))
+    caller.require_staff()?;
+    let mut conn = state.pool.get().await?;
+    let cancelled = use_case::cancel(&mut conn, &caller, EventId(path.into_inner())).await?;
+    tracing::info!(event_id = %cancelled.event.id, "cancelled an event");
+    Ok(web::Json(Event::from_row(cancelled.event, true)))
+}
+
+/// The audit trail of an event, oldest first (organisers of it, admin): who changed which
+/// fields (capacities, reserved seats, times, status) from what to what. It holds no
+/// personal data.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Event id")), responses(
+    (status = 200, description = "Every change, oldest first", body = EventHistory),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/events/{id}/history")]
+pub async fn event_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<EventHistory>> {
+    let mut conn = state.pool.get().await?;
+    let rows = use_case::history(&mut conn, &caller, EventId(path.into_inner())).await?;
+    let items = rows
+        .into_iter()
+        .map(EventHistoryEntry::try_from)
+        .collect::<Result<_, _>>()
+        .map_err(|e| AppError::Unexpected(anyhow::Error::new(e).context("reading an event's history")))?;
+    Ok(web::Json(EventHistory { items }))
 }
 
 /// An iCalendar (RFC 5545) entry for "add to calendar": the venue for onsite attendance,
@@ -330,7 +259,7 @@ pub async fn calendar(
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let row = find_visible(&mut conn, path.into_inner(), caller.0.as_ref()).await?;
+    let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"event-{}.ics\"", row.id)))

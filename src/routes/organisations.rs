@@ -155,7 +155,7 @@ pub async fn create_user(
             id: Uuid::now_v7(),
             email: email.as_str(),
             password_hash: &hash,
-            role: role.as_str(),
+            role: role.into(),
             organisation_id,
         },
     )

@@ -1,24 +1,23 @@
 //! Registrations: create (with the seat rules and idempotency), list, read, update, cancel,
-//! check in, erase personal data, and the audit trail.
+//! check in and undo it, erase personal data, and the audit trail. Each handler parses,
+//! calls its use case (`app::registrations`), and renders.
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use diesel_async::AsyncConnection;
-use futures_util::future::join3;
 use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::auth::{may_see_event, note_caller, Caller, RegistrationAccess, Role, Token};
-use crate::db::events::{self, Actor, EventRow};
+use crate::app::registrations::{self as use_case, Registered, Request};
+use crate::auth::{note_caller, Caller, Token};
+use crate::db::events::EventRow;
 use crate::db::idempotency::{self, Replay};
-use crate::db::pipelined::PipelinedTransaction;
-use crate::db::rate_limits;
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
-use crate::domain::events::EventStatus;
+use crate::db::history as audit;
+use crate::domain::actors::{EventId, RegistrationId};
+use crate::domain::registrations::RegistrationStatus as Status;
 use crate::error::{AppError, AppResult};
-use crate::http::json::Json;
+use crate::http::json::{Json, OptionalJson};
 use crate::http::pagination::{next_cursor, page_request};
-use crate::routes::events::{actor, find_visible};
 use crate::state::AppState;
 use crate::views::registrations::*;
 
@@ -29,12 +28,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(patch_registration)
         .service(cancel_registration)
         .service(check_in)
+        .service(undo_check_in)
         .service(erase_personal_data)
         .service(history);
-}
-
-fn access(caller: &Caller, registration: &RegistrationRow, event: &EventRow) -> RegistrationAccess {
-    caller.registration_access(event.organisation_id, registration.created_by)
 }
 
 fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Registration {
@@ -72,7 +68,7 @@ pub async fn create_registration(
     path: Result<web::Path<Uuid>, actix_web::Error>,
     body: Result<Json<CreateRegistration>, AppError>,
 ) -> AppResult<HttpResponse> {
-    let request = match NewRegistration::read(&req, path, body) {
+    let request = match read_request(&req, path, body) {
         Ok(request) => request,
         // Who calls is settled before what was sent is judged (401 before 400, 404 or 422),
         // as on every endpoint that extracts a `Caller`.
@@ -82,18 +78,27 @@ pub async fn create_registration(
         }
     };
     let mut conn = state.pool.get().await?;
-    let mut tx = PipelinedTransaction::open(&mut conn)?;
-    let outcome =
-        register(&mut tx, &req, token, &request, state.settings.registration_rate_limit_per_minute).await;
-    match tx.finish(outcome).await? {
-        Registered::New(view) => {
-            let outcome = match (view.status, view.fallback_applied) {
+    let registered = use_case::register(
+        &mut conn,
+        token,
+        &request,
+        state.settings.registration_rate_limit_per_minute,
+        |caller| note_caller(&req, caller),
+        |row, position, event| {
+            serde_json::to_value(render(row.clone(), position, event)).expect("views serialise")
+        },
+    )
+    .await?;
+    match registered {
+        Registered::New { outcome, waitlist_position } => {
+            let view = render(outcome.registration, waitlist_position, &outcome.event);
+            let label = match (view.status, view.fallback_applied) {
                 (RegistrationStatus::Confirmed, true) => "fallback",
                 (RegistrationStatus::Confirmed, false) => "confirmed",
                 _ => "waitlisted",
             };
-            state.metrics.registrations.with_label_values(&[outcome]).inc();
-            tracing::info!(registration_id = %view.id, event_id = %request.event_id, outcome, "registered");
+            state.metrics.registrations.with_label_values(&[label]).inc();
+            tracing::info!(registration_id = %view.id, event_id = %request.event_id, outcome = label, "registered");
             Ok(HttpResponse::Created().json(view))
         }
         Registered::Replay(Replay { status, body: Some(body), .. }) => Ok(replay(status, body)),
@@ -101,111 +106,46 @@ pub async fn create_registration(
             // The stored answer was erased with the personal data: answer the registration
             // as it is now.
             let id = registration_id.ok_or(AppError::NotFound)?;
-            let (row, event) = load(&mut conn, id).await?;
+            let row = registrations::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+            let event = crate::db::events::find(&mut conn, row.event_id).await?.ok_or(AppError::NotFound)?;
             let position = position_of(&mut conn, &row).await?;
             Ok(replay(status, serde_json::to_value(render(row, position, &event)).expect("views serialise")))
         }
     }
 }
 
-/// A registration request that passed every check that needs no database.
-struct NewRegistration {
-    event_id: Uuid,
-    input: CreateRegistration,
-    valid: crate::domain::registrations::ValidRegistration,
-    /// The `Idempotency-Key` and the request's fingerprint, when the request may be replayed.
-    idempotent: Option<(String, Vec<u8>)>,
-}
-
-impl NewRegistration {
-    fn read(
-        req: &HttpRequest,
-        path: Result<web::Path<Uuid>, actix_web::Error>,
-        body: Result<Json<CreateRegistration>, AppError>,
-    ) -> AppResult<Self> {
-        // Any malformed id is 404, as `http::query::path_config` answers elsewhere.
-        let event_id = path.map_err(|_| AppError::NotFound)?.into_inner();
-        let key = match req.headers().get("idempotency-key") {
-            None => None,
-            Some(value) => {
-                let key = value.to_str().map_err(|_| {
-                    AppError::invalid("invalid_idempotency_key", "Idempotency-Key", "must be printable ASCII")
-                })?;
-                idempotency::check_key(key)?;
-                Some(key.to_owned())
-            }
-        };
-        let input = body?.0;
-        let valid = crate::domain::registrations::validate(input.to_draft())?;
-        // Only a request that may be replayed needs its fingerprint.
-        let idempotent = key.map(|key| {
-            let hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
-            (key, hash)
-        });
-        Ok(Self { event_id, input, valid, idempotent })
-    }
-}
-
-enum Registered {
-    New(Box<Registration>),
-    Replay(Replay),
-}
-
-/// The registration's transaction, in two round trips when nothing needs remembering or
-/// counting: (1) BEGIN, the `Idempotency-Key` claimed, the event locked together with the
-/// caller's standing (a revoked partner is refused here, not by a statement of its own);
-/// then the seat decision; (2) the writes and the COMMIT (`db::pipelined`).
-async fn register(
-    tx: &mut PipelinedTransaction<'_>,
+/// Reads a registration request: every check that needs no database.
+fn read_request(
     req: &HttpRequest,
-    token: Token,
-    request: &NewRegistration,
-    per_minute: u32,
-) -> AppResult<Registered> {
-    let actor = Actor { id: token.id(), kind: token.kind().as_str() };
-    let claim = async {
-        match &request.idempotent {
-            Some((key, hash)) => idempotency::try_claim(tx.shared(), token.id(), key, hash).await.map(Some),
-            None => Ok(None),
+    path: Result<web::Path<Uuid>, actix_web::Error>,
+    body: Result<Json<CreateRegistration>, AppError>,
+) -> AppResult<Request> {
+    // Any malformed id is 404, as `http::query::path_config` answers elsewhere.
+    let event_id = EventId(path.map_err(|_| AppError::NotFound)?.into_inner());
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(value) => {
+            let key = value.to_str().map_err(|_| {
+                AppError::invalid("invalid_idempotency_key", "Idempotency-Key", "must be printable ASCII")
+            })?;
+            idempotency::check_key(key)?;
+            Some(key.to_owned())
         }
     };
-    // All three are answered before any result is looked at, and looked at in the order
-    // sent, so the first failure in that order is the one answered.
-    let (begun, claimed, locked) =
-        join3(tx.begin(), claim, events::lock_as_standing(tx.shared(), request.event_id, actor)).await;
-    begun?;
-    let claimed = claimed?;
-    let (caller, event) = match locked? {
-        Some((event, standing)) => (token.caller_of(standing)?, Some(event)),
-        // No such event: who is asking still decides between 401 and 404.
-        None => (token.caller(tx.shared()).await?, None),
-    };
-    note_caller(req, &caller);
-    if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
-        return Ok(Registered::Replay(idempotency::stored(tx.conn(), caller.id, key, hash).await?));
-    }
-    let event = event.ok_or(AppError::NotFound)?;
-    may_register(&caller, &event)?;
-    // With nothing to remember or count after the writes, nothing can refuse the
-    // registration once they succeed, so the COMMIT goes with them.
-    let commit_with_writes = request.idempotent.is_none() && per_minute == 0;
-    let created = registrations::create(
-        tx,
-        event,
-        actor,
-        &request.valid,
-        request.input.participant.stakeholder_category.as_str(),
-        request.input.consent.contact,
-        commit_with_writes,
-    )
-    .await?;
-    let view = render(created.registration, created.waitlist_position, &created.event);
-    if let Some((key, _)) = &request.idempotent {
-        let body = serde_json::to_value(&view).expect("views serialise");
-        idempotency::remember(tx.conn(), caller.id, key, 201, &body, view.id).await?;
-    }
-    rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
-    Ok(Registered::New(Box::new(view)))
+    let input = body?.0;
+    let valid = crate::domain::registrations::validate(input.to_draft())?;
+    // Only a request that may be replayed needs its fingerprint.
+    let idempotent = key.map(|key| {
+        let hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
+        (key, hash)
+    });
+    Ok(Request {
+        event_id,
+        valid,
+        stakeholder_category: input.participant.stakeholder_category.as_str(),
+        consent_contact: input.consent.contact,
+        idempotent,
+    })
 }
 
 fn replay(status: u16, body: serde_json::Value) -> HttpResponse {
@@ -214,33 +154,11 @@ fn replay(status: u16, body: serde_json::Value) -> HttpResponse {
     HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body)
 }
 
-/// Who may register for an event: its organisers and admins (drafts included, so they can
-/// be tried out; they are still closed), and partners for events they can see.
-fn may_register(caller: &Caller, event: &EventRow) -> AppResult<()> {
-    if !may_see_event(Some(caller), event.organisation_id, event.status() == EventStatus::Draft) {
-        return Err(AppError::NotFound);
-    }
-    match caller.role {
-        Role::Admin | Role::Partner => Ok(()),
-        Role::Organiser if caller.manages_organisation(event.organisation_id) => Ok(()),
-        Role::Organiser => Err(AppError::Forbidden),
-    }
-}
-
-async fn load(
-    conn: &mut diesel_async::AsyncPgConnection,
-    id: Uuid,
-) -> AppResult<(RegistrationRow, EventRow)> {
-    let row = registrations::find(conn, id).await?.ok_or(AppError::NotFound)?;
-    let event = events::find(conn, row.event_id).await?.ok_or(AppError::NotFound)?;
-    Ok((row, event))
-}
-
 async fn position_of(
     conn: &mut diesel_async::AsyncPgConnection,
     row: &RegistrationRow,
 ) -> AppResult<Option<i64>> {
-    Ok(if row.status == "waitlisted" {
+    Ok(if row.status == Status::Waitlisted {
         Some(registrations::waitlist_position(conn, row).await?)
     } else {
         None
@@ -274,20 +192,10 @@ pub async fn list_registrations(
         query.cursor.as_deref(),
     )?;
     let mut conn = state.pool.get().await?;
-    let event = find_visible(&mut conn, event_id, Some(&caller)).await?;
-    let created_by = if caller.manages_organisation(event.organisation_id) {
-        None
-    } else if caller.is_partner() {
-        Some(caller.id)
-    } else {
-        return Err(AppError::Forbidden);
-    };
+    let event = crate::app::events::find_visible(&mut conn, Some(&caller), EventId(event_id)).await?;
+    let created_by = use_case::may_list(&caller, &event)?;
     let filter = RegistrationFilter {
-        status: query.status.map(|s| match s {
-            RegistrationStatus::Confirmed => "confirmed",
-            RegistrationStatus::Waitlisted => "waitlisted",
-            RegistrationStatus::Cancelled => "cancelled",
-        }),
+        status: query.status.map(Status::from),
         mode: query.mode.map(Into::into),
         needs_physical_space: query.needs_physical_space,
         created_by,
@@ -295,7 +203,7 @@ pub async fn list_registrations(
     let mut rows = registrations::list(&mut conn, event_id, &filter, page.after, page.limit + 1).await?;
     let next_cursor =
         next_cursor(&state.signer, &format!("registrations:{event_id}"), &mut rows, page.limit, |r| r.seq);
-    let waitlisted: Vec<Uuid> = rows.iter().filter(|r| r.status == "waitlisted").map(|r| r.id).collect();
+    let waitlisted: Vec<Uuid> = rows.iter().filter(|r| r.status == Status::Waitlisted).map(|r| r.id).collect();
     let positions = registrations::waitlist_positions(&mut conn, event_id, &waitlisted).await?;
     let items = rows
         .into_iter()
@@ -321,8 +229,7 @@ pub async fn get_registration(
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Registration>> {
     let mut conn = state.pool.get().await?;
-    let (row, event) = load(&mut conn, path.into_inner()).await?;
-    access(&caller, &row, &event).require_read()?;
+    let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     let position = position_of(&mut conn, &row).await?;
     Ok(web::Json(render(row, position, &event)))
 }
@@ -349,22 +256,10 @@ pub async fn patch_registration(
     path: web::Path<Uuid>,
     body: Json<PatchRegistration>,
 ) -> AppResult<web::Json<Registration>> {
-    let id = path.into_inner();
     let patch = body.0;
-    let caller_ref = &caller;
     let mut conn = state.pool.get().await?;
-    let changed = conn
-        .transaction::<_, AppError, _>(async move |conn| {
-            registrations::update(
-                conn,
-                id,
-                actor(caller_ref),
-                |row, event| access(caller_ref, row, event).require_read(),
-                |row| patch.merge(row),
-            )
-            .await
-        })
-        .await?;
+    let changed =
+        use_case::change(&mut conn, &caller, RegistrationId(path.into_inner()), move |row| patch.merge(row)).await?;
     let position = position_of(&mut conn, &changed.registration).await?;
     Ok(web::Json(render(changed.registration, position, &changed.event)))
 }
@@ -383,31 +278,26 @@ pub async fn cancel_registration(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<Registration>> {
-    let id = path.into_inner();
-    let caller_ref = &caller;
     let mut conn = state.pool.get().await?;
-    let changed = conn
-        .transaction::<_, AppError, _>(async move |conn| {
-            registrations::cancel(conn, id, actor(caller_ref), |row, event| {
-                access(caller_ref, row, event).require_read()
-            })
-            .await
-        })
-        .await?;
-    if !changed.promotions.is_empty() {
-        tracing::info!(registration_id = %id, promoted = changed.promotions.len(), "cancellation promoted the waitlist");
-    }
-    Ok(web::Json(render(changed.registration, None, &changed.event)))
+    let cancelled = use_case::cancel(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    Ok(web::Json(render(cancelled.registration, None, &cancelled.event)))
 }
 
-/// Record that a confirmed participant arrived (organisers of the event, admin). The body
-/// is `{}`. Idempotent; 409 `not_confirmed` unless confirmed.
-#[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
+/// Record that a confirmed participant arrived (organisers of the event, admin), from 2 hours
+/// before the event starts until 24 hours after it ends (409 `check_in_window` otherwise). The
+/// body is `{}`, or none. Idempotent: the first check-in time is kept. 409 `not_confirmed`
+/// unless confirmed.
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body(content = Option<CheckIn>, description = "`{}`, or no body"),
+    params(("id" = Uuid, Path, description = "Registration id")), responses(
     (status = 200, description = "The registration, with `checked_in_at`", body = Registration),
+    (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
     (status = 404, response = crate::openapi::NotFound),
     (status = 409, response = crate::openapi::Conflict),
+    (status = 413, response = crate::openapi::PayloadTooLarge),
+    (status = 415, response = crate::openapi::UnsupportedMediaType),
+    (status = 422, response = crate::openapi::Unprocessable),
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[post("/registrations/{id}/check-in")]
@@ -415,19 +305,32 @@ pub async fn check_in(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
+    _body: OptionalJson<CheckIn>,
 ) -> AppResult<web::Json<Registration>> {
-    let id = path.into_inner();
-    let caller_ref = &caller;
     let mut conn = state.pool.get().await?;
-    let (row, event) = conn
-        .transaction::<_, AppError, _>(async move |conn| {
-            registrations::check_in(conn, id, actor(caller_ref), |row, event| {
-                access(caller_ref, row, event).require_manage()
-            })
-            .await
-        })
-        .await?;
-    Ok(web::Json(render(row, None, &event)))
+    let checked_in = use_case::check_in(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    Ok(web::Json(render(checked_in.registration, None, &checked_in.event)))
+}
+
+/// Undo a check-in made by mistake (organisers of the event, admin): `checked_in_at` is null
+/// again, and the history keeps both. Idempotent.
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
+    (status = 200, description = "The registration, with `checked_in_at` null", body = Registration),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[delete("/registrations/{id}/check-in")]
+pub async fn undo_check_in(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Registration>> {
+    let mut conn = state.pool.get().await?;
+    let undone = use_case::undo_check_in(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    let position = position_of(&mut conn, &undone.registration).await?;
+    Ok(web::Json(render(undone.registration, position, &undone.event)))
 }
 
 /// Erase a participant's personal data (organisers of the event, admin): name, email,
@@ -446,16 +349,9 @@ pub async fn erase_personal_data(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let caller_ref = &caller;
+    let id = RegistrationId(path.into_inner());
     let mut conn = state.pool.get().await?;
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        registrations::erase(conn, id, actor(caller_ref), |row, event| {
-            access(caller_ref, row, event).require_manage()
-        })
-        .await
-    })
-    .await?;
+    use_case::erase(&mut conn, &caller, id).await?;
     tracing::info!(registration_id = %id, "erased personal data");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -475,10 +371,9 @@ pub async fn history(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> AppResult<web::Json<History>> {
-    let id = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let (row, event) = load(&mut conn, id).await?;
-    access(&caller, &row, &event).require_manage()?;
-    let items = registrations::history(&mut conn, id).await?.into_iter().map(HistoryEntry::from).collect();
+    let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    caller.registration_access(&event, row.created_by).require_manage()?;
+    let items = audit::of_registration(&mut conn, row.id).await?.into_iter().map(HistoryEntry::from).collect();
     Ok(web::Json(History { items }))
 }

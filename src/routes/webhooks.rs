@@ -13,6 +13,7 @@ use crate::db::webhooks::{self as subscriptions, Owner, SubscriptionRow};
 use crate::db::{accounts, outbox};
 use crate::domain::text::Problems;
 use crate::domain::webhooks::{check_target_url, UrlPolicy};
+use crate::domain::webhooks::EventType;
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
 use crate::http::pagination::{next_cursor, page_request};
@@ -76,10 +77,10 @@ pub async fn create_webhook(
             String::new()
         }
     };
-    let mut types: Vec<String> = Vec::new();
-    for event_type in event_types {
-        if !types.iter().any(|t| t == event_type.as_str()) {
-            types.push(event_type.as_str().to_owned());
+    let mut types: Vec<EventType> = Vec::new();
+    for event_type in event_types.into_iter().map(EventType::from) {
+        if !types.contains(&event_type) {
+            types.push(event_type);
         }
     }
     if types.is_empty() {

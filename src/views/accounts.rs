@@ -144,9 +144,15 @@ pub enum UserRole {
 
 impl UserRole {
     pub fn as_str(self) -> &'static str {
-        match self {
-            UserRole::Admin => "admin",
-            UserRole::Organiser => "organiser",
+        Role::from(self).as_str()
+    }
+}
+
+impl From<UserRole> for Role {
+    fn from(role: UserRole) -> Self {
+        match role {
+            UserRole::Admin => Role::Admin,
+            UserRole::Organiser => Role::Organiser,
         }
     }
 }
@@ -183,7 +189,11 @@ impl From<UserRow> for User {
         Self {
             id: row.id,
             email: row.email,
-            role: if row.role == "admin" { UserRole::Admin } else { UserRole::Organiser },
+            role: match row.role {
+                Role::Admin => UserRole::Admin,
+                // The users table holds admins and organisers only (a CHECK constraint).
+                Role::Organiser | Role::Partner => UserRole::Organiser,
+            },
             organisation_id: row.organisation_id,
             created_at: row.created_at,
         }

@@ -31,7 +31,7 @@ pub fn render(row: &EventRow) -> String {
             event.location(&location.join(", "));
         }
     }
-    if row.status() == EventStatus::Cancelled {
+    if row.status == EventStatus::Cancelled {
         event.status(IcsStatus::Cancelled);
     } else {
         event.status(IcsStatus::Confirmed);

@@ -6,6 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::db::events::EventRow;
+use crate::db::history::EventHistoryRow;
+use crate::domain::history::FieldChange;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::seats::Seats;
 use crate::views::patch::{double_option, no_null};
@@ -274,6 +276,16 @@ impl From<EventStatus> for EventStatusView {
     }
 }
 
+impl From<EventStatusView> for EventStatus {
+    fn from(status: EventStatusView) -> Self {
+        match status {
+            EventStatusView::Draft => EventStatus::Draft,
+            EventStatusView::Published => EventStatus::Published,
+            EventStatusView::Cancelled => EventStatus::Cancelled,
+        }
+    }
+}
+
 /// An event with its seat counters, always equal to what the registrations say.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}}))]
@@ -332,7 +344,7 @@ pub struct OnsiteView {
 impl Event {
     pub fn from_row(row: EventRow, show_join_url: bool) -> Self {
         let seats: Seats = row.seats();
-        let status = row.status().into();
+        let status = row.status.into();
         Self {
             online: row.online_offered.then(|| OnlineView {
                 capacity: row.online_capacity,
@@ -406,4 +418,67 @@ pub struct EventQuery {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// One field of an event that changed, from what to what. The join link and the description
+/// are named without their values (`withheld`).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"field": "onsite.capacity", "from": 10, "to": 12, "withheld": false}))]
+pub struct EventFieldChange {
+    /// Dotted, as in the create body: `onsite.capacity`, `starts_at`, `status`.
+    pub field: String,
+    /// The value before (absent when withheld).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<serde_json::Value>,
+    /// The value after (absent when withheld).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<serde_json::Value>,
+    /// True for fields whose values the history does not keep.
+    pub withheld: bool,
+}
+
+/// One change to an event: who, when, which fields from what to what. No personal data.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"at": "2021-11-20T10:00:00Z", "action": "updated", "actor_id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223",
+    "actor_kind": "user", "changes": [{"field": "onsite.capacity", "from": 10, "to": 12, "withheld": false}]}))]
+pub struct EventHistoryEntry {
+    pub at: DateTime<Utc>,
+    /// `created`, `updated`, `published` or `cancelled`.
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    /// `user`, `api_client`, or `system`.
+    pub actor_kind: String,
+    pub changes: Vec<EventFieldChange>,
+}
+
+impl TryFrom<EventHistoryRow> for EventHistoryEntry {
+    type Error = serde_json::Error;
+
+    fn try_from(row: EventHistoryRow) -> Result<Self, Self::Error> {
+        let changes: Vec<FieldChange> = serde_json::from_value(row.changes)?;
+        Ok(Self {
+            at: row.at,
+            action: row.action.as_str().to_owned(),
+            actor_id: row.actor_id,
+            actor_kind: row.actor_kind.as_str().to_owned(),
+            changes: changes
+                .into_iter()
+                // A stored `null` reads back as `None`: only a withheld value is absent.
+                .map(|c| EventFieldChange {
+                    from: (!c.withheld).then(|| c.from.unwrap_or_default()),
+                    to: (!c.withheld).then(|| c.to.unwrap_or_default()),
+                    field: c.field,
+                    withheld: c.withheld,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The audit trail of an event, oldest first.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"at": "2021-11-01T10:00:00Z", "action": "created", "actor_id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223",
+    "actor_kind": "user", "changes": [{"field": "status", "from": null, "to": "draft", "withheld": false}]}]}))]
+pub struct EventHistory {
+    pub items: Vec<EventHistoryEntry>,
 }

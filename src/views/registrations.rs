@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::db::registrations::{HistoryRow, RegistrationRow};
+use crate::db::history::RegistrationHistoryRow;
+use crate::db::registrations::RegistrationRow;
+use crate::domain::registrations::RegistrationStatus as Status;
 use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
 use crate::domain::seats::Mode;
 use crate::views::patch::{double_option, no_null};
@@ -80,6 +82,26 @@ pub enum RegistrationStatus {
     Confirmed,
     Waitlisted,
     Cancelled,
+}
+
+impl From<Status> for RegistrationStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Confirmed => RegistrationStatus::Confirmed,
+            Status::Waitlisted => RegistrationStatus::Waitlisted,
+            Status::Cancelled => RegistrationStatus::Cancelled,
+        }
+    }
+}
+
+impl From<RegistrationStatus> for Status {
+    fn from(status: RegistrationStatus) -> Self {
+        match status {
+            RegistrationStatus::Confirmed => Status::Confirmed,
+            RegistrationStatus::Waitlisted => Status::Waitlisted,
+            RegistrationStatus::Cancelled => Status::Cancelled,
+        }
+    }
 }
 
 /// The person registered. Email and phone are optional: many participants have neither.
@@ -279,12 +301,8 @@ impl Registration {
         waitlist_position: Option<i64>,
         event_join_url: Option<&str>,
     ) -> Self {
-        let status = match row.status.as_str() {
-            "confirmed" => RegistrationStatus::Confirmed,
-            "waitlisted" => RegistrationStatus::Waitlisted,
-            _ => RegistrationStatus::Cancelled,
-        };
-        let mode = Mode::parse(&row.attendance_mode).unwrap_or(Mode::Online);
+        let status = RegistrationStatus::from(row.status);
+        let mode = row.attendance_mode;
         let join_url = (status == RegistrationStatus::Confirmed && mode == Mode::Online)
             .then(|| event_join_url.map(str::to_owned))
             .flatten();
@@ -352,7 +370,8 @@ pub struct RegistrationQuery {
                           "old_status": "waitlisted", "new_status": "confirmed", "old_mode": "onsite", "new_mode": "onsite"}))]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
-    /// `created`, `promoted`, `mode_changed`, `cancelled`, `checked_in`, `erased` or `updated`.
+    /// `created`, `promoted`, `mode_changed`, `cancelled`, `checked_in`, `check_in_undone`,
+    /// `erased` or `updated`.
     pub action: String,
     pub actor_id: Option<Uuid>,
     /// `user`, `api_client`, or `system`.
@@ -363,20 +382,26 @@ pub struct HistoryEntry {
     pub new_mode: String,
 }
 
-impl From<HistoryRow> for HistoryEntry {
-    fn from(row: HistoryRow) -> Self {
+impl From<RegistrationHistoryRow> for HistoryEntry {
+    fn from(row: RegistrationHistoryRow) -> Self {
         Self {
             at: row.at,
-            action: row.action,
+            action: row.action.as_str().to_owned(),
             actor_id: row.actor_id,
-            actor_kind: row.actor_kind,
-            old_status: row.old_status,
-            new_status: row.new_status,
-            old_mode: row.old_mode,
-            new_mode: row.new_mode,
+            actor_kind: row.actor_kind.as_str().to_owned(),
+            old_status: row.old_status.map(|s| s.as_str().to_owned()),
+            new_status: row.new_status.as_str().to_owned(),
+            old_mode: row.old_mode.map(|m| m.as_str().to_owned()),
+            new_mode: row.new_mode.as_str().to_owned(),
         }
     }
 }
+
+/// The body of a check-in: nothing to say yet (`{}`), and nothing unknown accepted.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
+pub struct CheckIn {}
 
 /// The audit trail of a registration, oldest first.
 #[derive(Serialize, ToSchema)]
@@ -403,12 +428,9 @@ impl PatchRegistration {
             || participant.organisation_name.is_some()
             || matches!(self.accessibility_notes, Some(Some(_)));
         if row.erased_at.is_some() && touches_personal_data {
-            return Err(crate::error::AppError::conflict(
-                "personal_data_erased",
-                "This registration's personal data was erased; it cannot be filled in again.",
-            ));
+            return Err(crate::domain::refusal::Refusal::PersonalDataErased.into());
         }
-        let mode = self.attendance_mode.map(Mode::from).unwrap_or_else(|| row.mode());
+        let mode = self.attendance_mode.map(Mode::from).unwrap_or(row.attendance_mode);
         let needs_physical_space = self.needs_physical_space.unwrap_or(row.needs_physical_space);
         let mut problems = Problems::default();
         let (interpretation_language, accessibility_notes) = check_needs(
@@ -452,7 +474,7 @@ impl PatchRegistration {
             return Err(problems_to_error(problems.0));
         }
         Ok(crate::db::registrations::RegistrationChanges {
-            attendance_mode: mode.as_str().to_owned(),
+            attendance_mode: mode,
             needs_physical_space,
             needs_transport: self.needs_transport.unwrap_or(row.needs_transport),
             interpretation_language,

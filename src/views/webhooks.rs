@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::db::outbox::DeliveryRow;
 use crate::db::webhooks::SubscriptionRow;
-use crate::domain::webhooks as rules;
+use crate::domain::webhooks::EventType;
 
 /// A kind of change a subscription hears about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -29,21 +29,31 @@ pub enum WebhookEventType {
     EventCancelled,
 }
 
-impl WebhookEventType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookEventType::RegistrationConfirmed => rules::REGISTRATION_CONFIRMED,
-            WebhookEventType::RegistrationWaitlisted => rules::REGISTRATION_WAITLISTED,
-            WebhookEventType::RegistrationPromoted => rules::REGISTRATION_PROMOTED,
-            WebhookEventType::RegistrationCancelled => rules::REGISTRATION_CANCELLED,
-            WebhookEventType::RegistrationModeChanged => rules::REGISTRATION_MODE_CHANGED,
-            WebhookEventType::EventUpdated => rules::EVENT_UPDATED,
-            WebhookEventType::EventCancelled => rules::EVENT_CANCELLED,
+impl From<WebhookEventType> for EventType {
+    fn from(event_type: WebhookEventType) -> Self {
+        match event_type {
+            WebhookEventType::RegistrationConfirmed => EventType::RegistrationConfirmed,
+            WebhookEventType::RegistrationWaitlisted => EventType::RegistrationWaitlisted,
+            WebhookEventType::RegistrationPromoted => EventType::RegistrationPromoted,
+            WebhookEventType::RegistrationCancelled => EventType::RegistrationCancelled,
+            WebhookEventType::RegistrationModeChanged => EventType::RegistrationModeChanged,
+            WebhookEventType::EventUpdated => EventType::EventUpdated,
+            WebhookEventType::EventCancelled => EventType::EventCancelled,
         }
     }
+}
 
-    pub fn parse(value: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(value.to_owned())).ok()
+impl From<EventType> for WebhookEventType {
+    fn from(event_type: EventType) -> Self {
+        match event_type {
+            EventType::RegistrationConfirmed => WebhookEventType::RegistrationConfirmed,
+            EventType::RegistrationWaitlisted => WebhookEventType::RegistrationWaitlisted,
+            EventType::RegistrationPromoted => WebhookEventType::RegistrationPromoted,
+            EventType::RegistrationCancelled => WebhookEventType::RegistrationCancelled,
+            EventType::RegistrationModeChanged => WebhookEventType::RegistrationModeChanged,
+            EventType::EventUpdated => WebhookEventType::EventUpdated,
+            EventType::EventCancelled => WebhookEventType::EventCancelled,
+        }
     }
 }
 
@@ -111,7 +121,7 @@ impl From<&SubscriptionRow> for Webhook {
             api_client_id: row.api_client_id,
             organisation_id: row.organisation_id,
             url: row.url.clone(),
-            event_types: row.event_types.iter().filter_map(|t| WebhookEventType::parse(t)).collect(),
+            event_types: row.event_types.iter().map(|&t| t.into()).collect(),
             created_at: row.created_at,
         }
     }
@@ -251,7 +261,7 @@ impl From<DeliveryRow> for WebhookDelivery {
         Self {
             id: row.id,
             message_id: row.message_id,
-            event_type: WebhookEventType::parse(&row.event_type).unwrap_or(WebhookEventType::EventUpdated),
+            event_type: row.event_type.into(),
             status,
             attempts: row.attempts,
             next_attempt_at: (status == DeliveryStatus::Pending).then_some(row.next_attempt_at),

@@ -11,9 +11,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::db::reports;
 use crate::db::DbConn;
 use crate::domain::report::check_suppress_below;
+use crate::domain::actors::EventId;
 use crate::error::{AppError, AppResult, FieldError};
 
 pub use event::{attendance_csv, event_report};
@@ -46,12 +46,5 @@ pub(crate) fn suppress_below(value: Option<i64>) -> AppResult<Option<i64>> {
 /// Lets the caller read the event's reports, or says why not: 404 for an unknown event or a
 /// draft the caller may not know exists, 403 for an event the caller may see but not report on.
 pub(crate) async fn authorise(conn: &mut DbConn, caller: &Caller, event_id: Uuid) -> AppResult<()> {
-    let event = reports::event_access(conn, event_id).await?.ok_or(AppError::NotFound)?;
-    if caller.manages_organisation(event.organisation_id) {
-        Ok(())
-    } else if event.status == "draft" {
-        Err(AppError::NotFound)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    crate::app::events::find_managed(conn, caller, EventId(event_id)).await.map(|_| ())
 }

@@ -1,0 +1,136 @@
+//! The use cases of an event: create, change, publish, cancel; and the reads every other use
+//! case starts from.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use crate::app::registrations::promote;
+use crate::app::transition::{EventRef, Transition};
+use crate::app::{actor, record};
+use crate::auth::{event_access, Caller};
+use crate::db::events::{self, EventRow};
+use crate::db::history::{self, EventHistoryRow};
+use crate::domain::actors::EventId;
+use crate::domain::events::{fits_registrations, EventDraft, EventStatus};
+use crate::domain::history::event_changes;
+use crate::domain::refusal::Refusal;
+use crate::error::{AppError, AppResult};
+
+/// The event, when the caller may know it exists (`auth::event_access`): every read of an
+/// event starts here.
+pub async fn find_visible(conn: &mut AsyncPgConnection, caller: Option<&Caller>, id: EventId) -> AppResult<EventRow> {
+    let event = events::find(conn, id.0).await?.ok_or(AppError::NotFound)?;
+    event_access(caller, &event).require_see()?;
+    Ok(event)
+}
+
+/// The event, when the caller manages it: 404 if they may not know it exists, 403 if they
+/// may only look.
+pub async fn find_managed(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId) -> AppResult<EventRow> {
+    let event = events::find(conn, id.0).await?.ok_or(AppError::NotFound)?;
+    caller.event_access(&event).require_manage()?;
+    Ok(event)
+}
+
+/// The locked event, when the caller manages it.
+async fn lock_managed(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId) -> AppResult<EventRow> {
+    let event = events::lock(conn, id.0).await?.ok_or(AppError::NotFound)?;
+    caller.event_access(&event).require_manage()?;
+    Ok(event)
+}
+
+/// An event after a use case.
+pub struct Outcome {
+    pub event: EventRow,
+    pub transitions: Vec<Transition>,
+}
+
+/// Creates an event from a validated draft, as a draft. The caller must manage its
+/// organisation (checked by the handler before validation, so that 403 comes first).
+pub async fn create(conn: &mut AsyncPgConnection, caller: &Caller, draft: EventDraft) -> AppResult<Outcome> {
+    caller.require_manages_organisation(draft.organisation_id)?;
+    let by = actor(caller);
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let event = events::insert(conn, draft).await?;
+        let transitions = vec![Transition::EventCreated { event: EventRef::of(&event) }];
+        record(conn, by, &transitions).await?;
+        Ok(Outcome { event, transitions })
+    })
+    .await
+}
+
+/// Writes `merged` over the event, which the caller read as `read` (a validated draft of it
+/// with a PATCH applied). Refused when the event changed since it was read, when it is
+/// cancelled, or when its registrations would not fit; raising a capacity (or lowering the
+/// reserved seats) promotes the waitlist in the same transaction.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: EventId,
+    read: EventDraft,
+    merged: EventDraft,
+) -> AppResult<Outcome> {
+    caller.require_manages_organisation(merged.organisation_id)?;
+    let by = actor(caller);
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let current = lock_managed(conn, caller, id).await?;
+        if current.status == EventStatus::Cancelled {
+            return Err(Refusal::EventCancelled.into());
+        }
+        if current.to_draft() != read {
+            return Err(Refusal::ConcurrentUpdate.into());
+        }
+        fits_registrations(&current.seats(), current.online_waitlisted, current.onsite_waitlisted, &merged)?;
+        let changes = event_changes(&read, &merged);
+        if changes.is_empty() {
+            return Ok(Outcome { event: current, transitions: Vec::new() });
+        }
+        let stored = events::store(conn, current.id, merged).await?;
+        let mut transitions =
+            vec![Transition::EventChanged { event: EventRef::of(&stored), status: stored.status, changes }];
+        transitions.extend(promote(conn, &stored).await?);
+        record(conn, by, &transitions).await?;
+        let event = events::find(conn, current.id).await?.ok_or(AppError::NotFound)?;
+        Ok(Outcome { event, transitions })
+    })
+    .await
+}
+
+/// Publishes a draft.
+pub async fn publish(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId) -> AppResult<Outcome> {
+    move_to(conn, caller, id, EventStatus::Published).await
+}
+
+/// Cancels a draft or published event; its registrations stay readable, and everyone holding
+/// one hears of it.
+pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId) -> AppResult<Outcome> {
+    move_to(conn, caller, id, EventStatus::Cancelled).await
+}
+
+async fn move_to(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId, next: EventStatus) -> AppResult<Outcome> {
+    let by = actor(caller);
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let current = lock_managed(conn, caller, id).await?;
+        if !current.status.may_become(next) {
+            return Err(Refusal::InvalidTransition { from: current.status, to: next }.into());
+        }
+        let event = events::set_status(conn, current.id, next).await?;
+        let reference = EventRef::of(&event);
+        let transition = match next {
+            EventStatus::Published => Transition::EventPublished { event: reference },
+            EventStatus::Cancelled => Transition::EventCancelled { event: reference, previous: current.status },
+            EventStatus::Draft => {
+                return Err(Refusal::InvalidTransition { from: current.status, to: next }.into());
+            }
+        };
+        let transitions = vec![transition];
+        record(conn, by, &transitions).await?;
+        Ok(Outcome { event, transitions })
+    })
+    .await
+}
+
+/// The event's history, oldest first (its organisers and admins).
+pub async fn history(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId) -> AppResult<Vec<EventHistoryRow>> {
+    let event = find_managed(conn, caller, id).await?;
+    history::of_event(conn, event.id).await
+}

@@ -1,0 +1,39 @@
+//! The use cases: one function per change the product makes. Each owns its transaction:
+//! it locks what the decision depends on, asks `domain` for the decision, writes through
+//! `db`, and returns typed transitions ([`transition::Transition`]); [`record`] turns them
+//! into the history entries and webhook messages, in the same transaction. Handlers parse,
+//! call one of these, and render.
+
+pub mod events;
+pub mod registrations;
+pub mod transition;
+
+use diesel_async::AsyncPgConnection;
+
+use crate::auth::Caller;
+use crate::db::{history, outbox};
+use crate::domain::actors::Actor;
+use crate::error::AppResult;
+use transition::{Entry, Transition};
+
+/// The actor that a caller's changes are recorded under.
+pub fn actor(caller: &Caller) -> Actor {
+    Actor { id: Some(caller.id), kind: caller.kind.into() }
+}
+
+/// Writes what `transitions` leave behind, made by `actor`: their history entries and their
+/// webhook messages. Call inside the transaction that made them.
+pub async fn record(conn: &mut AsyncPgConnection, actor: Actor, transitions: &[Transition]) -> AppResult<()> {
+    let mut registration_entries = Vec::new();
+    for transition in transitions {
+        let effects = transition.effects(actor);
+        match effects.entry {
+            Entry::Registration(entry) => registration_entries.push(entry),
+            Entry::Event(entry) => history::append_event_entry(conn, &entry).await?,
+        }
+        if let Some(change) = &effects.announcement {
+            outbox::enqueue(conn, change).await?;
+        }
+    }
+    history::append_registration_entries(conn, &registration_entries).await
+}

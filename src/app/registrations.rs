@@ -1,0 +1,407 @@
+//! The use cases of a registration: register, change, cancel, check in and undo it, erase
+//! the personal data, and promote the waitlist. Each locks the registration's event first
+//! (the same order everywhere, so no deadlock), then the registration.
+
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use futures_util::future::join3;
+use uuid::Uuid;
+
+use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
+use crate::app::{actor, record};
+use crate::auth::{Caller, EventAccess, RegistrationAccess, Token};
+use futures_util::future::BoxFuture;
+use crate::db::events::{self, EventRow};
+use crate::db::idempotency::{self, Replay};
+use crate::db::pipelined::PipelinedTransaction;
+use crate::db::rate_limits;
+use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
+use crate::domain::actors::{EventId, OrganisationId, RegistrationId};
+use crate::domain::events::registration_open;
+use crate::domain::refusal::Refusal;
+use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
+use crate::domain::seats::{self, Mode, Placement, Reseat};
+use crate::error::{AppError, AppResult};
+
+impl EventRef {
+    pub fn of(event: &EventRow) -> Self {
+        EventRef { id: EventId(event.id), organisation_id: OrganisationId(event.organisation_id) }
+    }
+}
+
+impl RegistrationRef {
+    pub fn of(registration: &RegistrationRow, event: &EventRow) -> Self {
+        RegistrationRef {
+            id: RegistrationId(registration.id),
+            event: EventRef::of(event),
+            created_by: registration.created_by,
+        }
+    }
+}
+
+impl Seat {
+    pub fn of(registration: &RegistrationRow) -> Self {
+        Seat {
+            status: registration.status,
+            mode: registration.attendance_mode,
+            fallback_applied: registration.fallback_applied,
+        }
+    }
+}
+
+/// A registration after a use case, with its (locked, then current) event.
+pub struct Outcome {
+    pub registration: RegistrationRow,
+    pub event: EventRow,
+    pub transitions: Vec<Transition>,
+}
+
+/// A registration request that passed every check that needs no database.
+pub struct Request {
+    pub event_id: EventId,
+    pub valid: ValidRegistration,
+    pub stakeholder_category: &'static str,
+    pub consent_contact: bool,
+    /// The `Idempotency-Key` and the request's fingerprint, when the request may be replayed.
+    pub idempotent: Option<(String, Vec<u8>)>,
+}
+
+pub enum Registered {
+    New { outcome: Outcome, waitlist_position: Option<i64> },
+    /// The first answer to this `Idempotency-Key`.
+    Replay(Replay),
+}
+
+/// Registers a participant (rules 1 to 7 of the contract), on the fast path: in two round
+/// trips when nothing needs remembering or counting. (1) BEGIN, the `Idempotency-Key`
+/// claimed, the event locked together with the caller's standing (a revoked partner is
+/// refused here, not by a statement of its own); then the seat decision; (2) the
+/// registration, its history line and its announcement in one statement, and the COMMIT.
+/// `noted` hears who the caller is as soon as that is known; `answer` renders the answer
+/// an `Idempotency-Key` keeps.
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    token: Token,
+    request: &Request,
+    per_minute: u32,
+    noted: impl FnOnce(&Caller),
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+) -> AppResult<Registered> {
+    let mut tx = PipelinedTransaction::open(conn)?;
+    let outcome = register_in(&mut tx, token, request, per_minute, noted, answer).await;
+    tx.finish(outcome).await
+}
+
+async fn register_in(
+    tx: &mut PipelinedTransaction<'_>,
+    token: Token,
+    request: &Request,
+    per_minute: u32,
+    noted: impl FnOnce(&Caller),
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+) -> AppResult<Registered> {
+    let by = token.actor();
+    let claim = async {
+        match &request.idempotent {
+            Some((key, hash)) => idempotency::try_claim(tx.shared(), token.id(), key, hash).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let locked = events::lock_as_standing(tx.shared(), request.event_id.0, token.id(), by.kind);
+    // All three are answered before any result is looked at, and looked at in the order
+    // sent, so the first failure in that order is the one answered.
+    let (begun, claimed, locked) = join3(tx.begin(), claim, locked).await;
+    begun?;
+    let claimed = claimed?;
+    let (caller, event) = match locked? {
+        Some((event, standing)) => (token.caller_of(standing)?, Some(event)),
+        // No such event: who is asking still decides between 401 and 404.
+        None => (token.caller(tx.shared()).await?, None),
+    };
+    noted(&caller);
+    if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
+        return Ok(Registered::Replay(idempotency::stored(tx.conn(), caller.id, key, hash).await?));
+    }
+    let event = event.ok_or(AppError::NotFound)?;
+    caller.may_register(&event)?;
+    if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
+        return Err(Refusal::RegistrationClosed.into());
+    }
+    let input = &request.valid;
+    let placement =
+        seats::place(&event.seats(), input.attendance_mode, input.needs_physical_space, input.accept_online_fallback);
+    let (seat, waitlist_position) = match placement {
+        Placement::Confirmed { mode, fallback_applied } => {
+            (Seat { status: RegistrationStatus::Confirmed, mode, fallback_applied }, None)
+        }
+        Placement::Waitlisted { mode } => (
+            Seat { status: RegistrationStatus::Waitlisted, mode, fallback_applied: false },
+            Some(joining_waitlist_at(&event, mode, input.needs_physical_space)),
+        ),
+    };
+    let id = Uuid::now_v7();
+    let transition = Transition::Registered {
+        registration: RegistrationRef { id: RegistrationId(id), event: EventRef::of(&event), created_by: caller.id },
+        seat,
+    };
+    let effects = transition.effects(by);
+    let (Some(announcement), crate::app::transition::Entry::Registration(entry)) = (&effects.announcement, &effects.entry)
+    else {
+        return Err(AppError::Unexpected(anyhow::anyhow!("a registration announces and records itself")));
+    };
+    // With nothing to remember or count after the writes, nothing can refuse the
+    // registration once they succeed, so the COMMIT goes with them.
+    let commit_with_writes = request.idempotent.is_none() && per_minute == 0;
+    let registration = registrations::insert(
+        tx,
+        NewRegistration {
+            id,
+            event_id: event.id,
+            status: seat.status,
+            mode: seat.mode,
+            fallback_applied: seat.fallback_applied,
+            input,
+            stakeholder_category: request.stakeholder_category,
+            consent_contact: request.consent_contact,
+            created_by: caller.id,
+            created_by_kind: by.kind,
+            announcement,
+            entry,
+        },
+        commit_with_writes,
+    )
+    .await?;
+    if let Some((key, _)) = &request.idempotent {
+        let body = answer(&registration, waitlist_position, &event);
+        idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
+    }
+    rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
+    Ok(Registered::New { outcome: Outcome { registration, event, transitions: vec![transition] }, waitlist_position })
+}
+
+/// The place of a registration joining the waitlist of `mode` now, read from the counters of
+/// the locked `event`: with the event locked it is the last to arrive, so it comes behind
+/// everyone waiting with the physical-space need when it has the need (rule 4), and behind
+/// everyone waiting otherwise.
+fn joining_waitlist_at(event: &EventRow, mode: Mode, needs_physical_space: bool) -> i64 {
+    let ahead = match mode {
+        Mode::Online => event.online_waitlisted,
+        Mode::Onsite if needs_physical_space => event.onsite_waitlisted_physical_space,
+        Mode::Onsite => event.onsite_waitlisted,
+    };
+    i64::from(ahead) + 1
+}
+
+/// The registration and its event, for a read: 404 unless the caller may read it.
+pub async fn find_readable(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+) -> AppResult<(RegistrationRow, EventRow)> {
+    let registration = registrations::find(conn, id.0).await?.ok_or(AppError::NotFound)?;
+    let event = events::find(conn, registration.event_id).await?.ok_or(AppError::NotFound)?;
+    caller.registration_access(&event, registration.created_by).require_read()?;
+    Ok((registration, event))
+}
+
+/// The registration's event, then the registration, locked; checked with `allowed`.
+async fn lock_both(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+    allowed: fn(RegistrationAccess) -> AppResult<()>,
+) -> AppResult<(RegistrationRow, EventRow)> {
+    let event_id = registrations::event_of(conn, id.0).await?.ok_or(AppError::NotFound)?;
+    let event = events::lock(conn, event_id).await?.ok_or(AppError::NotFound)?;
+    let registration = registrations::lock(conn, id.0).await?;
+    allowed(caller.registration_access(&event, registration.created_by))?;
+    Ok((registration, event))
+}
+
+/// Runs `change` in a transaction with the registration and its event locked, records its
+/// transitions, and answers the registration with its event as they are afterwards.
+async fn in_transaction<F>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+    allowed: fn(RegistrationAccess) -> AppResult<()>,
+    change: F,
+) -> AppResult<Outcome>
+where
+    F: for<'c> FnOnce(
+            &'c mut AsyncPgConnection,
+            RegistrationRow,
+            &'c EventRow,
+        ) -> BoxFuture<'c, AppResult<(RegistrationRow, Vec<Transition>)>>
+        + Send,
+{
+    let by = actor(caller);
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let (registration, event) = lock_both(conn, caller, id, allowed).await?;
+        let (registration, transitions) = change(conn, registration, &event).await?;
+        record(conn, by, &transitions).await?;
+        let event = if transitions.is_empty() { event } else { events::find(conn, event.id).await?.ok_or(AppError::NotFound)? };
+        Ok(Outcome { registration, event, transitions })
+    })
+    .await
+}
+
+/// Cancels a registration (idempotently); a seat it frees goes to the waitlist.
+pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, registration, event| Box::pin(async move {
+        if registration.status == RegistrationStatus::Cancelled {
+            return Ok((registration, Vec::new()));
+        }
+        let before = Seat::of(&registration);
+        let cancelled = registrations::set_cancelled(conn, registration.id).await?;
+        let mut transitions =
+            vec![Transition::RegistrationCancelled { registration: RegistrationRef::of(&cancelled, event), before }];
+        if before.status == RegistrationStatus::Confirmed {
+            transitions.extend(promote(conn, event).await?);
+        }
+        Ok((cancelled, transitions))
+    }))
+    .await
+}
+
+/// Applies a PATCH. A change of mode or of the physical-space need re-seats the
+/// registration (`domain::seats::reseat`); seats freed this way go to the waitlist.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
+) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, current, event| Box::pin(async move {
+        let changes = merge(&current)?;
+        let before = Seat::of(&current);
+        let reseated = current.status != RegistrationStatus::Cancelled
+            && (changes.attendance_mode != current.attendance_mode
+                || changes.needs_physical_space != current.needs_physical_space);
+        let (status, fallback_applied) = if reseated {
+            let confirmed_now = (current.status == RegistrationStatus::Confirmed)
+                .then_some((current.attendance_mode, current.needs_physical_space));
+            match seats::reseat(&event.seats(), confirmed_now, changes.attendance_mode, changes.needs_physical_space)? {
+                Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
+                Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
+            }
+        } else {
+            (current.status, current.fallback_applied)
+        };
+        let changed = registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
+        let mut transitions = vec![Transition::RegistrationChanged {
+            registration: RegistrationRef::of(&changed, event),
+            before,
+            after: Seat::of(&changed),
+        }];
+        if reseated {
+            transitions.extend(promote(conn, event).await?);
+        }
+        Ok((changed, transitions))
+    }))
+    .await
+}
+
+/// Marks a confirmed registration as attended, within the check-in window (idempotently:
+/// the first time is kept).
+pub async fn check_in(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| Box::pin(async move {
+        may_check_in(registration.status, event.starts_at, event.ends_at, Utc::now())?;
+        if registration.checked_in_at.is_some() {
+            return Ok((registration, Vec::new()));
+        }
+        let checked_in = registrations::set_checked_in(conn, registration.id, Some(Utc::now())).await?;
+        let transition =
+            Transition::CheckedIn { registration: RegistrationRef::of(&checked_in, event), seat: Seat::of(&checked_in) };
+        Ok((checked_in, vec![transition]))
+    }))
+    .await
+}
+
+/// Undoes a check-in made by mistake (idempotently).
+pub async fn undo_check_in(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| Box::pin(async move {
+        if registration.checked_in_at.is_none() {
+            return Ok((registration, Vec::new()));
+        }
+        let undone = registrations::set_checked_in(conn, registration.id, None).await?;
+        let transition =
+            Transition::CheckInUndone { registration: RegistrationRef::of(&undone, event), seat: Seat::of(&undone) };
+        Ok((undone, vec![transition]))
+    }))
+    .await
+}
+
+/// Erases the personal data, keeping what reports count. Frees no seat. Also forgets the
+/// answer stored for an idempotent retry, which held the same data.
+pub async fn erase(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| Box::pin(async move {
+        if registration.erased_at.is_some() {
+            return Ok((registration, Vec::new()));
+        }
+        let erased = registrations::erase(conn, registration.id).await?;
+        idempotency::forget_answer(conn, erased.id).await?;
+        let transition =
+            Transition::PersonalDataErased { registration: RegistrationRef::of(&erased, event), seat: Seat::of(&erased) };
+        Ok((erased, vec![transition]))
+    }))
+    .await
+}
+
+/// Rule 4: fills every seat that is free with the first waitlisted registrations that may
+/// take it. Call with the event locked, after the change that freed seats; reads the
+/// event's counters afresh.
+pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResult<Vec<Transition>> {
+    let event = events::find(conn, event.id).await?.ok_or(AppError::NotFound)?;
+    let mut seats = event.seats();
+    let onsite_free = i64::from(seats.onsite_free());
+    let online_free = seats.online_free().map(i64::from);
+    let waiting = event.online_waitlisted + event.onsite_waitlisted;
+    if waiting == 0 || (onsite_free == 0 && online_free == Some(0)) {
+        return Ok(Vec::new());
+    }
+    let onsite_queue = if onsite_free > 0 && event.onsite_waitlisted > 0 {
+        registrations::onsite_queue(conn, event.id, onsite_free).await?
+    } else {
+        Vec::new()
+    };
+    let online_queue = match online_free {
+        Some(0) => Vec::new(),
+        // Onsite promotions above may take some of these; fetch that many more.
+        free => {
+            let limit = free.map_or(i64::MAX, |free| free + onsite_queue.len() as i64);
+            registrations::online_queue(conn, event.id, limit).await?
+        }
+    };
+    let promotions = seats::promote(&mut seats, &onsite_queue, &online_queue);
+    if promotions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let waited: std::collections::HashMap<Uuid, Mode> =
+        onsite_queue.iter().chain(&online_queue).map(|w| (w.id, w.mode)).collect();
+    let mut promoted = registrations::confirm_promoted(conn, &promotions).await?;
+    // Announced and recorded in the order they were served.
+    promoted.sort_by_key(|row| promotions.iter().position(|p| p.id == row.id));
+    Ok(promoted
+        .iter()
+        .map(|row| Transition::Promoted {
+            registration: RegistrationRef::of(row, &event),
+            before: Seat {
+                status: RegistrationStatus::Waitlisted,
+                mode: waited.get(&row.id).copied().unwrap_or(row.attendance_mode),
+                fallback_applied: false,
+            },
+            after: Seat::of(row),
+        })
+        .collect())
+}
+
+/// An event's access for a caller, as the registration reads need it.
+pub fn may_list(caller: &Caller, event: &EventRow) -> AppResult<Option<Uuid>> {
+    match caller.event_access(event) {
+        EventAccess::Manage => Ok(None),
+        EventAccess::See if caller.is_partner() => Ok(Some(caller.id)),
+        EventAccess::See => Err(AppError::Forbidden),
+        EventAccess::Hidden => Err(AppError::NotFound),
+    }
+}

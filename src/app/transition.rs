@@ -1,0 +1,242 @@
+//! Every change the product makes, as a value: what changed, from what to what. A use case
+//! returns its transitions, and [`Transition::effects`] decides, in one exhaustive `match`,
+//! the webhook message each one sends and the history entry each one writes. A new kind of
+//! change does not compile until both are decided.
+
+use serde_json::json;
+
+use crate::db::history::{EventEntry, RegistrationEntry};
+use crate::db::outbox::Change;
+use crate::domain::actors::{Actor, EventId, OrganisationId, RegistrationId};
+use crate::domain::events::EventStatus;
+use crate::domain::history::{EventAction, FieldChange, RegistrationAction};
+use crate::domain::registrations::RegistrationStatus;
+use crate::domain::seats::Mode;
+use crate::domain::webhooks::EventType;
+
+/// An event, as its transitions name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef {
+    pub id: EventId,
+    pub organisation_id: OrganisationId,
+}
+
+/// A registration, as its transitions name it: its partner (the API client or user that
+/// created it) hears about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationRef {
+    pub id: RegistrationId,
+    pub event: EventRef,
+    pub created_by: uuid::Uuid,
+}
+
+/// Where a registration stands: what the seat rules decide and subscribers hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seat {
+    pub status: RegistrationStatus,
+    pub mode: Mode,
+    pub fallback_applied: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transition {
+    /// A new registration, confirmed or waitlisted.
+    Registered { registration: RegistrationRef, seat: Seat },
+    /// A change asked for by a caller (mode, needs, participant); `before` and `after` may be
+    /// the same seat when only details changed.
+    RegistrationChanged { registration: RegistrationRef, before: Seat, after: Seat },
+    /// A waitlisted registration given a seat that freed up.
+    Promoted { registration: RegistrationRef, before: Seat, after: Seat },
+    RegistrationCancelled { registration: RegistrationRef, before: Seat },
+    CheckedIn { registration: RegistrationRef, seat: Seat },
+    CheckInUndone { registration: RegistrationRef, seat: Seat },
+    PersonalDataErased { registration: RegistrationRef, seat: Seat },
+    EventCreated { event: EventRef },
+    /// Fields of an event changed; never empty.
+    EventChanged { event: EventRef, status: EventStatus, changes: Vec<FieldChange> },
+    EventPublished { event: EventRef },
+    EventCancelled { event: EventRef, previous: EventStatus },
+}
+
+/// What one transition leaves behind: at most one webhook message, and one history entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effects {
+    pub announcement: Option<Change>,
+    pub entry: Entry,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Registration(RegistrationEntry),
+    Event(EventEntry),
+}
+
+impl Transition {
+    /// The webhook message and the history entry of this transition, made by `actor`.
+    pub fn effects(&self, actor: Actor) -> Effects {
+        use Transition::*;
+        match self {
+            Registered { registration, seat } => Effects {
+                announcement: Some(about_registration(
+                    match seat.status {
+                        RegistrationStatus::Waitlisted => EventType::RegistrationWaitlisted,
+                        RegistrationStatus::Confirmed | RegistrationStatus::Cancelled => {
+                            EventType::RegistrationConfirmed
+                        }
+                    },
+                    registration,
+                    *seat,
+                    None,
+                )),
+                entry: registration_entry(registration, actor, RegistrationAction::Created, None, *seat),
+            },
+            RegistrationChanged { registration, before, after } => {
+                let confirmed_now =
+                    before.status == RegistrationStatus::Waitlisted && after.status == RegistrationStatus::Confirmed;
+                let (event_type, action) = if before.mode != after.mode {
+                    (Some(EventType::RegistrationModeChanged), RegistrationAction::ModeChanged)
+                } else if confirmed_now {
+                    (Some(EventType::RegistrationConfirmed), RegistrationAction::Promoted)
+                } else {
+                    (None, RegistrationAction::Updated)
+                };
+                Effects {
+                    announcement: event_type
+                        .map(|event_type| about_registration(event_type, registration, *after, Some(*before))),
+                    entry: registration_entry(registration, actor, action, Some(*before), *after),
+                }
+            }
+            Promoted { registration, before, after } => Effects {
+                announcement: Some(about_registration(
+                    EventType::RegistrationPromoted,
+                    registration,
+                    *after,
+                    Some(*before),
+                )),
+                entry: registration_entry(registration, actor, RegistrationAction::Promoted, Some(*before), *after),
+            },
+            RegistrationCancelled { registration, before } => {
+                let after = Seat { status: RegistrationStatus::Cancelled, ..*before };
+                Effects {
+                    announcement: Some(about_registration(
+                        EventType::RegistrationCancelled,
+                        registration,
+                        after,
+                        Some(*before),
+                    )),
+                    entry: registration_entry(registration, actor, RegistrationAction::Cancelled, Some(*before), after),
+                }
+            }
+            CheckedIn { registration, seat } => Effects {
+                announcement: None,
+                entry: registration_entry(registration, actor, RegistrationAction::CheckedIn, Some(*seat), *seat),
+            },
+            CheckInUndone { registration, seat } => Effects {
+                announcement: None,
+                entry: registration_entry(registration, actor, RegistrationAction::CheckInUndone, Some(*seat), *seat),
+            },
+            PersonalDataErased { registration, seat } => Effects {
+                announcement: None,
+                entry: registration_entry(registration, actor, RegistrationAction::Erased, Some(*seat), *seat),
+            },
+            EventCreated { event } => Effects {
+                announcement: None,
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::Created,
+                    vec![FieldChange::new("status", json!(null), json!(EventStatus::Draft.as_str()))],
+                ),
+            },
+            EventChanged { event, status, changes } => Effects {
+                announcement: Some(about_event(
+                    EventType::EventUpdated,
+                    event,
+                    json!({
+                        "change": "updated",
+                        "status": status.as_str(),
+                        "previous_status": status.as_str(),
+                        "fields": changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+                    }),
+                )),
+                entry: event_entry(event, actor, EventAction::Updated, changes.clone()),
+            },
+            EventPublished { event } => Effects {
+                announcement: None,
+                entry: event_entry(event, actor, EventAction::Published, vec![status_change(EventStatus::Draft, EventStatus::Published)]),
+            },
+            EventCancelled { event, previous } => Effects {
+                announcement: Some(about_event(
+                    EventType::EventCancelled,
+                    event,
+                    json!({
+                        "change": "cancelled",
+                        "status": EventStatus::Cancelled.as_str(),
+                        "previous_status": previous.as_str(),
+                    }),
+                )),
+                entry: event_entry(event, actor, EventAction::Cancelled, vec![status_change(*previous, EventStatus::Cancelled)]),
+            },
+        }
+    }
+}
+
+fn status_change(from: EventStatus, to: EventStatus) -> FieldChange {
+    FieldChange::new("status", json!(from.as_str()), json!(to.as_str()))
+}
+
+/// What subscribers hear about a registration: statuses only, nothing personal.
+fn about_registration(
+    event_type: EventType,
+    registration: &RegistrationRef,
+    seat: Seat,
+    before: Option<Seat>,
+) -> Change {
+    Change {
+        event_type,
+        event_id: registration.event.id.0,
+        organisation_id: registration.event.organisation_id.0,
+        registration_id: Some(registration.id.0),
+        registration_created_by: Some(registration.created_by),
+        data: json!({
+            "status": seat.status.as_str(),
+            "attendance_mode": seat.mode.as_str(),
+            "fallback_applied": seat.fallback_applied,
+            "previous_status": before.map(|b| b.status.as_str()),
+        }),
+    }
+}
+
+fn about_event(event_type: EventType, event: &EventRef, data: serde_json::Value) -> Change {
+    Change {
+        event_type,
+        event_id: event.id.0,
+        organisation_id: event.organisation_id.0,
+        registration_id: None,
+        registration_created_by: None,
+        data,
+    }
+}
+
+fn registration_entry(
+    registration: &RegistrationRef,
+    actor: Actor,
+    action: RegistrationAction,
+    before: Option<Seat>,
+    after: Seat,
+) -> Entry {
+    Entry::Registration(RegistrationEntry {
+        registration_id: registration.id.0,
+        event_id: registration.event.id.0,
+        action,
+        actor,
+        old_status: before.map(|b| b.status),
+        new_status: after.status,
+        old_mode: before.map(|b| b.mode),
+        new_mode: after.mode,
+    })
+}
+
+fn event_entry(event: &EventRef, actor: Actor, action: EventAction, changes: Vec<FieldChange>) -> Entry {
+    Entry::Event(EventEntry { event_id: event.id.0, action, actor, changes })
+}

@@ -1,0 +1,123 @@
+//! The audit trails of registrations and events: append-only, written in the transaction of
+//! the change they record (`app::record`), never holding personal data.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{event_history, registration_history};
+use crate::domain::actors::{Actor, ActorKind};
+use crate::domain::history::{EventAction, FieldChange, RegistrationAction};
+use crate::domain::registrations::RegistrationStatus;
+use crate::domain::seats::Mode;
+use crate::error::AppResult;
+
+/// One line of a registration's history, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistrationEntry {
+    pub registration_id: Uuid,
+    pub event_id: Uuid,
+    pub action: RegistrationAction,
+    pub actor: Actor,
+    pub old_status: Option<RegistrationStatus>,
+    pub new_status: RegistrationStatus,
+    pub old_mode: Option<Mode>,
+    pub new_mode: Mode,
+}
+
+/// One line of an event's history, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventEntry {
+    pub event_id: Uuid,
+    pub action: EventAction,
+    pub actor: Actor,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Writes `entries` in one statement.
+pub async fn append_registration_entries(
+    conn: &mut AsyncPgConnection,
+    entries: &[RegistrationEntry],
+) -> AppResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&RegistrationEntry) -> Option<&'static str>| entries.iter().map(f).collect::<Vec<_>>();
+    diesel::sql_query(
+        "INSERT INTO registration_history
+             (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[],
+                              $7::text[], $8::text[], $9::text[])",
+    )
+    .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.registration_id).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.event_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(entries.iter().map(|e| e.action).collect::<Vec<_>>())
+    .bind::<Array<Nullable<SqlUuid>>, _>(entries.iter().map(|e| e.actor.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(entries.iter().map(|e| e.actor.kind).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(column(|e| e.old_status.map(|s| s.as_str())))
+    .bind::<Array<Text>, _>(entries.iter().map(|e| e.new_status).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(column(|e| e.old_mode.map(|m| m.as_str())))
+    .bind::<Array<Text>, _>(entries.iter().map(|e| e.new_mode).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn append_event_entry(conn: &mut AsyncPgConnection, entry: &EventEntry) -> AppResult<()> {
+    diesel::insert_into(event_history::table)
+        .values((
+            event_history::event_id.eq(entry.event_id),
+            event_history::action.eq(entry.action),
+            event_history::actor_id.eq(entry.actor.id),
+            event_history::actor_kind.eq(entry.actor.kind),
+            event_history::changes.eq(serde_json::to_value(&entry.changes).expect("changes serialise")),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A line of a registration's history, as read back.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = registration_history)]
+pub struct RegistrationHistoryRow {
+    pub at: DateTime<Utc>,
+    pub action: RegistrationAction,
+    pub actor_id: Option<Uuid>,
+    pub actor_kind: ActorKind,
+    pub old_status: Option<RegistrationStatus>,
+    pub new_status: RegistrationStatus,
+    pub old_mode: Option<Mode>,
+    pub new_mode: Mode,
+}
+
+pub async fn of_registration(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Vec<RegistrationHistoryRow>> {
+    Ok(registration_history::table
+        .filter(registration_history::registration_id.eq(id))
+        .order(registration_history::id.asc())
+        .select(RegistrationHistoryRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// A line of an event's history, as read back.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = event_history)]
+pub struct EventHistoryRow {
+    pub at: DateTime<Utc>,
+    pub action: EventAction,
+    pub actor_id: Option<Uuid>,
+    pub actor_kind: ActorKind,
+    pub changes: serde_json::Value,
+}
+
+pub async fn of_event(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Vec<EventHistoryRow>> {
+    Ok(event_history::table
+        .filter(event_history::event_id.eq(id))
+        .order(event_history::id.asc())
+        .select(EventHistoryRow::as_select())
+        .load(conn)
+        .await?)
+}

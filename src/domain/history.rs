@@ -1,0 +1,226 @@
+//! The audit trail's vocabulary: what happened to a registration or an event, and which
+//! fields of an event changed from what to what. Never personal data.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::events::EventDraft;
+
+/// What happened to a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegistrationAction {
+    Created,
+    Updated,
+    ModeChanged,
+    Promoted,
+    Cancelled,
+    CheckedIn,
+    CheckInUndone,
+    Erased,
+}
+
+impl RegistrationAction {
+    pub const ALL: [RegistrationAction; 8] = [
+        RegistrationAction::Created,
+        RegistrationAction::Updated,
+        RegistrationAction::ModeChanged,
+        RegistrationAction::Promoted,
+        RegistrationAction::Cancelled,
+        RegistrationAction::CheckedIn,
+        RegistrationAction::CheckInUndone,
+        RegistrationAction::Erased,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationAction::Created => "created",
+            RegistrationAction::Updated => "updated",
+            RegistrationAction::ModeChanged => "mode_changed",
+            RegistrationAction::Promoted => "promoted",
+            RegistrationAction::Cancelled => "cancelled",
+            RegistrationAction::CheckedIn => "checked_in",
+            RegistrationAction::CheckInUndone => "check_in_undone",
+            RegistrationAction::Erased => "erased",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == value)
+    }
+}
+
+/// What happened to an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventAction {
+    Created,
+    Updated,
+    Published,
+    Cancelled,
+}
+
+impl EventAction {
+    pub const ALL: [EventAction; 4] =
+        [EventAction::Created, EventAction::Updated, EventAction::Published, EventAction::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventAction::Created => "created",
+            EventAction::Updated => "updated",
+            EventAction::Published => "published",
+            EventAction::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == value)
+    }
+}
+
+/// One field of an event that changed. `from` and `to` are left out for fields whose values
+/// are not for an audit trail (the join link, which admits anyone holding it, and the free
+/// text of the description).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Value>,
+    /// True when the values are withheld.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
+}
+
+impl FieldChange {
+    pub fn new(field: &str, from: Value, to: Value) -> Self {
+        Self { field: field.to_owned(), from: Some(from), to: Some(to), withheld: false }
+    }
+
+    fn withheld(field: &str) -> Self {
+        Self { field: field.to_owned(), from: None, to: None, withheld: true }
+    }
+}
+
+/// The fields that differ between two versions of an event, in the order of the create body.
+pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    let mut compare = |field: &str, from: Value, to: Value| {
+        if from != to {
+            changes.push(FieldChange::new(field, from, to));
+        }
+    };
+    let time = |t: &chrono::DateTime<chrono::Utc>| Value::from(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    compare("title", before.title.clone().into(), after.title.clone().into());
+    compare("organisation_id", before.organisation_id.to_string().into(), after.organisation_id.to_string().into());
+    compare("region", before.region.clone().into(), after.region.clone().into());
+    compare("series", before.series.clone().into(), after.series.clone().into());
+    compare("starts_at", time(&before.starts_at), time(&after.starts_at));
+    compare("ends_at", time(&before.ends_at), time(&after.ends_at));
+    compare("timezone", before.timezone.clone().into(), after.timezone.clone().into());
+    compare("languages", before.languages.clone().into(), after.languages.clone().into());
+    compare(
+        "registration_closes_at",
+        before.registration_closes_at.as_ref().map(time).into(),
+        after.registration_closes_at.as_ref().map(time).into(),
+    );
+    compare("online", before.online.is_some().into(), after.online.is_some().into());
+    let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
+    compare("online.capacity", online_capacity(before), online_capacity(after));
+    compare("onsite", before.onsite.is_some().into(), after.onsite.is_some().into());
+    let onsite = |d: &EventDraft, pick: fn(&crate::domain::events::OnsiteDraft) -> Value| {
+        d.onsite.as_ref().map(pick).unwrap_or(Value::Null)
+    };
+    compare("onsite.venue_name", onsite(before, |o| o.venue_name.clone().into()), onsite(after, |o| o.venue_name.clone().into()));
+    compare("onsite.address", onsite(before, |o| o.address.clone().into()), onsite(after, |o| o.address.clone().into()));
+    compare("onsite.capacity", onsite(before, |o| o.capacity.into()), onsite(after, |o| o.capacity.into()));
+    compare(
+        "onsite.reserved_for_physical_space_need",
+        onsite(before, |o| o.reserved_for_physical_space_need.into()),
+        onsite(after, |o| o.reserved_for_physical_space_need.into()),
+    );
+    if before.description != after.description {
+        changes.push(FieldChange::withheld("description"));
+    }
+    let join_url = |d: &EventDraft| d.online.as_ref().and_then(|o| o.join_url.clone());
+    if join_url(before) != join_url(after) {
+        changes.push(FieldChange::withheld("online.join_url"));
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::events::{OnlineDraft, OnsiteDraft};
+    use chrono::TimeZone;
+    use serde_json::json;
+
+    fn roundtable() -> EventDraft {
+        let starts = chrono::Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap();
+        EventDraft {
+            title: "Third regional roundtable".into(),
+            description: None,
+            organisation_id: uuid::Uuid::nil(),
+            region: "Soria".into(),
+            series: None,
+            starts_at: starts,
+            ends_at: starts + chrono::Duration::hours(3),
+            timezone: "Europe/Madrid".into(),
+            languages: vec!["es".into()],
+            registration_closes_at: None,
+            online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
+            onsite: Some(OnsiteDraft {
+                venue_name: Some("CEPAIM Soria".into()),
+                address: None,
+                capacity: Some(10),
+                reserved_for_physical_space_need: 3,
+            }),
+        }
+    }
+
+    #[test]
+    fn an_unchanged_event_has_no_changes() {
+        assert_eq!(event_changes(&roundtable(), &roundtable()), vec![]);
+    }
+
+    #[test]
+    fn capacities_and_times_are_recorded_from_and_to() {
+        let before = roundtable();
+        let mut after = roundtable();
+        after.onsite.as_mut().unwrap().capacity = Some(12);
+        after.onsite.as_mut().unwrap().reserved_for_physical_space_need = 2;
+        after.starts_at += chrono::Duration::hours(1);
+        after.online.as_mut().unwrap().capacity = Some(18);
+        assert_eq!(
+            event_changes(&before, &after),
+            vec![
+                FieldChange::new("starts_at", json!("2021-11-24T09:00:00Z"), json!("2021-11-24T10:00:00Z")),
+                FieldChange::new("online.capacity", json!(null), json!(18)),
+                FieldChange::new("onsite.capacity", json!(10), json!(12)),
+                FieldChange::new("onsite.reserved_for_physical_space_need", json!(3), json!(2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_join_link_and_description_are_named_but_not_copied() {
+        let before = roundtable();
+        let mut after = roundtable();
+        after.online.as_mut().unwrap().join_url = Some("https://meet.example.org/secret".into());
+        after.description = Some("Agenda".into());
+        let changes = event_changes(&before, &after);
+        assert_eq!(changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["description", "online.join_url"]);
+        let text = serde_json::to_string(&changes).unwrap();
+        assert!(!text.contains("secret") && !text.contains("Agenda"), "{text}");
+    }
+
+    #[test]
+    fn actions_read_back_what_they_write() {
+        for action in RegistrationAction::ALL {
+            assert_eq!(RegistrationAction::parse(action.as_str()), Some(action));
+        }
+        for action in EventAction::ALL {
+            assert_eq!(EventAction::parse(action.as_str()), Some(action));
+        }
+    }
+}

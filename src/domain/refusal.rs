@@ -1,0 +1,79 @@
+//! Why the product refuses a change that is well formed but not possible now. Each refusal
+//! has a stable code that front-ends switch on; `error` turns it into a 409 problem.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::events::EventStatus;
+use crate::domain::seats::Mode;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Rule 6: the event does not take registrations now.
+    RegistrationClosed,
+    /// Rule 5: the same email or phone is already registered for the event.
+    AlreadyRegistered,
+    /// A confirmed registration cannot move to a mode without a free seat.
+    CapacityFull,
+    /// Only confirmed registrations are checked in.
+    NotConfirmed,
+    /// Check-in is open from `opens_at` until `closes_at`.
+    CheckInWindow { opens_at: DateTime<Utc>, closes_at: DateTime<Utc> },
+    /// A capacity below the seats already confirmed in `mode`.
+    CapacityBelowConfirmed { mode: Mode, confirmed: i32 },
+    /// A mode withdrawn while people are registered in it.
+    ModeInUse { mode: Mode },
+    /// A cancelled event is not changed any more.
+    EventCancelled,
+    /// The event changed between the read and the lock.
+    ConcurrentUpdate,
+    /// Event statuses move draft → published → cancelled only.
+    InvalidTransition { from: EventStatus, to: EventStatus },
+    /// Erased personal data is not filled in again.
+    PersonalDataErased,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::RegistrationClosed => "registration_closed",
+            Refusal::AlreadyRegistered => "already_registered",
+            Refusal::CapacityFull => "capacity_full",
+            Refusal::NotConfirmed => "not_confirmed",
+            Refusal::CheckInWindow { .. } => "check_in_window",
+            Refusal::CapacityBelowConfirmed { .. } => "capacity_below_confirmed",
+            Refusal::ModeInUse { .. } => "mode_in_use",
+            Refusal::EventCancelled => "event_cancelled",
+            Refusal::ConcurrentUpdate => "concurrent_update",
+            Refusal::InvalidTransition { .. } => "invalid_transition",
+            Refusal::PersonalDataErased => "personal_data_erased",
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        match self {
+            Refusal::RegistrationClosed => "This event does not take registrations now.".into(),
+            Refusal::AlreadyRegistered => "This person is already registered for this event.".into(),
+            Refusal::CapacityFull => "There is no free seat in that mode.".into(),
+            Refusal::NotConfirmed => "Only a confirmed registration can be checked in.".into(),
+            Refusal::CheckInWindow { opens_at, closes_at } => format!(
+                "Check-in is open from {} until {}.",
+                opens_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                closes_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Refusal::CapacityBelowConfirmed { mode, confirmed } => {
+                format!("{confirmed} {} registrations are confirmed.", mode.as_str())
+            }
+            Refusal::ModeInUse { mode } => {
+                format!("People are registered {}; cancel them first.", mode.as_str())
+            }
+            Refusal::EventCancelled => "A cancelled event cannot be changed.".into(),
+            Refusal::ConcurrentUpdate => "The event changed meanwhile; try again.".into(),
+            Refusal::InvalidTransition { from, to } => {
+                format!("A {} event cannot become {}.", from.as_str(), to.as_str())
+            }
+            Refusal::PersonalDataErased => {
+                "This registration's personal data was erased; it cannot be filled in again.".into()
+            }
+        }
+    }
+}
