@@ -24,4 +24,5 @@ mod secrets;
 mod webhook_delivery;
 mod webhook_fanout;
 mod webhook_promotion;
+mod webhook_types;
 mod webhooks;
