@@ -3,6 +3,7 @@
 mod abuse;
 mod accounts;
 mod bad_input;
+mod check_in;
 mod cli;
 mod concurrency;
 mod database;
