@@ -9,6 +9,7 @@ mod concurrency;
 mod database;
 mod demo;
 mod errors;
+mod event_history;
 mod events;
 mod faults;
 mod fixtures;
