@@ -38,7 +38,7 @@ pub async fn subscribe(app: &TestApp, token: &str, url: &str, types: Value) -> S
 
 /// A published online event of `org`, written directly (the events API is not part of this
 /// test's subject).
-pub async fn insert_event(app: &TestApp, org: Uuid) -> Uuid {
+async fn insert_event(app: &TestApp, org: Uuid) -> Uuid {
     let id = Uuid::now_v7();
     diesel::sql_query(
         "INSERT INTO events (id, organisation_id, title, region, starts_at, ends_at, timezone, status,
@@ -55,13 +55,7 @@ pub async fn insert_event(app: &TestApp, org: Uuid) -> Uuid {
 }
 
 /// A registration for `event` created by `created_by` (an API client when `kind` says so).
-pub async fn insert_registration(
-    app: &TestApp,
-    event: Uuid,
-    status: &str,
-    created_by: Uuid,
-    kind: &str,
-) -> Uuid {
+async fn insert_registration(app: &TestApp, event: Uuid, status: &str, created_by: Uuid, kind: &str) -> Uuid {
     let id = Uuid::now_v7();
     diesel::sql_query(
         "INSERT INTO registrations (id, event_id, status, attendance_mode, stakeholder_category,
@@ -83,7 +77,7 @@ pub async fn caller_id(app: &TestApp, token: &str) -> Uuid {
     app.get("/api/v1/me", Some(token)).await.body["id"].as_str().unwrap().parse().unwrap()
 }
 
-pub fn promoted(event: Uuid, org: Uuid, registration: Uuid, created_by: Uuid) -> Change {
+fn promoted(event: Uuid, org: Uuid, registration: Uuid, created_by: Uuid) -> Change {
     Change {
         event_type: "registration.promoted",
         event_id: event,
@@ -95,7 +89,7 @@ pub fn promoted(event: Uuid, org: Uuid, registration: Uuid, created_by: Uuid) ->
 }
 
 /// Enqueues `changes` in one transaction that commits.
-pub async fn commit(app: &TestApp, changes: Vec<Change>) {
+async fn commit(app: &TestApp, changes: Vec<Change>) {
     let mut pooled = app.conn().await;
     let conn: &mut AsyncPgConnection = &mut pooled;
     conn.transaction::<_, AppError, _>(async move |conn| {
