@@ -9,10 +9,16 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::app::record;
+use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
 use crate::auth::password;
 use crate::config::{Environment, Settings};
 use crate::db::schema::{api_clients, events, organisations, registrations, users};
 use crate::db::DbPool;
+use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, RegistrationId};
+use crate::domain::events::EventStatus;
+use crate::domain::registrations::RegistrationStatus;
+use crate::domain::seats::Mode;
 
 pub const ORGANISER_EMAIL: &str = "organiser@cepaim.example";
 /// Known on purpose: this is demo data, refused in production.
@@ -49,7 +55,7 @@ pub async fn load(settings: &Settings, pool: &DbPool) -> anyhow::Result<Loaded> 
                 users::id.eq(id("user/organiser")),
                 users::email.eq(ORGANISER_EMAIL),
                 users::password_hash.eq(&organiser_hash),
-                users::role.eq("organiser"),
+                users::role.eq(crate::domain::actors::Role::Organiser),
                 users::organisation_id.eq(id("organisation/cepaim")),
             ))
             .on_conflict_do_nothing()
@@ -101,7 +107,7 @@ async fn insert_organisations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
 
 async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     let starts = Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap();
-    diesel::insert_into(events::table)
+    let inserted = diesel::insert_into(events::table)
         .values((
             events::id.eq(event_id()),
             events::organisation_id.eq(id("organisation/cepaim")),
@@ -116,7 +122,7 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
             events::ends_at.eq(starts + chrono::Duration::hours(3)),
             events::timezone.eq("Europe/Madrid"),
             events::languages.eq(vec!["es".to_owned()]),
-            events::status.eq("published"),
+            events::status.eq(EventStatus::Published),
             events::online_offered.eq(true),
             events::online_join_url.eq("https://meet.example.org/soria-roundtable-3"),
             events::onsite_offered.eq(true),
@@ -128,6 +134,38 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
+    if inserted == 1 {
+        let event = soria_event();
+        let transitions = [Transition::EventCreated { event }, Transition::EventPublished { event }];
+        record(conn, Actor::user(id("user/organiser")), &transitions).await?;
+    }
+    Ok(())
+}
+
+fn soria_event() -> EventRef {
+    EventRef { id: EventId(event_id()), organisation_id: OrganisationId(id("organisation/cepaim")) }
+}
+
+/// The history of a registration loaded as it happened: registered by `by`, confirmed in
+/// `mode`, and checked in.
+async fn record_attended(
+    conn: &mut AsyncPgConnection,
+    registration: Uuid,
+    by: Actor,
+    mode: Mode,
+) -> anyhow::Result<()> {
+    let registration = RegistrationRef {
+        id: RegistrationId(registration),
+        event: soria_event(),
+        created_by: by.id.expect("a person or a partner registered them"),
+    };
+    let seat = Seat { status: RegistrationStatus::Confirmed, mode, fallback_applied: false };
+    record(
+        conn,
+        by,
+        &[Transition::Registered { registration, seat }, Transition::CheckedIn { registration, seat }],
+    )
+    .await?;
     Ok(())
 }
 
@@ -167,12 +205,13 @@ async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
     let created = Utc.with_ymd_and_hms(2021, 11, 15, 10, 0, 0).unwrap();
     for (i, (name, category, organisation)) in online.iter().enumerate() {
         let interests: Vec<String> = vec![INTERESTS[i % 4].to_owned()];
-        diesel::insert_into(registrations::table)
+        let registration = id(&format!("registration/online/{i}"));
+        let inserted = diesel::insert_into(registrations::table)
             .values((
-                registrations::id.eq(id(&format!("registration/online/{i}"))),
+                registrations::id.eq(registration),
                 registrations::event_id.eq(event_id()),
-                registrations::status.eq("confirmed"),
-                registrations::attendance_mode.eq("online"),
+                registrations::status.eq(RegistrationStatus::Confirmed),
+                registrations::attendance_mode.eq(Mode::Online),
                 registrations::interests.eq(interests),
                 registrations::full_name.eq(*name),
                 registrations::organisation_name.eq(*organisation),
@@ -181,23 +220,27 @@ async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
                 registrations::consent_data_processing.eq(true),
                 registrations::checked_in_at.eq(attended),
                 registrations::created_by.eq(id("user/organiser")),
-                registrations::created_by_kind.eq("user"),
+                registrations::created_by_kind.eq(ActorKind::User),
                 registrations::created_at.eq(created),
                 registrations::updated_at.eq(attended),
             ))
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
+        if inserted == 1 {
+            record_attended(conn, registration, Actor::user(id("user/organiser")), Mode::Online).await?;
+        }
     }
     let onsite =
         [("Newcomer 1", "refugee", "ar"), ("Newcomer 2", "migrant", "ar"), ("Newcomer 3", "migrant", "fr")];
     for (i, (name, category, language)) in onsite.iter().enumerate() {
-        diesel::insert_into(registrations::table)
+        let registration = id(&format!("registration/onsite/{i}"));
+        let inserted = diesel::insert_into(registrations::table)
             .values((
-                registrations::id.eq(id(&format!("registration/onsite/{i}"))),
+                registrations::id.eq(registration),
                 registrations::event_id.eq(event_id()),
-                registrations::status.eq("confirmed"),
-                registrations::attendance_mode.eq("onsite"),
+                registrations::status.eq(RegistrationStatus::Confirmed),
+                registrations::attendance_mode.eq(Mode::Onsite),
                 registrations::needs_physical_space.eq(true),
                 registrations::needs_transport.eq(true),
                 registrations::interpretation_language.eq(*language),
@@ -209,13 +252,17 @@ async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
                 registrations::consent_data_processing.eq(true),
                 registrations::checked_in_at.eq(attended),
                 registrations::created_by.eq(id("api-client/partner")),
-                registrations::created_by_kind.eq("api_client"),
+                registrations::created_by_kind.eq(ActorKind::ApiClient),
                 registrations::created_at.eq(created),
                 registrations::updated_at.eq(attended),
             ))
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
+        if inserted == 1 {
+            record_attended(conn, registration, Actor::api_client(id("api-client/partner")), Mode::Onsite)
+                .await?;
+        }
     }
     Ok(())
 }

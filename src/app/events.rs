@@ -17,7 +17,11 @@ use crate::error::{AppError, AppResult};
 
 /// The event, when the caller may know it exists (`auth::event_access`): every read of an
 /// event starts here.
-pub async fn find_visible(conn: &mut AsyncPgConnection, caller: Option<&Caller>, id: EventId) -> AppResult<EventRow> {
+pub async fn find_visible(
+    conn: &mut AsyncPgConnection,
+    caller: Option<&Caller>,
+    id: EventId,
+) -> AppResult<EventRow> {
     let event = events::find(conn, id.0).await?.ok_or(AppError::NotFound)?;
     event_access(caller, &event).require_see()?;
     Ok(event)
@@ -80,11 +84,12 @@ pub async fn change(
             return Err(Refusal::ConcurrentUpdate.into());
         }
         fits_registrations(&current.seats(), current.online_waitlisted, current.onsite_waitlisted, &merged)?;
-        let changes = event_changes(&read, &merged);
-        if changes.is_empty() {
+        if event_changes(&read, &merged).is_empty() {
             return Ok(Outcome { event: current, transitions: Vec::new() });
         }
         let stored = events::store(conn, current.id, merged).await?;
+        // What was stored, which PostgreSQL keeps to the microsecond.
+        let changes = event_changes(&read, &stored.to_draft());
         let mut transitions =
             vec![Transition::EventChanged { event: EventRef::of(&stored), status: stored.status, changes }];
         transitions.extend(promote(conn, &stored).await?);
@@ -106,7 +111,12 @@ pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId) 
     move_to(conn, caller, id, EventStatus::Cancelled).await
 }
 
-async fn move_to(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId, next: EventStatus) -> AppResult<Outcome> {
+async fn move_to(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: EventId,
+    next: EventStatus,
+) -> AppResult<Outcome> {
     let by = actor(caller);
     conn.transaction::<_, AppError, _>(async move |conn| {
         let current = lock_managed(conn, caller, id).await?;
@@ -117,7 +127,9 @@ async fn move_to(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId, nex
         let reference = EventRef::of(&event);
         let transition = match next {
             EventStatus::Published => Transition::EventPublished { event: reference },
-            EventStatus::Cancelled => Transition::EventCancelled { event: reference, previous: current.status },
+            EventStatus::Cancelled => {
+                Transition::EventCancelled { event: reference, previous: current.status }
+            }
             EventStatus::Draft => {
                 return Err(Refusal::InvalidTransition { from: current.status, to: next }.into());
             }
@@ -130,7 +142,11 @@ async fn move_to(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId, nex
 }
 
 /// The event's history, oldest first (its organisers and admins).
-pub async fn history(conn: &mut AsyncPgConnection, caller: &Caller, id: EventId) -> AppResult<Vec<EventHistoryRow>> {
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: EventId,
+) -> AppResult<Vec<EventHistoryRow>> {
     let event = find_managed(conn, caller, id).await?;
     history::of_event(conn, event.id).await
 }

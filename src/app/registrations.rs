@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
 use crate::app::{actor, record};
 use crate::auth::{Caller, EventAccess, RegistrationAccess, Token};
-use futures_util::future::BoxFuture;
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
@@ -22,6 +21,7 @@ use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{self, Mode, Placement, Reseat};
 use crate::error::{AppError, AppResult};
+use futures_util::future::BoxFuture;
 
 impl EventRef {
     pub fn of(event: &EventRow) -> Self {
@@ -67,7 +67,10 @@ pub struct Request {
 }
 
 pub enum Registered {
-    New { outcome: Outcome, waitlist_position: Option<i64> },
+    New {
+        outcome: Box<Outcome>,
+        waitlist_position: Option<i64>,
+    },
     /// The first answer to this `Idempotency-Key`.
     Replay(Replay),
 }
@@ -128,8 +131,12 @@ async fn register_in(
         return Err(Refusal::RegistrationClosed.into());
     }
     let input = &request.valid;
-    let placement =
-        seats::place(&event.seats(), input.attendance_mode, input.needs_physical_space, input.accept_online_fallback);
+    let placement = seats::place(
+        &event.seats(),
+        input.attendance_mode,
+        input.needs_physical_space,
+        input.accept_online_fallback,
+    );
     let (seat, waitlist_position) = match placement {
         Placement::Confirmed { mode, fallback_applied } => {
             (Seat { status: RegistrationStatus::Confirmed, mode, fallback_applied }, None)
@@ -141,11 +148,16 @@ async fn register_in(
     };
     let id = Uuid::now_v7();
     let transition = Transition::Registered {
-        registration: RegistrationRef { id: RegistrationId(id), event: EventRef::of(&event), created_by: caller.id },
+        registration: RegistrationRef {
+            id: RegistrationId(id),
+            event: EventRef::of(&event),
+            created_by: caller.id,
+        },
         seat,
     };
     let effects = transition.effects(by);
-    let (Some(announcement), crate::app::transition::Entry::Registration(entry)) = (&effects.announcement, &effects.entry)
+    let (Some(announcement), crate::app::transition::Entry::Registration(entry)) =
+        (&effects.announcement, &effects.entry)
     else {
         return Err(AppError::Unexpected(anyhow::anyhow!("a registration announces and records itself")));
     };
@@ -176,7 +188,10 @@ async fn register_in(
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
     }
     rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
-    Ok(Registered::New { outcome: Outcome { registration, event, transitions: vec![transition] }, waitlist_position })
+    Ok(Registered::New {
+        outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
+        waitlist_position,
+    })
 }
 
 /// The place of a registration joining the waitlist of `mode` now, read from the counters of
@@ -240,7 +255,11 @@ where
         let (registration, event) = lock_both(conn, caller, id, allowed).await?;
         let (registration, transitions) = change(conn, registration, &event).await?;
         record(conn, by, &transitions).await?;
-        let event = if transitions.is_empty() { event } else { events::find(conn, event.id).await?.ok_or(AppError::NotFound)? };
+        let event = if transitions.is_empty() {
+            event
+        } else {
+            events::find(conn, event.id).await?.ok_or(AppError::NotFound)?
+        };
         Ok(Outcome { registration, event, transitions })
     })
     .await
@@ -248,19 +267,23 @@ where
 
 /// Cancels a registration (idempotently); a seat it frees goes to the waitlist.
 pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
-    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, registration, event| Box::pin(async move {
-        if registration.status == RegistrationStatus::Cancelled {
-            return Ok((registration, Vec::new()));
-        }
-        let before = Seat::of(&registration);
-        let cancelled = registrations::set_cancelled(conn, registration.id).await?;
-        let mut transitions =
-            vec![Transition::RegistrationCancelled { registration: RegistrationRef::of(&cancelled, event), before }];
-        if before.status == RegistrationStatus::Confirmed {
-            transitions.extend(promote(conn, event).await?);
-        }
-        Ok((cancelled, transitions))
-    }))
+    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, registration, event| {
+        Box::pin(async move {
+            if registration.status == RegistrationStatus::Cancelled {
+                return Ok((registration, Vec::new()));
+            }
+            let before = Seat::of(&registration);
+            let cancelled = registrations::set_cancelled(conn, registration.id).await?;
+            let mut transitions = vec![Transition::RegistrationCancelled {
+                registration: RegistrationRef::of(&cancelled, event),
+                before,
+            }];
+            if before.status == RegistrationStatus::Confirmed {
+                transitions.extend(promote(conn, event).await?);
+            }
+            Ok((cancelled, transitions))
+        })
+    })
     .await
 }
 
@@ -272,79 +295,107 @@ pub async fn change(
     id: RegistrationId,
     merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
 ) -> AppResult<Outcome> {
-    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, current, event| Box::pin(async move {
-        let changes = merge(&current)?;
-        let before = Seat::of(&current);
-        let reseated = current.status != RegistrationStatus::Cancelled
-            && (changes.attendance_mode != current.attendance_mode
-                || changes.needs_physical_space != current.needs_physical_space);
-        let (status, fallback_applied) = if reseated {
-            let confirmed_now = (current.status == RegistrationStatus::Confirmed)
-                .then_some((current.attendance_mode, current.needs_physical_space));
-            match seats::reseat(&event.seats(), confirmed_now, changes.attendance_mode, changes.needs_physical_space)? {
-                Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
-                Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
+    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, current, event| {
+        Box::pin(async move {
+            let changes = merge(&current)?;
+            let before = Seat::of(&current);
+            let reseated = current.status != RegistrationStatus::Cancelled
+                && (changes.attendance_mode != current.attendance_mode
+                    || changes.needs_physical_space != current.needs_physical_space);
+            let (status, fallback_applied) = if reseated {
+                let confirmed_now = (current.status == RegistrationStatus::Confirmed)
+                    .then_some((current.attendance_mode, current.needs_physical_space));
+                match seats::reseat(
+                    &event.seats(),
+                    confirmed_now,
+                    changes.attendance_mode,
+                    changes.needs_physical_space,
+                )? {
+                    Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
+                    Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
+                }
+            } else {
+                (current.status, current.fallback_applied)
+            };
+            let changed =
+                registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
+            let mut transitions = vec![Transition::RegistrationChanged {
+                registration: RegistrationRef::of(&changed, event),
+                before,
+                after: Seat::of(&changed),
+            }];
+            if reseated {
+                transitions.extend(promote(conn, event).await?);
             }
-        } else {
-            (current.status, current.fallback_applied)
-        };
-        let changed = registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
-        let mut transitions = vec![Transition::RegistrationChanged {
-            registration: RegistrationRef::of(&changed, event),
-            before,
-            after: Seat::of(&changed),
-        }];
-        if reseated {
-            transitions.extend(promote(conn, event).await?);
-        }
-        Ok((changed, transitions))
-    }))
+            Ok((changed, transitions))
+        })
+    })
     .await
 }
 
 /// Marks a confirmed registration as attended, within the check-in window (idempotently:
 /// the first time is kept).
-pub async fn check_in(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
-    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| Box::pin(async move {
-        may_check_in(registration.status, event.starts_at, event.ends_at, Utc::now())?;
-        if registration.checked_in_at.is_some() {
-            return Ok((registration, Vec::new()));
-        }
-        let checked_in = registrations::set_checked_in(conn, registration.id, Some(Utc::now())).await?;
-        let transition =
-            Transition::CheckedIn { registration: RegistrationRef::of(&checked_in, event), seat: Seat::of(&checked_in) };
-        Ok((checked_in, vec![transition]))
-    }))
+pub async fn check_in(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
+        Box::pin(async move {
+            may_check_in(registration.status, event.starts_at, event.ends_at, Utc::now())?;
+            if registration.checked_in_at.is_some() {
+                return Ok((registration, Vec::new()));
+            }
+            let checked_in = registrations::set_checked_in(conn, registration.id, Some(Utc::now())).await?;
+            let transition = Transition::CheckedIn {
+                registration: RegistrationRef::of(&checked_in, event),
+                seat: Seat::of(&checked_in),
+            };
+            Ok((checked_in, vec![transition]))
+        })
+    })
     .await
 }
 
 /// Undoes a check-in made by mistake (idempotently).
-pub async fn undo_check_in(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
-    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| Box::pin(async move {
-        if registration.checked_in_at.is_none() {
-            return Ok((registration, Vec::new()));
-        }
-        let undone = registrations::set_checked_in(conn, registration.id, None).await?;
-        let transition =
-            Transition::CheckInUndone { registration: RegistrationRef::of(&undone, event), seat: Seat::of(&undone) };
-        Ok((undone, vec![transition]))
-    }))
+pub async fn undo_check_in(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
+        Box::pin(async move {
+            if registration.checked_in_at.is_none() {
+                return Ok((registration, Vec::new()));
+            }
+            let undone = registrations::set_checked_in(conn, registration.id, None).await?;
+            let transition = Transition::CheckInUndone {
+                registration: RegistrationRef::of(&undone, event),
+                seat: Seat::of(&undone),
+            };
+            Ok((undone, vec![transition]))
+        })
+    })
     .await
 }
 
 /// Erases the personal data, keeping what reports count. Frees no seat. Also forgets the
 /// answer stored for an idempotent retry, which held the same data.
 pub async fn erase(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
-    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| Box::pin(async move {
-        if registration.erased_at.is_some() {
-            return Ok((registration, Vec::new()));
-        }
-        let erased = registrations::erase(conn, registration.id).await?;
-        idempotency::forget_answer(conn, erased.id).await?;
-        let transition =
-            Transition::PersonalDataErased { registration: RegistrationRef::of(&erased, event), seat: Seat::of(&erased) };
-        Ok((erased, vec![transition]))
-    }))
+    in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
+        Box::pin(async move {
+            if registration.erased_at.is_some() {
+                return Ok((registration, Vec::new()));
+            }
+            let erased = registrations::erase(conn, registration.id).await?;
+            idempotency::forget_answer(conn, erased.id).await?;
+            let transition = Transition::PersonalDataErased {
+                registration: RegistrationRef::of(&erased, event),
+                seat: Seat::of(&erased),
+            };
+            Ok((erased, vec![transition]))
+        })
+    })
     .await
 }
 

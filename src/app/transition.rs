@@ -41,21 +41,55 @@ pub struct Seat {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
     /// A new registration, confirmed or waitlisted.
-    Registered { registration: RegistrationRef, seat: Seat },
+    Registered {
+        registration: RegistrationRef,
+        seat: Seat,
+    },
     /// A change asked for by a caller (mode, needs, participant); `before` and `after` may be
     /// the same seat when only details changed.
-    RegistrationChanged { registration: RegistrationRef, before: Seat, after: Seat },
+    RegistrationChanged {
+        registration: RegistrationRef,
+        before: Seat,
+        after: Seat,
+    },
     /// A waitlisted registration given a seat that freed up.
-    Promoted { registration: RegistrationRef, before: Seat, after: Seat },
-    RegistrationCancelled { registration: RegistrationRef, before: Seat },
-    CheckedIn { registration: RegistrationRef, seat: Seat },
-    CheckInUndone { registration: RegistrationRef, seat: Seat },
-    PersonalDataErased { registration: RegistrationRef, seat: Seat },
-    EventCreated { event: EventRef },
+    Promoted {
+        registration: RegistrationRef,
+        before: Seat,
+        after: Seat,
+    },
+    RegistrationCancelled {
+        registration: RegistrationRef,
+        before: Seat,
+    },
+    CheckedIn {
+        registration: RegistrationRef,
+        seat: Seat,
+    },
+    CheckInUndone {
+        registration: RegistrationRef,
+        seat: Seat,
+    },
+    PersonalDataErased {
+        registration: RegistrationRef,
+        seat: Seat,
+    },
+    EventCreated {
+        event: EventRef,
+    },
     /// Fields of an event changed; never empty.
-    EventChanged { event: EventRef, status: EventStatus, changes: Vec<FieldChange> },
-    EventPublished { event: EventRef },
-    EventCancelled { event: EventRef, previous: EventStatus },
+    EventChanged {
+        event: EventRef,
+        status: EventStatus,
+        changes: Vec<FieldChange>,
+    },
+    EventPublished {
+        event: EventRef,
+    },
+    EventCancelled {
+        event: EventRef,
+        previous: EventStatus,
+    },
 }
 
 /// What one transition leaves behind: at most one webhook message, and one history entry.
@@ -91,8 +125,8 @@ impl Transition {
                 entry: registration_entry(registration, actor, RegistrationAction::Created, None, *seat),
             },
             RegistrationChanged { registration, before, after } => {
-                let confirmed_now =
-                    before.status == RegistrationStatus::Waitlisted && after.status == RegistrationStatus::Confirmed;
+                let confirmed_now = before.status == RegistrationStatus::Waitlisted
+                    && after.status == RegistrationStatus::Confirmed;
                 let (event_type, action) = if before.mode != after.mode {
                     (Some(EventType::RegistrationModeChanged), RegistrationAction::ModeChanged)
                 } else if confirmed_now {
@@ -101,8 +135,9 @@ impl Transition {
                     (None, RegistrationAction::Updated)
                 };
                 Effects {
-                    announcement: event_type
-                        .map(|event_type| about_registration(event_type, registration, *after, Some(*before))),
+                    announcement: event_type.map(|event_type| {
+                        about_registration(event_type, registration, *after, Some(*before))
+                    }),
                     entry: registration_entry(registration, actor, action, Some(*before), *after),
                 }
             }
@@ -113,7 +148,13 @@ impl Transition {
                     *after,
                     Some(*before),
                 )),
-                entry: registration_entry(registration, actor, RegistrationAction::Promoted, Some(*before), *after),
+                entry: registration_entry(
+                    registration,
+                    actor,
+                    RegistrationAction::Promoted,
+                    Some(*before),
+                    *after,
+                ),
             },
             RegistrationCancelled { registration, before } => {
                 let after = Seat { status: RegistrationStatus::Cancelled, ..*before };
@@ -124,20 +165,44 @@ impl Transition {
                         after,
                         Some(*before),
                     )),
-                    entry: registration_entry(registration, actor, RegistrationAction::Cancelled, Some(*before), after),
+                    entry: registration_entry(
+                        registration,
+                        actor,
+                        RegistrationAction::Cancelled,
+                        Some(*before),
+                        after,
+                    ),
                 }
             }
             CheckedIn { registration, seat } => Effects {
                 announcement: None,
-                entry: registration_entry(registration, actor, RegistrationAction::CheckedIn, Some(*seat), *seat),
+                entry: registration_entry(
+                    registration,
+                    actor,
+                    RegistrationAction::CheckedIn,
+                    Some(*seat),
+                    *seat,
+                ),
             },
             CheckInUndone { registration, seat } => Effects {
                 announcement: None,
-                entry: registration_entry(registration, actor, RegistrationAction::CheckInUndone, Some(*seat), *seat),
+                entry: registration_entry(
+                    registration,
+                    actor,
+                    RegistrationAction::CheckInUndone,
+                    Some(*seat),
+                    *seat,
+                ),
             },
             PersonalDataErased { registration, seat } => Effects {
                 announcement: None,
-                entry: registration_entry(registration, actor, RegistrationAction::Erased, Some(*seat), *seat),
+                entry: registration_entry(
+                    registration,
+                    actor,
+                    RegistrationAction::Erased,
+                    Some(*seat),
+                    *seat,
+                ),
             },
             EventCreated { event } => Effects {
                 announcement: None,
@@ -163,7 +228,12 @@ impl Transition {
             },
             EventPublished { event } => Effects {
                 announcement: None,
-                entry: event_entry(event, actor, EventAction::Published, vec![status_change(EventStatus::Draft, EventStatus::Published)]),
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::Published,
+                    vec![status_change(EventStatus::Draft, EventStatus::Published)],
+                ),
             },
             EventCancelled { event, previous } => Effects {
                 announcement: Some(about_event(
@@ -175,7 +245,12 @@ impl Transition {
                         "previous_status": previous.as_str(),
                     }),
                 )),
-                entry: event_entry(event, actor, EventAction::Cancelled, vec![status_change(*previous, EventStatus::Cancelled)]),
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::Cancelled,
+                    vec![status_change(*previous, EventStatus::Cancelled)],
+                ),
             },
         }
     }
@@ -239,4 +314,190 @@ fn registration_entry(
 
 fn event_entry(event: &EventRef, actor: Actor, action: EventAction, changes: Vec<FieldChange>) -> Entry {
     Entry::Event(EventEntry { event_id: event.id.0, action, actor, changes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn event() -> EventRef {
+        EventRef { id: EventId(Uuid::now_v7()), organisation_id: OrganisationId(Uuid::now_v7()) }
+    }
+
+    fn registration() -> RegistrationRef {
+        RegistrationRef { id: RegistrationId(Uuid::now_v7()), event: event(), created_by: Uuid::now_v7() }
+    }
+
+    fn seat(status: RegistrationStatus, mode: Mode) -> Seat {
+        Seat { status, mode, fallback_applied: false }
+    }
+
+    const CONFIRMED_ONSITE: Seat =
+        Seat { status: RegistrationStatus::Confirmed, mode: Mode::Onsite, fallback_applied: false };
+
+    /// One transition of each kind, with what it must announce and record.
+    fn every_transition() -> Vec<(Transition, Option<EventType>, Entry)> {
+        let r = registration();
+        let e = r.event;
+        let by = Actor::user(Uuid::nil());
+        let waiting = seat(RegistrationStatus::Waitlisted, Mode::Onsite);
+        let online = seat(RegistrationStatus::Confirmed, Mode::Online);
+        let cancelled = seat(RegistrationStatus::Cancelled, Mode::Onsite);
+        let changes = vec![FieldChange::new("onsite.capacity", json!(10), json!(12))];
+        vec![
+            (
+                Transition::Registered { registration: r, seat: CONFIRMED_ONSITE },
+                Some(EventType::RegistrationConfirmed),
+                registration_entry(&r, by, RegistrationAction::Created, None, CONFIRMED_ONSITE),
+            ),
+            (
+                Transition::Registered { registration: r, seat: waiting },
+                Some(EventType::RegistrationWaitlisted),
+                registration_entry(&r, by, RegistrationAction::Created, None, waiting),
+            ),
+            (
+                Transition::RegistrationChanged { registration: r, before: CONFIRMED_ONSITE, after: online },
+                Some(EventType::RegistrationModeChanged),
+                registration_entry(&r, by, RegistrationAction::ModeChanged, Some(CONFIRMED_ONSITE), online),
+            ),
+            (
+                Transition::RegistrationChanged { registration: r, before: waiting, after: CONFIRMED_ONSITE },
+                Some(EventType::RegistrationConfirmed),
+                registration_entry(&r, by, RegistrationAction::Promoted, Some(waiting), CONFIRMED_ONSITE),
+            ),
+            (
+                Transition::RegistrationChanged { registration: r, before: waiting, after: waiting },
+                None,
+                registration_entry(&r, by, RegistrationAction::Updated, Some(waiting), waiting),
+            ),
+            (
+                Transition::Promoted { registration: r, before: waiting, after: CONFIRMED_ONSITE },
+                Some(EventType::RegistrationPromoted),
+                registration_entry(&r, by, RegistrationAction::Promoted, Some(waiting), CONFIRMED_ONSITE),
+            ),
+            (
+                Transition::RegistrationCancelled { registration: r, before: CONFIRMED_ONSITE },
+                Some(EventType::RegistrationCancelled),
+                registration_entry(&r, by, RegistrationAction::Cancelled, Some(CONFIRMED_ONSITE), cancelled),
+            ),
+            (
+                Transition::CheckedIn { registration: r, seat: CONFIRMED_ONSITE },
+                None,
+                registration_entry(
+                    &r,
+                    by,
+                    RegistrationAction::CheckedIn,
+                    Some(CONFIRMED_ONSITE),
+                    CONFIRMED_ONSITE,
+                ),
+            ),
+            (
+                Transition::CheckInUndone { registration: r, seat: CONFIRMED_ONSITE },
+                None,
+                registration_entry(
+                    &r,
+                    by,
+                    RegistrationAction::CheckInUndone,
+                    Some(CONFIRMED_ONSITE),
+                    CONFIRMED_ONSITE,
+                ),
+            ),
+            (
+                Transition::PersonalDataErased { registration: r, seat: CONFIRMED_ONSITE },
+                None,
+                registration_entry(
+                    &r,
+                    by,
+                    RegistrationAction::Erased,
+                    Some(CONFIRMED_ONSITE),
+                    CONFIRMED_ONSITE,
+                ),
+            ),
+            (
+                Transition::EventCreated { event: e },
+                None,
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::Created,
+                    vec![FieldChange::new("status", json!(null), json!("draft"))],
+                ),
+            ),
+            (
+                Transition::EventChanged {
+                    event: e,
+                    status: EventStatus::Published,
+                    changes: changes.clone(),
+                },
+                Some(EventType::EventUpdated),
+                event_entry(&e, by, EventAction::Updated, changes),
+            ),
+            (
+                Transition::EventPublished { event: e },
+                None,
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::Published,
+                    vec![status_change(EventStatus::Draft, EventStatus::Published)],
+                ),
+            ),
+            (
+                Transition::EventCancelled { event: e, previous: EventStatus::Published },
+                Some(EventType::EventCancelled),
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::Cancelled,
+                    vec![status_change(EventStatus::Published, EventStatus::Cancelled)],
+                ),
+            ),
+        ]
+    }
+
+    #[test]
+    fn each_transition_announces_and_records_what_the_table_in_the_readme_says() {
+        for (transition, announced, entry) in every_transition() {
+            let effects = transition.effects(Actor::user(Uuid::nil()));
+            assert_eq!(effects.announcement.as_ref().map(|a| a.event_type), announced, "{transition:?}");
+            assert_eq!(effects.entry, entry, "{transition:?}");
+        }
+    }
+
+    #[test]
+    fn every_webhook_type_is_sent_by_some_transition() {
+        let sent: Vec<EventType> = every_transition().into_iter().filter_map(|(_, t, _)| t).collect();
+        for event_type in EventType::ALL {
+            assert!(sent.contains(&event_type), "nothing sends {}", event_type.as_str());
+        }
+    }
+
+    #[test]
+    fn registration_messages_name_the_partner_that_created_it_and_the_previous_status() {
+        let r = registration();
+        let effects = Transition::RegistrationCancelled { registration: r, before: CONFIRMED_ONSITE }
+            .effects(Actor::api_client(r.created_by));
+        let change = effects.announcement.unwrap();
+        assert_eq!(change.registration_created_by, Some(r.created_by));
+        assert_eq!(change.registration_id, Some(r.id.0));
+        assert_eq!(change.organisation_id, r.event.organisation_id.0);
+        assert_eq!(
+            change.data,
+            json!({"status": "cancelled", "attendance_mode": "onsite", "fallback_applied": false, "previous_status": "confirmed"})
+        );
+    }
+
+    #[test]
+    fn an_event_cancellation_names_the_event_and_its_previous_status() {
+        let e = event();
+        let effects = Transition::EventCancelled { event: e, previous: EventStatus::Draft }
+            .effects(Actor::user(Uuid::nil()));
+        let change = effects.announcement.unwrap();
+        assert_eq!((change.event_id, change.registration_id), (e.id.0, None));
+        assert_eq!(
+            change.data,
+            json!({"change": "cancelled", "status": "cancelled", "previous_status": "draft"})
+        );
+    }
 }

@@ -310,12 +310,9 @@ impl Token {
                 role: Role::Partner,
                 organisation_id: Some(organisation_id),
             }),
-            Standing::User { role, organisation_id } => Ok(Caller {
-                id: self.id,
-                kind: PrincipalKind::User,
-                role,
-                organisation_id,
-            }),
+            Standing::User { role, organisation_id } => {
+                Ok(Caller { id: self.id, kind: PrincipalKind::User, role, organisation_id })
+            }
         }
     }
 }

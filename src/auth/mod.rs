@@ -9,5 +9,6 @@ pub mod signing;
 pub mod throttle;
 
 pub use caller::{
-    event_access, note_caller, Caller, EventAccess, MaybeCaller, PrincipalKind, RegistrationAccess, Role, Token,
+    event_access, note_caller, Caller, EventAccess, MaybeCaller, PrincipalKind, RegistrationAccess, Role,
+    Token,
 };

@@ -32,7 +32,8 @@ macro_rules! text_enum {
         impl FromSql<Text, Pg> for $type {
             fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
                 let text = std::str::from_utf8(value.as_bytes())?;
-                <$type>::parse(text).ok_or_else(|| format!("unknown {} {text:?} in the database", $what).into())
+                <$type>::parse(text)
+                    .ok_or_else(|| format!("unknown {} {text:?} in the database", $what).into())
             }
         }
 

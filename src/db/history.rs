@@ -44,7 +44,8 @@ pub async fn append_registration_entries(
     if entries.is_empty() {
         return Ok(());
     }
-    let column = |f: fn(&RegistrationEntry) -> Option<&'static str>| entries.iter().map(f).collect::<Vec<_>>();
+    let column =
+        |f: fn(&RegistrationEntry) -> Option<&'static str>| entries.iter().map(f).collect::<Vec<_>>();
     diesel::sql_query(
         "INSERT INTO registration_history
              (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
@@ -93,7 +94,10 @@ pub struct RegistrationHistoryRow {
     pub new_mode: Mode,
 }
 
-pub async fn of_registration(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Vec<RegistrationHistoryRow>> {
+pub async fn of_registration(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> AppResult<Vec<RegistrationHistoryRow>> {
     Ok(registration_history::table
         .filter(registration_history::registration_id.eq(id))
         .order(registration_history::id.asc())

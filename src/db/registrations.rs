@@ -299,7 +299,11 @@ pub const MAY_FALL_BACK_ONLINE_SQL: &str = may_fall_back_online_sql!();
 
 /// The first `limit` of the onsite waitlist, in its order: the physical-space need first,
 /// then arrival.
-pub async fn onsite_queue(conn: &mut AsyncPgConnection, event_id: Uuid, limit: i64) -> AppResult<Vec<Waiting>> {
+pub async fn onsite_queue(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    limit: i64,
+) -> AppResult<Vec<Waiting>> {
     Ok(diesel::sql_query(
         "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback FROM registrations
           WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
@@ -324,7 +328,11 @@ const ONLINE_QUEUE: &str = concat!(
 
 /// The first `limit` of those waiting who may take an online seat (the online waitlist, and
 /// onsite registrations that accept the fallback), in arrival order.
-pub async fn online_queue(conn: &mut AsyncPgConnection, event_id: Uuid, limit: i64) -> AppResult<Vec<Waiting>> {
+pub async fn online_queue(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    limit: i64,
+) -> AppResult<Vec<Waiting>> {
     Ok(diesel::sql_query(ONLINE_QUEUE)
         .bind::<SqlUuid, _>(event_id)
         .bind::<BigInt, _>(limit)

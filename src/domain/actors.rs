@@ -31,7 +31,6 @@ impl Role {
     }
 }
 
-
 /// What kind of principal made a change. `System` is the server itself (a background job);
 /// no request makes a change as `System`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

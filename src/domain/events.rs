@@ -182,18 +182,26 @@ pub fn fits_registrations(
         Some(online) => {
             proposed.online_capacity = online.capacity.map(|c| c as i32);
             if proposed.overbooked(Mode::Online) {
-                return Err(Refusal::CapacityBelowConfirmed { mode: Mode::Online, confirmed: current.online_confirmed });
+                return Err(Refusal::CapacityBelowConfirmed {
+                    mode: Mode::Online,
+                    confirmed: current.online_confirmed,
+                });
             }
         }
     }
     match &draft.onsite {
-        None if current.onsite_confirmed + onsite_waitlisted > 0 => Err(Refusal::ModeInUse { mode: Mode::Onsite }),
+        None if current.onsite_confirmed + onsite_waitlisted > 0 => {
+            Err(Refusal::ModeInUse { mode: Mode::Onsite })
+        }
         None => Ok(()),
         Some(onsite) => {
             proposed.onsite_capacity = onsite.capacity.unwrap_or(0) as i32;
             proposed.onsite_reserved = onsite.reserved_for_physical_space_need as i32;
             if proposed.overbooked(Mode::Onsite) {
-                Err(Refusal::CapacityBelowConfirmed { mode: Mode::Onsite, confirmed: current.onsite_confirmed })
+                Err(Refusal::CapacityBelowConfirmed {
+                    mode: Mode::Onsite,
+                    confirmed: current.onsite_confirmed,
+                })
             } else {
                 Ok(())
             }
@@ -330,9 +338,15 @@ mod tests {
         );
         let mut online_only = draft();
         online_only.onsite = None;
-        assert_eq!(fits_registrations(&seats, 0, 0, &online_only), Err(Refusal::ModeInUse { mode: Mode::Onsite }));
+        assert_eq!(
+            fits_registrations(&seats, 0, 0, &online_only),
+            Err(Refusal::ModeInUse { mode: Mode::Onsite })
+        );
         seats.onsite_confirmed = 0;
-        assert_eq!(fits_registrations(&seats, 0, 1, &online_only), Err(Refusal::ModeInUse { mode: Mode::Onsite }));
+        assert_eq!(
+            fits_registrations(&seats, 0, 1, &online_only),
+            Err(Refusal::ModeInUse { mode: Mode::Onsite })
+        );
         assert_eq!(fits_registrations(&seats, 0, 0, &online_only), Ok(()));
     }
 

@@ -109,9 +109,15 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
             changes.push(FieldChange::new(field, from, to));
         }
     };
-    let time = |t: &chrono::DateTime<chrono::Utc>| Value::from(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let time = |t: &chrono::DateTime<chrono::Utc>| {
+        Value::from(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    };
     compare("title", before.title.clone().into(), after.title.clone().into());
-    compare("organisation_id", before.organisation_id.to_string().into(), after.organisation_id.to_string().into());
+    compare(
+        "organisation_id",
+        before.organisation_id.to_string().into(),
+        after.organisation_id.to_string().into(),
+    );
     compare("region", before.region.clone().into(), after.region.clone().into());
     compare("series", before.series.clone().into(), after.series.clone().into());
     compare("starts_at", time(&before.starts_at), time(&after.starts_at));
@@ -130,8 +136,16 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
     let onsite = |d: &EventDraft, pick: fn(&crate::domain::events::OnsiteDraft) -> Value| {
         d.onsite.as_ref().map(pick).unwrap_or(Value::Null)
     };
-    compare("onsite.venue_name", onsite(before, |o| o.venue_name.clone().into()), onsite(after, |o| o.venue_name.clone().into()));
-    compare("onsite.address", onsite(before, |o| o.address.clone().into()), onsite(after, |o| o.address.clone().into()));
+    compare(
+        "onsite.venue_name",
+        onsite(before, |o| o.venue_name.clone().into()),
+        onsite(after, |o| o.venue_name.clone().into()),
+    );
+    compare(
+        "onsite.address",
+        onsite(before, |o| o.address.clone().into()),
+        onsite(after, |o| o.address.clone().into()),
+    );
     compare("onsite.capacity", onsite(before, |o| o.capacity.into()), onsite(after, |o| o.capacity.into()));
     compare(
         "onsite.reserved_for_physical_space_need",
@@ -209,7 +223,10 @@ mod tests {
         after.online.as_mut().unwrap().join_url = Some("https://meet.example.org/secret".into());
         after.description = Some("Agenda".into());
         let changes = event_changes(&before, &after);
-        assert_eq!(changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["description", "online.join_url"]);
+        assert_eq!(
+            changes.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+            ["description", "online.join_url"]
+        );
         let text = serde_json::to_string(&changes).unwrap();
         assert!(!text.contains("secret") && !text.contains("Agenda"), "{text}");
     }

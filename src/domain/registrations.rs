@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::contact::{Email, Phone};
-use crate::domain::refusal::Refusal;
 use crate::domain::events::is_language_tag;
+use crate::domain::refusal::Refusal;
 use crate::domain::seats::Mode;
 use crate::domain::text::Problems;
 use crate::error::{AppError, FieldError};
@@ -262,19 +262,30 @@ mod tests {
         use chrono::TimeZone;
         let starts = Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap();
         let ends = starts + chrono::Duration::hours(3);
-        let at = |hours: i64, minutes: i64| starts + chrono::Duration::hours(hours) + chrono::Duration::minutes(minutes);
+        let at = |hours: i64, minutes: i64| {
+            starts + chrono::Duration::hours(hours) + chrono::Duration::minutes(minutes)
+        };
         let confirmed = RegistrationStatus::Confirmed;
         assert!(may_check_in(confirmed, starts, ends, at(-2, 0)).is_ok());
         assert!(may_check_in(confirmed, starts, ends, at(1, 0)).is_ok());
         assert!(may_check_in(confirmed, starts, ends, at(27, 0)).is_ok(), "24 hours after the end");
         for too_early_or_late in [at(-2, -1), at(-14 * 24, 0), at(27, 1)] {
             assert!(
-                matches!(may_check_in(confirmed, starts, ends, too_early_or_late), Err(Refusal::CheckInWindow { .. })),
+                matches!(
+                    may_check_in(confirmed, starts, ends, too_early_or_late),
+                    Err(Refusal::CheckInWindow { .. })
+                ),
                 "{too_early_or_late}"
             );
         }
-        assert_eq!(may_check_in(RegistrationStatus::Waitlisted, starts, ends, at(0, 0)), Err(Refusal::NotConfirmed));
-        assert_eq!(may_check_in(RegistrationStatus::Cancelled, starts, ends, at(0, 0)), Err(Refusal::NotConfirmed));
+        assert_eq!(
+            may_check_in(RegistrationStatus::Waitlisted, starts, ends, at(0, 0)),
+            Err(Refusal::NotConfirmed)
+        );
+        assert_eq!(
+            may_check_in(RegistrationStatus::Cancelled, starts, ends, at(0, 0)),
+            Err(Refusal::NotConfirmed)
+        );
     }
 
     #[test]

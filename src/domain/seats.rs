@@ -75,7 +75,9 @@ impl Seats {
         if !self.onsite_offered {
             return 0;
         }
-        (self.onsite_capacity - self.onsite_reserved - self.onsite_unreserved_taken()).max(0).min(self.onsite_free())
+        (self.onsite_capacity - self.onsite_reserved - self.onsite_unreserved_taken())
+            .max(0)
+            .min(self.onsite_free())
     }
 
     /// Unreserved onsite seats in use: everyone confirmed without the need, and the overflow
@@ -149,7 +151,9 @@ pub fn place(
     if seats.has_seat(mode, needs_physical_space) {
         return Placement::Confirmed { mode, fallback_applied: false };
     }
-    if may_fall_back_online(mode, needs_physical_space, accept_online_fallback) && seats.has_seat(Mode::Online, false) {
+    if may_fall_back_online(mode, needs_physical_space, accept_online_fallback)
+        && seats.has_seat(Mode::Online, false)
+    {
         return Placement::Confirmed { mode: Mode::Online, fallback_applied: true };
     }
     Placement::Waitlisted { mode }
@@ -219,7 +223,11 @@ pub fn promote(seats: &mut Seats, onsite_queue: &[Waiting], online_queue: &[Wait
     }
     for waiting in online_queue {
         let eligible = waiting.mode == Mode::Online
-            || may_fall_back_online(waiting.mode, waiting.needs_physical_space, waiting.accept_online_fallback);
+            || may_fall_back_online(
+                waiting.mode,
+                waiting.needs_physical_space,
+                waiting.accept_online_fallback,
+            );
         if !eligible || promotions.iter().any(|p| p.id == waiting.id) {
             continue;
         }
@@ -392,7 +400,10 @@ mod tests {
         seats.online_capacity = Some(1);
         seats.take(Mode::Online, false);
         seats.take(Mode::Onsite, false);
-        assert_eq!(reseat(&seats, Some((Mode::Onsite, false)), Mode::Online, false), Err(crate::domain::refusal::Refusal::CapacityFull));
+        assert_eq!(
+            reseat(&seats, Some((Mode::Onsite, false)), Mode::Online, false),
+            Err(crate::domain::refusal::Refusal::CapacityFull)
+        );
         assert_eq!(reseat(&seats, None, Mode::Online, false), Ok(Reseat::Waitlisted));
         assert_eq!(reseat(&seats, Some((Mode::Online, false)), Mode::Onsite, false), Ok(Reseat::Confirmed));
         // Its own seat counts as free: saying it needs a physical space keeps the seat.

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use crate::app::registrations::{self as use_case, Registered, Request};
 use crate::auth::{note_caller, Caller, Token};
 use crate::db::events::EventRow;
+use crate::db::history as audit;
 use crate::db::idempotency::{self, Replay};
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
-use crate::db::history as audit;
 use crate::domain::actors::{EventId, RegistrationId};
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::error::{AppError, AppResult};
@@ -203,7 +203,8 @@ pub async fn list_registrations(
     let mut rows = registrations::list(&mut conn, event_id, &filter, page.after, page.limit + 1).await?;
     let next_cursor =
         next_cursor(&state.signer, &format!("registrations:{event_id}"), &mut rows, page.limit, |r| r.seq);
-    let waitlisted: Vec<Uuid> = rows.iter().filter(|r| r.status == Status::Waitlisted).map(|r| r.id).collect();
+    let waitlisted: Vec<Uuid> =
+        rows.iter().filter(|r| r.status == Status::Waitlisted).map(|r| r.id).collect();
     let positions = registrations::waitlist_positions(&mut conn, event_id, &waitlisted).await?;
     let items = rows
         .into_iter()
@@ -259,7 +260,8 @@ pub async fn patch_registration(
     let patch = body.0;
     let mut conn = state.pool.get().await?;
     let changed =
-        use_case::change(&mut conn, &caller, RegistrationId(path.into_inner()), move |row| patch.merge(row)).await?;
+        use_case::change(&mut conn, &caller, RegistrationId(path.into_inner()), move |row| patch.merge(row))
+            .await?;
     let position = position_of(&mut conn, &changed.registration).await?;
     Ok(web::Json(render(changed.registration, position, &changed.event)))
 }
@@ -287,7 +289,7 @@ pub async fn cancel_registration(
 /// before the event starts until 24 hours after it ends (409 `check_in_window` otherwise). The
 /// body is `{}`, or none. Idempotent: the first check-in time is kept. 409 `not_confirmed`
 /// unless confirmed.
-#[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body(content = Option<CheckIn>, description = "`{}`, or no body"),
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body(content = CheckIn, description = "`{}`, or no body at all"),
     params(("id" = Uuid, Path, description = "Registration id")), responses(
     (status = 200, description = "The registration, with `checked_in_at`", body = Registration),
     (status = 400, response = crate::openapi::BadRequest),
@@ -374,6 +376,7 @@ pub async fn history(
     let mut conn = state.pool.get().await?;
     let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     caller.registration_access(&event, row.created_by).require_manage()?;
-    let items = audit::of_registration(&mut conn, row.id).await?.into_iter().map(HistoryEntry::from).collect();
+    let items =
+        audit::of_registration(&mut conn, row.id).await?.into_iter().map(HistoryEntry::from).collect();
     Ok(web::Json(History { items }))
 }

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use crate::db::events::EventRow;
 use crate::db::history::EventHistoryRow;
-use crate::domain::history::FieldChange;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
+use crate::domain::history::FieldChange;
 use crate::domain::seats::Seats;
 use crate::views::patch::{double_option, no_null};
 
@@ -423,7 +423,7 @@ pub struct EventQuery {
 /// One field of an event that changed, from what to what. The join link and the description
 /// are named without their values (`withheld`).
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"field": "onsite.capacity", "from": 10, "to": 12, "withheld": false}))]
+#[schema(example = json!({"field": "onsite.capacity", "from": 10, "to": 12}))]
 pub struct EventFieldChange {
     /// Dotted, as in the create body: `onsite.capacity`, `starts_at`, `status`.
     pub field: String,
@@ -433,14 +433,16 @@ pub struct EventFieldChange {
     /// The value after (absent when withheld).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<serde_json::Value>,
-    /// True for fields whose values the history does not keep.
+    /// Present (true) only for fields whose values the history does not keep.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schema(required = false)]
     pub withheld: bool,
 }
 
 /// One change to an event: who, when, which fields from what to what. No personal data.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"at": "2021-11-20T10:00:00Z", "action": "updated", "actor_id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223",
-    "actor_kind": "user", "changes": [{"field": "onsite.capacity", "from": 10, "to": 12, "withheld": false}]}))]
+    "actor_kind": "user", "changes": [{"field": "onsite.capacity", "from": 10, "to": 12}]}))]
 pub struct EventHistoryEntry {
     pub at: DateTime<Utc>,
     /// `created`, `updated`, `published` or `cancelled`.
@@ -478,7 +480,7 @@ impl TryFrom<EventHistoryRow> for EventHistoryEntry {
 /// The audit trail of an event, oldest first.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"at": "2021-11-01T10:00:00Z", "action": "created", "actor_id": "0193a5b1-2222-7ccc-8ddd-1e1f20212223",
-    "actor_kind": "user", "changes": [{"field": "status", "from": null, "to": "draft", "withheld": false}]}]}))]
+    "actor_kind": "user", "changes": [{"field": "status", "from": null, "to": "draft"}]}]}))]
 pub struct EventHistory {
     pub items: Vec<EventHistoryEntry>,
 }

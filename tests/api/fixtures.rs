@@ -96,3 +96,10 @@ pub async fn registered(app: &TestApp, token: &str, event: Uuid, body: Value) ->
     assert_eq!(response.status, 201, "{}", response.text);
     response.body
 }
+
+/// Times for an event starting within the hour: it still takes registrations, and check-in
+/// (from 2 hours before the start) is already open.
+pub fn starting_soon() -> Value {
+    let starts = Utc::now() + Duration::hours(1);
+    json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(3)).to_rfc3339()})
+}

@@ -22,6 +22,7 @@ mod process;
 mod receiver;
 mod registrations;
 mod reports;
+mod seat_rules;
 mod secrets;
 mod webhook_delivery;
 mod webhook_fanout;

@@ -554,7 +554,10 @@ async fn check_in_is_for_confirmed_registrations_and_idempotent() {
     let app = spawn_app().await;
     let (org, organiser, event) = published_event(
         &app,
-        json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}}),
+        with(
+            json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}}),
+            starting_soon(),
+        ),
     )
     .await;
     let partner = app.partner_of(org).await;
@@ -658,7 +661,10 @@ async fn the_history_records_every_change_without_personal_data() {
     let app = spawn_app().await;
     let (org, organiser, event) = published_event(
         &app,
-        json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}}),
+        with(
+            json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}}),
+            starting_soon(),
+        ),
     )
     .await;
     let partner = app.partner_of(org).await;

@@ -79,7 +79,7 @@ pub async fn caller_id(app: &TestApp, token: &str) -> Uuid {
 
 fn promoted(event: Uuid, org: Uuid, registration: Uuid, created_by: Uuid) -> Change {
     Change {
-        event_type: "registration.promoted",
+        event_type: hybrid_events::domain::webhooks::EventType::RegistrationPromoted,
         event_id: event,
         organisation_id: org,
         registration_id: Some(registration),
@@ -263,7 +263,7 @@ async fn a_server_restart_in_between_loses_nothing() {
     let (pool, handle, _) = second_server(&app).await;
 
     let cancelled = Change {
-        event_type: "event.cancelled",
+        event_type: hybrid_events::domain::webhooks::EventType::EventCancelled,
         event_id: event,
         organisation_id: org,
         registration_id: None,

@@ -260,6 +260,9 @@ async fn nothing_is_written_for_unwanted_types_deleted_subscriptions_or_revoked_
     // Deleted, it hears nothing; a revoked partner hears nothing.
     let deleted = w.app.delete(&format!("/api/v1/webhooks/{narrow}"), Some(&organiser)).await;
     assert_eq!(deleted.status, 204);
+    // Its delivery log is gone with it (404), so what it is written is counted in the table.
+    w.subscriptions.retain(|(_, id)| id != &narrow);
+    assert_eq!(deliveries_of(&w.app, &narrow).await, 1);
     let partner_one = caller_id(&w.app, &w.partner_one).await;
     let partners_org = w.app.get("/api/v1/me", Some(&w.partner_one)).await.body["organisation_id"].clone();
     let revoke =
@@ -269,6 +272,7 @@ async fn nothing_is_written_for_unwanted_types_deleted_subscriptions_or_revoked_
     let organiser = w.organiser.clone();
     w.cancel(&organiser, &waiting).await;
     assert_eq!(w.new_deliveries().await, pairs(&[("/organisers", "registration.cancelled")]));
+    assert_eq!(deliveries_of(&w.app, &narrow).await, 1, "a deleted subscription hears nothing");
 
     // A change no subscription wants writes no delivery at all.
     let (_, elsewhere_organiser, elsewhere) = published_event(&w.app, json!({})).await;
@@ -282,4 +286,18 @@ async fn nothing_is_written_for_unwanted_types_deleted_subscriptions_or_revoked_
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert!(w.new_deliveries().await.is_empty());
+}
+
+/// How many deliveries were ever written for the subscription `id`.
+async fn deliveries_of(app: &TestApp, id: &str) -> i64 {
+    use diesel::dsl::count_star;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hybrid_events::db::schema::webhook_deliveries;
+    webhook_deliveries::table
+        .filter(webhook_deliveries::subscription_id.eq(Uuid::parse_str(id).unwrap()))
+        .select(count_star())
+        .get_result(&mut app.conn().await)
+        .await
+        .unwrap()
 }

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db::DbConn;
-use crate::domain::report::check_suppress_below;
 use crate::domain::actors::EventId;
+use crate::domain::report::check_suppress_below;
 use crate::error::{AppError, AppResult, FieldError};
 
 pub use event::{attendance_csv, event_report};
