@@ -13,6 +13,7 @@ use crate::auth::password;
 use crate::config::{Environment, Settings};
 use crate::db::schema::{api_clients, events, organisations, registrations, users};
 use crate::db::DbPool;
+use crate::domain::text::fold;
 
 pub const ORGANISER_EMAIL: &str = "organiser@cepaim.example";
 /// Known on purpose: this is demo data, refused in production.
@@ -48,6 +49,7 @@ pub async fn load(settings: &Settings, pool: &DbPool) -> anyhow::Result<Loaded> 
             .values((
                 users::id.eq(id("user/organiser")),
                 users::email.eq(ORGANISER_EMAIL),
+                users::email_key.eq(fold(ORGANISER_EMAIL)),
                 users::password_hash.eq(&organiser_hash),
                 users::role.eq("organiser"),
                 users::organisation_id.eq(id("organisation/cepaim")),
@@ -90,6 +92,7 @@ async fn insert_organisations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
             .values((
                 organisations::id.eq(id(key)),
                 organisations::name.eq(name),
+                organisations::name_key.eq(fold(name)),
                 organisations::kind.eq(kind),
             ))
             .on_conflict_do_nothing()

@@ -11,6 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use hybrid_events::auth::jwt::TokenService;
 use hybrid_events::auth::Role;
 use hybrid_events::config::Settings;
+use hybrid_events::db::accounts::{self, NewUser};
 use hybrid_events::db::{self, DbPool};
 use hybrid_events::startup::Application;
 use reqwest::header::HeaderMap;
@@ -346,21 +347,11 @@ impl TestApp {
         self.tokens.issue(id, role, org).unwrap().access_token
     }
 
+    /// A user made directly in the database (no Argon2 hash to compute), through the same
+    /// insert as the API's, so it has its email's key.
     async fn insert_user(&self, email: &str, password_hash: &str, role: &str, org: Option<Uuid>) -> Uuid {
-        use hybrid_events::db::schema::users;
-        let id = Uuid::now_v7();
-        diesel::insert_into(users::table)
-            .values((
-                users::id.eq(id),
-                users::email.eq(email),
-                users::password_hash.eq(password_hash),
-                users::role.eq(role),
-                users::organisation_id.eq(org),
-            ))
-            .execute(&mut self.conn().await)
-            .await
-            .unwrap();
-        id
+        let user = NewUser { id: Uuid::now_v7(), email, password_hash, role, organisation_id: org };
+        accounts::insert_user(&mut *self.conn().await, user).await.expect("inserting a test user").id
     }
 
     /// A token of a new admin.
