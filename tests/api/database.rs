@@ -187,6 +187,19 @@ async fn a_private_cluster_is_initialised_started_and_found_running_again() {
     assert_eq!(server, format!("postgres://postgres@127.0.0.1:{}", cluster.port));
     assert!(cluster.dir.join("data/PG_VERSION").exists());
     assert!(answers(&format!("{server}/postgres")).await);
+    // A UTF-8 locale: SQL's lower() knows letters beyond ASCII, as on the machine's server.
+    let mut conn = AsyncPgConnection::establish(&format!("{server}/postgres")).await.unwrap();
+    let (locale, lowered) = diesel::select((
+        diesel::dsl::sql::<diesel::sql_types::Text>(
+            "(SELECT datctype FROM pg_database WHERE datname = current_database())",
+        ),
+        diesel::dsl::sql::<diesel::sql_types::Text>("lower('FUNDACIÓN')"),
+    ))
+    .get_result::<(String, String)>(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!((locale.as_str(), lowered.as_str()), ("C.UTF-8", "fundación"));
+    drop(conn);
 
     // A second call (another process starting, or the next `cargo run`) finds it running.
     assert_eq!(cluster.ensure_running().await, server);
