@@ -61,7 +61,8 @@ echo "==> seeding $REGISTRATIONS registrations over $EVENTS events"
 seed_started=$(date +%s)
 psql_db <<SQL
 SET statement_timeout = 0;
-INSERT INTO organisations (id, name, kind) VALUES ('00000000-0000-7000-8000-000000000001', 'Bench NGO', 'ngo');
+-- name_key: the name folded as the API folds it (domain::text::fold).
+INSERT INTO organisations (id, name, name_key, kind) VALUES ('00000000-0000-7000-8000-000000000001', 'Bench NGO', 'bench ngo', 'ngo');
 INSERT INTO events (id, organisation_id, title, region, series, starts_at, ends_at, timezone, status,
                     online_offered, online_capacity, onsite_offered, onsite_capacity, onsite_reserved)
 SELECT ('00000000-0000-7000-9000-' || lpad(to_hex(e), 12, '0'))::uuid,

@@ -19,6 +19,7 @@ use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, Registrat
 use crate::domain::events::EventStatus;
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
+use crate::domain::text::fold;
 
 pub const ORGANISER_EMAIL: &str = "organiser@cepaim.example";
 /// Known on purpose: this is demo data, refused in production.
@@ -54,6 +55,7 @@ pub async fn load(settings: &Settings, pool: &DbPool) -> anyhow::Result<Loaded> 
             .values((
                 users::id.eq(id("user/organiser")),
                 users::email.eq(ORGANISER_EMAIL),
+                users::email_key.eq(fold(ORGANISER_EMAIL)),
                 users::password_hash.eq(&organiser_hash),
                 users::role.eq(crate::domain::actors::Role::Organiser),
                 users::organisation_id.eq(id("organisation/cepaim")),
@@ -96,6 +98,7 @@ async fn insert_organisations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
             .values((
                 organisations::id.eq(id(key)),
                 organisations::name.eq(name),
+                organisations::name_key.eq(fold(name)),
                 organisations::kind.eq(kind),
             ))
             .on_conflict_do_nothing()

@@ -8,6 +8,7 @@ use diesel::sql_types::{Array, BigInt, Bytea, Double, Integer, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 
+use crate::domain::text::fold;
 use crate::error::{AppError, AppResult};
 
 /// One thing failures are counted against: an email, an API client or a client address.
@@ -19,7 +20,8 @@ pub struct ThrottleKey {
 
 impl ThrottleKey {
     pub fn email(email: &str, max_failures: u32) -> Self {
-        Self::new("email", &email.trim().to_lowercase(), max_failures)
+        // Folded as users' emails are, so one account is one counter however it is typed.
+        Self::new("email", &fold(email), max_failures)
     }
 
     pub fn client(client_id: &str, max_failures: u32) -> Self {

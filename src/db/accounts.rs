@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::db::schema::{api_clients, organisations, users};
 use crate::db::DbPool;
 use crate::domain::actors::Role;
+use crate::domain::text::fold;
 use crate::error::{AppError, AppResult};
 
 /// Whether the principal behind a token still stands, as the database has it now: a partner
@@ -109,16 +110,20 @@ pub struct ApiClientRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// The only unique index of either table besides its uuid primary key is the one on the
+/// folded name (`organisations_name_key`) or email (`users_email_key`).
 fn is_unique_violation(error: &DieselError) -> bool {
     matches!(error, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }
 
+/// Inserts `row` with the folded key its name is unique by.
 pub async fn insert_organisation(
     conn: &mut AsyncPgConnection,
     row: OrganisationRow,
 ) -> AppResult<OrganisationRow> {
+    let name_key = fold(&row.name);
     diesel::insert_into(organisations::table)
-        .values(&row)
+        .values((&row, organisations::name_key.eq(name_key)))
         .returning(OrganisationRow::as_returning())
         .get_result(conn)
         .await
@@ -156,9 +161,11 @@ pub async fn list_organisations(
         .await?)
 }
 
+/// Inserts `user` with the folded key its email is unique by, and found by at login.
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> AppResult<UserRow> {
+    let email_key = fold(user.email);
     diesel::insert_into(users::table)
-        .values(&user)
+        .values((&user, users::email_key.eq(email_key)))
         .returning(UserRow::as_returning())
         .get_result(conn)
         .await
@@ -171,13 +178,10 @@ pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> App
         })
 }
 
+/// The user whose email folds as `email` does.
 pub async fn find_user_by_email(conn: &mut AsyncPgConnection, email: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = lower(")
-                .bind::<diesel::sql_types::Text, _>(email)
-                .sql(")"),
-        )
+        .filter(users::email_key.eq(fold(email)))
         .select(UserRow::as_select())
         .first(conn)
         .await

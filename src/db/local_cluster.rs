@@ -23,17 +23,7 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
         if as_root {
             chown_to_postgres(&dir)?;
         }
-        run(
-            command(as_root, &bindir.join("initdb")).arg("-D").arg(&data).args([
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ]),
-            "initdb",
-        )?;
+        initdb(as_root, &bindir, &data)?;
     }
     let running = command(as_root, &bindir.join("pg_ctl"))
         .arg("status")
@@ -76,6 +66,27 @@ pub fn stop(dir: &Path) -> anyhow::Result<()> {
         run(command(as_root, &pg_ctl).args(["stop", "-w", "-m", "fast", "-D"]).arg(&data), "pg_ctl stop")?;
     }
     Ok(())
+}
+
+/// A UTF-8 locale, so that `lower()`, `upper()` and `ILIKE` in SQL know letters beyond ASCII
+/// as on the servers this runs against in production (uniqueness does not rest on it: names
+/// and emails are folded in Rust). `C.UTF-8` sorts by code point, as `C` does. A machine
+/// without it (macOS has none) gets `C`. A cluster made earlier keeps the locale it was made
+/// with.
+fn initdb(as_root: bool, bindir: &Path, data: &Path) -> anyhow::Result<()> {
+    let with_locale = |locale: &str| {
+        let mut initdb = command(as_root, &bindir.join("initdb"));
+        initdb.arg("-D").arg(data).args(["-U", "postgres", "--auth=trust", "--encoding=UTF8"]);
+        initdb.arg(format!("--locale={locale}"));
+        run(&mut initdb, "initdb")
+    };
+    with_locale("C.UTF-8").or_else(|error| {
+        if error.to_string().contains("invalid locale name") {
+            with_locale("C")
+        } else {
+            Err(error)
+        }
+    })
 }
 
 fn command(as_root: bool, program: &Path) -> Command {

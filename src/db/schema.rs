@@ -6,6 +6,7 @@ diesel::table! {
         name -> Text,
         kind -> Text,
         created_at -> Timestamptz,
+        name_key -> Text,
     }
 }
 
@@ -18,6 +19,7 @@ diesel::table! {
         organisation_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        email_key -> Text,
     }
 }
 

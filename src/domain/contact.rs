@@ -1,6 +1,8 @@
 //! Email addresses and phone numbers as the product compares them.
 
-/// An email address, trimmed; compared lower-cased.
+use super::text::fold;
+
+/// An email address, trimmed; compared folded ([`fold`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -29,9 +31,10 @@ impl Email {
         &self.0
     }
 
-    /// The form used for "same person" comparisons.
+    /// The form used for "same person" comparisons: the same folding as the key of a user's
+    /// email, so one address is one person wherever the product compares them.
     pub fn normalised(&self) -> String {
-        self.0.to_lowercase()
+        fold(&self.0)
     }
 }
 
@@ -79,6 +82,8 @@ mod tests {
         let b = Email::parse("amina@example.ORG").unwrap();
         assert_eq!(a.normalised(), b.normalised());
         assert_eq!(a.as_str(), "Amina@Example.org");
+        let c = Email::parse("A\u{301}LVARO@cepaim.test").unwrap();
+        assert_eq!(c.normalised(), "\u{e1}lvaro@cepaim.test", "beyond ASCII, and composed");
     }
 
     #[test]

@@ -1,6 +1,18 @@
-//! Small parsers shared by the request types: trimmed, bounded text.
+//! Small parsers shared by the request types: trimmed, bounded text; and the folding under
+//! which two names or emails are one.
+
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::FieldError;
+
+/// The key under which two texts are the same name or email: trimmed, Unicode lower case,
+/// then NFC, so that "FUNDACIÓN CEPAIM " and "Fundación Cepaim" are one, and so are an "é"
+/// typed as one character and as "e" plus a combining accent. Folded here rather than by
+/// `lower()` in SQL, which follows the server's locale and folds only ASCII under `C`.
+/// NFC comes last so that the key is NFC whatever lower-casing produced.
+pub fn fold(text: &str) -> String {
+    text.trim().to_lowercase().nfc().collect()
+}
 
 /// Collects field errors while a request is checked, so the caller learns of all at once.
 #[derive(Default, Debug)]
@@ -56,6 +68,29 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(problems.text("name", "  Soria  ", 8), "Soria");
         assert_eq!(codes(&problems), ["too_long"]);
+    }
+
+    #[test]
+    fn folding_ignores_case_beyond_ascii_and_surrounding_spaces() {
+        assert_eq!(fold("FUNDACIÓN CEPAIM"), fold("Fundación Cepaim "));
+        assert_eq!(fold(" FUNDACIÓN CEPAIM\t"), "fundación cepaim");
+        assert_eq!(fold("ÁLVARO@Example.ES"), fold("álvaro@example.es"));
+        assert_ne!(fold("Fundación Cepaim"), fold("Fundacion Cepaim"), "accents still count");
+    }
+
+    #[test]
+    fn folding_makes_composed_and_decomposed_accents_one() {
+        assert_eq!(fold("e\u{301}"), "\u{e9}");
+        assert_eq!(fold("E\u{301}"), fold("\u{c9}"));
+        assert_eq!(fold("A\u{301}LVARO@cepaim.test"), fold("\u{e1}lvaro@cepaim.test"));
+    }
+
+    #[test]
+    fn a_folded_key_folds_to_itself() {
+        for text in ["FUNDACIÓN CEPAIM", "ὈΔΥΣΣΕΎΣ", "İstanbul", "STRASSE", "e\u{301}"] {
+            let key = fold(text);
+            assert_eq!(fold(&key), key, "{text:?}");
+        }
     }
 
     #[test]

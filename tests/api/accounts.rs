@@ -95,7 +95,8 @@ async fn organisation_names_are_unique_regardless_of_case_and_spaces() {
     let app = spawn_app().await;
     app.organisation("Fundación CEPAIM").await;
     let admin = app.admin().await;
-    for name in ["Fundación CEPAIM", "fundación cepaim", " FUNDACIÓN CEPAIM "] {
+    // The last with its accent typed as a combining character after the O.
+    for name in ["Fundación CEPAIM", "fundación cepaim", " FUNDACIÓN CEPAIM ", "FUNDACIO\u{301}N CEPAIM"] {
         let again =
             app.post("/api/v1/organisations", Some(&admin), json!({"name": name, "kind": "other"})).await;
         again.assert_problem(409, "organisation_exists");
@@ -174,6 +175,21 @@ async fn emails_are_unique_regardless_of_case() {
     let admin = app.admin().await;
     let body = json!({"email": " AMINA@Example.ORG ", "password": PASSWORD, "role": "admin"});
     app.post("/api/v1/users", Some(&admin), body).await.assert_problem(409, "email_taken");
+}
+
+#[actix_web::test]
+async fn emails_differing_only_in_case_beyond_ascii_are_one_user_who_logs_in_with_either() {
+    let app = spawn_app().await;
+    create_user(&app, "ÁLVARO@cepaim.test", "admin", None).await;
+    let admin = app.admin().await;
+    // Lower case; then upper case with the accent typed as a combining character.
+    for email in ["álvaro@cepaim.test", "A\u{301}LVARO@CEPAIM.test"] {
+        let body = json!({"email": email, "password": PASSWORD, "role": "admin"});
+        app.post("/api/v1/users", Some(&admin), body).await.assert_problem(409, "email_taken");
+    }
+    for email in ["álvaro@cepaim.test", " Álvaro@Cepaim.Test ", "a\u{301}lvaro@cepaim.test"] {
+        access_token(&login(&app, email, PASSWORD).await);
+    }
 }
 
 #[actix_web::test]

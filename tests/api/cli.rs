@@ -183,7 +183,9 @@ fn every_variable_is_documented_with_its_default() {
         }
     }
     assert!(names.len() >= 20, "{names:?}");
-    for name in ["RUST_LOG", "PG_BINDIR", "TEST_DATABASE_URL", "TEST_LOG", "UPDATE_OPENAPI"] {
+    for name in
+        ["RUST_LOG", "PG_BINDIR", "TEST_DATABASE_URL", "TEST_PRIVATE_CLUSTER", "TEST_LOG", "UPDATE_OPENAPI"]
+    {
         readme_row(name);
         example_value(name);
     }

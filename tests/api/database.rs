@@ -9,7 +9,9 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 use hybrid_events::config::{Environment, Settings};
+use hybrid_events::db::schema::{organisations, users};
 use hybrid_events::db::{self, local_cluster};
+use hybrid_events::domain::text::fold;
 use hybrid_events::startup::Application;
 
 use crate::helpers::{missing_database, read, test_settings};
@@ -80,6 +82,61 @@ async fn every_migration_reverts_completely_and_applies_again() {
     assert_eq!(schema_fingerprint(&database.url()).await, migrated);
 }
 
+/// Reverts the migrations down to and including `version` (its digits, as diesel keeps it).
+async fn revert_migrations_through(url: &str, version: &'static str) {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url).unwrap();
+        while conn.revert_last_migration(db::MIGRATIONS).unwrap().to_string() != version {}
+    })
+    .await
+    .unwrap();
+}
+
+/// Rows from before the folded keys get theirs from the migration, folded as the code folds
+/// new ones: their users still log in, their names are still taken.
+#[actix_web::test]
+async fn the_folded_keys_migration_folds_existing_rows_as_the_code_does() {
+    let database = missing_database().await;
+    db::create_database_if_missing(&database.url()).await.unwrap();
+    db::run_migrations(&database.url()).await.unwrap();
+    revert_migrations_through(&database.url(), "20261129000050").await;
+    let names = ["FUNDACIÓN CEPAIM", "ὈΔΥΣΣΕΎΣ", "Fundacio\u{301}n Soria "];
+    let emails = ["ÁLVARO@Cepaim.TEST", "E\u{301}va@example.org"];
+    let mut conn = AsyncPgConnection::establish(&database.url()).await.unwrap();
+    for name in names {
+        diesel::sql_query("INSERT INTO organisations (id, name, kind) VALUES (gen_random_uuid(), $1, 'ngo')")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    for email in emails {
+        diesel::sql_query(
+            "INSERT INTO users (id, email, password_hash, role) VALUES (gen_random_uuid(), $1, '-', 'admin')",
+        )
+        .bind::<diesel::sql_types::Text, _>(email)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+
+    db::run_migrations(&database.url()).await.unwrap();
+    let organisations =
+        organisations::table.select((organisations::name, organisations::name_key)).load(&mut conn).await;
+    let users = users::table.select((users::email, users::email_key)).load(&mut conn).await;
+    // Sorted here, not by the server, whose collation the test does not know.
+    let sorted = |mut pairs: Vec<(String, String)>| {
+        pairs.sort();
+        pairs
+    };
+    let folded_in_rust =
+        |texts: &[&str]| sorted(texts.iter().map(|text| (text.to_string(), fold(text))).collect());
+    assert_eq!(sorted(organisations.unwrap()), folded_in_rust(&names));
+    assert_eq!(sorted(users.unwrap()), folded_in_rust(&emails));
+}
+
 /// A private cluster in a directory of its own under target/, stopped and removed on drop.
 struct PrivateCluster {
     dir: PathBuf,
@@ -130,6 +187,19 @@ async fn a_private_cluster_is_initialised_started_and_found_running_again() {
     assert_eq!(server, format!("postgres://postgres@127.0.0.1:{}", cluster.port));
     assert!(cluster.dir.join("data/PG_VERSION").exists());
     assert!(answers(&format!("{server}/postgres")).await);
+    // A UTF-8 locale: SQL's lower() knows letters beyond ASCII, as on the machine's server.
+    let mut conn = AsyncPgConnection::establish(&format!("{server}/postgres")).await.unwrap();
+    let (locale, lowered) = diesel::select((
+        diesel::dsl::sql::<diesel::sql_types::Text>(
+            "(SELECT datctype FROM pg_database WHERE datname = current_database())",
+        ),
+        diesel::dsl::sql::<diesel::sql_types::Text>("lower('FUNDACIÓN')"),
+    ))
+    .get_result::<(String, String)>(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!((locale.as_str(), lowered.as_str()), ("C.UTF-8", "fundación"));
+    drop(conn);
 
     // A second call (another process starting, or the next `cargo run`) finds it running.
     assert_eq!(cluster.ensure_running().await, server);

@@ -11,6 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use hybrid_events::auth::jwt::TokenService;
 use hybrid_events::auth::Role;
 use hybrid_events::config::Settings;
+use hybrid_events::db::accounts::{self, NewUser};
 use hybrid_events::db::{self, DbPool};
 use hybrid_events::startup::Application;
 use reqwest::header::HeaderMap;
@@ -28,14 +29,14 @@ static SERVER: OnceCell<String> = OnceCell::const_new();
 async fn server_url() -> &'static str {
     SERVER
         .get_or_init(|| async {
-            if let Ok(url) = std::env::var("TEST_DATABASE_URL").or_else(|_| std::env::var("DATABASE_URL")) {
-                return db::with_database(&url, "").unwrap().trim_end_matches('/').to_owned();
+            // TEST_PRIVATE_CLUSTER: the path of a machine with no PostgreSQL server, taken even
+            // where one answers (.ci/run runs the suite both ways).
+            if std::env::var("TEST_PRIVATE_CLUSTER").is_err() {
+                if let Some(server) = existing_server().await {
+                    return server;
+                }
             }
-            let machine = "postgres://postgres@127.0.0.1:5432";
-            if db::server_answers(&format!("{machine}/postgres")).await {
-                return machine.to_owned();
-            }
-            // No server here: a throwaway cluster of our own, shared by the test processes.
+            // A throwaway cluster of our own, shared by the test processes.
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-postgres");
             tokio::task::spawn_blocking(move || db::local_cluster::ensure_running(&dir, 54339))
                 .await
@@ -43,6 +44,15 @@ async fn server_url() -> &'static str {
                 .expect("starting a private PostgreSQL cluster for the tests")
         })
         .await
+}
+
+/// TEST_DATABASE_URL's server (or DATABASE_URL's), else the machine's when it answers.
+async fn existing_server() -> Option<String> {
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL").or_else(|_| std::env::var("DATABASE_URL")) {
+        return Some(db::with_database(&url, "").unwrap().trim_end_matches('/').to_owned());
+    }
+    let machine = "postgres://postgres@127.0.0.1:5432";
+    db::server_answers(&format!("{machine}/postgres")).await.then(|| machine.to_owned())
 }
 
 fn url_for(server: &str, database: &str) -> String {
@@ -346,27 +356,17 @@ impl TestApp {
         self.tokens.issue(id, role, org).unwrap().access_token
     }
 
-    async fn insert_user(&self, email: &str, password_hash: &str, role: &str, org: Option<Uuid>) -> Uuid {
-        use hybrid_events::db::schema::users;
-        let id = Uuid::now_v7();
-        diesel::insert_into(users::table)
-            .values((
-                users::id.eq(id),
-                users::email.eq(email),
-                users::password_hash.eq(password_hash),
-                users::role.eq(role),
-                users::organisation_id.eq(org),
-            ))
-            .execute(&mut self.conn().await)
-            .await
-            .unwrap();
-        id
+    /// A user made directly in the database (no Argon2 hash to compute), through the same
+    /// insert as the API's, so it has its email's key.
+    async fn insert_user(&self, email: &str, password_hash: &str, role: Role, org: Option<Uuid>) -> Uuid {
+        let user = NewUser { id: Uuid::now_v7(), email, password_hash, role, organisation_id: org };
+        accounts::insert_user(&mut *self.conn().await, user).await.expect("inserting a test user").id
     }
 
     /// A token of a new admin.
     pub async fn admin(&self) -> String {
         let id = self
-            .insert_user(&format!("admin-{}@example.org", Uuid::new_v4().simple()), "-", "admin", None)
+            .insert_user(&format!("admin-{}@example.org", Uuid::new_v4().simple()), "-", Role::Admin, None)
             .await;
         self.token_for(id, Role::Admin, None)
     }
@@ -386,7 +386,7 @@ impl TestApp {
             .insert_user(
                 &format!("organiser-{}@example.org", Uuid::new_v4().simple()),
                 "-",
-                "organiser",
+                Role::Organiser,
                 Some(org),
             )
             .await;

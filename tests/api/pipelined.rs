@@ -7,6 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::join4;
 use hybrid_events::db::pipelined::PipelinedTransaction;
 use hybrid_events::db::{self, DbPool};
+use hybrid_events::domain::text::fold;
 use hybrid_events::error::AppError;
 
 use crate::helpers::{fresh_database, test_settings, TestDatabase};
@@ -40,10 +41,13 @@ async fn organisations_named(conn: &mut AsyncPgConnection, name: &str) -> i32 {
 
 /// An insert on a shared connection, as a batch member.
 async fn insert_organisation(mut conn: &AsyncPgConnection, name: &str) -> Result<(), AppError> {
-    diesel::sql_query("INSERT INTO organisations (id, name, kind) VALUES (gen_random_uuid(), $1, 'ngo')")
-        .bind::<Text, _>(name)
-        .execute(&mut conn)
-        .await?;
+    diesel::sql_query(
+        "INSERT INTO organisations (id, name, name_key, kind) VALUES (gen_random_uuid(), $1, $2, 'ngo')",
+    )
+    .bind::<Text, _>(name)
+    .bind::<Text, _>(fold(name))
+    .execute(&mut conn)
+    .await?;
     Ok(())
 }
 
