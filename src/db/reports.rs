@@ -8,6 +8,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::registrations;
+use crate::domain::events::EventStatus;
+use crate::domain::registrations::RegistrationStatus;
+use crate::domain::seats::Mode;
 use crate::error::AppResult;
 
 /// Who may see an event's reports depends on these two columns.
@@ -30,7 +33,7 @@ pub struct EventCountsRow {
     #[diesel(sql_type = Text)]
     pub timezone: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: EventStatus,
     #[diesel(sql_type = Timestamptz)]
     pub generated_at: DateTime<Utc>,
     #[diesel(sql_type = Bool)]
@@ -171,8 +174,8 @@ pub struct AttendanceRow {
     pub id: Uuid,
     pub full_name: Option<String>,
     pub stakeholder_category: String,
-    pub attendance_mode: String,
-    pub status: String,
+    pub attendance_mode: Mode,
+    pub status: RegistrationStatus,
     pub needs_physical_space: bool,
     pub needs_transport: bool,
     pub interpretation_language: Option<String>,
@@ -216,7 +219,7 @@ pub struct SummaryFilter {
     pub series: Option<String>,
     pub organisation_id: Option<Uuid>,
     pub visible_to: Option<Uuid>,
-    pub status: Option<String>,
+    pub status: Option<EventStatus>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
 }
@@ -234,7 +237,7 @@ pub struct EventSummaryRow {
     #[diesel(sql_type = Timestamptz)]
     pub starts_at: DateTime<Utc>,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: EventStatus,
     #[diesel(sql_type = BigInt)]
     pub online_confirmed: i64,
     #[diesel(sql_type = BigInt)]
@@ -283,7 +286,7 @@ pub async fn attendance_summary(
         .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
         .bind::<Nullable<Text>, _>(filter.region.as_deref())
         .bind::<Nullable<Text>, _>(filter.series.as_deref())
-        .bind::<Nullable<Text>, _>(filter.status.as_deref())
+        .bind::<Nullable<Text>, _>(filter.status)
         .bind::<Nullable<Timestamptz>, _>(filter.from)
         .bind::<Nullable<Timestamptz>, _>(filter.to)
         .load(conn)

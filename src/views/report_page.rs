@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::events::EventStatus;
+
 use crate::views::report_svg::{
     bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILLION,
 };
@@ -19,7 +21,7 @@ pub struct PageContext<'a> {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub timezone: &'a str,
-    pub status: &'a str,
+    pub status: EventStatus,
     /// The suppression threshold in force, if any.
     pub suppress_below: Option<i64>,
 }
@@ -113,8 +115,8 @@ fn header(report: &EventReport, ctx: &PageContext) -> String {
         let _ = write!(where_, " · {}", escape(series));
     }
     let state = match (ctx.status, report.event_ended) {
-        ("cancelled", _) => "Cancelled",
-        ("draft", _) => "Draft",
+        (EventStatus::Cancelled, _) => "Cancelled",
+        (EventStatus::Draft, _) => "Draft",
         (_, true) => "Ended",
         (_, false) => "Not ended yet",
     };
@@ -315,7 +317,7 @@ mod tests {
             starts_at: "2021-11-24T09:00:00Z".parse().unwrap(),
             ends_at: "2021-11-24T12:00:00Z".parse().unwrap(),
             timezone: "Europe/Madrid",
-            status: "published",
+            status: EventStatus::Published,
             suppress_below: None,
         }
     }

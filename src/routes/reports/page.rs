@@ -118,7 +118,7 @@ pub async fn report_page(
             starts_at: counts.starts_at,
             ends_at: counts.ends_at,
             timezone: &counts.timezone,
-            status: &counts.status,
+            status: counts.status,
             suppress_below: suppressor.threshold(),
         },
     );

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::suppress_below;
 use crate::auth::{Caller, Role};
 use crate::db::reports::{self, SummaryFilter};
+use crate::domain::events::EventStatus;
 use crate::domain::report::Suppressor;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -23,12 +24,12 @@ pub enum EventStatusFilter {
     Cancelled,
 }
 
-impl EventStatusFilter {
-    fn as_str(self) -> &'static str {
-        match self {
-            EventStatusFilter::Draft => "draft",
-            EventStatusFilter::Published => "published",
-            EventStatusFilter::Cancelled => "cancelled",
+impl From<EventStatusFilter> for EventStatus {
+    fn from(status: EventStatusFilter) -> Self {
+        match status {
+            EventStatusFilter::Draft => EventStatus::Draft,
+            EventStatusFilter::Published => EventStatus::Published,
+            EventStatusFilter::Cancelled => EventStatus::Cancelled,
         }
     }
 }
@@ -88,7 +89,7 @@ pub async fn attendance_report(
             Role::Admin => None,
             _ => Some(caller.organisation_id.unwrap_or(Uuid::nil())),
         },
-        status: query.status.map(|s| s.as_str().to_owned()),
+        status: query.status.map(Into::into),
         from: query.from,
         to: query.to,
     };
