@@ -297,26 +297,10 @@ macro_rules! may_fall_back_online_sql {
 }
 pub const MAY_FALL_BACK_ONLINE_SQL: &str = may_fall_back_online_sql!();
 
-/// The first `limit` of the onsite waitlist, in its order: the physical-space need first,
-/// then arrival.
-pub async fn onsite_queue(
-    conn: &mut AsyncPgConnection,
-    event_id: Uuid,
-    limit: i64,
-) -> AppResult<Vec<Waiting>> {
-    Ok(diesel::sql_query(
-        "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback FROM registrations
-          WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
-          ORDER BY needs_physical_space DESC, seq LIMIT $2",
-    )
-    .bind::<SqlUuid, _>(event_id)
-    .bind::<BigInt, _>(limit)
-    .load::<WaitingRow>(conn)
-    .await?
-    .into_iter()
-    .map(Waiting::from)
-    .collect())
-}
+const ONSITE_QUEUE: &str = "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback
+                              FROM registrations
+                             WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
+                             ORDER BY needs_physical_space DESC, seq LIMIT $2";
 
 const ONLINE_QUEUE: &str = concat!(
     "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback FROM registrations
@@ -326,6 +310,16 @@ const ONLINE_QUEUE: &str = concat!(
     ") ORDER BY seq LIMIT $2"
 );
 
+/// The first `limit` of the onsite waitlist, in its order: the physical-space need first,
+/// then arrival.
+pub async fn onsite_queue(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    limit: i64,
+) -> AppResult<Vec<Waiting>> {
+    queue(conn, ONSITE_QUEUE, event_id, limit).await
+}
+
 /// The first `limit` of those waiting who may take an online seat (the online waitlist, and
 /// onsite registrations that accept the fallback), in arrival order.
 pub async fn online_queue(
@@ -333,7 +327,16 @@ pub async fn online_queue(
     event_id: Uuid,
     limit: i64,
 ) -> AppResult<Vec<Waiting>> {
-    Ok(diesel::sql_query(ONLINE_QUEUE)
+    queue(conn, ONLINE_QUEUE, event_id, limit).await
+}
+
+async fn queue(
+    conn: &mut AsyncPgConnection,
+    sql: &str,
+    event_id: Uuid,
+    limit: i64,
+) -> AppResult<Vec<Waiting>> {
+    Ok(diesel::sql_query(sql)
         .bind::<SqlUuid, _>(event_id)
         .bind::<BigInt, _>(limit)
         .load::<WaitingRow>(conn)

@@ -36,14 +36,23 @@ async fn server_url() -> &'static str {
                     return server;
                 }
             }
-            // A throwaway cluster of our own, shared by the test processes.
+            // A throwaway cluster of our own, shared by the test processes of this checkout.
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-postgres");
-            tokio::task::spawn_blocking(move || db::local_cluster::ensure_running(&dir, 54339))
+            let port = private_cluster_port(env!("CARGO_MANIFEST_DIR"));
+            tokio::task::spawn_blocking(move || db::local_cluster::ensure_running(&dir, port))
                 .await
                 .unwrap()
                 .expect("starting a private PostgreSQL cluster for the tests")
         })
         .await
+}
+
+/// The port of this checkout's test cluster: 54339 and up, by its path, so that two
+/// checkouts on one machine (a clone next to a working copy, as CI makes) do not both ask
+/// for one port while the other's cluster holds it.
+fn private_cluster_port(checkout: &str) -> u16 {
+    let digest = Sha256::digest(checkout.as_bytes());
+    54339 + u16::from_be_bytes([digest[0], digest[1]]) % 1000
 }
 
 /// TEST_DATABASE_URL's server (or DATABASE_URL's), else the machine's when it answers.
