@@ -115,7 +115,21 @@ pub struct InternalError(pub Problem);
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut api = routes_document();
     crate::problem_codes::document_codes(&mut api);
+    bodies_that_may_be_left_out(&mut api);
     api
+}
+
+/// Actions whose body is `{}` also take none (`http::json::OptionalJson`); utoipa marks every
+/// declared body required, so these are corrected here.
+fn bodies_that_may_be_left_out(api: &mut utoipa::openapi::OpenApi) {
+    const OPTIONAL: &[&str] = &["/api/v1/registrations/{id}/check-in"];
+    for path in OPTIONAL {
+        let body = api.paths.paths.get_mut(*path).and_then(|item| item.post.as_mut()?.request_body.as_mut());
+        match body {
+            Some(utoipa::openapi::RefOr::T(body)) => body.required = Some(utoipa::openapi::Required::False),
+            _ => panic!("POST {path} declares its body inline"),
+        }
+    }
 }
 
 /// The document as the routes declare it, before the problem codes are written in.
