@@ -1,15 +1,17 @@
-//! The outbox and the worker, end to end: changes are enqueued inside transactions (as the
-//! registration and event transactions do) and a real receiver on loopback gets the posts.
+//! The outbox and the worker, end to end: every message here is set off by the HTTP request
+//! that makes its change (a registration, a cancellation, an event's PATCH or cancellation),
+//! and a real receiver on loopback gets the posts. A request refused after its checks
+//! writes nothing, so nothing is posted for it.
 
-use diesel::sql_types::{Text, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use hybrid_events::config::Settings;
-use hybrid_events::db::outbox::{enqueue, Change};
-use hybrid_events::error::AppError;
+use std::collections::HashSet;
+
+use futures_util::future::join_all;
+use hybrid_events::config::{Environment, Settings};
 use hybrid_events::startup::Application;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::fixtures::{participant, published_event, register, registered, with};
 use crate::helpers::{read, spawn_app_with, TestApp};
 use crate::receiver::{eventually, Receiver};
 
@@ -36,70 +38,8 @@ pub async fn subscribe(app: &TestApp, token: &str, url: &str, types: Value) -> S
     }
 }
 
-/// A published online event of `org`, written directly (the events API is not part of this
-/// test's subject).
-async fn insert_event(app: &TestApp, org: Uuid) -> Uuid {
-    let id = Uuid::now_v7();
-    diesel::sql_query(
-        "INSERT INTO events (id, organisation_id, title, region, starts_at, ends_at, timezone, status,
-                             online_offered, onsite_offered)
-         VALUES ($1, $2, 'Third regional roundtable', 'Soria', now() + interval '7 days',
-                 now() + interval '7 days 3 hours', 'Europe/Madrid', 'published', true, false)",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(org)
-    .execute(&mut app.conn().await)
-    .await
-    .unwrap();
-    id
-}
-
-/// A registration for `event` created by `created_by` (an API client when `kind` says so).
-async fn insert_registration(app: &TestApp, event: Uuid, status: &str, created_by: Uuid, kind: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    diesel::sql_query(
-        "INSERT INTO registrations (id, event_id, status, attendance_mode, stakeholder_category,
-                                    consent_data_processing, created_by, created_by_kind)
-         VALUES ($1, $2, $3, 'online', 'refugee', true, $4, $5)",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(event)
-    .bind::<Text, _>(status)
-    .bind::<SqlUuid, _>(created_by)
-    .bind::<Text, _>(kind)
-    .execute(&mut app.conn().await)
-    .await
-    .unwrap();
-    id
-}
-
 pub async fn caller_id(app: &TestApp, token: &str) -> Uuid {
     app.get("/api/v1/me", Some(token)).await.body["id"].as_str().unwrap().parse().unwrap()
-}
-
-fn promoted(event: Uuid, org: Uuid, registration: Uuid, created_by: Uuid) -> Change {
-    Change {
-        event_type: hybrid_events::domain::webhooks::EventType::RegistrationPromoted,
-        event_id: event,
-        organisation_id: org,
-        registration_id: Some(registration),
-        registration_created_by: Some(created_by),
-        data: json!({"status": "confirmed", "attendance_mode": "online", "previous_status": "waitlisted"}),
-    }
-}
-
-/// Enqueues `changes` in one transaction that commits.
-async fn commit(app: &TestApp, changes: Vec<Change>) {
-    let mut pooled = app.conn().await;
-    let conn: &mut AsyncPgConnection = &mut pooled;
-    conn.transaction::<_, AppError, _>(async move |conn| {
-        for change in &changes {
-            enqueue(conn, change).await?;
-        }
-        Ok(())
-    })
-    .await
-    .unwrap();
 }
 
 /// The subscription's delivery log, once its newest delivery is no longer pending.
@@ -113,16 +53,75 @@ pub async fn settled_log(app: &TestApp, token: &str, subscription: &str) -> Valu
     .await
 }
 
+/// The server with `fast` settings, then `customise`. In development, the only environment
+/// that accepts (and posts to) the receiver's loopback http URL.
+async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with(|s| {
+        fast(s);
+        s.app_env = Environment::Development;
+        customise(s);
+    })
+    .await
+}
+
+/// Onsite only, one seat, none reserved: a second registration waits.
+fn one_seat() -> Value {
+    json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}})
+}
+
+/// A registration body for a participant with a name, a unique email and a unique phone:
+/// what no payload may carry.
+fn person(mode: &str) -> Value {
+    let email = format!("amina.haddad.{}@example.org", Uuid::new_v4().simple());
+    with(participant(mode, false), json!({"participant": {"full_name": "Amina Haddad", "email": email}}))
+}
+
+/// Fails when `body` holds the name (or a part of it), the email or the phone (as sent or
+/// as digits) of the participant of registration body `registration`.
+#[track_caller]
+fn assert_no_personal_data(body: &[u8], registration: &Value) {
+    let text = String::from_utf8_lossy(body);
+    let person = &registration["participant"];
+    let name = person["full_name"].as_str().unwrap();
+    let phone = person["phone"].as_str().unwrap();
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let mut personal: Vec<&str> = name.split_whitespace().collect();
+    personal.extend([name, phone, &digits]);
+    personal.extend(person["email"].as_str());
+    for value in personal {
+        assert!(!text.to_lowercase().contains(&value.to_lowercase()), "{value:?} in a payload: {text}");
+    }
+}
+
+fn id(registration: &Value) -> &str {
+    registration["id"].as_str().unwrap()
+}
+
+async fn cancel_registration(app: &TestApp, token: &str, registration: &Value) {
+    let response =
+        app.post(&format!("/api/v1/registrations/{}/cancel", id(registration)), Some(token), json!({})).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.body["status"], "cancelled");
+}
+
 #[actix_web::test]
 async fn a_committed_change_is_posted_once_signed_with_ids_and_statuses_only() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app(|_| {}).await;
     let mut receiver = Receiver::start().await;
-    let org = app.organisation("CEPAIM").await;
-    let organiser = app.organiser_of(org).await;
+    let (org, organiser, event) = published_event(&app, one_seat()).await;
     let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), json!(["registration.promoted"])).await;
-    let (event, registration, creator) = (insert_event(&app, org).await, Uuid::now_v7(), Uuid::now_v7());
+    let (seated_partner, waiting_partner) = (app.partner_of(org).await, app.partner_of(org).await);
+    let (seated_person, waiting_person) = (person("onsite"), person("onsite"));
+    let seated = registered(&app, &seated_partner, event, seated_person.clone()).await;
+    let waiting = registered(&app, &waiting_partner, event, waiting_person.clone()).await;
+    assert_eq!(
+        (seated["status"].as_str(), waiting["status"].as_str()),
+        (Some("confirmed"), Some("waitlisted"))
+    );
 
-    commit(&app, vec![promoted(event, org, registration, creator)]).await;
+    // The change: the seated participant's partner cancels, which gives the seat to the
+    // waiting participant.
+    cancel_registration(&app, &seated_partner, &seated).await;
 
     let post = receiver.next().await;
     assert_eq!(post.path, "/hooks");
@@ -136,10 +135,16 @@ async fn a_committed_change_is_posted_once_signed_with_ids_and_statuses_only() {
     assert_eq!(sorted, ["data", "event_id", "id", "occurred_at", "registration_id", "type"]);
     assert_eq!(body["type"], "registration.promoted");
     assert_eq!(body["event_id"], event.to_string());
-    assert_eq!(body["registration_id"], registration.to_string());
-    assert_eq!(body["data"]["previous_status"], "waitlisted");
+    assert_eq!(body["registration_id"], waiting["id"]);
+    assert_eq!(
+        body["data"],
+        json!({"status": "confirmed", "attendance_mode": "onsite", "fallback_applied": false,
+               "previous_status": "waitlisted"})
+    );
     assert_eq!(post.webhook_id.as_deref(), body["id"].as_str());
     assert!(body["occurred_at"].as_str().unwrap().ends_with('Z'));
+    assert_no_personal_data(&post.body, &waiting_person);
+    assert_no_personal_data(&post.body, &seated_person);
 
     let log = settled_log(&app, &organiser, &hook.id).await;
     let delivery = &log["items"][0];
@@ -154,56 +159,63 @@ async fn a_committed_change_is_posted_once_signed_with_ids_and_statuses_only() {
 
 #[actix_web::test]
 async fn a_change_whose_transaction_rolls_back_is_never_posted() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app(|_| {}).await;
     let mut receiver = Receiver::start().await;
-    let org = app.organisation("CEPAIM").await;
-    let organiser = app.organiser_of(org).await;
-    let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), json!(["registration.promoted"])).await;
-    let event = insert_event(&app, org).await;
-    let rolled_back = Uuid::now_v7();
+    let (org, organiser, event) = published_event(&app, json!({})).await;
+    let partner = app.partner_of(org).await;
+    let types = json!(["registration.confirmed", "registration.waitlisted"]);
+    let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), types).await;
+    let first_person = person("online");
+    let first = registered(&app, &partner, event, first_person.clone()).await;
+    assert_eq!(receiver.next().await.json()["registration_id"], first["id"]);
 
-    let mut pooled = app.conn().await;
-    let conn: &mut AsyncPgConnection = &mut pooled;
-    let outcome = conn
-        .transaction::<(), AppError, _>(async |conn| {
-            enqueue(conn, &promoted(event, org, rolled_back, Uuid::now_v7())).await?;
-            Err(AppError::conflict("capacity_full", "the change failed after enqueueing"))
-        })
-        .await;
-    assert!(outcome.is_err());
-    drop(pooled);
-    // A later change that commits is delivered, and it is the only one ever written.
-    let committed = Uuid::now_v7();
-    commit(&app, vec![promoted(event, org, committed, Uuid::now_v7())]).await;
+    // The same email again: refused by the unique index of the statement that also writes
+    // the registration's message, so the message goes with the rolled-back transaction.
+    let again = with(
+        participant("online", false),
+        json!({"participant": {"email": first_person["participant"]["email"]}}),
+    );
+    register(&app, &partner, event, again.clone()).await.assert_problem(409, "already_registered");
 
-    assert_eq!(receiver.next().await.json()["registration_id"], committed.to_string());
+    // A later change that commits is delivered, and with the first it is all ever written.
+    let later_person = person("online");
+    let later = registered(&app, &partner, event, later_person.clone()).await;
+    let post = receiver.next().await;
+    assert_eq!(post.json()["registration_id"], later["id"]);
+    assert_no_personal_data(&post.body, &later_person);
+    assert_no_personal_data(&post.body, &again);
     let log = settled_log(&app, &organiser, &hook.id).await;
-    assert_eq!(log["items"].as_array().unwrap().len(), 1, "{log}");
-    assert_eq!(log["items"][0]["payload"]["registration_id"], committed.to_string());
+    let written: Vec<&Value> =
+        log["items"].as_array().unwrap().iter().map(|d| &d["payload"]["registration_id"]).collect();
+    assert_eq!(written, [&later["id"], &first["id"]], "{log}");
+    assert!(receiver.drain().is_empty());
 }
 
 #[actix_web::test]
 async fn a_receiver_that_answers_500_twice_gets_the_message_on_the_third_try() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app(|_| {}).await;
     let mut receiver = Receiver::answering(&[500, 500]).await;
-    let org = app.organisation("CEPAIM").await;
+    let (org, _organiser, event) = published_event(&app, json!({})).await;
     let partner = app.partner_of(org).await;
-    let partner_id = caller_id(&app, &partner).await;
-    let hook = subscribe(&app, &partner, &receiver.url("/p"), json!(["registration.promoted"])).await;
-    let event = insert_event(&app, org).await;
-    let registration = insert_registration(&app, event, "confirmed", partner_id, "api_client").await;
+    let hook = subscribe(&app, &partner, &receiver.url("/p"), json!(["registration.confirmed"])).await;
+    let someone = person("online");
 
-    commit(&app, vec![promoted(event, org, registration, partner_id)]).await;
+    let registration = registered(&app, &partner, event, someone.clone()).await;
 
     let tries = [receiver.next().await, receiver.next().await, receiver.next().await];
     assert_eq!(tries.iter().map(|t| t.answered).collect::<Vec<_>>(), [500, 500, 200]);
-    let id = tries[0].json()["id"].clone();
+    let body = tries[0].json();
+    assert_eq!(body["type"], "registration.confirmed");
+    assert_eq!(body["registration_id"], registration["id"]);
+    assert_eq!(body["event_id"], event.to_string());
     for attempt in &tries {
-        assert_eq!(attempt.json()["id"], id, "every retry carries the same message");
+        assert_eq!(attempt.json(), body, "every retry carries the same message");
         assert!(attempt.signature_is_valid(&hook.secret));
+        assert_no_personal_data(&attempt.body, &someone);
     }
     let log = settled_log(&app, &partner, &hook.id).await;
     let delivery = &log["items"][0];
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
     assert_eq!((delivery["status"].as_str(), delivery["attempts"].as_i64()), (Some("delivered"), Some(3)));
     assert_eq!(delivery["last_status_code"], 200);
     assert_eq!(delivery["last_error"], json!(null));
@@ -212,20 +224,29 @@ async fn a_receiver_that_answers_500_twice_gets_the_message_on_the_third_try() {
 
 #[actix_web::test]
 async fn a_delivery_still_failing_after_the_retry_window_is_marked_failed() {
-    let app = spawn_app_with(|s| {
-        fast(s);
-        s.webhook_retry_window_seconds = 0;
-    })
-    .await;
+    let app = spawn_app(|s| s.webhook_retry_window_seconds = 0).await;
     let mut receiver = Receiver::answering(&[503]).await;
-    let org = app.organisation("CEPAIM").await;
-    let organiser = app.organiser_of(org).await;
-    let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), json!(["registration.promoted"])).await;
-    commit(&app, vec![promoted(insert_event(&app, org).await, org, Uuid::now_v7(), Uuid::now_v7())]).await;
+    let (_org, organiser, event) = published_event(&app, json!({})).await;
+    let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), json!(["event.updated"])).await;
 
-    assert_eq!(receiver.next().await.answered, 503);
+    let patched = app
+        .patch(&format!("/api/v1/events/{event}"), Some(&organiser), json!({"title": "Fourth roundtable"}))
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+
+    let post = receiver.next().await;
+    assert_eq!(post.answered, 503);
+    let body = post.json();
+    assert_eq!(body["type"], "event.updated");
+    assert_eq!(body["event_id"], event.to_string());
+    assert_eq!(body["registration_id"], json!(null));
+    assert_eq!(
+        body["data"],
+        json!({"change": "updated", "status": "published", "previous_status": "published", "fields": ["title"]})
+    );
     let log = settled_log(&app, &organiser, &hook.id).await;
     let delivery = &log["items"][0];
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
     assert_eq!(delivery["status"], "failed");
     assert_eq!(delivery["attempts"], 1);
     assert_eq!(delivery["last_status_code"], 503);
@@ -248,31 +269,30 @@ async fn second_server(app: &TestApp) -> (hybrid_events::db::DbPool, actix_web::
 #[actix_web::test]
 async fn a_server_restart_in_between_loses_nothing() {
     // Retries far apart enough that no retry starts while the servers are being stopped.
-    let app = spawn_app_with(|s| {
-        fast(s);
-        s.webhook_retry_base_ms = 1500;
-    })
-    .await;
+    let app = spawn_app(|s| s.webhook_retry_base_ms = 1500).await;
     let mut receiver = Receiver::start().await;
     receiver.answer_by_default(500);
-    let org = app.organisation("CEPAIM").await;
-    let organiser = app.organiser_of(org).await;
+    let (org, organiser, event) = published_event(&app, json!({})).await;
     let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), json!(["event.cancelled"])).await;
-    let event = insert_event(&app, org).await;
+    let someone = person("online");
+    registered(&app, &app.partner_of(org).await, event, someone.clone()).await;
     // A second process on the same database, stopped with the first.
     let (pool, handle, _) = second_server(&app).await;
 
-    let cancelled = Change {
-        event_type: hybrid_events::domain::webhooks::EventType::EventCancelled,
-        event_id: event,
-        organisation_id: org,
-        registration_id: None,
-        registration_created_by: None,
-        data: json!({"status": "cancelled", "previous_status": "published"}),
-    };
-    commit(&app, vec![cancelled]).await;
+    let cancelled = app.post(&format!("/api/v1/events/{event}/cancel"), Some(&organiser), json!({})).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    assert_eq!(cancelled.body["status"], "cancelled");
     let first = receiver.next().await;
     assert_eq!(first.answered, 500);
+    let body = first.json();
+    assert_eq!(body["type"], "event.cancelled");
+    assert_eq!(body["event_id"], event.to_string());
+    assert_eq!(body["registration_id"], json!(null));
+    assert_eq!(
+        body["data"],
+        json!({"change": "cancelled", "status": "cancelled", "previous_status": "published"})
+    );
+    assert_no_personal_data(&first.body, &someone);
     app.stop_server().await;
     handle.stop(false).await;
     pool.close();
@@ -283,7 +303,7 @@ async fn a_server_restart_in_between_loses_nothing() {
     let (pool, handle, address) = second_server(&app).await;
     let second = receiver.next().await;
     assert_eq!(second.answered, 200);
-    assert_eq!(second.json()["id"], first.json()["id"]);
+    assert_eq!(second.json(), body, "the same message");
     assert!(second.signature_is_valid(&hook.secret));
     let log = eventually("the delivery to be recorded", || async {
         let url = format!("{address}/api/v1/webhooks/{}/deliveries", hook.id);
@@ -299,23 +319,48 @@ async fn a_server_restart_in_between_loses_nothing() {
 
 #[actix_web::test]
 async fn two_servers_sharing_a_database_post_each_message_once() {
-    let app = spawn_app_with(fast).await;
+    let app = spawn_app(|_| {}).await;
     let mut receiver = Receiver::start().await;
-    let org = app.organisation("CEPAIM").await;
-    let organiser = app.organiser_of(org).await;
-    let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), json!(["registration.promoted"])).await;
-    let event = insert_event(&app, org).await;
-    let (pool, handle, _) = second_server(&app).await;
+    let (org, organiser, event) = published_event(&app, json!({})).await;
+    let partner = app.partner_of(org).await;
+    let hook = subscribe(&app, &organiser, &receiver.url("/hooks"), json!(["registration.confirmed"])).await;
+    let (pool, handle, second) = second_server(&app).await;
 
+    // Registrations sent all at once, half to each server, so that both workers find
+    // messages due together.
     const MESSAGES: usize = 40;
-    let changes = (0..MESSAGES).map(|_| promoted(event, org, Uuid::now_v7(), Uuid::now_v7())).collect();
-    commit(&app, changes).await;
+    let people: Vec<Value> = (0..MESSAGES).map(|_| person("online")).collect();
+    let answers = join_all(people.iter().enumerate().map(|(i, body)| {
+        let server = if i % 2 == 0 { &app.address } else { &second };
+        let request = app
+            .client
+            .post(format!("{server}/api/v1/events/{event}/registrations"))
+            .bearer_auth(&partner)
+            .json(body);
+        async move { read(request.send().await.expect("the request is sent")).await }
+    }))
+    .await;
+    let mut registrations = HashSet::new();
+    for answer in &answers {
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        assert_eq!(answer.body["status"], "confirmed");
+        registrations.insert(answer.body["id"].clone());
+    }
+    assert_eq!(registrations.len(), MESSAGES);
 
-    let mut ids = std::collections::HashSet::new();
+    let mut ids = HashSet::new();
+    let mut announced = HashSet::new();
     for _ in 0..MESSAGES {
         let post = receiver.next().await;
-        assert!(ids.insert(post.json()["id"].as_str().unwrap().to_owned()), "a message was posted twice");
+        let body = post.json();
+        assert!(ids.insert(body["id"].as_str().unwrap().to_owned()), "a message was posted twice");
+        assert!(announced.insert(body["registration_id"].clone()), "a registration announced twice");
+        assert!(post.signature_is_valid(&hook.secret));
+        for someone in &people {
+            assert_no_personal_data(&post.body, someone);
+        }
     }
+    assert_eq!(announced, registrations, "each registration announced");
     let log = eventually("every delivery to be recorded", || async {
         let log =
             app.get(&format!("/api/v1/webhooks/{}/deliveries?limit=200", hook.id), Some(&organiser)).await;
