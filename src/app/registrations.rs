@@ -342,10 +342,11 @@ pub async fn check_in(
 ) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
         Box::pin(async move {
-            may_check_in(registration.status, event.starts_at, event.ends_at, Utc::now())?;
-            if registration.checked_in_at.is_some() {
+            // A repeated check-in is answered as it stands, even once the window has closed.
+            if registration.checked_in_at.is_some() && registration.status == RegistrationStatus::Confirmed {
                 return Ok((registration, Vec::new()));
             }
+            may_check_in(registration.status, event.starts_at, event.ends_at, Utc::now())?;
             let checked_in = registrations::set_checked_in(conn, registration.id, Some(Utc::now())).await?;
             let transition = Transition::CheckedIn {
                 registration: RegistrationRef::of(&checked_in, event),

@@ -130,6 +130,22 @@ async fn check_in_23_hours_after_the_end_is_recorded() {
 }
 
 #[actix_web::test]
+async fn a_check_in_repeated_after_the_window_closed_answers_the_first_one() {
+    let app = spawn_app().await;
+    let (org, organiser, event) = event_starting(&app, Utc::now() + Duration::days(7)).await;
+    let (_, registration) = confirmed(&app, org, event).await;
+    move_into_the_past(&app, &organiser, event, Duration::hours(23)).await;
+    let first = check_in(&app, &organiser, &registration).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    move_into_the_past(&app, &organiser, event, Duration::days(3)).await;
+
+    let again = check_in(&app, &organiser, &registration).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["checked_in_at"], first.body["checked_in_at"]);
+    assert_eq!(history_actions(&app, &organiser, &registration).await, ["created", "checked_in"]);
+}
+
+#[actix_web::test]
 async fn check_in_after_the_window_is_409_and_changes_nothing() {
     let app = spawn_app().await;
     for ago in [Duration::days(3), Duration::hours(25)] {
