@@ -6,20 +6,25 @@
 -- What one registration in one state adds to its event's counters, in the order
 -- online_confirmed, online_waitlisted, onsite_confirmed, onsite_confirmed_physical_space,
 -- onsite_waitlisted, onsite_waitlisted_physical_space.
+-- Both are plpgsql, not sql: called from the trigger, a sql function is planned again at
+-- every call, a plpgsql one keeps its plans for the session.
 CREATE FUNCTION registration_seat_counts(status text, mode text, needs_physical_space boolean)
-RETURNS integer[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT ARRAY[
+RETURNS integer[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN ARRAY[
         (status = 'confirmed'  AND mode = 'online')::integer,
         (status = 'waitlisted' AND mode = 'online')::integer,
         (status = 'confirmed'  AND mode = 'onsite')::integer,
         (status = 'confirmed'  AND mode = 'onsite' AND needs_physical_space)::integer,
         (status = 'waitlisted' AND mode = 'onsite')::integer,
-        (status = 'waitlisted' AND mode = 'onsite' AND needs_physical_space)::integer]
-$$;
+        (status = 'waitlisted' AND mode = 'onsite' AND needs_physical_space)::integer];
+END $$;
 
 -- Moves the counters of event `event` from what `before` counted to what `after` counts
 -- (both in the order above).
-CREATE FUNCTION apply_seat_counts(event uuid, after integer[], before integer[]) RETURNS void LANGUAGE sql AS $$
+CREATE FUNCTION apply_seat_counts(event uuid, after integer[], before integer[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
     UPDATE events SET
         online_confirmed = online_confirmed + after[1] - before[1],
         online_waitlisted = online_waitlisted + after[2] - before[2],
@@ -27,8 +32,8 @@ CREATE FUNCTION apply_seat_counts(event uuid, after integer[], before integer[])
         onsite_confirmed_physical_space = onsite_confirmed_physical_space + after[4] - before[4],
         onsite_waitlisted = onsite_waitlisted + after[5] - before[5],
         onsite_waitlisted_physical_space = onsite_waitlisted_physical_space + after[6] - before[6]
-     WHERE id = event
-$$;
+     WHERE id = event;
+END $$;
 
 CREATE OR REPLACE FUNCTION registrations_after_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
