@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::join3;
+use futures_util::future::{join3, BoxFuture};
 use uuid::Uuid;
 
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
@@ -15,39 +15,12 @@ use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
-use crate::domain::actors::{EventId, OrganisationId, RegistrationId};
+use crate::domain::actors::{EventId, RegistrationId};
 use crate::domain::events::registration_open;
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{self, Mode, Placement, Reseat};
 use crate::error::{AppError, AppResult};
-use futures_util::future::BoxFuture;
-
-impl EventRef {
-    pub fn of(event: &EventRow) -> Self {
-        EventRef { id: EventId(event.id), organisation_id: OrganisationId(event.organisation_id) }
-    }
-}
-
-impl RegistrationRef {
-    pub fn of(registration: &RegistrationRow, event: &EventRow) -> Self {
-        RegistrationRef {
-            id: RegistrationId(registration.id),
-            event: EventRef::of(event),
-            created_by: registration.created_by,
-        }
-    }
-}
-
-impl Seat {
-    pub fn of(registration: &RegistrationRow) -> Self {
-        Seat {
-            status: registration.status,
-            mode: registration.attendance_mode,
-            fallback_applied: registration.fallback_applied,
-        }
-    }
-}
 
 /// A registration after a use case, with its (locked, then current) event.
 pub struct Outcome {

@@ -5,8 +5,10 @@
 
 use serde_json::json;
 
+use crate::db::events::EventRow;
 use crate::db::history::{EventEntry, RegistrationEntry};
 use crate::db::outbox::Change;
+use crate::db::registrations::RegistrationRow;
 use crate::domain::actors::{Actor, EventId, OrganisationId, RegistrationId};
 use crate::domain::events::EventStatus;
 use crate::domain::history::{EventAction, FieldChange, RegistrationAction};
@@ -90,6 +92,32 @@ pub enum Transition {
         event: EventRef,
         previous: EventStatus,
     },
+}
+
+impl EventRef {
+    pub fn of(event: &EventRow) -> Self {
+        EventRef { id: EventId(event.id), organisation_id: OrganisationId(event.organisation_id) }
+    }
+}
+
+impl RegistrationRef {
+    pub fn of(registration: &RegistrationRow, event: &EventRow) -> Self {
+        RegistrationRef {
+            id: RegistrationId(registration.id),
+            event: EventRef::of(event),
+            created_by: registration.created_by,
+        }
+    }
+}
+
+impl Seat {
+    pub fn of(registration: &RegistrationRow) -> Self {
+        Seat {
+            status: registration.status,
+            mode: registration.attendance_mode,
+            fallback_applied: registration.fallback_applied,
+        }
+    }
 }
 
 /// What one transition leaves behind: at most one webhook message, and one history entry.
