@@ -114,9 +114,15 @@ pub struct InternalError(pub Problem);
 /// The whole document, built from the routes without a database or a running server.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut api = routes_document();
-    crate::problem_codes::document_codes(&mut api);
-    bodies_that_may_be_left_out(&mut api);
+    complete(&mut api);
     api
+}
+
+/// What the routes' annotations cannot say: the problem codes of each error response, and
+/// the bodies that may be left out. Applied to the served document and the checked-in one.
+pub fn complete(api: &mut utoipa::openapi::OpenApi) {
+    crate::problem_codes::document_codes(api);
+    bodies_that_may_be_left_out(api);
 }
 
 /// Actions whose body is `{}` also take none (`http::json::OptionalJson`); utoipa marks every

@@ -110,7 +110,7 @@ impl Application {
                 .app_data(path_config())
                 .configure(crate::routes::configure)
                 .split_for_parts();
-            crate::problem_codes::document_codes(&mut api);
+            crate::openapi::complete(&mut api);
             app.service(crate::routes::ops::docs_redirect())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
                 .app_data(known_routes.clone())
