@@ -60,6 +60,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("forbidden")]
     Forbidden,
+    /// 403 with a code of its own: the caller may see the resource but not do this, for a
+    /// reason a front-end can tell its user (`partner_not_allowed`).
+    #[error("not allowed ({code})")]
+    NotAllowed { code: &'static str, detail: &'static str },
     #[error("not found")]
     NotFound,
     /// 409: the request conflicts with the current state.
@@ -101,6 +105,10 @@ impl AppError {
         }
     }
 
+    pub fn not_allowed(code: &'static str, detail: &'static str) -> Self {
+        AppError::NotAllowed { code, detail }
+    }
+
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         AppError::Conflict { code, detail: detail.into() }
     }
@@ -126,6 +134,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
+            AppError::NotAllowed { code, .. } => code,
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
             AppError::PayloadTooLarge { .. } => "payload_too_large",
@@ -145,6 +154,7 @@ impl AppError {
             AppError::Unauthorized => "A valid bearer token is required.".into(),
             AppError::InvalidCredentials => "The credentials are not valid.".into(),
             AppError::Forbidden => "You may not do this.".into(),
+            AppError::NotAllowed { detail, .. } => (*detail).to_owned(),
             AppError::NotFound => "No such resource, or you may not see it.".into(),
             AppError::PayloadTooLarge { limit } => format!("The body is larger than {limit} bytes."),
             AppError::UnsupportedMediaType => "Send the body as application/json.".into(),
@@ -182,7 +192,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::NotAllowed { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

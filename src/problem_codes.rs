@@ -49,6 +49,7 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
     ("GET", "/api/v1/events/{id}/registrations", 400, LIST_400),
     ("GET", "/api/v1/events/{id}/registrations", 422, LIST_422),
     ("POST", "/api/v1/events/{id}/registrations", 400, BODY_400),
+    ("POST", "/api/v1/events/{id}/registrations", 403, &["forbidden", "partner_not_allowed"]),
     ("POST", "/api/v1/events/{id}/registrations", 409, &["registration_closed", "already_registered"]),
     (
         "POST",
@@ -89,6 +90,9 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
     ("GET", "/api/v1/organisations/{id}/api-clients", 422, LIST_422),
     ("POST", "/api/v1/organisations/{id}/api-clients", 400, BODY_400),
     ("POST", "/api/v1/organisations/{id}/api-clients", 422, BODY_422),
+    ("GET", "/api/v1/organisations/{id}/trusted-organisations", 400, LIST_400),
+    ("GET", "/api/v1/organisations/{id}/trusted-organisations", 422, LIST_422),
+    ("PUT", "/api/v1/organisations/{id}/trusted-organisations/{other}", 422, &["cannot_trust_itself"]),
     ("POST", "/api/v1/users", 400, BODY_400),
     ("POST", "/api/v1/users", 409, &["email_taken"]),
     (

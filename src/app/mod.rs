@@ -7,6 +7,7 @@
 pub mod events;
 pub mod registrations;
 pub mod transition;
+pub mod trusts;
 
 use diesel_async::AsyncPgConnection;
 

@@ -51,7 +51,9 @@ pub enum Registered {
 /// Registers a participant (rules 1 to 7 of the contract), on the fast path: in two round
 /// trips when nothing needs remembering or counting. (1) BEGIN, the `Idempotency-Key`
 /// claimed, the event locked together with the caller's standing (a revoked partner is
-/// refused here, not by a statement of its own); then the seat decision; (2) the
+/// refused here, not by a statement of its own) and whether the event's organisation trusts
+/// a partner's (a partner of another organisation is refused here too); then the seat
+/// decision; (2) the
 /// registration, its history line and its announcement in one statement, and the COMMIT.
 /// `noted` hears who the caller is as soon as that is known; `answer` renders the answer
 /// an `Idempotency-Key` keeps.
@@ -89,17 +91,17 @@ async fn register_in(
     let (begun, claimed, locked) = join3(tx.begin(), claim, locked).await;
     begun?;
     let claimed = claimed?;
-    let (caller, event) = match locked? {
-        Some((event, standing)) => (token.caller_of(standing)?, Some(event)),
+    let (caller, event, trusted) = match locked? {
+        Some(locked) => (token.caller_of(locked.standing)?, Some(locked.event), locked.trusted),
         // No such event: who is asking still decides between 401 and 404.
-        None => (token.caller(tx.shared()).await?, None),
+        None => (token.caller(tx.shared()).await?, None, false),
     };
     noted(&caller);
     if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
         return Ok(Registered::Replay(idempotency::stored(tx.conn(), caller.id, key, hash).await?));
     }
     let event = event.ok_or(AppError::NotFound)?;
-    caller.may_register(&event)?;
+    caller.may_register(&event, trusted)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }

@@ -186,14 +186,31 @@ impl EventAccess {
     }
 }
 
+/// The code of the 403 a partner gets for an event of an organisation that does not trust
+/// its own.
+pub const PARTNER_NOT_ALLOWED: &str = "partner_not_allowed";
+
 impl Caller {
     /// Who may register for an event: its organisers and admins (drafts included, so they can
-    /// be tried out; they are still closed), and partners for events they can see.
-    pub fn may_register(&self, event: &EventRow) -> AppResult<()> {
+    /// be tried out; they are still closed), and partners for events they can see of their
+    /// own organisation or of one that trusts theirs (`trusted`, read with the event's lock:
+    /// `events::lock_as_standing`). Anyone else would create a throw-away registration to
+    /// read the event's join link.
+    pub fn may_register(&self, event: &EventRow, trusted: bool) -> AppResult<()> {
         match (self.event_access(event), self.role) {
             (EventAccess::Manage, _) => Ok(()),
             (EventAccess::Hidden, _) => Err(AppError::NotFound),
-            (EventAccess::See, Role::Admin | Role::Partner) => Ok(()),
+            (EventAccess::See, Role::Admin) => Ok(()),
+            (EventAccess::See, Role::Partner)
+                if trusted || self.organisation_id == Some(event.organisation_id) =>
+            {
+                Ok(())
+            }
+            (EventAccess::See, Role::Partner) => Err(AppError::not_allowed(
+                PARTNER_NOT_ALLOWED,
+                "Partners register people only for events of their own organisation and of \
+                 organisations that trust it.",
+            )),
             (EventAccess::See, Role::Organiser) => Err(AppError::Forbidden),
         }
     }
@@ -342,6 +359,79 @@ mod tests {
         assert!(!organiser.manages_organisation(other));
         assert!(caller(Role::Admin, None).manages_organisation(other));
         assert!(!caller(Role::Partner, Some(mine)).manages_organisation(mine));
+    }
+
+    fn event(organisation_id: Uuid, status: EventStatus) -> EventRow {
+        let now = chrono::Utc::now();
+        EventRow {
+            id: Uuid::now_v7(),
+            organisation_id,
+            title: "Roundtable".into(),
+            description: None,
+            region: "Soria".into(),
+            series: None,
+            starts_at: now,
+            ends_at: now,
+            timezone: "Europe/Madrid".into(),
+            languages: vec!["es".into()],
+            status,
+            registration_closes_at: None,
+            online_offered: true,
+            online_join_url: Some("https://meet.example.org/abc".into()),
+            online_capacity: None,
+            onsite_offered: false,
+            onsite_venue_name: None,
+            onsite_address: None,
+            onsite_capacity: None,
+            onsite_reserved: 0,
+            online_confirmed: 0,
+            online_waitlisted: 0,
+            onsite_confirmed: 0,
+            onsite_confirmed_physical_space: 0,
+            onsite_waitlisted: 0,
+            created_at: now,
+            updated_at: now,
+            onsite_waitlisted_physical_space: 0,
+        }
+    }
+
+    fn code(result: AppResult<()>) -> &'static str {
+        result.err().map_or("allowed", |e| e.code())
+    }
+
+    #[test]
+    fn partners_register_for_their_own_organisation_and_those_that_trust_it() {
+        let (host, guest) = (Uuid::now_v7(), Uuid::now_v7());
+        let published = event(host, EventStatus::Published);
+        let own = caller(Role::Partner, Some(host));
+        let other = caller(Role::Partner, Some(guest));
+        assert_eq!(code(own.may_register(&published, false)), "allowed", "no trust needed at home");
+        assert_eq!(code(other.may_register(&published, true)), "allowed");
+        assert_eq!(code(other.may_register(&published, false)), PARTNER_NOT_ALLOWED);
+        // A partner without an organisation (never in the database) is nobody's.
+        assert_eq!(code(caller(Role::Partner, None).may_register(&published, false)), PARTNER_NOT_ALLOWED);
+        // Trust shows no draft.
+        let draft = event(host, EventStatus::Draft);
+        assert_eq!(code(other.may_register(&draft, true)), "not_found");
+        assert_eq!(code(own.may_register(&draft, false)), "not_found");
+    }
+
+    #[test]
+    fn organisers_and_admins_register_as_before_whatever_the_trust() {
+        let (host, guest) = (Uuid::now_v7(), Uuid::now_v7());
+        for status in [EventStatus::Published, EventStatus::Draft] {
+            let event = event(host, status);
+            for trusted in [false, true] {
+                assert_eq!(code(caller(Role::Admin, None).may_register(&event, trusted)), "allowed");
+                assert_eq!(
+                    code(caller(Role::Organiser, Some(host)).may_register(&event, trusted)),
+                    "allowed"
+                );
+            }
+        }
+        let published = event(host, EventStatus::Published);
+        assert_eq!(code(caller(Role::Organiser, Some(guest)).may_register(&published, true)), "forbidden");
+        assert_eq!(code(caller(Role::Organiser, Some(guest)).may_register(&published, false)), "forbidden");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::accounts::{self, Standing};
-use crate::db::schema::events;
+use crate::db::schema::{events, organisation_trusts};
 use crate::domain::actors::ActorKind;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::seats::Seats;
@@ -155,10 +155,21 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Ev
     Ok(events::table.find(id).select(EventRow::as_select()).for_update().first(conn).await.optional()?)
 }
 
+/// An event locked for a registration, with what the same statement read about its caller.
+#[derive(Debug)]
+pub struct LockedForCaller {
+    pub event: EventRow,
+    pub standing: Standing,
+    /// Whether the event's organisation trusts the organisation of the calling partner
+    /// (`db::trusts`); always false for a user.
+    pub trusted: bool,
+}
+
 /// [`lock`], and in the same statement whether the caller `id` of `kind` still stands (a
-/// partner not revoked, a user not deleted; see `accounts::Standing`): a registration checks
-/// its caller and locks its event in one statement. `None` when the event does not exist,
-/// which says nothing about the caller.
+/// partner not revoked, a user not deleted; see `accounts::Standing`) and, for a partner,
+/// whether the event's organisation trusts the partner's: a registration checks its caller
+/// and locks its event in one statement. `None` when the event does not exist, which says
+/// nothing about the caller.
 ///
 /// Takes a shared connection so that it can be pipelined behind `BEGIN` (see
 /// `db::pipelined`).
@@ -167,22 +178,42 @@ pub async fn lock_as_standing(
     id: Uuid,
     caller: Uuid,
     kind: ActorKind,
-) -> AppResult<Option<(EventRow, Standing)>> {
+) -> AppResult<Option<LockedForCaller>> {
     let locked = events::table.find(id).for_update();
     Ok(if kind == ActorKind::ApiClient {
+        // The organisations that trust the partner's organisation (none for a revoked one).
+        let trusting = organisation_trusts::table
+            .filter(
+                organisation_trusts::trusted_organisation_id
+                    .nullable()
+                    .eq(accounts::partner_organisation(caller)),
+            )
+            .select(organisation_trusts::organisation_id);
         locked
-            .select((EventRow::as_select(), accounts::partner_organisation(caller)))
-            .first::<(EventRow, Option<Uuid>)>(&mut conn)
+            .select((
+                EventRow::as_select(),
+                accounts::partner_organisation(caller),
+                events::organisation_id.eq_any(trusting),
+            ))
+            .first::<(EventRow, Option<Uuid>, bool)>(&mut conn)
             .await
             .optional()?
-            .map(|(event, organisation)| (event, Standing::of_partner(organisation)))
+            .map(|(event, organisation, trusted)| LockedForCaller {
+                event,
+                standing: Standing::of_partner(organisation),
+                trusted,
+            })
     } else {
         locked
             .select((EventRow::as_select(), accounts::user_role(caller), accounts::user_organisation(caller)))
             .first::<(EventRow, Option<crate::domain::actors::Role>, Option<Uuid>)>(&mut conn)
             .await
             .optional()?
-            .map(|(event, role, organisation)| (event, Standing::of_user(role, organisation)))
+            .map(|(event, role, organisation)| LockedForCaller {
+                event,
+                standing: Standing::of_user(role, organisation),
+                trusted: false,
+            })
     })
 }
 

@@ -15,6 +15,7 @@ pub mod rate_limits;
 pub mod registrations;
 pub mod reports;
 pub mod schema;
+pub mod trusts;
 pub mod webhooks;
 
 use std::time::Duration;

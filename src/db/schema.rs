@@ -186,6 +186,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organisation_trusts (organisation_id, trusted_organisation_id) {
+        organisation_id -> Uuid,
+        trusted_organisation_id -> Uuid,
+        created_at -> Timestamptz,
+        created_by -> Uuid,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
@@ -203,4 +212,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_history,
     webhook_subscriptions,
     webhook_deliveries,
+    organisation_trusts,
 );

@@ -1,6 +1,6 @@
 //! Organisations, users and API clients.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::Deserialize;
@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use crate::app::trusts;
 use crate::auth::{password, Caller};
 use crate::db::accounts::{self, ApiClientRow, ClientRef, NewUser, OrganisationRow};
 use crate::domain::contact::Email;
@@ -24,7 +25,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_user)
         .service(create_api_client)
         .service(list_api_clients)
-        .service(revoke_api_client);
+        .service(revoke_api_client)
+        .service(list_trusted_organisations)
+        .service(trust_organisation)
+        .service(withdraw_trust);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -300,5 +304,109 @@ pub async fn revoke_api_client(
     };
     let id = accounts::revoke_api_client(&mut conn, organisation_id, client).await?;
     tracing::info!(api_client = %id, "revoked an API client");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List the organisations this organisation trusts, newest trust first (admin, organiser of
+/// the organisation). The partners of a trusted organisation may register people for this
+/// organisation's events; other organisations' partners get 403 `partner_not_allowed`.
+#[utoipa::path(tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Organisation id"), PageQuery),
+    responses(
+    (status = 200, description = "A page of trusted organisations", body = TrustedOrganisationList),
+    (status = 400, response = crate::openapi::BadRequest),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 422, response = crate::openapi::Unprocessable),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/organisations/{id}/trusted-organisations")]
+pub async fn list_trusted_organisations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
+) -> AppResult<web::Json<TrustedOrganisationList>> {
+    let organisation_id = path.into_inner();
+    caller.require_staff()?;
+    let page = page_request::<(DateTime<Utc>, Uuid)>(
+        &state.signer,
+        &format!("trusted-organisations:{organisation_id}"),
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
+    let mut conn = state.pool.get().await?;
+    let mut rows = trusts::list(&mut conn, &caller, organisation_id, page.after, page.limit + 1).await?;
+    let next_cursor = next_cursor(
+        &state.signer,
+        &format!("trusted-organisations:{organisation_id}"),
+        &mut rows,
+        page.limit,
+        |r| (r.trust.created_at, r.trust.trusted_organisation_id),
+    );
+    Ok(web::Json(TrustedOrganisationList {
+        items: rows.into_iter().map(TrustedOrganisation::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Trust another organisation: its partners may then register people for this
+/// organisation's events, as this organisation's own partners do (admin, organiser of the
+/// organisation). Idempotent: 201 with the trust when this request gives it, 204 when it was
+/// given already (it keeps who gave it, and when).
+#[utoipa::path(tag = "organisations", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Organisation id: the one that trusts"),
+        ("other" = Uuid, Path, description = "The organisation to trust"),
+    ),
+    responses(
+    (status = 201, description = "Trusted from now on", body = TrustedOrganisation),
+    (status = 204, description = "Trusted already; nothing changed"),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 422, response = crate::openapi::Unprocessable),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[put("/organisations/{id}/trusted-organisations/{other}")]
+pub async fn trust_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> AppResult<HttpResponse> {
+    let (organisation_id, other) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    Ok(match trusts::trust(&mut conn, &caller, organisation_id, other).await? {
+        Some(created) => HttpResponse::Created().json(TrustedOrganisation::from(created)),
+        None => HttpResponse::NoContent().finish(),
+    })
+}
+
+/// Withdraw the trust in another organisation: its partners can no longer register people
+/// for this organisation's events (403 `partner_not_allowed`); the registrations they made
+/// stay, and they still read, change and cancel them (admin, organiser of the
+/// organisation). Idempotent: 204 whether or not the trust was given.
+#[utoipa::path(tag = "organisations", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Organisation id: the one that trusts"),
+        ("other" = Uuid, Path, description = "The trusted organisation"),
+    ),
+    responses(
+    (status = 204, description = "Not trusted (any more)"),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[delete("/organisations/{id}/trusted-organisations/{other}")]
+pub async fn withdraw_trust(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> AppResult<HttpResponse> {
+    let (organisation_id, other) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    trusts::withdraw(&mut conn, &caller, organisation_id, other).await?;
     Ok(HttpResponse::NoContent().finish())
 }

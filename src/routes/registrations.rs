@@ -39,6 +39,11 @@ fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Regi
 
 /// Register a participant (partner, organiser of the event, admin).
 ///
+/// A partner registers people only for the events of its own organisation and of
+/// organisations that trust its organisation (`PUT
+/// /organisations/{id}/trusted-organisations/{other}`); for any other event it gets 403
+/// `partner_not_allowed`.
+///
 /// The seat rules of the contract are decided in one transaction with the event locked, so
 /// they hold under any number of concurrent requests and server processes. With an
 /// `Idempotency-Key` header, a retry with the same body within 24 hours gets the first

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::{PrincipalKind, Role};
 use crate::db::accounts::{ApiClientRow, OrganisationRow, UserRow};
+use crate::db::trusts::TrustedRow;
 
 /// A person's credentials.
 #[derive(Deserialize, ToSchema)]
@@ -263,5 +264,51 @@ impl From<ApiClientRow> for ApiClient {
     "next_cursor": null}))]
 pub struct ApiClientList {
     pub items: Vec<ApiClient>,
+    pub next_cursor: Option<String>,
+}
+
+/// An organisation whose partners may register people for the events of the organisation
+/// that trusts it (`organisation_id`), as that organisation's own partners do.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f",
+    "trusted_organisation_id": "0193a5b0-8d2f-7e3b-a011-2b3c4d5e6f70", "name": "Accem", "kind": "ngo",
+    "created_at": "2026-11-29T10:00:00Z", "created_by": "0193a5b1-2222-7ccc-8ddd-1e1f20212223"}))]
+pub struct TrustedOrganisation {
+    /// The organisation that trusts.
+    pub organisation_id: Uuid,
+    /// The organisation trusted: its partners may register people for `organisation_id`'s events.
+    pub trusted_organisation_id: Uuid,
+    /// The trusted organisation's name.
+    pub name: String,
+    /// The trusted organisation's kind.
+    pub kind: OrganisationKind,
+    /// When the trust was given.
+    pub created_at: DateTime<Utc>,
+    /// The admin or organiser who gave it.
+    pub created_by: Uuid,
+}
+
+impl From<TrustedRow> for TrustedOrganisation {
+    fn from(row: TrustedRow) -> Self {
+        Self {
+            organisation_id: row.trust.organisation_id,
+            trusted_organisation_id: row.trust.trusted_organisation_id,
+            name: row.name,
+            kind: OrganisationKind::parse(&row.kind).unwrap_or(OrganisationKind::Other),
+            created_at: row.trust.created_at,
+            created_by: row.trust.created_by,
+        }
+    }
+}
+
+/// A page of the organisations an organisation trusts, newest trust first.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f",
+    "trusted_organisation_id": "0193a5b0-8d2f-7e3b-a011-2b3c4d5e6f70", "name": "Accem", "kind": "ngo",
+    "created_at": "2026-11-29T10:00:00Z", "created_by": "0193a5b1-2222-7ccc-8ddd-1e1f20212223"}],
+    "next_cursor": null}))]
+pub struct TrustedOrganisationList {
+    pub items: Vec<TrustedOrganisation>,
+    /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }

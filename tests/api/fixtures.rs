@@ -103,3 +103,11 @@ pub fn starting_soon() -> Value {
     let starts = Utc::now() + Duration::hours(1);
     json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(3)).to_rfc3339()})
 }
+
+/// `org` trusts `other`, set by `token` (an organiser of `org`, or an admin): the partners of
+/// `other` may then register people for `org`'s events.
+pub async fn trust(app: &TestApp, token: &str, org: Uuid, other: Uuid) {
+    let path = format!("/api/v1/organisations/{org}/trusted-organisations/{other}");
+    let response = app.send(reqwest::Method::PUT, &path, Some(token), None).await;
+    assert_eq!(response.status, 201, "{}", response.text);
+}

@@ -24,6 +24,7 @@ mod registrations;
 mod reports;
 mod seat_rules;
 mod secrets;
+mod trust;
 mod webhook_delivery;
 mod webhook_fanout;
 mod webhook_promotion;

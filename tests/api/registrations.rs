@@ -264,7 +264,7 @@ async fn raising_capacity_or_lowering_reserved_seats_promotes_and_lowering_below
 #[actix_web::test]
 async fn one_person_registers_once_per_event_by_email_or_phone() {
     let app = spawn_app().await;
-    let (org, _organiser, event) = published_event(&app, json!({})).await;
+    let (org, organiser, event) = published_event(&app, json!({})).await;
     let partner = app.partner_of(org).await;
     let other_partner = app.partner_of(org).await;
     let first = registered(
@@ -293,7 +293,8 @@ async fn one_person_registers_once_per_event_by_email_or_phone() {
         201,
         "a cancelled registration does not count"
     );
-    let (_, _, other_event) = published_event(&app, json!({})).await;
+    let other_event = create_event(&app, &organiser, roundtable(org)).await;
+    publish(&app, &organiser, other_event).await;
     let again = with(participant("online", false), json!({"participant": {"email": "amina@example.org"}}));
     assert_eq!(register(&app, &partner, other_event, again).await.status, 201, "another event is fine");
 }
@@ -431,7 +432,10 @@ async fn partners_see_and_change_only_their_own_registrations() {
     let app = spawn_app().await;
     let (org, organiser, event) = published_event(&app, json!({})).await;
     let partner = app.partner_of(org).await;
-    let other_partner = app.partner_of(app.organisation("ACCEM").await).await;
+    let accem = app.organisation("ACCEM").await;
+    // A partner of another organisation that the event's trusts, so that it registers too.
+    trust(&app, &organiser, org, accem).await;
+    let other_partner = app.partner_of(accem).await;
     let outsider = app.organiser_of(app.organisation("IOM Spain").await).await;
     let admin = app.admin().await;
     let mine = registered(&app, &partner, event, participant("onsite", false)).await;

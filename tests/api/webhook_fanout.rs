@@ -91,12 +91,14 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// A published event of one organisation (the roundtable changed by `event`); two partners
-/// of another organisation, the event's organisers and another organisation's organisers,
+/// of another organisation that it trusts, the event's organisers and another organisation's organisers,
 /// each subscribed to everything.
 async fn world(event: Value) -> World {
     let app = spawn_app_with(fast).await;
     let (org, organiser, event) = published_event(&app, event).await;
     let other_org = app.organisation("Accem").await;
+    // The event's organisation trusts the partners' organisation, so they may register.
+    trust(&app, &organiser, org, other_org).await;
     let (partner_one, partner_two) = (app.partner_of(other_org).await, app.partner_of(other_org).await);
     let mut w = World {
         receiver: Receiver::start().await,

@@ -132,7 +132,7 @@ impl Hooks {
 
 /// An event of one organisation, with subscriptions to every type: the organisation's
 /// (`/organisation`), a partner of the organisation (`/partner`), a partner of another
-/// organisation (`/other-partner`), and the other organisation's (`/other-organisation`).
+/// organisation that it trusts (`/other-partner`), and the other organisation's (`/other-organisation`).
 struct World {
     app: TestApp,
     hooks: Hooks,
@@ -161,6 +161,8 @@ async fn world(event: Value) -> World {
         taken: BTreeSet::new(),
     };
     let partner = app.partner_of(org).await;
+    // The event's organisation trusts the other partner's, so that it registers too.
+    trust(&app, &organiser, org, other_org).await;
     let other_partner = app.partner_of(other_org).await;
     hooks.subscribe(&app, &organiser, "/organisation").await;
     hooks.subscribe(&app, &partner, "/partner").await;
