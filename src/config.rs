@@ -92,12 +92,14 @@ pub struct Settings {
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_name = "CORS_ALLOWED_ORIGINS")]
     pub cors_allowed_origins: Vec<String>,
 
-    /// Failed logins for one email or one address before they are locked out.
+    /// Failed logins for one account (email or API client) from one client address before
+    /// attempts from there are slowed down.
     #[arg(long, env = "LOGIN_MAX_FAILURES", default_value_t = 5, value_name = "LOGIN_MAX_FAILURES")]
     pub login_max_failures: u32,
 
-    /// Failed logins from one client address before it is locked out (higher than the
-    /// per-email limit: several people may share an address behind one NAT).
+    /// Failed logins from one client address, for any accounts, before attempts from there
+    /// are slowed down (higher than the per-account limit: several people may share an
+    /// address behind one NAT).
     #[arg(
         long,
         env = "LOGIN_MAX_FAILURES_PER_ADDRESS",
@@ -106,8 +108,27 @@ pub struct Settings {
     )]
     pub login_max_failures_per_address: u32,
 
-    /// Window in which failed logins are counted, and length of a lock-out.
-    #[arg(long, env = "LOGIN_LOCKOUT_SECONDS", default_value_t = 900, value_name = "LOGIN_LOCKOUT_SECONDS")]
+    /// Failed logins for one account from all addresses before every attempt for it is slowed
+    /// down. One address adds at most LOGIN_MAX_FAILURES to this count, so the default needs
+    /// failures from at least 20 addresses: one address can never slow the account down.
+    #[arg(
+        long,
+        env = "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        default_value_t = 100,
+        value_name = "LOGIN_MAX_FAILURES_PER_ACCOUNT"
+    )]
+    pub login_max_failures_per_account: u32,
+
+    /// First delay a login limit imposes before the next attempt, once reached; it doubles
+    /// with each further failure, up to LOGIN_LOCKOUT_SECONDS.
+    #[arg(long, env = "LOGIN_DELAY_SECONDS", default_value_t = 1, value_name = "LOGIN_DELAY_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub login_delay_seconds: u64,
+
+    /// Longest delay a login limit imposes between two attempts. Failures are forgotten once
+    /// this long has passed after the delay without another.
+    #[arg(long, env = "LOGIN_LOCKOUT_SECONDS", default_value_t = 900, value_name = "LOGIN_LOCKOUT_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub login_lockout_seconds: u64,
 
     /// Registrations one caller may create per minute (0: no limit).
@@ -119,9 +140,16 @@ pub struct Settings {
     )]
     pub registration_rate_limit_per_minute: u32,
 
-    /// Behind a reverse proxy: take the client address for the login limits from the first
-    /// `X-Forwarded-For` address. Only when the proxy sets that header itself; otherwise a
-    /// client could choose its own address and escape the per-address limit.
+    /// Comma-separated addresses or CIDR ranges (`10.0.0.0/8`, `192.0.2.7`) of the reverse
+    /// proxies in front of the server. A request from one of them is counted against the
+    /// right-most `X-Forwarded-For` address that is not one of them: the address the last
+    /// trusted proxy saw, which a client cannot write. Unset: the header is ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", value_name = "TRUSTED_PROXIES", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: Option<TrustedProxies>,
+
+    /// Deprecated: set TRUSTED_PROXIES instead. Trusts whatever peer connects as one proxy
+    /// and takes the right-most `X-Forwarded-For` address (formerly the first, which a
+    /// client writes itself). Safe only when nothing but that proxy can reach the server.
     #[arg(
         long,
         env = "TRUST_FORWARDED_FOR",
@@ -187,6 +215,31 @@ pub enum LogFormat {
 
 pub const MIN_SECRET_BYTES: usize = 32;
 
+/// The reverse proxies whose `X-Forwarded-For` entries are believed (TRUSTED_PROXIES).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// A comma-separated list of CIDR ranges or single addresses; blank entries are skipped,
+    /// so an empty variable means no proxy.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let parse_one = |entry: &str| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| format!("{entry:?} is not an address or a CIDR range such as 10.0.0.0/8"))
+        };
+        let entries = list.split(',').map(str::trim).filter(|e| !e.is_empty());
+        Ok(Self(entries.map(parse_one).collect::<Result<_, _>>()?))
+    }
+
+    pub fn contains(&self, address: std::net::IpAddr) -> bool {
+        let address = address.to_canonical();
+        self.0.iter().any(|net| net.contains(&address))
+    }
+}
+
 impl Settings {
     /// Defaults as a developer gets them with no environment at all.
     pub fn defaults() -> Self {
@@ -249,6 +302,11 @@ impl Settings {
         }
         if self.http_workers == Some(0) {
             return Err("HTTP_WORKERS must be at least 1".into());
+        }
+        if self.login_max_failures_per_account <= self.login_max_failures {
+            return Err("LOGIN_MAX_FAILURES_PER_ACCOUNT must be greater than LOGIN_MAX_FAILURES, or one \
+                        address could slow an account down for everyone"
+                .into());
         }
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
@@ -314,6 +372,28 @@ mod tests {
         assert_eq!(settings.bootstrap_admin_email, None);
         assert_eq!(settings.cors_allowed_origins, vec!["https://partner.example.org".to_owned()]);
         assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges_or_single_addresses() {
+        let proxies = TrustedProxies::parse(" 10.0.0.0/8, 192.0.2.7,,2001:db8::/32 ").unwrap();
+        assert_eq!(proxies.0.len(), 3);
+        for inside in ["10.1.2.3", "192.0.2.7", "2001:db8::1", "::ffff:10.0.0.1"] {
+            assert!(proxies.contains(inside.parse().unwrap()), "{inside}");
+        }
+        for outside in ["11.0.0.1", "192.0.2.8", "2001:db9::1"] {
+            assert!(!proxies.contains(outside.parse().unwrap()), "{outside}");
+        }
+        assert_eq!(TrustedProxies::parse("").unwrap(), TrustedProxies::default());
+        assert!(TrustedProxies::parse("10.0.0.0/33").unwrap_err().contains("10.0.0.0/33"));
+        assert!(TrustedProxies::parse("proxy.internal").is_err());
+    }
+
+    #[test]
+    fn one_address_cannot_reach_the_account_wide_login_limit() {
+        let mut settings = Settings::defaults();
+        settings.login_max_failures_per_account = settings.login_max_failures;
+        assert!(settings.validate().unwrap_err().contains("LOGIN_MAX_FAILURES_PER_ACCOUNT"));
     }
 
     #[test]

@@ -46,6 +46,13 @@ impl Application {
     pub async fn build_with_pool(settings: Settings, url: &str, pool: DbPool) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
         let secret = resolve_secret(&settings);
+        if settings.trust_forwarded_for {
+            tracing::warn!(
+                "TRUST_FORWARDED_FOR is deprecated: set TRUSTED_PROXIES to the proxies in front of \
+                 the server. Until then any peer is believed to be a proxy, and logins are counted \
+                 against the right-most X-Forwarded-For address"
+            );
+        }
         if let (Some(email), Some(password)) =
             (&settings.bootstrap_admin_email, &settings.bootstrap_admin_password)
         {

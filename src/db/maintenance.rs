@@ -25,10 +25,10 @@ pub async fn run_once(pool: &DbPool) -> anyhow::Result<()> {
         diesel::sql_query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'")
             .execute(&mut conn)
             .await?;
+    // Counters quiet for two days: longer than the longest delay (LOGIN_LOCKOUT_SECONDS, at
+    // most a day) and the memory after it, so no counter goes before it would be forgotten.
     diesel::sql_query(
-        "DELETE FROM login_throttle
-          WHERE (locked_until IS NULL OR locked_until < now())
-            AND window_start < now() - interval '1 day'",
+        "DELETE FROM login_throttle WHERE greatest(window_start, locked_until) < now() - interval '2 days'",
     )
     .execute(&mut conn)
     .await?;

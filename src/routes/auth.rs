@@ -3,10 +3,11 @@
 use actix_web::{get, post, web, HttpRequest};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::throttle::{LoginThrottle, ThrottleKey};
+use crate::auth::throttle::{LoginThrottle, Principal};
 use crate::auth::{password, Caller, PrincipalKind, Role};
 use crate::db::accounts;
 use crate::error::{AppError, AppResult};
+use crate::http::client_address::client_address;
 use crate::http::json::Json;
 use crate::state::AppState;
 use crate::views::accounts::{LoginRequest, Me, TokenRequest, TokenResponse};
@@ -15,33 +16,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login).service(token).service(me);
 }
 
-/// The address the per-address login limit counts against: the peer, or with
-/// TRUST_FORWARDED_FOR the first `X-Forwarded-For` address (set by the trusted proxy).
-/// Untrusted, the header would let an attacker pick the key.
-fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let forwarded = trust_forwarded_for
-        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok()?.split(',').next()?.trim().parse().ok())
-        .flatten()
-        .map(|ip: std::net::IpAddr| ip.to_string());
-    forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string())).unwrap_or_else(|| "unknown".into())
-}
-
-fn login_throttle(req: &HttpRequest, state: &AppState, principal: ThrottleKey) -> LoginThrottle {
-    let settings = &state.settings;
-    LoginThrottle {
-        principal,
-        address: ThrottleKey::address(
-            &client_address(req, settings.trust_forwarded_for),
-            settings.login_max_failures_per_address,
-        ),
-        window_seconds: settings.login_lockout_seconds,
-    }
-}
-
 /// Log in with email and password.
 ///
 /// A wrong password and an unknown email give the same answer in about the same time.
-/// Repeated failures for one email or one address are answered 429 until the lock-out ends.
+/// Repeated failures for one account from one address, from one address for any accounts,
+/// or for one account from many addresses are answered 429 with a delay in `Retry-After`
+/// that grows with each further failure.
 #[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "An access token", body = TokenResponse),
     (status = 400, response = crate::openapi::BadRequest),
@@ -59,13 +39,14 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
     let Json(LoginRequest { email, password }) = body;
-    let throttle =
-        login_throttle(&req, &state, ThrottleKey::email(&email, state.settings.login_max_failures));
     let user = verified(
         &state,
-        &throttle,
+        &req,
         password,
         |u: &accounts::UserRow| u.password_hash.clone(),
+        |u: Option<&accounts::UserRow>| {
+            u.map_or_else(|| Principal::unknown_email(&email), |u| Principal::user(u.id))
+        },
         async |conn| accounts::find_user_by_email(conn, email.trim()).await,
     )
     .await?;
@@ -74,31 +55,38 @@ pub async fn login(
     issue(&state, user.id, role, user.organisation_id)
 }
 
-/// The principal `find` returns when `secret` matches its hash, counted by `throttle`
-/// either way. An unknown principal is checked against a dummy hash, so it takes as long
-/// as a wrong secret and gets the same answer.
+/// The principal `find` returns when `secret` matches its hash, counted by the login
+/// throttle either way. An unknown principal is checked against a dummy hash, so it takes as
+/// long as a wrong secret and gets the same answer.
+///
+/// The principal is looked up before the attempt is counted, so that the counters are those
+/// of the account the lookup found (`principal_of`), whichever spelling reached it.
 async fn verified<T>(
     state: &AppState,
-    throttle: &LoginThrottle,
+    req: &HttpRequest,
     secret: String,
     hash_of: impl Fn(&T) -> String,
+    principal_of: impl FnOnce(Option<&T>) -> Principal,
     find: impl AsyncFnOnce(&mut diesel_async::AsyncPgConnection) -> AppResult<Option<T>>,
 ) -> AppResult<T> {
-    let found = {
+    let address = client_address(req, &state.settings);
+    let (found, throttle, attempt) = {
         let mut conn = state.pool.get().await?;
-        throttle.begin(&mut conn).await?;
-        find(&mut conn).await?
+        let found = find(&mut conn).await?;
+        let throttle = LoginThrottle::new(principal_of(found.as_ref()), address, &state.settings);
+        let attempt = throttle.begin(&mut conn).await?;
+        (found, throttle, attempt)
     };
     // No connection is held while Argon2 runs.
     let valid = password::verify(secret, found.as_ref().map(&hash_of)).await?;
     let mut conn = state.pool.get().await?;
     match found.filter(|_| valid) {
         Some(found) => {
-            throttle.succeeded(&mut conn).await?;
+            throttle.succeeded(&mut conn, attempt).await?;
             Ok(found)
         }
         None => {
-            throttle.failed(&mut conn).await?;
+            throttle.failed(&mut conn, attempt).await?;
             Err(AppError::InvalidCredentials)
         }
     }
@@ -136,13 +124,14 @@ pub async fn token(
     body: Json<TokenRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
     let Json(TokenRequest { client_id, client_secret }) = body;
-    let throttle =
-        login_throttle(&req, &state, ThrottleKey::client(&client_id, state.settings.login_max_failures));
     let client = verified(
         &state,
-        &throttle,
+        &req,
         client_secret,
         |c: &accounts::ApiClientRow| c.secret_hash.clone(),
+        |c: Option<&accounts::ApiClientRow>| {
+            c.map_or_else(|| Principal::unknown_client(&client_id), |c| Principal::client(c.id))
+        },
         async |conn| accounts::find_active_client(conn, client_id.trim()).await,
     )
     .await?;

@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use hybrid_events::startup::Application;
 use serde_json::json;
 
-use crate::accounts::{create_user, PASSWORD};
+use crate::accounts::{behind_proxies, create_user, login_from, PASSWORD};
 use crate::fixtures::*;
 use crate::helpers::{read, spawn_app_with, Resp, TestApp};
 
@@ -102,22 +102,15 @@ async fn a_limit_of_zero_turns_the_registration_limit_off() {
     }
 }
 
-async fn login_from(app: &TestApp, forwarded_for: &str, email: &str, password: &str) -> Resp {
-    let request = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .header("x-forwarded-for", forwarded_for)
-        .json(&json!({"email": email, "password": password}));
-    read(request.send().await.unwrap()).await
-}
-
 #[actix_web::test]
-async fn untrusted_x_forwarded_for_cannot_escape_the_per_address_login_limit() {
+async fn without_trusted_proxies_x_forwarded_for_is_ignored_and_cannot_escape_the_per_address_limit() {
     let app = spawn_app_with(|s| {
-        s.login_max_failures = 100;
+        s.login_max_failures = 50;
         s.login_max_failures_per_address = 2;
+        s.login_delay_seconds = 60;
     })
     .await;
+    assert_eq!(app.settings.trusted_proxies, None, "no proxy is trusted by default");
     assert!(!app.settings.trust_forwarded_for, "off by default");
     for (i, address) in ["203.0.113.1", "203.0.113.2"].iter().enumerate() {
         let response = login_from(&app, address, &format!("person{i}@example.org"), "wrong password!").await;
@@ -127,27 +120,58 @@ async fn untrusted_x_forwarded_for_cannot_escape_the_per_address_login_limit() {
     response.assert_problem(429, "too_many_attempts");
 }
 
+/// The attack: the first `X-Forwarded-For` entry was believed, and the client writes it.
 #[actix_web::test]
-async fn trusted_x_forwarded_for_keys_the_login_limit_on_the_first_address() {
+async fn behind_trusted_proxies_the_right_most_untrusted_address_is_counted_not_the_clients_own() {
     let app = spawn_app_with(|s| {
-        s.login_max_failures = 100;
+        behind_proxies(s, "10.0.0.0/8");
+        s.login_max_failures = 50;
         s.login_max_failures_per_address = 2;
-        s.trust_forwarded_for = true;
+        s.login_delay_seconds = 60;
     })
     .await;
     create_user(&app, "amina@example.org", "admin", None).await;
+    // 203.0.113.1 reaches proxy 10.0.0.1 (which appends it) and through it the server (the
+    // test client, trusted too, appends 10.0.0.1); each time it writes another address of
+    // its own on the left.
     for i in 0..2 {
-        let response =
-            login_from(&app, "203.0.113.1, 10.0.0.1", &format!("person{i}@example.org"), "wrong password!")
-                .await;
+        let chain = format!("198.51.100.{i}, 203.0.113.1, 10.0.0.1");
+        let response = login_from(&app, &chain, &format!("person{i}@example.org"), "wrong password!").await;
         response.assert_problem(401, "invalid_credentials");
     }
-    login_from(&app, "203.0.113.1", "person9@example.org", "wrong password!")
-        .await
-        .assert_problem(429, "too_many_attempts");
-    // Another client behind the same proxy is not locked out, nor is the proxy's own hop.
-    let other = login_from(&app, "198.51.100.7, 10.0.0.1", "amina@example.org", PASSWORD).await;
+    for chain in ["192.0.2.99, 203.0.113.1, 10.0.0.1", "203.0.113.1, 10.0.0.1", "203.0.113.1"] {
+        login_from(&app, chain, "person9@example.org", "wrong password!")
+            .await
+            .assert_problem(429, "too_many_attempts");
+    }
+    // Another client behind the same proxies is not held, even when it writes the held
+    // address itself; nor is the proxies' own address.
+    let other = login_from(&app, "203.0.113.1, 198.51.100.7, 10.0.0.1", "amina@example.org", PASSWORD).await;
     assert_eq!(other.status, 200, "{}", other.text);
     let garbage = login_from(&app, "not an address", "person8@example.org", "wrong password!").await;
     garbage.assert_problem(401, "invalid_credentials");
+}
+
+/// TRUST_FORWARDED_FOR, deprecated, still works: it takes the right-most address, which the
+/// one proxy it stands for wrote, no longer the client's first.
+#[actix_web::test]
+async fn trust_forwarded_for_alone_counts_the_right_most_address() {
+    let app = spawn_app_with(|s| {
+        s.trust_forwarded_for = true;
+        s.login_max_failures = 50;
+        s.login_max_failures_per_address = 2;
+        s.login_delay_seconds = 60;
+    })
+    .await;
+    for i in 0..2 {
+        let chain = format!("198.51.100.{i}, 203.0.113.1");
+        let response = login_from(&app, &chain, &format!("person{i}@example.org"), "wrong password!").await;
+        response.assert_problem(401, "invalid_credentials");
+    }
+    login_from(&app, "192.0.2.99, 203.0.113.1", "person9@example.org", "wrong password!")
+        .await
+        .assert_problem(429, "too_many_attempts");
+    login_from(&app, "203.0.113.1, 198.51.100.7", "person9@example.org", "wrong password!")
+        .await
+        .assert_problem(401, "invalid_credentials");
 }

@@ -30,6 +30,23 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> Resp {
     app.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await
 }
 
+/// A login sent with `X-Forwarded-For: forwarded_for`: the client address the server counts
+/// when it trusts the test client as a proxy (see [`behind_proxies`]).
+pub async fn login_from(app: &TestApp, forwarded_for: &str, email: &str, password: &str) -> Resp {
+    let request = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": email, "password": password}));
+    crate::helpers::read(request.send().await.unwrap()).await
+}
+
+/// Settings under which the test client (127.0.0.1) and `others` are trusted proxies.
+pub fn behind_proxies(settings: &mut hybrid_events::config::Settings, others: &str) {
+    let list = format!("127.0.0.1/32,{others}");
+    settings.trusted_proxies = Some(hybrid_events::config::TrustedProxies::parse(&list).unwrap());
+}
+
 /// Creates an API client of `org` through the API; answers its body, secret included.
 pub async fn create_client(app: &TestApp, token: &str, org: Uuid) -> Value {
     let path = format!("/api/v1/organisations/{org}/api-clients");
