@@ -65,12 +65,14 @@ pub struct Settings {
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", value_name = "BIND_ADDR")]
     pub bind_addr: SocketAddr,
 
-    /// HMAC key for access tokens (and signed cursors and report links); at least 32 bytes.
-    /// Required in production; generated at random (with a warning) in development.
+    /// HMAC key for access tokens (and signed cursors and report links); at least 32 bytes in
+    /// every environment. Required in production; generated at random (with a warning) when
+    /// unset in development.
     #[arg(long, env = "JWT_SECRET", value_name = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
-    /// Lifetime of access tokens.
+    /// Lifetime of access tokens; a token whose `exp - iat` is longer is refused, even when
+    /// correctly signed.
     #[arg(long, env = "ACCESS_TOKEN_TTL_SECONDS", default_value_t = 3600, value_name = "ACCESS_TOKEN_TTL_SECONDS",
           value_parser = clap::value_parser!(u64).range(60..=86_400))]
     pub access_token_ttl_seconds: u64,
@@ -221,11 +223,14 @@ impl Settings {
 
     /// Checks what clap cannot: rules across variables and per environment.
     pub fn validate(&self) -> Result<(), String> {
+        // A short key is as weak in development as anywhere else (development databases hold
+        // real test data, and a guessable key signs admin tokens): only an unset key is
+        // tolerated there, and then a random one is generated.
         match (&self.jwt_secret, self.app_env) {
             (None, Environment::Production) => {
                 return Err("JWT_SECRET is required when APP_ENV=production".into())
             }
-            (Some(secret), Environment::Production) if secret.len() < MIN_SECRET_BYTES => {
+            (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
                 return Err(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"))
             }
             _ => {}
@@ -281,6 +286,19 @@ mod tests {
         assert!(settings.validate().unwrap_err().contains("JWT_SECRET"));
         settings.jwt_secret = Some("too-short".into());
         assert!(settings.validate().unwrap_err().contains("32 bytes"));
+        settings.jwt_secret = Some("x".repeat(32));
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn development_refuses_a_short_secret_too() {
+        let mut settings = Settings::defaults();
+        assert_eq!(settings.app_env, Environment::Development);
+        settings.jwt_secret = Some("abc".into());
+        let error = settings.validate().unwrap_err();
+        assert!(error.contains("JWT_SECRET") && error.contains("32 bytes"), "{error}");
+        settings.jwt_secret = Some("x".repeat(31));
+        assert!(settings.validate().is_err());
         settings.jwt_secret = Some("x".repeat(32));
         assert_eq!(settings.validate(), Ok(()));
     }
