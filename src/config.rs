@@ -141,6 +141,15 @@ pub struct Settings {
     #[arg(long, env = "PUBLIC_BASE_URL", value_name = "PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
 
+    /// When set, `GET /metrics` requires `Authorization: Bearer <this token>` (else 401).
+    #[arg(long, env = "METRICS_BEARER_TOKEN", value_name = "METRICS_BEARER_TOKEN", hide_env_values = true)]
+    pub metrics_bearer_token: Option<String>,
+
+    /// When set, `/metrics` is served only on a second listener at this address (say, an
+    /// internal interface), and the main listener answers 404 for it.
+    #[arg(long, env = "METRICS_BIND_ADDR", value_name = "METRICS_BIND_ADDR")]
+    pub metrics_bind_addr: Option<SocketAddr>,
+
     /// `text` (readable) or `json` (one JSON object per line) log lines; filter with RUST_LOG.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_name = "LOG_FORMAT")]
     pub log_format: LogFormat,
@@ -211,6 +220,7 @@ impl Settings {
             &mut self.bootstrap_admin_email,
             &mut self.bootstrap_admin_password,
             &mut self.public_base_url,
+            &mut self.metrics_bearer_token,
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
@@ -258,6 +268,9 @@ impl Settings {
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
         }
+        if self.metrics_bind_addr.is_some_and(|a| a.port() != 0 && a == self.bind_addr) {
+            return Err("METRICS_BIND_ADDR must differ from BIND_ADDR".into());
+        }
         Ok(())
     }
 
@@ -301,6 +314,17 @@ mod tests {
         assert!(settings.validate().is_err());
         settings.jwt_secret = Some("x".repeat(32));
         assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_metrics_listener_is_another_address() {
+        let mut settings = Settings::defaults();
+        settings.metrics_bind_addr = Some(settings.bind_addr);
+        assert!(settings.validate().unwrap_err().contains("METRICS_BIND_ADDR"));
+        settings.metrics_bind_addr = Some("127.0.0.1:9100".parse().unwrap());
+        assert_eq!(settings.validate(), Ok(()));
+        settings.metrics_bearer_token = Some(" ".into());
+        assert_eq!(settings.without_empty_values().metrics_bearer_token, None, "empty counts as unset");
     }
 
     #[test]
