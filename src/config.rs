@@ -65,12 +65,14 @@ pub struct Settings {
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080", value_name = "BIND_ADDR")]
     pub bind_addr: SocketAddr,
 
-    /// HMAC key for access tokens (and signed cursors and report links); at least 32 bytes.
-    /// Required in production; generated at random (with a warning) in development.
+    /// HMAC key for access tokens (and signed cursors and report links); at least 32 bytes in
+    /// every environment. Required in production; generated at random (with a warning) when
+    /// unset in development.
     #[arg(long, env = "JWT_SECRET", value_name = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
-    /// Lifetime of access tokens.
+    /// Lifetime of access tokens; a token whose `exp - iat` is longer is refused, even when
+    /// correctly signed.
     #[arg(long, env = "ACCESS_TOKEN_TTL_SECONDS", default_value_t = 3600, value_name = "ACCESS_TOKEN_TTL_SECONDS",
           value_parser = clap::value_parser!(u64).range(60..=86_400))]
     pub access_token_ttl_seconds: u64,
@@ -167,6 +169,15 @@ pub struct Settings {
     #[arg(long, env = "PUBLIC_BASE_URL", value_name = "PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
 
+    /// When set, `GET /metrics` requires `Authorization: Bearer <this token>` (else 401).
+    #[arg(long, env = "METRICS_BEARER_TOKEN", value_name = "METRICS_BEARER_TOKEN", hide_env_values = true)]
+    pub metrics_bearer_token: Option<String>,
+
+    /// When set, `/metrics` is served only on a second listener at this address (say, an
+    /// internal interface), and the main listener answers 404 for it.
+    #[arg(long, env = "METRICS_BIND_ADDR", value_name = "METRICS_BIND_ADDR")]
+    pub metrics_bind_addr: Option<SocketAddr>,
+
     /// `text` (readable) or `json` (one JSON object per line) log lines; filter with RUST_LOG.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", value_name = "LOG_FORMAT")]
     pub log_format: LogFormat,
@@ -262,6 +273,7 @@ impl Settings {
             &mut self.bootstrap_admin_email,
             &mut self.bootstrap_admin_password,
             &mut self.public_base_url,
+            &mut self.metrics_bearer_token,
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
@@ -274,11 +286,14 @@ impl Settings {
 
     /// Checks what clap cannot: rules across variables and per environment.
     pub fn validate(&self) -> Result<(), String> {
+        // A short key is as weak in development as anywhere else (development databases hold
+        // real test data, and a guessable key signs admin tokens): only an unset key is
+        // tolerated there, and then a random one is generated.
         match (&self.jwt_secret, self.app_env) {
             (None, Environment::Production) => {
                 return Err("JWT_SECRET is required when APP_ENV=production".into())
             }
-            (Some(secret), Environment::Production) if secret.len() < MIN_SECRET_BYTES => {
+            (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
                 return Err(format!("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"))
             }
             _ => {}
@@ -311,6 +326,9 @@ impl Settings {
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
         }
+        if self.metrics_bind_addr.is_some_and(|a| a.port() != 0 && a == self.bind_addr) {
+            return Err("METRICS_BIND_ADDR must differ from BIND_ADDR".into());
+        }
         Ok(())
     }
 
@@ -341,6 +359,30 @@ mod tests {
         assert!(settings.validate().unwrap_err().contains("32 bytes"));
         settings.jwt_secret = Some("x".repeat(32));
         assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn development_refuses_a_short_secret_too() {
+        let mut settings = Settings::defaults();
+        assert_eq!(settings.app_env, Environment::Development);
+        settings.jwt_secret = Some("abc".into());
+        let error = settings.validate().unwrap_err();
+        assert!(error.contains("JWT_SECRET") && error.contains("32 bytes"), "{error}");
+        settings.jwt_secret = Some("x".repeat(31));
+        assert!(settings.validate().is_err());
+        settings.jwt_secret = Some("x".repeat(32));
+        assert_eq!(settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_metrics_listener_is_another_address() {
+        let mut settings = Settings::defaults();
+        settings.metrics_bind_addr = Some(settings.bind_addr);
+        assert!(settings.validate().unwrap_err().contains("METRICS_BIND_ADDR"));
+        settings.metrics_bind_addr = Some("127.0.0.1:9100".parse().unwrap());
+        assert_eq!(settings.validate(), Ok(()));
+        settings.metrics_bearer_token = Some(" ".into());
+        assert_eq!(settings.without_empty_values().metrics_bearer_token, None, "empty counts as unset");
     }
 
     #[test]

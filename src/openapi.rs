@@ -53,6 +53,15 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("METRICS_BEARER_TOKEN, when the server sets one (GET /metrics only)"))
+                    .build(),
+            ),
+        );
     }
 }
 

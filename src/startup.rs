@@ -29,6 +29,7 @@ use crate::state::{AppState, Metrics};
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     server: Server,
     pool: DbPool,
 }
@@ -65,6 +66,23 @@ impl Application {
         let listener = TcpListener::bind(settings.bind_addr)
             .with_context(|| format!("binding BIND_ADDR={}", settings.bind_addr))?;
         let bound = listener.local_addr()?;
+        // METRICS_BIND_ADDR: a second listener of the same server, which answers only
+        // /metrics (see `routes::ops::metrics_listener`); the main one then answers 404 there.
+        let metrics_listener = settings
+            .metrics_bind_addr
+            .map(|addr| TcpListener::bind(addr).with_context(|| format!("binding METRICS_BIND_ADDR={addr}")))
+            .transpose()?;
+        let metrics_bound = metrics_listener.as_ref().map(TcpListener::local_addr).transpose()?;
+        if settings.app_env == Environment::Production
+            && settings.metrics_bearer_token.is_none()
+            && settings.metrics_bind_addr.is_none()
+        {
+            tracing::warn!(
+                "/metrics answers anyone who reaches BIND_ADDR: set METRICS_BEARER_TOKEN or \
+                 METRICS_BIND_ADDR (or keep /metrics from the outside at the proxy)"
+            );
+        }
+        let metrics_data = web::Data::new(crate::routes::ops::MetricsListener(metrics_bound));
         let registry = prometheus::Registry::new();
         let prometheus = PrometheusMetricsBuilder::new("hybrid_events")
             .exclude_regex("^/docs")
@@ -121,22 +139,36 @@ impl Application {
             app.service(crate::routes::ops::docs_redirect())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
                 .app_data(known_routes.clone())
+                .app_data(metrics_data.clone())
                 .default_service(web::to(fallback))
                 .wrap(cors(&cors_origins))
                 .wrap(prometheus.clone())
+                .wrap(from_fn(crate::routes::ops::metrics_listener))
                 .wrap(from_fn(request_context))
         })
         .workers(workers)
         .shutdown_timeout(30)
         .disable_signals()
-        .listen(listener)?
+        .listen(listener)?;
+        let server = match metrics_listener {
+            Some(metrics_listener) => server.listen(metrics_listener)?,
+            None => server,
+        }
         .run();
         tracing::info!(address = %bound, workers, connections_per_worker, "listening");
-        Ok(Self { port: bound.port(), server, pool })
+        if let Some(address) = metrics_bound {
+            tracing::info!(%address, "serving /metrics on its own listener");
+        }
+        Ok(Self { port: bound.port(), metrics_port: metrics_bound.map(|a| a.port()), server, pool })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the METRICS_BIND_ADDR listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// Serves until `stop` fires (SIGTERM or SIGINT), then stops accepting, lets requests in

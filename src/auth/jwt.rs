@@ -1,4 +1,13 @@
 //! HS256 access tokens.
+//!
+//! Every token names who issued it (`iss`, [`ISSUER`]) and for whom (`aud`, [`AUDIENCE`]),
+//! and both are checked: a token signed with the same key for another purpose (a tool that
+//! shares the secret, a future token type) is not an access token. They are fixed, not
+//! settings: every process of one deployment must issue and accept the same values, and two
+//! deployments are kept apart by their secrets, not by these names. A token is also refused
+//! when it lives longer than ACCESS_TOKEN_TTL_SECONDS (`exp - iat`) or claims to be issued in
+//! the future, even when correctly signed: whoever got hold of the key, or a bug, cannot mint
+//! tokens that outlive the configured lifetime.
 
 use chrono::Utc;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -17,7 +26,18 @@ pub struct Claims {
     pub org: Option<Uuid>,
     pub iat: i64,
     pub exp: i64,
+    /// Always [`ISSUER`].
+    pub iss: String,
+    /// Always [`AUDIENCE`].
+    pub aud: String,
 }
+
+/// The `iss` of every access token.
+pub const ISSUER: &str = "hybrid-events";
+/// The `aud` of every access token: this API.
+pub const AUDIENCE: &str = "hybrid-events-api";
+/// Clock skew tolerated between processes, in seconds (expiry, issue time, lifetime).
+pub const LEEWAY_SECONDS: u64 = 5;
 
 pub struct TokenService {
     encoding: EncodingKey,
@@ -36,8 +56,10 @@ impl TokenService {
         // The algorithm is pinned: `none`, RS256 and every other `alg` are refused.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
-        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
-        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub", "iat", "iss", "aud"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.leeway = LEEWAY_SECONDS;
         validation.validate_exp = true;
         Ok(Self {
             encoding: EncodingKey::from_secret(secret)?,
@@ -49,16 +71,34 @@ impl TokenService {
 
     pub fn issue(&self, sub: Uuid, role: Role, org: Option<Uuid>) -> AppResult<IssuedToken> {
         let now = Utc::now().timestamp();
-        let claims = Claims { sub, role, org, iat: now, exp: now + self.ttl_seconds as i64 };
+        let claims = Claims {
+            sub,
+            role,
+            org,
+            iat: now,
+            exp: now + self.ttl_seconds as i64,
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        };
         let access_token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("signing a token: {e}")))?;
         Ok(IssuedToken { access_token, expires_in: self.ttl_seconds })
     }
 
+    /// The claims of a token this service could have issued: right algorithm, key, issuer
+    /// and audience, unexpired, issued no later than now and living no longer than the
+    /// configured lifetime (each with `LEEWAY_SECONDS` of clock skew).
     pub fn verify(&self, token: &str) -> AppResult<Claims> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|_| AppError::Unauthorized)
+            .map_err(|_| AppError::Unauthorized)?;
+        let leeway = LEEWAY_SECONDS as i64;
+        let longest = self.ttl_seconds as i64 + leeway;
+        let now = Utc::now().timestamp();
+        if claims.exp.saturating_sub(claims.iat) > longest || claims.iat > now.saturating_add(leeway) {
+            return Err(AppError::Unauthorized);
+        }
+        Ok(claims)
     }
 }
 
@@ -69,6 +109,23 @@ mod tests {
 
     fn service() -> TokenService {
         TokenService::new(&[7u8; 32], 3600).unwrap()
+    }
+
+    fn admin_claims(iat: i64, exp: i64) -> Claims {
+        Claims {
+            sub: Uuid::now_v7(),
+            role: Role::Admin,
+            org: None,
+            iat,
+            exp,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        }
+    }
+
+    fn sign(claims: &impl Serialize) -> String {
+        encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(&[7u8; 32]).unwrap())
+            .unwrap()
     }
 
     #[test]
@@ -98,19 +155,53 @@ mod tests {
         assert!(service().verify(&format!("{none_header}.{}.", parts[1])).is_err(), "alg none");
 
         let now = Utc::now().timestamp();
-        let expired =
-            Claims { sub: Uuid::now_v7(), role: Role::Admin, org: None, iat: now - 7200, exp: now - 3600 };
-        let expired =
-            encode(&Header::new(Algorithm::HS256), &expired, &EncodingKey::from_secret(&[7u8; 32]).unwrap())
-                .unwrap();
-        assert!(service().verify(&expired).is_err(), "expired");
+        assert!(service().verify(&sign(&admin_claims(now - 7200, now - 3600))).is_err(), "expired");
 
         let hs512 = encode(
             &Header::new(Algorithm::HS512),
-            &Claims { sub: Uuid::now_v7(), role: Role::Admin, org: None, iat: now, exp: now + 60 },
+            &admin_claims(now, now + 60),
             &EncodingKey::from_secret(&[7u8; 32]).unwrap(),
         )
         .unwrap();
         assert!(service().verify(&hs512).is_err(), "other algorithm");
+    }
+
+    #[test]
+    fn tokens_need_this_issuer_and_audience() {
+        let now = Utc::now().timestamp();
+        assert!(service().verify(&sign(&admin_claims(now, now + 600))).is_ok(), "as issued");
+        let mut value = serde_json::to_value(admin_claims(now, now + 600)).unwrap();
+        for (field, other) in [("iss", "someone-else"), ("aud", "another-api")] {
+            let mut changed = value.clone();
+            changed[field] = other.into();
+            assert!(service().verify(&sign(&changed)).is_err(), "another {field}");
+            changed.as_object_mut().unwrap().remove(field);
+            assert!(service().verify(&sign(&changed)).is_err(), "no {field}");
+        }
+        value["aud"] = serde_json::json!([AUDIENCE, "another-api"]);
+        assert!(service().verify(&sign(&value)).is_err(), "a list of audiences");
+    }
+
+    #[test]
+    fn tokens_living_longer_than_the_configured_lifetime_are_refused() {
+        let now = Utc::now().timestamp();
+        let leeway = LEEWAY_SECONDS as i64;
+        assert!(
+            service().verify(&sign(&admin_claims(now, now + 3600 + leeway))).is_ok(),
+            "the lifetime and leeway"
+        );
+        assert!(
+            service().verify(&sign(&admin_claims(now, now + 3600 + leeway + 1))).is_err(),
+            "a second more"
+        );
+        assert!(service().verify(&sign(&admin_claims(now, now + 30 * 86_400))).is_err(), "30 days");
+        assert!(
+            service().verify(&sign(&admin_claims(now + 29 * 86_400, now + 29 * 86_400 + 600))).is_err(),
+            "issued in the future"
+        );
+        let shorter = TokenService::new(&[7u8; 32], 600).unwrap();
+        assert!(shorter
+            .verify(&service().issue(Uuid::now_v7(), Role::Admin, None).unwrap().access_token)
+            .is_err());
     }
 }

@@ -252,36 +252,93 @@ pub struct EventSummaryRow {
     pub physical_space_seated: i64,
 }
 
-// The same definitions as EVENT_COUNTS, so the rows add up to the per-event reports. An
-// absent filter is a NULL parameter, which keeps this one statement.
-const SUMMARY: &str = "
-SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.status,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
-                             AND r.checked_in_at IS NOT NULL) AS online_attended,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite') AS onsite_confirmed,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
-                             AND r.checked_in_at IS NOT NULL) AS onsite_attended,
-       count(r.id) FILTER (WHERE r.status <> 'cancelled' AND r.needs_physical_space) AS physical_space_requested,
-       count(r.id) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated
-  FROM events e
-  LEFT JOIN registrations r ON r.event_id = e.id
- WHERE ($1::uuid IS NULL OR e.organisation_id = $1)
+/// The sums over every event of a filter (not one page of it).
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct SummaryTotalsRow {
+    #[diesel(sql_type = BigInt)]
+    pub events: i64,
+    #[diesel(sql_type = BigInt)]
+    pub online_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub online_attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub onsite_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub onsite_attended: i64,
+}
+
+/// The events of a `SummaryFilter`: $1 organisation_id, $2 visible_to, $3 region, $4 series,
+/// $5 status, $6 from, $7 to. An absent filter is a NULL parameter, which keeps each query one
+/// statement.
+macro_rules! summary_filter {
+    () => {
+        "($1::uuid IS NULL OR e.organisation_id = $1)
    AND ($2::uuid IS NULL OR e.organisation_id = $2)
    AND ($3::text IS NULL OR e.region = $3)
    AND ($4::text IS NULL OR e.series = $4)
    AND ($5::text IS NULL OR e.status = $5)
    AND ($6::timestamptz IS NULL OR e.starts_at >= $6)
-   AND ($7::timestamptz IS NULL OR e.starts_at < $7)
- GROUP BY e.id
- ORDER BY e.starts_at, e.id";
+   AND ($7::timestamptz IS NULL OR e.starts_at < $7)"
+    };
+}
 
+// The same definitions as EVENT_COUNTS, so the rows add up to the per-event reports. A page
+// of events by (starts_at, id) after the key ($8, $9), then each one's counts: only the page's
+// registrations are counted, however many events the filter matches.
+const SUMMARY_PAGE: &str = concat!(
+    "
+SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.status, c.*
+  FROM (SELECT e.id, e.title, e.region, e.series, e.starts_at, e.status
+          FROM events e
+         WHERE ",
+    summary_filter!(),
+    "
+           AND ($8::timestamptz IS NULL OR (e.starts_at, e.id) > ($8, $9::uuid))
+         ORDER BY e.starts_at, e.id
+         LIMIT $10) e
+  CROSS JOIN LATERAL (
+    SELECT
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
+                         AND r.checked_in_at IS NOT NULL) AS online_attended,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite') AS onsite_confirmed,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
+                         AND r.checked_in_at IS NOT NULL) AS onsite_attended,
+      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.needs_physical_space) AS physical_space_requested,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated
+    FROM registrations r
+   WHERE r.event_id = e.id
+  ) c
+ ORDER BY e.starts_at, e.id"
+);
+
+// The sums of SUMMARY_PAGE's columns over every event of the filter, counted by PostgreSQL.
+const SUMMARY_TOTALS: &str = concat!(
+    "
+WITH matching AS (SELECT e.id FROM events e WHERE ",
+    summary_filter!(),
+    ")
+SELECT (SELECT count(*) FROM matching) AS events,
+       count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,
+       count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
+                          AND r.checked_in_at IS NOT NULL) AS online_attended,
+       count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite') AS onsite_confirmed,
+       count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
+                          AND r.checked_in_at IS NOT NULL) AS onsite_attended
+  FROM registrations r
+ WHERE r.event_id IN (SELECT id FROM matching)"
+);
+
+/// Up to `limit` events of the filter after `after` (the (starts_at, id) of the previous
+/// page's last event), by (starts_at, id), with their counts.
 #[tracing::instrument(skip(conn))]
-pub async fn attendance_summary(
+pub async fn attendance_summary_page(
     conn: &mut AsyncPgConnection,
     filter: &SummaryFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> AppResult<Vec<EventSummaryRow>> {
-    Ok(diesel::sql_query(SUMMARY)
+    Ok(diesel::sql_query(SUMMARY_PAGE)
         .bind::<Nullable<SqlUuid>, _>(filter.organisation_id)
         .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
         .bind::<Nullable<Text>, _>(filter.region.as_deref())
@@ -289,6 +346,46 @@ pub async fn attendance_summary(
         .bind::<Nullable<Text>, _>(filter.status)
         .bind::<Nullable<Timestamptz>, _>(filter.from)
         .bind::<Nullable<Timestamptz>, _>(filter.to)
+        .bind::<Nullable<Timestamptz>, _>(after.map(|(starts_at, _)| starts_at))
+        .bind::<Nullable<SqlUuid>, _>(after.map(|(_, id)| id))
+        .bind::<BigInt, _>(limit)
         .load(conn)
         .await?)
+}
+
+#[tracing::instrument(skip(conn))]
+pub async fn attendance_summary_totals(
+    conn: &mut AsyncPgConnection,
+    filter: &SummaryFilter,
+) -> AppResult<SummaryTotalsRow> {
+    Ok(diesel::sql_query(SUMMARY_TOTALS)
+        .bind::<Nullable<SqlUuid>, _>(filter.organisation_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
+        .bind::<Nullable<Text>, _>(filter.region.as_deref())
+        .bind::<Nullable<Text>, _>(filter.series.as_deref())
+        .bind::<Nullable<Text>, _>(filter.status)
+        .bind::<Nullable<Timestamptz>, _>(filter.from)
+        .bind::<Nullable<Timestamptz>, _>(filter.to)
+        .get_result(conn)
+        .await?)
+}
+
+/// A page of the summary and the totals of its whole filter, in one read-only snapshot so
+/// that they agree.
+pub async fn attendance_summary(
+    conn: &mut AsyncPgConnection,
+    filter: &SummaryFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<(Vec<EventSummaryRow>, SummaryTotalsRow)> {
+    let filter = filter.clone();
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async move |conn| {
+            let rows = attendance_summary_page(conn, &filter, after, limit).await?;
+            let totals = attendance_summary_totals(conn, &filter).await?;
+            Ok((rows, totals))
+        })
+        .await
 }

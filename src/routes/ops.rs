@@ -1,11 +1,22 @@
 //! Operations endpoints: liveness, readiness and metrics.
 
-use actix_web::{get, web, HttpResponse};
+use std::net::SocketAddr;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{get, web, HttpRequest, HttpResponse, ResponseError};
 use prometheus::Encoder;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::caller::bearer_token;
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -52,18 +63,73 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus metrics: requests by route and status, latency histograms, pool use,
-/// registrations by outcome.
-#[utoipa::path(tag = "operations", responses(
+/// registrations by outcome. When the server sets METRICS_BEARER_TOKEN, a scrape must send
+/// `Authorization: Bearer <that token>`; when it sets METRICS_BIND_ADDR, the metrics are served
+/// only on that separate listener, and this path answers 404 here.
+#[utoipa::path(tag = "operations", security((), ("metrics_bearer" = [])), responses(
     (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain"),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 404, response = crate::openapi::NotFound),
 ))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    // Requests on the metrics listener never get here (see `metrics_listener`).
+    if state.settings.metrics_bind_addr.is_some() {
+        return Err(AppError::NotFound);
+    }
+    scrape(&state, &req)
+}
+
+/// The metrics, for a caller that shows METRICS_BEARER_TOKEN when one is set.
+fn scrape(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse> {
+    authorise_scrape(&state.settings, req)?;
     state.metrics.observe_pools();
     let mut buffer = Vec::new();
     let encoder = prometheus::TextEncoder::new();
-    if let Err(error) = encoder.encode(&state.metrics.registry.gather(), &mut buffer) {
-        tracing::error!(%error, "encoding metrics");
-        return HttpResponse::InternalServerError().finish();
+    encoder
+        .encode(&state.metrics.registry.gather(), &mut buffer)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("encoding metrics: {e}")))?;
+    Ok(HttpResponse::Ok().content_type(encoder.format_type()).body(buffer))
+}
+
+/// 401 unless METRICS_BEARER_TOKEN is unset or the request's bearer token is that token. The
+/// comparison takes the same time wherever the tokens differ (and whatever their lengths:
+/// digests of both are compared), so timing does not reveal the token a byte at a time.
+fn authorise_scrape(settings: &Settings, req: &HttpRequest) -> AppResult<()> {
+    let Some(expected) = settings.metrics_bearer_token.as_deref() else { return Ok(()) };
+    let given = bearer_token(req)?.ok_or(AppError::Unauthorized)?;
+    let (given, expected) = (Sha256::digest(given.as_bytes()), Sha256::digest(expected.as_bytes()));
+    let same: bool = given.as_slice().ct_eq(expected.as_slice()).into();
+    if same {
+        Ok(())
+    } else {
+        Err(AppError::Unauthorized)
     }
-    HttpResponse::Ok().content_type(encoder.format_type()).body(buffer)
+}
+
+/// The address of the separate metrics listener (METRICS_BIND_ADDR, as bound), when there is
+/// one; app data for [`metrics_listener`].
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsListener(pub Option<SocketAddr>);
+
+/// Middleware: a request that came in on the metrics listener gets the metrics (`GET
+/// /metrics`) or 404, and never reaches the API; others pass through.
+pub async fn metrics_listener(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let listener = req.app_data::<web::Data<MetricsListener>>().and_then(|l| l.0);
+    if listener.is_none_or(|addr| req.app_config().local_addr() != addr) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let answer = if req.path() == "/metrics" && *req.method() == Method::GET {
+        match req.app_data::<web::Data<AppState>>() {
+            Some(state) => scrape(state, req.request()),
+            None => Err(AppError::Unexpected(anyhow::anyhow!("no application state"))),
+        }
+    } else {
+        Err(AppError::NotFound)
+    };
+    let response = answer.unwrap_or_else(|error| error.error_response());
+    Ok(req.into_response(response))
 }

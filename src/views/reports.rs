@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::reports::{AttendanceRow, BreakdownRow, EventCountsRow, EventSummaryRow};
+use crate::db::reports::{AttendanceRow, BreakdownRow, EventCountsRow, EventSummaryRow, SummaryTotalsRow};
 use crate::domain::report::{formula_safe, no_show, Suppressor};
 
 /// A count of people; null when hidden by `suppress_below` (it was between 1 and N-1). Fields
@@ -240,15 +240,19 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// Attendance over many events: one row per event and the sums.
+/// Attendance over many events: one page of rows, one per event, and the sums over every
+/// event of the filter.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3}, "suppressed": false}))]
+#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3}, "suppressed": false, "next_cursor": null}))]
 pub struct AttendanceSummary {
-    /// Ordered by `starts_at` ascending.
+    /// This page of the events, by `starts_at` ascending (then id).
     pub events: Vec<EventSummary>,
+    /// Sums over every event of the filter, on every page alike.
     pub totals: SummaryTotals,
     /// True when `suppress_below` hid at least one count (shown as null).
     pub suppressed: bool,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// One event in an attendance summary.
@@ -283,11 +287,12 @@ pub struct PhysicalSpaceSummary {
     pub seated: Option<i64>,
 }
 
-/// Sums over `events`, computed before suppression.
+/// Sums over every event of the filter (all pages, not only this one), computed before
+/// suppression.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3}))]
 pub struct SummaryTotals {
-    /// Number of events (never suppressed).
+    /// Number of events the filter matches (never suppressed).
     pub events: i64,
     pub confirmed: Option<i64>,
     pub attended: Option<i64>,
@@ -295,81 +300,93 @@ pub struct SummaryTotals {
     pub onsite_confirmed: Option<i64>,
 }
 
-impl AttendanceSummary {
-    pub fn build(rows: &[EventSummaryRow], suppressor: &Suppressor) -> Self {
+impl EventSummary {
+    pub fn build(r: &EventSummaryRow, suppressor: &Suppressor) -> Self {
         let c = |n: i64| suppressor.count(n);
-        let sum = |f: fn(&EventSummaryRow) -> i64| rows.iter().map(f).sum::<i64>();
-        let online_confirmed = sum(|r| r.online_confirmed);
-        let onsite_confirmed = sum(|r| r.onsite_confirmed);
-        let attended = sum(|r| r.online_attended + r.onsite_attended);
-        let events = rows
-            .iter()
-            .map(|r| EventSummary {
-                event_id: r.event_id,
-                title: r.title.clone(),
-                region: r.region.clone(),
-                series: r.series.clone(),
-                starts_at: r.starts_at,
-                status: r.status.as_str().to_owned(),
-                online: ModeAttendance { confirmed: c(r.online_confirmed), attended: c(r.online_attended) },
-                onsite: ModeAttendance { confirmed: c(r.onsite_confirmed), attended: c(r.onsite_attended) },
-                physical_space: PhysicalSpaceSummary {
-                    requested: c(r.physical_space_requested),
-                    seated: c(r.physical_space_seated),
-                },
-            })
-            .collect();
-        let totals = SummaryTotals {
-            events: rows.len() as i64,
-            confirmed: c(online_confirmed + onsite_confirmed),
-            attended: c(attended),
-            online_confirmed: c(online_confirmed),
-            onsite_confirmed: c(onsite_confirmed),
-        };
-        AttendanceSummary { events, totals, suppressed: suppressor.suppressed() }
-    }
-
-    /// One CSV row per event; a suppressed count is an empty cell.
-    pub fn to_csv(&self) -> Vec<u8> {
-        let mut writer = csv_writer();
-        writer
-            .write_record([
-                "event_id",
-                "title",
-                "region",
-                "series",
-                "starts_at",
-                "status",
-                "online_confirmed",
-                "online_attended",
-                "onsite_confirmed",
-                "onsite_attended",
-                "physical_space_requested",
-                "physical_space_seated",
-            ])
-            .expect("writing to memory");
-        let n = |count: Count| count.map(|n| n.to_string()).unwrap_or_default();
-        for e in &self.events {
-            let cells = [
-                e.event_id.to_string(),
-                e.title.clone(),
-                e.region.clone(),
-                e.series.clone().unwrap_or_default(),
-                rfc3339(e.starts_at),
-                e.status.clone(),
-                n(e.online.confirmed),
-                n(e.online.attended),
-                n(e.onsite.confirmed),
-                n(e.onsite.attended),
-                n(e.physical_space.requested),
-                n(e.physical_space.seated),
-            ];
-            writer
-                .write_record(cells.iter().map(|cell| formula_safe(cell).into_owned()))
-                .expect("writing to memory");
+        EventSummary {
+            event_id: r.event_id,
+            title: r.title.clone(),
+            region: r.region.clone(),
+            series: r.series.clone(),
+            starts_at: r.starts_at,
+            status: r.status.as_str().to_owned(),
+            online: ModeAttendance { confirmed: c(r.online_confirmed), attended: c(r.online_attended) },
+            onsite: ModeAttendance { confirmed: c(r.onsite_confirmed), attended: c(r.onsite_attended) },
+            physical_space: PhysicalSpaceSummary {
+                requested: c(r.physical_space_requested),
+                seated: c(r.physical_space_seated),
+            },
         }
-        writer.into_inner().expect("flushing to memory")
     }
+}
+
+impl AttendanceSummary {
+    /// A page of `rows` and the `totals` of the whole filter.
+    pub fn build(
+        rows: &[EventSummaryRow],
+        totals: &SummaryTotalsRow,
+        next_cursor: Option<String>,
+        suppressor: &Suppressor,
+    ) -> Self {
+        let c = |n: i64| suppressor.count(n);
+        let events = rows.iter().map(|r| EventSummary::build(r, suppressor)).collect();
+        let totals = SummaryTotals {
+            events: totals.events,
+            confirmed: c(totals.online_confirmed + totals.onsite_confirmed),
+            attended: c(totals.online_attended + totals.onsite_attended),
+            online_confirmed: c(totals.online_confirmed),
+            onsite_confirmed: c(totals.onsite_confirmed),
+        };
+        // Read last: every count above has been through the suppressor by now.
+        AttendanceSummary { events, totals, suppressed: suppressor.suppressed(), next_cursor }
+    }
+}
+
+/// The columns of the aggregated report as CSV, in order.
+pub const SUMMARY_CSV_HEADER: [&str; 12] = [
+    "event_id",
+    "title",
+    "region",
+    "series",
+    "starts_at",
+    "status",
+    "online_confirmed",
+    "online_attended",
+    "onsite_confirmed",
+    "onsite_attended",
+    "physical_space_requested",
+    "physical_space_seated",
+];
+
+/// CSV lines for a chunk of the aggregated report, one per event; `with_header` puts the
+/// header row first. A suppressed count is an empty cell.
+pub fn summary_csv(rows: &[EventSummaryRow], suppressor: &Suppressor, with_header: bool) -> Vec<u8> {
+    let mut writer = csv_writer();
+    if with_header {
+        writer.write_record(SUMMARY_CSV_HEADER).expect("writing to memory");
+    }
+    let n = |count: Count| count.map(|n| n.to_string()).unwrap_or_default();
+    for row in rows {
+        let e = EventSummary::build(row, suppressor);
+        let cells = [
+            e.event_id.to_string(),
+            e.title,
+            e.region,
+            e.series.unwrap_or_default(),
+            rfc3339(e.starts_at),
+            e.status,
+            n(e.online.confirmed),
+            n(e.online.attended),
+            n(e.onsite.confirmed),
+            n(e.onsite.attended),
+            n(e.physical_space.requested),
+            n(e.physical_space.seated),
+        ];
+        writer
+            .write_record(cells.iter().map(|cell| formula_safe(cell).into_owned()))
+            .expect("writing to memory");
+    }
+    writer.into_inner().expect("flushing to memory")
 }
 
 /// Asks for a link to the report page.

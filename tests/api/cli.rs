@@ -126,6 +126,11 @@ fn a_bad_value_stops_the_start_with_an_error_naming_the_variable() {
         (&[("APP_ENV", "production")], "JWT_SECRET"),
         (&[("APP_ENV", "production"), ("JWT_SECRET", "")], "JWT_SECRET"),
         (&[("APP_ENV", "production"), ("JWT_SECRET", &short_secret)], "JWT_SECRET"),
+        // A short key signs admin tokens anyone can forge, in development too.
+        (&[("APP_ENV", "development"), ("JWT_SECRET", "abc")], "JWT_SECRET"),
+        (&[("JWT_SECRET", &short_secret)], "JWT_SECRET"),
+        (&[("METRICS_BIND_ADDR", "internal")], "METRICS_BIND_ADDR"),
+        (&[("BIND_ADDR", "127.0.0.1:9100"), ("METRICS_BIND_ADDR", "127.0.0.1:9100")], "METRICS_BIND_ADDR"),
     ];
     for (env, variable) in cases {
         let output = migrate_with(env);

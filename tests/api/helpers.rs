@@ -257,7 +257,8 @@ pub async fn spawn_app_on(database: TestDatabase, customise: impl FnOnce(&mut Se
         address,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         pool,
-        tokens: TokenService::new(JWT_SECRET.as_bytes(), 3600).unwrap(),
+        // The server refuses tokens that live longer than its ACCESS_TOKEN_TTL_SECONDS.
+        tokens: TokenService::new(JWT_SECRET.as_bytes(), settings.access_token_ttl_seconds).unwrap(),
         settings,
         handle,
         server_pool,

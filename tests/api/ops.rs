@@ -1,6 +1,9 @@
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use hybrid_events::config::Settings;
+use hybrid_events::startup::Application;
+
+use crate::helpers::{spawn_app, spawn_app_with, Resp, TestApp};
 
 #[actix_web::test]
 async fn healthz_answers_ok_with_a_request_id() {
@@ -60,6 +63,116 @@ async fn metrics_show_requests_by_route_and_the_pool() {
     assert!(response.text.contains("endpoint=\"/healthz\""), "{}", response.text);
     assert!(response.text.contains("hybrid_events_http_requests_duration_seconds_bucket"));
     assert!(response.text.contains("db_pool_connections"));
+}
+
+const METRICS_TOKEN: &str = "scraper-token-Fq9wLm2Xr7";
+
+/// What a scrape gets from `address`, with `token` as bearer token when given.
+async fn scrape(app: &TestApp, address: &str, token: Option<&str>) -> Resp {
+    let mut request = app.client.get(format!("{address}/metrics"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    crate::helpers::read(request.send().await.unwrap()).await
+}
+
+/// With METRICS_BEARER_TOKEN set, a scraper that does not show it learns nothing (routes,
+/// traffic, pool use).
+#[actix_web::test]
+async fn with_a_metrics_token_metrics_are_401_without_it() {
+    let app = spawn_app_with(|s| s.metrics_bearer_token = Some(METRICS_TOKEN.into())).await;
+    app.get("/healthz", None).await;
+    let admin = app.admin().await;
+    let wrong = format!("{METRICS_TOKEN}x");
+    let short = &METRICS_TOKEN[..METRICS_TOKEN.len() - 1];
+    let cases = [
+        ("none", None),
+        ("a wrong one", Some(wrong.as_str())),
+        ("a prefix", Some(short)),
+        ("an admin's access token", Some(admin.as_str())),
+    ];
+    for (what, token) in cases {
+        let response = scrape(&app, &app.address, token).await;
+        assert_eq!(response.status, 401, "{what}: {}", response.text);
+        response.assert_problem(401, "unauthorized");
+        assert!(!response.text.contains("hybrid_events_http_requests"), "{what}: {}", response.text);
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"), "{what}");
+    }
+    let basic = app
+        .client
+        .get(app.url("/metrics"))
+        .header("authorization", format!("Basic {METRICS_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::read(basic).await.assert_problem(401, "unauthorized");
+
+    let response = scrape(&app, &app.address, Some(METRICS_TOKEN)).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert!(response.text.contains("endpoint=\"/healthz\""), "{}", response.text);
+    // The token is for /metrics only: it opens nothing else.
+    app.get("/api/v1/me", Some(METRICS_TOKEN)).await.assert_problem(401, "unauthorized");
+}
+
+/// A second server on the test app's database with METRICS_BIND_ADDR=127.0.0.1:0 and
+/// `customise`d settings; answers its main and metrics addresses and a handle that stops it.
+async fn spawn_with_metrics_listener(
+    app: &TestApp,
+    customise: impl FnOnce(&mut Settings),
+) -> (String, String, actix_web::dev::ServerHandle) {
+    let mut settings = app.settings.clone();
+    settings.metrics_bind_addr = Some("127.0.0.1:0".parse().unwrap());
+    customise(&mut settings);
+    let url = app.database.url();
+    let pool = hybrid_events::db::build_pool(&url, &settings).unwrap();
+    let application = Application::build_with_pool(settings, &url, pool).await.unwrap();
+    let main = format!("http://127.0.0.1:{}", application.port());
+    let metrics = format!("http://127.0.0.1:{}", application.metrics_port().expect("a metrics listener"));
+    assert_ne!(main, metrics);
+    let server = application.into_server();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    (main, metrics, handle)
+}
+
+/// With METRICS_BIND_ADDR, /metrics lives on that listener only (one an operator keeps on an
+/// internal interface), and that listener serves nothing else.
+#[actix_web::test]
+async fn with_a_metrics_listener_metrics_are_served_there_only() {
+    let app = spawn_app().await;
+    let (main, metrics, handle) = spawn_with_metrics_listener(&app, |_| {}).await;
+    let healthz = crate::helpers::read(app.client.get(format!("{main}/healthz")).send().await.unwrap()).await;
+    assert_eq!(healthz.status, 200);
+
+    scrape(&app, &main, None).await.assert_problem(404, "not_found");
+    let response = scrape(&app, &metrics, None).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert!(
+        response.text.contains("endpoint=\"/healthz\""),
+        "the main listener's traffic: {}",
+        response.text
+    );
+    for path in ["/healthz", "/api/v1/events", "/openapi.json", "/docs/", "/metrics/x"] {
+        let response =
+            crate::helpers::read(app.client.get(format!("{metrics}{path}")).send().await.unwrap()).await;
+        response.assert_problem(404, "not_found");
+    }
+    let post = app.client.post(format!("{metrics}/metrics")).send().await.unwrap();
+    crate::helpers::read(post).await.assert_problem(404, "not_found");
+    handle.stop(false).await;
+}
+
+#[actix_web::test]
+async fn with_both_the_metrics_listener_needs_the_token_too() {
+    let app = spawn_app().await;
+    let (main, metrics, handle) =
+        spawn_with_metrics_listener(&app, |s| s.metrics_bearer_token = Some(METRICS_TOKEN.into())).await;
+    scrape(&app, &main, Some(METRICS_TOKEN)).await.assert_problem(404, "not_found");
+    scrape(&app, &metrics, None).await.assert_problem(401, "unauthorized");
+    let response = scrape(&app, &metrics, Some(METRICS_TOKEN)).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert!(response.text.contains("db_pool_connections"), "{}", response.text);
+    handle.stop(false).await;
 }
 
 #[actix_web::test]

@@ -1,20 +1,33 @@
 //! Attendance over many events, as JSON or CSV.
 
 use actix_web::http::header::{self, Accept, Header};
+use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::suppress_below;
 use crate::auth::{Caller, Role};
-use crate::db::reports::{self, SummaryFilter};
+use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
+use crate::db::DbPool;
 use crate::domain::events::EventStatus;
 use crate::domain::report::Suppressor;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
-use crate::views::reports::AttendanceSummary;
+use crate::views::reports::{summary_csv, AttendanceSummary};
+
+/// The name signed into this list's cursors.
+const LIST: &str = "reports-attendance";
+
+/// Events read from PostgreSQL per chunk of the CSV.
+const CSV_PAGE_ROWS: i64 = 500;
+
+/// The sort key of the summary: (starts_at, id).
+type Key = (DateTime<Utc>, Uuid);
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -53,18 +66,27 @@ pub struct SummaryQuery {
     /// Small-count protection: every count from 1 to N-1 is answered as null (1 to 1000).
     #[param(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
+    /// Events per page, 1 to 200, default 50 (JSON only: the CSV has every event).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page (JSON only).
+    pub cursor: Option<String>,
 }
 
 /// Attendance over many events (admin; organisers see their organisation's events only):
-/// one row per event, ordered by `starts_at`, and totals that are the sums of the rows. With
-/// `Accept: text/csv`, the rows as CSV (a suppressed count is an empty cell).
+/// a page of rows, one per event, ordered by `starts_at`, with `next_cursor` like every list,
+/// and totals over every event of the filter (the same on every page). With `Accept:
+/// text/csv`, every event of the filter as CSV, streamed (`limit` and `cursor` do not apply;
+/// a suppressed count is an empty cell).
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(SummaryQuery), responses(
-    (status = 200, description = "One row per event and the totals; CSV rows with `Accept: text/csv`",
+    (status = 200, description = "A page of rows, one per event, and the totals of the whole filter; \
+every row as CSV with `Accept: text/csv`",
         headers(("Vary" = String, description = "Accept")),
         content(
             (AttendanceSummary = "application/json"),
             (String = "text/csv"),
         )),
+    (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
     (status = 422, response = crate::openapi::Unprocessable),
@@ -79,6 +101,8 @@ pub async fn attendance_report(
 ) -> AppResult<HttpResponse> {
     caller.require_staff()?;
     let below = suppress_below(query.suppress_below)?;
+    // Checked for both forms, so a bad `limit` or `cursor` is an error either way.
+    let page = page_request::<Key>(&state.signer, LIST, query.limit, query.cursor.as_deref())?;
     let query = query.into_inner();
     let filter = SummaryFilter {
         region: query.region,
@@ -93,19 +117,68 @@ pub async fn attendance_report(
         from: query.from,
         to: query.to,
     };
-    let mut conn = state.pool.get().await?;
-    let rows = reports::attendance_summary(&mut conn, &filter).await?;
-    let summary = AttendanceSummary::build(&rows, &Suppressor::new(below));
     let mut response = HttpResponse::Ok();
     response.insert_header((header::VARY, "Accept"));
     if wants_csv(&req) {
-        Ok(response
+        return Ok(response
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"attendance-report.csv\""))
-            .body(summary.to_csv()))
-    } else {
-        Ok(response.json(summary))
+            .streaming(csv_stream(state.pool.clone(), filter, below).await?));
     }
+    let mut conn = state.pool.get().await?;
+    let (mut rows, totals) =
+        reports::attendance_summary(&mut conn, &filter, page.after, page.limit + 1).await?;
+    let next_cursor = next_cursor(&state.signer, LIST, &mut rows, page.limit, |r| (r.starts_at, r.event_id));
+    Ok(response.json(AttendanceSummary::build(&rows, &totals, next_cursor, &Suppressor::new(below))))
+}
+
+/// Every event of the filter as CSV, in chunks of `CSV_PAGE_ROWS` events each read by keyset
+/// after the previous one, so that only one chunk is ever in memory; actix asks for the next
+/// chunk only when the client has taken the previous ones. The first chunk is read before the
+/// answer starts, so that a database that does not answer is a 503, not a cut-off 200.
+async fn csv_stream(
+    pool: DbPool,
+    filter: SummaryFilter,
+    below: Option<i64>,
+) -> AppResult<impl Stream<Item = Result<Bytes, AppError>>> {
+    let first = next_page(&pool, &filter, None).await?;
+    let header_and_first = Bytes::from(summary_csv(&first, &Suppressor::new(below), true));
+    // The key to read after, while chunks may remain.
+    let rest = stream::unfold(key_after(&first), move |after| {
+        let (pool, filter) = (pool.clone(), filter.clone());
+        async move {
+            let page = match next_page(&pool, &filter, Some(after?)).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(%error, "attendance report stopped");
+                    return Some((Err(error), None));
+                }
+            };
+            if page.is_empty() {
+                return None;
+            }
+            let next = key_after(&page);
+            Some((Ok(Bytes::from(summary_csv(&page, &Suppressor::new(below), false))), next))
+        }
+    });
+    Ok(stream::once(async move { Ok(header_and_first) }).chain(rest))
+}
+
+/// Where the next chunk starts, when `page` was a full one.
+fn key_after(page: &[EventSummaryRow]) -> Option<Key> {
+    match page.last() {
+        Some(last) if page.len() as i64 == CSV_PAGE_ROWS => Some((last.starts_at, last.event_id)),
+        _ => None,
+    }
+}
+
+async fn next_page(
+    pool: &DbPool,
+    filter: &SummaryFilter,
+    after: Option<Key>,
+) -> AppResult<Vec<EventSummaryRow>> {
+    let mut conn = pool.get().await?;
+    reports::attendance_summary_page(&mut conn, filter, after, CSV_PAGE_ROWS).await
 }
 
 /// True when the client prefers CSV to JSON (by q-value, then by the order it listed them).

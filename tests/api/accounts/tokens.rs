@@ -11,6 +11,8 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use hybrid_events::auth::jwt::{AUDIENCE, ISSUER};
+
 use super::{access_token, create_user, login, PASSWORD};
 use crate::helpers::{spawn_app, spawn_app_with, JWT_SECRET};
 
@@ -58,6 +60,7 @@ async fn tokens_are_hs256_with_sub_role_org_iat_and_the_configured_lifetime() {
     assert_eq!(claims["sub"], admin["id"]);
     assert_eq!(claims["role"], "admin");
     assert_eq!(claims["org"], Value::Null);
+    assert_eq!((&claims["iss"], &claims["aud"]), (&json!("hybrid-events"), &json!("hybrid-events-api")));
     let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
     assert_eq!(exp - iat, 600);
     assert!((iat - now()).abs() < 60, "iat is now");
@@ -103,7 +106,8 @@ async fn tampered_unsigned_foreign_and_expired_tokens_are_401() {
     assert_eq!(app.get("/api/v1/me", Some(&good)).await.status, 200);
 
     let sub = user["id"].clone();
-    let claims = json!({"sub": sub, "role": "organiser", "org": org, "iat": now(), "exp": now() + 600});
+    let claims = json!({"sub": sub, "role": "organiser", "org": org, "iat": now(), "exp": now() + 600,
+                        "iss": ISSUER, "aud": AUDIENCE});
     let fresh = mint(Algorithm::HS256, &claims);
     assert_eq!(
         app.get("/api/v1/me", Some(&fresh)).await.status,
@@ -130,13 +134,18 @@ async fn tampered_unsigned_foreign_and_expired_tokens_are_401() {
     .unwrap();
     let expired = mint(
         Algorithm::HS256,
-        &json!({"sub": sub, "role": "organiser", "org": org, "iat": now() - 7200, "exp": now() - 3600}),
+        &json!({"sub": sub, "role": "organiser", "org": org, "iat": now() - 7200, "exp": now() - 3600,
+                "iss": ISSUER, "aud": AUDIENCE}),
     );
     let partner_claim = mint(
         Algorithm::HS256,
-        &json!({"sub": sub, "role": "partner", "org": org, "iat": now(), "exp": now() + 600}),
+        &json!({"sub": sub, "role": "partner", "org": org, "iat": now(), "exp": now() + 600,
+                "iss": ISSUER, "aud": AUDIENCE}),
     );
-    let no_exp = mint(Algorithm::HS256, &json!({"sub": sub, "role": "organiser", "org": org, "iat": now()}));
+    let no_exp = mint(
+        Algorithm::HS256,
+        &json!({"sub": sub, "role": "organiser", "org": org, "iat": now(), "iss": ISSUER, "aud": AUDIENCE}),
+    );
     let cases = [
         ("tampered payload", forged),
         ("tampered signature", flipped),
@@ -158,6 +167,48 @@ async fn tampered_unsigned_foreign_and_expired_tokens_are_401() {
     let basic =
         app.client.get(app.url("/api/v1/me")).header("authorization", format!("Basic {good}")).send().await;
     crate::helpers::read(basic.unwrap()).await.assert_problem(401, "unauthorized");
+}
+
+/// Someone who holds the key (or a tool that shares it) mints tokens: without the issuer and
+/// audience this server puts in, or living longer than ACCESS_TOKEN_TTL_SECONDS, they are
+/// refused however well signed they are.
+#[actix_web::test]
+async fn well_signed_tokens_without_issuer_and_audience_or_living_too_long_are_401() {
+    let app = spawn_app_with(|s| s.access_token_ttl_seconds = 600).await;
+    let admin = create_user(&app, "admin@example.org", "admin", None).await;
+    let sub = admin["id"].clone();
+    let token = |iat: i64, exp: i64, iss: Option<&str>, aud: Option<&str>| {
+        let mut claims = json!({"sub": sub, "role": "admin", "org": null, "iat": iat, "exp": exp});
+        if let Some(iss) = iss {
+            claims["iss"] = iss.into();
+        }
+        if let Some(aud) = aud {
+            claims["aud"] = aud.into();
+        }
+        mint(Algorithm::HS256, &claims)
+    };
+    let (iss, aud) = (Some(ISSUER), Some(AUDIENCE));
+    let good = token(now(), now() + 600, iss, aud);
+    assert_eq!(app.get("/api/v1/me", Some(&good)).await.status, 200, "as the server issues them");
+
+    let day = 86_400;
+    let cases = [
+        ("no iss, no aud (as tokens were minted before)", token(now(), now() + 600, None, None)),
+        ("no iss", token(now(), now() + 600, None, aud)),
+        ("no aud", token(now(), now() + 600, iss, None)),
+        ("another issuer", token(now(), now() + 600, Some("https://sso.example.org"), aud)),
+        ("another audience", token(now(), now() + 600, iss, Some("hybrid-events-webhooks"))),
+        ("a 30-day lifetime", token(now(), now() + 30 * day, iss, aud)),
+        ("a minute longer than the configured 600 s", token(now(), now() + 660, iss, aud)),
+        ("issued in the future to look short", token(now() + 29 * day, now() + 29 * day + 600, iss, aud)),
+    ];
+    for (what, token) in cases {
+        let response = app.get("/api/v1/me", Some(&token)).await;
+        assert_eq!(response.status, 401, "{what}: {}", response.text);
+        response.assert_problem(401, "unauthorized");
+        let admin_only = app.get("/api/v1/organisations", Some(&token)).await;
+        assert_eq!(admin_only.status, 401, "{what}: {}", admin_only.text);
+    }
 }
 
 #[actix_web::test]

@@ -4,5 +4,6 @@ mod browser;
 mod csv_list;
 mod event;
 mod page;
+mod paged;
 pub mod seed;
 mod summary;
