@@ -301,6 +301,10 @@ impl Settings {
         if self.app_env == Environment::Production && self.database_url.is_none() {
             return Err("DATABASE_URL is required when APP_ENV=production".into());
         }
+        if let Some(url) = &self.database_url {
+            // sslmode and sslrootcert: a typo must not quietly mean "no TLS".
+            crate::db::connect::tls_request(url).map_err(|e| format!("{e:#}"))?;
+        }
         if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_password.is_some() {
             return Err("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together".into());
         }

@@ -2,6 +2,7 @@
 //! connection so that they also run inside a caller's transaction.
 
 pub mod accounts;
+pub mod connect;
 pub mod enums;
 pub mod events;
 pub mod history;
@@ -21,14 +22,14 @@ pub mod webhooks;
 use std::time::Duration;
 
 use anyhow::Context;
-use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use futures_util::FutureExt;
 
+pub use self::connect::establish;
 use crate::config::{Environment, Settings, DEFAULT_DATABASE_URL};
 use crate::error::AppResult;
 
@@ -86,7 +87,7 @@ fn server_address(url: &str) -> String {
 /// True when a PostgreSQL server accepts a connection to the maintenance database of `url`.
 pub async fn server_answers(url: &str) -> bool {
     let Ok(maintenance) = with_database(url, "postgres") else { return false };
-    tokio::time::timeout(Duration::from_secs(3), AsyncPgConnection::establish(&maintenance))
+    tokio::time::timeout(Duration::from_secs(3), establish(&maintenance))
         .await
         .map(|r| r.is_ok())
         .unwrap_or(false)
@@ -111,8 +112,7 @@ pub fn database_name(url: &str) -> anyhow::Result<String> {
 pub async fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
     let name = database_name(url)?;
     let maintenance = with_database(url, "postgres")?;
-    let mut conn =
-        AsyncPgConnection::establish(&maintenance).await.context("connecting to the PostgreSQL server")?;
+    let mut conn = establish(&maintenance).await.context("connecting to the PostgreSQL server")?;
     #[derive(diesel::QueryableByName)]
     struct Found {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -144,12 +144,12 @@ pub fn quote_identifier(name: &str) -> String {
 /// Applies pending migrations. An advisory lock keeps several starting processes from
 /// applying them at the same time.
 pub async fn run_migrations(url: &str) -> anyhow::Result<()> {
-    let url = url.to_owned();
+    // Connected here (with TLS when the URL asks), then handed to the blocking thread below.
+    let conn = establish(url).await.context("connecting to run migrations")?;
     // diesel's migration harness is synchronous; run it on a blocking thread through the
     // async connection wrapper (no libpq needed).
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
-            .context("connecting to run migrations")?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
         diesel::RunQueryDsl::execute(diesel::sql_query("SELECT pg_advisory_lock(727011)"), &mut conn)?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
@@ -165,12 +165,15 @@ pub async fn run_migrations(url: &str) -> anyhow::Result<()> {
 
 /// Builds the pool. No connection is opened here: connections are made on first use, so a
 /// server can start (and answer /readyz with 503) while the database is away.
+/// The URL's TLS parameters are read and its root certificates loaded here, once per pool.
 pub fn build_pool(url: &str, settings: &Settings) -> anyhow::Result<DbPool> {
     let statement_timeout = settings.database_statement_timeout_ms;
+    let target = connect::Target::new(url)?;
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
-    config.custom_setup = Box::new(move |url| {
+    config.custom_setup = Box::new(move |_url| {
+        let target = target.clone();
         async move {
-            let mut conn = AsyncPgConnection::establish(url).await?;
+            let mut conn = target.establish().await?;
             // No JIT: every query here answers in milliseconds, and compiling one (which
             // PostgreSQL does once a plan's cost passes jit_above_cost, as a report over
             // 100 000 registrations does) took 140 ms, twice the time of the query itself.

@@ -123,6 +123,15 @@ fn a_bad_value_stops_the_start_with_an_error_naming_the_variable() {
         (&[("LOGIN_DELAY_SECONDS", "0")], "LOGIN_DELAY_SECONDS"),
         (&[("BOOTSTRAP_ADMIN_EMAIL", "admin@example.org")], "BOOTSTRAP_ADMIN_PASSWORD"),
         (&[("DATABASE_URL", "not a url")], "DATABASE_URL"),
+        (&[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/unused?sslmode=verify_full")], "sslmode"),
+        (&[("DATABASE_URL", "postgres://postgres@127.0.0.1:1/unused?sslrootcert=/ca.pem")], "DATABASE_URL"),
+        (
+            &[(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:1/unused?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            )],
+            "/nonexistent/ca.pem",
+        ),
         (&[("APP_ENV", "production")], "JWT_SECRET"),
         (&[("APP_ENV", "production"), ("JWT_SECRET", "")], "JWT_SECRET"),
         (&[("APP_ENV", "production"), ("JWT_SECRET", &short_secret)], "JWT_SECRET"),

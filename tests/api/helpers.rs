@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use hybrid_events::auth::jwt::TokenService;
 use hybrid_events::auth::Role;
 use hybrid_events::config::Settings;
@@ -64,8 +64,9 @@ async fn existing_server() -> Option<String> {
     db::server_answers(&format!("{machine}/postgres")).await.then(|| machine.to_owned())
 }
 
+/// `server` with the database name put in (any parameters of `server`, such as `sslmode`, kept).
 fn url_for(server: &str, database: &str) -> String {
-    format!("{server}/{database}")
+    db::with_database(server, database).unwrap()
 }
 
 /// The migrated template, named after a hash of the migrations so that a change of schema
@@ -76,7 +77,7 @@ async fn template() -> &'static str {
         .get_or_init(|| async {
             let server = server_url().await;
             let name = format!("hybrid_events_template_{}", migrations_hash());
-            let mut conn = AsyncPgConnection::establish(&url_for(server, "postgres")).await.unwrap();
+            let mut conn = db::establish(&url_for(server, "postgres")).await.unwrap();
             conn.batch_execute("SELECT pg_advisory_lock(727012)").await.unwrap();
             if !database_exists(&mut conn, &name).await {
                 let building = format!("{name}_building_{}", std::process::id());
@@ -131,7 +132,7 @@ pub async fn fresh_database() -> TestDatabase {
     let server = server_url().await;
     let template = template().await;
     let name = format!("hybrid_events_test_{}", Uuid::new_v4().simple());
-    let mut conn = AsyncPgConnection::establish(&url_for(server, "postgres")).await.unwrap();
+    let mut conn = db::establish(&url_for(server, "postgres")).await.unwrap();
     let mut attempt = 0;
     loop {
         match conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await {
@@ -177,7 +178,7 @@ impl Drop for TestDatabase {
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async {
-                if let Ok(mut conn) = AsyncPgConnection::establish(&maintenance).await {
+                if let Ok(mut conn) = db::establish(&maintenance).await {
                     let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
                 }
             });
@@ -232,7 +233,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
 /// name), for tests that bring their own server.
 pub async fn migrated_database_on(server: &str) -> TestDatabase {
     let name = format!("hybrid_events_test_{}", Uuid::new_v4().simple());
-    let mut conn = AsyncPgConnection::establish(&url_for(server, "postgres")).await.unwrap();
+    let mut conn = db::establish(&url_for(server, "postgres")).await.unwrap();
     conn.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
     db::run_migrations(&url_for(server, &name)).await.unwrap();
     TestDatabase { server: server.to_owned(), name }

@@ -7,6 +7,7 @@ mod check_in;
 mod cli;
 mod concurrency;
 mod database;
+mod database_tls;
 mod demo;
 mod errors;
 mod event_history;
