@@ -73,8 +73,10 @@ pub enum WebhookOwnerKind {
     "url": "https://partner.example.org/hooks/hybrid-events",
     "event_types": ["registration.confirmed", "registration.promoted", "event.cancelled"]}))]
 pub struct CreateWebhook {
-    /// Where to post: an `https` URL (plain `http` only to a loopback address on a development
-    /// server). No credentials, no fragment; at most 2000 characters.
+    /// Where to post: an `https` URL whose host is a public name or a global unicast address
+    /// (422, field code `url_not_public`, for loopback, private and reserved addresses, unless
+    /// the server allows private targets; then plain `http` to a loopback address too, on a
+    /// development server). No credentials, no fragment; at most 2000 characters.
     #[schema(example = "https://partner.example.org/hooks/hybrid-events")]
     pub url: String,
     /// The changes to hear about; at least one, repeats ignored.
@@ -242,7 +244,8 @@ pub struct WebhookDelivery {
     pub last_attempt_at: Option<DateTime<Utc>>,
     /// The HTTP status the receiver last answered; null when it could not be reached.
     pub last_status_code: Option<i32>,
-    /// Why the last attempt failed, in the server's words (`answered HTTP 500`, `timed out`).
+    /// Why the last attempt failed, in the server's words (`answered HTTP 500`, `timed out`,
+    /// `the target address is not public`).
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
