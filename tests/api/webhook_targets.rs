@@ -1,18 +1,20 @@
 //! Where the server posts webhooks, against a subscriber who would use it to reach the
 //! server's own machine and networks (SSRF): loopback, private and reserved targets are an
 //! explicit opt-in, checked when a subscription is made and again by the process that
-//! delivers it; and the webhook client takes no proxy from the environment.
+//! delivers it; the webhook client takes no proxy from the environment; and the deliveries
+//! of a revoked partner stop.
 
+use diesel_async::RunQueryDsl;
 use hybrid_events::config::{Environment, Settings};
 use hybrid_events::db::DbPool;
 use hybrid_events::startup::Application;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::fixtures::{participant, published_event};
+use crate::fixtures::{participant, published_event, registered};
 use crate::helpers::{read, spawn_app_with, Resp, TestApp, JWT_SECRET};
 use crate::process::Running;
 use crate::receiver::{eventually, Receiver, PATIENCE};
-use crate::webhook_delivery::{fast, subscribe};
+use crate::webhook_delivery::{caller_id, fast, settled_log, subscribe};
 
 /// The targets of the security report that a development server accepted by default.
 const LOOPBACK_AND_PRIVATE: [&str; 9] = [
@@ -251,4 +253,82 @@ async fn the_webhook_client_takes_no_proxy_from_the_environment() {
         proxied.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
         "the proxy got a connection: {proxied:?}"
     );
+}
+
+#[actix_web::test]
+async fn the_pending_deliveries_of_a_revoked_partner_are_cancelled_and_never_tried_again() {
+    // Retries 1.5 s apart: the revocation lands while no attempt is under way.
+    let app = spawn_app_with(|s| {
+        fast(s);
+        s.webhook_retry_base_ms = 1500;
+        s.webhook_retry_max_ms = 1500;
+    })
+    .await;
+    // The partner's first try and the organisation's first try fail; later ones succeed.
+    let mut receiver = Receiver::answering(&[500, 500]).await;
+    let (org, organiser, event) = published_event(&app, json!({})).await;
+    let partner = app.partner_of(org).await;
+    let partner_id = caller_id(&app, &partner).await;
+    let admin = app.admin().await;
+    let types = json!(["registration.confirmed"]);
+    let partners = subscribe(&app, &partner, &receiver.url("/partner"), types.clone()).await;
+    registered(&app, &partner, event, participant("online", false)).await;
+    let first = receiver.next().await;
+    assert_eq!((first.path.as_str(), first.answered), ("/partner", 500));
+    let log_path = format!("/api/v1/webhooks/{}/deliveries", partners.id);
+    let pending = eventually("the failed attempt to be recorded", || async {
+        let log = app.get(&log_path, Some(&admin)).await;
+        let delivery = log.body["items"][0].clone();
+        (delivery["last_error"] == "answered HTTP 500").then_some(delivery)
+    })
+    .await;
+    assert_eq!(pending["status"], "pending", "to be tried again: {pending}");
+
+    let revoked =
+        app.delete(&format!("/api/v1/organisations/{org}/api-clients/{partner_id}"), Some(&admin)).await;
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+
+    let log = app.get(&log_path, Some(&admin)).await;
+    let items = log.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", log.text);
+    let delivery = &items[0];
+    assert_eq!(delivery["status"], "cancelled", "{delivery}");
+    assert_eq!(delivery["last_error"], "the API client was revoked");
+    assert_eq!(delivery["attempts"], 1);
+    assert_eq!(delivery["next_attempt_at"], json!(null));
+    assert_eq!(delivery["message_id"], pending["message_id"]);
+
+    // The organisation's subscription hears a later registration: it fails once, then
+    // succeeds on a retry due after the partner's retry would have been. Once that retry is
+    // recorded, the round that posted it (and every round before) is over, so a retry of
+    // the partner's delivery would have reached the receiver by then.
+    let organisations = subscribe(&app, &organiser, &receiver.url("/organisation"), types).await;
+    registered(&app, &app.partner_of(org).await, event, participant("online", false)).await;
+    let tries = [receiver.next().await, receiver.next().await];
+    let seen: Vec<(&str, u16)> = tries.iter().map(|t| (t.path.as_str(), t.answered)).collect();
+    assert_eq!(seen, [("/organisation", 500), ("/organisation", 200)]);
+    let organisations_log = settled_log(&app, &organiser, &organisations.id).await;
+    assert_eq!(organisations_log["items"][0]["status"], "delivered");
+    assert!(receiver.drain().is_empty(), "the revoked partner's delivery was tried again");
+
+    // A message written for the partner while the revocation was under way (as a
+    // transaction committing at that moment could) is cancelled by the worker, not posted.
+    diesel::sql_query(
+        "INSERT INTO webhook_deliveries (message_id, subscription_id, event_type, payload)
+         VALUES (gen_random_uuid(), $1, 'registration.confirmed', '{}')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(partners.id.parse::<uuid::Uuid>().unwrap())
+    .execute(&mut app.conn().await)
+    .await
+    .unwrap();
+    let late: Value = eventually("the worker to cancel the late delivery", || async {
+        let log = app.get(&log_path, Some(&admin)).await;
+        let newest = log.body["items"][0].clone();
+        (newest["message_id"] != pending["message_id"] && newest["status"] != "pending").then_some(newest)
+    })
+    .await;
+    assert_eq!(late["status"], "cancelled", "{late}");
+    assert_eq!(late["attempts"], 0, "never claimed");
+    assert_eq!(late["last_error"], "the API client was revoked");
+    assert!(receiver.drain().is_empty(), "the late delivery was posted");
 }
