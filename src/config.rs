@@ -216,6 +216,19 @@ pub struct Settings {
     #[arg(long, env = "WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_name = "WEBHOOK_TIMEOUT_MS",
           value_parser = clap::value_parser!(u64).range(100..=120_000))]
     pub webhook_timeout_ms: u64,
+
+    /// Let webhook subscriptions target loopback, private and reserved addresses (and names
+    /// that resolve to them), and plain http to loopback in development. Off by default, in
+    /// every environment: a subscription could otherwise probe the server's own networks.
+    /// Only for a receiver on a private network the server is meant to reach, or for tests.
+    #[arg(
+        long,
+        env = "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        value_name = "WEBHOOK_ALLOW_PRIVATE_TARGETS"
+    )]
+    pub webhook_allow_private_targets: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -440,6 +453,13 @@ mod tests {
         let mut settings = Settings::defaults();
         settings.login_max_failures_per_account = settings.login_max_failures;
         assert!(settings.validate().unwrap_err().contains("LOGIN_MAX_FAILURES_PER_ACCOUNT"));
+    }
+
+    #[test]
+    fn private_webhook_targets_are_refused_by_default_in_every_environment() {
+        let settings = Settings::defaults();
+        assert_eq!(settings.app_env, Environment::Development);
+        assert!(!settings.webhook_allow_private_targets);
     }
 
     #[test]

@@ -97,6 +97,13 @@ impl Application {
         let public_base_url = settings.public_base_url(bound);
         let shared_settings = Arc::new(settings.clone());
 
+        if settings.webhook_allow_private_targets {
+            tracing::warn!(
+                "WEBHOOK_ALLOW_PRIVATE_TARGETS is set: webhook subscriptions may target loopback, \
+                 private and reserved addresses, so a subscriber can make this server post into \
+                 its own networks"
+            );
+        }
         crate::db::maintenance::spawn(pool.clone());
         crate::webhooks::spawn(pool.clone(), &settings)?;
 

@@ -10,10 +10,10 @@ use anyhow::Context;
 use futures_util::future::join_all;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::config::{Environment, Settings};
+use crate::config::Settings;
 use crate::db::outbox::{self, Claimed};
 use crate::db::DbPool;
-use crate::domain::webhooks::{is_private_address, retry_delay, signature_header};
+use crate::domain::webhooks::{check_delivery_target, is_global_unicast, retry_delay, signature_header};
 
 /// Deliveries claimed per round; they are posted concurrently.
 const BATCH: i64 = 16;
@@ -25,7 +25,8 @@ pub struct WorkerConfig {
     pub retry_max: Duration,
     pub retry_window: Duration,
     pub timeout: Duration,
-    /// Whether posts may reach loopback and private addresses (development only).
+    /// Whether posts may reach loopback, private and reserved addresses
+    /// (WEBHOOK_ALLOW_PRIVATE_TARGETS).
     pub allow_private_hosts: bool,
 }
 
@@ -37,7 +38,7 @@ impl WorkerConfig {
             retry_max: Duration::from_millis(settings.webhook_retry_max_ms),
             retry_window: Duration::from_secs(settings.webhook_retry_window_seconds),
             timeout: Duration::from_millis(settings.webhook_timeout_ms),
-            allow_private_hosts: settings.app_env == Environment::Development,
+            allow_private_hosts: settings.webhook_allow_private_targets,
         }
     }
 
@@ -61,6 +62,9 @@ pub fn http_client(config: &WorkerConfig) -> anyhow::Result<reqwest::Client> {
         .connect_timeout(config.timeout)
         // A redirect would post the message somewhere the subscriber did not name.
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) would resolve and
+        // reach the target itself, past the resolver below: the client posts directly.
+        .no_proxy()
         .user_agent(concat!("hybrid-events-webhooks/", env!("CARGO_PKG_VERSION")));
     if !config.allow_private_hosts {
         builder = builder.dns_resolver(PublicAddressesOnly);
@@ -108,7 +112,7 @@ pub async fn round(pool: &DbPool, client: &reqwest::Client, config: &WorkerConfi
     if claimed.is_empty() {
         return Ok(0);
     }
-    let results = join_all(claimed.iter().map(|delivery| post(client, delivery))).await;
+    let results = join_all(claimed.iter().map(|delivery| post(client, delivery, config))).await;
     let mut conn = pool.get().await?;
     for (delivery, result) in claimed.iter().zip(results) {
         match result {
@@ -150,7 +154,11 @@ struct Failure {
     reason: String,
 }
 
-async fn post(client: &reqwest::Client, delivery: &Claimed) -> Result<u16, Failure> {
+async fn post(client: &reqwest::Client, delivery: &Claimed, config: &WorkerConfig) -> Result<u16, Failure> {
+    // The subscription may have been accepted by a process that allowed private targets; an
+    // address literal never goes through the resolver, so it is checked here.
+    check_delivery_target(&delivery.url, config.allow_private_hosts)
+        .map_err(|_| Failure { status: None, reason: NOT_PUBLIC.into() })?;
     let body = serde_json::to_vec(&delivery.payload)
         .map_err(|_| Failure { status: None, reason: "payload not serialisable".into() })?;
     let signature = signature_header(&delivery.secret, chrono::Utc::now().timestamp(), &body);
@@ -172,7 +180,17 @@ async fn post(client: &reqwest::Client, delivery: &Claimed) -> Result<u16, Failu
     }
 }
 
+/// `last_error` of a delivery refused because its target is not a public address.
+pub const NOT_PUBLIC: &str = "the target address is not public";
+
 fn describe(error: &reqwest::Error) -> &'static str {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if current.is::<NotPublic>() {
+            return NOT_PUBLIC;
+        }
+        cause = current.source();
+    }
     if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -184,22 +202,48 @@ fn describe(error: &reqwest::Error) -> &'static str {
     }
 }
 
-/// Resolves names as usual but drops loopback and private addresses, so that a subscriber's
-/// DNS name cannot point a production server's posts at its own network.
+/// Resolves names as usual, and refuses a name unless every address it resolves to is a
+/// global unicast address, so that a subscriber's DNS name cannot point the server's posts
+/// at its own machine or networks. Installed unless private targets are allowed.
 struct PublicAddressesOnly;
+
+/// The resolver's refusal, recognised in the error chain of a failed post.
+#[derive(Debug)]
+struct NotPublic;
+
+impl std::fmt::Display for NotPublic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(NOT_PUBLIC)
+    }
+}
+
+impl std::error::Error for NotPublic {}
 
 impl Resolve for PublicAddressesOnly {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> =
-                found.into_iter().filter(|addr| !is_private_address(addr.ip())).collect();
-            if public.is_empty() {
-                return Err("the name resolves to no public address".into());
+            if found.is_empty() {
+                return Err("the name resolves to no address".into());
             }
-            let addrs: Addrs = Box::new(public.into_iter());
+            if !found.iter().all(|addr| is_global_unicast(addr.ip())) {
+                return Err(Box::new(NotPublic) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            let addrs: Addrs = Box::new(found.into_iter());
             Ok(addrs)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn the_resolver_refuses_a_name_of_this_machine() {
+        let name: Name = "localhost".parse().unwrap();
+        let refused = PublicAddressesOnly.resolve(name).await.err().expect("localhost is refused");
+        assert!(refused.is::<NotPublic>(), "{refused}");
     }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{api_clients, organisations, users};
@@ -308,7 +308,8 @@ pub enum ClientRef<'a> {
 }
 
 /// Revokes a client of `organisation_id` and returns its `id`; its tokens stop working at
-/// once (the caller extractor checks `revoked_at` on every request). Revoking twice is
+/// once (the caller extractor checks `revoked_at` on every request), and the webhook
+/// deliveries still waiting for it are cancelled in the same transaction. Revoking twice is
 /// harmless. A client of another organisation is `NotFound`.
 pub async fn revoke_api_client(
     conn: &mut AsyncPgConnection,
@@ -318,15 +319,20 @@ pub async fn revoke_api_client(
     let target = api_clients::table.filter(api_clients::organisation_id.eq(organisation_id)).into_boxed();
     let target = match client {
         ClientRef::Id(id) => target.filter(api_clients::id.eq(id)),
-        ClientRef::ClientId(client_id) => target.filter(api_clients::client_id.eq(client_id)),
+        ClientRef::ClientId(client_id) => target.filter(api_clients::client_id.eq(client_id.to_owned())),
     };
-    let id =
-        target.select(api_clients::id).first::<Uuid>(conn).await.optional()?.ok_or(AppError::NotFound)?;
-    diesel::update(api_clients::table.find(id))
-        .set(api_clients::revoked_at.eq(diesel::dsl::sql::<
-            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
-        >("coalesce(revoked_at, now())")))
-        .execute(conn)
-        .await?;
-    Ok(id)
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let id =
+            target.select(api_clients::id).first::<Uuid>(conn).await.optional()?.ok_or(AppError::NotFound)?;
+        diesel::update(api_clients::table.find(id))
+            .set(api_clients::revoked_at.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+            >("coalesce(revoked_at, now())")))
+            .execute(conn)
+            .await?;
+        let cancelled = crate::db::outbox::cancel_for_revoked_client(conn, id).await?;
+        tracing::debug!(api_client = %id, cancelled, "cancelled the webhook deliveries of a revoked client");
+        Ok(id)
+    })
+    .await
 }

@@ -164,28 +164,63 @@ pub struct Claimed {
     pub secret: String,
 }
 
+/// `last_error` of the deliveries of a revoked API client.
+pub const REVOKED: &str = "the API client was revoked";
+
 /// Claims up to `limit` due deliveries and leases them for `lease`, in one statement (its
 /// own transaction): rows another worker holds are skipped, and a claimed row is not due
 /// again until the lease runs out, so a crashed worker's rows are retried after it.
+///
+/// A due delivery of a revoked API client is cancelled instead of claimed. Revocation
+/// cancels them itself ([`cancel_for_revoked_client`]); this catches a message written by a
+/// transaction that committed while the revocation was under way.
 pub async fn claim_due(conn: &mut AsyncPgConnection, limit: i64, lease: Duration) -> AppResult<Vec<Claimed>> {
     Ok(diesel::sql_query(
         "WITH due AS (
-             SELECT d.id FROM webhook_deliveries d
+             SELECT d.id, c.revoked_at IS NOT NULL AS revoked
+               FROM webhook_deliveries d
+               JOIN webhook_subscriptions s ON s.id = d.subscription_id
+               LEFT JOIN api_clients c ON c.id = s.api_client_id
               WHERE d.status = 'pending' AND d.next_attempt_at <= now()
               ORDER BY d.next_attempt_at, d.seq
               LIMIT $1
-              FOR UPDATE SKIP LOCKED)
+              FOR UPDATE OF d SKIP LOCKED),
+         cancelled AS (
+             UPDATE webhook_deliveries d
+                SET status = 'cancelled', last_error = $3
+               FROM due
+              WHERE d.id = due.id AND due.revoked)
          UPDATE webhook_deliveries d
             SET attempts = d.attempts + 1,
                 last_attempt_at = now(),
                 next_attempt_at = now() + $2 * interval '1 millisecond'
            FROM due, webhook_subscriptions s
-          WHERE d.id = due.id AND s.id = d.subscription_id
+          WHERE d.id = due.id AND NOT due.revoked AND s.id = d.subscription_id
       RETURNING d.id, d.message_id, d.subscription_id, d.event_type, d.payload, d.attempts, s.url, s.secret",
     )
     .bind::<BigInt, _>(limit)
     .bind::<BigInt, _>(millis(lease))
+    .bind::<Text, _>(REVOKED)
     .load(conn)
+    .await?)
+}
+
+/// Cancels the deliveries still waiting for the subscriptions of the API client `id`, so
+/// that no worker posts them any more; they stay in the delivery log, status `cancelled`.
+/// Run in the transaction that revokes the client. Returns how many were cancelled.
+pub async fn cancel_for_revoked_client(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<usize> {
+    use crate::db::schema::webhook_subscriptions;
+    Ok(diesel::update(
+        webhook_deliveries::table.filter(webhook_deliveries::status.eq("pending")).filter(
+            webhook_deliveries::subscription_id.eq_any(
+                webhook_subscriptions::table
+                    .filter(webhook_subscriptions::api_client_id.eq(id))
+                    .select(webhook_subscriptions::id),
+            ),
+        ),
+    )
+    .set((webhook_deliveries::status.eq("cancelled"), webhook_deliveries::last_error.eq(REVOKED)))
+    .execute(conn)
     .await?)
 }
 

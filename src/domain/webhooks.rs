@@ -68,14 +68,28 @@ pub const MAX_URL_CHARS: usize = 2000;
 /// Why a target URL is refused: a stable code and a message.
 pub type UrlProblem = (&'static str, &'static str);
 
-/// Which target URLs a server accepts. Plain `http` only reaches a receiver on this machine,
-/// for development; a production server also refuses addresses of private networks, so a
-/// subscription cannot be used to probe them.
+/// Which target URLs a server accepts. By default only `https` URLs whose host may be a
+/// global unicast address: a subscription must not make the server probe its own machine or
+/// networks (a delivery log answers like a port scanner). Loopback and private targets are an
+/// explicit opt-in (`WEBHOOK_ALLOW_PRIVATE_TARGETS`), whatever the environment; plain `http`
+/// then only reaches a loopback address, and only on a development server.
 #[derive(Debug, Clone, Copy)]
 pub struct UrlPolicy {
     pub allow_loopback_http: bool,
     pub allow_private_hosts: bool,
 }
+
+impl UrlPolicy {
+    pub const fn new(development: bool, allow_private_targets: bool) -> Self {
+        Self {
+            allow_loopback_http: development && allow_private_targets,
+            allow_private_hosts: allow_private_targets,
+        }
+    }
+}
+
+const NOT_PUBLIC: UrlProblem =
+    ("url_not_public", "must not point to a loopback, private or reserved address");
 
 pub fn check_target_url(raw: &str, policy: UrlPolicy) -> Result<Url, UrlProblem> {
     let raw = raw.trim();
@@ -90,68 +104,139 @@ pub fn check_target_url(raw: &str, policy: UrlPolicy) -> Result<Url, UrlProblem>
     if url.fragment().is_some() {
         return Err(("invalid_url", "must not have a fragment"));
     }
-    let loopback = is_loopback(&host);
+    if !matches!(url.scheme(), "https" | "http" | "ws" | "wss" | "ftp") {
+        return Err(("invalid_url", "must be an https URL"));
+    }
+    // Checked before the scheme, so that `http://127.0.0.1` says what is wrong with it.
+    if !policy.allow_private_hosts && !may_be_public(&host) {
+        return Err(NOT_PUBLIC);
+    }
     match url.scheme() {
-        "https" => {}
-        "http" if loopback && policy.allow_loopback_http => {}
-        "http" | "ws" | "wss" | "ftp" => {
-            return Err(("https_required", "must use https (http only for loopback in development)"))
-        }
-        _ => return Err(("invalid_url", "must be an https URL")),
+        "https" => Ok(url),
+        "http" if policy.allow_loopback_http && is_loopback(&host) => Ok(url),
+        _ => Err(("https_required", "must use https (http only for loopback in development)")),
     }
-    if !policy.allow_private_hosts && (loopback || is_private(&host)) {
-        return Err(("url_not_public", "must not point to a loopback or private address"));
+}
+
+/// What a delivery checks before it posts, with the policy of the process that posts (a
+/// subscription may have been accepted under another): an address literal must be a global
+/// unicast address. A name is checked by the resolver of the webhook client instead, on
+/// every address it resolves to (`webhooks::PublicAddressesOnly`).
+pub fn check_delivery_target(raw: &str, allow_private_hosts: bool) -> Result<(), UrlProblem> {
+    let url = Url::parse(raw).map_err(|_| ("invalid_url", "is not an absolute URL"))?;
+    let literal = match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(Host::Domain(_)) => return Ok(()),
+        None => return Err(("invalid_url", "has no host")),
+    };
+    if allow_private_hosts || is_global_unicast(literal) {
+        Ok(())
+    } else {
+        Err(NOT_PUBLIC)
     }
-    Ok(url)
+}
+
+/// Whether the host may be public: an address literal that is global unicast, or a name
+/// other than `localhost` (names are checked again once resolved).
+fn may_be_public(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => !is_localhost_name(name),
+        Host::Ipv4(ip) => is_global_unicast(IpAddr::V4(*ip)),
+        Host::Ipv6(ip) => is_global_unicast(IpAddr::V6(*ip)),
+    }
+}
+
+fn is_localhost_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
-        Host::Domain(name) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
+        Host::Domain(name) => is_localhost_name(name),
         Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Host::Ipv6(ip) => ip.is_loopback() || embedded_ipv4(*ip).is_some_and(|v4| v4.is_loopback()),
     }
 }
 
-/// IP literals of networks that are not the public internet. Names are not resolved here.
-fn is_private(host: &Host<&str>) -> bool {
-    match host {
-        Host::Domain(_) => false,
-        Host::Ipv4(ip) => is_private_v4(*ip),
-        Host::Ipv6(ip) => is_private_v6(*ip),
-    }
-}
-
-fn is_private_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_private()
-        || ip.is_loopback()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-}
-
-fn is_private_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_private_v4(v4);
-    }
-    let first = ip.segments()[0];
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link local
-}
-
-/// True for an address a production server must not post to (used on resolved addresses).
-pub fn is_private_address(ip: IpAddr) -> bool {
+/// True only for an address of the public internet that a server may post to: an allow-list,
+/// so that a range nobody thought of is refused rather than let through. IPv6 forms that
+/// carry an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64 and 6to4) are judged by that
+/// IPv4 address. Used on address literals of URLs and on every address a name resolves to.
+pub fn is_global_unicast(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => is_private_v4(v4),
-        IpAddr::V6(v6) => is_private_v6(v6),
+        IpAddr::V4(v4) => is_global_unicast_v4(v4),
+        IpAddr::V6(v6) => match embedded_ipv4(v6) {
+            Some(v4) => is_global_unicast_v4(v4),
+            None => is_global_unicast_v6(v6),
+        },
+    }
+}
+
+/// IPv4 unicast space (1.0.0.0 to 223.255.255.255) less the special-purpose blocks of
+/// RFC 6890 and its updates that are not globally reachable.
+fn is_global_unicast_v4(ip: Ipv4Addr) -> bool {
+    const NOT_GLOBAL: &[([u8; 4], u8)] = &[
+        ([0, 0, 0, 0], 8),       // "this network"
+        ([10, 0, 0, 0], 8),      // private
+        ([100, 64, 0, 0], 10),   // carrier-grade NAT
+        ([127, 0, 0, 0], 8),     // loopback
+        ([169, 254, 0, 0], 16),  // link local (cloud metadata services)
+        ([172, 16, 0, 0], 12),   // private
+        ([192, 0, 0, 0], 24),    // IETF protocol assignments
+        ([192, 0, 2, 0], 24),    // documentation
+        ([192, 88, 99, 0], 24),  // 6to4 relay anycast (deprecated)
+        ([192, 168, 0, 0], 16),  // private
+        ([198, 18, 0, 0], 15),   // benchmarking
+        ([198, 51, 100, 0], 24), // documentation
+        ([203, 0, 113, 0], 24),  // documentation
+    ];
+    let [first, ..] = ip.octets();
+    // 224/4 is multicast, 240/4 reserved (with the broadcast address).
+    (1..224).contains(&first) && !NOT_GLOBAL.iter().any(|&(network, bits)| in_v4(ip, network, bits))
+}
+
+fn in_v4(ip: Ipv4Addr, network: [u8; 4], bits: u8) -> bool {
+    let mask = u32::MAX << (32 - u32::from(bits));
+    u32::from(ip) & mask == u32::from(Ipv4Addr::from(network)) & mask
+}
+
+/// IPv6 global unicast space (2000::/3) less the blocks in it that are not globally
+/// reachable; 6to4 (2002::/16) does not get here, it is judged by its IPv4 address.
+/// Everything outside 2000::/3 (loopback, unspecified, unique local, link local, site local,
+/// multicast, discard, the local-use NAT64 prefix…) is refused.
+fn is_global_unicast_v6(ip: Ipv6Addr) -> bool {
+    const NOT_GLOBAL: &[([u16; 2], u8)] = &[
+        ([0x2001, 0x0000], 23), // IETF protocol assignments (Teredo, benchmarking, ORCHID…)
+        ([0x2001, 0x0db8], 32), // documentation
+        ([0x3fff, 0x0000], 20), // documentation (RFC 9637)
+    ];
+    let bits = u128::from(ip);
+    bits >> 125 == 0b001
+        && !NOT_GLOBAL.iter().any(|&([high, low], prefix)| {
+            let network = (u128::from(high) << 112) | (u128::from(low) << 96);
+            let mask = u128::MAX << (128 - u32::from(prefix));
+            bits & mask == network
+        })
+}
+
+/// The IPv4 address an IPv6 address stands for, when it is of a form that carries one:
+/// IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated; `::` and `::1`
+/// give `0.0.0.0` and `0.0.0.1`, both refused), IPv4-translated (`::ffff:0:a.b.c.d`), NAT64
+/// (`64:ff9b::a.b.c.d`) and 6to4 (`2002:AABB:CCDD::/48` for `A.B.C.D`).
+fn embedded_ipv4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, _, _]
+        | [0, 0, 0, 0, 0, 0, _, _]
+        | [0, 0, 0, 0, 0xffff, 0, _, _]
+        | [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(low),
+        [0x2002, high, low6to4, ..] => {
+            Some(Ipv4Addr::new((high >> 8) as u8, high as u8, (low6to4 >> 8) as u8, low6to4 as u8))
+        }
+        _ => None,
     }
 }
 
@@ -175,12 +260,27 @@ pub fn retry_delay(attempts: i32, base: Duration, cap: Duration) -> Duration {
 mod tests {
     use super::*;
 
-    const DEV: UrlPolicy = UrlPolicy { allow_loopback_http: true, allow_private_hosts: true };
-    const PROD: UrlPolicy = UrlPolicy { allow_loopback_http: false, allow_private_hosts: false };
+    /// A development server with WEBHOOK_ALLOW_PRIVATE_TARGETS=true (the test suite's).
+    const DEV: UrlPolicy = UrlPolicy::new(true, true);
+    /// A development server as it starts by default.
+    const DEV_DEFAULT: UrlPolicy = UrlPolicy::new(true, false);
+    const PROD: UrlPolicy = UrlPolicy::new(false, false);
 
     #[test]
-    fn https_is_required_except_for_loopback_in_development() {
+    fn the_policy_follows_the_opt_in_not_the_environment() {
+        for development in [true, false] {
+            let policy = UrlPolicy::new(development, false);
+            assert!(!policy.allow_private_hosts && !policy.allow_loopback_http);
+            assert!(UrlPolicy::new(development, true).allow_private_hosts);
+        }
+        assert!(UrlPolicy::new(true, true).allow_loopback_http);
+        assert!(!UrlPolicy::new(false, true).allow_loopback_http);
+    }
+
+    #[test]
+    fn https_is_required_except_for_loopback_with_the_opt_in_in_development() {
         assert!(check_target_url("https://partner.example.org/hooks", PROD).is_ok());
+        assert!(check_target_url("https://partner.example.org/hooks", DEV_DEFAULT).is_ok());
         assert!(check_target_url("http://127.0.0.1:9000/hooks", DEV).is_ok());
         assert!(check_target_url("http://localhost:9000/hooks", DEV).is_ok());
         assert!(check_target_url("http://[::1]:9000/hooks", DEV).is_ok());
@@ -188,24 +288,167 @@ mod tests {
             check_target_url("http://partner.example.org/hooks", DEV).unwrap_err().0,
             "https_required"
         );
-        assert_eq!(check_target_url("http://127.0.0.1:9000/hooks", PROD).unwrap_err().0, "https_required");
+        assert_eq!(check_target_url("http://10.0.0.1/hooks", DEV).unwrap_err().0, "https_required");
+        let production_opt_in = UrlPolicy::new(false, true);
+        assert_eq!(
+            check_target_url("http://127.0.0.1:9000/hooks", production_opt_in).unwrap_err().0,
+            "https_required"
+        );
+        assert!(check_target_url("https://10.0.0.1/hooks", production_opt_in).is_ok());
+    }
+
+    /// The targets of the security report, and their neighbours: refused by default whatever
+    /// the environment, accepted with the opt-in.
+    const LOOPBACK_AND_PRIVATE: &[&str] = &[
+        "http://127.0.0.1:9000/h",
+        "http://[::1]:9000/h",
+        "http://localhost:9000/h",
+        "http://localhost.:9000/h",
+        "http://api.localhost/h",
+        "http://2130706433/h",
+        "http://0x7f.1/h",
+        "http://0177.0.0.1/h",
+        "http://127.1/h",
+        "http://127.0.0.1./h",
+        "http://[::ffff:127.0.0.1]/h",
+        "http://[::ffff:7f00:1]/h",
+        "http://[::127.0.0.1]/h",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.0.0.1/h",
+        "https://[fd00::1]/h",
+        "https://192.168.0.10/h",
+        "https://172.16.5.4/h",
+        "https://[::ffff:10.0.0.1]/h",
+        "https://[fe80::1]/h",
+        "https://0.0.0.0/h",
+        "https://[::]/h",
+    ];
+
+    /// Reserved, multicast, benchmarking and documentation addresses, and IPv6 forms that
+    /// carry a private IPv4 address: refused unless private targets are allowed.
+    const RESERVED: &[&str] = &[
+        "https://198.18.0.1/h",
+        "https://198.19.255.255/h",
+        "https://240.0.0.1/h",
+        "https://255.255.255.255/h",
+        "https://224.0.0.1/h",
+        "https://239.255.255.250/h",
+        "https://100.64.0.1/h",
+        "https://192.0.0.8/h",
+        "https://192.0.2.1/h",
+        "https://198.51.100.7/h",
+        "https://203.0.113.9/h",
+        "https://192.88.99.1/h",
+        "https://[64:ff9b::a9fe:a9fe]/h",
+        "https://[64:ff9b::7f00:1]/h",
+        "https://[64:ff9b:1::1]/h",
+        "https://[2002:a9fe:a9fe::1]/h",
+        "https://[2002:7f00:1::]/h",
+        "https://[::ffff:0:a9fe:a9fe]/h",
+        "https://[fec0::1]/h",
+        "https://[ff02::1]/h",
+        "https://[100::1]/h",
+        "https://[2001:db8::1]/h",
+        "https://[2001::1]/h",
+        "https://[2001:2::1]/h",
+        "https://[3fff::1]/h",
+        "https://[4000::1]/h",
+    ];
+
+    #[test]
+    fn loopback_private_and_reserved_targets_are_refused_without_the_opt_in() {
+        for &url in LOOPBACK_AND_PRIVATE.iter().chain(RESERVED) {
+            for policy in [DEV_DEFAULT, PROD] {
+                assert_eq!(
+                    check_target_url(url, policy).unwrap_err().0,
+                    "url_not_public",
+                    "{url} {policy:?}"
+                );
+            }
+            let https = url.replacen("http://", "https://", 1);
+            assert!(check_target_url(&https, DEV).is_ok(), "{https} with the opt-in");
+        }
+        for url in LOOPBACK_AND_PRIVATE.iter().filter(|u| u.starts_with("http://")) {
+            assert!(check_target_url(url, DEV).is_ok(), "{url} with the opt-in in development");
+        }
     }
 
     #[test]
-    fn production_refuses_private_and_loopback_addresses() {
+    fn global_unicast_targets_are_accepted() {
         for url in [
-            "https://127.0.0.1/h",
-            "https://10.1.2.3/h",
-            "https://192.168.0.10/h",
-            "https://169.254.169.254/latest",
-            "https://[fd00::1]/h",
-            "https://[::ffff:10.0.0.1]/h",
-            "https://localhost/h",
+            "https://93.184.215.14/h",
+            "https://8.8.8.8/h",
+            "https://1.1.1.1/h",
+            "https://223.255.255.254/h",
+            "https://100.63.255.255/h",
+            "https://100.128.0.1/h",
+            "https://172.32.0.1/h",
+            "https://198.20.0.1/h",
+            "https://[2606:4700:4700::1111]/h",
+            "https://[2a00:1450:4007:80e::200e]/h",
+            "https://[2001:200::1]/h",
+            "https://[::ffff:8.8.8.8]/h",
+            "https://[64:ff9b::808:808]/h",
+            "https://[2002:808:808::1]/h",
+            "https://partner.example.org/h",
+            "https://localhost.example.org/h",
         ] {
-            assert_eq!(check_target_url(url, PROD).unwrap_err().0, "url_not_public", "{url}");
-            assert!(check_target_url(url, DEV).is_ok(), "{url}");
+            assert!(check_target_url(url, PROD).is_ok(), "{url}");
+            assert!(check_target_url(url, DEV_DEFAULT).is_ok(), "{url}");
         }
-        assert!(check_target_url("https://93.184.215.14/h", PROD).is_ok());
+    }
+
+    #[test]
+    fn global_unicast_is_an_allow_list_over_the_unwrapped_address() {
+        let global = |s: &str| is_global_unicast(s.parse().unwrap());
+        for address in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "198.18.0.1",
+            "240.0.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "::127.0.0.1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::a00:1",
+            "2002:a00:1::",
+            "2002:7f00:1::1",
+            "fec0::1",
+            "fd00::1",
+            "fe80::1",
+            "ff0e::1",
+            "2001:db8::1",
+            "2001::1",
+            "64:ff9b:1::a9fe:a9fe",
+        ] {
+            assert!(!global(address), "{address}");
+        }
+        for address in [
+            "8.8.8.8",
+            "93.184.215.14",
+            "2606:4700::1",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::",
+        ] {
+            assert!(global(address), "{address}");
+        }
+    }
+
+    #[test]
+    fn a_delivery_checks_address_literals_and_leaves_names_to_the_resolver() {
+        for url in ["http://127.0.0.1:9000/h", "http://[::ffff:127.0.0.1]/h", "https://10.0.0.1/h"] {
+            assert_eq!(check_delivery_target(url, false).unwrap_err().0, "url_not_public", "{url}");
+            assert!(check_delivery_target(url, true).is_ok(), "{url}");
+        }
+        assert!(check_delivery_target("https://8.8.8.8/h", false).is_ok());
+        assert!(check_delivery_target("http://localhost:9000/h", false).is_ok(), "resolved, then checked");
     }
 
     #[test]

@@ -273,8 +273,9 @@ pub async fn list_api_clients(
     Ok(web::Json(ApiClientList { items: rows.into_iter().map(ApiClient::from).collect(), next_cursor }))
 }
 
-/// Revoke an API client; its tokens stop working at once (admin, organiser of the
-/// organisation). Revoking a revoked client is harmless.
+/// Revoke an API client; its tokens stop working at once, and the webhook deliveries still
+/// waiting for it are cancelled (admin, organiser of the organisation). Revoking a revoked
+/// client is harmless.
 #[utoipa::path(tag = "organisations", security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Organisation id"),

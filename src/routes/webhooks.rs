@@ -48,6 +48,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// bytes received, compare in constant time, and refuse a `t` more than five minutes old.
 /// `X-Webhook-Id` and `X-Webhook-Type` repeat the message's `id` and `type`.
 ///
+/// **Target.** `url` must be `https` to a public name or a global unicast address: loopback,
+/// private and reserved addresses are refused (422, field code `url_not_public`) unless the
+/// server allows private targets, and a name that resolves to one is not posted to (the
+/// delivery log says `the target address is not public`).
+///
 /// The answer shows the `secret` once; it is never shown again.
 #[utoipa::path(tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhook, responses(
     (status = 201, description = "Created; the secret is shown only here", body = WebhookCreated),
@@ -67,8 +72,10 @@ pub async fn create_webhook(
     body: Json<CreateWebhook>,
 ) -> AppResult<HttpResponse> {
     let Json(CreateWebhook { url, event_types, organisation_id }) = body;
-    let development = state.settings.app_env == Environment::Development;
-    let policy = UrlPolicy { allow_loopback_http: development, allow_private_hosts: development };
+    let policy = UrlPolicy::new(
+        state.settings.app_env == Environment::Development,
+        state.settings.webhook_allow_private_targets,
+    );
     let mut problems = Problems::default();
     let url = match check_target_url(&url, policy) {
         Ok(url) => url.to_string(),

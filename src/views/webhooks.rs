@@ -73,8 +73,10 @@ pub enum WebhookOwnerKind {
     "url": "https://partner.example.org/hooks/hybrid-events",
     "event_types": ["registration.confirmed", "registration.promoted", "event.cancelled"]}))]
 pub struct CreateWebhook {
-    /// Where to post: an `https` URL (plain `http` only to a loopback address on a development
-    /// server). No credentials, no fragment; at most 2000 characters.
+    /// Where to post: an `https` URL whose host is a public name or a global unicast address
+    /// (422, field code `url_not_public`, for loopback, private and reserved addresses, unless
+    /// the server allows private targets; then plain `http` to a loopback address too, on a
+    /// development server). No credentials, no fragment; at most 2000 characters.
     #[schema(example = "https://partner.example.org/hooks/hybrid-events")]
     pub url: String,
     /// The changes to hear about; at least one, repeats ignored.
@@ -181,8 +183,9 @@ pub struct WebhookList {
 }
 
 /// Where a delivery stands: `pending` (waiting for its first or next attempt),
-/// `delivered` (the receiver answered 2xx) or `failed` (given up after the retry window, or
-/// its subscription was deleted).
+/// `delivered` (the receiver answered 2xx), `failed` (given up after the retry window, or
+/// its subscription was deleted) or `cancelled` (not tried again: the API client that owns
+/// the subscription was revoked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(example = "delivered")]
@@ -190,6 +193,7 @@ pub enum DeliveryStatus {
     Pending,
     Delivered,
     Failed,
+    Cancelled,
 }
 
 /// The JSON body of every webhook post. It carries ids and statuses, never personal data:
@@ -242,7 +246,8 @@ pub struct WebhookDelivery {
     pub last_attempt_at: Option<DateTime<Utc>>,
     /// The HTTP status the receiver last answered; null when it could not be reached.
     pub last_status_code: Option<i32>,
-    /// Why the last attempt failed, in the server's words (`answered HTTP 500`, `timed out`).
+    /// Why the last attempt failed, in the server's words (`answered HTTP 500`, `timed out`,
+    /// `the target address is not public`), or why the delivery was cancelled.
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -256,6 +261,7 @@ impl From<DeliveryRow> for WebhookDelivery {
         let status = match row.status.as_str() {
             "delivered" => DeliveryStatus::Delivered,
             "failed" => DeliveryStatus::Failed,
+            "cancelled" => DeliveryStatus::Cancelled,
             _ => DeliveryStatus::Pending,
         };
         Self {

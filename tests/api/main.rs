@@ -29,5 +29,6 @@ mod trust;
 mod webhook_delivery;
 mod webhook_fanout;
 mod webhook_promotion;
+mod webhook_targets;
 mod webhook_types;
 mod webhooks;

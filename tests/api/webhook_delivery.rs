@@ -15,8 +15,11 @@ use crate::fixtures::{participant, published_event, register, registered, with};
 use crate::helpers::{read, spawn_app_with, TestApp};
 use crate::receiver::{eventually, Receiver};
 
-/// Polls and retries in milliseconds, so tests take well under a second per delivery.
+/// Polls and retries in milliseconds, so tests take well under a second per delivery; and
+/// the receivers of these tests listen on loopback, which only a server that allows private
+/// targets posts to.
 pub fn fast(settings: &mut Settings) {
+    settings.webhook_allow_private_targets = true;
     settings.webhook_poll_interval_ms = 20;
     settings.webhook_retry_base_ms = 50;
     settings.webhook_retry_max_ms = 500;
@@ -54,7 +57,7 @@ pub async fn settled_log(app: &TestApp, token: &str, subscription: &str) -> Valu
 }
 
 /// The server with `fast` settings, then `customise`. In development, the only environment
-/// that accepts (and posts to) the receiver's loopback http URL.
+/// that accepts the receiver's loopback http URL (given the opt-in of `fast`).
 async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_with(|s| {
         fast(s);

@@ -145,7 +145,8 @@ struct World {
 }
 
 async fn world(event: Value) -> World {
-    // Loopback http targets are accepted (and posted to) by a development server only.
+    // Loopback http targets are accepted by a development server that allows private
+    // targets (`fast`) only.
     let app = spawn_app_with(|s| {
         fast(s);
         s.app_env = Environment::Development;
