@@ -148,26 +148,39 @@ impl Caller {
 pub enum EventAccess {
     /// Its organisers and admins: everything, drafts included.
     Manage,
-    /// Anyone else, for an event that is not a draft: read it, and partners register for it.
+    /// Anyone else, for an event that is or was published: read it, and partners register
+    /// for it.
     See,
-    /// A draft, to anyone but its organisers: it does not exist for them (404).
+    /// An event never published (a draft, or a draft cancelled before it was published), to
+    /// anyone but its organisers: it does not exist for them (404).
     Hidden,
 }
 
-/// The one rule of who may see an event: drafts exist only for their organisers and admins;
-/// everything else is public. Every read of an event goes through it.
+/// The one rule of who may see an event: an event that was never published (a draft, or a
+/// cancelled draft) exists only for its organisers and admins; one that is or was published
+/// is public, cancelled or not. Every read of an event goes through it.
 pub fn event_access(caller: Option<&Caller>, event: &EventRow) -> EventAccess {
     if caller.is_some_and(|c| c.manages_organisation(event.organisation_id)) {
         EventAccess::Manage
-    } else if event.status == EventStatus::Draft {
-        EventAccess::Hidden
-    } else {
+    } else if was_published(event) {
         EventAccess::See
+    } else {
+        EventAccess::Hidden
+    }
+}
+
+fn was_published(event: &EventRow) -> bool {
+    match event.status {
+        EventStatus::Draft => false,
+        // Published by `set_status`, which records when; a row marked published without
+        // the date (written by hand) is still published.
+        EventStatus::Published => true,
+        EventStatus::Cancelled => event.published_at.is_some(),
     }
 }
 
 impl EventAccess {
-    /// 404 for a draft the caller may not know exists.
+    /// 404 for an event never published, which the caller may not know exists.
     pub fn require_see(self) -> AppResult<()> {
         match self {
             EventAccess::Manage | EventAccess::See => Ok(()),
