@@ -405,6 +405,23 @@ mod tests {
             created_at: now,
             updated_at: now,
             onsite_waitlisted_physical_space: 0,
+            published_at: (status != EventStatus::Draft).then_some(now),
+        }
+    }
+
+    #[test]
+    fn an_event_never_published_is_hidden_from_all_but_its_organisers_and_admins_even_cancelled() {
+        let (host, guest) = (Uuid::now_v7(), Uuid::now_v7());
+        let cancelled_draft = EventRow { published_at: None, ..event(host, EventStatus::Cancelled) };
+        let published_then_cancelled = event(host, EventStatus::Cancelled);
+        for outsider in [caller(Role::Partner, Some(host)), caller(Role::Organiser, Some(guest))] {
+            assert_eq!(outsider.event_access(&cancelled_draft), EventAccess::Hidden);
+            assert_eq!(outsider.event_access(&published_then_cancelled), EventAccess::See);
+        }
+        assert_eq!(event_access(None, &cancelled_draft), EventAccess::Hidden);
+        assert_eq!(event_access(None, &published_then_cancelled), EventAccess::See);
+        for insider in [caller(Role::Organiser, Some(host)), caller(Role::Admin, None)] {
+            assert_eq!(insider.event_access(&cancelled_draft), EventAccess::Manage);
         }
     }
 
