@@ -126,6 +126,7 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
             events::timezone.eq("Europe/Madrid"),
             events::languages.eq(vec!["es".to_owned()]),
             events::status.eq(EventStatus::Published),
+            events::published_at.eq(diesel::dsl::now),
             events::online_offered.eq(true),
             events::online_join_url.eq("https://meet.example.org/soria-roundtable-3"),
             events::onsite_offered.eq(true),

@@ -87,10 +87,24 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// The problem's `code` for field errors with no more specific code of their own:
+/// `invalid_characters` when that is the only kind of problem (front-ends tell their users
+/// to remove a pasted line break), `validation_failed` otherwise.
+pub fn validation_code(errors: &[FieldError]) -> &'static str {
+    const INVALID_CHARACTERS: &str = "invalid_characters";
+    if !errors.is_empty() && errors.iter().all(|e| e.code == INVALID_CHARACTERS) {
+        INVALID_CHARACTERS
+    } else {
+        "validation_failed"
+    }
+}
+
 impl AppError {
+    /// `validation_failed`, or `invalid_characters` when every problem is a control character
+    /// where none may be (see [`validation_code`]).
     pub fn validation(errors: Vec<FieldError>) -> Self {
         AppError::Validation {
-            code: "validation_failed",
+            code: validation_code(&errors),
             detail: "The request has invalid fields; see `errors`.".into(),
             errors,
         }
@@ -313,6 +327,17 @@ mod tests {
         assert_eq!(problem.status, 422);
         assert_eq!(problem.code, "validation_failed");
         assert_eq!(problem.errors.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn control_characters_alone_are_invalid_characters_and_with_others_validation_failed() {
+        let invalid = || FieldError::new("title", "invalid_characters", "no control characters");
+        let alone = AppError::validation(vec![invalid(), invalid()]);
+        assert_eq!(alone.problem().code, "invalid_characters");
+        let mixed =
+            AppError::validation(vec![invalid(), FieldError::new("region", "blank", "must not be empty")]);
+        assert_eq!(mixed.problem().code, "validation_failed");
+        assert_eq!(AppError::validation(Vec::new()).problem().code, "validation_failed");
     }
 
     #[test]

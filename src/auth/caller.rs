@@ -148,26 +148,39 @@ impl Caller {
 pub enum EventAccess {
     /// Its organisers and admins: everything, drafts included.
     Manage,
-    /// Anyone else, for an event that is not a draft: read it, and partners register for it.
+    /// Anyone else, for an event that is or was published: read it, and partners register
+    /// for it.
     See,
-    /// A draft, to anyone but its organisers: it does not exist for them (404).
+    /// An event never published (a draft, or a draft cancelled before it was published), to
+    /// anyone but its organisers: it does not exist for them (404).
     Hidden,
 }
 
-/// The one rule of who may see an event: drafts exist only for their organisers and admins;
-/// everything else is public. Every read of an event goes through it.
+/// The one rule of who may see an event: an event that was never published (a draft, or a
+/// cancelled draft) exists only for its organisers and admins; one that is or was published
+/// is public, cancelled or not. Every read of an event goes through it.
 pub fn event_access(caller: Option<&Caller>, event: &EventRow) -> EventAccess {
     if caller.is_some_and(|c| c.manages_organisation(event.organisation_id)) {
         EventAccess::Manage
-    } else if event.status == EventStatus::Draft {
-        EventAccess::Hidden
-    } else {
+    } else if was_published(event) {
         EventAccess::See
+    } else {
+        EventAccess::Hidden
+    }
+}
+
+fn was_published(event: &EventRow) -> bool {
+    match event.status {
+        EventStatus::Draft => false,
+        // Published by `set_status`, which records when; a row marked published without
+        // the date (written by hand) is still published.
+        EventStatus::Published => true,
+        EventStatus::Cancelled => event.published_at.is_some(),
     }
 }
 
 impl EventAccess {
-    /// 404 for a draft the caller may not know exists.
+    /// 404 for an event never published, which the caller may not know exists.
     pub fn require_see(self) -> AppResult<()> {
         match self {
             EventAccess::Manage | EventAccess::See => Ok(()),
@@ -392,6 +405,23 @@ mod tests {
             created_at: now,
             updated_at: now,
             onsite_waitlisted_physical_space: 0,
+            published_at: (status != EventStatus::Draft).then_some(now),
+        }
+    }
+
+    #[test]
+    fn an_event_never_published_is_hidden_from_all_but_its_organisers_and_admins_even_cancelled() {
+        let (host, guest) = (Uuid::now_v7(), Uuid::now_v7());
+        let cancelled_draft = EventRow { published_at: None, ..event(host, EventStatus::Cancelled) };
+        let published_then_cancelled = event(host, EventStatus::Cancelled);
+        for outsider in [caller(Role::Partner, Some(host)), caller(Role::Organiser, Some(guest))] {
+            assert_eq!(outsider.event_access(&cancelled_draft), EventAccess::Hidden);
+            assert_eq!(outsider.event_access(&published_then_cancelled), EventAccess::See);
+        }
+        assert_eq!(event_access(None, &cancelled_draft), EventAccess::Hidden);
+        assert_eq!(event_access(None, &published_then_cancelled), EventAccess::See);
+        for insider in [caller(Role::Organiser, Some(host)), caller(Role::Admin, None)] {
+            assert_eq!(insider.event_access(&cancelled_draft), EventAccess::Manage);
         }
     }
 

@@ -44,6 +44,8 @@ pub struct EventRow {
     pub updated_at: DateTime<Utc>,
     /// Of `onsite_waitlisted`, those with the physical-space need (first in that waitlist).
     pub onsite_waitlisted_physical_space: i32,
+    /// When it was first published; `None` while it never was (see `auth::event_access`).
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 impl EventRow {
@@ -226,12 +228,24 @@ pub async fn store(conn: &mut AsyncPgConnection, id: Uuid, draft: EventDraft) ->
         .await?)
 }
 
+/// Moves the event to `status`. Publishing also records when: only a draft may be published,
+/// and a draft never was, so this is its first publication; a later cancellation keeps it.
 pub async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, status: EventStatus) -> AppResult<EventRow> {
-    Ok(diesel::update(events::table.find(id))
-        .set((events::status.eq(status), events::updated_at.eq(diesel::dsl::now)))
-        .returning(EventRow::as_returning())
-        .get_result(conn)
-        .await?)
+    use diesel::dsl::now;
+    let event = diesel::update(events::table.find(id));
+    Ok(if status == EventStatus::Published {
+        event
+            .set((events::status.eq(status), events::updated_at.eq(now), events::published_at.eq(now)))
+            .returning(EventRow::as_returning())
+            .get_result(conn)
+            .await?
+    } else {
+        event
+            .set((events::status.eq(status), events::updated_at.eq(now)))
+            .returning(EventRow::as_returning())
+            .get_result(conn)
+            .await?
+    })
 }
 
 /// Which events a caller may list.

@@ -75,6 +75,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         onsite_waitlisted_physical_space -> Int4,
+        published_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -47,10 +47,10 @@ pub struct OnsiteDraft {
 /// Checks every rule and returns the draft with its text trimmed, or every problem found.
 pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     let mut problems = Problems::default();
-    draft.title = problems.text("title", &draft.title, 200);
+    draft.title = problems.one_line("title", &draft.title, 200);
     draft.description = problems.optional_text("description", draft.description.as_deref(), 5000);
-    draft.region = problems.text("region", &draft.region, 100);
-    draft.series = problems.optional_text("series", draft.series.as_deref(), 200);
+    draft.region = problems.one_line("region", &draft.region, 100);
+    draft.series = problems.optional_one_line("series", draft.series.as_deref(), 200);
     if draft.ends_at <= draft.starts_at {
         problems.add("ends_at", "ends_before_start", "must be after starts_at");
     }
@@ -78,7 +78,7 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
         problems.add("online", "no_attendance_mode", "offer online attendance, onsite attendance, or both");
     }
     if let Some(online) = &mut draft.online {
-        online.join_url = problems.optional_text("online.join_url", online.join_url.as_deref(), 2000);
+        online.join_url = problems.optional_one_line("online.join_url", online.join_url.as_deref(), 2000);
         if let Some(url) = &online.join_url {
             if !is_https_url(url) {
                 problems.add("online.join_url", "invalid_url", "must be an https URL");
@@ -89,8 +89,9 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
         }
     }
     if let Some(onsite) = &mut draft.onsite {
-        onsite.venue_name = problems.optional_text("onsite.venue_name", onsite.venue_name.as_deref(), 200);
-        onsite.address = problems.optional_text("onsite.address", onsite.address.as_deref(), 500);
+        onsite.venue_name =
+            problems.optional_one_line("onsite.venue_name", onsite.venue_name.as_deref(), 200);
+        onsite.address = problems.optional_one_line("onsite.address", onsite.address.as_deref(), 500);
         match onsite.capacity {
             None => problems.add("onsite.capacity", "required", "is required for onsite attendance"),
             Some(capacity) => check_capacity(&mut problems, "onsite.capacity", capacity),
@@ -276,6 +277,30 @@ mod tests {
                 ("languages[1]".into(), "invalid_language".into()),
                 ("online.join_url".into(), "invalid_url".into()),
                 ("onsite.reserved_for_physical_space_need".into(), "reserved_above_capacity".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_line_fields_refuse_line_breaks_and_the_description_keeps_them() {
+        let mut bad = draft();
+        bad.title = "Roundtable\r\nURL:http://evil\r\nBEGIN:VALARM".into();
+        bad.region = "Soria\u{2028}X".into();
+        bad.series = Some("Series\n2".into());
+        bad.online.as_mut().unwrap().join_url = Some("https://meet.example.org/a\r\nb".into());
+        bad.onsite.as_mut().unwrap().venue_name = Some("CEP\u{85}AIM".into());
+        bad.onsite.as_mut().unwrap().address = Some("Calle\tExample 1".into());
+        bad.description = Some("First line\r\nsecond line".into());
+        let invalid = |field: &str| (field.to_owned(), "invalid_characters".to_owned());
+        assert_eq!(
+            codes(validate(bad)),
+            vec![
+                invalid("title"),
+                invalid("region"),
+                invalid("series"),
+                invalid("online.join_url"),
+                invalid("onsite.venue_name"),
+                invalid("onsite.address"),
             ]
         );
     }

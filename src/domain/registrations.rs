@@ -81,7 +81,7 @@ pub struct ValidRegistration {
 }
 
 pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Participant {
-    let full_name = problems.text("participant.full_name", &draft.full_name, 200);
+    let full_name = problems.one_line("participant.full_name", &draft.full_name, 200);
     let email = problems.optional_text("participant.email", draft.email.as_deref(), 254).and_then(|raw| {
         Email::parse(&raw).map_err(|message| problems.add("participant.email", "invalid_email", message)).ok()
     });
@@ -90,7 +90,7 @@ pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Pa
     });
     let preferred_language = language(problems, "participant.preferred_language", draft.preferred_language);
     let organisation_name =
-        problems.optional_text("participant.organisation_name", draft.organisation_name.as_deref(), 200);
+        problems.optional_one_line("participant.organisation_name", draft.organisation_name.as_deref(), 200);
     Participant { full_name, email, phone, preferred_language, organisation_name }
 }
 
@@ -332,5 +332,18 @@ mod tests {
         let AppError::Validation { errors, .. } = validate(bad).unwrap_err() else { panic!() };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["participant.full_name", "participant.email", "participant.phone"]);
+    }
+
+    #[test]
+    fn names_are_one_line_while_accessibility_notes_keep_their_line_breaks() {
+        let mut bad = draft();
+        bad.participant.full_name = "Amina\r\nX-Injected: yes".into();
+        bad.participant.organisation_name = Some("CEPAIM\u{2028}Soria".into());
+        bad.accessibility_notes = Some("Wheelchair\r\nHearing loop".into());
+        let error = validate(bad).unwrap_err();
+        assert_eq!(error.code(), "invalid_characters");
+        let AppError::Validation { errors, .. } = error else { panic!() };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["participant.full_name", "participant.organisation_name"]);
     }
 }

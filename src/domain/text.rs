@@ -29,28 +29,72 @@ impl Problems {
 
     /// Required text, trimmed, at most `max` characters as sent: the bound is the schema's
     /// `maxLength`, which counts the padding too, so a front-end that checks the schema and
-    /// the server agree.
+    /// the server agree. Multi-line (a description, accessibility notes): line breaks and
+    /// tabs are kept, every other control character is refused.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        self.checked(field, value, max, is_refused_in_text)
+    }
+
+    /// Optional text: blank becomes `None`.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        self.optional(field, value, max, is_refused_in_text)
+    }
+
+    /// Required one-line text (a title, a name, an address), as [`Problems::text`] but with
+    /// no control character at all and no line or paragraph separator: such a value is
+    /// written into one line of a calendar entry, a CSV cell or a log line, where a line
+    /// break would start a line the organiser never wrote.
+    pub fn one_line(&mut self, field: &str, value: &str, max: usize) -> String {
+        self.checked(field, value, max, is_refused_in_line)
+    }
+
+    /// Optional one-line text: blank becomes `None`.
+    pub fn optional_one_line(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        self.optional(field, value, max, is_refused_in_line)
+    }
+
+    fn checked(&mut self, field: &str, value: &str, max: usize, refused: fn(char) -> bool) -> String {
         let trimmed = value.trim();
         if trimmed.is_empty() {
             // `blank`, not `required`: the field is there, its value is empty.
             self.add(field, "blank", "must not be empty");
         } else if value.chars().count() > max {
             self.add(field, "too_long", format!("must be at most {max} characters"));
-        } else if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-            self.add(field, "invalid_characters", "must not contain control characters");
+        } else if trimmed.chars().any(refused) {
+            self.add(field, INVALID_CHARACTERS, "must not contain control characters or line breaks");
         }
         trimmed.to_owned()
     }
 
-    /// Optional text: blank becomes `None`.
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    fn optional(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+        refused: fn(char) -> bool,
+    ) -> Option<String> {
         let value = value?;
         if value.trim().is_empty() {
             return None;
         }
-        Some(self.text(field, value, max))
+        Some(self.checked(field, value, max, refused))
     }
+}
+
+/// The field code (and, when it is the only problem, the problem's code) of a control
+/// character where none may be.
+pub const INVALID_CHARACTERS: &str = "invalid_characters";
+
+/// Control characters (C0, DEL, C1) other than the tab and the line breaks of multi-line
+/// text.
+pub fn is_refused_in_text(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Every control character (C0 with the tab and line breaks, DEL, C1 with NEL), and the
+/// Unicode line and paragraph separators, which some readers also take for a line break.
+pub fn is_refused_in_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
@@ -101,5 +145,52 @@ mod tests {
         assert_eq!(problems.optional_text("series", Some("   "), 10), None);
         assert_eq!(problems.optional_text("series", Some(" x "), 2), Some("x".to_owned()));
         assert_eq!(codes(&problems), ["blank", "too_long"]);
+    }
+
+    #[test]
+    fn multi_line_text_keeps_line_breaks_and_tabs_but_refuses_other_control_characters() {
+        let mut problems = Problems::default();
+        assert_eq!(problems.text("description", "one\r\ntwo\tthree\nfour", 100), "one\r\ntwo\tthree\nfour");
+        assert!(problems.is_empty());
+        for bad in ["bell\u{7}", "esc\u{1b}[31m", "del\u{7f}", "nel\u{85}x", "csi\u{9b}"] {
+            let mut problems = Problems::default();
+            problems.text("description", bad, 100);
+            assert_eq!(codes(&problems), [INVALID_CHARACTERS], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_line_text_refuses_every_control_character_and_line_separator() {
+        for bad in [
+            "Title\r\nURL:http://evil\r\nBEGIN:VALARM",
+            "a\nb",
+            "a\rb",
+            "a\tb",
+            "a\u{0}b",
+            "a\u{7f}b",
+            "a\u{85}b",
+            "a\u{9f}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+        ] {
+            let mut problems = Problems::default();
+            problems.one_line("title", bad, 200);
+            assert_eq!(codes(&problems), [INVALID_CHARACTERS], "{bad:?}");
+            let mut problems = Problems::default();
+            problems.optional_one_line("series", Some(bad), 200);
+            assert_eq!(codes(&problems), [INVALID_CHARACTERS], "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_line_text_takes_any_script_emoji_and_direction_marks_and_trims_line_breaks_around_it() {
+        let mut problems = Problems::default();
+        for good in
+            ["جمعية التضامن 🤝 Soria", "\u{200f}مريم\u{200e} (Maryam) 🇸🇾", "Fundacio\u{301}n", "a\u{a0}b"]
+        {
+            assert_eq!(problems.one_line("name", good, 200), good);
+        }
+        assert_eq!(problems.one_line("name", "\r\n Soria \n", 200), "Soria");
+        assert!(problems.is_empty());
     }
 }

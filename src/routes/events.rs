@@ -38,7 +38,7 @@ async fn checked(state: &AppState, draft: EventDraft) -> AppResult<EventDraft> {
         let code = if errors.iter().any(|e| e.code == "no_attendance_mode") && errors.len() == 1 {
             "no_attendance_mode"
         } else {
-            "validation_failed"
+            crate::error::validation_code(&errors)
         };
         AppError::Validation { code, detail: "The event has invalid fields; see `errors`.".into(), errors }
     })?;

@@ -61,7 +61,7 @@ pub async fn create_organisation(
 ) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let mut problems = Problems::default();
-    let name = problems.text("name", &body.name, 200);
+    let name = problems.one_line("name", &body.name, 200);
     if !problems.is_empty() {
         return Err(AppError::validation(problems.0));
     }
@@ -198,7 +198,7 @@ pub async fn create_api_client(
     }
     caller.require_manages_organisation(organisation_id)?;
     let mut problems = Problems::default();
-    let name = problems.text("name", &body.name, 200);
+    let name = problems.one_line("name", &body.name, 200);
     if !problems.is_empty() {
         return Err(AppError::validation(problems.0));
     }

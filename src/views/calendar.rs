@@ -1,19 +1,26 @@
 //! The iCalendar entry of an event.
+//!
+//! Every text that reaches a property passes through [`one_line`] or [`multi_line`] first, so
+//! no value can hold a raw CR or LF whatever is stored (a title from before one-line fields
+//! were checked, a row written by hand): the icalendar crate escapes LF in TEXT values but
+//! leaves CR as it is, and writes `NAME` (which it does not know as TEXT) unescaped.
 
-use icalendar::{Calendar, Component, EventLike, EventStatus as IcsStatus};
+use icalendar::{Calendar, Component, EventLike, EventStatus as IcsStatus, Property};
 
 use crate::db::events::EventRow;
 use crate::domain::events::EventStatus;
+use crate::domain::text::is_refused_in_line;
 
 pub fn render(row: &EventRow) -> String {
+    let title = one_line(&row.title);
     let mut event = icalendar::Event::new();
     event
         .uid(&format!("{}@hybrid-events", row.id))
-        .summary(&row.title)
+        .summary(&title)
         .starts(row.starts_at)
         .ends(row.ends_at)
         .timestamp(row.updated_at);
-    let mut description = row.description.clone().unwrap_or_default();
+    let mut description = row.description.as_deref().map(multi_line).unwrap_or_default();
     if row.online_offered {
         if !description.is_empty() {
             description.push_str("\n\n");
@@ -25,8 +32,11 @@ pub fn render(row: &EventRow) -> String {
         event.description(&description);
     }
     if row.onsite_offered {
-        let location: Vec<&str> =
-            [row.onsite_venue_name.as_deref(), row.onsite_address.as_deref()].into_iter().flatten().collect();
+        let location: Vec<String> = [row.onsite_venue_name.as_deref(), row.onsite_address.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(one_line)
+            .collect();
         if !location.is_empty() {
             event.location(&location.join(", "));
         }
@@ -36,5 +46,190 @@ pub fn render(row: &EventRow) -> String {
     } else {
         event.status(IcsStatus::Confirmed);
     }
-    Calendar::new().name(&row.title).push(event.done()).done().to_string()
+    Calendar::new()
+        // What `Calendar::name` writes, with `NAME` escaped as the TEXT it is (RFC 7986).
+        .append_property(Property::new("NAME", escape_text(&title)))
+        .append_property(Property::new("X-WR-CALNAME", title.as_str()))
+        .push(event.done())
+        .done()
+        .to_string()
+}
+
+/// A one-line value: each control character, line or paragraph separator becomes a space.
+fn one_line(value: &str) -> String {
+    value.chars().map(|c| if is_refused_in_line(c) { ' ' } else { c }).collect()
+}
+
+/// A multi-line value: every kind of line break becomes LF (which the crate writes as the
+/// escape `\n`), tabs stay, and other control characters are dropped.
+fn multi_line(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push('\n');
+            }
+            '\n' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{b}' | '\u{c}' => out.push('\n'),
+            '\t' => out.push('\t'),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// RFC 5545 3.3.11 TEXT escaping, for the property the crate leaves as it is.
+fn escape_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn row(title: &str) -> EventRow {
+        let starts_at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        EventRow {
+            id: Uuid::nil(),
+            organisation_id: Uuid::nil(),
+            title: title.to_owned(),
+            description: Some("Agenda\r\nURL:http://evil\rBEGIN:VALARM\u{2028}END:VALARM\u{7}".into()),
+            region: "Soria".into(),
+            series: None,
+            starts_at,
+            ends_at: starts_at + chrono::Duration::hours(3),
+            timezone: "Europe/Madrid".into(),
+            languages: vec!["es".into()],
+            status: EventStatus::Published,
+            registration_closes_at: None,
+            online_offered: true,
+            online_join_url: Some("https://meet.example.org/abc".into()),
+            online_capacity: None,
+            onsite_offered: true,
+            onsite_venue_name: Some("CEPAIM\nORGANIZER:mailto:x@evil".into()),
+            onsite_address: Some("Calle Example 1\r\nATTACH:http://evil".into()),
+            onsite_capacity: Some(10),
+            onsite_reserved: 3,
+            online_confirmed: 0,
+            online_waitlisted: 0,
+            onsite_confirmed: 0,
+            onsite_confirmed_physical_space: 0,
+            onsite_waitlisted: 0,
+            created_at: starts_at,
+            updated_at: starts_at,
+            published_at: Some(starts_at),
+            onsite_waitlisted_physical_space: 0,
+        }
+    }
+
+    /// The content lines of `ics` (RFC 5545 3.1: lines end in CRLF, a line that starts
+    /// with a space continues the one before), after checking that CR and LF appear only as
+    /// line ends.
+    fn content_lines(ics: &str) -> Vec<String> {
+        let body = ics.strip_suffix("\r\n").expect("ends with CRLF");
+        let mut lines: Vec<String> = Vec::new();
+        for physical in body.split("\r\n") {
+            assert!(!physical.contains(['\r', '\n']), "a bare CR or LF in {physical:?}");
+            match physical.strip_prefix(' ') {
+                Some(continued) => lines.last_mut().expect("a first line").push_str(continued),
+                None => lines.push(physical.to_owned()),
+            }
+        }
+        lines
+    }
+
+    fn name(line: &str) -> &str {
+        line.split([':', ';']).next().unwrap()
+    }
+
+    /// Every content line is one of the properties the writer writes, in one event.
+    fn assert_well_formed(ics: &str) -> Vec<String> {
+        const WRITTEN: [&str; 15] = [
+            "BEGIN",
+            "END",
+            "VERSION",
+            "PRODID",
+            "CALSCALE",
+            "NAME",
+            "X-WR-CALNAME",
+            "UID",
+            "SUMMARY",
+            "DTSTART",
+            "DTEND",
+            "DTSTAMP",
+            "DESCRIPTION",
+            "LOCATION",
+            "STATUS",
+        ];
+        let lines = content_lines(ics);
+        for line in &lines {
+            assert!(line.contains(':') && WRITTEN.contains(&name(line)), "{line:?} in\n{ics}");
+        }
+        let begins: Vec<&str> = lines.iter().filter(|l| name(l) == "BEGIN").map(|l| l.as_str()).collect();
+        let ends: Vec<&str> = lines.iter().filter(|l| name(l) == "END").map(|l| l.as_str()).collect();
+        assert_eq!(begins, ["BEGIN:VCALENDAR", "BEGIN:VEVENT"], "{ics}");
+        assert_eq!(ends, ["END:VEVENT", "END:VCALENDAR"], "{ics}");
+        lines
+    }
+
+    #[test]
+    fn a_title_with_line_breaks_cannot_add_properties_or_components() {
+        let ics = render(&row("Roundtable\r\nURL:http://evil\r\nBEGIN:VALARM\nACTION:AUDIO\u{2028}X"));
+        let lines = assert_well_formed(&ics);
+        assert!(!lines.iter().any(|l| l.starts_with("URL:") || l.starts_with("BEGIN:VALARM")), "{ics}");
+        let flattened = "Roundtable  URL:http://evil  BEGIN:VALARM ACTION:AUDIO X";
+        assert!(lines.contains(&format!("SUMMARY:{flattened}")), "{ics}");
+        assert!(lines.contains(&format!("NAME:{flattened}")), "{ics}");
+    }
+
+    #[test]
+    fn the_description_keeps_its_line_breaks_as_escapes() {
+        let lines = content_lines(&render(&row("Roundtable")));
+        let description = lines.iter().find(|l| l.starts_with("DESCRIPTION:")).unwrap();
+        assert_eq!(
+            description,
+            "DESCRIPTION:Agenda\\nURL:http://evil\\nBEGIN:VALARM\\nEND:VALARM\\n\\nOnline attendance: the \
+             join link is sent with a confirmed online registration."
+        );
+        let location = lines.iter().find(|l| l.starts_with("LOCATION:")).unwrap();
+        assert_eq!(
+            location,
+            "LOCATION:CEPAIM ORGANIZER:mailto:x@evil\\, Calle Example 1  ATTACH:http://evil"
+        );
+    }
+
+    #[test]
+    fn the_calendar_name_is_escaped_text() {
+        let lines = content_lines(&render(&row("Soria; Teruel, and \\ Cuenca")));
+        assert!(lines.contains(&"NAME:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
+        assert!(lines.contains(&"X-WR-CALNAME:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
+        assert!(lines.contains(&"SUMMARY:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
+    }
+
+    #[test]
+    fn no_control_character_in_any_field_breaks_a_line() {
+        for c in (0u32..0x20).chain(0x7f..0xa0).chain([0x2028, 0x2029]).filter_map(char::from_u32) {
+            let text = format!("a{c}b{c}\r\n{c}END:VEVENT");
+            let mut event = row(&text);
+            event.description = Some(text.clone());
+            event.onsite_venue_name = Some(text.clone());
+            event.onsite_address = Some(text.clone());
+            assert_well_formed(&render(&event));
+        }
+    }
 }

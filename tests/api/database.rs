@@ -83,7 +83,7 @@ async fn every_migration_reverts_completely_and_applies_again() {
 }
 
 /// Reverts the migrations down to and including `version` (its digits, as diesel keeps it).
-async fn revert_migrations_through(url: &str, version: &'static str) {
+pub async fn revert_migrations_through(url: &str, version: &'static str) {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut conn =

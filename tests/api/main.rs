@@ -16,6 +16,8 @@ mod faults;
 mod fixtures;
 mod helpers;
 mod lifecycle;
+mod never_published;
+mod one_line_text;
 mod openapi_docs;
 mod ops;
 mod pipelined;

@@ -43,8 +43,9 @@ pub(crate) fn suppress_below(value: Option<i64>) -> AppResult<Option<i64>> {
     })
 }
 
-/// Lets the caller read the event's reports, or says why not: 404 for an unknown event or a
-/// draft the caller may not know exists, 403 for an event the caller may see but not report on.
+/// Lets the caller read the event's reports, or says why not: 404 for an unknown event or one
+/// never published that the caller may not know exists, 403 for an event the caller may see but
+/// not report on.
 pub(crate) async fn authorise(conn: &mut DbConn, caller: &Caller, event_id: Uuid) -> AppResult<()> {
     crate::app::events::find_managed(conn, caller, EventId(event_id)).await.map(|_| ())
 }

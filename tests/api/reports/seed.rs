@@ -49,6 +49,8 @@ pub async fn seed_event(app: &TestApp, organisation_id: Uuid, event: NewEvent) -
             events::ends_at.eq(event.starts_at + Duration::hours(3)),
             events::timezone.eq("Europe/Madrid"),
             events::status.eq(event.status),
+            // Anything but a draft has been published (a cancelled seed was cancelled after).
+            events::published_at.eq((event.status != "draft").then(Utc::now)),
             events::online_offered.eq(event.online.is_some()),
             events::online_join_url.eq(event.online.map(|_| "https://meet.example.org/abc")),
             events::online_capacity.eq(event.online.flatten()),
