@@ -25,7 +25,7 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
         }
         initdb(as_root, &bindir, &data)?;
     }
-    let running = command(as_root, &bindir.join("pg_ctl"))
+    let mut running = command(as_root, &bindir.join("pg_ctl"))
         .arg("status")
         .arg("-D")
         .arg(&data)
@@ -33,6 +33,15 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
         .context("pg_ctl status")?
         .status
         .success();
+    // Running on another port (started by an older version that chose another): restart it
+    // where it is asked for, rather than hand out a URL nobody listens on.
+    if running && listening_port(&data) != Some(port) {
+        run(
+            command(as_root, &bindir.join("pg_ctl")).args(["stop", "-w", "-m", "fast", "-D"]).arg(&data),
+            "pg_ctl stop",
+        )?;
+        running = false;
+    }
     if !running {
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300",
@@ -53,6 +62,11 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
     }
     drop(lock);
     Ok(format!("postgres://postgres@127.0.0.1:{port}"))
+}
+
+/// The port of the running server, from the fourth line of `postmaster.pid`.
+fn listening_port(data: &Path) -> Option<u16> {
+    fs::read_to_string(data.join("postmaster.pid")).ok()?.lines().nth(3)?.trim().parse().ok()
 }
 
 /// Stops the cluster in `dir` (fast: open sessions are ended). For tests and for a developer

@@ -47,12 +47,14 @@ async fn server_url() -> &'static str {
         .await
 }
 
-/// The port of this checkout's test cluster: 54339 and up, by its path, so that two
+/// The port of this checkout's test cluster: 25432 and up, by its path, so that two
 /// checkouts on one machine (a clone next to a working copy, as CI makes) do not both ask
-/// for one port while the other's cluster holds it.
+/// for one port while the other's cluster holds it; and below the range the kernel hands out
+/// for outgoing connections (32768 and up), where the suite's own many connections to
+/// PostgreSQL once held the port the cluster was about to listen on.
 fn private_cluster_port(checkout: &str) -> u16 {
     let digest = Sha256::digest(checkout.as_bytes());
-    54339 + u16::from_be_bytes([digest[0], digest[1]]) % 1000
+    25432 + u16::from_be_bytes([digest[0], digest[1]]) % 1000
 }
 
 /// TEST_DATABASE_URL's server (or DATABASE_URL's), else the machine's when it answers.
