@@ -10,16 +10,31 @@ pub mod transition;
 pub mod trusts;
 
 use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::db::accounts::{self, OrganisationRow};
 use crate::db::{history, outbox};
 use crate::domain::actors::Actor;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use transition::{Entry, Transition};
 
 /// The actor that a caller's changes are recorded under.
 pub fn actor(caller: &Caller) -> Actor {
     Actor { id: Some(caller.id), kind: caller.kind.into() }
+}
+
+/// The organisation `id`, when the caller manages it: 403 to partners, 404 for an unknown
+/// organisation, 403 to organisers of another one (its API clients, its trust).
+pub async fn managed_organisation(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<OrganisationRow> {
+    caller.require_staff()?;
+    let organisation = accounts::find_organisation(conn, id).await?.ok_or(AppError::NotFound)?;
+    caller.require_manages_organisation(id)?;
+    Ok(organisation)
 }
 
 /// Writes what `transitions` leave behind, made by `actor`: their history entries and their

@@ -7,23 +7,11 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use crate::app::managed_organisation;
 use crate::auth::Caller;
-use crate::db::accounts::{self, OrganisationRow};
+use crate::db::accounts;
 use crate::db::trusts::{self, TrustedRow};
 use crate::error::{AppError, AppResult};
-
-/// The organisation `id`, when the caller manages it: 403 to partners, 404 for an unknown
-/// organisation, 403 to organisers of another one (as for its API clients).
-pub async fn managed_organisation(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<OrganisationRow> {
-    caller.require_staff()?;
-    let organisation = accounts::find_organisation(conn, id).await?.ok_or(AppError::NotFound)?;
-    caller.require_manages_organisation(id)?;
-    Ok(organisation)
-}
 
 /// Makes `id` trust `other`: `Some` with the trust when this created it, `None` when it was
 /// there already. An organisation's own partners need no trust: trusting itself is 422

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::app::trusts;
+use crate::app::{managed_organisation, trusts};
 use crate::auth::{password, Caller};
 use crate::db::accounts::{self, ApiClientRow, ClientRef, NewUser, OrganisationRow};
 use crate::domain::contact::Email;
@@ -191,12 +191,10 @@ pub async fn create_api_client(
     body: Json<CreateApiClient>,
 ) -> AppResult<HttpResponse> {
     let organisation_id = path.into_inner();
-    caller.require_staff()?;
     {
         let mut conn = state.pool.get().await?;
-        accounts::find_organisation(&mut conn, organisation_id).await?.ok_or(AppError::NotFound)?;
+        managed_organisation(&mut conn, &caller, organisation_id).await?;
     }
-    caller.require_manages_organisation(organisation_id)?;
     let mut problems = Problems::default();
     let name = problems.one_line("name", &body.name, 200);
     if !problems.is_empty() {
@@ -265,8 +263,7 @@ pub async fn list_api_clients(
         query.cursor.as_deref(),
     )?;
     let mut conn = state.pool.get().await?;
-    accounts::find_organisation(&mut conn, organisation_id).await?.ok_or(AppError::NotFound)?;
-    caller.require_manages_organisation(organisation_id)?;
+    managed_organisation(&mut conn, &caller, organisation_id).await?;
     let mut rows = accounts::list_api_clients(&mut conn, organisation_id, page.after, page.limit + 1).await?;
     let next_cursor =
         next_cursor(&state.signer, "api-clients", &mut rows, page.limit, |r| (r.created_at, r.id));
@@ -295,10 +292,8 @@ pub async fn revoke_api_client(
     path: web::Path<(Uuid, String)>,
 ) -> AppResult<HttpResponse> {
     let (organisation_id, client) = path.into_inner();
-    caller.require_staff()?;
     let mut conn = state.pool.get().await?;
-    accounts::find_organisation(&mut conn, organisation_id).await?.ok_or(AppError::NotFound)?;
-    caller.require_manages_organisation(organisation_id)?;
+    managed_organisation(&mut conn, &caller, organisation_id).await?;
     let client = match client.parse::<Uuid>() {
         Ok(id) => ClientRef::Id(id),
         Err(_) => ClientRef::ClientId(&client),
