@@ -2,6 +2,7 @@
 
 pub mod actors;
 pub mod contact;
+pub mod disclosure;
 pub mod events;
 pub mod history;
 pub mod refusal;

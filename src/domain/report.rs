@@ -1,8 +1,7 @@
-//! Rules of the attendance reports on plain values: no-shows, small-count suppression and the
-//! spreadsheet formula guard of CSV cells.
+//! Rules of the attendance reports on plain values: no-shows, the bounds of small-count
+//! suppression (`domain::disclosure` does it) and the spreadsheet formula guard of CSV cells.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 
 /// Largest `suppress_below` accepted; beyond it nearly every count of a small meeting would
 /// vanish, which is more likely a mistake than a wish.
@@ -15,41 +14,6 @@ pub fn no_show(confirmed: i64, attended: i64, ended: bool) -> i64 {
         (confirmed - attended).max(0)
     } else {
         0
-    }
-}
-
-/// Small-count protection: with `below = N`, every count from 1 to N-1 is hidden (`None`),
-/// so that a report cannot single out the one refugee who needed transport. Zero stays
-/// visible: it identifies nobody. Remembers whether it hid anything.
-#[derive(Debug, Default)]
-pub struct Suppressor {
-    below: i64,
-    hid_something: Cell<bool>,
-}
-
-impl Suppressor {
-    /// `None`, 0 or 1 hide nothing.
-    pub fn new(below: Option<i64>) -> Self {
-        Self { below: below.unwrap_or(0), hid_something: Cell::new(false) }
-    }
-
-    pub fn count(&self, n: i64) -> Option<i64> {
-        if n >= 1 && n < self.below {
-            self.hid_something.set(true);
-            None
-        } else {
-            Some(n)
-        }
-    }
-
-    /// True when at least one count was hidden.
-    pub fn suppressed(&self) -> bool {
-        self.hid_something.get()
-    }
-
-    /// The threshold, when one hides anything at all.
-    pub fn threshold(&self) -> Option<i64> {
-        (self.below > 1).then_some(self.below)
     }
 }
 
@@ -80,30 +44,6 @@ mod tests {
         assert_eq!(no_show(10, 7, false), 0);
         assert_eq!(no_show(10, 7, true), 3);
         assert_eq!(no_show(0, 0, true), 0);
-    }
-
-    #[test]
-    fn counts_from_one_to_below_the_threshold_are_hidden() {
-        let suppressor = Suppressor::new(Some(5));
-        assert_eq!(suppressor.count(0), Some(0));
-        assert!(!suppressor.suppressed(), "zero identifies nobody");
-        assert_eq!(suppressor.count(5), Some(5));
-        assert_eq!(suppressor.count(120), Some(120));
-        assert!(!suppressor.suppressed());
-        assert_eq!(suppressor.count(1), None);
-        assert_eq!(suppressor.count(4), None);
-        assert!(suppressor.suppressed());
-        assert_eq!(suppressor.threshold(), Some(5));
-    }
-
-    #[test]
-    fn without_a_threshold_nothing_is_hidden() {
-        for below in [None, Some(0), Some(1)] {
-            let suppressor = Suppressor::new(below);
-            assert_eq!(suppressor.count(1), Some(1));
-            assert!(!suppressor.suppressed());
-            assert_eq!(suppressor.threshold(), None);
-        }
     }
 
     #[test]

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use crate::domain::events::EventStatus;
 
 use crate::views::report_svg::{
-    bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, ORANGE, PURPLE, VERMILLION,
+    bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, HIDDEN, ORANGE, PURPLE,
+    VERMILLION,
 };
-use crate::views::reports::{EventReport, ModeCounts};
+use crate::views::reports::{EventReport, ModeCounts, OTHER_SUPPRESSED};
 
 /// What the page says about the event besides the counts.
 pub struct PageContext<'a> {
@@ -80,7 +81,7 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
         let below = t.unwrap_or(0);
         let _ = write!(
             html,
-            r#"<p class="notice" id="suppressed-notice">Small counts are hidden to protect people: any count from 1 to {} is shown as “&lt;{below}”.</p>"#,
+            r#"<p class="notice" id="suppressed-notice">Small counts are hidden to protect people: every count from 1 to {}, and every other count from which one could be worked out with the totals, is shown as “{HIDDEN}”. Groups with small counts are pooled, unnamed, as “{OTHER_SUPPRESSED}”.</p>"#,
             below - 1,
         );
     }
@@ -360,6 +361,6 @@ mod tests {
         ctx.suppress_below = Some(5);
         let html = render(&report, &ctx);
         assert!(html.contains("suppressed-notice"));
-        assert!(html.contains(r#"id="kpi-cancelled">&lt;5<"#), "{html}");
+        assert!(html.contains(r#"id="kpi-cancelled">x<"#), "{html}");
     }
 }

@@ -29,14 +29,19 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A count as shown: the number, or `<N` when it was suppressed below N.
+/// A count as shown: the number, or `x` when it is hidden. Not `<N`: a count hidden to
+/// protect another may be large, and saying which counts are small would undo the
+/// protection.
 pub fn show(count: Count, threshold: Option<i64>) -> String {
     match (count, threshold) {
         (Some(n), _) => n.to_string(),
-        (None, Some(below)) => format!("<{below}"),
+        (None, Some(_)) => HIDDEN.to_owned(),
         (None, None) => "–".to_owned(),
     }
 }
+
+/// How a hidden count is written on the page and in charts.
+pub const HIDDEN: &str = "x";
 
 fn shorten(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
@@ -212,7 +217,7 @@ mod tests {
     #[test]
     fn suppressed_counts_show_their_threshold() {
         assert_eq!(show(Some(12), Some(5)), "12");
-        assert_eq!(show(None, Some(5)), "<5");
+        assert_eq!(show(None, Some(5)), "x");
     }
 
     #[test]
@@ -230,7 +235,7 @@ mod tests {
         );
         assert!(svg.contains("…"), "a shortened label: {svg}");
         assert!(svg.contains("A&amp;B") && svg.contains("Chart &quot;x&quot;"));
-        assert!(svg.contains(">&lt;4</text>"), "a suppressed value: {svg}");
+        assert!(svg.contains(">x</text>"), "a suppressed value: {svg}");
         assert_eq!(svg.matches("<rect").count(), 4, "two legend squares, two bars");
     }
 
@@ -260,6 +265,6 @@ mod tests {
         assert_eq!(svg.matches("stroke-dasharray").count(), 1);
         assert!(svg.contains(">6</text>"));
         let hidden = [Slice { label: "Online", value: None, colour: BLUE }];
-        assert!(donut("d", "t", &hidden, Some(3)).contains("&lt;3"));
+        assert!(donut("d", "t", &hidden, Some(3)).contains(">x<"));
     }
 }

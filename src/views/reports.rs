@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::reports::{AttendanceRow, BreakdownRow, EventCountsRow, EventSummaryRow, SummaryTotalsRow};
-use crate::domain::report::{formula_safe, no_show, Suppressor};
+use crate::domain::disclosure::{pool_small_categories, Cell, Table};
+use crate::domain::report::{formula_safe, no_show};
 
 /// A count of people; null when hidden by `suppress_below` (it was between 1 and N-1). Fields
 /// spell out `Option<i64>`: utoipa would document the alias as a schema named `Option`.
@@ -118,67 +119,195 @@ pub struct CategoryCounts {
     pub attended: Option<i64>,
 }
 
+/// The key under which categories whose counts are small are pooled, unnamed. It cannot be
+/// a language, a category or a topic: those have no comma or space.
+pub const OTHER_SUPPRESSED: &str = "other, suppressed";
+
 impl EventReport {
-    pub fn build(row: &EventCountsRow, breakdown: &[BreakdownRow], suppressor: &Suppressor) -> Self {
-        let c = |n: i64| suppressor.count(n);
-        let mode = |offered: bool, capacity: Option<i32>, confirmed: i64, waitlisted: i64, attended: i64| {
-            ModeCounts {
-                offered,
-                capacity: if offered { capacity.map(i64::from) } else { Some(0) },
-                confirmed: c(confirmed),
-                waitlisted: c(waitlisted),
-                attended: c(attended),
-                no_show: c(no_show(confirmed, attended, row.ended)),
-            }
+    /// The report of one event, with the counts of `below` protected (see
+    /// `domain::disclosure`): every count the report shows or implies from 1 to below-1 is
+    /// hidden, with complementary counts so that no sum gives one back, and small categories
+    /// pooled unnamed under `other, suppressed`.
+    pub fn build(row: &EventCountsRow, breakdown: &[BreakdownRow], below: Option<i64>) -> Self {
+        let below = below.unwrap_or(0);
+        let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
+        let mut t = Table::new();
+
+        // Modes and totals. Before the end nobody is a no-show yet (shown as 0, not a count of
+        // people); who has not checked in is then implied, not shown.
+        struct ModeCells {
+            confirmed: Cell,
+            waitlisted: Cell,
+            attended: Cell,
+            no_show: Option<Cell>,
+        }
+        let mode = |t: &mut Table, confirmed: i64, waitlisted: i64, attended: i64| {
+            let cells = ModeCells {
+                confirmed: t.published(confirmed),
+                waitlisted: t.published(waitlisted),
+                attended: t.published(attended),
+                no_show: row.ended.then(|| t.published(no_show(confirmed, attended, true))),
+            };
+            let absent = cells.no_show.unwrap_or_else(|| t.derived(confirmed - attended));
+            t.sum(cells.confirmed, &[cells.attended, absent]);
+            cells
         };
-        let online = mode(
-            row.online_offered,
-            row.online_capacity,
-            row.online_confirmed,
-            row.online_waitlisted,
-            row.online_attended,
-        );
-        let onsite = mode(
-            row.onsite_offered,
-            row.onsite_capacity,
-            row.onsite_confirmed,
-            row.onsite_waitlisted,
-            row.onsite_attended,
-        );
-        let confirmed = row.online_confirmed + row.onsite_confirmed;
-        let attended = row.online_attended + row.onsite_attended;
-        let no_shows = no_show(row.online_confirmed, row.online_attended, row.ended)
-            + no_show(row.onsite_confirmed, row.onsite_attended, row.ended);
-        let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind);
+        let online = mode(&mut t, row.online_confirmed, row.online_waitlisted, row.online_attended);
+        let onsite = mode(&mut t, row.onsite_confirmed, row.onsite_waitlisted, row.onsite_attended);
+        let confirmed = t.published(row.online_confirmed + row.onsite_confirmed);
+        let waitlisted = t.published(row.online_waitlisted + row.onsite_waitlisted);
+        let attended = t.published(row.online_attended + row.onsite_attended);
+        t.sum(confirmed, &[online.confirmed, onsite.confirmed]);
+        t.sum(waitlisted, &[online.waitlisted, onsite.waitlisted]);
+        t.sum(attended, &[online.attended, onsite.attended]);
+        let no_shows = match (online.no_show, onsite.no_show) {
+            (Some(on), Some(os)) => {
+                let total = t.published(t.value(on) + t.value(os));
+                t.sum(total, &[on, os]);
+                Some(total)
+            }
+            _ => None,
+        };
+        let cancelled = t.published(row.cancelled);
+        let fallback = t.published(row.fallback_applied);
+        let chose_online = t.derived(row.online_confirmed - row.fallback_applied);
+        t.sum(online.confirmed, &[fallback, chose_online]);
+
+        // Everyone not cancelled, and those with or without each need.
+        let people = t.derived(t.value(confirmed) + t.value(waitlisted));
+        t.sum(people, &[confirmed, waitlisted]);
+        let need = |t: &mut Table, whole: Cell, with: i64| {
+            let cell = t.published(with);
+            let without = t.derived(t.value(whole) - with);
+            t.sum(whole, &[cell, without]);
+            cell
+        };
+        let transport = need(&mut t, people, row.transport);
+        let accessibility = need(&mut t, people, row.accessibility);
+        let seated = need(&mut t, confirmed, row.physical_space_seated);
+        let space_waitlisted = need(&mut t, waitlisted, row.physical_space_waitlisted);
+        let space_requested = t.published(row.physical_space_requested);
+        t.sum(space_requested, &[seated, space_waitlisted]);
+
+        // Interpretation languages: a partition of those who asked, inside everyone.
+        let languages: Vec<(String, i64)> =
+            keyed("interpretation").iter().map(|b| (b.key.clone(), b.n)).collect();
+        let language_groups = pool_small_categories(&languages, below);
+        let language_cells: Vec<(String, Cell)> = language_groups
+            .named
+            .iter()
+            .map(|(key, i)| (key.clone(), t.published_fixed(languages[*i].1)))
+            .collect();
+        let pooled_languages = (!language_groups.pooled.is_empty())
+            .then(|| t.published(language_groups.pooled.iter().map(|&i| languages[i].1).sum()));
+        let asked: i64 = languages.iter().map(|(_, n)| n).sum();
+        let no_interpretation = t.derived(t.value(people) - asked);
+        let mut parts: Vec<Cell> = language_cells.iter().map(|(_, c)| *c).collect();
+        parts.extend(pooled_languages);
+        parts.push(no_interpretation);
+        t.sum(people, &parts);
+
+        // Stakeholder categories: confirmed and attended, each a partition of its total; a
+        // category's confirmed who did not attend are implied.
+        let categories = keyed("category");
+        let category_counts: Vec<(String, i64)> = categories.iter().map(|b| (b.key.clone(), b.n)).collect();
+        let category_groups = pool_small_categories(&category_counts, below);
+        let category = |t: &mut Table, confirmed: i64, attended: i64, named: bool| {
+            let confirmed_cell = if named { t.published_fixed(confirmed) } else { t.published(confirmed) };
+            let attended_cell = t.published(attended);
+            let absent = t.derived(confirmed - attended);
+            t.sum(confirmed_cell, &[attended_cell, absent]);
+            (confirmed_cell, attended_cell)
+        };
+        let category_cells: Vec<(String, (Cell, Cell))> = category_groups
+            .named
+            .iter()
+            .map(|(key, i)| (key.clone(), category(&mut t, categories[*i].n, categories[*i].attended, true)))
+            .collect();
+        let pooled_categories = (!category_groups.pooled.is_empty()).then(|| {
+            let of =
+                |f: fn(&BreakdownRow) -> i64| category_groups.pooled.iter().map(|&i| f(categories[i])).sum();
+            category(&mut t, of(|b| b.n), of(|b| b.attended), false)
+        });
+        let all_categories: Vec<(Cell, Cell)> =
+            category_cells.iter().map(|(_, cells)| *cells).chain(pooled_categories).collect();
+        let confirmed_parts: Vec<Cell> = all_categories.iter().map(|(c, _)| *c).collect();
+        let attended_parts: Vec<Cell> = all_categories.iter().map(|(_, a)| *a).collect();
+        t.sum(confirmed, &confirmed_parts);
+        t.sum(attended, &attended_parts);
+
+        // Interests: several per person, so no sum across topics; each topic and those without
+        // it make up everyone.
+        let interest_cells: Vec<(String, Cell)> =
+            keyed("interest").iter().map(|b| (b.key.clone(), need(&mut t, people, b.n))).collect();
+
+        let shown = t.protect(below);
+        let c = |cell: Cell| shown.show(cell);
+        let mode_counts = |cells: &ModeCells, offered: bool, capacity: Option<i32>| ModeCounts {
+            offered,
+            capacity: if offered { capacity.map(i64::from) } else { Some(0) },
+            confirmed: c(cells.confirmed),
+            waitlisted: c(cells.waitlisted),
+            attended: c(cells.attended),
+            no_show: cells.no_show.map_or(Some(0), c),
+        };
+        let mut interpretation: BTreeMap<String, Option<i64>> =
+            language_cells.iter().map(|(key, cell)| (key.clone(), c(*cell))).collect();
+        if let Some(pool) = pooled_languages {
+            interpretation.insert(OTHER_SUPPRESSED.to_owned(), c(pool));
+        }
+        let mut by_stakeholder_category: BTreeMap<String, CategoryCounts> = category_cells
+            .iter()
+            .map(|(key, (confirmed, attended))| {
+                (key.clone(), CategoryCounts { confirmed: c(*confirmed), attended: c(*attended) })
+            })
+            .collect();
+        if let Some((confirmed, attended)) = pooled_categories {
+            by_stakeholder_category.insert(
+                OTHER_SUPPRESSED.to_owned(),
+                CategoryCounts { confirmed: c(confirmed), attended: c(attended) },
+            );
+        }
+        // A hidden topic is not named: the topics stand alone, so nothing is summed under
+        // the pooled key, which only says that some were left out.
+        let mut interests: BTreeMap<String, Option<i64>> = interest_cells
+            .iter()
+            .filter(|(_, cell)| !shown.is_hidden(*cell))
+            .map(|(key, cell)| (key.clone(), c(*cell)))
+            .collect();
+        if interest_cells.iter().any(|(_, cell)| shown.is_hidden(*cell)) {
+            interests.insert(OTHER_SUPPRESSED.to_owned(), None);
+        }
+        let pooled_any = pooled_languages.is_some() || pooled_categories.is_some();
         EventReport {
             event_id: row.event_id,
             generated_at: row.generated_at,
             event_ended: row.ended,
+            suppressed: shown.any_hidden() || pooled_any,
             totals: Totals {
                 confirmed: c(confirmed),
-                waitlisted: c(row.online_waitlisted + row.onsite_waitlisted),
-                cancelled: c(row.cancelled),
+                waitlisted: c(waitlisted),
+                cancelled: c(cancelled),
                 attended: c(attended),
-                no_show: c(no_shows),
-                fallback_applied: c(row.fallback_applied),
+                no_show: no_shows.map_or(Some(0), c),
+                fallback_applied: c(fallback),
             },
-            by_mode: ByMode { online, onsite },
+            by_mode: ByMode {
+                online: mode_counts(&online, row.online_offered, row.online_capacity),
+                onsite: mode_counts(&onsite, row.onsite_offered, row.onsite_capacity),
+            },
             needs: Needs {
                 physical_space: PhysicalSpace {
-                    requested: c(row.physical_space_requested),
-                    seated: c(row.physical_space_seated),
-                    waitlisted: c(row.physical_space_waitlisted),
+                    requested: c(space_requested),
+                    seated: c(seated),
+                    waitlisted: c(space_waitlisted),
                 },
-                transport: c(row.transport),
-                interpretation: keyed("interpretation").map(|b| (b.key.clone(), c(b.n))).collect(),
-                accessibility: c(row.accessibility),
+                transport: c(transport),
+                interpretation,
+                accessibility: c(accessibility),
             },
-            by_stakeholder_category: keyed("category")
-                .map(|b| (b.key.clone(), CategoryCounts { confirmed: c(b.n), attended: c(b.attended) }))
-                .collect(),
-            interests: keyed("interest").map(|b| (b.key.clone(), c(b.n))).collect(),
-            // Read last: every count above has been through the suppressor by now.
-            suppressed: suppressor.suppressed(),
+            by_stakeholder_category,
+            interests,
         }
     }
 }
@@ -301,8 +430,8 @@ pub struct SummaryTotals {
 }
 
 impl EventSummary {
-    pub fn build(r: &EventSummaryRow, suppressor: &Suppressor) -> Self {
-        let c = |n: i64| suppressor.count(n);
+    /// One event's counts, every one shown.
+    pub fn of(r: &EventSummaryRow) -> Self {
         EventSummary {
             event_id: r.event_id,
             title: r.title.clone(),
@@ -310,35 +439,113 @@ impl EventSummary {
             series: r.series.clone(),
             starts_at: r.starts_at,
             status: r.status.as_str().to_owned(),
-            online: ModeAttendance { confirmed: c(r.online_confirmed), attended: c(r.online_attended) },
-            onsite: ModeAttendance { confirmed: c(r.onsite_confirmed), attended: c(r.onsite_attended) },
+            online: ModeAttendance { confirmed: Some(r.online_confirmed), attended: Some(r.online_attended) },
+            onsite: ModeAttendance { confirmed: Some(r.onsite_confirmed), attended: Some(r.onsite_attended) },
             physical_space: PhysicalSpaceSummary {
-                requested: c(r.physical_space_requested),
-                seated: c(r.physical_space_seated),
+                requested: Some(r.physical_space_requested),
+                seated: Some(r.physical_space_seated),
             },
         }
     }
 }
 
-impl AttendanceSummary {
-    /// A page of `rows` and the `totals` of the whole filter.
-    pub fn build(
-        rows: &[EventSummaryRow],
-        totals: &SummaryTotalsRow,
-        next_cursor: Option<String>,
-        suppressor: &Suppressor,
-    ) -> Self {
-        let c = |n: i64| suppressor.count(n);
-        let events = rows.iter().map(|r| EventSummary::build(r, suppressor)).collect();
-        let totals = SummaryTotals {
-            events: totals.events,
-            confirmed: c(totals.online_confirmed + totals.onsite_confirmed),
-            attended: c(totals.online_attended + totals.onsite_attended),
-            online_confirmed: c(totals.online_confirmed),
-            onsite_confirmed: c(totals.onsite_confirmed),
+/// The rows and totals of an attendance summary, as shown.
+#[derive(Debug, Clone)]
+pub struct SummaryCounts {
+    pub events: Vec<EventSummary>,
+    pub totals: SummaryTotals,
+    pub suppressed: bool,
+}
+
+impl SummaryCounts {
+    /// Every count as it is: `rows` may be one page of the filter whose `totals` are given.
+    pub fn unprotected(rows: &[EventSummaryRow], totals: &SummaryTotalsRow) -> Self {
+        SummaryCounts {
+            events: rows.iter().map(EventSummary::of).collect(),
+            totals: SummaryTotals {
+                events: totals.events,
+                confirmed: Some(totals.online_confirmed + totals.onsite_confirmed),
+                attended: Some(totals.online_attended + totals.onsite_attended),
+                online_confirmed: Some(totals.online_confirmed),
+                onsite_confirmed: Some(totals.onsite_confirmed),
+            },
+            suppressed: false,
+        }
+    }
+
+    /// The counts of `rows`, which must be every event of the filter, protected together
+    /// (`domain::disclosure`): a count hidden in one event's row must not come back as the
+    /// total minus the other rows, nor from within its row (the confirmed who did not attend,
+    /// those seated without needing a space, those still waiting for one).
+    pub fn protected(rows: &[EventSummaryRow], below: i64) -> Self {
+        struct RowCells {
+            online: (Cell, Cell),
+            onsite: (Cell, Cell),
+            requested: Cell,
+            seated: Cell,
+        }
+        let mut t = Table::new();
+        let mode = |t: &mut Table, confirmed: i64, attended: i64| {
+            let (c, a) = (t.published(confirmed), t.published(attended));
+            let absent = t.derived(confirmed - attended);
+            t.sum(c, &[a, absent]);
+            (c, a)
         };
-        // Read last: every count above has been through the suppressor by now.
-        AttendanceSummary { events, totals, suppressed: suppressor.suppressed(), next_cursor }
+        let cells: Vec<RowCells> = rows
+            .iter()
+            .map(|r| {
+                let online = mode(&mut t, r.online_confirmed, r.online_attended);
+                let onsite = mode(&mut t, r.onsite_confirmed, r.onsite_attended);
+                let confirmed = t.derived(r.online_confirmed + r.onsite_confirmed);
+                t.sum(confirmed, &[online.0, onsite.0]);
+                let seated = t.published(r.physical_space_seated);
+                let without_need =
+                    t.derived(r.online_confirmed + r.onsite_confirmed - r.physical_space_seated);
+                t.sum(confirmed, &[seated, without_need]);
+                let requested = t.published(r.physical_space_requested);
+                let waiting = t.derived(r.physical_space_requested - r.physical_space_seated);
+                t.sum(requested, &[seated, waiting]);
+                RowCells { online, onsite, requested, seated }
+            })
+            .collect();
+        let column = |t: &mut Table, pick: &dyn Fn(&RowCells) -> Vec<Cell>| {
+            let parts: Vec<Cell> = cells.iter().flat_map(pick).collect();
+            let total = t.published(parts.iter().map(|&p| t.value(p)).sum());
+            t.sum(total, &parts);
+            total
+        };
+        let online_confirmed = column(&mut t, &|c| vec![c.online.0]);
+        let onsite_confirmed = column(&mut t, &|c| vec![c.onsite.0]);
+        let attended = column(&mut t, &|c| vec![c.online.1, c.onsite.1]);
+        let confirmed = t.published(t.value(online_confirmed) + t.value(onsite_confirmed));
+        t.sum(confirmed, &[online_confirmed, onsite_confirmed]);
+
+        let shown = t.protect(below);
+        let c = |cell: Cell| shown.show(cell);
+        let events = rows
+            .iter()
+            .zip(&cells)
+            .map(|(r, cells)| EventSummary {
+                online: ModeAttendance { confirmed: c(cells.online.0), attended: c(cells.online.1) },
+                onsite: ModeAttendance { confirmed: c(cells.onsite.0), attended: c(cells.onsite.1) },
+                physical_space: PhysicalSpaceSummary {
+                    requested: c(cells.requested),
+                    seated: c(cells.seated),
+                },
+                ..EventSummary::of(r)
+            })
+            .collect();
+        SummaryCounts {
+            events,
+            totals: SummaryTotals {
+                events: rows.len() as i64,
+                confirmed: c(confirmed),
+                attended: c(attended),
+                online_confirmed: c(online_confirmed),
+                onsite_confirmed: c(onsite_confirmed),
+            },
+            suppressed: shown.any_hidden(),
+        }
     }
 }
 
@@ -360,21 +567,20 @@ pub const SUMMARY_CSV_HEADER: [&str; 12] = [
 
 /// CSV lines for a chunk of the aggregated report, one per event; `with_header` puts the
 /// header row first. A suppressed count is an empty cell.
-pub fn summary_csv(rows: &[EventSummaryRow], suppressor: &Suppressor, with_header: bool) -> Vec<u8> {
+pub fn summary_csv(events: &[EventSummary], with_header: bool) -> Vec<u8> {
     let mut writer = csv_writer();
     if with_header {
         writer.write_record(SUMMARY_CSV_HEADER).expect("writing to memory");
     }
     let n = |count: Count| count.map(|n| n.to_string()).unwrap_or_default();
-    for row in rows {
-        let e = EventSummary::build(row, suppressor);
+    for e in events {
         let cells = [
             e.event_id.to_string(),
-            e.title,
-            e.region,
-            e.series.unwrap_or_default(),
+            e.title.clone(),
+            e.region.clone(),
+            e.series.clone().unwrap_or_default(),
             rfc3339(e.starts_at),
-            e.status,
+            e.status.clone(),
             n(e.online.confirmed),
             n(e.online.attended),
             n(e.onsite.confirmed),

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::{authorise, suppress_below, SuppressQuery};
 use crate::auth::Caller;
 use crate::db::{reports, DbPool};
-use crate::domain::report::Suppressor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::views::reports::{attendance_csv as csv_lines, EventReport};
@@ -41,7 +40,7 @@ pub async fn event_report(
     let below = suppress_below(query.suppress_below)?;
     let (counts, breakdown) =
         reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
-    Ok(web::Json(EventReport::build(&counts, &breakdown, &Suppressor::new(below))))
+    Ok(web::Json(EventReport::build(&counts, &breakdown, below)))
 }
 
 /// Rows fetched from PostgreSQL per chunk of the CSV.

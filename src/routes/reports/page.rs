@@ -11,7 +11,6 @@ use super::{authorise, suppress_below};
 use crate::auth::report_link::ReportLinkClaims;
 use crate::auth::{Caller, MaybeCaller};
 use crate::db::reports;
-use crate::domain::report::Suppressor;
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
 use crate::state::AppState;
@@ -107,8 +106,7 @@ pub async fn report_page(
     let below = suppress_below(query.suppress_below)?.max(floor);
     let (counts, breakdown) =
         reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
-    let suppressor = Suppressor::new(below);
-    let report = EventReport::build(&counts, &breakdown, &suppressor);
+    let report = EventReport::build(&counts, &breakdown, below);
     let html = render(
         &report,
         &PageContext {
@@ -119,7 +117,7 @@ pub async fn report_page(
             ends_at: counts.ends_at,
             timezone: &counts.timezone,
             status: counts.status,
-            suppress_below: suppressor.threshold(),
+            suppress_below: below.filter(|&n| n > 1),
         },
     );
     Ok(HttpResponse::Ok()

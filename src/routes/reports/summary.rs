@@ -14,11 +14,10 @@ use crate::auth::{Caller, Role};
 use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
 use crate::db::DbPool;
 use crate::domain::events::EventStatus;
-use crate::domain::report::Suppressor;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
-use crate::views::reports::{summary_csv, AttendanceSummary};
+use crate::views::reports::{summary_csv, AttendanceSummary, EventSummary, SummaryCounts};
 
 /// The name signed into this list's cursors.
 const LIST: &str = "reports-attendance";
@@ -119,17 +118,55 @@ pub async fn attendance_report(
     };
     let mut response = HttpResponse::Ok();
     response.insert_header((header::VARY, "Accept"));
-    if wants_csv(&req) {
-        return Ok(response
+    let csv = wants_csv(&req);
+    if csv {
+        response
             .content_type("text/csv; charset=utf-8")
-            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"attendance-report.csv\""))
-            .streaming(csv_stream(state.pool.clone(), filter, below).await?));
+            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"attendance-report.csv\""));
     }
     let mut conn = state.pool.get().await?;
-    let (mut rows, totals) =
-        reports::attendance_summary(&mut conn, &filter, page.after, page.limit + 1).await?;
-    let next_cursor = next_cursor(&state.signer, LIST, &mut rows, page.limit, |r| (r.starts_at, r.event_id));
-    Ok(response.json(AttendanceSummary::build(&rows, &totals, next_cursor, &Suppressor::new(below))))
+    match below.filter(|&n| n > 1) {
+        // Protection weighs every event of the filter at once: a count hidden in one row must
+        // not come back as the totals minus the other rows, so the rows are read whole.
+        Some(below) => {
+            let (rows, _) = reports::attendance_summary(&mut conn, &filter, None, i64::MAX).await?;
+            let counts = SummaryCounts::protected(&rows, below);
+            if csv {
+                return Ok(response.body(summary_csv(&counts.events, true)));
+            }
+            // The rows are in key order: the page starts after the cursor's key.
+            let start =
+                rows.partition_point(|r| page.after.is_some_and(|after| (r.starts_at, r.event_id) <= after));
+            let end = rows.len().min(start.saturating_add(page.limit as usize + 1));
+            let mut page_rows = rows[start..end].to_vec();
+            let next_cursor =
+                next_cursor(&state.signer, LIST, &mut page_rows, page.limit, |r| (r.starts_at, r.event_id));
+            let events = counts.events[start..start + page_rows.len()].to_vec();
+            Ok(response.json(AttendanceSummary {
+                events,
+                totals: counts.totals,
+                suppressed: counts.suppressed,
+                next_cursor,
+            }))
+        }
+        None if csv => {
+            drop(conn);
+            Ok(response.streaming(csv_stream(state.pool.clone(), filter).await?))
+        }
+        None => {
+            let (mut rows, totals) =
+                reports::attendance_summary(&mut conn, &filter, page.after, page.limit + 1).await?;
+            let next_cursor =
+                next_cursor(&state.signer, LIST, &mut rows, page.limit, |r| (r.starts_at, r.event_id));
+            let counts = SummaryCounts::unprotected(&rows, &totals);
+            Ok(response.json(AttendanceSummary {
+                events: counts.events,
+                totals: counts.totals,
+                suppressed: false,
+                next_cursor,
+            }))
+        }
+    }
 }
 
 /// Every event of the filter as CSV, in chunks of `CSV_PAGE_ROWS` events each read by keyset
@@ -139,10 +176,9 @@ pub async fn attendance_report(
 async fn csv_stream(
     pool: DbPool,
     filter: SummaryFilter,
-    below: Option<i64>,
 ) -> AppResult<impl Stream<Item = Result<Bytes, AppError>>> {
     let first = next_page(&pool, &filter, None).await?;
-    let header_and_first = Bytes::from(summary_csv(&first, &Suppressor::new(below), true));
+    let header_and_first = Bytes::from(summary_csv(&unprotected(&first), true));
     // The key to read after, while chunks may remain.
     let rest = stream::unfold(key_after(&first), move |after| {
         let (pool, filter) = (pool.clone(), filter.clone());
@@ -158,10 +194,14 @@ async fn csv_stream(
                 return None;
             }
             let next = key_after(&page);
-            Some((Ok(Bytes::from(summary_csv(&page, &Suppressor::new(below), false))), next))
+            Some((Ok(Bytes::from(summary_csv(&unprotected(&page), false))), next))
         }
     });
     Ok(stream::once(async move { Ok(header_and_first) }).chain(rest))
+}
+
+fn unprotected(rows: &[EventSummaryRow]) -> Vec<EventSummary> {
+    rows.iter().map(EventSummary::of).collect()
 }
 
 /// Where the next chunk starts, when `page` was a full one.

@@ -1,0 +1,534 @@
+//! Small-count protection that cannot be undone by arithmetic (statistical disclosure
+//! control of a table with published sums).
+//!
+//! A report is a table of counts tied together by sums (`total = part + part + …`). Hiding
+//! each count from 1 to N-1 (primary suppression) is not enough: when the total and all but
+//! one part are shown, the hidden part is their difference. So every count that is hidden,
+//! and every count that the report never shows but that follows from what it shows (the
+//! people *without* a need, the confirmed who did not attend), must stay undetermined by the
+//! report's own sums. Where it would not, a complementary count is hidden too: the smallest
+//! positive count that shares a sum with the exposed one, a part before a total, so that the
+//! headline figures stay visible whenever they can.
+//!
+//! Whether a count is determined is decided exactly for the linear system: a count is
+//! determined when its unit vector lies in the row space of the sums restricted to the
+//! unknown counts (reduced row echelon form). Counts that the report never shows and that
+//! enter a single sum (the residuals) are eliminated first, which keeps the system as small
+//! as the number of hidden counts however large the report.
+
+/// A count in a [`Table`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cell(usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Shown unless hidden; `complement` says whether it may be hidden to protect another.
+    Published { complement: bool },
+    /// Never shown, but follows from the sums (a residual or an unpublished subtotal).
+    Derived,
+}
+
+#[derive(Debug, Clone)]
+struct Spec {
+    value: i64,
+    role: Role,
+}
+
+/// `total = Σ parts`.
+#[derive(Debug, Clone)]
+struct Sum {
+    total: Cell,
+    parts: Vec<Cell>,
+}
+
+impl Sum {
+    fn members(&self) -> impl Iterator<Item = Cell> + '_ {
+        std::iter::once(self.total).chain(self.parts.iter().copied())
+    }
+
+    /// The coefficient of `cell`: +1 for the total, -1 for each time it is a part.
+    fn coefficient(&self, cell: Cell) -> f64 {
+        let total = if self.total == cell { 1.0 } else { 0.0 };
+        total - self.parts.iter().filter(|&&p| p == cell).count() as f64
+    }
+}
+
+/// The counts of a report and the sums that tie them.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    cells: Vec<Spec>,
+    sums: Vec<Sum>,
+}
+
+/// Which counts of a [`Table`] are shown.
+#[derive(Debug, Clone)]
+pub struct Protected {
+    values: Vec<i64>,
+    hidden: Vec<bool>,
+}
+
+impl Protected {
+    /// The count as the report shows it: `None` when hidden.
+    pub fn show(&self, cell: Cell) -> Option<i64> {
+        (!self.hidden[cell.0]).then_some(self.values[cell.0])
+    }
+
+    pub fn is_hidden(&self, cell: Cell) -> bool {
+        self.hidden[cell.0]
+    }
+
+    /// True when at least one count is hidden.
+    pub fn any_hidden(&self) -> bool {
+        self.hidden.iter().any(|&h| h)
+    }
+}
+
+const EPSILON: f64 = 1e-9;
+
+impl Table {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A count the report shows, which may be hidden to protect another.
+    pub fn published(&mut self, value: i64) -> Cell {
+        self.add(value, Role::Published { complement: true })
+    }
+
+    /// A count the report shows but never hides to protect another (the count of a named
+    /// category: hiding it would have to unname it). Still hidden when it is itself small.
+    pub fn published_fixed(&mut self, value: i64) -> Cell {
+        self.add(value, Role::Published { complement: false })
+    }
+
+    /// A count the report does not show but that follows from its sums.
+    pub fn derived(&mut self, value: i64) -> Cell {
+        self.add(value, Role::Derived)
+    }
+
+    fn add(&mut self, value: i64, role: Role) -> Cell {
+        self.cells.push(Spec { value, role });
+        Cell(self.cells.len() - 1)
+    }
+
+    /// Declares `total = Σ parts`.
+    pub fn sum(&mut self, total: Cell, parts: &[Cell]) {
+        debug_assert_eq!(
+            self.cells[total.0].value,
+            parts.iter().map(|p| self.cells[p.0].value).sum::<i64>(),
+            "a sum of the report must hold"
+        );
+        self.sums.push(Sum { total, parts: parts.to_vec() });
+    }
+
+    pub fn value(&self, cell: Cell) -> i64 {
+        self.cells[cell.0].value
+    }
+
+    /// Hides every published count from 1 to `below - 1`, then complementary counts until
+    /// no hidden count, and no small unpublished count, follows from the sums. `below` of
+    /// 1 or less hides nothing.
+    pub fn protect(&self, below: i64) -> Protected {
+        let small = |value: i64| value >= 1 && value < below;
+        let mut hidden: Vec<bool> = self
+            .cells
+            .iter()
+            .map(|spec| matches!(spec.role, Role::Published { .. }) && small(spec.value))
+            .collect();
+        if below > 1 {
+            // Each round hides one more count, so this ends.
+            while let Some(exposed) = self.first_exposed(&hidden, &small) {
+                match self.complement_for(exposed, &hidden) {
+                    Some(cell) => hidden[cell.0] = true,
+                    None => break,
+                }
+            }
+        }
+        Protected { values: self.cells.iter().map(|spec| spec.value).collect(), hidden }
+    }
+
+    /// The first count that must not be determined but is: a hidden one, or a small one
+    /// that is never shown.
+    fn first_exposed(&self, hidden: &[bool], small: &impl Fn(i64) -> bool) -> Option<Cell> {
+        let unknown = |cell: Cell| hidden[cell.0] || self.cells[cell.0].role == Role::Derived;
+        let protected = |cell: Cell| {
+            hidden[cell.0] || (self.cells[cell.0].role == Role::Derived && small(self.cells[cell.0].value))
+        };
+        let system = System::of(self, &unknown);
+        (0..self.cells.len()).map(Cell).find(|&cell| protected(cell) && system.determines(cell))
+    }
+
+    /// The count to hide so that `exposed` is no longer determined: the smallest positive
+    /// shown count that may be hidden, found first among the sums that hold `exposed`, then
+    /// among sums further away through unknown counts; a part before a total.
+    fn complement_for(&self, exposed: Cell, hidden: &[bool]) -> Option<Cell> {
+        let unknown = |cell: Cell| hidden[cell.0] || self.cells[cell.0].role == Role::Derived;
+        let candidate = |cell: Cell| {
+            !hidden[cell.0] && matches!(self.cells[cell.0].role, Role::Published { complement: true })
+        };
+        let mut reached = vec![false; self.cells.len()];
+        let mut used = vec![false; self.sums.len()];
+        let mut frontier = vec![exposed];
+        reached[exposed.0] = true;
+        while !frontier.is_empty() {
+            let mut best: Option<(bool, bool, i64, Cell)> = None;
+            let mut next = Vec::new();
+            for (index, sum) in self.sums.iter().enumerate() {
+                if used[index] || !sum.members().any(|m| frontier.contains(&m)) {
+                    continue;
+                }
+                used[index] = true;
+                for member in sum.members() {
+                    if candidate(member) {
+                        let value = self.cells[member.0].value;
+                        // Zero last (it protects least), then parts before totals, then small.
+                        let key = (value == 0, member == sum.total, value, member);
+                        if best.is_none_or(|b| key < b) {
+                            best = Some(key);
+                        }
+                    } else if unknown(member) && !reached[member.0] {
+                        reached[member.0] = true;
+                        next.push(member);
+                    }
+                }
+            }
+            if let Some((_, _, _, cell)) = best {
+                return Some(cell);
+            }
+            frontier = next;
+        }
+        None
+    }
+}
+
+/// The sums over the unknown counts, in reduced row echelon form, with the residuals
+/// (unknown unpublished counts in a single sum) eliminated first.
+struct System {
+    /// Column of each unknown count of the core, or None.
+    column: Vec<Option<usize>>,
+    columns: usize,
+    /// Reduced rows; `pivots[i]` is the pivot column of `rows[i]`.
+    rows: Vec<Vec<f64>>,
+    pivots: Vec<usize>,
+    /// For each eliminated residual, the sum that defines it, as (cell, coefficient).
+    residuals: Vec<Option<Vec<(usize, f64)>>>,
+    /// Eliminated residuals in elimination order.
+    order: Vec<Cell>,
+}
+
+impl System {
+    fn of(table: &Table, unknown: &impl Fn(Cell) -> bool) -> Self {
+        let n = table.cells.len();
+        let derived = |cell: Cell| table.cells[cell.0].role == Role::Derived;
+        // A sum of shown counts only says nothing about the unknown ones.
+        let mut live: Vec<bool> = table.sums.iter().map(|sum| sum.members().any(unknown)).collect();
+        let mut uses = vec![0usize; n];
+        let mut sums_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (index, sum) in table.sums.iter().enumerate().filter(|(i, _)| live[*i]) {
+            for member in sum.members() {
+                uses[member.0] += 1;
+                sums_of[member.0].push(index);
+            }
+        }
+        let mut residuals: Vec<Option<Vec<(usize, f64)>>> = vec![None; n];
+        let mut order = Vec::new();
+        // Peel: an unpublished count that appears in one live sum only takes whatever value
+        // that sum needs, so that sum says nothing about the other counts.
+        let mut queue: Vec<Cell> = (0..n).map(Cell).filter(|&c| derived(c) && uses[c.0] == 1).collect();
+        while let Some(residual) = queue.pop() {
+            if uses[residual.0] != 1 || residuals[residual.0].is_some() {
+                continue;
+            }
+            let Some(&index) = sums_of[residual.0].iter().find(|&&i| live[i]) else { continue };
+            live[index] = false;
+            let sum = &table.sums[index];
+            residuals[residual.0] = Some(sum.members().map(|m| (m.0, sum.coefficient(m))).collect());
+            order.push(residual);
+            for member in sum.members() {
+                uses[member.0] -= 1;
+                if derived(member) && uses[member.0] == 1 && residuals[member.0].is_none() {
+                    queue.push(member);
+                }
+            }
+        }
+        let mut column = vec![None; n];
+        let mut columns = 0;
+        for cell in (0..n).map(Cell) {
+            if unknown(cell) && residuals[cell.0].is_none() {
+                column[cell.0] = Some(columns);
+                columns += 1;
+            }
+        }
+        let mut matrix: Vec<Vec<f64>> = table
+            .sums
+            .iter()
+            .zip(&live)
+            .filter(|(_, &l)| l)
+            .map(|(sum, _)| {
+                let mut row = vec![0.0; columns];
+                for member in sum.members() {
+                    if let Some(j) = column[member.0] {
+                        row[j] = sum.coefficient(member);
+                    }
+                }
+                row
+            })
+            .collect();
+        let (rows, pivots) = reduce(&mut matrix, columns);
+        System { column, columns, rows, pivots, residuals, order }
+    }
+
+    /// Whether the sums fix `cell`'s value.
+    fn determines(&self, cell: Cell) -> bool {
+        if let Some(j) = self.column[cell.0] {
+            // In reduced form, e_j is in the row space exactly when the pivot row of j has no
+            // entry on a free column.
+            return self
+                .rows
+                .iter()
+                .zip(&self.pivots)
+                .any(|(row, &p)| p == j && row.iter().enumerate().all(|(k, v)| k == j || v.abs() < EPSILON));
+        }
+        let Some(definition) = &self.residuals[cell.0] else {
+            return true; // shown
+        };
+        // The residual equals what the rest of its sum comes to; it is determined when that
+        // combination of the other unknowns is.
+        let own = definition.iter().find(|(k, _)| *k == cell.0).map_or(1.0, |(_, v)| *v);
+        let mut form = vec![0.0; self.column.len()];
+        for &(k, v) in definition {
+            if k != cell.0 {
+                form[k] -= v / own;
+            }
+        }
+        self.in_row_space(form)
+    }
+
+    /// Whether a combination of counts (indexed by cell, shown counts ignored) is fixed by
+    /// the sums: residuals in it are replaced by their definitions, then it is reduced
+    /// against the core. A residual's definition holds only residuals eliminated after it,
+    /// so replacing them oldest first leaves none.
+    fn in_row_space(&self, mut form: Vec<f64>) -> bool {
+        for residual in &self.order {
+            let weight = form[residual.0];
+            if weight.abs() < EPSILON {
+                continue;
+            }
+            let definition = self.residuals[residual.0].as_ref().expect("an eliminated residual");
+            let own = definition.iter().find(|(k, _)| *k == residual.0).map_or(1.0, |(_, v)| *v);
+            for &(k, v) in definition {
+                if k != residual.0 {
+                    form[k] -= weight * v / own;
+                }
+            }
+            form[residual.0] = 0.0;
+        }
+        let mut core = vec![0.0; self.columns];
+        for (k, v) in form.iter().enumerate() {
+            if let Some(j) = self.column[k] {
+                core[j] = *v;
+            }
+        }
+        for (row, &p) in self.rows.iter().zip(&self.pivots) {
+            let factor = core[p];
+            if factor.abs() > EPSILON {
+                for (c, r) in core.iter_mut().zip(row) {
+                    *c -= factor * r;
+                }
+            }
+        }
+        core.iter().all(|v| v.abs() < EPSILON)
+    }
+}
+
+/// Gauss-Jordan elimination: the non-zero rows of the reduced row echelon form of `matrix`
+/// and their pivot columns.
+fn reduce(matrix: &mut [Vec<f64>], columns: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
+    let mut pivots = Vec::new();
+    let mut rank = 0;
+    for col in 0..columns {
+        let Some(pivot) = (rank..matrix.len()).find(|&r| matrix[r][col].abs() > EPSILON) else {
+            continue;
+        };
+        matrix.swap(rank, pivot);
+        let scale = matrix[rank][col];
+        for v in matrix[rank].iter_mut() {
+            *v /= scale;
+        }
+        let pivot_row = matrix[rank].clone();
+        for (r, row) in matrix.iter_mut().enumerate() {
+            if r != rank && row[col].abs() > EPSILON {
+                let factor = row[col];
+                for (v, p) in row.iter_mut().zip(&pivot_row) {
+                    *v -= factor * p;
+                }
+            }
+        }
+        pivots.push(col);
+        rank += 1;
+    }
+    (matrix[..rank].to_vec(), pivots)
+}
+
+/// A group of named categories (languages, stakeholder categories) after recoding: the
+/// categories whose count is small are not named but pooled into one "other, suppressed"
+/// count, which takes the smallest named categories too until it is not small itself (or
+/// everything is pooled), so that no small group of people is singled out by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pooled<K> {
+    /// Categories still named, with their index in the input.
+    pub named: Vec<(K, usize)>,
+    /// Indices of the categories pooled, empty when none.
+    pub pooled: Vec<usize>,
+}
+
+/// Pools the categories of `counts` (key, count) below `below`; see [`Pooled`].
+pub fn pool_small_categories<K: Clone + Ord>(counts: &[(K, i64)], below: i64) -> Pooled<K> {
+    let small = |n: i64| n >= 1 && n < below;
+    let mut pooled: Vec<usize> = (0..counts.len()).filter(|&i| small(counts[i].1)).collect();
+    if !pooled.is_empty() {
+        let mut pool: i64 = pooled.iter().map(|&i| counts[i].1).sum();
+        while small(pool) {
+            let smallest = (0..counts.len())
+                .filter(|i| !pooled.contains(i) && counts[*i].1 > 0)
+                .min_by(|&a, &b| counts[a].1.cmp(&counts[b].1).then_with(|| counts[a].0.cmp(&counts[b].0)));
+            let Some(next) = smallest else { break };
+            pool += counts[next].1;
+            pooled.push(next);
+        }
+        pooled.sort_unstable();
+    }
+    let named = (0..counts.len()).filter(|i| !pooled.contains(i)).map(|i| (counts[i].0.clone(), i)).collect();
+    Pooled { named, pooled }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo roundtable: 21 confirmed, 18 online, 3 onsite.
+    fn roundtable() -> (Table, Cell, Cell, Cell) {
+        let mut table = Table::new();
+        let total = table.published(21);
+        let online = table.published(18);
+        let onsite = table.published(3);
+        table.sum(total, &[online, onsite]);
+        (table, total, online, onsite)
+    }
+
+    #[test]
+    fn a_hidden_part_takes_a_sibling_with_it() {
+        let (table, total, online, onsite) = roundtable();
+        let shown = table.protect(5);
+        assert!(shown.is_hidden(onsite));
+        assert!(shown.is_hidden(online), "21 - 18 would give the 3 away");
+        assert_eq!(shown.show(total), Some(21), "the total stays: hiding a part is enough");
+    }
+
+    #[test]
+    fn nothing_is_hidden_without_a_threshold_or_small_counts() {
+        let (table, _, _, onsite) = roundtable();
+        assert!(!table.protect(1).any_hidden());
+        assert!(!table.protect(0).any_hidden());
+        assert_eq!(table.protect(3).show(onsite), Some(3));
+    }
+
+    #[test]
+    fn a_small_unpublished_difference_is_protected_too() {
+        // 20 of 21 need transport: the one who does not is singled out by 21 - 20.
+        let mut table = Table::new();
+        let people = table.published(21);
+        let transport = table.published(20);
+        let without = table.derived(1);
+        table.sum(people, &[transport, without]);
+        let shown = table.protect(5);
+        assert!(shown.is_hidden(transport), "the part is hidden, the headline total stays");
+        assert_eq!(shown.show(people), Some(21));
+        let large = {
+            let mut table = Table::new();
+            let people = table.published(21);
+            let transport = table.published(10);
+            let without = table.derived(11);
+            table.sum(people, &[transport, without]);
+            table.protect(5)
+        };
+        assert!(!large.any_hidden());
+    }
+
+    #[test]
+    fn a_total_is_hidden_when_no_sibling_can_be() {
+        // Only one part is shown; its total would give the hidden one away.
+        let mut table = Table::new();
+        let total = table.published(7);
+        let a = table.published(2);
+        let b = table.published(0);
+        let c = table.published(5);
+        table.sum(total, &[a, b, c]);
+        let shown = table.protect(5);
+        assert!(shown.is_hidden(a));
+        assert!(shown.is_hidden(c), "a positive sibling before the total");
+        assert!(!shown.is_hidden(b), "zero protects nothing");
+        assert_eq!(shown.show(total), Some(7));
+    }
+
+    #[test]
+    fn linked_sums_are_protected_across_tables() {
+        // Modes by attended / no-show with their margins: hiding the online row's small
+        // attended count must not be undone through the columns.
+        let mut t = Table::new();
+        let confirmed = t.published(20);
+        let attended = t.published(15);
+        let no_show = t.published(5);
+        let on_c = t.published(17);
+        let on_a = t.published(15);
+        let on_n = t.published(2);
+        let os_c = t.published(3);
+        let os_a = t.published(0);
+        let os_n = t.published(3);
+        t.sum(confirmed, &[on_c, os_c]);
+        t.sum(attended, &[on_a, os_a]);
+        t.sum(no_show, &[on_n, os_n]);
+        t.sum(on_c, &[on_a, on_n]);
+        t.sum(os_c, &[os_a, os_n]);
+        let shown = t.protect(5);
+        let hidden: Vec<Cell> = [confirmed, attended, no_show, on_c, on_a, on_n, os_c, os_a, os_n]
+            .into_iter()
+            .filter(|&c| shown.is_hidden(c))
+            .collect();
+        let unknown = |c: Cell| shown.is_hidden(c);
+        let system = System::of(&t, &unknown);
+        for cell in hidden {
+            assert!(!system.determines(cell), "{cell:?} follows from the shown counts");
+        }
+    }
+
+    #[test]
+    fn determination_is_exact_for_chained_sums() {
+        // a + b = shown, b = c + d with c, d shown: b is determined, so a is too.
+        let mut t = Table::new();
+        let s = t.published(10);
+        let a = t.published(4);
+        let b = t.published(6);
+        let c = t.published(1);
+        let d = t.published(5);
+        t.sum(s, &[a, b]);
+        t.sum(b, &[c, d]);
+        let hidden = [false, true, true, false, false];
+        let system = System::of(&t, &|cell: Cell| hidden[cell.0]);
+        assert!(system.determines(a));
+        assert!(system.determines(b));
+    }
+
+    #[test]
+    fn small_categories_are_pooled_until_the_pool_is_not_small() {
+        let counts = [("ar", 2), ("es", 12), ("fr", 1), ("uk", 6)];
+        let pooled = pool_small_categories(&counts, 5);
+        assert_eq!(pooled.pooled, vec![0, 2, 3], "ar + fr = 3 is small, so uk (the smallest named) joins");
+        assert_eq!(pooled.named, vec![("es", 1)]);
+        let none = pool_small_categories(&counts, 1);
+        assert!(none.pooled.is_empty());
+        assert_eq!(none.named.len(), 4);
+        let enough = pool_small_categories(&[("ar", 3), ("fr", 4), ("es", 9)], 5);
+        assert_eq!(enough.pooled, vec![0, 1], "3 + 4 = 7 needs nothing more");
+    }
+}
