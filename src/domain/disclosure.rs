@@ -22,8 +22,8 @@ pub struct Cell(usize);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    /// Shown unless hidden; `complement` says whether it may be hidden to protect another.
-    Published { complement: bool },
+    /// Shown unless hidden.
+    Published,
     /// Never shown, but follows from the sums (a residual or an unpublished subtotal).
     Derived,
 }
@@ -92,13 +92,7 @@ impl Table {
 
     /// A count the report shows, which may be hidden to protect another.
     pub fn published(&mut self, value: i64) -> Cell {
-        self.add(value, Role::Published { complement: true })
-    }
-
-    /// A count the report shows but never hides to protect another (the count of a named
-    /// category: hiding it would have to unname it). Still hidden when it is itself small.
-    pub fn published_fixed(&mut self, value: i64) -> Cell {
-        self.add(value, Role::Published { complement: false })
+        self.add(value, Role::Published)
     }
 
     /// A count the report does not show but that follows from its sums.
@@ -130,17 +124,19 @@ impl Table {
     /// 1 or less hides nothing.
     pub fn protect(&self, below: i64) -> Protected {
         let small = |value: i64| value >= 1 && value < below;
-        let mut hidden: Vec<bool> = self
-            .cells
-            .iter()
-            .map(|spec| matches!(spec.role, Role::Published { .. }) && small(spec.value))
-            .collect();
+        let mut hidden: Vec<bool> =
+            self.cells.iter().map(|spec| spec.role == Role::Published && small(spec.value)).collect();
         if below > 1 {
             // Each round hides one more count, so this ends.
             while let Some(exposed) = self.first_exposed(&hidden, &small) {
                 match self.complement_for(exposed, &hidden) {
                     Some(cell) => hidden[cell.0] = true,
-                    None => break,
+                    None => {
+                        // Nothing left to hide near it: show nothing rather than a count
+                        // that gives one away.
+                        hidden = self.cells.iter().map(|spec| spec.role == Role::Published).collect();
+                        break;
+                    }
                 }
             }
         }
@@ -148,30 +144,52 @@ impl Table {
     }
 
     /// The first count that must not be determined but is: a hidden one, or a small one
-    /// that is never shown.
+    /// that is never shown. First by the sums alone (linear algebra, exact and fast), then
+    /// with what the sums leave out: no count is negative, so a small count next to zeros
+    /// may be pinned even where the sums alone would let it move.
     fn first_exposed(&self, hidden: &[bool], small: &impl Fn(i64) -> bool) -> Option<Cell> {
         let unknown = |cell: Cell| hidden[cell.0] || self.cells[cell.0].role == Role::Derived;
         let protected = |cell: Cell| {
             hidden[cell.0] || (self.cells[cell.0].role == Role::Derived && small(self.cells[cell.0].value))
         };
         let system = System::of(self, &unknown);
-        (0..self.cells.len()).map(Cell).find(|&cell| protected(cell) && system.determines(cell))
+        let mut protected_cells = (0..self.cells.len()).map(Cell).filter(|&cell| protected(cell));
+        if let Some(cell) = protected_cells.clone().find(|&cell| system.determines(cell)) {
+            return Some(cell);
+        }
+        let search = Search::of(self, &unknown);
+        protected_cells.find(|&cell| search.pinned(cell))
     }
 
-    /// The count to hide so that `exposed` is no longer determined: the smallest positive
-    /// shown count that may be hidden, found first among the sums that hold `exposed`, then
-    /// among sums further away through unknown counts; a part before a total.
+    /// The count to hide so that `exposed` is no longer determined: among the shown counts
+    /// that may be hidden, those sharing a sum with `exposed` first, then those of sums
+    /// further away through unknown counts; within each, a part before a total, then the
+    /// smallest. The first that, once hidden, leaves both itself and `exposed` undetermined
+    /// is taken; failing that, the first, and the next round goes on from there.
     fn complement_for(&self, exposed: Cell, hidden: &[bool]) -> Option<Cell> {
-        let unknown = |cell: Cell| hidden[cell.0] || self.cells[cell.0].role == Role::Derived;
-        let candidate = |cell: Cell| {
-            !hidden[cell.0] && matches!(self.cells[cell.0].role, Role::Published { complement: true })
+        let candidates = self.candidates_near(exposed, hidden);
+        let frees = |cell: Cell| {
+            let mut trial = hidden.to_vec();
+            trial[cell.0] = true;
+            let unknown = |c: Cell| trial[c.0] || self.cells[c.0].role == Role::Derived;
+            let system = System::of(self, &unknown);
+            !system.determines(exposed) && !system.determines(cell)
         };
+        candidates.iter().copied().find(|&cell| frees(cell)).or(candidates.first().copied())
+    }
+
+    /// Shown counts that may be hidden, in the order of [`Table::complement_for`]. A hidden
+    /// zero protects little (a count cannot go below it), so zeros come last of all.
+    fn candidates_near(&self, exposed: Cell, hidden: &[bool]) -> Vec<Cell> {
+        let unknown = |cell: Cell| hidden[cell.0] || self.cells[cell.0].role == Role::Derived;
+        let candidate = |cell: Cell| !hidden[cell.0] && self.cells[cell.0].role == Role::Published;
         let mut reached = vec![false; self.cells.len()];
         let mut used = vec![false; self.sums.len()];
         let mut frontier = vec![exposed];
         reached[exposed.0] = true;
+        let (mut ordered, mut zeros) = (Vec::new(), Vec::new());
         while !frontier.is_empty() {
-            let mut best: Option<(bool, bool, i64, Cell)> = None;
+            let mut level: Vec<(bool, i64, Cell)> = Vec::new();
             let mut next = Vec::new();
             for (index, sum) in self.sums.iter().enumerate() {
                 if used[index] || !sum.members().any(|m| frontier.contains(&m)) {
@@ -179,12 +197,11 @@ impl Table {
                 }
                 used[index] = true;
                 for member in sum.members() {
-                    if candidate(member) {
-                        let value = self.cells[member.0].value;
-                        // Zero last (it protects least), then parts before totals, then small.
-                        let key = (value == 0, member == sum.total, value, member);
-                        if best.is_none_or(|b| key < b) {
-                            best = Some(key);
+                    if candidate(member) && !reached[member.0] {
+                        reached[member.0] = true;
+                        match self.cells[member.0].value {
+                            0 => zeros.push(member),
+                            value => level.push((member == sum.total, value, member)),
                         }
                     } else if unknown(member) && !reached[member.0] {
                         reached[member.0] = true;
@@ -192,12 +209,12 @@ impl Table {
                     }
                 }
             }
-            if let Some((_, _, _, cell)) = best {
-                return Some(cell);
-            }
+            level.sort_unstable();
+            ordered.extend(level.into_iter().map(|(_, _, cell)| cell));
             frontier = next;
         }
-        None
+        ordered.extend(zeros);
+        ordered
     }
 }
 
@@ -338,6 +355,122 @@ impl System {
             }
         }
         core.iter().all(|v| v.abs() < EPSILON)
+    }
+}
+
+/// The integer side of the audit: the sums over the unknown counts, each count between 0 and
+/// a ceiling above every count of the table, searched for another value of one count.
+struct Search {
+    /// Position of each unknown count, or None.
+    position: Vec<Option<usize>>,
+    truth: Vec<i64>,
+    /// `Σ coefficient · unknown = constant`.
+    equations: Vec<(Vec<(usize, i64)>, i64)>,
+    ceiling: i64,
+}
+
+/// Search nodes spent on one question before it is answered "pinned": giving up can only
+/// hide more.
+const SEARCH_BUDGET: usize = 20_000;
+
+impl Search {
+    fn of(table: &Table, unknown: &impl Fn(Cell) -> bool) -> Self {
+        let mut position = vec![None; table.cells.len()];
+        let mut truth = Vec::new();
+        for (index, spec) in table.cells.iter().enumerate() {
+            if unknown(Cell(index)) {
+                position[index] = Some(truth.len());
+                truth.push(spec.value);
+            }
+        }
+        let equations = table
+            .sums
+            .iter()
+            .filter_map(|sum| {
+                let mut terms = Vec::new();
+                let mut constant = 0;
+                for member in sum.members() {
+                    let coefficient = sum.coefficient(member) as i64;
+                    match position[member.0] {
+                        Some(i) => terms.push((i, coefficient)),
+                        None => constant -= coefficient * table.cells[member.0].value,
+                    }
+                }
+                (!terms.is_empty()).then_some((terms, constant))
+            })
+            .collect();
+        let largest = table.cells.iter().map(|spec| spec.value).max().unwrap_or(0);
+        Search { position, truth, equations, ceiling: 2 * largest + 5 }
+    }
+
+    /// True when neither one more nor one less is possible for `cell` (or the search ran
+    /// out of budget): then it is as good as known.
+    fn pinned(&self, cell: Cell) -> bool {
+        let Some(i) = self.position[cell.0] else { return true };
+        let n = self.truth.len();
+        let try_value = |value: i64| {
+            if value < 0 || value > self.ceiling {
+                return false;
+            }
+            let (mut lo, mut hi) = (vec![0; n], vec![self.ceiling; n]);
+            lo[i] = value;
+            hi[i] = value;
+            let mut budget = SEARCH_BUDGET;
+            self.feasible(lo, hi, &mut budget) == Some(true)
+        };
+        !(try_value(self.truth[i] + 1) || try_value(self.truth[i] - 1))
+    }
+
+    /// Whether some integer point within the bounds satisfies every sum (None when out of
+    /// budget): bounds are tightened from each sum until nothing moves, then the narrowest
+    /// open count is tried value by value, nearest its true value first.
+    fn feasible(&self, mut lo: Vec<i64>, mut hi: Vec<i64>, budget: &mut usize) -> Option<bool> {
+        *budget = budget.checked_sub(1)?;
+        loop {
+            let mut moved = false;
+            for (terms, constant) in &self.equations {
+                let min: i64 = terms.iter().map(|&(i, c)| if c > 0 { c * lo[i] } else { c * hi[i] }).sum();
+                let max: i64 = terms.iter().map(|&(i, c)| if c > 0 { c * hi[i] } else { c * lo[i] }).sum();
+                if *constant < min || *constant > max {
+                    return Some(false);
+                }
+                for &(i, c) in terms {
+                    // Coefficients are 1 or -1: c·x lies within what the others leave.
+                    let own_min = if c > 0 { lo[i] } else { -hi[i] };
+                    let own_max = if c > 0 { hi[i] } else { -lo[i] };
+                    let (low, high) = (constant - (max - own_max), constant - (min - own_min));
+                    let (new_lo, new_hi) = if c > 0 { (low, high) } else { (-high, -low) };
+                    if new_lo > lo[i] {
+                        lo[i] = new_lo;
+                        moved = true;
+                    }
+                    if new_hi < hi[i] {
+                        hi[i] = new_hi;
+                        moved = true;
+                    }
+                    if lo[i] > hi[i] {
+                        return Some(false);
+                    }
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        let Some(i) = (0..lo.len()).filter(|&i| lo[i] < hi[i]).min_by_key(|&i| hi[i] - lo[i]) else {
+            return Some(true);
+        };
+        let mut values: Vec<i64> = (lo[i]..=hi[i]).collect();
+        values.sort_by_key(|v| (v - self.truth[i]).abs());
+        for value in values {
+            let (mut lo, mut hi) = (lo.clone(), hi.clone());
+            lo[i] = value;
+            hi[i] = value;
+            if self.feasible(lo, hi, budget)? {
+                return Some(true);
+            }
+        }
+        Some(false)
     }
 }
 

@@ -123,24 +123,52 @@ pub struct CategoryCounts {
 /// a language, a category or a topic: those have no comma or space.
 pub const OTHER_SUPPRESSED: &str = "other, suppressed";
 
-impl EventReport {
-    /// The report of one event, with the counts of `below` protected (see
-    /// `domain::disclosure`): every count the report shows or implies from 1 to below-1 is
-    /// hidden, with complementary counts so that no sum gives one back, and small categories
-    /// pooled unnamed under `other, suppressed`.
-    pub fn build(row: &EventCountsRow, breakdown: &[BreakdownRow], below: Option<i64>) -> Self {
-        let below = below.unwrap_or(0);
+/// The cells of one mode in a report's [`Table`].
+struct ModeCells {
+    confirmed: Cell,
+    waitlisted: Cell,
+    attended: Cell,
+    /// Only once the event has ended; before, nobody is a no-show yet.
+    no_show: Option<Cell>,
+}
+
+/// An event report as a [`Table`]: its counts, the counts it implies (those without each
+/// need, the confirmed not checked in) and the sums that tie them.
+struct ReportTable {
+    table: Table,
+    online: ModeCells,
+    onsite: ModeCells,
+    confirmed: Cell,
+    waitlisted: Cell,
+    attended: Cell,
+    no_show: Option<Cell>,
+    cancelled: Cell,
+    fallback: Cell,
+    transport: Cell,
+    accessibility: Cell,
+    seated: Cell,
+    space_waitlisted: Cell,
+    space_requested: Cell,
+    /// Named languages, and the pool of the others when there are any.
+    languages: Vec<(String, Cell)>,
+    pooled_languages: Option<Cell>,
+    /// Named categories (confirmed, attended), and the pool of the others.
+    categories: Vec<(String, (Cell, Cell))>,
+    pooled_categories: Option<(Cell, Cell)>,
+    interests: Vec<(String, Cell)>,
+}
+
+impl ReportTable {
+    /// `pooled_languages[i]` and `pooled_categories[i]` say which of the event's languages
+    /// and categories (in `breakdown` order) are pooled, unnamed.
+    fn of(
+        row: &EventCountsRow,
+        breakdown: &[BreakdownRow],
+        pooled_languages: &[bool],
+        pooled_categories: &[bool],
+    ) -> Self {
         let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
         let mut t = Table::new();
-
-        // Modes and totals. Before the end nobody is a no-show yet (shown as 0, not a count of
-        // people); who has not checked in is then implied, not shown.
-        struct ModeCells {
-            confirmed: Cell,
-            waitlisted: Cell,
-            attended: Cell,
-            no_show: Option<Cell>,
-        }
         let mode = |t: &mut Table, confirmed: i64, waitlisted: i64, attended: i64| {
             let cells = ModeCells {
                 confirmed: t.published(confirmed),
@@ -148,6 +176,7 @@ impl EventReport {
                 attended: t.published(attended),
                 no_show: row.ended.then(|| t.published(no_show(confirmed, attended, true))),
             };
+            // Before the end, who has not checked in is implied, not shown.
             let absent = cells.no_show.unwrap_or_else(|| t.derived(confirmed - attended));
             t.sum(cells.confirmed, &[cells.attended, absent]);
             cells
@@ -160,7 +189,7 @@ impl EventReport {
         t.sum(confirmed, &[online.confirmed, onsite.confirmed]);
         t.sum(waitlisted, &[online.waitlisted, onsite.waitlisted]);
         t.sum(attended, &[online.attended, onsite.attended]);
-        let no_shows = match (online.no_show, onsite.no_show) {
+        let no_show = match (online.no_show, onsite.no_show) {
             (Some(on), Some(os)) => {
                 let total = t.published(t.value(on) + t.value(os));
                 t.sum(total, &[on, os]);
@@ -190,58 +219,117 @@ impl EventReport {
         t.sum(space_requested, &[seated, space_waitlisted]);
 
         // Interpretation languages: a partition of those who asked, inside everyone.
-        let languages: Vec<(String, i64)> =
-            keyed("interpretation").iter().map(|b| (b.key.clone(), b.n)).collect();
-        let language_groups = pool_small_categories(&languages, below);
-        let language_cells: Vec<(String, Cell)> = language_groups
-            .named
+        let asked = keyed("interpretation");
+        let languages: Vec<(String, Cell)> = asked
             .iter()
-            .map(|(key, i)| (key.clone(), t.published_fixed(languages[*i].1)))
+            .zip(pooled_languages)
+            .filter(|(_, &pooled)| !pooled)
+            .map(|(b, _)| (b.key.clone(), t.published(b.n)))
             .collect();
-        let pooled_languages = (!language_groups.pooled.is_empty())
-            .then(|| t.published(language_groups.pooled.iter().map(|&i| languages[i].1).sum()));
-        let asked: i64 = languages.iter().map(|(_, n)| n).sum();
-        let no_interpretation = t.derived(t.value(people) - asked);
-        let mut parts: Vec<Cell> = language_cells.iter().map(|(_, c)| *c).collect();
-        parts.extend(pooled_languages);
-        parts.push(no_interpretation);
+        let pooled_sum: i64 = asked.iter().zip(pooled_languages).filter(|(_, &p)| p).map(|(b, _)| b.n).sum();
+        let pooled_language_cell = pooled_languages.contains(&true).then(|| t.published(pooled_sum));
+        let without = t.derived(t.value(people) - asked.iter().map(|b| b.n).sum::<i64>());
+        let parts: Vec<Cell> =
+            languages.iter().map(|(_, c)| *c).chain(pooled_language_cell).chain([without]).collect();
         t.sum(people, &parts);
 
         // Stakeholder categories: confirmed and attended, each a partition of its total; a
         // category's confirmed who did not attend are implied.
-        let categories = keyed("category");
-        let category_counts: Vec<(String, i64)> = categories.iter().map(|b| (b.key.clone(), b.n)).collect();
-        let category_groups = pool_small_categories(&category_counts, below);
-        let category = |t: &mut Table, confirmed: i64, attended: i64, named: bool| {
-            let confirmed_cell = if named { t.published_fixed(confirmed) } else { t.published(confirmed) };
-            let attended_cell = t.published(attended);
+        let category = |t: &mut Table, confirmed: i64, attended: i64| {
+            let cells = (t.published(confirmed), t.published(attended));
             let absent = t.derived(confirmed - attended);
-            t.sum(confirmed_cell, &[attended_cell, absent]);
-            (confirmed_cell, attended_cell)
+            t.sum(cells.0, &[cells.1, absent]);
+            cells
         };
-        let category_cells: Vec<(String, (Cell, Cell))> = category_groups
-            .named
+        let groups = keyed("category");
+        let categories: Vec<(String, (Cell, Cell))> = groups
             .iter()
-            .map(|(key, i)| (key.clone(), category(&mut t, categories[*i].n, categories[*i].attended, true)))
+            .zip(pooled_categories)
+            .filter(|(_, &pooled)| !pooled)
+            .map(|(b, _)| (b.key.clone(), category(&mut t, b.n, b.attended)))
             .collect();
-        let pooled_categories = (!category_groups.pooled.is_empty()).then(|| {
-            let of =
-                |f: fn(&BreakdownRow) -> i64| category_groups.pooled.iter().map(|&i| f(categories[i])).sum();
-            category(&mut t, of(|b| b.n), of(|b| b.attended), false)
+        let pooled_category_cells = pooled_categories.contains(&true).then(|| {
+            let pooled = || groups.iter().zip(pooled_categories).filter(|(_, &p)| p).map(|(b, _)| *b);
+            category(&mut t, pooled().map(|b| b.n).sum(), pooled().map(|b| b.attended).sum())
         });
-        let all_categories: Vec<(Cell, Cell)> =
-            category_cells.iter().map(|(_, cells)| *cells).chain(pooled_categories).collect();
-        let confirmed_parts: Vec<Cell> = all_categories.iter().map(|(c, _)| *c).collect();
-        let attended_parts: Vec<Cell> = all_categories.iter().map(|(_, a)| *a).collect();
-        t.sum(confirmed, &confirmed_parts);
-        t.sum(attended, &attended_parts);
+        let all: Vec<(Cell, Cell)> =
+            categories.iter().map(|(_, c)| *c).chain(pooled_category_cells).collect();
+        t.sum(confirmed, &all.iter().map(|c| c.0).collect::<Vec<_>>());
+        t.sum(attended, &all.iter().map(|c| c.1).collect::<Vec<_>>());
 
         // Interests: several per person, so no sum across topics; each topic and those without
         // it make up everyone.
-        let interest_cells: Vec<(String, Cell)> =
+        let interests =
             keyed("interest").iter().map(|b| (b.key.clone(), need(&mut t, people, b.n))).collect();
+        ReportTable {
+            table: t,
+            online,
+            onsite,
+            confirmed,
+            waitlisted,
+            attended,
+            no_show,
+            cancelled,
+            fallback,
+            transport,
+            accessibility,
+            seated,
+            space_waitlisted,
+            space_requested,
+            languages,
+            pooled_languages: pooled_language_cell,
+            categories,
+            pooled_categories: pooled_category_cells,
+            interests,
+        }
+    }
+}
 
-        let shown = t.protect(below);
+impl EventReport {
+    /// The report of one event, with the counts of `below` protected (see
+    /// `domain::disclosure`): every count the report shows or implies from 1 to below-1 is
+    /// hidden, with complementary counts so that no sum gives one back, and categories
+    /// (languages, stakeholder categories, topics) whose counts are hidden are not named:
+    /// languages and categories are pooled under `other, suppressed`.
+    pub fn build(row: &EventCountsRow, breakdown: &[BreakdownRow], below: Option<i64>) -> Self {
+        let below = below.unwrap_or(0);
+        let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
+        let pooled = |kind: &'static str| {
+            let counts: Vec<(String, i64)> = keyed(kind).iter().map(|b| (b.key.clone(), b.n)).collect();
+            let groups = pool_small_categories(&counts, below);
+            (0..counts.len()).map(|i| groups.pooled.contains(&i)).collect::<Vec<bool>>()
+        };
+        let (mut pooled_languages, mut pooled_categories) = (pooled("interpretation"), pooled("category"));
+        // A named count hidden to protect another is unnamed too: pooled, then everything is
+        // protected again. Each round pools at least one more, so this ends.
+        let (cells, shown) = loop {
+            let cells = ReportTable::of(row, breakdown, &pooled_languages, &pooled_categories);
+            let shown = cells.table.protect(below);
+            let mut pooled_more = false;
+            for (key, cell) in &cells.languages {
+                if shown.is_hidden(*cell) {
+                    let i = keyed("interpretation")
+                        .iter()
+                        .position(|b| &b.key == key)
+                        .expect("a language of the event");
+                    pooled_languages[i] = true;
+                    pooled_more = true;
+                }
+            }
+            for (key, (confirmed, _)) in &cells.categories {
+                if shown.is_hidden(*confirmed) {
+                    let i = keyed("category")
+                        .iter()
+                        .position(|b| &b.key == key)
+                        .expect("a category of the event");
+                    pooled_categories[i] = true;
+                    pooled_more = true;
+                }
+            }
+            if !pooled_more {
+                break (cells, shown);
+            }
+        };
         let c = |cell: Cell| shown.show(cell);
         let mode_counts = |cells: &ModeCells, offered: bool, capacity: Option<i32>| ModeCounts {
             offered,
@@ -252,17 +340,18 @@ impl EventReport {
             no_show: cells.no_show.map_or(Some(0), c),
         };
         let mut interpretation: BTreeMap<String, Option<i64>> =
-            language_cells.iter().map(|(key, cell)| (key.clone(), c(*cell))).collect();
-        if let Some(pool) = pooled_languages {
+            cells.languages.iter().map(|(key, cell)| (key.clone(), c(*cell))).collect();
+        if let Some(pool) = cells.pooled_languages {
             interpretation.insert(OTHER_SUPPRESSED.to_owned(), c(pool));
         }
-        let mut by_stakeholder_category: BTreeMap<String, CategoryCounts> = category_cells
+        let mut by_stakeholder_category: BTreeMap<String, CategoryCounts> = cells
+            .categories
             .iter()
             .map(|(key, (confirmed, attended))| {
                 (key.clone(), CategoryCounts { confirmed: c(*confirmed), attended: c(*attended) })
             })
             .collect();
-        if let Some((confirmed, attended)) = pooled_categories {
+        if let Some((confirmed, attended)) = cells.pooled_categories {
             by_stakeholder_category.insert(
                 OTHER_SUPPRESSED.to_owned(),
                 CategoryCounts { confirmed: c(confirmed), attended: c(attended) },
@@ -270,41 +359,42 @@ impl EventReport {
         }
         // A hidden topic is not named: the topics stand alone, so nothing is summed under
         // the pooled key, which only says that some were left out.
-        let mut interests: BTreeMap<String, Option<i64>> = interest_cells
+        let mut interests: BTreeMap<String, Option<i64>> = cells
+            .interests
             .iter()
             .filter(|(_, cell)| !shown.is_hidden(*cell))
             .map(|(key, cell)| (key.clone(), c(*cell)))
             .collect();
-        if interest_cells.iter().any(|(_, cell)| shown.is_hidden(*cell)) {
+        if cells.interests.iter().any(|(_, cell)| shown.is_hidden(*cell)) {
             interests.insert(OTHER_SUPPRESSED.to_owned(), None);
         }
-        let pooled_any = pooled_languages.is_some() || pooled_categories.is_some();
+        let pooled_any = cells.pooled_languages.is_some() || cells.pooled_categories.is_some();
         EventReport {
             event_id: row.event_id,
             generated_at: row.generated_at,
             event_ended: row.ended,
             suppressed: shown.any_hidden() || pooled_any,
             totals: Totals {
-                confirmed: c(confirmed),
-                waitlisted: c(waitlisted),
-                cancelled: c(cancelled),
-                attended: c(attended),
-                no_show: no_shows.map_or(Some(0), c),
-                fallback_applied: c(fallback),
+                confirmed: c(cells.confirmed),
+                waitlisted: c(cells.waitlisted),
+                cancelled: c(cells.cancelled),
+                attended: c(cells.attended),
+                no_show: cells.no_show.map_or(Some(0), c),
+                fallback_applied: c(cells.fallback),
             },
             by_mode: ByMode {
-                online: mode_counts(&online, row.online_offered, row.online_capacity),
-                onsite: mode_counts(&onsite, row.onsite_offered, row.onsite_capacity),
+                online: mode_counts(&cells.online, row.online_offered, row.online_capacity),
+                onsite: mode_counts(&cells.onsite, row.onsite_offered, row.onsite_capacity),
             },
             needs: Needs {
                 physical_space: PhysicalSpace {
-                    requested: c(space_requested),
-                    seated: c(seated),
-                    waitlisted: c(space_waitlisted),
+                    requested: c(cells.space_requested),
+                    seated: c(cells.seated),
+                    waitlisted: c(cells.space_waitlisted),
                 },
-                transport: c(transport),
+                transport: c(cells.transport),
                 interpretation,
-                accessibility: c(accessibility),
+                accessibility: c(cells.accessibility),
             },
             by_stakeholder_category,
             interests,

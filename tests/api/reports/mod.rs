@@ -2,6 +2,7 @@
 
 mod browser;
 mod csv_list;
+mod disclosure;
 mod event;
 mod page;
 mod paged;
