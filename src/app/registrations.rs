@@ -7,6 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures_util::future::{join3, BoxFuture};
 use uuid::Uuid;
 
+use crate::app::erasure::{erase_in, Erasure};
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
 use crate::app::{actor, record};
 use crate::auth::{Caller, EventAccess, RegistrationAccess, Token};
@@ -17,6 +18,7 @@ use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
 use crate::domain::events::registration_open;
+use crate::domain::privacy::{duplicate_answer, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{self, Mode, Placement, Reseat};
@@ -39,6 +41,22 @@ pub struct Request {
     pub idempotent: Option<(String, Vec<u8>)>,
 }
 
+/// The limits a registration is counted against (from the settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// REGISTRATION_RATE_LIMIT_PER_MINUTE (0: none).
+    pub per_minute: u32,
+    /// DUPLICATE_PROBE_LIMIT_PER_HOUR: `already_registered` answers a partner gets an hour for
+    /// registrations it did not create.
+    pub duplicates_per_hour: u32,
+}
+
+/// A registration refused by rule 5, to be answered (and counted) after its transaction.
+struct Duplicate {
+    caller: Caller,
+    event: EventRef,
+}
+
 pub enum Registered {
     New {
         outcome: Box<Outcome>,
@@ -57,27 +75,37 @@ pub enum Registered {
 /// registration, its history line and its announcement in one statement, and the COMMIT.
 /// `noted` hears who the caller is as soon as that is known; `answer` renders the answer
 /// an `Idempotency-Key` keeps.
+///
+/// A registration refused by rule 5 (the rare path) is answered after that transaction, by
+/// [`refuse_duplicate`]: the happy path gains no round trip from the bound on duplicates,
+/// whose only part in it is a column of the statement that locks the event.
 pub async fn register(
     conn: &mut AsyncPgConnection,
     token: Token,
     request: &Request,
-    per_minute: u32,
+    limits: Limits,
     noted: impl FnOnce(&Caller),
     answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
 ) -> AppResult<Registered> {
+    let mut duplicate = None;
     let mut tx = PipelinedTransaction::open(conn)?;
-    let outcome = register_in(&mut tx, token, request, per_minute, noted, answer).await;
-    tx.finish(outcome).await
+    let outcome = register_in(&mut tx, token, request, limits, noted, answer, &mut duplicate).await;
+    match (tx.finish(outcome).await, duplicate) {
+        (Err(_), Some(duplicate)) => Err(refuse_duplicate(conn, &duplicate, request, limits).await),
+        (outcome, _) => outcome,
+    }
 }
 
 async fn register_in(
     tx: &mut PipelinedTransaction<'_>,
     token: Token,
     request: &Request,
-    per_minute: u32,
+    limits: Limits,
     noted: impl FnOnce(&Caller),
     answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+    duplicate: &mut Option<Duplicate>,
 ) -> AppResult<Registered> {
+    let per_minute = limits.per_minute;
     let by = token.actor();
     let claim = async {
         match &request.idempotent {
@@ -85,16 +113,27 @@ async fn register_in(
             None => Ok(None),
         }
     };
-    let locked = events::lock_as_standing(tx.shared(), request.event_id.0, token.id(), by.kind);
+    let locked = events::lock_as_standing(
+        tx.shared(),
+        request.event_id.0,
+        token.id(),
+        by.kind,
+        limits.duplicates_per_hour,
+    );
     // All three are answered before any result is looked at, and looked at in the order
     // sent, so the first failure in that order is the one answered.
     let (begun, claimed, locked) = join3(tx.begin(), claim, locked).await;
     begun?;
     let claimed = claimed?;
-    let (caller, event, trusted) = match locked? {
-        Some(locked) => (token.caller_of(locked.standing)?, Some(locked.event), locked.trusted),
+    let (caller, event, trusted, duplicates_exhausted) = match locked? {
+        Some(locked) => (
+            token.caller_of(locked.standing)?,
+            Some(locked.event),
+            locked.trusted,
+            locked.duplicates_exhausted,
+        ),
         // No such event: who is asking still decides between 401 and 404.
-        None => (token.caller(tx.shared()).await?, None, false),
+        None => (token.caller(tx.shared()).await?, None, false, false),
     };
     noted(&caller);
     if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
@@ -104,6 +143,12 @@ async fn register_in(
     caller.may_register(&event, trusted)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
+    }
+    // A partner that had its duplicate answers for the hour learns nothing more until the
+    // hour ends: were it refused only when the person is registered, 201 against 429 would
+    // answer the same question.
+    if caller.is_partner() && duplicates_exhausted {
+        return Err(duplicates_limited(seconds_to_next_hour(Utc::now())));
     }
     let input = &request.valid;
     let placement = seats::place(
@@ -157,7 +202,12 @@ async fn register_in(
         },
         commit_with_writes,
     )
-    .await?;
+    .await
+    .inspect_err(|error| {
+        if is_already_registered(error) {
+            *duplicate = Some(Duplicate { caller: caller.clone(), event: EventRef::of(&event) });
+        }
+    })?;
     if let Some((key, _)) = &request.idempotent {
         let body = answer(&registration, waitlist_position, &event);
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
@@ -167,6 +217,60 @@ async fn register_in(
         outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
         waitlist_position,
     })
+}
+
+fn is_already_registered(error: &AppError) -> bool {
+    matches!(error, AppError::Conflict { code, .. } if *code == Refusal::AlreadyRegistered.code())
+}
+
+/// 429 `too_many_duplicates`: the partner had its `already_registered` answers for the hour.
+fn duplicates_limited(retry_after_seconds: u64) -> AppError {
+    AppError::TooManyRequests { code: "too_many_duplicates", retry_after_seconds }
+}
+
+/// Seconds until the next hour starts (the duplicate counter's window), at least 1.
+fn seconds_to_next_hour(now: chrono::DateTime<Utc>) -> u64 {
+    let into_hour = now.timestamp().rem_euclid(3600) as u64;
+    (3600 - into_hour).max(1)
+}
+
+/// Answers a registration refused by rule 5, in a transaction of its own after the
+/// registration's rolled back. The caller that created the registration it duplicates (or
+/// one of them) hears `already_registered`, which tells it nothing new; so do organisers and
+/// admins, who may read the event's registrations anyway. A partner that did not create it
+/// is told `already_registered` (the code, nothing more) DUPLICATE_PROBE_LIMIT_PER_HOUR times
+/// an hour, then 429; each such refusal is counted in the event's history, under the
+/// partner, as a count per hour: never the probed email or phone.
+async fn refuse_duplicate(
+    conn: &mut AsyncPgConnection,
+    duplicate: &Duplicate,
+    request: &Request,
+    limits: Limits,
+) -> AppError {
+    let refused: AppError = Refusal::AlreadyRegistered.into();
+    if !duplicate.caller.is_partner() {
+        return refused;
+    }
+    let participant = &request.valid.participant;
+    let email = participant.email.as_ref().map(|e| e.normalised());
+    let phone = participant.phone.as_ref().map(|p| p.digits().to_owned());
+    let by = actor(&duplicate.caller);
+    let answered = conn
+        .transaction::<_, AppError, _>(async move |conn| {
+            let creators =
+                registrations::creators_of(conn, duplicate.event.id.0, email.as_deref(), phone.as_deref()).await?;
+            if creators.contains(&duplicate.caller.id) {
+                return Ok(refused);
+            }
+            let counted = rate_limits::count_duplicate_refusal(conn, duplicate.caller.id).await?;
+            record(conn, by, &[Transition::DuplicateRefused { event: duplicate.event }]).await?;
+            Ok(match duplicate_answer(counted.count, limits.duplicates_per_hour) {
+                DuplicateAnswer::AlreadyRegistered => refused,
+                DuplicateAnswer::Limited => duplicates_limited(counted.retry_after_seconds.max(1) as u64),
+            })
+        })
+        .await;
+    answered.unwrap_or_else(|error| error)
 }
 
 /// The place of a registration joining the waitlist of `mode` now, read from the counters of
@@ -355,21 +459,15 @@ pub async fn undo_check_in(
     .await
 }
 
-/// Erases the personal data, keeping what reports count. Frees no seat. Also forgets the
-/// answer stored for an idempotent retry, which held the same data.
+/// Erases the personal data, keeping what reports count (`app::erasure::erase_in`, as
+/// every erasure). Frees no seat. Idempotent.
 pub async fn erase(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
         Box::pin(async move {
-            if registration.erased_at.is_some() {
-                return Ok((registration, Vec::new()));
-            }
-            let erased = registrations::erase(conn, registration.id).await?;
-            idempotency::forget_answer(conn, erased.id).await?;
-            let transition = Transition::PersonalDataErased {
-                registration: RegistrationRef::of(&erased, event),
-                seat: Seat::of(&erased),
-            };
-            Ok((erased, vec![transition]))
+            let ids = [registration.id];
+            let (mut erased, transitions) =
+                erase_in(conn, event, Erasure::Registrations { event_id: event.id, ids: &ids }).await?;
+            Ok((erased.pop().unwrap_or(registration), transitions))
         })
     })
     .await

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::db::events::EventRow;
-use crate::db::history::{EventEntry, RegistrationEntry};
+use crate::db::history::{DuplicateTally, EventEntry, RegistrationEntry};
 use crate::db::outbox::Change;
 use crate::db::registrations::RegistrationRow;
 use crate::domain::actors::{Actor, EventId, OrganisationId, RegistrationId};
@@ -92,6 +92,21 @@ pub enum Transition {
         event: EventRef,
         previous: EventStatus,
     },
+    /// A registration refused to a partner that did not create the registration it
+    /// duplicates (rule 5): counted per event, partner and hour, never naming the person.
+    DuplicateRefused {
+        event: EventRef,
+    },
+    /// Every registration of an ended event erased at once; `erased` of them were erased now.
+    EventPersonalDataErased {
+        event: EventRef,
+        erased: i64,
+    },
+    /// The retention purge erased `erased` registrations of an event past its retention.
+    RetentionPurged {
+        event: EventRef,
+        erased: i64,
+    },
 }
 
 impl EventRef {
@@ -131,6 +146,8 @@ pub struct Effects {
 pub enum Entry {
     Registration(RegistrationEntry),
     Event(EventEntry),
+    /// One more in the count of an event's `duplicates_refused` entry of this partner and hour.
+    DuplicateTally(DuplicateTally),
 }
 
 impl Transition {
@@ -280,9 +297,34 @@ impl Transition {
                     vec![status_change(*previous, EventStatus::Cancelled)],
                 ),
             },
+            DuplicateRefused { event } => Effects {
+                announcement: None,
+                entry: Entry::DuplicateTally(DuplicateTally { event_id: event.id.0, actor }),
+            },
+            EventPersonalDataErased { event, erased } => Effects {
+                announcement: None,
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::PersonalDataErased,
+                    vec![FieldChange::count(REGISTRATIONS_ERASED, *erased)],
+                ),
+            },
+            RetentionPurged { event, erased } => Effects {
+                announcement: None,
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::RetentionPurged,
+                    vec![FieldChange::count(REGISTRATIONS_ERASED, *erased)],
+                ),
+            },
         }
     }
 }
+
+/// The field of an erasure's history entry that counts the registrations erased.
+pub const REGISTRATIONS_ERASED: &str = "registrations_erased";
 
 fn status_change(from: EventStatus, to: EventStatus) -> FieldChange {
     FieldChange::new("status", json!(from.as_str()), json!(to.as_str()))
@@ -481,6 +523,31 @@ mod tests {
                     vec![status_change(EventStatus::Published, EventStatus::Cancelled)],
                 ),
             ),
+            (
+                Transition::DuplicateRefused { event: e },
+                None,
+                Entry::DuplicateTally(DuplicateTally { event_id: e.id.0, actor: by }),
+            ),
+            (
+                Transition::EventPersonalDataErased { event: e, erased: 21 },
+                None,
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::PersonalDataErased,
+                    vec![FieldChange::count("registrations_erased", 21)],
+                ),
+            ),
+            (
+                Transition::RetentionPurged { event: e, erased: 3 },
+                None,
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::RetentionPurged,
+                    vec![FieldChange::count("registrations_erased", 3)],
+                ),
+            ),
         ]
     }
 
@@ -514,6 +581,27 @@ mod tests {
             change.data,
             json!({"status": "cancelled", "attendance_mode": "onsite", "fallback_applied": false, "previous_status": "confirmed"})
         );
+    }
+
+    #[test]
+    fn erasures_and_refused_duplicates_record_counts_and_nothing_personal() {
+        let e = event();
+        let partner = Actor::api_client(Uuid::now_v7());
+        let tally = Transition::DuplicateRefused { event: e }.effects(partner);
+        assert_eq!(tally.announcement, None, "nobody hears of a refused duplicate");
+        assert_eq!(tally.entry, Entry::DuplicateTally(DuplicateTally { event_id: e.id.0, actor: partner }));
+        for transition in [
+            Transition::EventPersonalDataErased { event: e, erased: 4 },
+            Transition::RetentionPurged { event: e, erased: 4 },
+        ] {
+            let Entry::Event(entry) = transition.effects(Actor::user(Uuid::nil())).entry else {
+                panic!("an event entry: {transition:?}");
+            };
+            assert_eq!(
+                serde_json::to_value(&entry.changes).unwrap(),
+                json!([{"field": "registrations_erased", "to": 4}])
+            );
+        }
     }
 
     #[test]

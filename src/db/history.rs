@@ -36,6 +36,34 @@ pub struct EventEntry {
     pub changes: Vec<FieldChange>,
 }
 
+/// One more registration refused as a duplicate to the partner `actor` for the event: the
+/// event's `duplicates_refused` entry of this partner and hour counts it (`changes[0].to`),
+/// so a partner fishing shows as one line an hour, not one line a probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateTally {
+    pub event_id: Uuid,
+    pub actor: Actor,
+}
+
+/// Counts `tally` in its hour's entry, which the first refusal of the hour creates.
+pub async fn count_duplicate_refused(conn: &mut AsyncPgConnection, tally: &DuplicateTally) -> AppResult<()> {
+    diesel::sql_query(
+        "INSERT INTO event_history (event_id, action, actor_id, actor_kind, changes)
+         VALUES ($1, 'duplicates_refused', $2, $3, '[{\"field\": \"duplicates_refused\", \"to\": 1}]')
+         ON CONFLICT (event_id, actor_id, (date_trunc('hour', at AT TIME ZONE 'UTC')))
+            WHERE action = 'duplicates_refused'
+         DO UPDATE SET changes = jsonb_build_array(jsonb_build_object(
+             'field', 'duplicates_refused',
+             'to', (event_history.changes -> 0 ->> 'to')::bigint + 1))",
+    )
+    .bind::<SqlUuid, _>(tally.event_id)
+    .bind::<Nullable<SqlUuid>, _>(tally.actor.id)
+    .bind::<Text, _>(tally.actor.kind)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Writes `entries` in one statement.
 pub async fn append_registration_entries(
     conn: &mut AsyncPgConnection,

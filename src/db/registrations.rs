@@ -158,6 +158,28 @@ pub async fn insert(
     Ok(registration)
 }
 
+/// Who created the registrations of the event that hold this email (normalised) or phone
+/// (digits) and are not cancelled: those rule 5 compares a new registration with.
+pub async fn creators_of(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    email_normalised: Option<&str>,
+    phone_digits: Option<&str>,
+) -> AppResult<Vec<Uuid>> {
+    Ok(registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.ne(RegistrationStatus::Cancelled))
+        .filter(
+            registrations::email_normalised
+                .eq(email_normalised)
+                .or(registrations::phone_digits.eq(phone_digits))
+                .assume_not_null(),
+        )
+        .select(registrations::created_by)
+        .load(conn)
+        .await?)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<RegistrationRow>> {
     Ok(registrations::table.find(id).select(RegistrationRow::as_select()).first(conn).await.optional()?)
 }
@@ -434,21 +456,79 @@ pub async fn set_checked_in(
         .await?)
 }
 
-/// Erases the personal data, keeping what reports count.
-pub async fn erase(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<RegistrationRow> {
-    Ok(diesel::update(registrations::table.find(id))
-        .set((
-            registrations::full_name.eq(None::<String>),
-            registrations::email.eq(None::<String>),
-            registrations::email_normalised.eq(None::<String>),
-            registrations::phone.eq(None::<String>),
-            registrations::phone_digits.eq(None::<String>),
-            registrations::organisation_name.eq(None::<String>),
-            registrations::accessibility_notes.eq(None::<String>),
-            registrations::erased_at.eq(diesel::dsl::now),
-            registrations::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(RegistrationRow::as_returning())
-        .get_result(conn)
-        .await?)
+/// Which registrations [`erase_personal_data`] erases: those of them not erased yet.
+#[derive(Debug, Clone, Copy)]
+pub enum Erasure<'a> {
+    /// These registrations of the event.
+    Registrations { event_id: Uuid, ids: &'a [Uuid] },
+    /// The event's registrations, at most `limit` of them, oldest first.
+    Event { event_id: Uuid, limit: i64 },
+}
+
+/// The erasure of [`erase_personal_data`], for registrations chosen by `$1` (with `$2`).
+macro_rules! erase_personal_data_sql {
+    ($chosen:literal) => {
+        concat!(
+            "WITH erased AS (
+                 UPDATE registrations
+                    SET full_name = NULL, email = NULL, email_normalised = NULL, phone = NULL,
+                        phone_digits = NULL, organisation_name = NULL, accessibility_notes = NULL,
+                        erased_at = now(), updated_at = now()
+                  WHERE id IN (",
+            $chosen,
+            ")
+                 RETURNING *
+             ), forgotten AS (
+                 UPDATE idempotency_keys k SET request_hash = NULL, response_body = NULL
+                   FROM erased WHERE k.registration_id = erased.id
+             )
+             SELECT * FROM erased ORDER BY seq"
+        )
+    };
+}
+
+const ERASE_REGISTRATIONS: &str = erase_personal_data_sql!(
+    "SELECT id FROM registrations WHERE event_id = $1 AND id = ANY($2) AND erased_at IS NULL"
+);
+const ERASE_OF_EVENT: &str = erase_personal_data_sql!(
+    "SELECT id FROM registrations WHERE event_id = $1 AND erased_at IS NULL ORDER BY seq LIMIT $2"
+);
+
+/// Erases the personal data of the registrations `which` chooses, in one statement, and
+/// returns the rows erased now (those already erased are left out). Every erasure goes
+/// through here: one registration (`DELETE /registrations/{id}/personal-data`), a whole
+/// ended event (`DELETE /events/{id}/personal-data`), the retention purge, and a withdrawn
+/// consent to data processing. Call with the registrations' event locked.
+///
+/// What it erases, wherever it is kept:
+/// - the registration's name, email, phone (and their folded forms), organisation name and
+///   accessibility notes; mode, status, needs, category, languages and interests stay, so
+///   reports still count it;
+/// - its idempotency key's stored answer (which repeats the participant) and the request's
+///   fingerprint (`request_hash`, a SHA-256 of a body holding the name and email, which
+///   could be confirmed from guessed values). The key row itself stays: a late retry with
+///   the same key is still answered with the registration as it is now, instead of
+///   registering the person again (`db::idempotency::stored`).
+///
+/// Nothing else holds a participant's data: the histories and webhook payloads carry ids,
+/// statuses, modes and counts only (`app::transition`), and logs never name anyone.
+pub async fn erase_personal_data(
+    conn: &mut AsyncPgConnection,
+    which: Erasure<'_>,
+) -> AppResult<Vec<RegistrationRow>> {
+    Ok(match which {
+        Erasure::Registrations { ids, .. } if ids.is_empty() => Vec::new(),
+        Erasure::Registrations { event_id, ids } => Prepared(
+            diesel::sql_query(ERASE_REGISTRATIONS)
+                .bind::<SqlUuid, _>(event_id)
+                .bind::<Array<SqlUuid>, _>(ids),
+        )
+        .load(conn)
+        .await?,
+        Erasure::Event { event_id, limit } => Prepared(
+            diesel::sql_query(ERASE_OF_EVENT).bind::<SqlUuid, _>(event_id).bind::<BigInt, _>(limit),
+        )
+        .load(conn)
+        .await?,
+    })
 }

@@ -7,6 +7,8 @@ diesel::table! {
         kind -> Text,
         created_at -> Timestamptz,
         name_key -> Text,
+        report_suppress_below -> Nullable<Int4>,
+        retention_days -> Int4,
     }
 }
 
@@ -76,6 +78,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         onsite_waitlisted_physical_space -> Int4,
         published_at -> Nullable<Timestamptz>,
+        retention_days -> Nullable<Int4>,
     }
 }
 
@@ -145,7 +148,7 @@ diesel::table! {
     idempotency_keys (caller_id, key) {
         caller_id -> Uuid,
         key -> Text,
-        request_hash -> Bytea,
+        request_hash -> Nullable<Bytea>,
         response_status -> Nullable<Int4>,
         response_body -> Nullable<Jsonb>,
         registration_id -> Nullable<Uuid>,
@@ -196,6 +199,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> Timestamptz,
+        count -> Int4,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
@@ -214,4 +225,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     organisation_trusts,
+    rate_limits,
 );

@@ -56,11 +56,25 @@ pub enum EventAction {
     Updated,
     Published,
     Cancelled,
+    /// Registrations refused to a partner as duplicates: one entry per partner and hour,
+    /// whose count grows through the hour (never the probed email or phone).
+    DuplicatesRefused,
+    /// Every registration of the ended event erased at once, by an organiser or admin.
+    PersonalDataErased,
+    /// Registrations erased by the retention purge.
+    RetentionPurged,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 4] =
-        [EventAction::Created, EventAction::Updated, EventAction::Published, EventAction::Cancelled];
+    pub const ALL: [EventAction; 7] = [
+        EventAction::Created,
+        EventAction::Updated,
+        EventAction::Published,
+        EventAction::Cancelled,
+        EventAction::DuplicatesRefused,
+        EventAction::PersonalDataErased,
+        EventAction::RetentionPurged,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,6 +82,9 @@ impl EventAction {
             EventAction::Updated => "updated",
             EventAction::Published => "published",
             EventAction::Cancelled => "cancelled",
+            EventAction::DuplicatesRefused => "duplicates_refused",
+            EventAction::PersonalDataErased => "personal_data_erased",
+            EventAction::RetentionPurged => "retention_purged",
         }
     }
 
@@ -94,6 +111,11 @@ pub struct FieldChange {
 impl FieldChange {
     pub fn new(field: &str, from: Value, to: Value) -> Self {
         Self { field: field.to_owned(), from: Some(from), to: Some(to), withheld: false }
+    }
+
+    /// A count (registrations erased, duplicates refused): recorded as `to`, with no `from`.
+    pub fn count(field: &str, n: i64) -> Self {
+        Self { field: field.to_owned(), from: None, to: Some(Value::from(n)), withheld: false }
     }
 
     fn withheld(field: &str) -> Self {
@@ -129,6 +151,7 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
         before.registration_closes_at.as_ref().map(time).into(),
         after.registration_closes_at.as_ref().map(time).into(),
     );
+    compare("retention_days", before.retention_days.into(), after.retention_days.into());
     compare("online", before.online.is_some().into(), after.online.is_some().into());
     let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
     compare("online.capacity", online_capacity(before), online_capacity(after));
@@ -182,6 +205,7 @@ mod tests {
             timezone: "Europe/Madrid".into(),
             languages: vec!["es".into()],
             registration_closes_at: None,
+            retention_days: None,
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),

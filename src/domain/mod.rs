@@ -4,6 +4,7 @@ pub mod actors;
 pub mod contact;
 pub mod events;
 pub mod history;
+pub mod privacy;
 pub mod refusal;
 pub mod registrations;
 pub mod report;

@@ -73,6 +73,8 @@ pub async fn create_organisation(
             name,
             kind: body.kind.as_str().to_owned(),
             created_at: Utc::now(),
+            report_suppress_below: None,
+            retention_days: crate::domain::privacy::DEFAULT_RETENTION_DAYS as i32,
         },
     )
     .await?;

@@ -49,6 +49,12 @@ fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Regi
 /// `Idempotency-Key` header, a retry with the same body within 24 hours gets the first
 /// answer again and creates nothing. One caller may create at most
 /// REGISTRATION_RATE_LIMIT_PER_MINUTE registrations a minute (429 `rate_limited` beyond).
+///
+/// 409 `already_registered` carries its code and nothing more (no id, status or mode). A
+/// partner gets it at most DUPLICATE_PROBE_LIMIT_PER_HOUR times an hour for people it did
+/// not register itself; after that every registration it sends is 429 `too_many_duplicates`
+/// (with `Retry-After`) until the hour ends. Each such answer is counted in the event's
+/// history (`duplicates_refused`, one entry per partner and hour), never the email or phone.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body = CreateRegistration,
     params(("id" = Uuid, Path, description = "Event id"),
            ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 printable ASCII characters")),
@@ -87,7 +93,10 @@ pub async fn create_registration(
         &mut conn,
         token,
         &request,
-        state.settings.registration_rate_limit_per_minute,
+        use_case::Limits {
+            per_minute: state.settings.registration_rate_limit_per_minute,
+            duplicates_per_hour: state.settings.duplicate_probe_limit_per_hour,
+        },
         |caller| note_caller(&req, caller),
         |row, position, event| {
             serde_json::to_value(render(row.clone(), position, event)).expect("views serialise")
