@@ -6,6 +6,7 @@
 
 pub mod erasure;
 pub mod events;
+pub mod organisations;
 pub mod registrations;
 pub mod transition;
 pub mod trusts;

@@ -21,6 +21,7 @@ mod one_line_text;
 mod openapi_docs;
 mod ops;
 mod pipelined;
+mod privacy;
 mod process;
 mod receiver;
 mod registrations;
