@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(publish_event)
         .service(cancel_event)
         .service(event_history)
-        .service(erase_personal_data)
+        .service(erase_event_personal_data)
         .service(calendar);
 }
 
@@ -261,7 +261,7 @@ pub async fn event_history(
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[delete("/events/{id}/personal-data")]
-pub async fn erase_personal_data(
+pub async fn erase_event_personal_data(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
