@@ -61,10 +61,12 @@ pub async fn erase_event(conn: &mut AsyncPgConnection, caller: &Caller, id: Even
         if !may_erase_event(event.ends_at, Utc::now()) {
             return Err(Refusal::EventNotEnded.into());
         }
-        let (erased, mut transitions) = erase_in(conn, &event, Erasure::Event { event_id: event.id, limit: i64::MAX }).await?;
+        let (erased, mut transitions) =
+            erase_in(conn, &event, Erasure::Event { event_id: event.id, limit: i64::MAX }).await?;
         let count = erased.len() as i64;
         if count > 0 {
-            transitions.push(Transition::EventPersonalDataErased { event: EventRef::of(&event), erased: count });
+            transitions
+                .push(Transition::EventPersonalDataErased { event: EventRef::of(&event), erased: count });
         }
         record(conn, by, &transitions).await?;
         Ok(Erased { event: id, registrations: count })

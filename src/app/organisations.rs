@@ -72,22 +72,25 @@ mod tests {
 
     #[test]
     fn good_settings_pass_and_absent_ones_stay() {
-        let settings = check(SettingsChange { report_suppress_below: Some(Some(5)), retention_days: Some(30) })
-            .unwrap();
+        let settings =
+            check(SettingsChange { report_suppress_below: Some(Some(5)), retention_days: Some(30) }).unwrap();
         assert_eq!(settings.report_suppress_below, Some(Some(5)));
         assert_eq!(settings.retention_days, Some(30));
-        let cleared = check(SettingsChange { report_suppress_below: Some(None), retention_days: None }).unwrap();
+        let cleared =
+            check(SettingsChange { report_suppress_below: Some(None), retention_days: None }).unwrap();
         assert_eq!(cleared.report_suppress_below, Some(None), "null clears the threshold");
         assert_eq!(cleared.retention_days, None);
     }
 
     #[test]
     fn every_bad_setting_is_named() {
-        let errors =
-            check(SettingsChange { report_suppress_below: Some(Some(0)), retention_days: Some(0) }).unwrap_err();
+        let errors = check(SettingsChange { report_suppress_below: Some(Some(0)), retention_days: Some(0) })
+            .unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
         assert_eq!(fields, [("report_suppress_below", "out_of_range"), ("retention_days", "out_of_range")]);
-        assert!(check(SettingsChange { report_suppress_below: Some(Some(1001)), ..Default::default() }).is_err());
+        assert!(
+            check(SettingsChange { report_suppress_below: Some(Some(1001)), ..Default::default() }).is_err()
+        );
         assert!(check(SettingsChange { retention_days: Some(36_501), ..Default::default() }).is_err());
     }
 }

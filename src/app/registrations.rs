@@ -258,7 +258,8 @@ async fn refuse_duplicate(
     let answered = conn
         .transaction::<_, AppError, _>(async move |conn| {
             let creators =
-                registrations::creators_of(conn, duplicate.event.id.0, email.as_deref(), phone.as_deref()).await?;
+                registrations::creators_of(conn, duplicate.event.id.0, email.as_deref(), phone.as_deref())
+                    .await?;
             if creators.contains(&duplicate.caller.id) {
                 return Ok(refused);
             }

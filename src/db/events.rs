@@ -7,11 +7,11 @@ use uuid::Uuid;
 
 use crate::db::accounts::{self, Standing};
 use crate::db::schema::{events, organisation_trusts, rate_limits};
-use diesel::dsl::IntervalDsl;
 use crate::domain::actors::ActorKind;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::seats::Seats;
 use crate::error::AppResult;
+use diesel::dsl::IntervalDsl;
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = events)]

@@ -517,18 +517,20 @@ pub async fn erase_personal_data(
     which: Erasure<'_>,
 ) -> AppResult<Vec<RegistrationRow>> {
     Ok(match which {
-        Erasure::Registrations { ids, .. } if ids.is_empty() => Vec::new(),
-        Erasure::Registrations { event_id, ids } => Prepared(
-            diesel::sql_query(ERASE_REGISTRATIONS)
-                .bind::<SqlUuid, _>(event_id)
-                .bind::<Array<SqlUuid>, _>(ids),
-        )
-        .load(conn)
-        .await?,
-        Erasure::Event { event_id, limit } => Prepared(
-            diesel::sql_query(ERASE_OF_EVENT).bind::<SqlUuid, _>(event_id).bind::<BigInt, _>(limit),
-        )
-        .load(conn)
-        .await?,
+        Erasure::Registrations { ids: [], .. } => Vec::new(),
+        Erasure::Registrations { event_id, ids } => {
+            Prepared(
+                diesel::sql_query(ERASE_REGISTRATIONS)
+                    .bind::<SqlUuid, _>(event_id)
+                    .bind::<Array<SqlUuid>, _>(ids),
+            )
+            .load(conn)
+            .await?
+        }
+        Erasure::Event { event_id, limit } => {
+            Prepared(diesel::sql_query(ERASE_OF_EVENT).bind::<SqlUuid, _>(event_id).bind::<BigInt, _>(limit))
+                .load(conn)
+                .await?
+        }
     })
 }

@@ -158,7 +158,8 @@ pub async fn patch_organisation(
     let Json(PatchOrganisation { report_suppress_below, retention_days }) = body;
     let change = crate::app::organisations::SettingsChange { report_suppress_below, retention_days };
     let mut conn = state.pool.get().await?;
-    let row = crate::app::organisations::change_settings(&mut conn, &caller, path.into_inner(), change).await?;
+    let row =
+        crate::app::organisations::change_settings(&mut conn, &caller, path.into_inner(), change).await?;
     Ok(web::Json(Organisation::from(row)))
 }
 

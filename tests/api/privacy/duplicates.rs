@@ -70,7 +70,9 @@ async fn past_twenty_duplicates_in_an_hour_a_partner_is_refused_before_the_dupli
     let wait: u64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
     assert!((1..=3600).contains(&wait), "{wait}");
     // Someone not registered at all is refused alike: 201 against 429 would be the same oracle.
-    register(&app, &prober, event, participant("online", false)).await.assert_problem(429, "too_many_duplicates");
+    register(&app, &prober, event, participant("online", false))
+        .await
+        .assert_problem(429, "too_many_duplicates");
 
     // Neither reached the duplicate check: the count stayed at 20, and nothing was created.
     let tally = super::entries(&app, &organiser, event, "duplicates_refused").await;

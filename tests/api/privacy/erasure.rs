@@ -55,7 +55,9 @@ async fn where_found(app: &TestApp, needles: &[&str], bytes: &[&[u8]]) -> Vec<St
     .await
     .unwrap();
     let tables: std::collections::BTreeSet<&str> = columns.iter().map(|c| c.table_name.as_str()).collect();
-    for expected in ["registrations", "idempotency_keys", "registration_history", "event_history", "webhook_deliveries"] {
+    for expected in
+        ["registrations", "idempotency_keys", "registration_history", "event_history", "webhook_deliveries"]
+    {
         assert!(tables.contains(expected), "{expected} is searched: {tables:?}");
     }
     let mut found = Vec::new();
@@ -63,8 +65,13 @@ async fn where_found(app: &TestApp, needles: &[&str], bytes: &[&[u8]]) -> Vec<St
         let (table, name) = (&column.table_name, &column.column_name);
         if column.data_type == "bytea" {
             for needle in bytes {
-                let sql = format!("SELECT count(*) AS found FROM \"{table}\" WHERE position($1 IN \"{name}\") > 0");
-                let hits = diesel::sql_query(sql).bind::<Bytea, _>(*needle).get_result::<Found>(&mut conn).await.unwrap();
+                let sql =
+                    format!("SELECT count(*) AS found FROM \"{table}\" WHERE position($1 IN \"{name}\") > 0");
+                let hits = diesel::sql_query(sql)
+                    .bind::<Bytea, _>(*needle)
+                    .get_result::<Found>(&mut conn)
+                    .await
+                    .unwrap();
                 if hits.found > 0 {
                     found.push(format!("{table}.{name} holds a request fingerprint"));
                 }
@@ -74,7 +81,11 @@ async fn where_found(app: &TestApp, needles: &[&str], bytes: &[&[u8]]) -> Vec<St
                 let sql = format!(
                     "SELECT count(*) AS found FROM \"{table}\" WHERE strpos(lower(\"{name}\"::text), lower($1)) > 0"
                 );
-                let hits = diesel::sql_query(sql).bind::<Text, _>(*needle).get_result::<Found>(&mut conn).await.unwrap();
+                let hits = diesel::sql_query(sql)
+                    .bind::<Text, _>(*needle)
+                    .get_result::<Found>(&mut conn)
+                    .await
+                    .unwrap();
                 if hits.found > 0 {
                     found.push(format!("{table}.{name} holds {needle:?}"));
                 }
@@ -90,7 +101,13 @@ struct Hash {
     request_hash: Option<Vec<u8>>,
 }
 
-async fn register_with_key(app: &TestApp, token: &str, event: Uuid, key: &str, body: &Value) -> crate::helpers::Resp {
+async fn register_with_key(
+    app: &TestApp,
+    token: &str,
+    event: Uuid,
+    key: &str,
+    body: &Value,
+) -> crate::helpers::Resp {
     let response = app
         .client
         .post(app.url(&format!("/api/v1/events/{event}/registrations")))
@@ -110,7 +127,13 @@ async fn after_erasure_no_table_holds_the_persons_values_nor_the_fingerprint_of_
     let (org, organiser, event) = published_event(&app, json!({})).await;
     let partner = app.partner_of(org).await;
     // Subscriptions of the organisation and of the partner, so that deliveries exist.
-    subscribe(&app, &organiser, &receiver.url("/organisation"), json!(["registration.confirmed", "registration.mode_changed"])).await;
+    subscribe(
+        &app,
+        &organiser,
+        &receiver.url("/organisation"),
+        json!(["registration.confirmed", "registration.mode_changed"]),
+    )
+    .await;
     subscribe(&app, &partner, &receiver.url("/partner"), json!(["registration.confirmed"])).await;
 
     let body = with(
@@ -139,8 +162,13 @@ async fn after_erasure_no_table_holds_the_persons_values_nor_the_fingerprint_of_
     assert_eq!(patched.status, 200, "{}", patched.text);
     // Deliveries are written with their changes; one arriving shows they go out.
     receiver.next().await;
-    let before = where_found(&app, &[NAME, EMAIL, PHONE_DIGITS, NOTES, ORGANISATION, OTHER_NAME, OTHER_EMAIL], &[]).await;
-    assert!(before.iter().any(|f| f.starts_with("registrations.full_name")), "the search finds what is there: {before:?}");
+    let before =
+        where_found(&app, &[NAME, EMAIL, PHONE_DIGITS, NOTES, ORGANISATION, OTHER_NAME, OTHER_EMAIL], &[])
+            .await;
+    assert!(
+        before.iter().any(|f| f.starts_with("registrations.full_name")),
+        "the search finds what is there: {before:?}"
+    );
     let fingerprint = diesel::sql_query("SELECT request_hash FROM idempotency_keys WHERE key = 'zebulon-1'")
         .get_result::<Hash>(&mut app.conn().await)
         .await
@@ -158,7 +186,19 @@ async fn after_erasure_no_table_holds_the_persons_values_nor_the_fingerprint_of_
 
     let after = where_found(
         &app,
-        &[NAME, RENAMED, "Quillfeather", EMAIL, PHONE_DIGITS, "611 223 344", NOTES, ORGANISATION, OTHER_NAME, OTHER_EMAIL, OTHER_PHONE_DIGITS],
+        &[
+            NAME,
+            RENAMED,
+            "Quillfeather",
+            EMAIL,
+            PHONE_DIGITS,
+            "611 223 344",
+            NOTES,
+            ORGANISATION,
+            OTHER_NAME,
+            OTHER_EMAIL,
+            OTHER_PHONE_DIGITS,
+        ],
         &[&fingerprint, &raw_body_hash],
     )
     .await;
@@ -190,7 +230,12 @@ async fn an_ended_event_is_erased_at_once_by_its_organisers_and_its_history_coun
     let partner = app.partner_of(org).await;
     let mut ids = Vec::new();
     for (mode, need) in [("online", false), ("onsite", true), ("onsite", false)] {
-        ids.push(registered(&app, &partner, event, participant(mode, need)).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            registered(&app, &partner, event, participant(mode, need)).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let path = format!("/api/v1/events/{event}/personal-data");
 
@@ -199,7 +244,9 @@ async fn an_ended_event_is_erased_at_once_by_its_organisers_and_its_history_coun
     app.delete(&path, Some(&app.organiser_of(other_org).await)).await.assert_problem(403, "forbidden");
     app.delete(&path, Some(&partner)).await.assert_problem(403, "forbidden");
     app.delete(&path, None).await.assert_problem(401, "unauthorized");
-    app.delete(&format!("/api/v1/events/{}/personal-data", Uuid::now_v7()), Some(&organiser)).await.assert_problem(404, "not_found");
+    app.delete(&format!("/api/v1/events/{}/personal-data", Uuid::now_v7()), Some(&organiser))
+        .await
+        .assert_problem(404, "not_found");
     let still = app.get(&format!("/api/v1/registrations/{}", ids[0]), Some(&organiser)).await;
     assert_eq!(still.body["participant"]["full_name"], "Amina", "nothing erased before the end");
 
@@ -212,7 +259,8 @@ async fn an_ended_event_is_erased_at_once_by_its_organisers_and_its_history_coun
         assert_eq!(read["participant"]["full_name"], Value::Null);
         assert_eq!(read["participant"]["phone"], Value::Null);
         let history = app.get(&format!("/api/v1/registrations/{id}/history"), Some(&organiser)).await;
-        let actions: Vec<_> = history.body["items"].as_array().unwrap().iter().map(|h| h["action"].clone()).collect();
+        let actions: Vec<_> =
+            history.body["items"].as_array().unwrap().iter().map(|h| h["action"].clone()).collect();
         assert_eq!(actions, [json!("created"), json!("erased")]);
     }
     let csv = app.get(&format!("/api/v1/events/{event}/attendance.csv"), Some(&organiser)).await;
@@ -223,5 +271,7 @@ async fn an_ended_event_is_erased_at_once_by_its_organisers_and_its_history_coun
     assert_eq!(erasures[0]["actor_kind"], "user");
     assert_eq!(erasures[0]["changes"], json!([{"field": "registrations_erased", "from": null, "to": 3}]));
     // Registering again is still refused as before (the event is over), not by a duplicate.
-    register(&app, &partner, event, participant("online", false)).await.assert_problem(409, "registration_closed");
+    register(&app, &partner, event, participant("online", false))
+        .await
+        .assert_problem(409, "registration_closed");
 }

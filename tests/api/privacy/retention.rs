@@ -23,7 +23,12 @@ async fn register_people(app: &TestApp, org: Uuid, event: Uuid, n: usize) -> Vec
     let mut ids = Vec::new();
     for i in 0..n {
         let mode = if i % 2 == 0 { "online" } else { "onsite" };
-        ids.push(registered(app, &partner, event, participant(mode, i == 1)).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            registered(app, &partner, event, participant(mode, i == 1)).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     ids
 }
@@ -33,7 +38,8 @@ async fn the_retention_job_purges_names_after_the_retention_and_the_report_count
     // The job runs every second, as it would every hour.
     let app = spawn_app_with(|settings| settings.retention_sweep_seconds = 1).await;
     let (org, organiser, short) = published_event(&app, json!({"retention_days": 1})).await;
-    let by_organisation = crate::fixtures::create_event(&app, &organiser, crate::fixtures::roundtable(org)).await;
+    let by_organisation =
+        crate::fixtures::create_event(&app, &organiser, crate::fixtures::roundtable(org)).await;
     crate::fixtures::publish(&app, &organiser, by_organisation).await;
     let kept = crate::fixtures::create_event(&app, &organiser, crate::fixtures::roundtable(org)).await;
     crate::fixtures::publish(&app, &organiser, kept).await;
@@ -47,7 +53,9 @@ async fn the_retention_job_purges_names_after_the_retention_and_the_report_count
     let counted = super::report_counts(&app, &organiser, short).await;
 
     // The organisation keeps data for 3 days, `short` for 1; all four ended 2 days ago.
-    let settings = app.patch(&format!("/api/v1/organisations/{org}"), Some(&organiser), json!({"retention_days": 3})).await;
+    let settings = app
+        .patch(&format!("/api/v1/organisations/{org}"), Some(&organiser), json!({"retention_days": 3}))
+        .await;
     assert_eq!(settings.status, 200, "{}", settings.text);
     for event in [short, by_organisation, kept, elsewhere] {
         super::ended_days_ago(&app, event, 2).await;
@@ -73,11 +81,18 @@ async fn the_retention_job_purges_names_after_the_retention_and_the_report_count
     let csv = app.get(&format!("/api/v1/events/{short}/attendance.csv"), Some(&organiser)).await;
     assert_eq!(csv.status, 200);
     assert!(!csv.text.contains("Amina"), "{}", csv.text);
-    assert_eq!(super::report_counts(&app, &organiser, short).await, counted_after_end, "reports count everyone still");
+    assert_eq!(
+        super::report_counts(&app, &organiser, short).await,
+        counted_after_end,
+        "reports count everyone still"
+    );
 
     let purges = super::entries(&app, &organiser, short, "retention_purged").await;
     assert_eq!(purges.len(), 1, "{purges:?}");
-    assert_eq!((purges[0]["actor_kind"].clone(), purges[0]["actor_id"].clone()), (json!("system"), Value::Null));
+    assert_eq!(
+        (purges[0]["actor_kind"].clone(), purges[0]["actor_id"].clone()),
+        (json!("system"), Value::Null)
+    );
     assert_eq!(purges[0]["changes"], json!([{"field": "registrations_erased", "from": null, "to": 3}]));
     let history = app.get(&format!("/api/v1/registrations/{}/history", short_ids[0]), Some(&organiser)).await;
     let last = history.body["items"].as_array().unwrap().last().unwrap().clone();

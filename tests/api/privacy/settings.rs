@@ -20,11 +20,18 @@ async fn an_organisation_reads_back_its_privacy_settings_and_its_organisers_chan
     assert_eq!(read.body["retention_days"], 365, "the default retention is a year");
     assert_eq!(read.body["report_suppress_below"], json!(null), "no suppression by default");
 
-    let changed = app.patch(&path, Some(&organiser), json!({"report_suppress_below": 5, "retention_days": 30})).await;
+    let changed =
+        app.patch(&path, Some(&organiser), json!({"report_suppress_below": 5, "retention_days": 30})).await;
     assert_eq!(changed.status, 200, "{}", changed.text);
-    assert_eq!((changed.body["report_suppress_below"].clone(), changed.body["retention_days"].clone()), (json!(5), json!(30)));
+    assert_eq!(
+        (changed.body["report_suppress_below"].clone(), changed.body["retention_days"].clone()),
+        (json!(5), json!(30))
+    );
     let again = app.get(&path, Some(&app.admin().await)).await;
-    assert_eq!((again.body["report_suppress_below"].clone(), again.body["retention_days"].clone()), (json!(5), json!(30)));
+    assert_eq!(
+        (again.body["report_suppress_below"].clone(), again.body["retention_days"].clone()),
+        (json!(5), json!(30))
+    );
 
     // null clears the threshold; an absent field stays as it is.
     let cleared = app.patch(&path, Some(&organiser), json!({"report_suppress_below": null})).await;
@@ -33,7 +40,8 @@ async fn an_organisation_reads_back_its_privacy_settings_and_its_organisers_chan
     assert_eq!(cleared.body["retention_days"], 30);
 
     let list = app.get("/api/v1/organisations", Some(&organiser)).await;
-    let listed = list.body["items"].as_array().unwrap().iter().find(|o| o["id"] == org.to_string()).unwrap().clone();
+    let listed =
+        list.body["items"].as_array().unwrap().iter().find(|o| o["id"] == org.to_string()).unwrap().clone();
     assert_eq!(listed["retention_days"], 30, "lists carry the settings too");
 }
 
@@ -45,22 +53,36 @@ async fn bad_privacy_settings_are_refused_by_field_and_change_nothing() {
     let path = format!("/api/v1/organisations/{org}");
     app.patch(&path, Some(&organiser), json!({"report_suppress_below": 5, "retention_days": 30})).await;
 
-    let bad = app.patch(&path, Some(&organiser), json!({"report_suppress_below": 0, "retention_days": 0})).await;
+    let bad =
+        app.patch(&path, Some(&organiser), json!({"report_suppress_below": 0, "retention_days": 0})).await;
     bad.assert_problem(422, "validation_failed");
     assert_eq!(
         bad.field_errors(),
-        [("report_suppress_below".to_owned(), "out_of_range".to_owned()), ("retention_days".to_owned(), "out_of_range".to_owned())]
+        [
+            ("report_suppress_below".to_owned(), "out_of_range".to_owned()),
+            ("retention_days".to_owned(), "out_of_range".to_owned())
+        ]
     );
     // One bad value and one good one: neither is written.
-    let half = app.patch(&path, Some(&organiser), json!({"report_suppress_below": 1001, "retention_days": 60})).await;
+    let half = app
+        .patch(&path, Some(&organiser), json!({"report_suppress_below": 1001, "retention_days": 60}))
+        .await;
     half.assert_problem(422, "validation_failed");
     assert_eq!(half.field_errors(), [("report_suppress_below".to_owned(), "out_of_range".to_owned())]);
-    for body in [json!({"retention_days": 36501}), json!({"retention_days": null}), json!({"retention_days": "30"}), json!({"name": "other"})] {
+    for body in [
+        json!({"retention_days": 36501}),
+        json!({"retention_days": null}),
+        json!({"retention_days": "30"}),
+        json!({"name": "other"}),
+    ] {
         let refused = app.patch(&path, Some(&organiser), body.clone()).await;
         assert_eq!(refused.status, 422, "{body}: {}", refused.text);
     }
     let read = app.get(&path, Some(&organiser)).await;
-    assert_eq!((read.body["report_suppress_below"].clone(), read.body["retention_days"].clone()), (json!(5), json!(30)));
+    assert_eq!(
+        (read.body["report_suppress_below"].clone(), read.body["retention_days"].clone()),
+        (json!(5), json!(30))
+    );
 }
 
 #[actix_web::test]
@@ -93,7 +115,9 @@ async fn an_event_keeps_its_own_retention_and_gives_it_back_to_the_organisation(
     let refused = app.patch(&path, Some(&organiser), json!({"retention_days": 0})).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(refused.field_errors(), [("retention_days".to_owned(), "out_of_range".to_owned())]);
-    let created = app.post("/api/v1/events", Some(&organiser), with(roundtable(org), json!({"retention_days": 40000}))).await;
+    let created = app
+        .post("/api/v1/events", Some(&organiser), with(roundtable(org), json!({"retention_days": 40000})))
+        .await;
     assert_eq!(created.field_errors(), [("retention_days".to_owned(), "out_of_range".to_owned())]);
 
     let changed = app.patch(&path, Some(&organiser), json!({"retention_days": 7})).await;
@@ -104,6 +128,9 @@ async fn an_event_keeps_its_own_retention_and_gives_it_back_to_the_organisation(
     let changes: Vec<_> = updates.iter().map(|u| u["changes"][0].clone()).collect();
     assert_eq!(
         changes,
-        [json!({"field": "retention_days", "from": 30, "to": 7}), json!({"field": "retention_days", "from": 7, "to": null})]
+        [
+            json!({"field": "retention_days", "from": 30, "to": 7}),
+            json!({"field": "retention_days", "from": 7, "to": null})
+        ]
     );
 }
