@@ -18,7 +18,7 @@ use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
 use crate::domain::events::registration_open;
-use crate::domain::privacy::{duplicate_answer, DuplicateAnswer};
+use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{self, Mode, Placement, Reseat};
@@ -226,12 +226,6 @@ fn is_already_registered(error: &AppError) -> bool {
 /// 429 `too_many_duplicates`: the partner had its `already_registered` answers for the hour.
 fn duplicates_limited(retry_after_seconds: u64) -> AppError {
     AppError::TooManyRequests { code: "too_many_duplicates", retry_after_seconds }
-}
-
-/// Seconds until the next hour starts (the duplicate counter's window), at least 1.
-fn seconds_to_next_hour(now: chrono::DateTime<Utc>) -> u64 {
-    let into_hour = now.timestamp().rem_euclid(3600) as u64;
-    (3600 - into_hour).max(1)
 }
 
 /// Answers a registration refused by rule 5, in a transaction of its own after the

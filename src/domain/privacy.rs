@@ -59,6 +59,13 @@ pub fn duplicate_answer(count: i64, per_hour: u32) -> DuplicateAnswer {
     }
 }
 
+/// Seconds from `now` until the next hour starts (the duplicate counter's window ends), at
+/// least 1: the `Retry-After` of a partner past its duplicate answers.
+pub fn seconds_to_next_hour(now: DateTime<Utc>) -> u64 {
+    let into_hour = now.timestamp().rem_euclid(3600) as u64;
+    3600 - into_hour
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +106,13 @@ mod tests {
         assert!(!may_erase_event(end(), end() - Duration::seconds(1)));
         assert!(may_erase_event(end(), end()));
         assert!(may_erase_event(end(), end() + Duration::days(2)));
+    }
+
+    #[test]
+    fn a_limited_partner_waits_until_the_hour_ends() {
+        assert_eq!(seconds_to_next_hour(end()), 3600);
+        assert_eq!(seconds_to_next_hour(end() + Duration::seconds(1)), 3599);
+        assert_eq!(seconds_to_next_hour(end() + Duration::minutes(59) + Duration::seconds(59)), 1);
     }
 
     #[test]
