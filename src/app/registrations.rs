@@ -4,18 +4,20 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::{join3, BoxFuture};
+use futures_util::future::{join4, BoxFuture};
 use uuid::Uuid;
 
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
 use crate::app::{actor, record};
 use crate::auth::{Caller, EventAccess, RegistrationAccess, Token};
+use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
+use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::registration_open;
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
@@ -34,7 +36,6 @@ pub struct Request {
     pub event_id: EventId,
     pub valid: ValidRegistration,
     pub stakeholder_category: &'static str,
-    pub consent_contact: bool,
     /// The `Idempotency-Key` and the request's fingerprint, when the request may be replayed.
     pub idempotent: Option<(String, Vec<u8>)>,
 }
@@ -43,6 +44,8 @@ pub enum Registered {
     New {
         outcome: Box<Outcome>,
         waitlist_position: Option<i64>,
+        /// The consents it holds, as recorded.
+        consents: Vec<ConsentRow>,
     },
     /// The first answer to this `Idempotency-Key`.
     Replay(Replay),
@@ -63,7 +66,7 @@ pub async fn register(
     request: &Request,
     per_minute: u32,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
 ) -> AppResult<Registered> {
     let mut tx = PipelinedTransaction::open(conn)?;
     let outcome = register_in(&mut tx, token, request, per_minute, noted, answer).await;
@@ -76,7 +79,7 @@ async fn register_in(
     request: &Request,
     per_minute: u32,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
 ) -> AppResult<Registered> {
     let by = token.actor();
     let claim = async {
@@ -86,9 +89,10 @@ async fn register_in(
         }
     };
     let locked = events::lock_as_standing(tx.shared(), request.event_id.0, token.id(), by.kind);
-    // All three are answered before any result is looked at, and looked at in the order
+    let purposes = consents::purposes_of_event(tx.shared(), request.event_id.0);
+    // All four are answered before any result is looked at, and looked at in the order
     // sent, so the first failure in that order is the one answered.
-    let (begun, claimed, locked) = join3(tx.begin(), claim, locked).await;
+    let (begun, claimed, locked, purposes) = join4(tx.begin(), claim, locked, purposes).await;
     begun?;
     let claimed = claimed?;
     let (caller, event, trusted) = match locked? {
@@ -102,10 +106,11 @@ async fn register_in(
     }
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
+    let input = &request.valid;
+    let accepted = consent::resolve(&purposes?, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }
-    let input = &request.valid;
     let placement = seats::place(
         &event.seats(),
         input.attendance_mode,
@@ -149,7 +154,8 @@ async fn register_in(
             fallback_applied: seat.fallback_applied,
             input,
             stakeholder_category: request.stakeholder_category,
-            consent_contact: request.consent_contact,
+            organisation_id: event.organisation_id,
+            consents: &accepted,
             created_by: caller.id,
             created_by_kind: by.kind,
             announcement,
@@ -158,14 +164,26 @@ async fn register_in(
         commit_with_writes,
     )
     .await?;
+    // Granted in the registration's statement, so at its `created_at` (the transaction's time).
+    let consents: Vec<ConsentRow> = accepted
+        .into_iter()
+        .map(|a| ConsentRow {
+            registration_id: registration.id,
+            purpose: a.purpose,
+            version: a.version,
+            granted_at: registration.created_at,
+            withdrawn_at: None,
+        })
+        .collect();
     if let Some((key, _)) = &request.idempotent {
-        let body = answer(&registration, waitlist_position, &event);
+        let body = answer(&registration, waitlist_position, &event, &consents);
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
     }
     rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
     Ok(Registered::New {
         outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
         waitlist_position,
+        consents,
     })
 }
 
@@ -262,50 +280,111 @@ pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: Registrat
     .await
 }
 
-/// Applies a PATCH. A change of mode or of the physical-space need re-seats the
-/// registration (`domain::seats::reseat`); seats freed this way go to the waitlist.
-pub async fn change(
+/// Applies a PATCH: the fields `merge` gives (when the PATCH has any), then the consents
+/// asked for. A change of mode or of the physical-space need re-seats the registration
+/// (`domain::seats::reseat`); seats freed this way go to the waitlist. Withdrawing
+/// `data_processing` erases the personal data ([`erase_locked`]).
+pub async fn change<M>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: RegistrationId,
-    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
-) -> AppResult<Outcome> {
+    merge: Option<M>,
+    asked: Vec<(String, ConsentChange)>,
+) -> AppResult<Outcome>
+where
+    M: FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
+{
     in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, current, event| {
         Box::pin(async move {
-            let changes = merge(&current)?;
-            let before = Seat::of(&current);
-            let reseated = current.status != RegistrationStatus::Cancelled
-                && (changes.attendance_mode != current.attendance_mode
-                    || changes.needs_physical_space != current.needs_physical_space);
-            let (status, fallback_applied) = if reseated {
-                let confirmed_now = (current.status == RegistrationStatus::Confirmed)
-                    .then_some((current.attendance_mode, current.needs_physical_space));
-                match seats::reseat(
-                    &event.seats(),
-                    confirmed_now,
-                    changes.attendance_mode,
-                    changes.needs_physical_space,
-                )? {
-                    Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
-                    Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
-                }
-            } else {
-                (current.status, current.fallback_applied)
+            let (current, mut transitions) = match merge {
+                Some(merge) => change_fields(conn, current, event, merge).await?,
+                None => (current, Vec::new()),
             };
-            let changed =
-                registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
-            let mut transitions = vec![Transition::RegistrationChanged {
-                registration: RegistrationRef::of(&changed, event),
-                before,
-                after: Seat::of(&changed),
-            }];
-            if reseated {
-                transitions.extend(promote(conn, event).await?);
+            if asked.is_empty() {
+                return Ok((current, transitions));
             }
+            let (changed, more) = change_consents(conn, current, event, &asked).await?;
+            transitions.extend(more);
             Ok((changed, transitions))
         })
     })
     .await
+}
+
+async fn change_fields(
+    conn: &mut AsyncPgConnection,
+    current: RegistrationRow,
+    event: &EventRow,
+    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges>,
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let changes = merge(&current)?;
+    let before = Seat::of(&current);
+    let reseated = current.status != RegistrationStatus::Cancelled
+        && (changes.attendance_mode != current.attendance_mode
+            || changes.needs_physical_space != current.needs_physical_space);
+    let (status, fallback_applied) = if reseated {
+        let confirmed_now = (current.status == RegistrationStatus::Confirmed)
+            .then_some((current.attendance_mode, current.needs_physical_space));
+        match seats::reseat(
+            &event.seats(),
+            confirmed_now,
+            changes.attendance_mode,
+            changes.needs_physical_space,
+        )? {
+            Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
+            Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
+        }
+    } else {
+        (current.status, current.fallback_applied)
+    };
+    let changed =
+        registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
+    let mut transitions = vec![Transition::RegistrationChanged {
+        registration: RegistrationRef::of(&changed, event),
+        before,
+        after: Seat::of(&changed),
+    }];
+    if reseated {
+        transitions.extend(promote(conn, event).await?);
+    }
+    Ok((changed, transitions))
+}
+
+/// Grants and withdraws consents of a locked registration (`domain::consent::decide`), one
+/// transition each; withdrawing `data_processing` then erases the personal data.
+async fn change_consents(
+    conn: &mut AsyncPgConnection,
+    current: RegistrationRow,
+    event: &EventRow,
+    asked: &[(String, ConsentChange)],
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let purposes = consents::purposes(conn, event.organisation_id).await?;
+    let held: Vec<_> = consents::of_registration(conn, current.id).await?.iter().map(ConsentRow::held).collect();
+    let decision = consent::decide(&purposes, &held, asked, current.erased_at.is_some())?;
+    if decision.steps.is_empty() && !decision.erase {
+        return Ok((current, Vec::new()));
+    }
+    consents::apply(conn, current.id, event.organisation_id, &decision.steps).await?;
+    let changed = registrations::find(conn, current.id).await?.ok_or(AppError::NotFound)?;
+    let registration = RegistrationRef::of(&changed, event);
+    let seat = Seat::of(&changed);
+    let mut transitions: Vec<Transition> = decision
+        .steps
+        .into_iter()
+        .map(|step| Transition::ConsentChanged {
+            registration,
+            seat,
+            purpose: step.purpose,
+            before: step.before,
+            after: step.after,
+        })
+        .collect();
+    if !decision.erase {
+        return Ok((changed, transitions));
+    }
+    let (erased, erasure) = erase_locked(conn, changed, event).await?;
+    transitions.extend(erasure);
+    Ok((erased, transitions))
 }
 
 /// Marks a confirmed registration as attended, within the check-in window (idempotently:
@@ -355,24 +434,34 @@ pub async fn undo_check_in(
     .await
 }
 
-/// Erases the personal data, keeping what reports count. Frees no seat. Also forgets the
-/// answer stored for an idempotent retry, which held the same data.
+/// Erases the personal data, keeping what reports count. Frees no seat.
 pub async fn erase(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
-        Box::pin(async move {
-            if registration.erased_at.is_some() {
-                return Ok((registration, Vec::new()));
-            }
-            let erased = registrations::erase(conn, registration.id).await?;
-            idempotency::forget_answer(conn, erased.id).await?;
-            let transition = Transition::PersonalDataErased {
-                registration: RegistrationRef::of(&erased, event),
-                seat: Seat::of(&erased),
-            };
-            Ok((erased, vec![transition]))
-        })
+        Box::pin(async move { erase_locked(conn, registration, event).await })
     })
     .await
+}
+
+/// The erasure of a registration's personal data, inside a transaction that has locked its
+/// event and then the registration: the one code path of every erasure (`DELETE
+/// /registrations/{id}/personal-data`, and `data_processing` withdrawn). Also forgets the
+/// answer stored for an idempotent retry, which held the same data. Nothing to do, and no
+/// transition, when it is erased already.
+pub async fn erase_locked(
+    conn: &mut AsyncPgConnection,
+    registration: RegistrationRow,
+    event: &EventRow,
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    if registration.erased_at.is_some() {
+        return Ok((registration, Vec::new()));
+    }
+    let erased = registrations::erase(conn, registration.id).await?;
+    idempotency::forget_answer(conn, erased.id).await?;
+    let transition = Transition::PersonalDataErased {
+        registration: RegistrationRef::of(&erased, event),
+        seat: Seat::of(&erased),
+    };
+    Ok((erased, vec![transition]))
 }
 
 /// Rule 4: fills every seat that is free with the first waitlisted registrations that may
