@@ -5,8 +5,8 @@
 
 CREATE TABLE consent_purposes (
     organisation_id  uuid NOT NULL REFERENCES organisations (id),
-    -- A slug: a-z first, then a-z, 0-9 and single underscores, at most 40 characters.
-    purpose          text NOT NULL CHECK (purpose ~ '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' AND length(purpose) <= 40),
+    -- A slug (compared byte by byte, as Rust sorts it): a-z first, then a-z, 0-9 and single underscores, at most 40 characters.
+    purpose          text COLLATE "C" NOT NULL CHECK (purpose ~ '^[a-z][a-z0-9]*(_[a-z0-9]+)*$' AND length(purpose) <= 40),
     required         boolean NOT NULL,
     -- The newest version; versions are numbered 1, 2, … without gaps.
     current_version  integer NOT NULL DEFAULT 1 CHECK (current_version >= 1),
@@ -22,7 +22,7 @@ CREATE TABLE consent_purposes (
 
 CREATE TABLE consent_purpose_versions (
     organisation_id  uuid NOT NULL,
-    purpose          text NOT NULL,
+    purpose          text COLLATE "C" NOT NULL,
     version          integer NOT NULL CHECK (version >= 1),
     -- {"<language tag>": "<text>"}, at least one language.
     texts            jsonb NOT NULL CHECK (jsonb_typeof(texts) = 'object' AND texts <> '{}'::jsonb),
@@ -71,7 +71,7 @@ SELECT insert_built_in_consent_purposes(id) FROM organisations;
 CREATE TABLE registration_consents (
     registration_id  uuid NOT NULL REFERENCES registrations (id),
     organisation_id  uuid NOT NULL,
-    purpose          text NOT NULL,
+    purpose          text COLLATE "C" NOT NULL,
     version          integer NOT NULL,
     granted_at       timestamptz NOT NULL DEFAULT now(),
     withdrawn_at     timestamptz,

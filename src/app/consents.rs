@@ -71,7 +71,11 @@ pub async fn publish(
 
 /// 404 for an unknown organisation; 403 unless the caller may register people for its
 /// events: admins, its organisers, its partners, and partners of organisations it trusts.
-pub async fn require_reader(conn: &mut AsyncPgConnection, caller: &Caller, organisation_id: Uuid) -> AppResult<()> {
+pub async fn require_reader(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    organisation_id: Uuid,
+) -> AppResult<()> {
     accounts::find_organisation(conn, organisation_id).await?.ok_or(AppError::NotFound)?;
     let allowed = match (caller.role, caller.organisation_id) {
         (Role::Admin, _) => true,

@@ -164,8 +164,9 @@ async fn register_in(
         commit_with_writes,
     )
     .await?;
-    // Granted in the registration's statement, so at its `created_at` (the transaction's time).
-    let consents: Vec<ConsentRow> = accepted
+    // Granted in the registration's statement, so at its `created_at` (the transaction's
+    // time); by purpose, as reads give them.
+    let mut consents: Vec<ConsentRow> = accepted
         .into_iter()
         .map(|a| ConsentRow {
             registration_id: registration.id,
@@ -175,6 +176,7 @@ async fn register_in(
             withdrawn_at: None,
         })
         .collect();
+    consents.sort_by(|a, b| a.purpose.cmp(&b.purpose));
     if let Some((key, _)) = &request.idempotent {
         let body = answer(&registration, waitlist_position, &event, &consents);
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
@@ -337,8 +339,7 @@ async fn change_fields(
     } else {
         (current.status, current.fallback_applied)
     };
-    let changed =
-        registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
+    let changed = registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
     let mut transitions = vec![Transition::RegistrationChanged {
         registration: RegistrationRef::of(&changed, event),
         before,
@@ -359,7 +360,8 @@ async fn change_consents(
     asked: &[(String, ConsentChange)],
 ) -> AppResult<(RegistrationRow, Vec<Transition>)> {
     let purposes = consents::purposes(conn, event.organisation_id).await?;
-    let held: Vec<_> = consents::of_registration(conn, current.id).await?.iter().map(ConsentRow::held).collect();
+    let held: Vec<_> =
+        consents::of_registration(conn, current.id).await?.iter().map(ConsentRow::held).collect();
     let decision = consent::decide(&purposes, &held, asked, current.erased_at.is_some())?;
     if decision.steps.is_empty() && !decision.erase {
         return Ok((current, Vec::new()));

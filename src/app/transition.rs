@@ -242,8 +242,12 @@ impl Transition {
                 ),
             },
             ConsentChanged { registration, seat, purpose, before, after } => {
-                let mut announcement =
-                    about_registration(EventType::RegistrationConsentChanged, registration, *seat, Some(*seat));
+                let mut announcement = about_registration(
+                    EventType::RegistrationConsentChanged,
+                    registration,
+                    *seat,
+                    Some(*seat),
+                );
                 announcement.data["consent"] = json!({
                     "purpose": purpose,
                     "granted": after.is_some(),
@@ -408,7 +412,11 @@ mod tests {
         before: Option<i32>,
         after: Option<i32>,
     ) -> Entry {
-        let seat = if after == Some(2) { seat(RegistrationStatus::Waitlisted, Mode::Onsite) } else { CONFIRMED_ONSITE };
+        let seat = if after == Some(2) {
+            seat(RegistrationStatus::Waitlisted, Mode::Onsite)
+        } else {
+            CONFIRMED_ONSITE
+        };
         Entry::Registration(RegistrationEntry {
             registration_id: r.id.0,
             event_id: r.event.id.0,

@@ -12,7 +12,9 @@ use diesel::sql_types::{Array, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{consent_purpose_versions, consent_purposes, events, registration_consents, registrations};
+use crate::db::schema::{
+    consent_purpose_versions, consent_purposes, events, registration_consents, registrations,
+};
 use crate::domain::consent::{ConsentStep, Held, NewPurpose, Purpose, CONTACT, DATA_PROCESSING};
 use crate::error::{AppError, AppResult};
 
@@ -112,7 +114,11 @@ pub async fn list(
     Ok(with_versions(purposes, versions))
 }
 
-async fn versions(conn: &mut AsyncPgConnection, organisation_id: Uuid, keys: &[&str]) -> AppResult<Vec<VersionRow>> {
+async fn versions(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    keys: &[&str],
+) -> AppResult<Vec<VersionRow>> {
     Ok(consent_purpose_versions::table
         .filter(consent_purpose_versions::organisation_id.eq(organisation_id))
         .filter(consent_purpose_versions::purpose.eq_any(keys))
@@ -271,7 +277,9 @@ pub async fn apply(
         .bind::<SqlUuid, _>(registration_id)
         .bind::<SqlUuid, _>(organisation_id)
         .bind::<Array<Text>, _>(granted.iter().map(|s| s.purpose.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Nullable<diesel::sql_types::Int4>>, _>(granted.iter().map(|s| s.after).collect::<Vec<_>>())
+        .bind::<Array<Nullable<diesel::sql_types::Int4>>, _>(
+            granted.iter().map(|s| s.after).collect::<Vec<_>>(),
+        )
         .execute(conn)
         .await?;
     }

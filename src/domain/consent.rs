@@ -139,12 +139,24 @@ pub fn check_given(problems: &mut Problems, given: &ConsentGiven) {
         ConsentGiven::PerPurpose(accepted) => {
             for (i, (key, version)) in accepted.iter().enumerate() {
                 if !is_purpose_key(key) {
-                    problems.add(format!("consents[{i}].purpose"), "unknown_consent_purpose", "no such purpose");
+                    problems.add(
+                        format!("consents[{i}].purpose"),
+                        "unknown_consent_purpose",
+                        "no such purpose",
+                    );
                 } else if accepted[..i].iter().any(|(other, _)| other == key) {
-                    problems.add(format!("consents[{i}].purpose"), "duplicate_consent", "this purpose is given twice");
+                    problems.add(
+                        format!("consents[{i}].purpose"),
+                        "duplicate_consent",
+                        "this purpose is given twice",
+                    );
                 }
                 if *version < 1 {
-                    problems.add(format!("consents[{i}].version"), "unknown_consent_version", "no such version");
+                    problems.add(
+                        format!("consents[{i}].version"),
+                        "unknown_consent_version",
+                        "no such version",
+                    );
                 }
             }
             if !accepted.iter().any(|(key, _)| key == DATA_PROCESSING) {
@@ -176,7 +188,9 @@ pub fn resolve(purposes: &[Purpose], given: &ConsentGiven) -> Result<Vec<Accepte
                         accepted.push(Accepted { purpose: key.to_owned(), version: purpose.current_version })
                     }
                     Some(_) => {}
-                    None => return Err(AppError::Unexpected(anyhow::anyhow!("built-in purpose {key} missing"))),
+                    None => {
+                        return Err(AppError::Unexpected(anyhow::anyhow!("built-in purpose {key} missing")))
+                    }
                 }
             }
             "consent"
@@ -340,7 +354,9 @@ mod tests {
         for good in ["data_processing", "contact", "link_across_events", "photos2", "a"] {
             assert!(is_purpose_key(good), "{good}");
         }
-        for bad in ["", "Photos", "2photos", "_photos", "photos_", "a__b", "ph-otos", "fotos ", &"a".repeat(41)] {
+        for bad in
+            ["", "Photos", "2photos", "_photos", "photos_", "a__b", "ph-otos", "fotos ", &"a".repeat(41)]
+        {
             assert!(!is_purpose_key(bad), "{bad:?}");
         }
     }
@@ -406,7 +422,8 @@ mod tests {
 
     #[test]
     fn data_processing_must_be_among_the_purposes_and_none_twice() {
-        let given = ConsentGiven::PerPurpose(vec![(CONTACT.into(), 1), (CONTACT.into(), 1), ("Bad".into(), 0)]);
+        let given =
+            ConsentGiven::PerPurpose(vec![(CONTACT.into(), 1), (CONTACT.into(), 1), ("Bad".into(), 0)]);
         let mut problems = Problems::default();
         check_given(&mut problems, &given);
         let found: Vec<_> = problems.0.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
@@ -430,7 +447,10 @@ mod tests {
             check_new_purpose(DATA_PROCESSING, Some(false), &texts).unwrap_err().code(),
             "consent_purpose_required"
         );
-        assert_eq!(check_new_purpose(CONTACT, Some(true), &texts).unwrap_err().code(), "consent_purpose_optional");
+        assert_eq!(
+            check_new_purpose(CONTACT, Some(true), &texts).unwrap_err().code(),
+            "consent_purpose_optional"
+        );
         assert!(!check_new_purpose("photos", None, &texts).unwrap().required);
         assert!(check_new_purpose("photos", Some(true), &texts).unwrap().required);
     }
@@ -456,7 +476,10 @@ mod tests {
                 ("texts.not a tag".to_owned(), "invalid_language".to_owned()),
             ]
         );
-        assert_eq!(check_new_purpose("photos", None, &BTreeMap::new()).unwrap_err().code(), "validation_failed");
+        assert_eq!(
+            check_new_purpose("photos", None, &BTreeMap::new()).unwrap_err().code(),
+            "validation_failed"
+        );
         let invalid = check_new_purpose("Photos!", None, &BTreeMap::from([("en".into(), "x".into())]));
         assert_eq!(invalid.unwrap_err().code(), "invalid_consent_purpose");
     }
@@ -480,7 +503,8 @@ mod tests {
                 erase: false,
             }
         );
-        let again = decide(&purposes(), &held, &[(CONTACT.to_owned(), ConsentChange::Grant { version: 3 })], false);
+        let again =
+            decide(&purposes(), &held, &[(CONTACT.to_owned(), ConsentChange::Grant { version: 3 })], false);
         assert_eq!(
             again.unwrap().steps,
             vec![ConsentStep { purpose: CONTACT.into(), before: Some(1), after: Some(3) }],
@@ -492,7 +516,8 @@ mod tests {
     fn withdrawing_data_processing_withdraws_everything_and_erases() {
         let held = vec![held(DATA_PROCESSING, 2, false), held(CONTACT, 1, false), held("photos", 1, true)];
         let decision =
-            decide(&purposes(), &held, &[(DATA_PROCESSING.to_owned(), ConsentChange::Withdraw)], false).unwrap();
+            decide(&purposes(), &held, &[(DATA_PROCESSING.to_owned(), ConsentChange::Withdraw)], false)
+                .unwrap();
         assert!(decision.erase);
         assert_eq!(
             decision.steps,
@@ -506,7 +531,8 @@ mod tests {
             ("photos".to_owned(), ConsentChange::Grant { version: 1 }),
         ];
         assert_eq!(decide(&purposes(), &held, &both, false).unwrap_err().code(), "personal_data_erased");
-        let after_erasure = decide(&purposes(), &[], &[(CONTACT.to_owned(), ConsentChange::Grant { version: 1 })], true);
+        let after_erasure =
+            decide(&purposes(), &[], &[(CONTACT.to_owned(), ConsentChange::Grant { version: 1 })], true);
         assert_eq!(after_erasure.unwrap_err().code(), "personal_data_erased");
         let erased_already =
             decide(&purposes(), &[], &[(DATA_PROCESSING.to_owned(), ConsentChange::Withdraw)], true).unwrap();

@@ -48,7 +48,8 @@ pub async fn define_consent_purpose(
     let mut conn = state.pool.get().await?;
     let body = body.0;
     let defined =
-        use_case::define(&mut conn, &caller, path.into_inner(), &body.purpose, body.required, &body.texts).await?;
+        use_case::define(&mut conn, &caller, path.into_inner(), &body.purpose, body.required, &body.texts)
+            .await?;
     Ok(HttpResponse::Created().json(ConsentPurpose::try_from(defined)?))
 }
 

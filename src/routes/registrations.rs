@@ -34,7 +34,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(history);
 }
 
-fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow, consents: Vec<ConsentRow>) -> Registration {
+fn render(
+    row: RegistrationRow,
+    position: Option<i64>,
+    event: &EventRow,
+    consents: Vec<ConsentRow>,
+) -> Registration {
     Registration::from_row(row, position, event.online_join_url.as_deref(), consents)
 }
 
@@ -102,7 +107,8 @@ pub async fn create_registration(
         state.settings.registration_rate_limit_per_minute,
         |caller| note_caller(&req, caller),
         |row, position, event, consents| {
-            serde_json::to_value(render(row.clone(), position, event, consents.to_vec())).expect("views serialise")
+            serde_json::to_value(render(row.clone(), position, event, consents.to_vec()))
+                .expect("views serialise")
         },
     )
     .await?;
@@ -278,10 +284,12 @@ pub async fn patch_registration(
     body: Json<PatchRegistration>,
 ) -> AppResult<web::Json<Registration>> {
     let mut patch = body.0;
+    let touches_fields = patch.touches_fields();
     let asked = patch.take_consents()?;
-    let merge = patch.touches_fields().then_some(move |row: &RegistrationRow| patch.merge(row));
+    let merge = touches_fields.then_some(move |row: &RegistrationRow| patch.merge(row));
     let mut conn = state.pool.get().await?;
-    let changed = use_case::change(&mut conn, &caller, RegistrationId(path.into_inner()), merge, asked).await?;
+    let changed =
+        use_case::change(&mut conn, &caller, RegistrationId(path.into_inner()), merge, asked).await?;
     let position = position_of(&mut conn, &changed.registration).await?;
     Ok(web::Json(view(&mut conn, changed.registration, position, &changed.event).await?))
 }

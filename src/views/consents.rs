@@ -80,7 +80,11 @@ impl TryFrom<PurposeWithVersions> for ConsentPurpose {
             required: found.purpose.required,
             current_version: found.purpose.current_version,
             created_at: found.purpose.created_at,
-            versions: found.versions.into_iter().map(ConsentPurposeVersion::try_from).collect::<AppResult<_>>()?,
+            versions: found
+                .versions
+                .into_iter()
+                .map(ConsentPurposeVersion::try_from)
+                .collect::<AppResult<_>>()?,
         })
     }
 }

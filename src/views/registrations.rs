@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use crate::db::consents::ConsentRow;
 use crate::db::history::RegistrationHistoryRow;
-use crate::domain::consent::{may_contact, ConsentChange, ConsentGiven};
-use crate::error::AppError;
 use crate::db::registrations::RegistrationRow;
+use crate::domain::consent::{may_contact, ConsentChange, ConsentGiven};
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
 use crate::domain::seats::Mode;
+use crate::error::AppError;
 use crate::views::patch::{double_option, no_null};
 
 /// How the participant attends.
@@ -172,7 +172,12 @@ pub struct RegistrationConsent {
 
 impl From<ConsentRow> for RegistrationConsent {
     fn from(row: ConsentRow) -> Self {
-        Self { purpose: row.purpose, version: row.version, granted_at: row.granted_at, withdrawn_at: row.withdrawn_at }
+        Self {
+            purpose: row.purpose,
+            version: row.version,
+            granted_at: row.granted_at,
+            withdrawn_at: row.withdrawn_at,
+        }
     }
 }
 
@@ -247,9 +252,9 @@ impl CreateRegistration {
                 data_processing: consent.data_processing,
                 contact: consent.contact,
             }),
-            (None, Some(consents)) => {
-                Ok(ConsentGiven::PerPurpose(consents.iter().map(|c| (c.purpose.clone(), c.version)).collect()))
-            }
+            (None, Some(consents)) => Ok(ConsentGiven::PerPurpose(
+                consents.iter().map(|c| (c.purpose.clone(), c.version)).collect(),
+            )),
             (None, None) => Err(AppError::invalid(
                 "consent_required",
                 "consents",
