@@ -459,6 +459,15 @@ async fn withdrawing_contact_and_granting_photos_are_recorded_with_actor_and_tim
     let yes = app.patch(&path, Some(&partner), json!({"consents": {"photos": true}})).await;
     yes.assert_problem(422, "validation_failed");
     assert_eq!(yes.field_errors(), [("consents.photos".to_owned(), "consent_version_required".to_owned())]);
+    for shape in [
+        json!({"consents": {"contact": "no"}}),
+        json!({"consents": {"photos": {"version": 1, "at": 1}}}),
+        json!({"consents": null}),
+        json!({"consents": ["contact"]}),
+    ] {
+        let refused = app.patch(&path, Some(&partner), shape.clone()).await;
+        assert_eq!(refused.status, 422, "{shape}: {}", refused.text);
+    }
     let mixed = app
         .patch(
             &path,
