@@ -185,6 +185,7 @@ impl From<ConsentRow> for RegistrationConsent {
 /// version `n` of its text (anew after a withdrawal, or replacing an older version).
 #[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(example = json!(false))]
 pub enum ConsentPatch {
     /// `false`: withdraw. (`true` is refused: name the version of the text accepted.)
     Withdraw(bool),
