@@ -4,6 +4,7 @@
 //! into the history entries and webhook messages, in the same transaction. Handlers parse,
 //! call one of these, and render.
 
+pub mod consents;
 pub mod erasure;
 pub mod events;
 pub mod organisations;

@@ -4,19 +4,21 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::{join3, BoxFuture};
+use futures_util::future::{join4, BoxFuture};
 use uuid::Uuid;
 
 use crate::app::erasure::{erase_in, Erasure};
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
 use crate::app::{actor, record};
 use crate::auth::{Caller, EventAccess, RegistrationAccess, Token};
+use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
+use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::registration_open;
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
@@ -36,7 +38,6 @@ pub struct Request {
     pub event_id: EventId,
     pub valid: ValidRegistration,
     pub stakeholder_category: &'static str,
-    pub consent_contact: bool,
     /// The `Idempotency-Key` and the request's fingerprint, when the request may be replayed.
     pub idempotent: Option<(String, Vec<u8>)>,
 }
@@ -61,6 +62,8 @@ pub enum Registered {
     New {
         outcome: Box<Outcome>,
         waitlist_position: Option<i64>,
+        /// The consents it holds, as recorded.
+        consents: Vec<ConsentRow>,
     },
     /// The first answer to this `Idempotency-Key`.
     Replay(Replay),
@@ -85,7 +88,7 @@ pub async fn register(
     request: &Request,
     limits: Limits,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
 ) -> AppResult<Registered> {
     let mut duplicate = None;
     let mut tx = PipelinedTransaction::open(conn)?;
@@ -102,7 +105,7 @@ async fn register_in(
     request: &Request,
     limits: Limits,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
     duplicate: &mut Option<Duplicate>,
 ) -> AppResult<Registered> {
     let per_minute = limits.per_minute;
@@ -120,9 +123,10 @@ async fn register_in(
         by.kind,
         limits.duplicates_per_hour,
     );
-    // All three are answered before any result is looked at, and looked at in the order
+    let purposes = consents::purposes_of_event(tx.shared(), request.event_id.0);
+    // All four are answered before any result is looked at, and looked at in the order
     // sent, so the first failure in that order is the one answered.
-    let (begun, claimed, locked) = join3(tx.begin(), claim, locked).await;
+    let (begun, claimed, locked, purposes) = join4(tx.begin(), claim, locked, purposes).await;
     begun?;
     let claimed = claimed?;
     let (caller, event, trusted, duplicates_exhausted) = match locked? {
@@ -141,6 +145,8 @@ async fn register_in(
     }
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
+    let input = &request.valid;
+    let accepted = consent::resolve(&purposes?, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }
@@ -150,7 +156,6 @@ async fn register_in(
     if caller.is_partner() && duplicates_exhausted {
         return Err(duplicates_limited(seconds_to_next_hour(Utc::now())));
     }
-    let input = &request.valid;
     let placement = seats::place(
         &event.seats(),
         input.attendance_mode,
@@ -194,7 +199,8 @@ async fn register_in(
             fallback_applied: seat.fallback_applied,
             input,
             stakeholder_category: request.stakeholder_category,
-            consent_contact: request.consent_contact,
+            organisation_id: event.organisation_id,
+            consents: &accepted,
             created_by: caller.id,
             created_by_kind: by.kind,
             announcement,
@@ -208,14 +214,28 @@ async fn register_in(
             *duplicate = Some(Duplicate { caller: caller.clone(), event: EventRef::of(&event) });
         }
     })?;
+    // Granted in the registration's statement, so at its `created_at` (the transaction's
+    // time); by purpose, as reads give them.
+    let mut consents: Vec<ConsentRow> = accepted
+        .into_iter()
+        .map(|a| ConsentRow {
+            registration_id: registration.id,
+            purpose: a.purpose,
+            version: a.version,
+            granted_at: registration.created_at,
+            withdrawn_at: None,
+        })
+        .collect();
+    consents.sort_by(|a, b| a.purpose.cmp(&b.purpose));
     if let Some((key, _)) = &request.idempotent {
-        let body = answer(&registration, waitlist_position, &event);
+        let body = answer(&registration, waitlist_position, &event, &consents);
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
     }
     rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
     Ok(Registered::New {
         outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
         waitlist_position,
+        consents,
     })
 }
 
@@ -361,50 +381,111 @@ pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: Registrat
     .await
 }
 
-/// Applies a PATCH. A change of mode or of the physical-space need re-seats the
-/// registration (`domain::seats::reseat`); seats freed this way go to the waitlist.
-pub async fn change(
+/// Applies a PATCH: the fields `merge` gives (when the PATCH has any), then the consents
+/// asked for. A change of mode or of the physical-space need re-seats the registration
+/// (`domain::seats::reseat`); seats freed this way go to the waitlist. Withdrawing
+/// `data_processing` erases the personal data ([`erase_locked`]).
+pub async fn change<M>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: RegistrationId,
-    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
-) -> AppResult<Outcome> {
+    merge: Option<M>,
+    asked: Vec<(String, ConsentChange)>,
+) -> AppResult<Outcome>
+where
+    M: FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
+{
     in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, current, event| {
         Box::pin(async move {
-            let changes = merge(&current)?;
-            let before = Seat::of(&current);
-            let reseated = current.status != RegistrationStatus::Cancelled
-                && (changes.attendance_mode != current.attendance_mode
-                    || changes.needs_physical_space != current.needs_physical_space);
-            let (status, fallback_applied) = if reseated {
-                let confirmed_now = (current.status == RegistrationStatus::Confirmed)
-                    .then_some((current.attendance_mode, current.needs_physical_space));
-                match seats::reseat(
-                    &event.seats(),
-                    confirmed_now,
-                    changes.attendance_mode,
-                    changes.needs_physical_space,
-                )? {
-                    Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
-                    Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
-                }
-            } else {
-                (current.status, current.fallback_applied)
+            let (current, mut transitions) = match merge {
+                Some(merge) => change_fields(conn, current, event, merge).await?,
+                None => (current, Vec::new()),
             };
-            let changed =
-                registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
-            let mut transitions = vec![Transition::RegistrationChanged {
-                registration: RegistrationRef::of(&changed, event),
-                before,
-                after: Seat::of(&changed),
-            }];
-            if reseated {
-                transitions.extend(promote(conn, event).await?);
+            if asked.is_empty() {
+                return Ok((current, transitions));
             }
+            let (changed, more) = change_consents(conn, current, event, &asked).await?;
+            transitions.extend(more);
             Ok((changed, transitions))
         })
     })
     .await
+}
+
+async fn change_fields(
+    conn: &mut AsyncPgConnection,
+    current: RegistrationRow,
+    event: &EventRow,
+    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges>,
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let changes = merge(&current)?;
+    let before = Seat::of(&current);
+    let reseated = current.status != RegistrationStatus::Cancelled
+        && (changes.attendance_mode != current.attendance_mode
+            || changes.needs_physical_space != current.needs_physical_space);
+    let (status, fallback_applied) = if reseated {
+        let confirmed_now = (current.status == RegistrationStatus::Confirmed)
+            .then_some((current.attendance_mode, current.needs_physical_space));
+        match seats::reseat(
+            &event.seats(),
+            confirmed_now,
+            changes.attendance_mode,
+            changes.needs_physical_space,
+        )? {
+            Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
+            Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
+        }
+    } else {
+        (current.status, current.fallback_applied)
+    };
+    let changed = registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
+    let mut transitions = vec![Transition::RegistrationChanged {
+        registration: RegistrationRef::of(&changed, event),
+        before,
+        after: Seat::of(&changed),
+    }];
+    if reseated {
+        transitions.extend(promote(conn, event).await?);
+    }
+    Ok((changed, transitions))
+}
+
+/// Grants and withdraws consents of a locked registration (`domain::consent::decide`), one
+/// transition each; withdrawing `data_processing` then erases the personal data.
+async fn change_consents(
+    conn: &mut AsyncPgConnection,
+    current: RegistrationRow,
+    event: &EventRow,
+    asked: &[(String, ConsentChange)],
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let purposes = consents::purposes(conn, event.organisation_id).await?;
+    let held: Vec<_> =
+        consents::of_registration(conn, current.id).await?.iter().map(ConsentRow::held).collect();
+    let decision = consent::decide(&purposes, &held, asked, current.erased_at.is_some())?;
+    if decision.steps.is_empty() && !decision.erase {
+        return Ok((current, Vec::new()));
+    }
+    consents::apply(conn, current.id, event.organisation_id, &decision.steps).await?;
+    let changed = registrations::find(conn, current.id).await?.ok_or(AppError::NotFound)?;
+    let registration = RegistrationRef::of(&changed, event);
+    let seat = Seat::of(&changed);
+    let mut transitions: Vec<Transition> = decision
+        .steps
+        .into_iter()
+        .map(|step| Transition::ConsentChanged {
+            registration,
+            seat,
+            purpose: step.purpose,
+            before: step.before,
+            after: step.after,
+        })
+        .collect();
+    if !decision.erase {
+        return Ok((changed, transitions));
+    }
+    let (erased, erasure) = erase_locked(conn, changed, event).await?;
+    transitions.extend(erasure);
+    Ok((erased, transitions))
 }
 
 /// Marks a confirmed registration as attended, within the check-in window (idempotently:
@@ -454,18 +535,28 @@ pub async fn undo_check_in(
     .await
 }
 
-/// Erases the personal data, keeping what reports count (`app::erasure::erase_in`, as
-/// every erasure). Frees no seat. Idempotent.
+/// Erases the personal data, keeping what reports count. Frees no seat.
 pub async fn erase(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
-        Box::pin(async move {
-            let ids = [registration.id];
-            let (mut erased, transitions) =
-                erase_in(conn, event, Erasure::Registrations { event_id: event.id, ids: &ids }).await?;
-            Ok((erased.pop().unwrap_or(registration), transitions))
-        })
+        Box::pin(async move { erase_locked(conn, registration, event).await })
     })
     .await
+}
+
+/// The erasure of a registration's personal data, inside a transaction that has locked its
+/// event and then the registration: the one code path of every erasure (`DELETE
+/// /registrations/{id}/personal-data`, and `data_processing` withdrawn). Also forgets the
+/// answer stored for an idempotent retry, which held the same data. Nothing to do, and no
+/// transition, when it is erased already.
+pub async fn erase_locked(
+    conn: &mut AsyncPgConnection,
+    registration: RegistrationRow,
+    event: &EventRow,
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let ids = [registration.id];
+    let (mut erased, transitions) =
+        erase_in(conn, event, Erasure::Registrations { event_id: event.id, ids: &ids }).await?;
+    Ok((erased.pop().unwrap_or(registration), transitions))
 }
 
 /// Rule 4: fills every seat that is free with the first waitlisted registrations that may

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -25,6 +25,9 @@ pub struct RegistrationEntry {
     pub new_status: RegistrationStatus,
     pub old_mode: Option<Mode>,
     pub new_mode: Mode,
+    /// What else changed (a consent: `consents.<purpose>` from one version to another, null
+    /// when none is held); empty for most actions.
+    pub changes: Vec<FieldChange>,
 }
 
 /// One line of an event's history, as written.
@@ -76,9 +79,10 @@ pub async fn append_registration_entries(
         |f: fn(&RegistrationEntry) -> Option<&'static str>| entries.iter().map(f).collect::<Vec<_>>();
     diesel::sql_query(
         "INSERT INTO registration_history
-             (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
+             (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode,
+              changes)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[],
-                              $7::text[], $8::text[], $9::text[])",
+                              $7::text[], $8::text[], $9::text[], $10::jsonb[])",
     )
     .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.registration_id).collect::<Vec<_>>())
     .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.event_id).collect::<Vec<_>>())
@@ -89,6 +93,12 @@ pub async fn append_registration_entries(
     .bind::<Array<Text>, _>(entries.iter().map(|e| e.new_status).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(column(|e| e.old_mode.map(|m| m.as_str())))
     .bind::<Array<Text>, _>(entries.iter().map(|e| e.new_mode).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(
+        entries
+            .iter()
+            .map(|e| serde_json::to_value(&e.changes).expect("changes serialise"))
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -120,6 +130,7 @@ pub struct RegistrationHistoryRow {
     pub new_status: RegistrationStatus,
     pub old_mode: Option<Mode>,
     pub new_mode: Mode,
+    pub changes: serde_json::Value,
 }
 
 pub async fn of_registration(

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{join, ready, Either};
 use futures_util::TryFutureExt;
@@ -17,6 +17,7 @@ use crate::db::pipelined::PipelinedTransaction;
 use crate::db::prepared::Prepared;
 use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
+use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{Mode, Promotion, Waiting};
@@ -64,7 +65,8 @@ fn one_person_once(error: DieselError) -> AppError {
 }
 
 /// A new registration (`$6` to `$27`), the webhook deliveries announcing it (`$1` to `$5`, see
-/// `db::outbox`) and its history line (`$28` to `$30`), in one statement: the other inserts
+/// `db::outbox`), its history line (`$28` to `$30`) and its consents (`$31` to `$33`: the
+/// organisation, then purposes and versions), in one statement: the other inserts
 /// ride along as data-modifying CTEs, so all are written or none, and the database starts
 /// one statement instead of three. Written out rather than built by diesel so that it is one
 /// constant text, prepared once per connection.
@@ -74,7 +76,10 @@ const INSERT_REGISTERED: &str = concat!(
     "), audited AS (
          INSERT INTO registration_history
              (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
-         VALUES ($6, $7, $28, $29, $30, NULL, $8, NULL, $9))
+         VALUES ($6, $7, $28, $29, $30, NULL, $8, NULL, $9)),
+     consented AS (
+         INSERT INTO registration_consents (registration_id, organisation_id, purpose, version)
+         SELECT $6, $31, purpose, version FROM unnest($32::text[], $33::int4[]) AS c(purpose, version))
      INSERT INTO registrations (
          id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
@@ -95,7 +100,10 @@ pub struct NewRegistration<'a> {
     pub fallback_applied: bool,
     pub input: &'a ValidRegistration,
     pub stakeholder_category: &'a str,
-    pub consent_contact: bool,
+    /// The event's organisation, whose purposes the consents are.
+    pub organisation_id: Uuid,
+    /// The consents accepted, checked against the organisation's purposes.
+    pub consents: &'a [Accepted],
     pub created_by: Uuid,
     pub created_by_kind: ActorKind,
     /// The announcement and the history line of its transition (`app::transition`).
@@ -143,12 +151,15 @@ pub async fn insert(
             .bind::<Nullable<Text>, _>(&participant.organisation_name)
             .bind::<Nullable<Text>, _>(&participant.preferred_language)
             .bind::<Text, _>(new.stakeholder_category)
-            .bind::<Bool, _>(new.consent_contact)
+            .bind::<Bool, _>(new.consents.iter().any(|c| c.purpose == CONTACT))
             .bind::<SqlUuid, _>(new.created_by)
             .bind::<Text, _>(new.created_by_kind)
             .bind::<Text, _>(entry.action)
             .bind::<Nullable<SqlUuid>, _>(entry.actor.id)
-            .bind::<Text, _>(entry.actor.kind),
+            .bind::<Text, _>(entry.actor.kind)
+            .bind::<SqlUuid, _>(new.organisation_id)
+            .bind::<Array<Text>, _>(new.consents.iter().map(|c| c.purpose.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Int4>, _>(new.consents.iter().map(|c| c.version).collect::<Vec<_>>()),
     );
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
     let (registration, committed) =

@@ -17,10 +17,13 @@ pub enum RegistrationAction {
     CheckedIn,
     CheckInUndone,
     Erased,
+    /// A consent granted or withdrawn: the entry's `changes` name the purpose and the
+    /// versions from and to.
+    ConsentChanged,
 }
 
 impl RegistrationAction {
-    pub const ALL: [RegistrationAction; 8] = [
+    pub const ALL: [RegistrationAction; 9] = [
         RegistrationAction::Created,
         RegistrationAction::Updated,
         RegistrationAction::ModeChanged,
@@ -29,6 +32,7 @@ impl RegistrationAction {
         RegistrationAction::CheckedIn,
         RegistrationAction::CheckInUndone,
         RegistrationAction::Erased,
+        RegistrationAction::ConsentChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +45,7 @@ impl RegistrationAction {
             RegistrationAction::CheckedIn => "checked_in",
             RegistrationAction::CheckInUndone => "check_in_undone",
             RegistrationAction::Erased => "erased",
+            RegistrationAction::ConsentChanged => "consent_changed",
         }
     }
 

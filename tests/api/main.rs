@@ -6,6 +6,7 @@ mod bad_input;
 mod check_in;
 mod cli;
 mod concurrency;
+mod consent;
 mod database;
 mod database_tls;
 mod demo;
