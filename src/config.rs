@@ -142,6 +142,24 @@ pub struct Settings {
     )]
     pub registration_rate_limit_per_minute: u32,
 
+    /// `already_registered` answers one partner may get in an hour for registrations it did
+    /// not create (1 to 100000); beyond them its registrations are 429 `too_many_duplicates`
+    /// until the hour ends, so a partner cannot test many people for membership.
+    #[arg(long, env = "DUPLICATE_PROBE_LIMIT_PER_HOUR", default_value_t = 20, value_name = "DUPLICATE_PROBE_LIMIT_PER_HOUR",
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub duplicate_probe_limit_per_hour: u32,
+
+    /// How often each process looks for ended events whose personal data is past its
+    /// retention (`retention_days`) and purges it.
+    #[arg(long, env = "RETENTION_SWEEP_SECONDS", default_value_t = 3600, value_name = "RETENTION_SWEEP_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub retention_sweep_seconds: u64,
+
+    /// Registrations the retention purge erases in one transaction.
+    #[arg(long, env = "RETENTION_BATCH_SIZE", default_value_t = 500, value_name = "RETENTION_BATCH_SIZE",
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub retention_batch_size: u32,
+
     /// Comma-separated addresses or CIDR ranges (`10.0.0.0/8`, `192.0.2.7`) of the reverse
     /// proxies in front of the server. A request from one of them is counted against the
     /// right-most `X-Forwarded-For` address that is not one of them: the address the last

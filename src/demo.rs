@@ -13,7 +13,7 @@ use crate::app::record;
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
 use crate::auth::password;
 use crate::config::{Environment, Settings};
-use crate::db::schema::{api_clients, events, organisations, registrations, users};
+use crate::db::schema::{api_clients, events, organisations, registration_consents, registrations, users};
 use crate::db::DbPool;
 use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, RegistrationId};
 use crate::domain::events::EventStatus;
@@ -170,6 +170,17 @@ async fn record_attended(
         &[Transition::Registered { registration, seat }, Transition::CheckedIn { registration, seat }],
     )
     .await?;
+    // They consented to data processing, at the first version of the built-in text.
+    diesel::insert_into(registration_consents::table)
+        .values((
+            registration_consents::registration_id.eq(registration.id.0),
+            registration_consents::organisation_id.eq(registration.event.organisation_id.0),
+            registration_consents::purpose.eq(crate::domain::consent::DATA_PROCESSING),
+            registration_consents::version.eq(1),
+            registration_consents::granted_at.eq(Utc.with_ymd_and_hms(2021, 11, 15, 10, 0, 0).unwrap()),
+        ))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

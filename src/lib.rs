@@ -20,6 +20,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod problem_codes;
+pub mod retention;
 pub mod routes;
 pub mod startup;
 pub mod state;

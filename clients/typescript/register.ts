@@ -67,9 +67,48 @@ export const exampleBody: CreateBody = {
   interests: ["entrepreneurship", "women_employment"],
 };
 
+/** The same person with consent per purpose: the version of each text they were shown. */
+export const examplePerPurpose: CreateBody = {
+  participant: exampleBody.participant,
+  attendance_mode: "onsite",
+  needs_physical_space: true,
+  consents: [
+    { purpose: "data_processing", version: 1 },
+    { purpose: "contact", version: 2 },
+  ],
+};
+
+type Purposes =
+  paths["/api/v1/organisations/{id}/consent-purposes"]["get"]["responses"][200]["content"]["application/json"];
+
+/** The texts a front-end shows before registering someone: each purpose's current version, in
+ * the participant's language when the organisation wrote it, else in English. */
+export function textsToShow(purposes: Purposes, language: string) {
+  return purposes.items.map((purpose) => {
+    const current = purpose.versions.find((v) => v.version === purpose.current_version);
+    const texts = current?.texts ?? {};
+    return {
+      purpose: purpose.purpose,
+      version: purpose.current_version,
+      required: purpose.required,
+      text: texts[language] ?? texts["en"],
+    };
+  });
+}
+
+/** Messages to a participant only when the registration says so (`contact` held, not erased). */
+export function mayWrite(registration: Created): boolean {
+  return registration.may_contact;
+}
+
 export const exampleSubscription: CreateWebhook = {
   url: "https://partner.example.org/hooks/hybrid-events",
-  event_types: ["registration.confirmed", "registration.promoted", "registration.cancelled"],
+  event_types: [
+    "registration.confirmed",
+    "registration.promoted",
+    "registration.cancelled",
+    "registration.consent_changed",
+  ],
 };
 
 // The generated types are narrow, not `any`: each line below must fail to type-check.

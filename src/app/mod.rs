@@ -4,7 +4,10 @@
 //! into the history entries and webhook messages, in the same transaction. Handlers parse,
 //! call one of these, and render.
 
+pub mod consents;
+pub mod erasure;
 pub mod events;
+pub mod organisations;
 pub mod registrations;
 pub mod transition;
 pub mod trusts;
@@ -46,6 +49,7 @@ pub async fn record(conn: &mut AsyncPgConnection, actor: Actor, transitions: &[T
         match effects.entry {
             Entry::Registration(entry) => registration_entries.push(entry),
             Entry::Event(entry) => history::append_event_entry(conn, &entry).await?,
+            Entry::DuplicateTally(tally) => history::count_duplicate_refused(conn, &tally).await?,
         }
         if let Some(change) = &effects.announcement {
             outbox::enqueue(conn, change).await?;

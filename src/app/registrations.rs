@@ -4,19 +4,23 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::{join3, BoxFuture};
+use futures_util::future::{join4, BoxFuture};
 use uuid::Uuid;
 
+use crate::app::erasure::{erase_in, Erasure};
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
 use crate::app::{actor, record};
 use crate::auth::{Caller, EventAccess, RegistrationAccess, Token};
+use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
+use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::registration_open;
+use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{self, Mode, Placement, Reseat};
@@ -34,15 +38,32 @@ pub struct Request {
     pub event_id: EventId,
     pub valid: ValidRegistration,
     pub stakeholder_category: &'static str,
-    pub consent_contact: bool,
     /// The `Idempotency-Key` and the request's fingerprint, when the request may be replayed.
     pub idempotent: Option<(String, Vec<u8>)>,
+}
+
+/// The limits a registration is counted against (from the settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// REGISTRATION_RATE_LIMIT_PER_MINUTE (0: none).
+    pub per_minute: u32,
+    /// DUPLICATE_PROBE_LIMIT_PER_HOUR: `already_registered` answers a partner gets an hour for
+    /// registrations it did not create.
+    pub duplicates_per_hour: u32,
+}
+
+/// A registration refused by rule 5, to be answered (and counted) after its transaction.
+struct Duplicate {
+    caller: Caller,
+    event: EventRef,
 }
 
 pub enum Registered {
     New {
         outcome: Box<Outcome>,
         waitlist_position: Option<i64>,
+        /// The consents it holds, as recorded.
+        consents: Vec<ConsentRow>,
     },
     /// The first answer to this `Idempotency-Key`.
     Replay(Replay),
@@ -57,27 +78,37 @@ pub enum Registered {
 /// registration, its history line and its announcement in one statement, and the COMMIT.
 /// `noted` hears who the caller is as soon as that is known; `answer` renders the answer
 /// an `Idempotency-Key` keeps.
+///
+/// A registration refused by rule 5 (the rare path) is answered after that transaction, by
+/// [`refuse_duplicate`]: the happy path gains no round trip from the bound on duplicates,
+/// whose only part in it is a column of the statement that locks the event.
 pub async fn register(
     conn: &mut AsyncPgConnection,
     token: Token,
     request: &Request,
-    per_minute: u32,
+    limits: Limits,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
 ) -> AppResult<Registered> {
+    let mut duplicate = None;
     let mut tx = PipelinedTransaction::open(conn)?;
-    let outcome = register_in(&mut tx, token, request, per_minute, noted, answer).await;
-    tx.finish(outcome).await
+    let outcome = register_in(&mut tx, token, request, limits, noted, answer, &mut duplicate).await;
+    match (tx.finish(outcome).await, duplicate) {
+        (Err(_), Some(duplicate)) => Err(refuse_duplicate(conn, &duplicate, request, limits).await),
+        (outcome, _) => outcome,
+    }
 }
 
 async fn register_in(
     tx: &mut PipelinedTransaction<'_>,
     token: Token,
     request: &Request,
-    per_minute: u32,
+    limits: Limits,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow) -> serde_json::Value,
+    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
+    duplicate: &mut Option<Duplicate>,
 ) -> AppResult<Registered> {
+    let per_minute = limits.per_minute;
     let by = token.actor();
     let claim = async {
         match &request.idempotent {
@@ -85,16 +116,28 @@ async fn register_in(
             None => Ok(None),
         }
     };
-    let locked = events::lock_as_standing(tx.shared(), request.event_id.0, token.id(), by.kind);
-    // All three are answered before any result is looked at, and looked at in the order
+    let locked = events::lock_as_standing(
+        tx.shared(),
+        request.event_id.0,
+        token.id(),
+        by.kind,
+        limits.duplicates_per_hour,
+    );
+    let purposes = consents::purposes_of_event(tx.shared(), request.event_id.0);
+    // All four are answered before any result is looked at, and looked at in the order
     // sent, so the first failure in that order is the one answered.
-    let (begun, claimed, locked) = join3(tx.begin(), claim, locked).await;
+    let (begun, claimed, locked, purposes) = join4(tx.begin(), claim, locked, purposes).await;
     begun?;
     let claimed = claimed?;
-    let (caller, event, trusted) = match locked? {
-        Some(locked) => (token.caller_of(locked.standing)?, Some(locked.event), locked.trusted),
+    let (caller, event, trusted, duplicates_exhausted) = match locked? {
+        Some(locked) => (
+            token.caller_of(locked.standing)?,
+            Some(locked.event),
+            locked.trusted,
+            locked.duplicates_exhausted,
+        ),
         // No such event: who is asking still decides between 401 and 404.
-        None => (token.caller(tx.shared()).await?, None, false),
+        None => (token.caller(tx.shared()).await?, None, false, false),
     };
     noted(&caller);
     if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
@@ -102,10 +145,17 @@ async fn register_in(
     }
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
+    let input = &request.valid;
+    let accepted = consent::resolve(&purposes?, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }
-    let input = &request.valid;
+    // A partner that had its duplicate answers for the hour learns nothing more until the
+    // hour ends: were it refused only when the person is registered, 201 against 429 would
+    // answer the same question.
+    if caller.is_partner() && duplicates_exhausted {
+        return Err(duplicates_limited(seconds_to_next_hour(Utc::now())));
+    }
     let placement = seats::place(
         &event.seats(),
         input.attendance_mode,
@@ -149,7 +199,8 @@ async fn register_in(
             fallback_applied: seat.fallback_applied,
             input,
             stakeholder_category: request.stakeholder_category,
-            consent_contact: request.consent_contact,
+            organisation_id: event.organisation_id,
+            consents: &accepted,
             created_by: caller.id,
             created_by_kind: by.kind,
             announcement,
@@ -157,16 +208,84 @@ async fn register_in(
         },
         commit_with_writes,
     )
-    .await?;
+    .await
+    .inspect_err(|error| {
+        if is_already_registered(error) {
+            *duplicate = Some(Duplicate { caller: caller.clone(), event: EventRef::of(&event) });
+        }
+    })?;
+    // Granted in the registration's statement, so at its `created_at` (the transaction's
+    // time); by purpose, as reads give them.
+    let mut consents: Vec<ConsentRow> = accepted
+        .into_iter()
+        .map(|a| ConsentRow {
+            registration_id: registration.id,
+            purpose: a.purpose,
+            version: a.version,
+            granted_at: registration.created_at,
+            withdrawn_at: None,
+        })
+        .collect();
+    consents.sort_by(|a, b| a.purpose.cmp(&b.purpose));
     if let Some((key, _)) = &request.idempotent {
-        let body = answer(&registration, waitlist_position, &event);
+        let body = answer(&registration, waitlist_position, &event, &consents);
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
     }
     rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
     Ok(Registered::New {
         outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
         waitlist_position,
+        consents,
     })
+}
+
+fn is_already_registered(error: &AppError) -> bool {
+    matches!(error, AppError::Conflict { code, .. } if *code == Refusal::AlreadyRegistered.code())
+}
+
+/// 429 `too_many_duplicates`: the partner had its `already_registered` answers for the hour.
+fn duplicates_limited(retry_after_seconds: u64) -> AppError {
+    AppError::TooManyRequests { code: "too_many_duplicates", retry_after_seconds }
+}
+
+/// Answers a registration refused by rule 5, in a transaction of its own after the
+/// registration's rolled back. The caller that created the registration it duplicates (or
+/// one of them) hears `already_registered`, which tells it nothing new; so do organisers and
+/// admins, who may read the event's registrations anyway. A partner that did not create it
+/// is told `already_registered` (the code, nothing more) DUPLICATE_PROBE_LIMIT_PER_HOUR times
+/// an hour, then 429; each such refusal is counted in the event's history, under the
+/// partner, as a count per hour: never the probed email or phone.
+async fn refuse_duplicate(
+    conn: &mut AsyncPgConnection,
+    duplicate: &Duplicate,
+    request: &Request,
+    limits: Limits,
+) -> AppError {
+    let refused: AppError = Refusal::AlreadyRegistered.into();
+    if !duplicate.caller.is_partner() {
+        return refused;
+    }
+    let participant = &request.valid.participant;
+    let email = participant.email.as_ref().map(|e| e.normalised());
+    let phone = participant.phone.as_ref().map(|p| p.digits().to_owned());
+    let by = actor(&duplicate.caller);
+    let answered = conn
+        .transaction::<_, AppError, _>(async move |conn| {
+            let creators =
+                registrations::creators_of(conn, duplicate.event.id.0, email.as_deref(), phone.as_deref())
+                    .await?;
+            if creators.contains(&duplicate.caller.id) {
+                return Ok(refused);
+            }
+            let counted = rate_limits::count_duplicate_refusal(conn, duplicate.caller.id).await?;
+            record(conn, by, &[Transition::DuplicateRefused { event: duplicate.event }]).await?;
+            Ok(match duplicate_answer(counted.count, limits.duplicates_per_hour) {
+                DuplicateAnswer::AlreadyRegistered => refused,
+                DuplicateAnswer::Limited => duplicates_limited(counted.retry_after_seconds.max(1) as u64),
+            })
+        })
+        .await;
+    answered.unwrap_or_else(|error| error)
 }
 
 /// The place of a registration joining the waitlist of `mode` now, read from the counters of
@@ -262,50 +381,111 @@ pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: Registrat
     .await
 }
 
-/// Applies a PATCH. A change of mode or of the physical-space need re-seats the
-/// registration (`domain::seats::reseat`); seats freed this way go to the waitlist.
-pub async fn change(
+/// Applies a PATCH: the fields `merge` gives (when the PATCH has any), then the consents
+/// asked for. A change of mode or of the physical-space need re-seats the registration
+/// (`domain::seats::reseat`); seats freed this way go to the waitlist. Withdrawing
+/// `data_processing` erases the personal data ([`erase_locked`]).
+pub async fn change<M>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: RegistrationId,
-    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
-) -> AppResult<Outcome> {
+    merge: Option<M>,
+    asked: Vec<(String, ConsentChange)>,
+) -> AppResult<Outcome>
+where
+    M: FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges> + Send + 'static,
+{
     in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, current, event| {
         Box::pin(async move {
-            let changes = merge(&current)?;
-            let before = Seat::of(&current);
-            let reseated = current.status != RegistrationStatus::Cancelled
-                && (changes.attendance_mode != current.attendance_mode
-                    || changes.needs_physical_space != current.needs_physical_space);
-            let (status, fallback_applied) = if reseated {
-                let confirmed_now = (current.status == RegistrationStatus::Confirmed)
-                    .then_some((current.attendance_mode, current.needs_physical_space));
-                match seats::reseat(
-                    &event.seats(),
-                    confirmed_now,
-                    changes.attendance_mode,
-                    changes.needs_physical_space,
-                )? {
-                    Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
-                    Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
-                }
-            } else {
-                (current.status, current.fallback_applied)
+            let (current, mut transitions) = match merge {
+                Some(merge) => change_fields(conn, current, event, merge).await?,
+                None => (current, Vec::new()),
             };
-            let changed =
-                registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
-            let mut transitions = vec![Transition::RegistrationChanged {
-                registration: RegistrationRef::of(&changed, event),
-                before,
-                after: Seat::of(&changed),
-            }];
-            if reseated {
-                transitions.extend(promote(conn, event).await?);
+            if asked.is_empty() {
+                return Ok((current, transitions));
             }
+            let (changed, more) = change_consents(conn, current, event, &asked).await?;
+            transitions.extend(more);
             Ok((changed, transitions))
         })
     })
     .await
+}
+
+async fn change_fields(
+    conn: &mut AsyncPgConnection,
+    current: RegistrationRow,
+    event: &EventRow,
+    merge: impl FnOnce(&RegistrationRow) -> AppResult<RegistrationChanges>,
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let changes = merge(&current)?;
+    let before = Seat::of(&current);
+    let reseated = current.status != RegistrationStatus::Cancelled
+        && (changes.attendance_mode != current.attendance_mode
+            || changes.needs_physical_space != current.needs_physical_space);
+    let (status, fallback_applied) = if reseated {
+        let confirmed_now = (current.status == RegistrationStatus::Confirmed)
+            .then_some((current.attendance_mode, current.needs_physical_space));
+        match seats::reseat(
+            &event.seats(),
+            confirmed_now,
+            changes.attendance_mode,
+            changes.needs_physical_space,
+        )? {
+            Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
+            Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
+        }
+    } else {
+        (current.status, current.fallback_applied)
+    };
+    let changed = registrations::store_changes(conn, current.id, changes, status, fallback_applied).await?;
+    let mut transitions = vec![Transition::RegistrationChanged {
+        registration: RegistrationRef::of(&changed, event),
+        before,
+        after: Seat::of(&changed),
+    }];
+    if reseated {
+        transitions.extend(promote(conn, event).await?);
+    }
+    Ok((changed, transitions))
+}
+
+/// Grants and withdraws consents of a locked registration (`domain::consent::decide`), one
+/// transition each; withdrawing `data_processing` then erases the personal data.
+async fn change_consents(
+    conn: &mut AsyncPgConnection,
+    current: RegistrationRow,
+    event: &EventRow,
+    asked: &[(String, ConsentChange)],
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let purposes = consents::purposes(conn, event.organisation_id).await?;
+    let held: Vec<_> =
+        consents::of_registration(conn, current.id).await?.iter().map(ConsentRow::held).collect();
+    let decision = consent::decide(&purposes, &held, asked, current.erased_at.is_some())?;
+    if decision.steps.is_empty() && !decision.erase {
+        return Ok((current, Vec::new()));
+    }
+    consents::apply(conn, current.id, event.organisation_id, &decision.steps).await?;
+    let changed = registrations::find(conn, current.id).await?.ok_or(AppError::NotFound)?;
+    let registration = RegistrationRef::of(&changed, event);
+    let seat = Seat::of(&changed);
+    let mut transitions: Vec<Transition> = decision
+        .steps
+        .into_iter()
+        .map(|step| Transition::ConsentChanged {
+            registration,
+            seat,
+            purpose: step.purpose,
+            before: step.before,
+            after: step.after,
+        })
+        .collect();
+    if !decision.erase {
+        return Ok((changed, transitions));
+    }
+    let (erased, erasure) = erase_locked(conn, changed, event).await?;
+    transitions.extend(erasure);
+    Ok((erased, transitions))
 }
 
 /// Marks a confirmed registration as attended, within the check-in window (idempotently:
@@ -355,24 +535,28 @@ pub async fn undo_check_in(
     .await
 }
 
-/// Erases the personal data, keeping what reports count. Frees no seat. Also forgets the
-/// answer stored for an idempotent retry, which held the same data.
+/// Erases the personal data, keeping what reports count. Frees no seat.
 pub async fn erase(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
-        Box::pin(async move {
-            if registration.erased_at.is_some() {
-                return Ok((registration, Vec::new()));
-            }
-            let erased = registrations::erase(conn, registration.id).await?;
-            idempotency::forget_answer(conn, erased.id).await?;
-            let transition = Transition::PersonalDataErased {
-                registration: RegistrationRef::of(&erased, event),
-                seat: Seat::of(&erased),
-            };
-            Ok((erased, vec![transition]))
-        })
+        Box::pin(async move { erase_locked(conn, registration, event).await })
     })
     .await
+}
+
+/// The erasure of a registration's personal data, inside a transaction that has locked its
+/// event and then the registration: the one code path of every erasure (`DELETE
+/// /registrations/{id}/personal-data`, and `data_processing` withdrawn). Also forgets the
+/// answer stored for an idempotent retry, which held the same data. Nothing to do, and no
+/// transition, when it is erased already.
+pub async fn erase_locked(
+    conn: &mut AsyncPgConnection,
+    registration: RegistrationRow,
+    event: &EventRow,
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    let ids = [registration.id];
+    let (mut erased, transitions) =
+        erase_in(conn, event, Erasure::Registrations { event_id: event.id, ids: &ids }).await?;
+    Ok((erased.pop().unwrap_or(registration), transitions))
 }
 
 /// Rule 4: fills every seat that is free with the first waitlisted registrations that may

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::db::events::EventRow;
-use crate::db::history::{EventEntry, RegistrationEntry};
+use crate::db::history::{DuplicateTally, EventEntry, RegistrationEntry};
 use crate::db::outbox::Change;
 use crate::db::registrations::RegistrationRow;
 use crate::domain::actors::{Actor, EventId, OrganisationId, RegistrationId};
@@ -76,6 +76,15 @@ pub enum Transition {
         registration: RegistrationRef,
         seat: Seat,
     },
+    /// A consent granted (`after` is the version of the text accepted) or withdrawn (`after`
+    /// is `None`); `before` is the version held until then, if any.
+    ConsentChanged {
+        registration: RegistrationRef,
+        seat: Seat,
+        purpose: String,
+        before: Option<i32>,
+        after: Option<i32>,
+    },
     EventCreated {
         event: EventRef,
     },
@@ -91,6 +100,21 @@ pub enum Transition {
     EventCancelled {
         event: EventRef,
         previous: EventStatus,
+    },
+    /// A registration refused to a partner that did not create the registration it
+    /// duplicates (rule 5): counted per event, partner and hour, never naming the person.
+    DuplicateRefused {
+        event: EventRef,
+    },
+    /// Every registration of an ended event erased at once; `erased` of them were erased now.
+    EventPersonalDataErased {
+        event: EventRef,
+        erased: i64,
+    },
+    /// The retention purge erased `erased` registrations of an event past its retention.
+    RetentionPurged {
+        event: EventRef,
+        erased: i64,
     },
 }
 
@@ -131,6 +155,8 @@ pub struct Effects {
 pub enum Entry {
     Registration(RegistrationEntry),
     Event(EventEntry),
+    /// One more in the count of an event's `duplicates_refused` entry of this partner and hour.
+    DuplicateTally(DuplicateTally),
 }
 
 impl Transition {
@@ -232,6 +258,31 @@ impl Transition {
                     *seat,
                 ),
             },
+            ConsentChanged { registration, seat, purpose, before, after } => {
+                let mut announcement = about_registration(
+                    EventType::RegistrationConsentChanged,
+                    registration,
+                    *seat,
+                    Some(*seat),
+                );
+                announcement.data["consent"] = json!({
+                    "purpose": purpose,
+                    "granted": after.is_some(),
+                    "version": after,
+                    "previous_version": before,
+                });
+                let mut entry = registration_entry(
+                    registration,
+                    actor,
+                    RegistrationAction::ConsentChanged,
+                    Some(*seat),
+                    *seat,
+                );
+                if let Entry::Registration(entry) = &mut entry {
+                    entry.changes = vec![consent_change(purpose, *before, *after)];
+                }
+                Effects { announcement: Some(announcement), entry }
+            }
             EventCreated { event } => Effects {
                 announcement: None,
                 entry: event_entry(
@@ -280,8 +331,39 @@ impl Transition {
                     vec![status_change(*previous, EventStatus::Cancelled)],
                 ),
             },
+            DuplicateRefused { event } => Effects {
+                announcement: None,
+                entry: Entry::DuplicateTally(DuplicateTally { event_id: event.id.0, actor }),
+            },
+            EventPersonalDataErased { event, erased } => Effects {
+                announcement: None,
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::PersonalDataErased,
+                    vec![FieldChange::count(REGISTRATIONS_ERASED, *erased)],
+                ),
+            },
+            RetentionPurged { event, erased } => Effects {
+                announcement: None,
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::RetentionPurged,
+                    vec![FieldChange::count(REGISTRATIONS_ERASED, *erased)],
+                ),
+            },
         }
     }
+}
+
+/// The field of an erasure's history entry that counts the registrations erased.
+pub const REGISTRATIONS_ERASED: &str = "registrations_erased";
+
+/// A consent in a registration's history: `consents.<purpose>` from the version held
+/// before to the version held after (null: none).
+fn consent_change(purpose: &str, before: Option<i32>, after: Option<i32>) -> FieldChange {
+    FieldChange::new(&format!("consents.{purpose}"), json!(before), json!(after))
 }
 
 fn status_change(from: EventStatus, to: EventStatus) -> FieldChange {
@@ -337,6 +419,7 @@ fn registration_entry(
         new_status: after.status,
         old_mode: before.map(|b| b.mode),
         new_mode: after.mode,
+        changes: Vec::new(),
     })
 }
 
@@ -363,6 +446,31 @@ mod tests {
 
     const CONFIRMED_ONSITE: Seat =
         Seat { status: RegistrationStatus::Confirmed, mode: Mode::Onsite, fallback_applied: false };
+
+    fn consent_entry(
+        r: &RegistrationRef,
+        by: Actor,
+        purpose: &str,
+        before: Option<i32>,
+        after: Option<i32>,
+    ) -> Entry {
+        let seat = if after == Some(2) {
+            seat(RegistrationStatus::Waitlisted, Mode::Onsite)
+        } else {
+            CONFIRMED_ONSITE
+        };
+        Entry::Registration(RegistrationEntry {
+            registration_id: r.id.0,
+            event_id: r.event.id.0,
+            action: RegistrationAction::ConsentChanged,
+            actor: by,
+            old_status: Some(seat.status),
+            new_status: seat.status,
+            old_mode: Some(seat.mode),
+            new_mode: seat.mode,
+            changes: vec![FieldChange::new(&format!("consents.{purpose}"), json!(before), json!(after))],
+        })
+    }
 
     /// One transition of each kind, with what it must announce and record.
     fn every_transition() -> Vec<(Transition, Option<EventType>, Entry)> {
@@ -443,6 +551,28 @@ mod tests {
                 ),
             ),
             (
+                Transition::ConsentChanged {
+                    registration: r,
+                    seat: CONFIRMED_ONSITE,
+                    purpose: "contact".into(),
+                    before: Some(1),
+                    after: None,
+                },
+                Some(EventType::RegistrationConsentChanged),
+                consent_entry(&r, by, "contact", Some(1), None),
+            ),
+            (
+                Transition::ConsentChanged {
+                    registration: r,
+                    seat: waiting,
+                    purpose: "photos".into(),
+                    before: None,
+                    after: Some(2),
+                },
+                Some(EventType::RegistrationConsentChanged),
+                consent_entry(&r, by, "photos", None, Some(2)),
+            ),
+            (
                 Transition::EventCreated { event: e },
                 None,
                 event_entry(
@@ -481,6 +611,31 @@ mod tests {
                     vec![status_change(EventStatus::Published, EventStatus::Cancelled)],
                 ),
             ),
+            (
+                Transition::DuplicateRefused { event: e },
+                None,
+                Entry::DuplicateTally(DuplicateTally { event_id: e.id.0, actor: by }),
+            ),
+            (
+                Transition::EventPersonalDataErased { event: e, erased: 21 },
+                None,
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::PersonalDataErased,
+                    vec![FieldChange::count("registrations_erased", 21)],
+                ),
+            ),
+            (
+                Transition::RetentionPurged { event: e, erased: 3 },
+                None,
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::RetentionPurged,
+                    vec![FieldChange::count("registrations_erased", 3)],
+                ),
+            ),
         ]
     }
 
@@ -513,6 +668,55 @@ mod tests {
         assert_eq!(
             change.data,
             json!({"status": "cancelled", "attendance_mode": "onsite", "fallback_applied": false, "previous_status": "confirmed"})
+        );
+    }
+
+    #[test]
+    fn erasures_and_refused_duplicates_record_counts_and_nothing_personal() {
+        let e = event();
+        let partner = Actor::api_client(Uuid::now_v7());
+        let tally = Transition::DuplicateRefused { event: e }.effects(partner);
+        assert_eq!(tally.announcement, None, "nobody hears of a refused duplicate");
+        assert_eq!(tally.entry, Entry::DuplicateTally(DuplicateTally { event_id: e.id.0, actor: partner }));
+        for transition in [
+            Transition::EventPersonalDataErased { event: e, erased: 4 },
+            Transition::RetentionPurged { event: e, erased: 4 },
+        ] {
+            let Entry::Event(entry) = transition.effects(Actor::user(Uuid::nil())).entry else {
+                panic!("an event entry: {transition:?}");
+            };
+            assert_eq!(
+                serde_json::to_value(&entry.changes).unwrap(),
+                json!([{"field": "registrations_erased", "to": 4}])
+            );
+        }
+    }
+
+    #[test]
+    fn a_consent_change_names_the_purpose_and_versions_and_nothing_personal() {
+        let r = registration();
+        let withdrawn = Transition::ConsentChanged {
+            registration: r,
+            seat: CONFIRMED_ONSITE,
+            purpose: "contact".into(),
+            before: Some(2),
+            after: None,
+        }
+        .effects(Actor::api_client(r.created_by));
+        let change = withdrawn.announcement.unwrap();
+        assert_eq!(change.event_type, EventType::RegistrationConsentChanged);
+        assert_eq!(change.registration_created_by, Some(r.created_by));
+        assert_eq!(
+            change.data,
+            json!({"status": "confirmed", "attendance_mode": "onsite", "fallback_applied": false,
+                   "previous_status": "confirmed",
+                   "consent": {"purpose": "contact", "granted": false, "version": null, "previous_version": 2}})
+        );
+        let Entry::Registration(entry) = withdrawn.entry else { panic!("a registration's entry") };
+        assert_eq!(entry.actor, Actor::api_client(r.created_by), "the history names who withdrew it");
+        assert_eq!(
+            serde_json::to_value(&entry.changes).unwrap(),
+            json!([{"field": "consents.contact", "from": 2, "to": null}])
         );
     }
 

@@ -406,6 +406,7 @@ mod tests {
             updated_at: now,
             onsite_waitlisted_physical_space: 0,
             published_at: (status != EventStatus::Draft).then_some(now),
+            retention_days: None,
         }
     }
 

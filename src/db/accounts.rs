@@ -72,6 +72,36 @@ pub struct OrganisationRow {
     pub name: String,
     pub kind: String,
     pub created_at: DateTime<Utc>,
+    /// The default small-count threshold of its reports; `None`: none.
+    pub report_suppress_below: Option<i32>,
+    /// Days after an event ends that its personal data is kept (unless the event says).
+    pub retention_days: i32,
+}
+
+/// The privacy settings of an organisation, validated (`domain::privacy`), as a PATCH sets
+/// them: `None` leaves a setting as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationSettings {
+    pub report_suppress_below: Option<Option<i32>>,
+    pub retention_days: Option<i32>,
+}
+
+/// Writes `settings` over the organisation `id` and returns it; `None` when there is none.
+pub async fn update_organisation_settings(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    settings: OrganisationSettings,
+) -> AppResult<Option<OrganisationRow>> {
+    if settings.report_suppress_below.is_none() && settings.retention_days.is_none() {
+        return find_organisation(conn, id).await;
+    }
+    Ok(diesel::update(organisations::table.find(id))
+        .set(settings)
+        .returning(OrganisationRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
 }
 
 /// A user row; holds the password hash, so it is never serialised.

@@ -6,11 +6,12 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::accounts::{self, Standing};
-use crate::db::schema::{events, organisation_trusts};
+use crate::db::schema::{events, organisation_trusts, rate_limits};
 use crate::domain::actors::ActorKind;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::seats::Seats;
 use crate::error::AppResult;
+use diesel::dsl::IntervalDsl;
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = events)]
@@ -46,6 +47,8 @@ pub struct EventRow {
     pub onsite_waitlisted_physical_space: i32,
     /// When it was first published; `None` while it never was (see `auth::event_access`).
     pub published_at: Option<DateTime<Utc>>,
+    /// Days after the end that its personal data is kept; `None`: its organisation's.
+    pub retention_days: Option<i32>,
 }
 
 impl EventRow {
@@ -74,6 +77,7 @@ impl EventRow {
             timezone: self.timezone.clone(),
             languages: self.languages.clone(),
             registration_closes_at: self.registration_closes_at,
+            retention_days: self.retention_days.map(i64::from),
             online: self.online_offered.then(|| OnlineDraft {
                 join_url: self.online_join_url.clone(),
                 capacity: self.online_capacity.map(i64::from),
@@ -102,6 +106,7 @@ struct EventFields {
     timezone: String,
     languages: Vec<String>,
     registration_closes_at: Option<DateTime<Utc>>,
+    retention_days: Option<i32>,
     online_offered: bool,
     online_join_url: Option<String>,
     online_capacity: Option<i32>,
@@ -127,6 +132,7 @@ impl From<EventDraft> for EventFields {
             timezone: draft.timezone,
             languages: draft.languages,
             registration_closes_at: draft.registration_closes_at,
+            retention_days: draft.retention_days.map(|d| d as i32),
             online_offered: online.is_some(),
             online_join_url: online.as_ref().and_then(|o| o.join_url.clone()),
             online_capacity: online.as_ref().and_then(|o| o.capacity).map(|c| c as i32),
@@ -165,6 +171,9 @@ pub struct LockedForCaller {
     /// Whether the event's organisation trusts the organisation of the calling partner
     /// (`db::trusts`); always false for a user.
     pub trusted: bool,
+    /// Whether the calling partner had its `already_registered` answers for this hour
+    /// (`db::rate_limits::count_duplicate_refusal`); always false for a user.
+    pub duplicates_exhausted: bool,
 }
 
 /// [`lock`], and in the same statement whether the caller `id` of `kind` still stands (a
@@ -180,6 +189,7 @@ pub async fn lock_as_standing(
     id: Uuid,
     caller: Uuid,
     kind: ActorKind,
+    duplicates_per_hour: u32,
 ) -> AppResult<Option<LockedForCaller>> {
     let locked = events::table.find(id).for_update();
     Ok(if kind == ActorKind::ApiClient {
@@ -191,19 +201,29 @@ pub async fn lock_as_standing(
                     .eq(accounts::partner_organisation(caller)),
             )
             .select(organisation_trusts::organisation_id);
+        // Its duplicate answers of this hour (windows start on the hour), when they reached
+        // the limit.
+        let exhausted = diesel::dsl::exists(
+            rate_limits::table
+                .filter(rate_limits::key.eq(crate::db::rate_limits::duplicates_key(caller)))
+                .filter((rate_limits::window_start + 1.hour()).gt(diesel::dsl::now))
+                .filter(rate_limits::count.ge(i32::try_from(duplicates_per_hour).unwrap_or(i32::MAX))),
+        );
         locked
             .select((
                 EventRow::as_select(),
                 accounts::partner_organisation(caller),
                 events::organisation_id.eq_any(trusting),
+                exhausted,
             ))
-            .first::<(EventRow, Option<Uuid>, bool)>(&mut conn)
+            .first::<(EventRow, Option<Uuid>, bool, bool)>(&mut conn)
             .await
             .optional()?
-            .map(|(event, organisation, trusted)| LockedForCaller {
+            .map(|(event, organisation, trusted, duplicates_exhausted)| LockedForCaller {
                 event,
                 standing: Standing::of_partner(organisation),
                 trusted,
+                duplicates_exhausted,
             })
     } else {
         locked
@@ -215,6 +235,7 @@ pub async fn lock_as_standing(
                 event,
                 standing: Standing::of_user(role, organisation),
                 trusted: false,
+                duplicates_exhausted: false,
             })
     })
 }
@@ -316,4 +337,33 @@ pub async fn list(
         );
     }
     Ok(query.order((events::starts_at.asc(), events::id.asc())).limit(limit).load(conn).await?)
+}
+
+#[derive(QueryableByName)]
+struct DueForPurge {
+    #[diesel(embed)]
+    event: EventRow,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    effective_retention_days: i32,
+}
+
+/// The next event whose personal data is past its retention (its own `retention_days`, else
+/// its organisation's, counted from `ends_at`) and which still has registrations that are not
+/// erased, locked, with the retention that applies to it. Events locked by another
+/// transaction are skipped (`SKIP LOCKED`): several processes purge side by side, and a purge
+/// never waits behind a request.
+pub async fn lock_next_due_for_purge(conn: &mut AsyncPgConnection) -> AppResult<Option<(EventRow, i32)>> {
+    let due = crate::db::prepared::Prepared(diesel::sql_query(
+        "SELECT e.*, coalesce(e.retention_days, o.retention_days) AS effective_retention_days
+           FROM events e JOIN organisations o ON o.id = e.organisation_id
+          WHERE e.ends_at + make_interval(days => coalesce(e.retention_days, o.retention_days)) <= now()
+            AND EXISTS (SELECT FROM registrations r WHERE r.event_id = e.id AND r.erased_at IS NULL)
+          ORDER BY e.ends_at, e.id
+          LIMIT 1
+            FOR UPDATE OF e SKIP LOCKED",
+    ))
+    .get_result::<DueForPurge>(conn)
+    .await
+    .optional()?;
+    Ok(due.map(|due| (due.event, due.effective_retention_days)))
 }

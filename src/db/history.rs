@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -25,6 +25,9 @@ pub struct RegistrationEntry {
     pub new_status: RegistrationStatus,
     pub old_mode: Option<Mode>,
     pub new_mode: Mode,
+    /// What else changed (a consent: `consents.<purpose>` from one version to another, null
+    /// when none is held); empty for most actions.
+    pub changes: Vec<FieldChange>,
 }
 
 /// One line of an event's history, as written.
@@ -34,6 +37,34 @@ pub struct EventEntry {
     pub action: EventAction,
     pub actor: Actor,
     pub changes: Vec<FieldChange>,
+}
+
+/// One more registration refused as a duplicate to the partner `actor` for the event: the
+/// event's `duplicates_refused` entry of this partner and hour counts it (`changes[0].to`),
+/// so a partner fishing shows as one line an hour, not one line a probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicateTally {
+    pub event_id: Uuid,
+    pub actor: Actor,
+}
+
+/// Counts `tally` in its hour's entry, which the first refusal of the hour creates.
+pub async fn count_duplicate_refused(conn: &mut AsyncPgConnection, tally: &DuplicateTally) -> AppResult<()> {
+    diesel::sql_query(
+        "INSERT INTO event_history (event_id, action, actor_id, actor_kind, changes)
+         VALUES ($1, 'duplicates_refused', $2, $3, '[{\"field\": \"duplicates_refused\", \"to\": 1}]')
+         ON CONFLICT (event_id, actor_id, (date_trunc('hour', at AT TIME ZONE 'UTC')))
+            WHERE action = 'duplicates_refused'
+         DO UPDATE SET changes = jsonb_build_array(jsonb_build_object(
+             'field', 'duplicates_refused',
+             'to', (event_history.changes -> 0 ->> 'to')::bigint + 1))",
+    )
+    .bind::<SqlUuid, _>(tally.event_id)
+    .bind::<Nullable<SqlUuid>, _>(tally.actor.id)
+    .bind::<Text, _>(tally.actor.kind)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Writes `entries` in one statement.
@@ -48,9 +79,10 @@ pub async fn append_registration_entries(
         |f: fn(&RegistrationEntry) -> Option<&'static str>| entries.iter().map(f).collect::<Vec<_>>();
     diesel::sql_query(
         "INSERT INTO registration_history
-             (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
+             (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode,
+              changes)
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[],
-                              $7::text[], $8::text[], $9::text[])",
+                              $7::text[], $8::text[], $9::text[], $10::jsonb[])",
     )
     .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.registration_id).collect::<Vec<_>>())
     .bind::<Array<SqlUuid>, _>(entries.iter().map(|e| e.event_id).collect::<Vec<_>>())
@@ -61,6 +93,12 @@ pub async fn append_registration_entries(
     .bind::<Array<Text>, _>(entries.iter().map(|e| e.new_status).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(column(|e| e.old_mode.map(|m| m.as_str())))
     .bind::<Array<Text>, _>(entries.iter().map(|e| e.new_mode).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(
+        entries
+            .iter()
+            .map(|e| serde_json::to_value(&e.changes).expect("changes serialise"))
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -92,6 +130,7 @@ pub struct RegistrationHistoryRow {
     pub new_status: RegistrationStatus,
     pub old_mode: Option<Mode>,
     pub new_mode: Mode,
+    pub changes: serde_json::Value,
 }
 
 pub async fn of_registration(

@@ -52,7 +52,7 @@ pub async fn stored(
     key: &str,
     request_hash: &[u8],
 ) -> AppResult<Replay> {
-    let (stored_hash, status, body, registration_id) = idempotency_keys::table
+    let (stored_hash, status, body, registration_id): (Option<Vec<u8>>, _, _, _) = idempotency_keys::table
         .find((caller, key))
         .select((
             idempotency_keys::request_hash,
@@ -60,9 +60,11 @@ pub async fn stored(
             idempotency_keys::response_body,
             idempotency_keys::registration_id,
         ))
-        .first::<(Vec<u8>, Option<i32>, Option<Value>, Option<Uuid>)>(conn)
+        .first::<(Option<Vec<u8>>, Option<i32>, Option<Value>, Option<Uuid>)>(conn)
         .await?;
-    if stored_hash != request_hash {
+    // No fingerprint: the registration's personal data was erased, and with it what the
+    // first request could be compared with. Its answer holds nothing personal any more.
+    if stored_hash.is_some_and(|stored| stored != request_hash) {
         return Err(AppError::invalid(
             "idempotency_key_reused",
             "Idempotency-Key",
@@ -86,15 +88,6 @@ pub async fn remember(
             idempotency_keys::response_body.eq(body),
             idempotency_keys::registration_id.eq(registration_id),
         ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Drops the stored answer of a registration whose personal data is erased.
-pub async fn forget_answer(conn: &mut AsyncPgConnection, registration_id: Uuid) -> AppResult<()> {
-    diesel::update(idempotency_keys::table.filter(idempotency_keys::registration_id.eq(registration_id)))
-        .set(idempotency_keys::response_body.eq(None::<Value>))
         .execute(conn)
         .await?;
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod connect;
+pub mod consents;
 pub mod enums;
 pub mod events;
 pub mod history;

@@ -51,6 +51,42 @@ pub async fn count_registration(
     }
 }
 
+/// The key of a partner's counter of duplicate answers (`count_duplicate_refusal`).
+pub fn duplicates_key(caller: Uuid) -> String {
+    format!("duplicates:{caller}")
+}
+
+/// A partner's duplicate answers in the current hour, with this one.
+#[derive(diesel::QueryableByName)]
+pub struct Counted {
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+    /// Seconds until the hour ends.
+    #[diesel(sql_type = BigInt)]
+    pub retry_after_seconds: i64,
+}
+
+/// Counts one `already_registered` answered to the partner `caller` for a registration it did
+/// not create, in the current hour (a fixed window, as the registration limit's minute). The
+/// answer decides by the count (`domain::privacy::duplicate_answer`); the statement that
+/// locks the event reads whether the count reached the limit, so a partner past it is
+/// refused before its next registration reaches the duplicate check.
+pub async fn count_duplicate_refusal(conn: &mut AsyncPgConnection, caller: Uuid) -> AppResult<Counted> {
+    Ok(diesel::sql_query(
+        "INSERT INTO rate_limits AS r (key, window_start, count)
+              VALUES ($1, date_trunc('hour', now()), 1)
+         ON CONFLICT (key) DO UPDATE SET
+              count = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.count + 1 ELSE 1 END,
+              window_start = EXCLUDED.window_start
+         RETURNING count::bigint AS count,
+              greatest(1, ceil(extract(epoch FROM window_start + interval '1 hour' - now())))::bigint
+                  AS retry_after_seconds",
+    )
+    .bind::<Text, _>(duplicates_key(caller))
+    .get_result(conn)
+    .await?)
+}
+
 /// Drops the counters of windows that ended long ago.
 pub async fn prune(conn: &mut AsyncPgConnection) -> AppResult<usize> {
     Ok(diesel::sql_query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 hour'")

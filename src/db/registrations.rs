@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{join, ready, Either};
 use futures_util::TryFutureExt;
@@ -17,6 +17,7 @@ use crate::db::pipelined::PipelinedTransaction;
 use crate::db::prepared::Prepared;
 use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
+use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{Mode, Promotion, Waiting};
@@ -64,7 +65,8 @@ fn one_person_once(error: DieselError) -> AppError {
 }
 
 /// A new registration (`$6` to `$27`), the webhook deliveries announcing it (`$1` to `$5`, see
-/// `db::outbox`) and its history line (`$28` to `$30`), in one statement: the other inserts
+/// `db::outbox`), its history line (`$28` to `$30`) and its consents (`$31` to `$33`: the
+/// organisation, then purposes and versions), in one statement: the other inserts
 /// ride along as data-modifying CTEs, so all are written or none, and the database starts
 /// one statement instead of three. Written out rather than built by diesel so that it is one
 /// constant text, prepared once per connection.
@@ -74,7 +76,10 @@ const INSERT_REGISTERED: &str = concat!(
     "), audited AS (
          INSERT INTO registration_history
              (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
-         VALUES ($6, $7, $28, $29, $30, NULL, $8, NULL, $9))
+         VALUES ($6, $7, $28, $29, $30, NULL, $8, NULL, $9)),
+     consented AS (
+         INSERT INTO registration_consents (registration_id, organisation_id, purpose, version)
+         SELECT $6, $31, purpose, version FROM unnest($32::text[], $33::int4[]) AS c(purpose, version))
      INSERT INTO registrations (
          id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
@@ -95,7 +100,10 @@ pub struct NewRegistration<'a> {
     pub fallback_applied: bool,
     pub input: &'a ValidRegistration,
     pub stakeholder_category: &'a str,
-    pub consent_contact: bool,
+    /// The event's organisation, whose purposes the consents are.
+    pub organisation_id: Uuid,
+    /// The consents accepted, checked against the organisation's purposes.
+    pub consents: &'a [Accepted],
     pub created_by: Uuid,
     pub created_by_kind: ActorKind,
     /// The announcement and the history line of its transition (`app::transition`).
@@ -143,12 +151,15 @@ pub async fn insert(
             .bind::<Nullable<Text>, _>(&participant.organisation_name)
             .bind::<Nullable<Text>, _>(&participant.preferred_language)
             .bind::<Text, _>(new.stakeholder_category)
-            .bind::<Bool, _>(new.consent_contact)
+            .bind::<Bool, _>(new.consents.iter().any(|c| c.purpose == CONTACT))
             .bind::<SqlUuid, _>(new.created_by)
             .bind::<Text, _>(new.created_by_kind)
             .bind::<Text, _>(entry.action)
             .bind::<Nullable<SqlUuid>, _>(entry.actor.id)
-            .bind::<Text, _>(entry.actor.kind),
+            .bind::<Text, _>(entry.actor.kind)
+            .bind::<SqlUuid, _>(new.organisation_id)
+            .bind::<Array<Text>, _>(new.consents.iter().map(|c| c.purpose.as_str()).collect::<Vec<_>>())
+            .bind::<Array<Int4>, _>(new.consents.iter().map(|c| c.version).collect::<Vec<_>>()),
     );
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
     let (registration, committed) =
@@ -156,6 +167,28 @@ pub async fn insert(
     let registration = registration?;
     committed?;
     Ok(registration)
+}
+
+/// Who created the registrations of the event that hold this email (normalised) or phone
+/// (digits) and are not cancelled: those rule 5 compares a new registration with.
+pub async fn creators_of(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    email_normalised: Option<&str>,
+    phone_digits: Option<&str>,
+) -> AppResult<Vec<Uuid>> {
+    Ok(registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.ne(RegistrationStatus::Cancelled))
+        .filter(
+            registrations::email_normalised
+                .eq(email_normalised)
+                .or(registrations::phone_digits.eq(phone_digits))
+                .assume_not_null(),
+        )
+        .select(registrations::created_by)
+        .load(conn)
+        .await?)
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<RegistrationRow>> {
@@ -434,21 +467,81 @@ pub async fn set_checked_in(
         .await?)
 }
 
-/// Erases the personal data, keeping what reports count.
-pub async fn erase(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<RegistrationRow> {
-    Ok(diesel::update(registrations::table.find(id))
-        .set((
-            registrations::full_name.eq(None::<String>),
-            registrations::email.eq(None::<String>),
-            registrations::email_normalised.eq(None::<String>),
-            registrations::phone.eq(None::<String>),
-            registrations::phone_digits.eq(None::<String>),
-            registrations::organisation_name.eq(None::<String>),
-            registrations::accessibility_notes.eq(None::<String>),
-            registrations::erased_at.eq(diesel::dsl::now),
-            registrations::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(RegistrationRow::as_returning())
-        .get_result(conn)
-        .await?)
+/// Which registrations [`erase_personal_data`] erases: those of them not erased yet.
+#[derive(Debug, Clone, Copy)]
+pub enum Erasure<'a> {
+    /// These registrations of the event.
+    Registrations { event_id: Uuid, ids: &'a [Uuid] },
+    /// The event's registrations, at most `limit` of them, oldest first.
+    Event { event_id: Uuid, limit: i64 },
+}
+
+/// The erasure of [`erase_personal_data`], for registrations chosen by `$1` (with `$2`).
+macro_rules! erase_personal_data_sql {
+    ($chosen:literal) => {
+        concat!(
+            "WITH erased AS (
+                 UPDATE registrations
+                    SET full_name = NULL, email = NULL, email_normalised = NULL, phone = NULL,
+                        phone_digits = NULL, organisation_name = NULL, accessibility_notes = NULL,
+                        erased_at = now(), updated_at = now()
+                  WHERE id IN (",
+            $chosen,
+            ")
+                 RETURNING *
+             ), forgotten AS (
+                 UPDATE idempotency_keys k SET request_hash = NULL, response_body = NULL
+                   FROM erased WHERE k.registration_id = erased.id
+             )
+             SELECT * FROM erased ORDER BY seq"
+        )
+    };
+}
+
+const ERASE_REGISTRATIONS: &str = erase_personal_data_sql!(
+    "SELECT id FROM registrations WHERE event_id = $1 AND id = ANY($2) AND erased_at IS NULL"
+);
+const ERASE_OF_EVENT: &str = erase_personal_data_sql!(
+    "SELECT id FROM registrations WHERE event_id = $1 AND erased_at IS NULL ORDER BY seq LIMIT $2"
+);
+
+/// Erases the personal data of the registrations `which` chooses, in one statement, and
+/// returns the rows erased now (those already erased are left out). Every erasure goes
+/// through here: one registration (`DELETE /registrations/{id}/personal-data`), a whole
+/// ended event (`DELETE /events/{id}/personal-data`), the retention purge, and a withdrawn
+/// consent to data processing. Call with the registrations' event locked.
+///
+/// What it erases, wherever it is kept:
+/// - the registration's name, email, phone (and their folded forms), organisation name and
+///   accessibility notes; mode, status, needs, category, languages and interests stay, so
+///   reports still count it;
+/// - its idempotency key's stored answer (which repeats the participant) and the request's
+///   fingerprint (`request_hash`, a SHA-256 of a body holding the name and email, which
+///   could be confirmed from guessed values). The key row itself stays: a late retry with
+///   the same key is still answered with the registration as it is now, instead of
+///   registering the person again (`db::idempotency::stored`).
+///
+/// Nothing else holds a participant's data: the histories and webhook payloads carry ids,
+/// statuses, modes and counts only (`app::transition`), and logs never name anyone.
+pub async fn erase_personal_data(
+    conn: &mut AsyncPgConnection,
+    which: Erasure<'_>,
+) -> AppResult<Vec<RegistrationRow>> {
+    Ok(match which {
+        Erasure::Registrations { ids: [], .. } => Vec::new(),
+        Erasure::Registrations { event_id, ids } => {
+            Prepared(
+                diesel::sql_query(ERASE_REGISTRATIONS)
+                    .bind::<SqlUuid, _>(event_id)
+                    .bind::<Array<SqlUuid>, _>(ids),
+            )
+            .load(conn)
+            .await?
+        }
+        Erasure::Event { event_id, limit } => {
+            Prepared(diesel::sql_query(ERASE_OF_EVENT).bind::<SqlUuid, _>(event_id).bind::<BigInt, _>(limit))
+                .load(conn)
+                .await?
+        }
+    })
 }

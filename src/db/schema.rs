@@ -7,6 +7,8 @@ diesel::table! {
         kind -> Text,
         created_at -> Timestamptz,
         name_key -> Text,
+        report_suppress_below -> Nullable<Int4>,
+        retention_days -> Int4,
     }
 }
 
@@ -76,6 +78,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         onsite_waitlisted_physical_space -> Int4,
         published_at -> Nullable<Timestamptz>,
+        retention_days -> Nullable<Int4>,
     }
 }
 
@@ -126,6 +129,7 @@ diesel::table! {
         new_status -> Text,
         old_mode -> Nullable<Text>,
         new_mode -> Text,
+        changes -> Jsonb,
     }
 }
 
@@ -145,7 +149,7 @@ diesel::table! {
     idempotency_keys (caller_id, key) {
         caller_id -> Uuid,
         key -> Text,
-        request_hash -> Bytea,
+        request_hash -> Nullable<Bytea>,
         response_status -> Nullable<Int4>,
         response_body -> Nullable<Jsonb>,
         registration_id -> Nullable<Uuid>,
@@ -196,11 +200,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        window_start -> Timestamptz,
+        count -> Int4,
+    }
+}
+
+diesel::table! {
+    consent_purposes (organisation_id, purpose) {
+        organisation_id -> Uuid,
+        purpose -> Text,
+        required -> Bool,
+        current_version -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    consent_purpose_versions (organisation_id, purpose, version) {
+        organisation_id -> Uuid,
+        purpose -> Text,
+        version -> Int4,
+        texts -> Jsonb,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    registration_consents (registration_id, purpose) {
+        registration_id -> Uuid,
+        organisation_id -> Uuid,
+        purpose -> Text,
+        version -> Int4,
+        granted_at -> Timestamptz,
+        withdrawn_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
 diesel::joinable!(registrations -> events (event_id));
 diesel::joinable!(event_history -> events (event_id));
+diesel::joinable!(consent_purposes -> organisations (organisation_id));
+diesel::joinable!(registration_consents -> registrations (registration_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -214,4 +261,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     organisation_trusts,
+    rate_limits,
+    consent_purposes,
+    consent_purpose_versions,
+    registration_consents,
 );

@@ -92,3 +92,10 @@ pub async fn list(
         .map(|(trust, name, kind)| TrustedRow { trust, name, kind })
         .collect())
 }
+
+/// Whether `organisation_id` trusts `other` (its partners may register for its events).
+pub async fn trusts(conn: &mut AsyncPgConnection, organisation_id: Uuid, other: Uuid) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(organisation_trusts::table.find((organisation_id, other))))
+        .get_result(conn)
+        .await?)
+}

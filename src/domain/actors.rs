@@ -71,6 +71,11 @@ impl Actor {
     pub fn api_client(id: Uuid) -> Self {
         Self { id: Some(id), kind: ActorKind::ApiClient }
     }
+
+    /// The server itself: a background job such as the retention purge.
+    pub fn system() -> Self {
+        Self { id: None, kind: ActorKind::System }
+    }
 }
 
 /// Ids that must not be mixed up: an event's where a registration's is meant, and back.

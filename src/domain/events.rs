@@ -24,6 +24,8 @@ pub struct EventDraft {
     pub timezone: String,
     pub languages: Vec<String>,
     pub registration_closes_at: Option<DateTime<Utc>>,
+    /// Days after the end that its personal data is kept; `None`: the organisation's setting.
+    pub retention_days: Option<i64>,
     pub online: Option<OnlineDraft>,
     pub onsite: Option<OnsiteDraft>,
 }
@@ -72,6 +74,11 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     if let Some(closes) = draft.registration_closes_at {
         if closes > draft.starts_at {
             problems.add("registration_closes_at", "closes_after_start", "must not be after starts_at");
+        }
+    }
+    if let Some(days) = draft.retention_days {
+        if let Err(message) = crate::domain::privacy::check_retention_days(days) {
+            problems.add("retention_days", "out_of_range", message);
         }
     }
     if draft.online.is_none() && draft.onsite.is_none() {
@@ -237,6 +244,7 @@ mod tests {
             timezone: "Europe/Madrid".into(),
             languages: vec!["es".into(), "ar-MA".into()],
             registration_closes_at: None,
+            retention_days: None,
             online: Some(OnlineDraft {
                 join_url: Some("https://meet.example.org/abc".into()),
                 capacity: None,

@@ -17,10 +17,13 @@ pub enum RegistrationAction {
     CheckedIn,
     CheckInUndone,
     Erased,
+    /// A consent granted or withdrawn: the entry's `changes` name the purpose and the
+    /// versions from and to.
+    ConsentChanged,
 }
 
 impl RegistrationAction {
-    pub const ALL: [RegistrationAction; 8] = [
+    pub const ALL: [RegistrationAction; 9] = [
         RegistrationAction::Created,
         RegistrationAction::Updated,
         RegistrationAction::ModeChanged,
@@ -29,6 +32,7 @@ impl RegistrationAction {
         RegistrationAction::CheckedIn,
         RegistrationAction::CheckInUndone,
         RegistrationAction::Erased,
+        RegistrationAction::ConsentChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +45,7 @@ impl RegistrationAction {
             RegistrationAction::CheckedIn => "checked_in",
             RegistrationAction::CheckInUndone => "check_in_undone",
             RegistrationAction::Erased => "erased",
+            RegistrationAction::ConsentChanged => "consent_changed",
         }
     }
 
@@ -56,11 +61,25 @@ pub enum EventAction {
     Updated,
     Published,
     Cancelled,
+    /// Registrations refused to a partner as duplicates: one entry per partner and hour,
+    /// whose count grows through the hour (never the probed email or phone).
+    DuplicatesRefused,
+    /// Every registration of the ended event erased at once, by an organiser or admin.
+    PersonalDataErased,
+    /// Registrations erased by the retention purge.
+    RetentionPurged,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 4] =
-        [EventAction::Created, EventAction::Updated, EventAction::Published, EventAction::Cancelled];
+    pub const ALL: [EventAction; 7] = [
+        EventAction::Created,
+        EventAction::Updated,
+        EventAction::Published,
+        EventAction::Cancelled,
+        EventAction::DuplicatesRefused,
+        EventAction::PersonalDataErased,
+        EventAction::RetentionPurged,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,6 +87,9 @@ impl EventAction {
             EventAction::Updated => "updated",
             EventAction::Published => "published",
             EventAction::Cancelled => "cancelled",
+            EventAction::DuplicatesRefused => "duplicates_refused",
+            EventAction::PersonalDataErased => "personal_data_erased",
+            EventAction::RetentionPurged => "retention_purged",
         }
     }
 
@@ -94,6 +116,11 @@ pub struct FieldChange {
 impl FieldChange {
     pub fn new(field: &str, from: Value, to: Value) -> Self {
         Self { field: field.to_owned(), from: Some(from), to: Some(to), withheld: false }
+    }
+
+    /// A count (registrations erased, duplicates refused): recorded as `to`, with no `from`.
+    pub fn count(field: &str, n: i64) -> Self {
+        Self { field: field.to_owned(), from: None, to: Some(Value::from(n)), withheld: false }
     }
 
     fn withheld(field: &str) -> Self {
@@ -129,6 +156,7 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
         before.registration_closes_at.as_ref().map(time).into(),
         after.registration_closes_at.as_ref().map(time).into(),
     );
+    compare("retention_days", before.retention_days.into(), after.retention_days.into());
     compare("online", before.online.is_some().into(), after.online.is_some().into());
     let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
     compare("online.capacity", online_capacity(before), online_capacity(after));
@@ -182,6 +210,7 @@ mod tests {
             timezone: "Europe/Madrid".into(),
             languages: vec!["es".into()],
             registration_closes_at: None,
+            retention_days: None,
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),

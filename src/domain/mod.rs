@@ -1,10 +1,12 @@
 //! The product's rules on plain values: no actix, no diesel, unit-tested here.
 
 pub mod actors;
+pub mod consent;
 pub mod contact;
 pub mod disclosure;
 pub mod events;
 pub mod history;
+pub mod privacy;
 pub mod refusal;
 pub mod registrations;
 pub mod report;

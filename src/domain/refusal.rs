@@ -30,6 +30,8 @@ pub enum Refusal {
     InvalidTransition { from: EventStatus, to: EventStatus },
     /// Erased personal data is not filled in again.
     PersonalDataErased,
+    /// Every registration of an event is erased at once only after the event has ended.
+    EventNotEnded,
 }
 
 impl Refusal {
@@ -46,6 +48,7 @@ impl Refusal {
             Refusal::ConcurrentUpdate => "concurrent_update",
             Refusal::InvalidTransition { .. } => "invalid_transition",
             Refusal::PersonalDataErased => "personal_data_erased",
+            Refusal::EventNotEnded => "event_not_ended",
         }
     }
 
@@ -73,6 +76,9 @@ impl Refusal {
             }
             Refusal::PersonalDataErased => {
                 "This registration's personal data was erased; it cannot be filled in again.".into()
+            }
+            Refusal::EventNotEnded => {
+                "The event has not ended; its registrations are erased one at a time until then.".into()
             }
         }
     }

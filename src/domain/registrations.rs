@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::consent::{check_given, ConsentGiven};
 use crate::domain::contact::{Email, Phone};
 use crate::domain::events::is_language_tag;
 use crate::domain::refusal::Refusal;
@@ -64,7 +65,7 @@ pub struct RegistrationDraft {
     pub interpretation_language: Option<String>,
     pub accessibility_notes: Option<String>,
     pub accept_online_fallback: bool,
-    pub consent_data_processing: bool,
+    pub consent: ConsentGiven,
     pub interests: Vec<String>,
 }
 
@@ -78,6 +79,9 @@ pub struct ValidRegistration {
     pub accessibility_notes: Option<String>,
     pub accept_online_fallback: bool,
     pub interests: Vec<String>,
+    /// Checked as far as it can be without the organisation's purposes
+    /// (`domain::consent::resolve` does the rest).
+    pub consent: ConsentGiven,
 }
 
 pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Participant {
@@ -180,13 +184,7 @@ pub fn may_check_in(
 
 pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError> {
     let mut problems = Problems::default();
-    if !draft.consent_data_processing {
-        problems.add(
-            "consent.data_processing",
-            "consent_required",
-            "the participant must consent to data processing",
-        );
-    }
+    check_given(&mut problems, &draft.consent);
     let participant = check_participant(&mut problems, draft.participant);
     let (interpretation_language, accessibility_notes) = check_needs(
         &mut problems,
@@ -208,13 +206,23 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
         accessibility_notes,
         accept_online_fallback: draft.accept_online_fallback,
         interests,
+        consent: draft.consent,
     })
 }
 
 /// The problem's top-level `code` is the contract's specific one when present, so that
 /// front-ends can switch on it; `errors` still lists every field.
 pub fn problems_to_error(errors: Vec<FieldError>) -> AppError {
-    const SPECIFIC: [&str; 2] = ["consent_required", "physical_space_required"];
+    const SPECIFIC: [&str; 8] = [
+        "consent_required",
+        "physical_space_required",
+        "unknown_consent_purpose",
+        "unknown_consent_version",
+        "duplicate_consent",
+        "invalid_consent_purpose",
+        "consent_purpose_required",
+        "consent_purpose_optional",
+    ];
     let specific = SPECIFIC.into_iter().find(|code| errors.iter().any(|e| e.code == *code));
     match specific {
         Some(code) => AppError::Validation {
@@ -245,7 +253,7 @@ mod tests {
             interpretation_language: Some("ar".into()),
             accessibility_notes: None,
             accept_online_fallback: false,
-            consent_data_processing: true,
+            consent: ConsentGiven::Booleans { data_processing: true, contact: false },
             interests: vec!["entrepreneurship".into(), "women_employment".into(), "entrepreneurship".into()],
         }
     }
@@ -299,7 +307,7 @@ mod tests {
     #[test]
     fn consent_is_required_and_named_by_code() {
         let mut bad = draft();
-        bad.consent_data_processing = false;
+        bad.consent = ConsentGiven::Booleans { data_processing: false, contact: true };
         assert_eq!(validate(bad).unwrap_err().code(), "consent_required");
     }
 

@@ -17,18 +17,22 @@ pub enum EventType {
     RegistrationPromoted,
     RegistrationCancelled,
     RegistrationModeChanged,
+    /// A consent granted or withdrawn: a front-end that sends messages must stop when
+    /// `contact` is withdrawn.
+    RegistrationConsentChanged,
     EventUpdated,
     EventCancelled,
 }
 
 impl EventType {
     /// Every type a subscription may ask for.
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 8] = [
         EventType::RegistrationConfirmed,
         EventType::RegistrationWaitlisted,
         EventType::RegistrationPromoted,
         EventType::RegistrationCancelled,
         EventType::RegistrationModeChanged,
+        EventType::RegistrationConsentChanged,
         EventType::EventUpdated,
         EventType::EventCancelled,
     ];
@@ -40,6 +44,7 @@ impl EventType {
             EventType::RegistrationPromoted => "registration.promoted",
             EventType::RegistrationCancelled => "registration.cancelled",
             EventType::RegistrationModeChanged => "registration.mode_changed",
+            EventType::RegistrationConsentChanged => "registration.consent_changed",
             EventType::EventUpdated => "event.updated",
             EventType::EventCancelled => "event.cancelled",
         }
@@ -57,7 +62,8 @@ impl EventType {
             | EventType::RegistrationWaitlisted
             | EventType::RegistrationPromoted
             | EventType::RegistrationCancelled
-            | EventType::RegistrationModeChanged => true,
+            | EventType::RegistrationModeChanged
+            | EventType::RegistrationConsentChanged => true,
             EventType::EventUpdated | EventType::EventCancelled => false,
         }
     }

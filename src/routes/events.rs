@@ -1,7 +1,7 @@
 //! Events: create, list, read, update, publish, cancel, their history, and an iCalendar
 //! entry. Each handler parses, calls its use case (`app::events`), and renders.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(publish_event)
         .service(cancel_event)
         .service(event_history)
+        .service(erase_event_personal_data)
         .service(calendar);
 }
 
@@ -242,6 +243,33 @@ pub async fn event_history(
         .collect::<Result<_, _>>()
         .map_err(|e| AppError::Unexpected(anyhow::Error::new(e).context("reading an event's history")))?;
     Ok(web::Json(EventHistory { items }))
+}
+
+/// Erase the personal data of every registration of an ended event at once (organisers of
+/// it, admin): names, emails, phones, organisation names and notes read back null, and the
+/// idempotency fingerprints and stored answers that held them are forgotten, as with
+/// `DELETE /registrations/{id}/personal-data`. Mode, status, needs and category stay, so
+/// reports still count every registration. 409 `event_not_ended` before the event ends.
+/// Idempotent. The event's history records how many were erased (`personal_data_erased`),
+/// nothing more.
+#[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Event id")), responses(
+    (status = 204, description = "Erased (or nothing was left to erase)"),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 409, response = crate::openapi::Conflict),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[delete("/events/{id}/personal-data")]
+pub async fn erase_event_personal_data(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let erased = crate::app::erasure::erase_event(&mut conn, &caller, EventId(path.into_inner())).await?;
+    tracing::info!(event_id = %erased.event.0, registrations = erased.registrations, "erased an event's personal data");
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// An iCalendar (RFC 5545) entry for "add to calendar": the venue for onsite attendance,

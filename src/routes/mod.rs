@@ -1,6 +1,7 @@
 //! Thin handlers: extract the caller and the input, call the database layer, map to views.
 
 pub mod auth;
+pub mod consents;
 pub mod events;
 pub mod ops;
 pub mod organisations;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn api_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     organisations::configure(cfg);
+    consents::configure(cfg);
     events::configure(cfg);
     registrations::configure(cfg);
     webhooks::configure(cfg);

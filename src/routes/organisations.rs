@@ -1,6 +1,6 @@
 //! Organisations, users and API clients.
 
-use actix_web::{delete, get, post, put, web, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::Deserialize;
@@ -22,6 +22,8 @@ use crate::views::accounts::*;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_organisation)
         .service(list_organisations)
+        .service(get_organisation)
+        .service(patch_organisation)
         .service(create_user)
         .service(create_api_client)
         .service(list_api_clients)
@@ -73,6 +75,8 @@ pub async fn create_organisation(
             name,
             kind: body.kind.as_str().to_owned(),
             created_at: Utc::now(),
+            report_suppress_below: None,
+            retention_days: crate::domain::privacy::DEFAULT_RETENTION_DAYS as i32,
         },
     )
     .await?;
@@ -106,6 +110,57 @@ pub async fn list_organisations(
     let next_cursor =
         next_cursor(&state.signer, "organisations", &mut rows, page.limit, |r| (r.created_at, r.id));
     Ok(web::Json(OrganisationList { items: rows.into_iter().map(Organisation::from).collect(), next_cursor }))
+}
+
+/// Read an organisation with its privacy settings (admin, organiser of that organisation).
+#[utoipa::path(tag = "organisations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Organisation id")), responses(
+    (status = 200, description = "The organisation", body = Organisation),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/organisations/{id}")]
+pub async fn get_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Organisation>> {
+    let mut conn = state.pool.get().await?;
+    let row = crate::app::organisations::find(&mut conn, &caller, path.into_inner()).await?;
+    Ok(web::Json(Organisation::from(row)))
+}
+
+/// Change an organisation's privacy settings (admin, organiser of that organisation):
+/// `report_suppress_below`, the default small-count threshold of its event reports (1 to
+/// 1000; null clears it), and `retention_days`, how many days after an event ends its
+/// participants' personal data is purged (1 to 36500; an event may set its own). A bad value
+/// is 422 naming the field, and changes nothing.
+#[utoipa::path(tag = "organisations", security(("bearer" = [])), request_body = PatchOrganisation,
+    params(("id" = Uuid, Path, description = "Organisation id")), responses(
+    (status = 200, description = "The organisation with its settings", body = Organisation),
+    (status = 400, response = crate::openapi::BadRequest),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 403, response = crate::openapi::Forbidden),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 413, response = crate::openapi::PayloadTooLarge),
+    (status = 415, response = crate::openapi::UnsupportedMediaType),
+    (status = 422, response = crate::openapi::Unprocessable),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[patch("/organisations/{id}")]
+pub async fn patch_organisation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    body: Json<PatchOrganisation>,
+) -> AppResult<web::Json<Organisation>> {
+    let Json(PatchOrganisation { report_suppress_below, retention_days }) = body;
+    let change = crate::app::organisations::SettingsChange { report_suppress_below, retention_days };
+    let mut conn = state.pool.get().await?;
+    let row =
+        crate::app::organisations::change_settings(&mut conn, &caller, path.into_inner(), change).await?;
+    Ok(web::Json(Organisation::from(row)))
 }
 
 /// Create a user: an admin, or an organiser of one organisation (admin).

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::app::registrations::{self as use_case, Registered, Request};
 use crate::auth::{note_caller, Caller, Token};
+use crate::db::consents::{self, ConsentRow};
 use crate::db::events::EventRow;
 use crate::db::history as audit;
 use crate::db::idempotency::{self, Replay};
@@ -33,8 +34,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(history);
 }
 
-fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Registration {
-    Registration::from_row(row, position, event.online_join_url.as_deref())
+fn render(
+    row: RegistrationRow,
+    position: Option<i64>,
+    event: &EventRow,
+    consents: Vec<ConsentRow>,
+) -> Registration {
+    Registration::from_row(row, position, event.online_join_url.as_deref(), consents)
+}
+
+/// The registration as answered, with its consents read afresh.
+async fn view(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: RegistrationRow,
+    position: Option<i64>,
+    event: &EventRow,
+) -> AppResult<Registration> {
+    let consents = consents::of_registration(conn, row.id).await?;
+    Ok(render(row, position, event, consents))
 }
 
 /// Register a participant (partner, organiser of the event, admin).
@@ -49,6 +66,12 @@ fn render(row: RegistrationRow, position: Option<i64>, event: &EventRow) -> Regi
 /// `Idempotency-Key` header, a retry with the same body within 24 hours gets the first
 /// answer again and creates nothing. One caller may create at most
 /// REGISTRATION_RATE_LIMIT_PER_MINUTE registrations a minute (429 `rate_limited` beyond).
+///
+/// 409 `already_registered` carries its code and nothing more (no id, status or mode). A
+/// partner gets it at most DUPLICATE_PROBE_LIMIT_PER_HOUR times an hour for people it did
+/// not register itself; after that every registration it sends is 429 `too_many_duplicates`
+/// (with `Retry-After`) until the hour ends. Each such answer is counted in the event's
+/// history (`duplicates_refused`, one entry per partner and hour), never the email or phone.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body = CreateRegistration,
     params(("id" = Uuid, Path, description = "Event id"),
            ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 printable ASCII characters")),
@@ -87,16 +110,20 @@ pub async fn create_registration(
         &mut conn,
         token,
         &request,
-        state.settings.registration_rate_limit_per_minute,
+        use_case::Limits {
+            per_minute: state.settings.registration_rate_limit_per_minute,
+            duplicates_per_hour: state.settings.duplicate_probe_limit_per_hour,
+        },
         |caller| note_caller(&req, caller),
-        |row, position, event| {
-            serde_json::to_value(render(row.clone(), position, event)).expect("views serialise")
+        |row, position, event, consents| {
+            serde_json::to_value(render(row.clone(), position, event, consents.to_vec()))
+                .expect("views serialise")
         },
     )
     .await?;
     match registered {
-        Registered::New { outcome, waitlist_position } => {
-            let view = render(outcome.registration, waitlist_position, &outcome.event);
+        Registered::New { outcome, waitlist_position, consents } => {
+            let view = render(outcome.registration, waitlist_position, &outcome.event, consents);
             let label = match (view.status, view.fallback_applied) {
                 (RegistrationStatus::Confirmed, true) => "fallback",
                 (RegistrationStatus::Confirmed, false) => "confirmed",
@@ -114,7 +141,8 @@ pub async fn create_registration(
             let row = registrations::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
             let event = crate::db::events::find(&mut conn, row.event_id).await?.ok_or(AppError::NotFound)?;
             let position = position_of(&mut conn, &row).await?;
-            Ok(replay(status, serde_json::to_value(render(row, position, &event)).expect("views serialise")))
+            let answer = view(&mut conn, row, position, &event).await?;
+            Ok(replay(status, serde_json::to_value(answer).expect("views serialise")))
         }
     }
 }
@@ -138,7 +166,7 @@ fn read_request(
         }
     };
     let input = body?.0;
-    let valid = crate::domain::registrations::validate(input.to_draft())?;
+    let valid = crate::domain::registrations::validate(input.to_draft()?)?;
     // Only a request that may be replayed needs its fingerprint.
     let idempotent = key.map(|key| {
         let hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
@@ -148,7 +176,6 @@ fn read_request(
         event_id,
         valid,
         stakeholder_category: input.participant.stakeholder_category.as_str(),
-        consent_contact: input.consent.contact,
         idempotent,
     })
 }
@@ -211,11 +238,14 @@ pub async fn list_registrations(
     let waitlisted: Vec<Uuid> =
         rows.iter().filter(|r| r.status == Status::Waitlisted).map(|r| r.id).collect();
     let positions = registrations::waitlist_positions(&mut conn, event_id, &waitlisted).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut consents = consents::of_registrations(&mut conn, &ids).await?;
     let items = rows
         .into_iter()
         .map(|row| {
             let position = positions.get(&row.id).copied();
-            render(row, position, &event)
+            let held = consents.remove(&row.id).unwrap_or_default();
+            render(row, position, &event, held)
         })
         .collect();
     Ok(web::Json(RegistrationList { items, next_cursor }))
@@ -237,7 +267,7 @@ pub async fn get_registration(
     let mut conn = state.pool.get().await?;
     let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     let position = position_of(&mut conn, &row).await?;
-    Ok(web::Json(render(row, position, &event)))
+    Ok(web::Json(view(&mut conn, row, position, &event).await?))
 }
 
 /// Change a registration (organisers of its event, admin, the partner that created it).
@@ -262,13 +292,15 @@ pub async fn patch_registration(
     path: web::Path<Uuid>,
     body: Json<PatchRegistration>,
 ) -> AppResult<web::Json<Registration>> {
-    let patch = body.0;
+    let mut patch = body.0;
+    let touches_fields = patch.touches_fields();
+    let asked = patch.take_consents()?;
+    let merge = touches_fields.then_some(move |row: &RegistrationRow| patch.merge(row));
     let mut conn = state.pool.get().await?;
     let changed =
-        use_case::change(&mut conn, &caller, RegistrationId(path.into_inner()), move |row| patch.merge(row))
-            .await?;
+        use_case::change(&mut conn, &caller, RegistrationId(path.into_inner()), merge, asked).await?;
     let position = position_of(&mut conn, &changed.registration).await?;
-    Ok(web::Json(render(changed.registration, position, &changed.event)))
+    Ok(web::Json(view(&mut conn, changed.registration, position, &changed.event).await?))
 }
 
 /// Cancel a registration (idempotent); its seat goes to the first waitlisted registration
@@ -287,7 +319,7 @@ pub async fn cancel_registration(
 ) -> AppResult<web::Json<Registration>> {
     let mut conn = state.pool.get().await?;
     let cancelled = use_case::cancel(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
-    Ok(web::Json(render(cancelled.registration, None, &cancelled.event)))
+    Ok(web::Json(view(&mut conn, cancelled.registration, None, &cancelled.event).await?))
 }
 
 /// Record that a confirmed participant arrived (organisers of the event, admin), from 2 hours
@@ -316,7 +348,7 @@ pub async fn check_in(
 ) -> AppResult<web::Json<Registration>> {
     let mut conn = state.pool.get().await?;
     let checked_in = use_case::check_in(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
-    Ok(web::Json(render(checked_in.registration, None, &checked_in.event)))
+    Ok(web::Json(view(&mut conn, checked_in.registration, None, &checked_in.event).await?))
 }
 
 /// Undo a check-in made by mistake (organisers of the event, admin): `checked_in_at` is null
@@ -337,7 +369,7 @@ pub async fn undo_check_in(
     let mut conn = state.pool.get().await?;
     let undone = use_case::undo_check_in(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     let position = position_of(&mut conn, &undone.registration).await?;
-    Ok(web::Json(render(undone.registration, position, &undone.event)))
+    Ok(web::Json(view(&mut conn, undone.registration, position, &undone.event).await?))
 }
 
 /// Erase a participant's personal data (organisers of the event, admin): name, email,

@@ -105,14 +105,20 @@ pub struct CreateOrganisation {
     pub kind: OrganisationKind,
 }
 
-/// An organisation that runs events or registers participants.
+/// An organisation that runs events or registers participants, with its privacy settings.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "name": "Fundación CEPAIM", "kind": "ngo", "created_at": "2026-11-29T10:00:00Z"}))]
+#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "name": "Fundación CEPAIM", "kind": "ngo",
+    "created_at": "2026-11-29T10:00:00Z", "report_suppress_below": 5, "retention_days": 365}))]
 pub struct Organisation {
     pub id: Uuid,
     pub name: String,
     pub kind: OrganisationKind,
     pub created_at: DateTime<Utc>,
+    /// The small-count threshold its event reports use by default (1 to 1000); null: none.
+    pub report_suppress_below: Option<i32>,
+    /// Days after an event ends that its participants' personal data is kept before it is
+    /// purged (1 to 36500, default 365), unless the event sets its own `retention_days`.
+    pub retention_days: i32,
 }
 
 impl From<OrganisationRow> for Organisation {
@@ -122,8 +128,26 @@ impl From<OrganisationRow> for Organisation {
             name: row.name,
             kind: OrganisationKind::parse(&row.kind).unwrap_or(OrganisationKind::Other),
             created_at: row.created_at,
+            report_suppress_below: row.report_suppress_below,
+            retention_days: row.retention_days,
         }
     }
+}
+
+/// Changes to an organisation's privacy settings; absent fields stay as they are.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"report_suppress_below": 5, "retention_days": 180}))]
+pub struct PatchOrganisation {
+    /// 1 to 1000: counts below it are hidden in its events' reports unless a report asks for
+    /// a threshold itself; null clears it.
+    #[serde(default, deserialize_with = "crate::views::patch::double_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    pub report_suppress_below: Option<Option<i64>>,
+    /// 1 to 36500 days after an event ends.
+    #[serde(default, deserialize_with = "crate::views::patch::no_null")]
+    #[schema(nullable = false, minimum = 1, maximum = 36500)]
+    pub retention_days: Option<i64>,
 }
 
 /// A page of organisations, newest first.

@@ -134,6 +134,7 @@ mod tests {
             updated_at: starts_at,
             published_at: Some(starts_at),
             onsite_waitlisted_physical_space: 0,
+            retention_days: None,
         }
     }
 

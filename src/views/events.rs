@@ -49,6 +49,11 @@ pub struct CreateEvent {
     /// Registrations close then (and in any case at `starts_at`).
     #[serde(default)]
     pub registration_closes_at: Option<DateTime<FixedOffset>>,
+    /// Days after the end that the participants' personal data is kept before it is purged
+    /// (1 to 36500); null or absent: the organisation's `retention_days`.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 36500)]
+    pub retention_days: Option<i64>,
     /// Online attendance, or null when not offered.
     #[serde(default)]
     pub online: Option<OnlineInput>,
@@ -99,6 +104,7 @@ impl CreateEvent {
             timezone: self.timezone,
             languages: self.languages,
             registration_closes_at: self.registration_closes_at.map(|t| t.with_timezone(&Utc)),
+            retention_days: self.retention_days,
             online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
@@ -147,6 +153,10 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<FixedOffset>>)]
     pub registration_closes_at: Option<Option<DateTime<FixedOffset>>>,
+    /// Null: back to the organisation's `retention_days`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 36500)]
+    pub retention_days: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<OnlinePatch>)]
     pub online: Option<Option<OnlinePatch>>,
@@ -214,6 +224,9 @@ impl PatchEvent {
         }
         if let Some(closes) = self.registration_closes_at {
             draft.registration_closes_at = closes.map(|t| t.with_timezone(&Utc));
+        }
+        if let Some(days) = self.retention_days {
+            draft.retention_days = days;
         }
         match self.online {
             None => {}
@@ -302,6 +315,9 @@ pub struct Event {
     pub languages: Vec<String>,
     pub status: EventStatusView,
     pub registration_closes_at: Option<DateTime<Utc>>,
+    /// Days after the end that the participants' personal data is kept; null: the
+    /// organisation's `retention_days` applies.
+    pub retention_days: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Null when online attendance is not offered.
@@ -375,6 +391,7 @@ impl Event {
             languages: row.languages,
             status,
             registration_closes_at: row.registration_closes_at,
+            retention_days: row.retention_days,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -445,7 +462,10 @@ pub struct EventFieldChange {
     "actor_kind": "user", "changes": [{"field": "onsite.capacity", "from": 10, "to": 12}]}))]
 pub struct EventHistoryEntry {
     pub at: DateTime<Utc>,
-    /// `created`, `updated`, `published` or `cancelled`.
+    /// `created`, `updated`, `published`, `cancelled`, `duplicates_refused` (registrations
+    /// refused to the partner `actor_id` as duplicates in the hour from `at`; the count is
+    /// `changes[0].to`), `personal_data_erased` or `retention_purged` (with the count of
+    /// registrations erased).
     pub action: String,
     pub actor_id: Option<Uuid>,
     /// `user`, `api_client`, or `system`.

@@ -2,6 +2,7 @@
 //! row models of `db`, so a column can change without changing the contract.
 pub mod accounts;
 pub mod calendar;
+pub mod consents;
 pub mod events;
 pub mod patch;
 pub mod registrations;

@@ -5,11 +5,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use std::collections::BTreeMap;
+
+use crate::db::consents::ConsentRow;
 use crate::db::history::RegistrationHistoryRow;
 use crate::db::registrations::RegistrationRow;
+use crate::domain::consent::{may_contact, ConsentChange, ConsentGiven};
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
 use crate::domain::seats::Mode;
+use crate::error::AppError;
 use crate::views::patch::{double_option, no_null};
 
 /// How the participant attends.
@@ -125,7 +130,9 @@ pub struct ParticipantInput {
     pub organisation_name: Option<String>,
 }
 
-/// What the participant agreed to.
+/// What the participant agreed to, as the first contract put it: the current versions of
+/// the organisation's `data_processing` and `contact` texts. Prefer `consents`, which names
+/// the version of each text shown.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"data_processing": true, "contact": false}))]
@@ -137,6 +144,63 @@ pub struct Consent {
     pub contact: bool,
 }
 
+/// A consent purpose the participant accepted, with the version of its text they were shown
+/// (`GET /organisations/{id}/consent-purposes`).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"purpose": "contact", "version": 2}))]
+pub struct ConsentGrant {
+    /// The purpose's key, e.g. `data_processing`, `contact`, `photos`.
+    #[schema(example = "contact")]
+    pub purpose: String,
+    /// The version of the purpose's text accepted (1, 2, …); older versions stay valid.
+    #[schema(minimum = 1)]
+    pub version: i32,
+}
+
+/// A consent a registration holds or held.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"purpose": "contact", "version": 2, "granted_at": "2021-11-20T10:00:00Z", "withdrawn_at": null}))]
+pub struct RegistrationConsent {
+    pub purpose: String,
+    /// The version of the purpose's text accepted.
+    pub version: i32,
+    pub granted_at: DateTime<Utc>,
+    /// When it was withdrawn; null while it holds.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl From<ConsentRow> for RegistrationConsent {
+    fn from(row: ConsentRow) -> Self {
+        Self {
+            purpose: row.purpose,
+            version: row.version,
+            granted_at: row.granted_at,
+            withdrawn_at: row.withdrawn_at,
+        }
+    }
+}
+
+/// A change of one consent in a PATCH: `false` withdraws it, `{"version": n}` grants it at
+/// version `n` of its text (anew after a withdrawal, or replacing an older version).
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[schema(example = json!(false))]
+pub enum ConsentPatch {
+    /// `false`: withdraw. (`true` is refused: name the version of the text accepted.)
+    Withdraw(bool),
+    Grant(ConsentVersion),
+}
+
+/// The version of a purpose's text the participant accepted.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 1}))]
+pub struct ConsentVersion {
+    #[schema(minimum = 1)]
+    pub version: i32,
+}
+
 /// A registration for one participant. Send an `Idempotency-Key` header to retry safely.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -145,7 +209,7 @@ pub struct Consent {
                     "preferred_language": "ar", "stakeholder_category": "refugee", "organisation_name": null},
     "attendance_mode": "onsite", "needs_physical_space": true, "needs_transport": true,
     "interpretation_language": "ar", "accessibility_notes": null, "accept_online_fallback": false,
-    "consent": {"data_processing": true, "contact": false},
+    "consents": [{"purpose": "data_processing", "version": 1}, {"purpose": "contact", "version": 1}],
     "interests": ["entrepreneurship", "women_employment"]}))]
 pub struct CreateRegistration {
     pub participant: ParticipantInput,
@@ -164,15 +228,49 @@ pub struct CreateRegistration {
     /// When onsite is full, take a free online seat instead of waiting.
     #[serde(default)]
     pub accept_online_fallback: bool,
-    pub consent: Consent,
+    /// The first contract's form of consent; give either this or `consents` (422
+    /// `consent_required` with neither, `validation_failed` with both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub consent: Option<Consent>,
+    /// The consent purposes accepted, each with the version of the text shown; must include
+    /// `data_processing` and every purpose the organisation requires (422
+    /// `consent_required`); 422 `unknown_consent_purpose` / `unknown_consent_version` for a
+    /// purpose or version the organisation does not have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub consents: Option<Vec<ConsentGrant>>,
     /// Up to 10 snake_case topics.
     #[serde(default)]
     pub interests: Vec<String>,
 }
 
 impl CreateRegistration {
-    pub fn to_draft(&self) -> RegistrationDraft {
-        RegistrationDraft {
+    /// The consent given, in one of the two forms; neither or both is 422.
+    fn consent_given(&self) -> Result<ConsentGiven, AppError> {
+        match (&self.consent, &self.consents) {
+            (Some(consent), None) => Ok(ConsentGiven::Booleans {
+                data_processing: consent.data_processing,
+                contact: consent.contact,
+            }),
+            (None, Some(consents)) => Ok(ConsentGiven::PerPurpose(
+                consents.iter().map(|c| (c.purpose.clone(), c.version)).collect(),
+            )),
+            (None, None) => Err(AppError::invalid(
+                "consent_required",
+                "consents",
+                "give the consents accepted (or the first contract's `consent`)",
+            )),
+            (Some(_), Some(_)) => Err(AppError::validation(vec![crate::error::FieldError::new(
+                "consent",
+                "conflicting_consent",
+                "give either `consent` or `consents`, not both",
+            )])),
+        }
+    }
+
+    pub fn to_draft(&self) -> Result<RegistrationDraft, AppError> {
+        Ok(RegistrationDraft {
             participant: ParticipantDraft {
                 full_name: self.participant.full_name.clone(),
                 email: self.participant.email.clone(),
@@ -186,9 +284,9 @@ impl CreateRegistration {
             interpretation_language: self.interpretation_language.clone(),
             accessibility_notes: self.accessibility_notes.clone(),
             accept_online_fallback: self.accept_online_fallback,
-            consent_data_processing: self.consent.data_processing,
+            consent: self.consent_given()?,
             interests: self.interests.clone(),
-        }
+        })
     }
 }
 
@@ -216,6 +314,14 @@ pub struct PatchRegistration {
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub participant: Option<ParticipantPatch>,
+    /// Consents to withdraw or grant, by purpose: `{"contact": false, "photos": {"version":
+    /// 1}}`. Each change is a line of the history (`consent_changed`) and a
+    /// `registration.consent_changed` message. Withdrawing `data_processing` withdraws every
+    /// consent and erases the personal data, as `DELETE /registrations/{id}/personal-data`
+    /// does (reports still count the registration).
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
+    pub consents: Option<BTreeMap<String, ConsentPatch>>,
 }
 
 /// Changes to the participant; absent fields stay, `null` clears optional ones.
@@ -265,7 +371,9 @@ pub struct ParticipantView {
                     "stakeholder_category": "refugee", "organisation_name": null},
     "waitlist_position": 1, "fallback_applied": false, "join_url": null, "checked_in_at": null,
     "created_by": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e71", "created_at": "2021-11-20T10:00:00Z",
-    "updated_at": "2021-11-20T10:00:00Z", "accept_online_fallback": false, "personal_data_erased_at": null}))]
+    "updated_at": "2021-11-20T10:00:00Z", "accept_online_fallback": false, "personal_data_erased_at": null,
+    "consents": [{"purpose": "data_processing", "version": 1, "granted_at": "2021-11-20T10:00:00Z", "withdrawn_at": null}],
+    "may_contact": false}))]
 /// A registration for one participant of one event.
 pub struct Registration {
     pub id: Uuid,
@@ -293,6 +401,11 @@ pub struct Registration {
     pub accept_online_fallback: bool,
     /// When the personal data was erased (an addition to the v1 contract).
     pub personal_data_erased_at: Option<DateTime<Utc>>,
+    /// The consents it holds or held, by purpose (an addition to the v1 contract).
+    pub consents: Vec<RegistrationConsent>,
+    /// Whether the participant may be sent messages: `contact` is granted and not
+    /// withdrawn, and the personal data is not erased (`domain::consent::may_contact`).
+    pub may_contact: bool,
 }
 
 impl Registration {
@@ -300,7 +413,10 @@ impl Registration {
         row: RegistrationRow,
         waitlist_position: Option<i64>,
         event_join_url: Option<&str>,
+        consents: Vec<ConsentRow>,
     ) -> Self {
+        let held: Vec<_> = consents.iter().map(ConsentRow::held).collect();
+        let may_contact = may_contact(row.erased_at.is_some(), &held);
         let status = RegistrationStatus::from(row.status);
         let mode = row.attendance_mode;
         let join_url = (status == RegistrationStatus::Confirmed && mode == Mode::Online)
@@ -337,6 +453,8 @@ impl Registration {
             updated_at: row.updated_at,
             accept_online_fallback: row.accept_online_fallback,
             personal_data_erased_at: row.erased_at,
+            consents: consents.into_iter().map(RegistrationConsent::from).collect(),
+            may_contact,
         }
     }
 }
@@ -367,11 +485,11 @@ pub struct RegistrationQuery {
 /// One change to a registration; no personal data.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"at": "2021-11-21T09:00:00Z", "action": "promoted", "actor_id": null, "actor_kind": "system",
-                          "old_status": "waitlisted", "new_status": "confirmed", "old_mode": "onsite", "new_mode": "onsite"}))]
+                          "old_status": "waitlisted", "new_status": "confirmed", "old_mode": "onsite", "new_mode": "onsite", "changes": []}))]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     /// `created`, `promoted`, `mode_changed`, `cancelled`, `checked_in`, `check_in_undone`,
-    /// `erased` or `updated`.
+    /// `erased`, `consent_changed` or `updated`.
     pub action: String,
     pub actor_id: Option<Uuid>,
     /// `user`, `api_client`, or `system`.
@@ -380,6 +498,24 @@ pub struct HistoryEntry {
     pub new_status: String,
     pub old_mode: Option<String>,
     pub new_mode: String,
+    /// What else changed, as `{field, from, to}`: for `consent_changed`, the field
+    /// `consents.<purpose>` from the version held before to the version held after (null:
+    /// none held, so `to: null` is a withdrawal). Empty for the other actions.
+    #[schema(value_type = Vec<HistoryChange>)]
+    pub changes: serde_json::Value,
+}
+
+/// One thing a history entry changed.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"field": "consents.contact", "from": 1, "to": null}))]
+pub struct HistoryChange {
+    pub field: String,
+    /// For a consent, the version held before (null: none).
+    #[schema(value_type = Option<i32>)]
+    pub from: serde_json::Value,
+    /// For a consent, the version held after (null: none, withdrawn).
+    #[schema(value_type = Option<i32>)]
+    pub to: serde_json::Value,
 }
 
 impl From<RegistrationHistoryRow> for HistoryEntry {
@@ -393,6 +529,7 @@ impl From<RegistrationHistoryRow> for HistoryEntry {
             new_status: row.new_status.as_str().to_owned(),
             old_mode: row.old_mode.map(|m| m.as_str().to_owned()),
             new_mode: row.new_mode.as_str().to_owned(),
+            changes: row.changes,
         }
     }
 }
@@ -405,12 +542,48 @@ pub struct CheckIn {}
 
 /// The audit trail of a registration, oldest first.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"items": [{"at": "2021-11-20T10:00:00Z", "action": "created", "actor_id": null, "actor_kind": "api_client", "old_status": null, "new_status": "waitlisted", "old_mode": null, "new_mode": "onsite"}]}))]
+#[schema(example = json!({"items": [{"at": "2021-11-20T10:00:00Z", "action": "created", "actor_id": null, "actor_kind": "api_client", "old_status": null, "new_status": "waitlisted", "old_mode": null, "new_mode": "onsite", "changes": []}]}))]
 pub struct History {
     pub items: Vec<HistoryEntry>,
 }
 
 impl PatchRegistration {
+    /// Whether the patch changes anything but consents (an empty patch counts as one that
+    /// does, as it always has: it is answered and recorded as an update).
+    pub fn touches_fields(&self) -> bool {
+        self.consents.is_none()
+            || self.attendance_mode.is_some()
+            || self.needs_physical_space.is_some()
+            || self.needs_transport.is_some()
+            || self.interpretation_language.is_some()
+            || self.accessibility_notes.is_some()
+            || self.participant.is_some()
+    }
+
+    /// Takes the consent changes out of the patch: 422 for `true`, which names no version.
+    pub fn take_consents(&mut self) -> Result<Vec<(String, ConsentChange)>, AppError> {
+        let Some(consents) = self.consents.take() else { return Ok(Vec::new()) };
+        let mut problems = crate::domain::text::Problems::default();
+        let mut asked = Vec::new();
+        for (purpose, change) in consents {
+            match change {
+                ConsentPatch::Withdraw(false) => asked.push((purpose, ConsentChange::Withdraw)),
+                ConsentPatch::Withdraw(true) => problems.add(
+                    format!("consents.{purpose}"),
+                    "consent_version_required",
+                    "grant with the version of the text accepted: {\"version\": n}",
+                ),
+                ConsentPatch::Grant(ConsentVersion { version }) => {
+                    asked.push((purpose, ConsentChange::Grant { version }))
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::validation(problems.0));
+        }
+        Ok(asked)
+    }
+
     /// The stored registration with this patch applied and checked.
     pub fn merge(
         self,

@@ -23,6 +23,8 @@ pub enum WebhookEventType {
     RegistrationCancelled,
     #[serde(rename = "registration.mode_changed")]
     RegistrationModeChanged,
+    #[serde(rename = "registration.consent_changed")]
+    RegistrationConsentChanged,
     #[serde(rename = "event.updated")]
     EventUpdated,
     #[serde(rename = "event.cancelled")]
@@ -37,6 +39,7 @@ impl From<WebhookEventType> for EventType {
             WebhookEventType::RegistrationPromoted => EventType::RegistrationPromoted,
             WebhookEventType::RegistrationCancelled => EventType::RegistrationCancelled,
             WebhookEventType::RegistrationModeChanged => EventType::RegistrationModeChanged,
+            WebhookEventType::RegistrationConsentChanged => EventType::RegistrationConsentChanged,
             WebhookEventType::EventUpdated => EventType::EventUpdated,
             WebhookEventType::EventCancelled => EventType::EventCancelled,
         }
@@ -51,6 +54,7 @@ impl From<EventType> for WebhookEventType {
             EventType::RegistrationPromoted => WebhookEventType::RegistrationPromoted,
             EventType::RegistrationCancelled => WebhookEventType::RegistrationCancelled,
             EventType::RegistrationModeChanged => WebhookEventType::RegistrationModeChanged,
+            EventType::RegistrationConsentChanged => WebhookEventType::RegistrationConsentChanged,
             EventType::EventUpdated => WebhookEventType::EventUpdated,
             EventType::EventCancelled => WebhookEventType::EventCancelled,
         }

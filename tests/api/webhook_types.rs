@@ -1,4 +1,4 @@
-//! Each of the seven webhook types, set off by the HTTP request that makes the change, and
+//! Each of the eight webhook types, set off by the HTTP request that makes the change, and
 //! heard by exactly the subscriptions the audience rules name: the event's organisation
 //! hears everything about its events; a partner hears `registration.*` for the
 //! registrations it created and `event.*` for events where it holds a registration that is
@@ -22,12 +22,13 @@ use crate::helpers::{spawn_app_with, TestApp};
 use crate::receiver::{Receiver, PATIENCE};
 use crate::webhook_delivery::{caller_id, fast, subscribe};
 
-const ALL: [&str; 7] = [
+const ALL: [&str; 8] = [
     "registration.confirmed",
     "registration.waitlisted",
     "registration.promoted",
     "registration.cancelled",
     "registration.mode_changed",
+    "registration.consent_changed",
     "event.updated",
     "event.cancelled",
 ];
@@ -423,6 +424,41 @@ async fn registration_mode_changed_is_heard_by_the_registering_partner_and_the_o
     assert_eq!(data["status"], "confirmed");
     assert_eq!(data["previous_status"], "confirmed");
     assert_eq!(data["attendance_mode"], "online");
+}
+
+#[actix_web::test]
+async fn registration_consent_changed_is_heard_by_the_registering_partner_and_the_organisation() {
+    let mut w = world(json!({})).await;
+    let body =
+        with(participant("onsite", false), json!({"consent": {"data_processing": true, "contact": true}}));
+    let r = registered(&w.app, &w.partner, w.event, body).await;
+    w.hooks.settle(&w.app).await;
+
+    let changed = w
+        .app
+        .patch(
+            &format!("/api/v1/registrations/{}", id(&r)),
+            Some(&w.organiser),
+            json!({"consents": {"contact": false}}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+
+    let heard = w.hooks.settle(&w.app).await;
+    assert_eq!(
+        summary(&heard),
+        expected(&[
+            ("/organisation", "registration.consent_changed", Some(id(&r))),
+            ("/partner", "registration.consent_changed", Some(id(&r))),
+        ])
+    );
+    let data = &post(&heard, "/partner", "registration.consent_changed")["data"];
+    assert_eq!(data["status"], "confirmed");
+    assert_eq!(
+        data["consent"],
+        json!({"purpose": "contact", "granted": false, "version": null, "previous_version": 1}),
+        "the partner's front-end learns to stop writing to them"
+    );
 }
 
 #[actix_web::test]
