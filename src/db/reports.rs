@@ -72,6 +72,9 @@ pub struct EventCountsRow {
     pub transport: i64,
     #[diesel(sql_type = BigInt)]
     pub accessibility: i64,
+    /// The organisation's `report_suppress_below`: a floor under every report of the event.
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub organisation_suppress_below: Option<i32>,
 }
 
 /// One keyed count of an event: `kind` is `interpretation` (key: language), `category` (key:
@@ -94,7 +97,9 @@ const EVENT_COUNTS: &str = "
 SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.timezone, e.status,
        now() AS generated_at, e.ends_at < now() AS ended,
        e.online_offered, e.online_capacity, e.onsite_offered, e.onsite_capacity,
-       c.*
+       c.*,
+       (SELECT o.report_suppress_below FROM organisations o WHERE o.id = e.organisation_id)
+         AS organisation_suppress_below
   FROM events e
   CROSS JOIN LATERAL (
     SELECT
@@ -368,6 +373,43 @@ pub async fn attendance_summary_totals(
         .bind::<Nullable<Timestamptz>, _>(filter.to)
         .get_result(conn)
         .await?)
+}
+
+// The highest `report_suppress_below` among the organisations whose events the filter
+// matches: the floor of the summary, so that no organisation's threshold is undercut by a
+// report that also covers others.
+const SUMMARY_SUPPRESS_FLOOR: &str = concat!(
+    "
+SELECT max(o.report_suppress_below) AS floor
+  FROM organisations o
+ WHERE o.id IN (SELECT e.organisation_id FROM events e WHERE ",
+    summary_filter!(),
+    ")"
+);
+
+#[derive(QueryableByName)]
+struct Floor {
+    #[diesel(sql_type = Nullable<Integer>)]
+    floor: Option<i32>,
+}
+
+/// The suppression floor of a summary (see SUMMARY_SUPPRESS_FLOOR).
+#[tracing::instrument(skip(conn))]
+pub async fn summary_suppress_floor(
+    conn: &mut AsyncPgConnection,
+    filter: &SummaryFilter,
+) -> AppResult<Option<i64>> {
+    let row: Floor = diesel::sql_query(SUMMARY_SUPPRESS_FLOOR)
+        .bind::<Nullable<SqlUuid>, _>(filter.organisation_id)
+        .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
+        .bind::<Nullable<Text>, _>(filter.region.as_deref())
+        .bind::<Nullable<Text>, _>(filter.series.as_deref())
+        .bind::<Nullable<Text>, _>(filter.status)
+        .bind::<Nullable<Timestamptz>, _>(filter.from)
+        .bind::<Nullable<Timestamptz>, _>(filter.to)
+        .get_result(conn)
+        .await?;
+    Ok(row.floor.map(i64::from))
 }
 
 /// A page of the summary and the totals of its whole filter, in one read-only snapshot so

@@ -36,15 +36,17 @@ pub struct EventReport {
     pub generated_at: DateTime<Utc>,
     /// True once `ends_at` is past; `no_show` counts are 0 until then.
     pub event_ended: bool,
-    /// True when `suppress_below` hid at least one count (shown as null).
+    /// True when `suppress_below` hid at least one count (shown as null) or pooled a category.
     pub suppressed: bool,
     pub totals: Totals,
     pub by_mode: ByMode,
     pub needs: Needs,
     /// Confirmed and attended registrations by stakeholder category (categories with at least
-    /// one non-cancelled registration).
+    /// one non-cancelled registration). Under `suppress_below`, small categories are pooled,
+    /// unnamed, as `other, suppressed`.
     pub by_stakeholder_category: BTreeMap<String, CategoryCounts>,
-    /// Non-cancelled registrations by declared interest.
+    /// Non-cancelled registrations by declared interest. Under `suppress_below`, hidden
+    /// topics are left out and `other, suppressed` (null) says so.
     pub interests: BTreeMap<String, Option<i64>>,
 }
 
@@ -93,7 +95,8 @@ pub struct Needs {
     pub physical_space: PhysicalSpace,
     /// Registrations that need transport.
     pub transport: Option<i64>,
-    /// Registrations by interpretation language asked for.
+    /// Registrations by interpretation language asked for. Under `suppress_below`, small
+    /// languages are pooled, unnamed, as `other, suppressed`.
     pub interpretation: BTreeMap<String, Option<i64>>,
     /// Registrations that gave accessibility notes (still counted after erasure).
     pub accessibility: Option<i64>,
@@ -690,7 +693,8 @@ pub fn summary_csv(events: &[EventSummary], with_header: bool) -> Vec<u8> {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"suppress_below": 5}))]
 pub struct CreateReportLink {
-    /// Hide counts from 1 to N-1 on the page, whatever the link's reader asks for.
+    /// Hide counts from 1 to N-1 on the page (and those that would give one away), whatever
+    /// the link's reader asks for. The organisation's `report_suppress_below` is a floor.
     #[schema(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
 }

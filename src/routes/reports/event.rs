@@ -37,9 +37,10 @@ pub async fn event_report(
     let event_id = path.into_inner();
     let mut conn = state.pool.get().await?;
     authorise(&mut conn, &caller, event_id).await?;
-    let below = suppress_below(query.suppress_below)?;
+    let asked = suppress_below(query.suppress_below)?;
     let (counts, breakdown) =
         reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
+    let below = asked.max(counts.organisation_suppress_below.map(i64::from));
     Ok(web::Json(EventReport::build(&counts, &breakdown, below)))
 }
 

@@ -31,7 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SuppressQuery {
-    /// Small-count protection: every count from 1 to N-1 is answered as null (1 to 1000).
+    /// Small-count protection (1 to 1000): every count from 1 to N-1 is null, with other
+    /// counts hidden too so that none can be worked out from the totals; small categories
+    /// are pooled as `other, suppressed`. The organisation's `report_suppress_below` is a floor.
     #[param(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
 }

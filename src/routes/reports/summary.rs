@@ -62,7 +62,9 @@ pub struct SummaryQuery {
     pub from: Option<DateTime<Utc>>,
     /// Only events starting before this time (RFC 3339; encode `+` as `%2B`).
     pub to: Option<DateTime<Utc>>,
-    /// Small-count protection: every count from 1 to N-1 is answered as null (1 to 1000).
+    /// Small-count protection (1 to 1000): every count from 1 to N-1 is null, with other
+    /// counts hidden too so that none can be worked out from the totals; small categories
+    /// are pooled as `other, suppressed`. The organisation's `report_suppress_below` is a floor.
     #[param(minimum = 1, maximum = 1000)]
     pub suppress_below: Option<i64>,
     /// Events per page, 1 to 200, default 50 (JSON only: the CSV has every event).
@@ -125,6 +127,7 @@ pub async fn attendance_report(
             .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"attendance-report.csv\""));
     }
     let mut conn = state.pool.get().await?;
+    let below = below.max(reports::summary_suppress_floor(&mut conn, &filter).await?);
     match below.filter(|&n| n > 1) {
         // Protection weighs every event of the filter at once: a count hidden in one row must
         // not come back as the totals minus the other rows, so the rows are read whole.
