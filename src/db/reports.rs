@@ -287,6 +287,20 @@ macro_rules! summary_filter {
     };
 }
 
+/// Binds a `SummaryFilter` as the $1 to $7 of `summary_filter!`.
+macro_rules! bind_summary_filter {
+    ($query:expr, $filter:expr) => {
+        $query
+            .bind::<Nullable<SqlUuid>, _>($filter.organisation_id)
+            .bind::<Nullable<SqlUuid>, _>($filter.visible_to)
+            .bind::<Nullable<Text>, _>($filter.region.as_deref())
+            .bind::<Nullable<Text>, _>($filter.series.as_deref())
+            .bind::<Nullable<Text>, _>($filter.status)
+            .bind::<Nullable<Timestamptz>, _>($filter.from)
+            .bind::<Nullable<Timestamptz>, _>($filter.to)
+    };
+}
+
 // The same definitions as EVENT_COUNTS, so the rows add up to the per-event reports. A page
 // of events by (starts_at, id) after the key ($8, $9), then each one's counts: only the page's
 // registrations are counted, however many events the filter matches.
@@ -343,14 +357,7 @@ pub async fn attendance_summary_page(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> AppResult<Vec<EventSummaryRow>> {
-    Ok(diesel::sql_query(SUMMARY_PAGE)
-        .bind::<Nullable<SqlUuid>, _>(filter.organisation_id)
-        .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
-        .bind::<Nullable<Text>, _>(filter.region.as_deref())
-        .bind::<Nullable<Text>, _>(filter.series.as_deref())
-        .bind::<Nullable<Text>, _>(filter.status)
-        .bind::<Nullable<Timestamptz>, _>(filter.from)
-        .bind::<Nullable<Timestamptz>, _>(filter.to)
+    Ok(bind_summary_filter!(diesel::sql_query(SUMMARY_PAGE), filter)
         .bind::<Nullable<Timestamptz>, _>(after.map(|(starts_at, _)| starts_at))
         .bind::<Nullable<SqlUuid>, _>(after.map(|(_, id)| id))
         .bind::<BigInt, _>(limit)
@@ -363,16 +370,7 @@ pub async fn attendance_summary_totals(
     conn: &mut AsyncPgConnection,
     filter: &SummaryFilter,
 ) -> AppResult<SummaryTotalsRow> {
-    Ok(diesel::sql_query(SUMMARY_TOTALS)
-        .bind::<Nullable<SqlUuid>, _>(filter.organisation_id)
-        .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
-        .bind::<Nullable<Text>, _>(filter.region.as_deref())
-        .bind::<Nullable<Text>, _>(filter.series.as_deref())
-        .bind::<Nullable<Text>, _>(filter.status)
-        .bind::<Nullable<Timestamptz>, _>(filter.from)
-        .bind::<Nullable<Timestamptz>, _>(filter.to)
-        .get_result(conn)
-        .await?)
+    Ok(bind_summary_filter!(diesel::sql_query(SUMMARY_TOTALS), filter).get_result(conn).await?)
 }
 
 // The highest `report_suppress_below` among the organisations whose events the filter
@@ -399,16 +397,8 @@ pub async fn summary_suppress_floor(
     conn: &mut AsyncPgConnection,
     filter: &SummaryFilter,
 ) -> AppResult<Option<i64>> {
-    let row: Floor = diesel::sql_query(SUMMARY_SUPPRESS_FLOOR)
-        .bind::<Nullable<SqlUuid>, _>(filter.organisation_id)
-        .bind::<Nullable<SqlUuid>, _>(filter.visible_to)
-        .bind::<Nullable<Text>, _>(filter.region.as_deref())
-        .bind::<Nullable<Text>, _>(filter.series.as_deref())
-        .bind::<Nullable<Text>, _>(filter.status)
-        .bind::<Nullable<Timestamptz>, _>(filter.from)
-        .bind::<Nullable<Timestamptz>, _>(filter.to)
-        .get_result(conn)
-        .await?;
+    let row: Floor =
+        bind_summary_filter!(diesel::sql_query(SUMMARY_SUPPRESS_FLOOR), filter).get_result(conn).await?;
     Ok(row.floor.map(i64::from))
 }
 

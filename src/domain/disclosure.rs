@@ -503,36 +503,25 @@ fn reduce(matrix: &mut [Vec<f64>], columns: usize) -> (Vec<Vec<f64>>, Vec<usize>
     (matrix[..rank].to_vec(), pivots)
 }
 
-/// A group of named categories (languages, stakeholder categories) after recoding: the
-/// categories whose count is small are not named but pooled into one "other, suppressed"
-/// count, which takes the smallest named categories too until it is not small itself (or
-/// everything is pooled), so that no small group of people is singled out by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pooled<K> {
-    /// Categories still named, with their index in the input.
-    pub named: Vec<(K, usize)>,
-    /// Indices of the categories pooled, empty when none.
-    pub pooled: Vec<usize>,
-}
-
-/// Pools the categories of `counts` (key, count) below `below`; see [`Pooled`].
-pub fn pool_small_categories<K: Clone + Ord>(counts: &[(K, i64)], below: i64) -> Pooled<K> {
+/// Which categories of a group (languages, stakeholder categories), given as (key, count),
+/// are pooled unnamed into one "other, suppressed" count: those below `below`, then the
+/// smallest named ones (by count, then key) until the pool is not small itself or
+/// everything is pooled, so that no small group of people is singled out by name.
+pub fn pool_small_categories<K: Ord>(counts: &[(K, i64)], below: i64) -> Vec<bool> {
     let small = |n: i64| n >= 1 && n < below;
-    let mut pooled: Vec<usize> = (0..counts.len()).filter(|&i| small(counts[i].1)).collect();
-    if !pooled.is_empty() {
-        let mut pool: i64 = pooled.iter().map(|&i| counts[i].1).sum();
+    let mut pooled: Vec<bool> = counts.iter().map(|(_, n)| small(*n)).collect();
+    if pooled.contains(&true) {
+        let mut pool: i64 = counts.iter().zip(&pooled).filter(|(_, &p)| p).map(|((_, n), _)| n).sum();
         while small(pool) {
             let smallest = (0..counts.len())
-                .filter(|i| !pooled.contains(i) && counts[*i].1 > 0)
+                .filter(|&i| !pooled[i] && counts[i].1 > 0)
                 .min_by(|&a, &b| counts[a].1.cmp(&counts[b].1).then_with(|| counts[a].0.cmp(&counts[b].0)));
             let Some(next) = smallest else { break };
             pool += counts[next].1;
-            pooled.push(next);
+            pooled[next] = true;
         }
-        pooled.sort_unstable();
     }
-    let named = (0..counts.len()).filter(|i| !pooled.contains(i)).map(|i| (counts[i].0.clone(), i)).collect();
-    Pooled { named, pooled }
+    pooled
 }
 
 #[cfg(test)]
@@ -656,12 +645,14 @@ mod tests {
     fn small_categories_are_pooled_until_the_pool_is_not_small() {
         let counts = [("ar", 2), ("es", 12), ("fr", 1), ("uk", 6)];
         let pooled = pool_small_categories(&counts, 5);
-        assert_eq!(pooled.pooled, vec![0, 2, 3], "ar + fr = 3 is small, so uk (the smallest named) joins");
-        assert_eq!(pooled.named, vec![("es", 1)]);
+        assert_eq!(
+            pooled,
+            [true, false, true, true],
+            "ar + fr = 3 is small, so uk (the smallest named) joins; es stays named"
+        );
         let none = pool_small_categories(&counts, 1);
-        assert!(none.pooled.is_empty());
-        assert_eq!(none.named.len(), 4);
+        assert_eq!(none, [false; 4], "nothing pooled, all four named");
         let enough = pool_small_categories(&[("ar", 3), ("fr", 4), ("es", 9)], 5);
-        assert_eq!(enough.pooled, vec![0, 1], "3 + 4 = 7 needs nothing more");
+        assert_eq!(enough, [true, true, false], "3 + 4 = 7 needs nothing more");
     }
 }

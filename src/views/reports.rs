@@ -152,11 +152,12 @@ struct ReportTable {
     seated: Cell,
     space_waitlisted: Cell,
     space_requested: Cell,
-    /// Named languages, and the pool of the others when there are any.
-    languages: Vec<(String, Cell)>,
+    /// Named languages (index among the event's languages, key, count), and the pool of the
+    /// others when there are any.
+    languages: Vec<(usize, String, Cell)>,
     pooled_languages: Option<Cell>,
     /// Named categories (confirmed, attended), and the pool of the others.
-    categories: Vec<(String, (Cell, Cell))>,
+    categories: Vec<(usize, String, (Cell, Cell))>,
     pooled_categories: Option<(Cell, Cell)>,
     interests: Vec<(String, Cell)>,
 }
@@ -223,17 +224,17 @@ impl ReportTable {
 
         // Interpretation languages: a partition of those who asked, inside everyone.
         let asked = keyed("interpretation");
-        let languages: Vec<(String, Cell)> = asked
+        let languages: Vec<(usize, String, Cell)> = asked
             .iter()
-            .zip(pooled_languages)
-            .filter(|(_, &pooled)| !pooled)
-            .map(|(b, _)| (b.key.clone(), t.published(b.n)))
+            .enumerate()
+            .filter(|(i, _)| !pooled_languages[*i])
+            .map(|(i, b)| (i, b.key.clone(), t.published(b.n)))
             .collect();
         let pooled_sum: i64 = asked.iter().zip(pooled_languages).filter(|(_, &p)| p).map(|(b, _)| b.n).sum();
         let pooled_language_cell = pooled_languages.contains(&true).then(|| t.published(pooled_sum));
         let without = t.derived(t.value(people) - asked.iter().map(|b| b.n).sum::<i64>());
         let parts: Vec<Cell> =
-            languages.iter().map(|(_, c)| *c).chain(pooled_language_cell).chain([without]).collect();
+            languages.iter().map(|(_, _, c)| *c).chain(pooled_language_cell).chain([without]).collect();
         t.sum(people, &parts);
 
         // Stakeholder categories: confirmed and attended, each a partition of its total; a
@@ -245,18 +246,18 @@ impl ReportTable {
             cells
         };
         let groups = keyed("category");
-        let categories: Vec<(String, (Cell, Cell))> = groups
+        let categories: Vec<(usize, String, (Cell, Cell))> = groups
             .iter()
-            .zip(pooled_categories)
-            .filter(|(_, &pooled)| !pooled)
-            .map(|(b, _)| (b.key.clone(), category(&mut t, b.n, b.attended)))
+            .enumerate()
+            .filter(|(i, _)| !pooled_categories[*i])
+            .map(|(i, b)| (i, b.key.clone(), category(&mut t, b.n, b.attended)))
             .collect();
         let pooled_category_cells = pooled_categories.contains(&true).then(|| {
             let pooled = || groups.iter().zip(pooled_categories).filter(|(_, &p)| p).map(|(b, _)| *b);
             category(&mut t, pooled().map(|b| b.n).sum(), pooled().map(|b| b.attended).sum())
         });
         let all: Vec<(Cell, Cell)> =
-            categories.iter().map(|(_, c)| *c).chain(pooled_category_cells).collect();
+            categories.iter().map(|(_, _, c)| *c).chain(pooled_category_cells).collect();
         t.sum(confirmed, &all.iter().map(|c| c.0).collect::<Vec<_>>());
         t.sum(attended, &all.iter().map(|c| c.1).collect::<Vec<_>>());
 
@@ -298,9 +299,8 @@ impl EventReport {
         let below = below.unwrap_or(0);
         let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
         let pooled = |kind: &'static str| {
-            let counts: Vec<(String, i64)> = keyed(kind).iter().map(|b| (b.key.clone(), b.n)).collect();
-            let groups = pool_small_categories(&counts, below);
-            (0..counts.len()).map(|i| groups.pooled.contains(&i)).collect::<Vec<bool>>()
+            let counts: Vec<(&str, i64)> = keyed(kind).iter().map(|b| (b.key.as_str(), b.n)).collect();
+            pool_small_categories(&counts, below)
         };
         let (mut pooled_languages, mut pooled_categories) = (pooled("interpretation"), pooled("category"));
         // A named count hidden to protect another is unnamed too: pooled, then everything is
@@ -309,23 +309,15 @@ impl EventReport {
             let cells = ReportTable::of(row, breakdown, &pooled_languages, &pooled_categories);
             let shown = cells.table.protect(below);
             let mut pooled_more = false;
-            for (key, cell) in &cells.languages {
+            for (i, _, cell) in &cells.languages {
                 if shown.is_hidden(*cell) {
-                    let i = keyed("interpretation")
-                        .iter()
-                        .position(|b| &b.key == key)
-                        .expect("a language of the event");
-                    pooled_languages[i] = true;
+                    pooled_languages[*i] = true;
                     pooled_more = true;
                 }
             }
-            for (key, (confirmed, _)) in &cells.categories {
+            for (i, _, (confirmed, _)) in &cells.categories {
                 if shown.is_hidden(*confirmed) {
-                    let i = keyed("category")
-                        .iter()
-                        .position(|b| &b.key == key)
-                        .expect("a category of the event");
-                    pooled_categories[i] = true;
+                    pooled_categories[*i] = true;
                     pooled_more = true;
                 }
             }
@@ -343,14 +335,14 @@ impl EventReport {
             no_show: cells.no_show.map_or(Some(0), c),
         };
         let mut interpretation: BTreeMap<String, Option<i64>> =
-            cells.languages.iter().map(|(key, cell)| (key.clone(), c(*cell))).collect();
+            cells.languages.iter().map(|(_, key, cell)| (key.clone(), c(*cell))).collect();
         if let Some(pool) = cells.pooled_languages {
             interpretation.insert(OTHER_SUPPRESSED.to_owned(), c(pool));
         }
         let mut by_stakeholder_category: BTreeMap<String, CategoryCounts> = cells
             .categories
             .iter()
-            .map(|(key, (confirmed, attended))| {
+            .map(|(_, key, (confirmed, attended))| {
                 (key.clone(), CategoryCounts { confirmed: c(*confirmed), attended: c(*attended) })
             })
             .collect();

@@ -132,7 +132,8 @@ pub async fn attendance_report(
         // Protection weighs every event of the filter at once: a count hidden in one row must
         // not come back as the totals minus the other rows, so the rows are read whole.
         Some(below) => {
-            let (rows, _) = reports::attendance_summary(&mut conn, &filter, None, i64::MAX).await?;
+            // One statement, so one snapshot; the totals are summed from these very rows.
+            let rows = reports::attendance_summary_page(&mut conn, &filter, None, i64::MAX).await?;
             let counts = SummaryCounts::protected(&rows, below);
             if csv {
                 return Ok(response.body(summary_csv(&counts.events, true)));
