@@ -163,7 +163,7 @@ async fn record_attended(
         event: soria_event(),
         created_by: by.id.expect("a person or a partner registered them"),
     };
-    let seat = Seat { status: RegistrationStatus::Confirmed, mode, fallback_applied: false };
+    let seat = Seat { status: RegistrationStatus::Confirmed, mode, place: None, fallback_applied: false };
     record(
         conn,
         by,

@@ -6,6 +6,7 @@
 
 pub mod consents;
 pub mod erasure;
+pub mod event_places;
 pub mod events;
 pub mod organisations;
 pub mod registrations;

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::{join4, BoxFuture};
+use futures_util::future::{join5, ready, BoxFuture, Either};
 use uuid::Uuid;
 
 use crate::app::erasure::{erase_in, Erasure};
@@ -15,6 +15,7 @@ use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
+use crate::db::places::{self, EventPlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
@@ -23,7 +24,7 @@ use crate::domain::events::registration_open;
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
-use crate::domain::seats::{self, Mode, Placement, Reseat};
+use crate::domain::seats::{self, Placement, Queues, Reseat, Seating, Spot, Wish};
 use crate::error::{AppError, AppResult};
 
 /// A registration after a use case, with its (locked, then current) event.
@@ -124,9 +125,18 @@ async fn register_in(
         limits.duplicates_per_hour,
     );
     let purposes = consents::purposes_of_event(tx.shared(), request.event_id.0);
-    // All four are answered before any result is looked at, and looked at in the order
-    // sent, so the first failure in that order is the one answered.
-    let (begun, claimed, locked, purposes) = join4(tx.begin(), claim, locked, purposes).await;
+    // The seats of the event's places, read behind the lock, only when the request names a
+    // place: a registration for the main venue or online decides on the event row alone.
+    let input = &request.valid;
+    let names_places = input.place_id.is_some() || !input.acceptable_place_ids.is_empty();
+    let offered = if names_places {
+        Either::Left(places::of_event_shared(tx.shared(), request.event_id.0))
+    } else {
+        Either::Right(ready(Ok(Vec::new())))
+    };
+    // All are answered before any result is looked at, and looked at in the order sent, so
+    // the first failure in that order is the one answered.
+    let (begun, claimed, locked, purposes, offered) = join5(tx.begin(), claim, locked, purposes, offered).await;
     begun?;
     let claimed = claimed?;
     let (caller, event, trusted, duplicates_exhausted) = match locked? {
@@ -145,7 +155,9 @@ async fn register_in(
     }
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
-    let input = &request.valid;
+    let offered = offered?;
+    let seating = Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
+    require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes?, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
@@ -157,18 +169,22 @@ async fn register_in(
         return Err(duplicates_limited(seconds_to_next_hour(Utc::now())));
     }
     let placement = seats::place(
-        &event.seats(),
-        input.attendance_mode,
-        input.needs_physical_space,
-        input.accept_online_fallback,
+        &seating,
+        &Wish {
+            spot: Spot::of(input.attendance_mode, input.place_id),
+            acceptable: &input.acceptable_place_ids,
+            needs_physical_space: input.needs_physical_space,
+            accept_online_fallback: input.accept_online_fallback,
+        },
     );
-    let (seat, waitlist_position) = match placement {
-        Placement::Confirmed { mode, fallback_applied } => {
-            (Seat { status: RegistrationStatus::Confirmed, mode, fallback_applied }, None)
+    let (spot, seat, waitlist_position) = match placement {
+        Placement::Confirmed { spot, fallback_applied } => {
+            (spot, Seat::at(RegistrationStatus::Confirmed, spot, fallback_applied), None)
         }
-        Placement::Waitlisted { mode } => (
-            Seat { status: RegistrationStatus::Waitlisted, mode, fallback_applied: false },
-            Some(joining_waitlist_at(&event, mode, input.needs_physical_space)),
+        Placement::Waitlisted { spot } => (
+            spot,
+            Seat::at(RegistrationStatus::Waitlisted, spot, false),
+            Some(joining_waitlist_at(&event, &offered, spot, input.needs_physical_space)),
         ),
     };
     let id = Uuid::now_v7();
@@ -195,7 +211,7 @@ async fn register_in(
             id,
             event_id: event.id,
             status: seat.status,
-            mode: seat.mode,
+            spot,
             fallback_applied: seat.fallback_applied,
             input,
             stakeholder_category: request.stakeholder_category,
@@ -288,15 +304,45 @@ async fn refuse_duplicate(
     answered.unwrap_or_else(|error| error)
 }
 
-/// The place of a registration joining the waitlist of `mode` now, read from the counters of
-/// the locked `event`: with the event locked it is the last to arrive, so it comes behind
-/// everyone waiting with the physical-space need when it has the need (rule 4), and behind
-/// everyone waiting otherwise.
-fn joining_waitlist_at(event: &EventRow, mode: Mode, needs_physical_space: bool) -> i64 {
-    let ahead = match mode {
-        Mode::Online => event.online_waitlisted,
-        Mode::Onsite if needs_physical_space => event.onsite_waitlisted_physical_space,
-        Mode::Onsite => event.onsite_waitlisted,
+/// 422 `place_not_offered` unless the event offers every place named.
+fn require_offered(seating: &Seating, place: Option<Uuid>, acceptable: &[Uuid]) -> AppResult<()> {
+    let mut errors = Vec::new();
+    if place.is_some_and(|id| !seating.offers(id)) {
+        errors.push(crate::error::FieldError::new("place_id", "place_not_offered", "the event does not offer this place"));
+    }
+    for (i, id) in acceptable.iter().enumerate() {
+        if !seating.offers(*id) {
+            errors.push(crate::error::FieldError::new(
+                format!("acceptable_place_ids[{i}]"),
+                "place_not_offered",
+                "the event does not offer this place",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::domain::registrations::problems_to_error(errors))
+    }
+}
+
+/// The position of a registration joining the waitlist of `spot` now, read from the counters
+/// of the locked `event` and its places: with the event locked it is the last to arrive, so
+/// it comes behind everyone waiting with the physical-space need when it has the need (rule
+/// 4), and behind everyone waiting otherwise.
+fn joining_waitlist_at(event: &EventRow, places: &[EventPlaceRow], spot: Spot, needs_physical_space: bool) -> i64 {
+    let ahead = match spot {
+        Spot::Online => event.online_waitlisted,
+        Spot::Venue if needs_physical_space => event.onsite_waitlisted_physical_space,
+        Spot::Venue => event.onsite_waitlisted,
+        Spot::Place(id) => {
+            let place = places.iter().find(|p| p.place_id == id);
+            match place {
+                Some(place) if needs_physical_space => place.waitlisted_physical_space,
+                Some(place) => place.waitlisted,
+                None => 0,
+            }
+        }
     };
     i64::from(ahead) + 1
 }
@@ -420,18 +466,24 @@ async fn change_fields(
 ) -> AppResult<(RegistrationRow, Vec<Transition>)> {
     let changes = merge(&current)?;
     let before = Seat::of(&current);
+    let spot = Spot::of(changes.attendance_mode, changes.place_id);
     let reseated = current.status != RegistrationStatus::Cancelled
-        && (changes.attendance_mode != current.attendance_mode
-            || changes.needs_physical_space != current.needs_physical_space);
+        && (spot != current.spot() || changes.needs_physical_space != current.needs_physical_space);
+    let names_places = changes.place_id.is_some() || current.place_id.is_some();
+    let seating = if names_places || !changes.acceptable_place_ids.is_empty() {
+        seating_of(conn, event).await?
+    } else {
+        Seating::without_places(event.seats())
+    };
+    if changes.place_id != current.place_id || changes.acceptable_place_ids != current.acceptable_place_ids {
+        require_offered(&seating, changes.place_id, &changes.acceptable_place_ids)?;
+    }
+    let may_be_promoted = current.status == RegistrationStatus::Waitlisted
+        && changes.acceptable_place_ids != current.acceptable_place_ids;
     let (status, fallback_applied) = if reseated {
-        let confirmed_now = (current.status == RegistrationStatus::Confirmed)
-            .then_some((current.attendance_mode, current.needs_physical_space));
-        match seats::reseat(
-            &event.seats(),
-            confirmed_now,
-            changes.attendance_mode,
-            changes.needs_physical_space,
-        )? {
+        let confirmed_now =
+            (current.status == RegistrationStatus::Confirmed).then_some((current.spot(), current.needs_physical_space));
+        match seats::reseat(&seating, confirmed_now, spot, changes.needs_physical_space)? {
             Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
             Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
         }
@@ -444,10 +496,16 @@ async fn change_fields(
         before,
         after: Seat::of(&changed),
     }];
-    if reseated {
+    if reseated || may_be_promoted {
         transitions.extend(promote(conn, event).await?);
     }
     Ok((changed, transitions))
+}
+
+/// The seats of a locked event with its places.
+async fn seating_of(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResult<Seating> {
+    let offered = places::of_event(conn, event.id).await?;
+    Ok(Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() })
 }
 
 /// Grants and withdraws consents of a locked registration (`domain::consent::decide`), one
@@ -563,33 +621,57 @@ pub async fn erase_locked(
 /// take it. Call with the event locked, after the change that freed seats; reads the
 /// event's counters afresh.
 pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResult<Vec<Transition>> {
-    let event = events::find(conn, event.id).await?.ok_or(AppError::NotFound)?;
-    let mut seats = event.seats();
-    let onsite_free = i64::from(seats.onsite_free());
-    let online_free = seats.online_free().map(i64::from);
-    let waiting = event.online_waitlisted + event.onsite_waitlisted;
-    if waiting == 0 || (onsite_free == 0 && online_free == Some(0)) {
+    let (event, offered) = {
+        let shared: &AsyncPgConnection = conn;
+        futures_util::future::try_join(events::find_shared(shared, event.id), places::of_event_shared(shared, event.id))
+            .await?
+    };
+    let event = event.ok_or(AppError::NotFound)?;
+    let mut seating = Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
+    let onsite_free = i64::from(seating.seats.onsite_free());
+    let online_free = seating.seats.online_free().map(i64::from);
+    // Who waits anywhere: a registration waiting for the main venue or a place may also
+    // accept other places, so any waitlist with any free seat may promote someone.
+    let waiting = event.online_waitlisted
+        + event.onsite_waitlisted
+        + offered.iter().map(|p| p.waitlisted).sum::<i32>();
+    let places_free: i64 = seating.places.iter().map(|p| i64::from(p.room.free())).sum();
+    if waiting == 0 || (onsite_free == 0 && online_free == Some(0) && places_free == 0) {
         return Ok(Vec::new());
     }
-    let onsite_queue = if onsite_free > 0 && event.onsite_waitlisted > 0 {
-        registrations::onsite_queue(conn, event.id, onsite_free).await?
-    } else {
-        Vec::new()
-    };
-    let online_queue = match online_free {
+    let mut queues = Queues::default();
+    // Each queue is fetched deep enough for its free seats, plus as many as earlier queues
+    // may already have promoted (someone can be in several).
+    if onsite_free > 0 && event.onsite_waitlisted > 0 {
+        queues.venue = registrations::venue_queue(conn, event.id, onsite_free).await?;
+    }
+    let mut fetched = queues.venue.len() as i64;
+    for place in &seating.places {
+        let free = i64::from(place.room.free());
+        if free > 0 {
+            let queue = registrations::place_queue(conn, event.id, place.id, free + fetched).await?;
+            fetched += queue.len() as i64;
+            queues.places.push((place.id, queue));
+        }
+    }
+    queues.online = match online_free {
         Some(0) => Vec::new(),
-        // Onsite promotions above may take some of these; fetch that many more.
         free => {
-            let limit = free.map_or(i64::MAX, |free| free + onsite_queue.len() as i64);
+            let limit = free.map_or(i64::MAX, |free| free + fetched);
             registrations::online_queue(conn, event.id, limit).await?
         }
     };
-    let promotions = seats::promote(&mut seats, &onsite_queue, &online_queue);
+    let promotions = seats::promote(&mut seating, &queues);
     if promotions.is_empty() {
         return Ok(Vec::new());
     }
-    let waited: std::collections::HashMap<Uuid, Mode> =
-        onsite_queue.iter().chain(&online_queue).map(|w| (w.id, w.mode)).collect();
+    let waited: std::collections::HashMap<Uuid, Spot> = queues
+        .venue
+        .iter()
+        .chain(queues.places.iter().flat_map(|(_, queue)| queue))
+        .chain(&queues.online)
+        .map(|w| (w.id, w.spot))
+        .collect();
     let mut promoted = registrations::confirm_promoted(conn, &promotions).await?;
     // Announced and recorded in the order they were served.
     promoted.sort_by_key(|row| promotions.iter().position(|p| p.id == row.id));
@@ -597,11 +679,11 @@ pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResul
         .iter()
         .map(|row| Transition::Promoted {
             registration: RegistrationRef::of(row, &event),
-            before: Seat {
-                status: RegistrationStatus::Waitlisted,
-                mode: waited.get(&row.id).copied().unwrap_or(row.attendance_mode),
-                fallback_applied: false,
-            },
+            before: Seat::at(
+                RegistrationStatus::Waitlisted,
+                waited.get(&row.id).copied().unwrap_or_else(|| row.spot()),
+                false,
+            ),
             after: Seat::of(row),
         })
         .collect())

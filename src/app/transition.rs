@@ -9,11 +9,11 @@ use crate::db::events::EventRow;
 use crate::db::history::{DuplicateTally, EventEntry, RegistrationEntry};
 use crate::db::outbox::Change;
 use crate::db::registrations::RegistrationRow;
-use crate::domain::actors::{Actor, EventId, OrganisationId, RegistrationId};
+use crate::domain::actors::{Actor, EventId, OrganisationId, PlaceId, RegistrationId};
 use crate::domain::events::EventStatus;
 use crate::domain::history::{EventAction, FieldChange, RegistrationAction};
 use crate::domain::registrations::RegistrationStatus;
-use crate::domain::seats::Mode;
+use crate::domain::seats::{Mode, Spot};
 use crate::domain::webhooks::EventType;
 
 /// An event, as its transitions name it.
@@ -37,7 +37,16 @@ pub struct RegistrationRef {
 pub struct Seat {
     pub status: RegistrationStatus,
     pub mode: Mode,
+    /// The place of the event it attends or waits for; `None`: the main venue, or online.
+    pub place: Option<PlaceId>,
     pub fallback_applied: bool,
+}
+
+/// The seats an event offers at one of its places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceOffer {
+    pub capacity: i32,
+    pub reserved_for_physical_space_need: i32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +125,14 @@ pub enum Transition {
         event: EventRef,
         erased: i64,
     },
+    /// A place offered by an event (`before` is `None`), its seats changed, or withdrawn
+    /// (`after` is `None`).
+    EventPlaceChanged {
+        event: EventRef,
+        place: PlaceId,
+        before: Option<PlaceOffer>,
+        after: Option<PlaceOffer>,
+    },
 }
 
 impl EventRef {
@@ -135,10 +152,15 @@ impl RegistrationRef {
 }
 
 impl Seat {
+    pub fn at(status: RegistrationStatus, spot: Spot, fallback_applied: bool) -> Self {
+        Seat { status, mode: spot.mode(), place: spot.place().map(PlaceId), fallback_applied }
+    }
+
     pub fn of(registration: &RegistrationRow) -> Self {
         Seat {
             status: registration.status,
             mode: registration.attendance_mode,
+            place: registration.place_id.map(PlaceId),
             fallback_applied: registration.fallback_applied,
         }
     }
@@ -183,6 +205,8 @@ impl Transition {
                     && after.status == RegistrationStatus::Confirmed;
                 let (event_type, action) = if before.mode != after.mode {
                     (Some(EventType::RegistrationModeChanged), RegistrationAction::ModeChanged)
+                } else if before.place != after.place {
+                    (Some(EventType::RegistrationPlaceChanged), RegistrationAction::PlaceChanged)
                 } else if confirmed_now {
                     (Some(EventType::RegistrationConfirmed), RegistrationAction::Promoted)
                 } else {
@@ -353,6 +377,28 @@ impl Transition {
                     vec![FieldChange::count(REGISTRATIONS_ERASED, *erased)],
                 ),
             },
+            EventPlaceChanged { event, place, before, after } => Effects {
+                announcement: Some(about_event(
+                    EventType::EventUpdated,
+                    event,
+                    json!({
+                        "change": "places_changed",
+                        "place_id": place.0,
+                        "capacity": after.map(|a| a.capacity),
+                        "previous_capacity": before.map(|b| b.capacity),
+                    }),
+                )),
+                entry: event_entry(
+                    event,
+                    actor,
+                    EventAction::PlacesChanged,
+                    vec![FieldChange::new(
+                        &format!("places.{}", place.0),
+                        place_offer(*before),
+                        place_offer(*after),
+                    )],
+                ),
+            },
         }
     }
 }
@@ -364,6 +410,15 @@ pub const REGISTRATIONS_ERASED: &str = "registrations_erased";
 /// before to the version held after (null: none).
 fn consent_change(purpose: &str, before: Option<i32>, after: Option<i32>) -> FieldChange {
     FieldChange::new(&format!("consents.{purpose}"), json!(before), json!(after))
+}
+
+fn place_offer(offer: Option<PlaceOffer>) -> serde_json::Value {
+    offer.map_or(serde_json::Value::Null, |offer| {
+        json!({
+            "capacity": offer.capacity,
+            "reserved_for_physical_space_need": offer.reserved_for_physical_space_need,
+        })
+    })
 }
 
 fn status_change(from: EventStatus, to: EventStatus) -> FieldChange {
@@ -386,8 +441,10 @@ fn about_registration(
         data: json!({
             "status": seat.status.as_str(),
             "attendance_mode": seat.mode.as_str(),
+            "place_id": seat.place.map(|p| p.0),
             "fallback_applied": seat.fallback_applied,
             "previous_status": before.map(|b| b.status.as_str()),
+            "previous_place_id": before.and_then(|b| b.place).map(|p| p.0),
         }),
     }
 }
@@ -419,7 +476,14 @@ fn registration_entry(
         new_status: after.status,
         old_mode: before.map(|b| b.mode),
         new_mode: after.mode,
-        changes: Vec::new(),
+        changes: match before {
+            Some(before) if before.place != after.place => vec![FieldChange::new(
+                "place_id",
+                json!(before.place.map(|p| p.0)),
+                json!(after.place.map(|p| p.0)),
+            )],
+            _ => Vec::new(),
+        },
     })
 }
 

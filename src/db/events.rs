@@ -157,6 +157,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Ev
     Ok(events::table.find(id).select(EventRow::as_select()).first(conn).await.optional()?)
 }
 
+/// [`find`] on a shared connection, to be pipelined with other reads (see `db::pipelined`).
+pub async fn find_shared(mut conn: &AsyncPgConnection, id: Uuid) -> AppResult<Option<EventRow>> {
+    Ok(events::table.find(id).select(EventRow::as_select()).first(&mut conn).await.optional()?)
+}
+
 /// The event row, locked until the transaction ends: every change to its seats goes
 /// through this lock, so seat decisions never race.
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<EventRow>> {

@@ -20,7 +20,7 @@ use crate::domain::actors::ActorKind;
 use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
-use crate::domain::seats::{Mode, Promotion, Waiting};
+use crate::domain::seats::{Mode, Promotion, Spot, Waiting};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
@@ -50,6 +50,17 @@ pub struct RegistrationRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub erased_at: Option<DateTime<Utc>>,
+    /// The place it attends (onsite only); `None`: the event's main venue, or online.
+    pub place_id: Option<Uuid>,
+    /// Other places of the event the person could reach, in order of preference.
+    pub acceptable_place_ids: Vec<Uuid>,
+}
+
+impl RegistrationRow {
+    /// Where it attends (or waits to).
+    pub fn spot(&self) -> Spot {
+        Spot::of(self.attendance_mode, self.place_id)
+    }
 }
 
 /// Maps the unique indexes of rule 5 to 409 `already_registered`.
@@ -64,9 +75,10 @@ fn one_person_once(error: DieselError) -> AppError {
     }
 }
 
-/// A new registration (`$6` to `$27`), the webhook deliveries announcing it (`$1` to `$5`, see
-/// `db::outbox`), its history line (`$28` to `$30`) and its consents (`$31` to `$33`: the
-/// organisation, then purposes and versions), in one statement: the other inserts
+/// A new registration (`$6` to `$27`, and its place and acceptable places `$34`, `$35`), the
+/// webhook deliveries announcing it (`$1` to `$5`, see `db::outbox`), its history line (`$28`
+/// to `$30`) and its consents (`$31` to `$33`: the organisation, then purposes and versions),
+/// in one statement: the other inserts
 /// ride along as data-modifying CTEs, so all are written or none, and the database starts
 /// one statement instead of three. Written out rather than built by diesel so that it is one
 /// constant text, prepared once per connection.
@@ -85,9 +97,9 @@ const INSERT_REGISTERED: &str = concat!(
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
          interests, full_name, email, email_normalised, phone, phone_digits, organisation_name,
          preferred_language, stakeholder_category, consent_data_processing, consent_contact,
-         created_by, created_by_kind)
+         created_by, created_by_kind, place_id, acceptable_place_ids)
      VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $24, true, $25, $26, $27)
+             $23, $24, true, $25, $26, $27, $34, $35)
      RETURNING *"
 );
 
@@ -96,7 +108,7 @@ pub struct NewRegistration<'a> {
     pub id: Uuid,
     pub event_id: Uuid,
     pub status: RegistrationStatus,
-    pub mode: Mode,
+    pub spot: Spot,
     pub fallback_applied: bool,
     pub input: &'a ValidRegistration,
     pub stakeholder_category: &'a str,
@@ -135,7 +147,7 @@ pub async fn insert(
             .bind::<SqlUuid, _>(new.id)
             .bind::<SqlUuid, _>(new.event_id)
             .bind::<Text, _>(new.status)
-            .bind::<Text, _>(new.mode)
+            .bind::<Text, _>(new.spot.mode())
             .bind::<Bool, _>(input.needs_physical_space)
             .bind::<Bool, _>(input.needs_transport)
             .bind::<Nullable<Text>, _>(&input.interpretation_language)
@@ -159,7 +171,9 @@ pub async fn insert(
             .bind::<Text, _>(entry.actor.kind)
             .bind::<SqlUuid, _>(new.organisation_id)
             .bind::<Array<Text>, _>(new.consents.iter().map(|c| c.purpose.as_str()).collect::<Vec<_>>())
-            .bind::<Array<Int4>, _>(new.consents.iter().map(|c| c.version).collect::<Vec<_>>()),
+            .bind::<Array<Int4>, _>(new.consents.iter().map(|c| c.version).collect::<Vec<_>>())
+            .bind::<Nullable<SqlUuid>, _>(new.spot.place())
+            .bind::<Array<SqlUuid>, _>(&input.acceptable_place_ids),
     );
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
     let (registration, committed) =
@@ -213,17 +227,20 @@ struct Position {
     position: i64,
 }
 
-/// 1-based place in the waitlist of its mode: people with the need first, then arrival.
+/// 1-based position in the waitlist of its spot (online, the main venue or a place): people
+/// with the need first, then arrival.
 pub async fn waitlist_position(conn: &mut AsyncPgConnection, row: &RegistrationRow) -> AppResult<i64> {
     Ok(diesel::sql_query(
         "SELECT count(*) + 1 AS position FROM registrations
           WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = $2
+            AND place_id IS NOT DISTINCT FROM $5
             AND (needs_physical_space > $3 OR (needs_physical_space = $3 AND seq < $4))",
     )
     .bind::<SqlUuid, _>(row.event_id)
     .bind::<Text, _>(row.attendance_mode)
     .bind::<Bool, _>(row.needs_physical_space)
     .bind::<BigInt, _>(row.seq)
+    .bind::<Nullable<SqlUuid>, _>(row.place_id)
     .get_result::<Position>(conn)
     .await?
     .position)
@@ -248,7 +265,7 @@ pub async fn waitlist_positions(
     }
     let rows = diesel::sql_query(
         "SELECT id, position FROM (
-            SELECT id, row_number() OVER (PARTITION BY attendance_mode ORDER BY needs_physical_space DESC, seq) AS position
+            SELECT id, row_number() OVER (PARTITION BY attendance_mode, place_id ORDER BY needs_physical_space DESC, seq) AS position
               FROM registrations WHERE event_id = $1 AND status = 'waitlisted') w
           WHERE id = ANY($2)",
     )
@@ -304,6 +321,8 @@ struct WaitingRow {
     id: Uuid,
     #[diesel(sql_type = Text)]
     attendance_mode: Mode,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    place_id: Option<Uuid>,
     #[diesel(sql_type = Bool)]
     needs_physical_space: bool,
     #[diesel(sql_type = Bool)]
@@ -314,7 +333,7 @@ impl From<WaitingRow> for Waiting {
     fn from(row: WaitingRow) -> Self {
         Waiting {
             id: row.id,
-            mode: row.attendance_mode,
+            spot: Spot::of(row.attendance_mode, row.place_id),
             needs_physical_space: row.needs_physical_space,
             accept_online_fallback: row.accept_online_fallback,
         }
@@ -330,27 +349,45 @@ macro_rules! may_fall_back_online_sql {
 }
 pub const MAY_FALL_BACK_ONLINE_SQL: &str = may_fall_back_online_sql!();
 
-const ONSITE_QUEUE: &str = "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback
-                              FROM registrations
-                             WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
-                             ORDER BY needs_physical_space DESC, seq LIMIT $2";
+const VENUE_QUEUE: &str = "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback
+                             FROM registrations
+                            WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
+                              AND place_id IS NULL
+                            ORDER BY needs_physical_space DESC, seq LIMIT $2";
+
+const PLACE_QUEUE: &str = "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback
+                             FROM registrations
+                            WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
+                              AND (place_id = $3 OR $3 = ANY(acceptable_place_ids))
+                            ORDER BY needs_physical_space DESC, seq LIMIT $2";
 
 const ONLINE_QUEUE: &str = concat!(
-    "SELECT id, attendance_mode, needs_physical_space, accept_online_fallback FROM registrations
+    "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback FROM registrations
       WHERE event_id = $1 AND status = 'waitlisted'
         AND (attendance_mode = 'online' OR ",
     may_fall_back_online_sql!(),
     ") ORDER BY seq LIMIT $2"
 );
 
-/// The first `limit` of the onsite waitlist, in its order: the physical-space need first,
-/// then arrival.
-pub async fn onsite_queue(
+/// The first `limit` of the main venue's waitlist, in its order: the physical-space need
+/// first, then arrival.
+pub async fn venue_queue(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
     limit: i64,
 ) -> AppResult<Vec<Waiting>> {
-    queue(conn, ONSITE_QUEUE, event_id, limit).await
+    queue(conn, VENUE_QUEUE, event_id, limit, None).await
+}
+
+/// The first `limit` of those waiting who may take a seat at `place`: waiting for it, or
+/// having listed it as acceptable; the physical-space need first, then arrival.
+pub async fn place_queue(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    place: Uuid,
+    limit: i64,
+) -> AppResult<Vec<Waiting>> {
+    queue(conn, PLACE_QUEUE, event_id, limit, Some(place)).await
 }
 
 /// The first `limit` of those waiting who may take an online seat (the online waitlist, and
@@ -360,7 +397,7 @@ pub async fn online_queue(
     event_id: Uuid,
     limit: i64,
 ) -> AppResult<Vec<Waiting>> {
-    queue(conn, ONLINE_QUEUE, event_id, limit).await
+    queue(conn, ONLINE_QUEUE, event_id, limit, None).await
 }
 
 async fn queue(
@@ -368,12 +405,14 @@ async fn queue(
     sql: &str,
     event_id: Uuid,
     limit: i64,
+    place: Option<Uuid>,
 ) -> AppResult<Vec<Waiting>> {
-    Ok(diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(event_id)
-        .bind::<BigInt, _>(limit)
-        .load::<WaitingRow>(conn)
-        .await?
+    let query = diesel::sql_query(sql).bind::<SqlUuid, _>(event_id).bind::<BigInt, _>(limit);
+    let rows = match place {
+        Some(place) => query.bind::<SqlUuid, _>(place).load::<WaitingRow>(conn).await?,
+        None => query.load::<WaitingRow>(conn).await?,
+    };
+    Ok(rows
         .into_iter()
         .map(Waiting::from)
         .collect())
@@ -385,17 +424,20 @@ pub async fn confirm_promoted(
     promotions: &[Promotion],
 ) -> AppResult<Vec<RegistrationRow>> {
     let ids: Vec<Uuid> = promotions.iter().map(|p| p.id).collect();
-    let modes: Vec<Mode> = promotions.iter().map(|p| p.mode).collect();
+    let modes: Vec<Mode> = promotions.iter().map(|p| p.spot.mode()).collect();
+    let places: Vec<Option<Uuid>> = promotions.iter().map(|p| p.spot.place()).collect();
     let fallbacks: Vec<bool> = promotions.iter().map(|p| p.fallback_applied).collect();
     Ok(diesel::sql_query(
         "UPDATE registrations r
-            SET status = 'confirmed', attendance_mode = p.mode, fallback_applied = p.fallback, updated_at = now()
-           FROM unnest($1::uuid[], $2::text[], $3::bool[]) AS p(id, mode, fallback)
+            SET status = 'confirmed', attendance_mode = p.mode, place_id = p.place,
+                fallback_applied = p.fallback, updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::bool[]) AS p(id, mode, place, fallback)
           WHERE r.id = p.id
       RETURNING r.*",
     )
     .bind::<Array<SqlUuid>, _>(&ids)
     .bind::<Array<Text>, _>(modes)
+    .bind::<Array<Nullable<SqlUuid>>, _>(places)
     .bind::<Array<Bool>, _>(fallbacks)
     .load(conn)
     .await?)
@@ -430,6 +472,8 @@ pub struct RegistrationChanges {
     pub organisation_name: Option<String>,
     pub preferred_language: Option<String>,
     pub stakeholder_category: String,
+    pub place_id: Option<Uuid>,
+    pub acceptable_place_ids: Vec<Uuid>,
 }
 
 /// Writes a PATCH with the seat decided for it. Rule 5 still holds: a new email or phone

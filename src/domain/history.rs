@@ -20,10 +20,13 @@ pub enum RegistrationAction {
     /// A consent granted or withdrawn: the entry's `changes` name the purpose and the
     /// versions from and to.
     ConsentChanged,
+    /// Moved between the places of its event (the main venue is one): the entry's `changes`
+    /// hold `place_id` from and to.
+    PlaceChanged,
 }
 
 impl RegistrationAction {
-    pub const ALL: [RegistrationAction; 9] = [
+    pub const ALL: [RegistrationAction; 10] = [
         RegistrationAction::Created,
         RegistrationAction::Updated,
         RegistrationAction::ModeChanged,
@@ -33,6 +36,7 @@ impl RegistrationAction {
         RegistrationAction::CheckInUndone,
         RegistrationAction::Erased,
         RegistrationAction::ConsentChanged,
+        RegistrationAction::PlaceChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +50,7 @@ impl RegistrationAction {
             RegistrationAction::CheckInUndone => "check_in_undone",
             RegistrationAction::Erased => "erased",
             RegistrationAction::ConsentChanged => "consent_changed",
+            RegistrationAction::PlaceChanged => "place_changed",
         }
     }
 
@@ -68,10 +73,13 @@ pub enum EventAction {
     PersonalDataErased,
     /// Registrations erased by the retention purge.
     RetentionPurged,
+    /// A place offered, its seats changed, or withdrawn: `changes` hold `places.<id>` from
+    /// and to (`{capacity, reserved_for_physical_space_need}`, null when not offered).
+    PlacesChanged,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 7] = [
+    pub const ALL: [EventAction; 8] = [
         EventAction::Created,
         EventAction::Updated,
         EventAction::Published,
@@ -79,6 +87,7 @@ impl EventAction {
         EventAction::DuplicatesRefused,
         EventAction::PersonalDataErased,
         EventAction::RetentionPurged,
+        EventAction::PlacesChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +99,7 @@ impl EventAction {
             EventAction::DuplicatesRefused => "duplicates_refused",
             EventAction::PersonalDataErased => "personal_data_erased",
             EventAction::RetentionPurged => "retention_purged",
+            EventAction::PlacesChanged => "places_changed",
         }
     }
 

@@ -32,6 +32,12 @@ pub enum Refusal {
     PersonalDataErased,
     /// Every registration of an event is erased at once only after the event has ended.
     EventNotEnded,
+    /// A place withdrawn from an event while people are confirmed or waiting there.
+    PlaceInUse { confirmed: i32, waitlisted: i32 },
+    /// The event offers this place already (change its seats with PATCH).
+    PlaceAlreadyOffered,
+    /// A place's devices lowered below the seats an event that has not ended offers there.
+    DevicesBelowCapacity { capacity: i32 },
 }
 
 impl Refusal {
@@ -49,6 +55,9 @@ impl Refusal {
             Refusal::InvalidTransition { .. } => "invalid_transition",
             Refusal::PersonalDataErased => "personal_data_erased",
             Refusal::EventNotEnded => "event_not_ended",
+            Refusal::PlaceInUse { .. } => "place_in_use",
+            Refusal::PlaceAlreadyOffered => "place_already_offered",
+            Refusal::DevicesBelowCapacity { .. } => "devices_below_capacity",
         }
     }
 
@@ -79,6 +88,13 @@ impl Refusal {
             }
             Refusal::EventNotEnded => {
                 "The event has not ended; its registrations are erased one at a time until then.".into()
+            }
+            Refusal::PlaceInUse { confirmed, waitlisted } => format!(
+                "{confirmed} confirmed and {waitlisted} waitlisted registrations are at this place; move or cancel them first."
+            ),
+            Refusal::PlaceAlreadyOffered => "The event offers this place already; change its seats instead.".into(),
+            Refusal::DevicesBelowCapacity { capacity } => {
+                format!("An event that has not ended offers {capacity} seats at this place.")
             }
         }
     }

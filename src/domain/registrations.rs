@@ -1,6 +1,7 @@
 //! What makes a registration acceptable, on plain values.
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::domain::consent::{check_given, ConsentGiven};
 use crate::domain::contact::{Email, Phone};
@@ -67,6 +68,9 @@ pub struct RegistrationDraft {
     pub accept_online_fallback: bool,
     pub consent: ConsentGiven,
     pub interests: Vec<String>,
+    /// The place asked for (onsite only); `None`: the main venue.
+    pub place_id: Option<Uuid>,
+    pub acceptable_place_ids: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +86,10 @@ pub struct ValidRegistration {
     /// Checked as far as it can be without the organisation's purposes
     /// (`domain::consent::resolve` does the rest).
     pub consent: ConsentGiven,
+    /// Checked as far as it can be without the event (`domain::seats::Seating::offers` does
+    /// the rest).
+    pub place_id: Option<Uuid>,
+    pub acceptable_place_ids: Vec<Uuid>,
 }
 
 pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Participant {
@@ -125,6 +133,38 @@ pub fn check_needs(
     let accessibility_notes =
         problems.optional_text("accessibility_notes", accessibility_notes.as_deref(), 1000);
     (interpretation_language, accessibility_notes)
+}
+
+/// How many other places a person may list as acceptable.
+pub const MAX_ACCEPTABLE_PLACES: usize = 10;
+
+/// A place is attended in person: `place_id` and `acceptable_place_ids` need `onsite` (422
+/// `place_requires_onsite`). The acceptable places are kept in their order, without repeats
+/// and without the place asked for.
+pub fn check_places(
+    problems: &mut Problems,
+    mode: Mode,
+    place_id: Option<Uuid>,
+    acceptable: Vec<Uuid>,
+) -> Vec<Uuid> {
+    if mode != Mode::Onsite && (place_id.is_some() || !acceptable.is_empty()) {
+        let field = if place_id.is_some() { "place_id" } else { "acceptable_place_ids" };
+        problems.add(field, "place_requires_onsite", "a place is attended onsite: set attendance_mode to onsite");
+    }
+    if acceptable.len() > MAX_ACCEPTABLE_PLACES {
+        problems.add(
+            "acceptable_place_ids",
+            "too_many",
+            format!("at most {MAX_ACCEPTABLE_PLACES} acceptable places"),
+        );
+    }
+    let mut kept: Vec<Uuid> = Vec::new();
+    for id in acceptable {
+        if Some(id) != place_id && !kept.contains(&id) {
+            kept.push(id);
+        }
+    }
+    kept
 }
 
 /// Interests are short snake_case topics (`women_employment`), at most ten, without repeats.
@@ -194,6 +234,8 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
         draft.accessibility_notes,
     );
     let interests = check_interests(&mut problems, draft.interests);
+    let acceptable_place_ids =
+        check_places(&mut problems, draft.attendance_mode, draft.place_id, draft.acceptable_place_ids);
     if !problems.is_empty() {
         return Err(problems_to_error(problems.0));
     }
@@ -207,15 +249,19 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
         accept_online_fallback: draft.accept_online_fallback,
         interests,
         consent: draft.consent,
+        place_id: draft.place_id,
+        acceptable_place_ids,
     })
 }
 
 /// The problem's top-level `code` is the contract's specific one when present, so that
 /// front-ends can switch on it; `errors` still lists every field.
 pub fn problems_to_error(errors: Vec<FieldError>) -> AppError {
-    const SPECIFIC: [&str; 8] = [
+    const SPECIFIC: [&str; 10] = [
         "consent_required",
         "physical_space_required",
+        "place_requires_onsite",
+        "place_not_offered",
         "unknown_consent_purpose",
         "unknown_consent_version",
         "duplicate_consent",
@@ -255,7 +301,26 @@ mod tests {
             accept_online_fallback: false,
             consent: ConsentGiven::Booleans { data_processing: true, contact: false },
             interests: vec!["entrepreneurship".into(), "women_employment".into(), "entrepreneurship".into()],
+            place_id: None,
+            acceptable_place_ids: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_place_needs_onsite_and_acceptable_places_keep_their_order_once() {
+        let (almazan, burgo) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut problems = Problems::default();
+        let kept = check_places(&mut problems, Mode::Onsite, Some(almazan), vec![burgo, almazan, burgo]);
+        assert!(problems.is_empty());
+        assert_eq!(kept, vec![burgo]);
+
+        let online = RegistrationDraft { attendance_mode: Mode::Online, needs_physical_space: false, place_id: Some(almazan), ..draft() };
+        let Err(AppError::Validation { code, .. }) = validate(online) else { panic!("a place online was accepted") };
+        assert_eq!(code, "place_requires_onsite");
+
+        let mut problems = Problems::default();
+        check_places(&mut problems, Mode::Onsite, None, (0..11).map(|_| Uuid::now_v7()).collect());
+        assert_eq!(problems.0[0].code, "too_many");
     }
 
     #[test]

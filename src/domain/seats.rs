@@ -36,7 +36,69 @@ pub fn may_fall_back_online(mode: Mode, needs_physical_space: bool, accept_onlin
     mode == Mode::Onsite && accept_online_fallback && !needs_physical_space
 }
 
-/// What an event offers and what is taken, as stored on the (locked) event row.
+/// The seats of one room: the main venue of an event, or a place it offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Room {
+    pub capacity: i32,
+    /// Seats only registrations with `needs_physical_space` may take.
+    pub reserved: i32,
+    pub confirmed: i32,
+    /// Of `confirmed`, those with `needs_physical_space`.
+    pub confirmed_physical_space: i32,
+}
+
+impl Room {
+    /// Free seats of any kind.
+    pub fn free(&self) -> i32 {
+        (self.capacity - self.confirmed).max(0)
+    }
+
+    /// Free seats that a registration without `needs_physical_space` may take: the
+    /// unreserved seats, less those taken by everyone else. People with the need use the
+    /// reserved seats first, so only their overflow counts against the unreserved ones.
+    pub fn free_unreserved(&self) -> i32 {
+        (self.capacity - self.reserved - self.unreserved_taken()).max(0).min(self.free())
+    }
+
+    /// Unreserved seats in use: everyone confirmed without the need, and the overflow of
+    /// those with it beyond the reserved seats.
+    fn unreserved_taken(&self) -> i32 {
+        let others = self.confirmed - self.confirmed_physical_space;
+        let overflow = (self.confirmed_physical_space - self.reserved).max(0);
+        others + overflow
+    }
+
+    /// True when the confirmed registrations no longer fit: after a capacity was lowered or
+    /// seats reserved, someone confirmed would be left without a seat of a kind they may take.
+    pub fn overbooked(&self) -> bool {
+        self.capacity < self.confirmed || self.capacity - self.reserved < self.unreserved_taken()
+    }
+
+    pub fn has_seat(&self, needs_physical_space: bool) -> bool {
+        if needs_physical_space {
+            self.free() > 0
+        } else {
+            self.free_unreserved() > 0
+        }
+    }
+
+    pub fn take(&mut self, needs_physical_space: bool) {
+        self.confirmed += 1;
+        if needs_physical_space {
+            self.confirmed_physical_space += 1;
+        }
+    }
+
+    pub fn release(&mut self, needs_physical_space: bool) {
+        self.confirmed -= 1;
+        if needs_physical_space {
+            self.confirmed_physical_space -= 1;
+        }
+    }
+}
+
+/// What an event offers online and at its main venue, and what is taken, as stored on the
+/// (locked) event row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seats {
     pub online_offered: bool,
@@ -60,51 +122,49 @@ impl Seats {
         self.online_capacity.map(|capacity| (capacity - self.online_confirmed).max(0))
     }
 
-    /// Free onsite seats of any kind.
+    /// The main venue as a room.
+    pub fn venue(&self) -> Room {
+        Room {
+            capacity: self.onsite_capacity,
+            reserved: self.onsite_reserved,
+            confirmed: self.onsite_confirmed,
+            confirmed_physical_space: self.onsite_confirmed_physical_space,
+        }
+    }
+
+    fn set_venue(&mut self, room: Room) {
+        self.onsite_confirmed = room.confirmed;
+        self.onsite_confirmed_physical_space = room.confirmed_physical_space;
+    }
+
+    /// Free seats of any kind at the main venue.
     pub fn onsite_free(&self) -> i32 {
         if !self.onsite_offered {
             return 0;
         }
-        (self.onsite_capacity - self.onsite_confirmed).max(0)
+        self.venue().free()
     }
 
-    /// Free onsite seats that a registration without `needs_physical_space` may take: the
-    /// unreserved seats, less those taken by everyone else. People with the need use the
-    /// reserved seats first, so only their overflow counts against the unreserved ones.
+    /// Free seats at the main venue that a registration without the need may take.
     pub fn onsite_free_unreserved(&self) -> i32 {
         if !self.onsite_offered {
             return 0;
         }
-        (self.onsite_capacity - self.onsite_reserved - self.onsite_unreserved_taken())
-            .max(0)
-            .min(self.onsite_free())
+        self.venue().free_unreserved()
     }
 
-    /// Unreserved onsite seats in use: everyone confirmed without the need, and the overflow
-    /// of those with it beyond the reserved seats.
-    fn onsite_unreserved_taken(&self) -> i32 {
-        let others = self.onsite_confirmed - self.onsite_confirmed_physical_space;
-        let overflow = (self.onsite_confirmed_physical_space - self.onsite_reserved).max(0);
-        others + overflow
-    }
-
-    /// True when the confirmed registrations no longer fit: after a capacity was lowered or
-    /// seats reserved, someone confirmed would be left without a seat of a kind they may take.
+    /// True when the confirmed registrations of `mode` no longer fit (see [`Room::overbooked`]).
     pub fn overbooked(&self, mode: Mode) -> bool {
         match mode {
             Mode::Online => self.online_capacity.is_some_and(|capacity| capacity < self.online_confirmed),
-            Mode::Onsite => {
-                self.onsite_capacity < self.onsite_confirmed
-                    || self.onsite_capacity - self.onsite_reserved < self.onsite_unreserved_taken()
-            }
+            Mode::Onsite => self.venue().overbooked(),
         }
     }
 
     pub fn has_seat(&self, mode: Mode, needs_physical_space: bool) -> bool {
         match mode {
             Mode::Online => self.online_free().is_none_or(|free| free > 0),
-            Mode::Onsite if needs_physical_space => self.onsite_free() > 0,
-            Mode::Onsite => self.onsite_free_unreserved() > 0,
+            Mode::Onsite => self.onsite_offered && self.venue().has_seat(needs_physical_space),
         }
     }
 
@@ -112,10 +172,9 @@ impl Seats {
         match mode {
             Mode::Online => self.online_confirmed += 1,
             Mode::Onsite => {
-                self.onsite_confirmed += 1;
-                if needs_physical_space {
-                    self.onsite_confirmed_physical_space += 1;
-                }
+                let mut venue = self.venue();
+                venue.take(needs_physical_space);
+                self.set_venue(venue);
             }
         }
     }
@@ -124,63 +183,172 @@ impl Seats {
         match mode {
             Mode::Online => self.online_confirmed -= 1,
             Mode::Onsite => {
-                self.onsite_confirmed -= 1;
-                if needs_physical_space {
-                    self.onsite_confirmed_physical_space -= 1;
+                let mut venue = self.venue();
+                venue.release(needs_physical_space);
+                self.set_venue(venue);
+            }
+        }
+    }
+}
+
+/// A place an event offers beside its main venue, with its seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceSeats {
+    pub id: Uuid,
+    pub room: Room,
+}
+
+/// Where a registration attends: online, at the event's main venue, or at one of its places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Spot {
+    Online,
+    Venue,
+    Place(Uuid),
+}
+
+impl Spot {
+    /// The spot of a registration's mode and place (a place is always onsite).
+    pub fn of(mode: Mode, place: Option<Uuid>) -> Self {
+        match (mode, place) {
+            (Mode::Online, _) => Spot::Online,
+            (Mode::Onsite, None) => Spot::Venue,
+            (Mode::Onsite, Some(id)) => Spot::Place(id),
+        }
+    }
+
+    pub fn mode(self) -> Mode {
+        match self {
+            Spot::Online => Mode::Online,
+            Spot::Venue | Spot::Place(_) => Mode::Onsite,
+        }
+    }
+
+    pub fn place(self) -> Option<Uuid> {
+        match self {
+            Spot::Place(id) => Some(id),
+            Spot::Online | Spot::Venue => None,
+        }
+    }
+}
+
+/// Every seat of an event: online, the main venue and each place it offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seating {
+    pub seats: Seats,
+    /// In the event's order of places.
+    pub places: Vec<PlaceSeats>,
+}
+
+impl Seating {
+    /// An event without places: the seat rules of the main venue and online only.
+    pub fn without_places(seats: Seats) -> Self {
+        Seating { seats, places: Vec::new() }
+    }
+
+    pub fn offers(&self, place: Uuid) -> bool {
+        self.places.iter().any(|p| p.id == place)
+    }
+
+    fn room_mut(&mut self, place: Uuid) -> Option<&mut Room> {
+        self.places.iter_mut().find(|p| p.id == place).map(|p| &mut p.room)
+    }
+
+    pub fn room(&self, place: Uuid) -> Option<&Room> {
+        self.places.iter().find(|p| p.id == place).map(|p| &p.room)
+    }
+
+    pub fn has_seat(&self, spot: Spot, needs_physical_space: bool) -> bool {
+        match spot {
+            Spot::Online => self.seats.has_seat(Mode::Online, false),
+            Spot::Venue => self.seats.has_seat(Mode::Onsite, needs_physical_space),
+            Spot::Place(id) => self.room(id).is_some_and(|room| room.has_seat(needs_physical_space)),
+        }
+    }
+
+    pub fn take(&mut self, spot: Spot, needs_physical_space: bool) {
+        match spot {
+            Spot::Online | Spot::Venue => self.seats.take(spot.mode(), needs_physical_space),
+            Spot::Place(id) => {
+                if let Some(room) = self.room_mut(id) {
+                    room.take(needs_physical_space)
+                }
+            }
+        }
+    }
+
+    pub fn release(&mut self, spot: Spot, needs_physical_space: bool) {
+        match spot {
+            Spot::Online | Spot::Venue => self.seats.release(spot.mode(), needs_physical_space),
+            Spot::Place(id) => {
+                if let Some(room) = self.room_mut(id) {
+                    room.release(needs_physical_space)
                 }
             }
         }
     }
 }
 
+/// What a new registration asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Wish<'a> {
+    pub spot: Spot,
+    /// Other places of the event the person could reach, in order of preference.
+    pub acceptable: &'a [Uuid],
+    pub needs_physical_space: bool,
+    pub accept_online_fallback: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
-    Confirmed { mode: Mode, fallback_applied: bool },
-    Waitlisted { mode: Mode },
+    Confirmed { spot: Spot, fallback_applied: bool },
+    Waitlisted { spot: Spot },
 }
 
-/// Rules 1 to 3 for a new registration. People who need a physical space are never moved
-/// online by the fallback: they have no device to attend with, so they wait (first in line)
-/// for an onsite seat instead.
-pub fn place(
-    seats: &Seats,
-    mode: Mode,
-    needs_physical_space: bool,
-    accept_online_fallback: bool,
-) -> Placement {
-    if seats.has_seat(mode, needs_physical_space) {
-        return Placement::Confirmed { mode, fallback_applied: false };
+/// Rules 1 to 3 for a new registration, per place: the spot asked for; else the first
+/// acceptable place with a seat for it (reserved seats only for the need); else the online
+/// fallback, when accepted and the person has no physical-space need (they have no device
+/// to attend with, so they wait, first in line, for a seat instead); else the waitlist of
+/// the spot asked for.
+pub fn place(seating: &Seating, wish: &Wish<'_>) -> Placement {
+    let need = wish.needs_physical_space;
+    if seating.has_seat(wish.spot, need) {
+        return Placement::Confirmed { spot: wish.spot, fallback_applied: false };
     }
-    if may_fall_back_online(mode, needs_physical_space, accept_online_fallback)
-        && seats.has_seat(Mode::Online, false)
+    if wish.spot.mode() == Mode::Onsite {
+        if let Some(&id) = wish.acceptable.iter().find(|&&id| seating.has_seat(Spot::Place(id), need)) {
+            return Placement::Confirmed { spot: Spot::Place(id), fallback_applied: false };
+        }
+    }
+    if may_fall_back_online(wish.spot.mode(), need, wish.accept_online_fallback)
+        && seating.has_seat(Spot::Online, false)
     {
-        return Placement::Confirmed { mode: Mode::Online, fallback_applied: true };
+        return Placement::Confirmed { spot: Spot::Online, fallback_applied: true };
     }
-    Placement::Waitlisted { mode }
+    Placement::Waitlisted { spot: wish.spot }
 }
 
-/// Where a registration ends up when its mode or its physical-space need changes.
+/// Where a registration ends up when its spot or its physical-space need changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reseat {
     Confirmed,
     Waitlisted,
 }
 
-/// A registration (not cancelled) moving to `mode` with `needs_physical_space`: a confirmed
-/// one keeps a seat only if the new mode has one for it, after giving up its own (else
+/// A registration (not cancelled) moving to `spot` with `needs_physical_space`: a confirmed
+/// one keeps a seat only if the new spot has one for it, after giving up its own (else
 /// `CapacityFull`, and nothing changes); a waitlisted one is confirmed if it can be, else it
-/// waits in the new mode's queue.
+/// waits in the new spot's queue.
 pub fn reseat(
-    seats: &Seats,
-    confirmed_now: Option<(Mode, bool)>,
-    mode: Mode,
+    seating: &Seating,
+    confirmed_now: Option<(Spot, bool)>,
+    spot: Spot,
     needs_physical_space: bool,
 ) -> Result<Reseat, crate::domain::refusal::Refusal> {
-    let mut seats = *seats;
-    if let Some((current_mode, current_need)) = confirmed_now {
-        seats.release(current_mode, current_need);
+    let mut seating = seating.clone();
+    if let Some((current_spot, current_need)) = confirmed_now {
+        seating.release(current_spot, current_need);
     }
-    if seats.has_seat(mode, needs_physical_space) {
+    if seating.has_seat(spot, needs_physical_space) {
         Ok(Reseat::Confirmed)
     } else if confirmed_now.is_some() {
         Err(crate::domain::refusal::Refusal::CapacityFull)
@@ -193,7 +361,8 @@ pub fn reseat(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Waiting {
     pub id: Uuid,
-    pub mode: Mode,
+    /// The spot it waits for.
+    pub spot: Spot,
     pub needs_physical_space: bool,
     pub accept_online_fallback: bool,
 }
@@ -201,45 +370,57 @@ pub struct Waiting {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Promotion {
     pub id: Uuid,
-    pub mode: Mode,
+    pub spot: Spot,
     pub fallback_applied: bool,
 }
 
-/// Rule 4: who gets the free seats. `onsite_queue` is the onsite waitlist in its order
-/// (physical-space need first, then arrival); `online_queue` is everyone who may take an
-/// online seat (the online waitlist and onsite registrations that accept the online
-/// fallback), in arrival order. Each queue is served from its head while seats remain, so
-/// afterwards no free seat and eligible waitlisted registration exist together.
-pub fn promote(seats: &mut Seats, onsite_queue: &[Waiting], online_queue: &[Waiting]) -> Vec<Promotion> {
-    let mut promotions = Vec::new();
-    for waiting in onsite_queue {
-        if !seats.has_seat(Mode::Onsite, waiting.needs_physical_space) {
-            // The queue puts everyone with the need first, and they may take any seat: if
-            // the head cannot be seated, no one behind it can.
-            break;
+/// The waitlisted registrations that may take a seat at each onsite room, in their order
+/// (physical-space need first, then arrival), and those that may take an online seat.
+#[derive(Debug, Default)]
+pub struct Queues {
+    /// Waiting for the main venue.
+    pub venue: Vec<Waiting>,
+    /// Per place of the event: waiting for it or having listed it as acceptable.
+    pub places: Vec<(Uuid, Vec<Waiting>)>,
+    /// The online waitlist and onsite registrations that accept the online fallback, in
+    /// arrival order.
+    pub online: Vec<Waiting>,
+}
+
+/// Rule 4: who gets the free seats. Each room's queue is served from its head while seats
+/// remain: the main venue, then each place in the event's order, then online. A registration
+/// in several queues takes the first seat it is offered. Afterwards no free seat and
+/// waitlisted registration that may take it exist together.
+pub fn promote(seating: &mut Seating, queues: &Queues) -> Vec<Promotion> {
+    let mut promotions: Vec<Promotion> = Vec::new();
+    let onsite = std::iter::once((Spot::Venue, &queues.venue))
+        .chain(queues.places.iter().map(|(id, queue)| (Spot::Place(*id), queue)));
+    for (spot, queue) in onsite {
+        for waiting in queue {
+            if promotions.iter().any(|p| p.id == waiting.id) {
+                continue;
+            }
+            if !seating.has_seat(spot, waiting.needs_physical_space) {
+                // The queue puts everyone with the need first, and they may take any seat: if
+                // the head cannot be seated, no one behind it can.
+                break;
+            }
+            seating.take(spot, waiting.needs_physical_space);
+            promotions.push(Promotion { id: waiting.id, spot, fallback_applied: false });
         }
-        seats.take(Mode::Onsite, waiting.needs_physical_space);
-        promotions.push(Promotion { id: waiting.id, mode: Mode::Onsite, fallback_applied: false });
     }
-    for waiting in online_queue {
-        let eligible = waiting.mode == Mode::Online
-            || may_fall_back_online(
-                waiting.mode,
-                waiting.needs_physical_space,
-                waiting.accept_online_fallback,
-            );
+    for waiting in &queues.online {
+        let mode = waiting.spot.mode();
+        let eligible = mode == Mode::Online
+            || may_fall_back_online(mode, waiting.needs_physical_space, waiting.accept_online_fallback);
         if !eligible || promotions.iter().any(|p| p.id == waiting.id) {
             continue;
         }
-        if !seats.has_seat(Mode::Online, false) {
+        if !seating.has_seat(Spot::Online, false) {
             break;
         }
-        seats.take(Mode::Online, false);
-        promotions.push(Promotion {
-            id: waiting.id,
-            mode: Mode::Online,
-            fallback_applied: waiting.mode == Mode::Onsite,
-        });
+        seating.take(Spot::Online, false);
+        promotions.push(Promotion { id: waiting.id, spot: Spot::Online, fallback_applied: mode == Mode::Onsite });
     }
     promotions
 }
@@ -263,7 +444,160 @@ mod tests {
     }
 
     fn waiting(mode: Mode, needs: bool, fallback: bool) -> Waiting {
-        Waiting { id: Uuid::now_v7(), mode, needs_physical_space: needs, accept_online_fallback: fallback }
+        waiting_for(Spot::of(mode, None), needs, fallback)
+    }
+
+    fn waiting_for(spot: Spot, needs: bool, fallback: bool) -> Waiting {
+        Waiting { id: Uuid::now_v7(), spot, needs_physical_space: needs, accept_online_fallback: fallback }
+    }
+
+    /// Rules 1 to 3 at an event without places.
+    fn ask(seats: &Seats, mode: Mode, needs: bool, fallback: bool) -> Placement {
+        let wish = Wish {
+            spot: Spot::of(mode, None),
+            acceptable: &[],
+            needs_physical_space: needs,
+            accept_online_fallback: fallback,
+        };
+        place(&Seating::without_places(*seats), &wish)
+    }
+
+    fn promote_at(seats: &mut Seats, venue: &[Waiting], online: &[Waiting]) -> Vec<Promotion> {
+        let mut seating = Seating::without_places(*seats);
+        let queues = Queues { venue: venue.to_vec(), places: Vec::new(), online: online.to_vec() };
+        let promoted = promote(&mut seating, &queues);
+        *seats = seating.seats;
+        promoted
+    }
+
+    fn reseat_at(
+        seats: &Seats,
+        confirmed_now: Option<(Mode, bool)>,
+        mode: Mode,
+        needs: bool,
+    ) -> Result<Reseat, crate::domain::refusal::Refusal> {
+        let now = confirmed_now.map(|(mode, needs)| (Spot::of(mode, None), needs));
+        reseat(&Seating::without_places(*seats), now, Spot::of(mode, None), needs)
+    }
+
+    /// The roundtable with two hosted places: Almazán (3 seats, 2 reserved) and El Burgo de
+    /// Osma (2 seats).
+    fn soria_with_places() -> (Seating, Uuid, Uuid) {
+        let (almazan, burgo) = (Uuid::now_v7(), Uuid::now_v7());
+        let room = |capacity, reserved| Room { capacity, reserved, confirmed: 0, confirmed_physical_space: 0 };
+        let seating = Seating {
+            seats: soria(),
+            places: vec![
+                PlaceSeats { id: almazan, room: room(3, 2) },
+                PlaceSeats { id: burgo, room: room(2, 0) },
+            ],
+        };
+        (seating, almazan, burgo)
+    }
+
+    fn wish(spot: Spot, acceptable: &[Uuid], needs: bool, fallback: bool) -> Wish<'_> {
+        Wish { spot, acceptable, needs_physical_space: needs, accept_online_fallback: fallback }
+    }
+
+    #[test]
+    fn a_hosted_place_keeps_its_own_seats_and_reserved_seats() {
+        let (mut seating, almazan, _) = soria_with_places();
+        let at_almazan = Spot::Place(almazan);
+        assert_eq!(
+            place(&seating, &wish(at_almazan, &[], false, false)),
+            Placement::Confirmed { spot: at_almazan, fallback_applied: false }
+        );
+        seating.take(at_almazan, false);
+        // One unreserved seat was there; the two left are for people without a device.
+        assert_eq!(place(&seating, &wish(at_almazan, &[], false, false)), Placement::Waitlisted { spot: at_almazan });
+        assert!(seating.has_seat(at_almazan, true));
+        // The main venue's seats are untouched.
+        assert_eq!(seating.seats.onsite_free(), 10);
+    }
+
+    #[test]
+    fn the_first_acceptable_place_with_a_seat_comes_before_the_online_fallback() {
+        let (mut seating, almazan, burgo) = soria_with_places();
+        seating.seats.onsite_confirmed = 10;
+        seating.take(Spot::Place(almazan), false);
+        // Almazán has only reserved seats left, El Burgo has two free.
+        assert_eq!(
+            place(&seating, &wish(Spot::Venue, &[almazan, burgo], false, true)),
+            Placement::Confirmed { spot: Spot::Place(burgo), fallback_applied: false }
+        );
+        // With the need, the reserved seat at Almazán comes first, in the order of preference.
+        assert_eq!(
+            place(&seating, &wish(Spot::Venue, &[almazan, burgo], true, false)),
+            Placement::Confirmed { spot: Spot::Place(almazan), fallback_applied: false }
+        );
+        seating.take(Spot::Place(burgo), false);
+        seating.take(Spot::Place(burgo), false);
+        assert_eq!(
+            place(&seating, &wish(Spot::Venue, &[almazan, burgo], false, true)),
+            Placement::Confirmed { spot: Spot::Online, fallback_applied: true }
+        );
+        assert_eq!(
+            place(&seating, &wish(Spot::Venue, &[almazan, burgo], false, false)),
+            Placement::Waitlisted { spot: Spot::Venue },
+            "waitlisted for the place asked for"
+        );
+    }
+
+    #[test]
+    fn a_place_the_event_does_not_offer_has_no_seat() {
+        let (seating, _, _) = soria_with_places();
+        assert!(!seating.has_seat(Spot::Place(Uuid::now_v7()), true));
+    }
+
+    #[test]
+    fn a_freed_place_seat_goes_to_those_who_asked_for_it_or_accept_it_need_first() {
+        let (mut seating, almazan, burgo) = soria_with_places();
+        seating.places[1].room.confirmed = 1;
+        let for_burgo = waiting_for(Spot::Place(burgo), false, false);
+        let venue_accepting_burgo_with_need = waiting_for(Spot::Venue, true, false);
+        let queues = Queues {
+            venue: Vec::new(),
+            places: vec![(almazan, Vec::new()), (burgo, vec![venue_accepting_burgo_with_need, for_burgo])],
+            online: Vec::new(),
+        };
+        let promoted = promote(&mut seating, &queues);
+        assert_eq!(
+            promoted,
+            vec![Promotion { id: venue_accepting_burgo_with_need.id, spot: Spot::Place(burgo), fallback_applied: false }]
+        );
+        assert_eq!(seating.room(burgo).map(|r| r.free()), Some(0));
+    }
+
+    #[test]
+    fn a_registration_in_several_place_queues_takes_the_first_seat_only() {
+        let (mut seating, almazan, burgo) = soria_with_places();
+        seating.seats.onsite_confirmed = 10;
+        let both = waiting_for(Spot::Venue, true, false);
+        let queues = Queues {
+            venue: vec![both],
+            places: vec![(almazan, vec![both]), (burgo, vec![both])],
+            online: Vec::new(),
+        };
+        let promoted = promote(&mut seating, &queues);
+        assert_eq!(promoted, vec![Promotion { id: both.id, spot: Spot::Place(almazan), fallback_applied: false }]);
+    }
+
+    #[test]
+    fn moving_between_places_needs_a_seat_at_the_new_one() {
+        let (mut seating, almazan, burgo) = soria_with_places();
+        seating.take(Spot::Place(almazan), false);
+        seating.places[1].room.confirmed = 2;
+        assert_eq!(
+            reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Place(burgo), false),
+            Err(crate::domain::refusal::Refusal::CapacityFull)
+        );
+        assert_eq!(reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Venue, false), Ok(Reseat::Confirmed));
+        assert_eq!(reseat(&seating, None, Spot::Place(burgo), false), Ok(Reseat::Waitlisted));
+        // Its own seat counts as free: gaining the need keeps the seat at Almazán.
+        assert_eq!(
+            reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Place(almazan), true),
+            Ok(Reseat::Confirmed)
+        );
     }
 
     #[test]
@@ -271,17 +605,17 @@ mod tests {
         let mut seats = soria();
         for _ in 0..7 {
             assert_eq!(
-                place(&seats, Mode::Onsite, false, false),
-                Placement::Confirmed { mode: Mode::Onsite, fallback_applied: false }
+                ask(&seats, Mode::Onsite, false, false),
+                Placement::Confirmed { spot: Spot::Venue, fallback_applied: false }
             );
             seats.take(Mode::Onsite, false);
         }
-        assert_eq!(place(&seats, Mode::Onsite, false, false), Placement::Waitlisted { mode: Mode::Onsite });
+        assert_eq!(ask(&seats, Mode::Onsite, false, false), Placement::Waitlisted { spot: Spot::Venue });
         for _ in 0..3 {
-            assert!(matches!(place(&seats, Mode::Onsite, true, false), Placement::Confirmed { .. }));
+            assert!(matches!(ask(&seats, Mode::Onsite, true, false), Placement::Confirmed { .. }));
             seats.take(Mode::Onsite, true);
         }
-        assert_eq!(place(&seats, Mode::Onsite, true, false), Placement::Waitlisted { mode: Mode::Onsite });
+        assert_eq!(ask(&seats, Mode::Onsite, true, false), Placement::Waitlisted { spot: Spot::Venue });
     }
 
     #[test]
@@ -311,15 +645,15 @@ mod tests {
         let mut seats = soria();
         seats.onsite_confirmed = 7;
         assert_eq!(
-            place(&seats, Mode::Onsite, false, true),
-            Placement::Confirmed { mode: Mode::Online, fallback_applied: true }
+            ask(&seats, Mode::Onsite, false, true),
+            Placement::Confirmed { spot: Spot::Online, fallback_applied: true }
         );
-        assert_eq!(place(&seats, Mode::Onsite, false, false), Placement::Waitlisted { mode: Mode::Onsite });
+        assert_eq!(ask(&seats, Mode::Onsite, false, false), Placement::Waitlisted { spot: Spot::Venue });
         seats.online_capacity = Some(0);
-        assert_eq!(place(&seats, Mode::Onsite, false, true), Placement::Waitlisted { mode: Mode::Onsite });
+        assert_eq!(ask(&seats, Mode::Onsite, false, true), Placement::Waitlisted { spot: Spot::Venue });
         seats.online_offered = false;
         seats.online_capacity = None;
-        assert_eq!(place(&seats, Mode::Onsite, false, true), Placement::Waitlisted { mode: Mode::Onsite });
+        assert_eq!(ask(&seats, Mode::Onsite, false, true), Placement::Waitlisted { spot: Spot::Venue });
     }
 
     #[test]
@@ -327,7 +661,7 @@ mod tests {
         let mut seats = soria();
         seats.onsite_confirmed = 10;
         seats.onsite_confirmed_physical_space = 3;
-        assert_eq!(place(&seats, Mode::Onsite, true, true), Placement::Waitlisted { mode: Mode::Onsite });
+        assert_eq!(ask(&seats, Mode::Onsite, true, true), Placement::Waitlisted { spot: Spot::Venue });
     }
 
     #[test]
@@ -350,7 +684,7 @@ mod tests {
         let needy = waiting(Mode::Onsite, true, false);
         let first = waiting(Mode::Onsite, false, false);
         let second = waiting(Mode::Onsite, false, false);
-        let promoted = promote(&mut seats, &[needy, first, second], &[]);
+        let promoted = promote_at(&mut seats, &[needy, first, second], &[]);
         // Free unreserved seats: 10 - 3 - 7 - 0 = 0, so only the person with the need is
         // seated; the reserved seat left over stays free for the next such person.
         assert_eq!(promoted.iter().map(|p| p.id).collect::<Vec<_>>(), vec![needy.id]);
@@ -364,10 +698,10 @@ mod tests {
         seats.online_confirmed = 1;
         let onsite_with_fallback = waiting(Mode::Onsite, false, true);
         let online = waiting(Mode::Online, false, false);
-        let promoted = promote(&mut seats, &[], &[onsite_with_fallback, online]);
+        let promoted = promote_at(&mut seats, &[], &[onsite_with_fallback, online]);
         assert_eq!(
             promoted,
-            vec![Promotion { id: onsite_with_fallback.id, mode: Mode::Online, fallback_applied: true }]
+            vec![Promotion { id: onsite_with_fallback.id, spot: Spot::Online, fallback_applied: true }]
         );
         assert_eq!(seats.online_free(), Some(0));
     }
@@ -401,15 +735,15 @@ mod tests {
         seats.take(Mode::Online, false);
         seats.take(Mode::Onsite, false);
         assert_eq!(
-            reseat(&seats, Some((Mode::Onsite, false)), Mode::Online, false),
+            reseat_at(&seats, Some((Mode::Onsite, false)), Mode::Online, false),
             Err(crate::domain::refusal::Refusal::CapacityFull)
         );
-        assert_eq!(reseat(&seats, None, Mode::Online, false), Ok(Reseat::Waitlisted));
-        assert_eq!(reseat(&seats, Some((Mode::Online, false)), Mode::Onsite, false), Ok(Reseat::Confirmed));
+        assert_eq!(reseat_at(&seats, None, Mode::Online, false), Ok(Reseat::Waitlisted));
+        assert_eq!(reseat_at(&seats, Some((Mode::Online, false)), Mode::Onsite, false), Ok(Reseat::Confirmed));
         // Its own seat counts as free: saying it needs a physical space keeps the seat.
         seats.onsite_capacity = 1;
         seats.onsite_reserved = 0;
-        assert_eq!(reseat(&seats, Some((Mode::Onsite, false)), Mode::Onsite, true), Ok(Reseat::Confirmed));
+        assert_eq!(reseat_at(&seats, Some((Mode::Onsite, false)), Mode::Onsite, true), Ok(Reseat::Confirmed));
     }
 
     #[test]
@@ -425,8 +759,8 @@ mod tests {
         let mut seats = soria();
         seats.onsite_confirmed = 6;
         let both = waiting(Mode::Onsite, false, true);
-        let promoted = promote(&mut seats, &[both], &[both]);
+        let promoted = promote_at(&mut seats, &[both], &[both]);
         assert_eq!(promoted.len(), 1);
-        assert_eq!(promoted[0].mode, Mode::Onsite);
+        assert_eq!(promoted[0].spot, Spot::Venue);
     }
 }

@@ -20,19 +20,23 @@ pub enum EventType {
     /// A consent granted or withdrawn: a front-end that sends messages must stop when
     /// `contact` is withdrawn.
     RegistrationConsentChanged,
+    /// Moved between the places of its event (the main venue is one), status unchanged or
+    /// not: the person goes somewhere else.
+    RegistrationPlaceChanged,
     EventUpdated,
     EventCancelled,
 }
 
 impl EventType {
     /// Every type a subscription may ask for.
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::RegistrationConfirmed,
         EventType::RegistrationWaitlisted,
         EventType::RegistrationPromoted,
         EventType::RegistrationCancelled,
         EventType::RegistrationModeChanged,
         EventType::RegistrationConsentChanged,
+        EventType::RegistrationPlaceChanged,
         EventType::EventUpdated,
         EventType::EventCancelled,
     ];
@@ -45,6 +49,7 @@ impl EventType {
             EventType::RegistrationCancelled => "registration.cancelled",
             EventType::RegistrationModeChanged => "registration.mode_changed",
             EventType::RegistrationConsentChanged => "registration.consent_changed",
+            EventType::RegistrationPlaceChanged => "registration.place_changed",
             EventType::EventUpdated => "event.updated",
             EventType::EventCancelled => "event.cancelled",
         }
@@ -63,7 +68,8 @@ impl EventType {
             | EventType::RegistrationPromoted
             | EventType::RegistrationCancelled
             | EventType::RegistrationModeChanged
-            | EventType::RegistrationConsentChanged => true,
+            | EventType::RegistrationConsentChanged
+            | EventType::RegistrationPlaceChanged => true,
             EventType::EventUpdated | EventType::EventCancelled => false,
         }
     }

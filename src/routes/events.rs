@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::app::events as use_case;
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::db::accounts;
+use crate::db::places;
+use diesel_async::AsyncPgConnection;
 use crate::db::events::{self, EventFilter, EventRow, Visibility};
 use crate::domain::actors::EventId;
 use crate::domain::events::{validate, EventDraft, EventStatus};
@@ -29,9 +31,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(calendar);
 }
 
-fn view(row: EventRow, caller: Option<&Caller>) -> Event {
-    let organiser = caller.is_some_and(|c| c.manages_organisation(row.organisation_id));
-    Event::from_row(row, organiser)
+/// The events as `caller` may see them, with the places they offer (read in one query).
+async fn views(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<EventRow>,
+    caller: Option<&Caller>,
+) -> AppResult<Vec<Event>> {
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let offered = places::offered_by(conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let organiser = caller.is_some_and(|c| c.manages_organisation(row.organisation_id));
+            Event::from_row(row, organiser, &offered)
+        })
+        .collect())
+}
+
+async fn view(conn: &mut AsyncPgConnection, row: EventRow, caller: Option<&Caller>) -> AppResult<Event> {
+    Ok(views(conn, vec![row], caller).await?.remove(0))
 }
 
 async fn checked(state: &AppState, draft: EventDraft) -> AppResult<EventDraft> {
@@ -74,7 +92,7 @@ pub async fn create_event(
     let mut conn = state.pool.get().await?;
     let created = use_case::create(&mut conn, &caller, draft).await?;
     tracing::info!(event_id = %created.event.id, "created an event");
-    Ok(HttpResponse::Created().json(view(created.event, Some(&caller))))
+    Ok(HttpResponse::Created().json(view(&mut conn, created.event, Some(&caller)).await?))
 }
 
 /// List events by `starts_at` ascending. Anonymous callers and partners see published events
@@ -115,7 +133,7 @@ pub async fn list_events(
     let mut conn = state.pool.get().await?;
     let mut rows = events::list(&mut conn, visibility, &filter, page.after, page.limit + 1).await?;
     let next_cursor = next_cursor(&state.signer, "events", &mut rows, page.limit, |r| (r.starts_at, r.id));
-    let items = rows.into_iter().map(|row| view(row, caller.as_ref())).collect();
+    let items = views(&mut conn, rows, caller.as_ref()).await?;
     Ok(web::Json(EventList { items, next_cursor }))
 }
 
@@ -134,7 +152,7 @@ pub async fn get_event(
 ) -> AppResult<web::Json<Event>> {
     let mut conn = state.pool.get().await?;
     let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
-    Ok(web::Json(view(row, caller.0.as_ref())))
+    Ok(web::Json(view(&mut conn, row, caller.0.as_ref()).await?))
 }
 
 /// Change an event (organisers of it, admin). Absent fields stay; `null` clears. Lowering a
@@ -171,7 +189,7 @@ pub async fn patch_event(
     let merged = checked(&state, body.0.apply(read.clone())).await?;
     let mut conn = state.pool.get().await?;
     let changed = use_case::change(&mut conn, &caller, id, read, merged).await?;
-    Ok(web::Json(Event::from_row(changed.event, true)))
+    Ok(web::Json(view(&mut conn, changed.event, Some(&caller)).await?))
 }
 
 /// Publish a draft (organisers of it, admin); 409 `invalid_transition` otherwise.
@@ -193,7 +211,7 @@ pub async fn publish_event(
     let mut conn = state.pool.get().await?;
     let published = use_case::publish(&mut conn, &caller, EventId(path.into_inner())).await?;
     tracing::info!(event_id = %published.event.id, "published an event");
-    Ok(web::Json(Event::from_row(published.event, true)))
+    Ok(web::Json(view(&mut conn, published.event, Some(&caller)).await?))
 }
 
 /// Cancel a draft or published event (organisers of it, admin); its registrations stay
@@ -216,7 +234,7 @@ pub async fn cancel_event(
     let mut conn = state.pool.get().await?;
     let cancelled = use_case::cancel(&mut conn, &caller, EventId(path.into_inner())).await?;
     tracing::info!(event_id = %cancelled.event.id, "cancelled an event");
-    Ok(web::Json(Event::from_row(cancelled.event, true)))
+    Ok(web::Json(view(&mut conn, cancelled.event, Some(&caller)).await?))
 }
 
 /// The audit trail of an event, oldest first (organisers of it, admin): who changed which

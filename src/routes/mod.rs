@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod consents;
+pub mod event_places;
 pub mod events;
 pub mod ops;
 pub mod organisations;
@@ -23,6 +24,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     organisations::configure(cfg);
     consents::configure(cfg);
     events::configure(cfg);
+    event_places::configure(cfg);
     registrations::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);

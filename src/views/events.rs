@@ -6,6 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::db::events::EventRow;
+use crate::db::places::{EventPlaceRow, OfferedPlace};
+use crate::domain::event_places::OfferDraft;
+use crate::domain::places::PlaceKind;
 use crate::db::history::EventHistoryRow;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::history::FieldChange;
@@ -322,8 +325,102 @@ pub struct Event {
     pub updated_at: DateTime<Utc>,
     /// Null when online attendance is not offered.
     pub online: Option<OnlineView>,
-    /// Null when onsite attendance is not offered.
+    /// Null when onsite attendance is not offered. The event's main venue.
     pub onsite: Option<OnsiteView>,
+    /// The places the event offers beside its main venue (hosted places near people's
+    /// homes, other venues), each with its own seats, in the order they were added (an
+    /// addition to the v1 contract).
+    pub places: Vec<EventPlaceView>,
+}
+
+/// A place an event offers, with its own seats.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"place_id": "0193a5c0-0000-7000-8000-000000000001", "name": "Centro cívico de Almazán",
+    "kind": "hosted", "address": "Plaza Mayor 1, Almazán", "municipality": "Almazán", "region": "Soria",
+    "accessibility": ["step_free"], "capacity": 4, "reserved_for_physical_space_need": 2, "confirmed": 1,
+    "waitlisted": 0, "available": 3, "available_without_physical_space_need": 1}))]
+pub struct EventPlaceView {
+    pub place_id: Uuid,
+    pub name: String,
+    pub kind: PlaceKind,
+    pub address: Option<String>,
+    pub municipality: Option<String>,
+    pub region: Option<String>,
+    pub accessibility: Vec<String>,
+    pub capacity: i32,
+    /// Seats only registrations with `needs_physical_space` may take.
+    pub reserved_for_physical_space_need: i32,
+    pub confirmed: i32,
+    /// Waiting for this place.
+    pub waitlisted: i32,
+    /// Free seats of any kind.
+    pub available: i32,
+    /// Of `available`, the seats someone without `needs_physical_space` may take.
+    pub available_without_physical_space_need: i32,
+}
+
+impl From<&OfferedPlace> for EventPlaceView {
+    fn from(offered: &OfferedPlace) -> Self {
+        let (seats, place) = (&offered.seats, &offered.place);
+        let room = seats.seats().room;
+        Self {
+            place_id: place.id,
+            name: place.name.clone(),
+            kind: place.kind,
+            address: place.address.clone(),
+            municipality: place.municipality.clone(),
+            region: place.region.clone(),
+            accessibility: place.accessibility.clone(),
+            capacity: seats.capacity,
+            reserved_for_physical_space_need: seats.reserved,
+            confirmed: seats.confirmed,
+            waitlisted: seats.waitlisted,
+            available: room.free(),
+            available_without_physical_space_need: room.free_unreserved(),
+        }
+    }
+}
+
+/// A place offered at an event, with its seats.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"place_id": "0193a5c0-0000-7000-8000-000000000001", "capacity": 4,
+    "reserved_for_physical_space_need": 2}))]
+pub struct OfferPlace {
+    /// One of the places of the event's organisation (422 `unknown_place` otherwise).
+    pub place_id: Uuid,
+    /// 0 to 100000; a hosted place with `devices` seats at most that many (422
+    /// `capacity_exceeds_devices`).
+    pub capacity: i64,
+    /// Seats only registrations with `needs_physical_space` may take; at most `capacity`.
+    #[serde(default)]
+    pub reserved_for_physical_space_need: i64,
+}
+
+/// New seats at a place an event offers; absent fields stay.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"capacity": 6}))]
+pub struct PatchEventPlace {
+    /// Below the people confirmed there: 409 `capacity_below_confirmed`; raising it confirms
+    /// people waiting for the place (or accepting it) in the same transaction.
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
+    pub capacity: Option<i64>,
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
+    pub reserved_for_physical_space_need: Option<i64>,
+}
+
+impl PatchEventPlace {
+    pub fn apply(self, current: &EventPlaceRow) -> OfferDraft {
+        OfferDraft {
+            capacity: self.capacity.unwrap_or(i64::from(current.capacity)),
+            reserved_for_physical_space_need: self
+                .reserved_for_physical_space_need
+                .unwrap_or(i64::from(current.reserved)),
+        }
+    }
 }
 
 /// Online seats of an event.
@@ -358,7 +455,8 @@ pub struct OnsiteView {
 }
 
 impl Event {
-    pub fn from_row(row: EventRow, show_join_url: bool) -> Self {
+    /// The event with the places it offers (`offered` may hold other events' places too).
+    pub fn from_row(row: EventRow, show_join_url: bool, offered: &[OfferedPlace]) -> Self {
         let seats: Seats = row.seats();
         let status = row.status.into();
         Self {
@@ -394,6 +492,7 @@ impl Event {
             retention_days: row.retention_days,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            places: offered.iter().filter(|o| o.seats.event_id == row.id).map(EventPlaceView::from).collect(),
         }
     }
 }

@@ -243,6 +243,16 @@ pub struct CreateRegistration {
     /// Up to 10 snake_case topics.
     #[serde(default)]
     pub interests: Vec<String>,
+    /// The place of the event to attend (`onsite` only, 422 `place_requires_onsite`
+    /// otherwise); absent or null: the event's main venue (the `onsite` block). 422
+    /// `place_not_offered` for a place the event does not offer.
+    #[serde(default)]
+    pub place_id: Option<Uuid>,
+    /// Other places of the event the person could reach, in order of preference (at most
+    /// 10): when the place asked for is full, the first of them with a seat is given before
+    /// the online fallback; a seat freed at any of them later goes to the person too.
+    #[serde(default)]
+    pub acceptable_place_ids: Vec<Uuid>,
 }
 
 impl CreateRegistration {
@@ -286,6 +296,8 @@ impl CreateRegistration {
             accept_online_fallback: self.accept_online_fallback,
             consent: self.consent_given()?,
             interests: self.interests.clone(),
+            place_id: self.place_id,
+            acceptable_place_ids: self.acceptable_place_ids.clone(),
         })
     }
 }
@@ -314,6 +326,16 @@ pub struct PatchRegistration {
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub participant: Option<ParticipantPatch>,
+    /// Move to this place of the event (onsite), or `null` for the main venue: atomic, 409
+    /// `capacity_full` when a confirmed registration finds no seat there (nothing changes).
+    /// A registration that turns `online` leaves its place unless one is given (422).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub place_id: Option<Option<Uuid>>,
+    /// Replaces the acceptable places (order of preference).
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
+    pub acceptable_place_ids: Option<Vec<Uuid>>,
     /// Consents to withdraw or grant, by purpose: `{"contact": false, "photos": {"version":
     /// 1}}`. Each change is a line of the history (`consent_changed`) and a
     /// `registration.consent_changed` message. Withdrawing `data_processing` withdraws every
@@ -558,6 +580,8 @@ impl PatchRegistration {
             || self.interpretation_language.is_some()
             || self.accessibility_notes.is_some()
             || self.participant.is_some()
+            || self.place_id.is_some()
+            || self.acceptable_place_ids.is_some()
     }
 
     /// Takes the consent changes out of the patch: 422 for `true`, which names no version.
@@ -590,7 +614,7 @@ impl PatchRegistration {
         row: &RegistrationRow,
     ) -> Result<crate::db::registrations::RegistrationChanges, crate::error::AppError> {
         use crate::domain::registrations::{
-            check_needs, check_participant, problems_to_error, ParticipantDraft,
+            check_needs, check_participant, check_places, problems_to_error, ParticipantDraft,
         };
         use crate::domain::text::Problems;
 
@@ -606,6 +630,15 @@ impl PatchRegistration {
         let mode = self.attendance_mode.map(Mode::from).unwrap_or(row.attendance_mode);
         let needs_physical_space = self.needs_physical_space.unwrap_or(row.needs_physical_space);
         let mut problems = Problems::default();
+        // Turning online leaves the places behind, unless the patch names one (then 422).
+        let (place_id, acceptable) = match (mode, self.place_id, self.acceptable_place_ids) {
+            (Mode::Online, None, None) => (None, Vec::new()),
+            (_, place, acceptable) => (
+                place.unwrap_or(row.place_id),
+                acceptable.unwrap_or_else(|| row.acceptable_place_ids.clone()),
+            ),
+        };
+        let acceptable_place_ids = check_places(&mut problems, mode, place_id, acceptable);
         let (interpretation_language, accessibility_notes) = check_needs(
             &mut problems,
             mode,
@@ -660,6 +693,8 @@ impl PatchRegistration {
             organisation_name,
             preferred_language,
             stakeholder_category,
+            place_id,
+            acceptable_place_ids,
         })
     }
 }

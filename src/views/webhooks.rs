@@ -25,6 +25,8 @@ pub enum WebhookEventType {
     RegistrationModeChanged,
     #[serde(rename = "registration.consent_changed")]
     RegistrationConsentChanged,
+    #[serde(rename = "registration.place_changed")]
+    RegistrationPlaceChanged,
     #[serde(rename = "event.updated")]
     EventUpdated,
     #[serde(rename = "event.cancelled")]
@@ -40,6 +42,7 @@ impl From<WebhookEventType> for EventType {
             WebhookEventType::RegistrationCancelled => EventType::RegistrationCancelled,
             WebhookEventType::RegistrationModeChanged => EventType::RegistrationModeChanged,
             WebhookEventType::RegistrationConsentChanged => EventType::RegistrationConsentChanged,
+            WebhookEventType::RegistrationPlaceChanged => EventType::RegistrationPlaceChanged,
             WebhookEventType::EventUpdated => EventType::EventUpdated,
             WebhookEventType::EventCancelled => EventType::EventCancelled,
         }
@@ -55,6 +58,7 @@ impl From<EventType> for WebhookEventType {
             EventType::RegistrationCancelled => WebhookEventType::RegistrationCancelled,
             EventType::RegistrationModeChanged => WebhookEventType::RegistrationModeChanged,
             EventType::RegistrationConsentChanged => WebhookEventType::RegistrationConsentChanged,
+            EventType::RegistrationPlaceChanged => WebhookEventType::RegistrationPlaceChanged,
             EventType::EventUpdated => WebhookEventType::EventUpdated,
             EventType::EventCancelled => WebhookEventType::EventCancelled,
         }
