@@ -49,7 +49,12 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
     ("POST", "/api/v1/events/{id}/cancel", 409, &["invalid_transition"]),
     ("POST", "/api/v1/events/{id}/places", 400, BODY_400),
     ("POST", "/api/v1/events/{id}/places", 409, &["place_already_offered", "event_cancelled"]),
-    ("POST", "/api/v1/events/{id}/places", 422, &["validation_failed", "unknown_place", "invalid_characters"]),
+    (
+        "POST",
+        "/api/v1/events/{id}/places",
+        422,
+        &["validation_failed", "unknown_place", "invalid_characters"],
+    ),
     ("PATCH", "/api/v1/events/{id}/places/{place_id}", 400, BODY_400),
     ("PATCH", "/api/v1/events/{id}/places/{place_id}", 409, &["capacity_below_confirmed", "event_cancelled"]),
     ("PATCH", "/api/v1/events/{id}/places/{place_id}", 422, BODY_422),

@@ -136,7 +136,8 @@ async fn register_in(
     };
     // All are answered before any result is looked at, and looked at in the order sent, so
     // the first failure in that order is the one answered.
-    let (begun, claimed, locked, purposes, offered) = join5(tx.begin(), claim, locked, purposes, offered).await;
+    let (begun, claimed, locked, purposes, offered) =
+        join5(tx.begin(), claim, locked, purposes, offered).await;
     begun?;
     let claimed = claimed?;
     let (caller, event, trusted, duplicates_exhausted) = match locked? {
@@ -156,7 +157,8 @@ async fn register_in(
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
     let offered = offered?;
-    let seating = Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
+    let seating =
+        Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes?, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
@@ -308,7 +310,11 @@ async fn refuse_duplicate(
 fn require_offered(seating: &Seating, place: Option<Uuid>, acceptable: &[Uuid]) -> AppResult<()> {
     let mut errors = Vec::new();
     if place.is_some_and(|id| !seating.offers(id)) {
-        errors.push(crate::error::FieldError::new("place_id", "place_not_offered", "the event does not offer this place"));
+        errors.push(crate::error::FieldError::new(
+            "place_id",
+            "place_not_offered",
+            "the event does not offer this place",
+        ));
     }
     for (i, id) in acceptable.iter().enumerate() {
         if !seating.offers(*id) {
@@ -330,7 +336,12 @@ fn require_offered(seating: &Seating, place: Option<Uuid>, acceptable: &[Uuid]) 
 /// of the locked `event` and its places: with the event locked it is the last to arrive, so
 /// it comes behind everyone waiting with the physical-space need when it has the need (rule
 /// 4), and behind everyone waiting otherwise.
-fn joining_waitlist_at(event: &EventRow, places: &[EventPlaceRow], spot: Spot, needs_physical_space: bool) -> i64 {
+fn joining_waitlist_at(
+    event: &EventRow,
+    places: &[EventPlaceRow],
+    spot: Spot,
+    needs_physical_space: bool,
+) -> i64 {
     let ahead = match spot {
         Spot::Online => event.online_waitlisted,
         Spot::Venue if needs_physical_space => event.onsite_waitlisted_physical_space,
@@ -481,8 +492,8 @@ async fn change_fields(
     let may_be_promoted = current.status == RegistrationStatus::Waitlisted
         && changes.acceptable_place_ids != current.acceptable_place_ids;
     let (status, fallback_applied) = if reseated {
-        let confirmed_now =
-            (current.status == RegistrationStatus::Confirmed).then_some((current.spot(), current.needs_physical_space));
+        let confirmed_now = (current.status == RegistrationStatus::Confirmed)
+            .then_some((current.spot(), current.needs_physical_space));
         match seats::reseat(&seating, confirmed_now, spot, changes.needs_physical_space)? {
             Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
             Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
@@ -623,18 +634,21 @@ pub async fn erase_locked(
 pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResult<Vec<Transition>> {
     let (event, offered) = {
         let shared: &AsyncPgConnection = conn;
-        futures_util::future::try_join(events::find_shared(shared, event.id), places::of_event_shared(shared, event.id))
-            .await?
+        futures_util::future::try_join(
+            events::find_shared(shared, event.id),
+            places::of_event_shared(shared, event.id),
+        )
+        .await?
     };
     let event = event.ok_or(AppError::NotFound)?;
-    let mut seating = Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
+    let mut seating =
+        Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
     let onsite_free = i64::from(seating.seats.onsite_free());
     let online_free = seating.seats.online_free().map(i64::from);
     // Who waits anywhere: a registration waiting for the main venue or a place may also
     // accept other places, so any waitlist with any free seat may promote someone.
-    let waiting = event.online_waitlisted
-        + event.onsite_waitlisted
-        + offered.iter().map(|p| p.waitlisted).sum::<i32>();
+    let waiting =
+        event.online_waitlisted + event.onsite_waitlisted + offered.iter().map(|p| p.waitlisted).sum::<i32>();
     let places_free: i64 = seating.places.iter().map(|p| i64::from(p.room.free())).sum();
     if waiting == 0 || (onsite_free == 0 && online_free == Some(0) && places_free == 0) {
         return Ok(Vec::new());

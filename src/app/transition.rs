@@ -505,11 +505,17 @@ mod tests {
     }
 
     fn seat(status: RegistrationStatus, mode: Mode) -> Seat {
-        Seat { status, mode, fallback_applied: false }
+        Seat { status, mode, place: None, fallback_applied: false }
     }
 
-    const CONFIRMED_ONSITE: Seat =
-        Seat { status: RegistrationStatus::Confirmed, mode: Mode::Onsite, fallback_applied: false };
+    const CONFIRMED_ONSITE: Seat = Seat {
+        status: RegistrationStatus::Confirmed,
+        mode: Mode::Onsite,
+        place: None,
+        fallback_applied: false,
+    };
+
+    const ALMAZAN: PlaceId = PlaceId(Uuid::from_u128(0x0193a5c0_0000_7000_8000_000000000001));
 
     fn consent_entry(
         r: &RegistrationRef,
@@ -700,7 +706,82 @@ mod tests {
                     vec![FieldChange::count("registrations_erased", 3)],
                 ),
             ),
+            (
+                Transition::RegistrationChanged {
+                    registration: r,
+                    before: CONFIRMED_ONSITE,
+                    after: Seat { place: Some(ALMAZAN), ..CONFIRMED_ONSITE },
+                },
+                Some(EventType::RegistrationPlaceChanged),
+                Entry::Registration(RegistrationEntry {
+                    registration_id: r.id.0,
+                    event_id: e.id.0,
+                    action: RegistrationAction::PlaceChanged,
+                    actor: by,
+                    old_status: Some(RegistrationStatus::Confirmed),
+                    new_status: RegistrationStatus::Confirmed,
+                    old_mode: Some(Mode::Onsite),
+                    new_mode: Mode::Onsite,
+                    changes: vec![FieldChange::new("place_id", json!(null), json!(ALMAZAN.0))],
+                }),
+            ),
+            (
+                Transition::EventPlaceChanged {
+                    event: e,
+                    place: ALMAZAN,
+                    before: None,
+                    after: Some(PlaceOffer { capacity: 4, reserved_for_physical_space_need: 2 }),
+                },
+                Some(EventType::EventUpdated),
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::PlacesChanged,
+                    vec![FieldChange::new(
+                        &format!("places.{}", ALMAZAN.0),
+                        json!(null),
+                        json!({"capacity": 4, "reserved_for_physical_space_need": 2}),
+                    )],
+                ),
+            ),
+            (
+                Transition::EventPlaceChanged {
+                    event: e,
+                    place: ALMAZAN,
+                    before: Some(PlaceOffer { capacity: 4, reserved_for_physical_space_need: 2 }),
+                    after: None,
+                },
+                Some(EventType::EventUpdated),
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::PlacesChanged,
+                    vec![FieldChange::new(
+                        &format!("places.{}", ALMAZAN.0),
+                        json!({"capacity": 4, "reserved_for_physical_space_need": 2}),
+                        json!(null),
+                    )],
+                ),
+            ),
         ]
+    }
+
+    #[test]
+    fn a_move_between_places_names_both_places_and_nothing_personal() {
+        let r = registration();
+        let effects = Transition::Promoted {
+            registration: r,
+            before: Seat { status: RegistrationStatus::Waitlisted, ..CONFIRMED_ONSITE },
+            after: Seat { place: Some(ALMAZAN), ..CONFIRMED_ONSITE },
+        }
+        .effects(Actor::system());
+        let data = &effects.announcement.expect("a promotion is announced").data;
+        assert_eq!(data["place_id"], json!(ALMAZAN.0));
+        assert_eq!(data["previous_place_id"], json!(null));
+        assert_eq!(data["previous_status"], "waitlisted");
+        let Entry::Registration(entry) = effects.entry else { panic!("a registration entry") };
+        assert_eq!(entry.action, RegistrationAction::Promoted, "a promotion stays a promotion");
+        assert_eq!(entry.changes, vec![FieldChange::new("place_id", json!(null), json!(ALMAZAN.0))]);
     }
 
     #[test]
@@ -731,7 +812,8 @@ mod tests {
         assert_eq!(change.organisation_id, r.event.organisation_id.0);
         assert_eq!(
             change.data,
-            json!({"status": "cancelled", "attendance_mode": "onsite", "fallback_applied": false, "previous_status": "confirmed"})
+            json!({"status": "cancelled", "attendance_mode": "onsite", "place_id": null, "fallback_applied": false,
+                   "previous_status": "confirmed", "previous_place_id": null})
         );
     }
 
@@ -772,8 +854,8 @@ mod tests {
         assert_eq!(change.registration_created_by, Some(r.created_by));
         assert_eq!(
             change.data,
-            json!({"status": "confirmed", "attendance_mode": "onsite", "fallback_applied": false,
-                   "previous_status": "confirmed",
+            json!({"status": "confirmed", "attendance_mode": "onsite", "place_id": null, "fallback_applied": false,
+                   "previous_status": "confirmed", "previous_place_id": null,
                    "consent": {"purpose": "contact", "granted": false, "version": null, "previous_version": 2}})
         );
         let Entry::Registration(entry) = withdrawn.entry else { panic!("a registration's entry") };

@@ -412,10 +412,7 @@ async fn queue(
         Some(place) => query.bind::<SqlUuid, _>(place).load::<WaitingRow>(conn).await?,
         None => query.load::<WaitingRow>(conn).await?,
     };
-    Ok(rows
-        .into_iter()
-        .map(Waiting::from)
-        .collect())
+    Ok(rows.into_iter().map(Waiting::from).collect())
 }
 
 /// Confirms the promoted registrations in one statement and returns their rows.

@@ -24,10 +24,17 @@ pub struct Offer {
     pub reserved: i32,
 }
 
-pub fn check_offer(problems: &mut Problems, kind: PlaceKind, devices: Option<i32>, draft: OfferDraft) -> Offer {
+pub fn check_offer(
+    problems: &mut Problems,
+    kind: PlaceKind,
+    devices: Option<i32>,
+    draft: OfferDraft,
+) -> Offer {
     if !(0..=MAX_PLACE_CAPACITY).contains(&draft.capacity) {
         problems.add("capacity", "out_of_range", format!("must be 0 to {MAX_PLACE_CAPACITY}"));
-    } else if let Some(allowed) = seats_allowed(kind, devices).filter(|&allowed| draft.capacity > i64::from(allowed)) {
+    } else if let Some(allowed) =
+        seats_allowed(kind, devices).filter(|&allowed| draft.capacity > i64::from(allowed))
+    {
         problems.add(
             "capacity",
             "capacity_exceeds_devices",
@@ -88,10 +95,16 @@ mod tests {
     fn devices_bound_a_hosted_place_and_reserved_seats_stay_within_capacity() {
         assert!(codes(PlaceKind::Hosted, Some(4), offer(4, 4)).is_empty());
         assert_eq!(codes(PlaceKind::Hosted, Some(4), offer(5, 0)), ["capacity_exceeds_devices"]);
-        assert!(codes(PlaceKind::Hosted, None, offer(30, 0)).is_empty(), "devices not counted: the organiser's number");
+        assert!(
+            codes(PlaceKind::Hosted, None, offer(30, 0)).is_empty(),
+            "devices not counted: the organiser's number"
+        );
         assert!(codes(PlaceKind::Venue, None, offer(200, 10)).is_empty());
         assert_eq!(codes(PlaceKind::Venue, None, offer(2, 3)), ["reserved_exceeds_capacity"]);
-        assert_eq!(codes(PlaceKind::Venue, None, offer(-1, 0)), ["out_of_range", "reserved_exceeds_capacity"]);
+        assert_eq!(
+            codes(PlaceKind::Venue, None, offer(-1, 0)),
+            ["out_of_range", "reserved_exceeds_capacity"]
+        );
         assert_eq!(codes(PlaceKind::Venue, None, offer(MAX_PLACE_CAPACITY + 1, 0)), ["out_of_range"]);
     }
 

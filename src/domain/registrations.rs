@@ -149,7 +149,11 @@ pub fn check_places(
 ) -> Vec<Uuid> {
     if mode != Mode::Onsite && (place_id.is_some() || !acceptable.is_empty()) {
         let field = if place_id.is_some() { "place_id" } else { "acceptable_place_ids" };
-        problems.add(field, "place_requires_onsite", "a place is attended onsite: set attendance_mode to onsite");
+        problems.add(
+            field,
+            "place_requires_onsite",
+            "a place is attended onsite: set attendance_mode to onsite",
+        );
     }
     if acceptable.len() > MAX_ACCEPTABLE_PLACES {
         problems.add(
@@ -314,8 +318,15 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(kept, vec![burgo]);
 
-        let online = RegistrationDraft { attendance_mode: Mode::Online, needs_physical_space: false, place_id: Some(almazan), ..draft() };
-        let Err(AppError::Validation { code, .. }) = validate(online) else { panic!("a place online was accepted") };
+        let online = RegistrationDraft {
+            attendance_mode: Mode::Online,
+            needs_physical_space: false,
+            place_id: Some(almazan),
+            ..draft()
+        };
+        let Err(AppError::Validation { code, .. }) = validate(online) else {
+            panic!("a place online was accepted")
+        };
         assert_eq!(code, "place_requires_onsite");
 
         let mut problems = Problems::default();

@@ -420,7 +420,11 @@ pub fn promote(seating: &mut Seating, queues: &Queues) -> Vec<Promotion> {
             break;
         }
         seating.take(Spot::Online, false);
-        promotions.push(Promotion { id: waiting.id, spot: Spot::Online, fallback_applied: mode == Mode::Onsite });
+        promotions.push(Promotion {
+            id: waiting.id,
+            spot: Spot::Online,
+            fallback_applied: mode == Mode::Onsite,
+        });
     }
     promotions
 }
@@ -484,7 +488,8 @@ mod tests {
     /// Osma (2 seats).
     fn soria_with_places() -> (Seating, Uuid, Uuid) {
         let (almazan, burgo) = (Uuid::now_v7(), Uuid::now_v7());
-        let room = |capacity, reserved| Room { capacity, reserved, confirmed: 0, confirmed_physical_space: 0 };
+        let room =
+            |capacity, reserved| Room { capacity, reserved, confirmed: 0, confirmed_physical_space: 0 };
         let seating = Seating {
             seats: soria(),
             places: vec![
@@ -509,7 +514,10 @@ mod tests {
         );
         seating.take(at_almazan, false);
         // One unreserved seat was there; the two left are for people without a device.
-        assert_eq!(place(&seating, &wish(at_almazan, &[], false, false)), Placement::Waitlisted { spot: at_almazan });
+        assert_eq!(
+            place(&seating, &wish(at_almazan, &[], false, false)),
+            Placement::Waitlisted { spot: at_almazan }
+        );
         assert!(seating.has_seat(at_almazan, true));
         // The main venue's seats are untouched.
         assert_eq!(seating.seats.onsite_free(), 10);
@@ -563,7 +571,11 @@ mod tests {
         let promoted = promote(&mut seating, &queues);
         assert_eq!(
             promoted,
-            vec![Promotion { id: venue_accepting_burgo_with_need.id, spot: Spot::Place(burgo), fallback_applied: false }]
+            vec![Promotion {
+                id: venue_accepting_burgo_with_need.id,
+                spot: Spot::Place(burgo),
+                fallback_applied: false
+            }]
         );
         assert_eq!(seating.room(burgo).map(|r| r.free()), Some(0));
     }
@@ -579,7 +591,10 @@ mod tests {
             online: Vec::new(),
         };
         let promoted = promote(&mut seating, &queues);
-        assert_eq!(promoted, vec![Promotion { id: both.id, spot: Spot::Place(almazan), fallback_applied: false }]);
+        assert_eq!(
+            promoted,
+            vec![Promotion { id: both.id, spot: Spot::Place(almazan), fallback_applied: false }]
+        );
     }
 
     #[test]
@@ -591,7 +606,10 @@ mod tests {
             reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Place(burgo), false),
             Err(crate::domain::refusal::Refusal::CapacityFull)
         );
-        assert_eq!(reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Venue, false), Ok(Reseat::Confirmed));
+        assert_eq!(
+            reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Venue, false),
+            Ok(Reseat::Confirmed)
+        );
         assert_eq!(reseat(&seating, None, Spot::Place(burgo), false), Ok(Reseat::Waitlisted));
         // Its own seat counts as free: gaining the need keeps the seat at Almazán.
         assert_eq!(
@@ -739,7 +757,10 @@ mod tests {
             Err(crate::domain::refusal::Refusal::CapacityFull)
         );
         assert_eq!(reseat_at(&seats, None, Mode::Online, false), Ok(Reseat::Waitlisted));
-        assert_eq!(reseat_at(&seats, Some((Mode::Online, false)), Mode::Onsite, false), Ok(Reseat::Confirmed));
+        assert_eq!(
+            reseat_at(&seats, Some((Mode::Online, false)), Mode::Onsite, false),
+            Ok(Reseat::Confirmed)
+        );
         // Its own seat counts as free: saying it needs a physical space keeps the seat.
         seats.onsite_capacity = 1;
         seats.onsite_reserved = 0;

@@ -3,8 +3,8 @@
 //! (`app::event_places`), and renders.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use utoipa_actix_web::service_config::ServiceConfig;
 use diesel_async::AsyncPgConnection;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::event_places as use_case;

@@ -8,9 +8,8 @@ use uuid::Uuid;
 use crate::app::events as use_case;
 use crate::auth::{Caller, MaybeCaller, Role};
 use crate::db::accounts;
-use crate::db::places;
-use diesel_async::AsyncPgConnection;
 use crate::db::events::{self, EventFilter, EventRow, Visibility};
+use crate::db::places;
 use crate::domain::actors::EventId;
 use crate::domain::events::{validate, EventDraft, EventStatus};
 use crate::error::{AppError, AppResult};
@@ -18,6 +17,7 @@ use crate::http::json::Json;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
 use crate::views::events::*;
+use diesel_async::AsyncPgConnection;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_event)

@@ -6,12 +6,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::db::events::EventRow;
+use crate::db::history::EventHistoryRow;
 use crate::db::places::{EventPlaceRow, OfferedPlace};
 use crate::domain::event_places::OfferDraft;
-use crate::domain::places::PlaceKind;
-use crate::db::history::EventHistoryRow;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::history::FieldChange;
+use crate::domain::places::PlaceKind;
 use crate::domain::seats::Seats;
 use crate::views::patch::{double_option, no_null};
 

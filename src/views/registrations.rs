@@ -428,6 +428,11 @@ pub struct Registration {
     /// Whether the participant may be sent messages: `contact` is granted and not
     /// withdrawn, and the personal data is not erased (`domain::consent::may_contact`).
     pub may_contact: bool,
+    /// The place of the event it attends or waits for; null: the main venue, or online (an
+    /// addition to the v1 contract).
+    pub place_id: Option<Uuid>,
+    /// Other places of the event the person could reach, in order of preference.
+    pub acceptable_place_ids: Vec<Uuid>,
 }
 
 impl Registration {
@@ -477,6 +482,8 @@ impl Registration {
             personal_data_erased_at: row.erased_at,
             consents: consents.into_iter().map(RegistrationConsent::from).collect(),
             may_contact,
+            place_id: row.place_id,
+            acceptable_place_ids: row.acceptable_place_ids,
         }
     }
 }

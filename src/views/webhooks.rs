@@ -225,7 +225,9 @@ pub struct WebhookMessage {
     pub event_id: Uuid,
     /// The registration concerned; null for `event.*` messages.
     pub registration_id: Option<Uuid>,
-    /// Statuses of the change, for example `status`, `previous_status`, `attendance_mode`.
+    /// Statuses of the change, for example `status`, `previous_status`, `attendance_mode`;
+    /// for a registration, `place_id` and `previous_place_id` (the event's place it attends;
+    /// null: the main venue, or online).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }

@@ -16,6 +16,7 @@ mod events;
 mod faults;
 mod fixtures;
 mod helpers;
+mod hosted_places;
 mod lifecycle;
 mod never_published;
 mod one_line_text;
