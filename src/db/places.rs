@@ -173,3 +173,24 @@ pub async fn withdraw(conn: &mut AsyncPgConnection, event_id: Uuid, place_id: Uu
     .await?;
     Ok(())
 }
+
+/// The places with these ids, in one query (registration reads: the places of a page).
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<PlaceRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(places::table.filter(places::id.eq_any(ids)).select(PlaceRow::as_select()).load(conn).await?)
+}
+
+/// [`of_event_shared`] with each place itself, so that a registration at one of them is
+/// answered with where it is without another query.
+pub async fn offered_at_shared(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<OfferedPlace>> {
+    let rows: Vec<(EventPlaceRow, PlaceRow)> = event_places::table
+        .inner_join(places::table)
+        .filter(event_places::event_id.eq(event_id))
+        .select((EventPlaceRow::as_select(), PlaceRow::as_select()))
+        .order(event_places::position.asc())
+        .load(&mut conn)
+        .await?;
+    Ok(rows.into_iter().map(|(seats, place)| OfferedPlace { seats, place }).collect())
+}
