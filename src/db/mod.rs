@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
 pub mod outbox;
+pub mod places;
 pub mod pipelined;
 pub mod prepared;
 pub mod rate_limits;

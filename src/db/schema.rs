@@ -113,6 +113,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         cancelled_at -> Nullable<Timestamptz>,
         erased_at -> Nullable<Timestamptz>,
+        place_id -> Nullable<Uuid>,
+        acceptable_place_ids -> Array<Uuid>,
     }
 }
 
@@ -130,6 +132,8 @@ diesel::table! {
         old_mode -> Nullable<Text>,
         new_mode -> Text,
         changes -> Jsonb,
+        old_place_id -> Nullable<Uuid>,
+        new_place_id -> Nullable<Uuid>,
     }
 }
 
@@ -241,6 +245,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    places (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        address -> Nullable<Text>,
+        municipality -> Nullable<Text>,
+        region -> Nullable<Text>,
+        devices -> Nullable<Int4>,
+        accessibility -> Array<Text>,
+        host_organisation_id -> Nullable<Uuid>,
+        contact_phone -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_places (event_id, place_id) {
+        event_id -> Uuid,
+        place_id -> Uuid,
+        position -> Int8,
+        capacity -> Int4,
+        reserved -> Int4,
+        confirmed -> Int4,
+        confirmed_physical_space -> Int4,
+        waitlisted -> Int4,
+        waitlisted_physical_space -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
@@ -249,6 +287,9 @@ diesel::joinable!(event_history -> events (event_id));
 diesel::joinable!(consent_purposes -> organisations (organisation_id));
 diesel::joinable!(registration_consents -> registrations (registration_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(event_places -> events (event_id));
+diesel::joinable!(event_places -> places (place_id));
+diesel::joinable!(registrations -> places (place_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -265,4 +306,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     consent_purposes,
     consent_purpose_versions,
     registration_consents,
+    places,
+    event_places,
 );

@@ -111,6 +111,10 @@ id_type!(
     /// The id of an organisation.
     OrganisationId
 );
+id_type!(
+    /// The id of a place: a venue or a hosted place of an organisation.
+    PlaceId
+);
 
 #[cfg(test)]
 mod tests {

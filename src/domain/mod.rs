@@ -6,6 +6,7 @@ pub mod contact;
 pub mod disclosure;
 pub mod events;
 pub mod history;
+pub mod places;
 pub mod privacy;
 pub mod refusal;
 pub mod registrations;
