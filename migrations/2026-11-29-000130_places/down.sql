@@ -29,9 +29,7 @@ ALTER TABLE registration_history
     DROP CONSTRAINT registration_history_action_known,
     ADD CONSTRAINT registration_history_action_known CHECK (action IN (
         'created', 'updated', 'mode_changed', 'promoted', 'cancelled', 'checked_in',
-        'check_in_undone', 'erased', 'consent_changed')),
-    DROP COLUMN old_place_id,
-    DROP COLUMN new_place_id;
+        'check_in_undone', 'erased', 'consent_changed'));
 
 DROP INDEX registrations_place_waitlist_idx;
 ALTER TABLE registrations

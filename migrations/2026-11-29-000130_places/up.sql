@@ -54,9 +54,9 @@ ALTER TABLE registrations
 CREATE INDEX registrations_place_waitlist_idx ON registrations (event_id, place_id, needs_physical_space DESC, seq)
     WHERE status = 'waitlisted' AND place_id IS NOT NULL;
 
+-- A move between places is a history line of its own; the places moved between are in its
+-- `changes` (`place_id` from, to), as any field is.
 ALTER TABLE registration_history
-    ADD COLUMN old_place_id uuid,
-    ADD COLUMN new_place_id uuid,
     DROP CONSTRAINT registration_history_action_known,
     ADD CONSTRAINT registration_history_action_known CHECK (action IN (
         'created', 'updated', 'mode_changed', 'promoted', 'cancelled', 'checked_in',

@@ -132,8 +132,6 @@ diesel::table! {
         old_mode -> Nullable<Text>,
         new_mode -> Text,
         changes -> Jsonb,
-        old_place_id -> Nullable<Uuid>,
-        new_place_id -> Nullable<Uuid>,
     }
 }
 
