@@ -32,6 +32,9 @@ pub enum Refusal {
     PersonalDataErased,
     /// Every registration of an event is erased at once only after the event has ended.
     EventNotEnded,
+    /// A hosted place's devices lowered under the seats an event that has not ended offers
+    /// there (`capacity`, the largest such).
+    DevicesBelowCapacity { devices: i32, capacity: i32 },
 }
 
 impl Refusal {
@@ -49,6 +52,7 @@ impl Refusal {
             Refusal::InvalidTransition { .. } => "invalid_transition",
             Refusal::PersonalDataErased => "personal_data_erased",
             Refusal::EventNotEnded => "event_not_ended",
+            Refusal::DevicesBelowCapacity { .. } => "devices_below_capacity",
         }
     }
 
@@ -80,6 +84,10 @@ impl Refusal {
             Refusal::EventNotEnded => {
                 "The event has not ended; its registrations are erased one at a time until then.".into()
             }
+            Refusal::DevicesBelowCapacity { devices, capacity } => format!(
+                "An event that has not ended offers {capacity} seats at this place; \
+                 lower those before lowering its devices to {devices}."
+            ),
         }
     }
 }
