@@ -8,6 +8,7 @@ pub mod consents;
 pub mod erasure;
 pub mod events;
 pub mod organisations;
+pub mod places;
 pub mod registrations;
 pub mod transition;
 pub mod trusts;

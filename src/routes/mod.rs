@@ -5,6 +5,7 @@ pub mod consents;
 pub mod events;
 pub mod ops;
 pub mod organisations;
+pub mod places;
 pub mod registrations;
 pub mod reports;
 pub mod webhooks;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn api_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     organisations::configure(cfg);
+    places::configure(cfg);
     consents::configure(cfg);
     events::configure(cfg);
     registrations::configure(cfg);
