@@ -22,6 +22,7 @@ mod one_line_text;
 mod openapi_docs;
 mod ops;
 mod pipelined;
+mod places;
 mod privacy;
 mod process;
 mod receiver;
