@@ -20,6 +20,7 @@ pub const MAX_LINE_CHARS: usize = 200;
 /// What a place is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = json!("hosted"))]
 pub enum PlaceKind {
     /// Where the meeting itself happens.
     Venue,
@@ -57,6 +58,7 @@ pub fn seats_allowed(kind: PlaceKind, devices: Option<i32>) -> Option<i32> {
 /// each feature in the person's language and filter on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = json!("step_free"))]
 pub enum AccessibilityFeature {
     /// Entrance and rooms reachable without steps (ramp or lift).
     StepFree,
