@@ -23,6 +23,7 @@ mod one_line_text;
 mod openapi_docs;
 mod ops;
 mod pipelined;
+mod places;
 mod privacy;
 mod process;
 mod receiver;
