@@ -28,7 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_registration)
         .service(list_registrations)
         .service(get_registration)
-        .service(calendar)
+        .service(registration_calendar)
         .service(patch_registration)
         .service(cancel_registration)
         .service(check_in)
@@ -308,7 +308,7 @@ pub async fn get_registration(
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[get("/registrations/{id}/calendar.ics")]
-pub async fn calendar(
+pub async fn registration_calendar(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,

@@ -38,3 +38,4 @@ mod webhook_promotion;
 mod webhook_targets;
 mod webhook_types;
 mod webhooks;
+mod where_to_go;
