@@ -401,15 +401,16 @@ async fn places_come_in_pages_that_follow_their_cursor() {
 
 /// Offers `capacity` seats of `event` at `place`. (Written in SQL until event places have
 /// their endpoints.)
-async fn offer(app: &TestApp, event: Uuid, place: &Value, capacity: i32) {
-    let place: Uuid = place["id"].as_str().unwrap().parse().unwrap();
-    diesel::sql_query("INSERT INTO event_places (event_id, place_id, capacity) VALUES ($1, $2, $3)")
-        .bind::<sql_types::Uuid, _>(event)
-        .bind::<sql_types::Uuid, _>(place)
-        .bind::<sql_types::Integer, _>(capacity)
-        .execute(&mut app.conn().await)
-        .await
-        .unwrap();
+/// Offers `place` at `event` with `capacity` seats, through the API.
+async fn offer(app: &TestApp, token: &str, event: Uuid, place: &Value, capacity: i32) {
+    let offered = app
+        .post(
+            &format!("/api/v1/events/{event}/places"),
+            Some(token),
+            json!({"place_id": place["id"], "capacity": capacity}),
+        )
+        .await;
+    assert_eq!(offered.status, 201, "{}", offered.text);
 }
 
 #[actix_web::test]
@@ -419,8 +420,8 @@ async fn devices_are_not_lowered_under_the_seats_an_unended_event_offers_there()
     let path = place_path(&place["id"]);
     let small = create_event(&w.app, &w.organiser, roundtable(w.org)).await;
     let large = create_event(&w.app, &w.organiser, roundtable(w.org)).await;
-    offer(&w.app, small, &place, 2).await;
-    offer(&w.app, large, &place, 5).await;
+    offer(&w.app, &w.organiser, small, &place, 2).await;
+    offer(&w.app, &w.organiser, large, &place, 5).await;
 
     let refused = w.app.patch(&path, Some(&w.organiser), json!({"devices": 4, "name": "Renamed"})).await;
     refused.assert_problem(409, "devices_below_capacity");
