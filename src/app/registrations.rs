@@ -64,7 +64,7 @@ pub enum Registered {
         outcome: Box<Outcome>,
         waitlist_position: Option<i64>,
         /// The place it is at or waits for, when not the main venue.
-        place: Option<PlaceRow>,
+        place: Option<Box<PlaceRow>>,
         /// The consents it holds, as recorded.
         consents: Vec<ConsentRow>,
     },
@@ -270,7 +270,7 @@ async fn register_in(
     Ok(Registered::New {
         outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
         waitlist_position,
-        place,
+        place: place.map(Box::new),
         consents,
     })
 }

@@ -140,7 +140,7 @@ pub async fn create_registration(
                 outcome.registration,
                 waitlist_position,
                 &outcome.event,
-                place.as_ref(),
+                place.as_deref(),
                 consents,
             );
             let label = match (view.status, view.fallback_applied) {
