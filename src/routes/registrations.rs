@@ -249,6 +249,7 @@ pub async fn list_registrations(
         status: query.status.map(Status::from),
         mode: query.mode.map(Into::into),
         needs_physical_space: query.needs_physical_space,
+        place_id: query.place_id,
         created_by,
     };
     let mut rows = registrations::list(&mut conn, event_id, &filter, page.after, page.limit + 1).await?;

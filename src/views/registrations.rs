@@ -217,7 +217,9 @@ pub struct ConsentVersion {
 pub struct CreateRegistration {
     pub participant: ParticipantInput,
     pub attendance_mode: AttendanceMode,
-    /// No device or internet: needs a place to attend in person (requires `onsite`).
+    /// No device or internet: needs a place to attend in person (requires `onsite`: the main
+    /// venue or any place of the event, a hosted place meets the need as well as the venue;
+    /// 422 `physical_space_required` otherwise).
     #[serde(default)]
     pub needs_physical_space: bool,
     #[serde(default)]
@@ -572,6 +574,9 @@ pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
     pub mode: Option<AttendanceMode>,
     pub needs_physical_space: Option<bool>,
+    /// Only those at (or waiting for) this place of the event: the list its host checks
+    /// people in from.
+    pub place_id: Option<Uuid>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
