@@ -298,7 +298,7 @@ pub async fn get_registration(
 
 /// The person's own iCalendar (RFC 5545) entry for the event (same readers as `GET
 /// /registrations/{id}`): LOCATION is where they go (the place's name, address and
-/// municipality, or the main venue's name and address), or once confirmed online the join
+/// municipality unless the address names it, or the main venue's name and address), or once confirmed online the join
 /// link (also as URL and in DESCRIPTION), exactly when the registration shows `join_url`.
 /// STATUS is `TENTATIVE` while waitlisted and `CANCELLED` once the registration or the
 /// event is cancelled. The entry never names the person: it may be forwarded.

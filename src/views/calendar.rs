@@ -90,12 +90,11 @@ pub fn render_registration(
         about.push("On the waiting list: a seat is not confirmed yet.".to_owned());
     }
     if let Some(place) = place {
+        // An address that names its municipality already is not followed by it again.
+        let address = place.address.as_deref();
+        let municipality = place.municipality.as_deref().filter(|m| !address.is_some_and(|a| a.contains(m)));
         let location: Vec<String> =
-            [place.name.as_deref(), place.address.as_deref(), place.municipality.as_deref()]
-                .into_iter()
-                .flatten()
-                .map(one_line)
-                .collect();
+            [place.name.as_deref(), address, municipality].into_iter().flatten().map(one_line).collect();
         if !location.is_empty() {
             event.location(&location.join(", "));
         }
@@ -361,6 +360,15 @@ mod tests {
         for personal in ["Amina", "amina@", "600 000", "Wheelchair"] {
             assert!(!ics.contains(personal), "{personal} in {ics}");
         }
+    }
+
+    #[test]
+    fn an_address_that_names_its_municipality_is_not_followed_by_it_again() {
+        let row = registration(RegistrationStatus::Confirmed, Mode::Onsite);
+        let mut place = almazan("");
+        place.address = Some("Plaza Mayor 1, Almazán".into());
+        let lines = content_lines(&render_registration(&row, &row_of_event(), Some(&place), None));
+        assert_eq!(value(&lines, "LOCATION"), Some("Centro cívico\\, Plaza Mayor 1\\, Almazán"));
     }
 
     #[test]
