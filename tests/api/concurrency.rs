@@ -417,14 +417,14 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
     let second_base = second.url("");
     let (org, organiser, event) = published_event(
         &app,
-        json!({"online": {"capacity": 4}, "onsite": {"capacity": 5, "reserved_for_physical_space_need": 1}}),
+        json!({"online": {"capacity": 4}, "onsite": {"capacity": 10, "reserved_for_physical_space_need": 4}}),
     )
     .await;
-    let almazan = place(&app, &organiser, org, hosted("Centro cívico de Almazán", "Almazán", 6)).await;
+    let almazan = place(&app, &organiser, org, hosted("Centro cívico de Almazán", "Almazán", 8)).await;
     let burgo =
-        place(&app, &organiser, org, hosted("Biblioteca de El Burgo de Osma", "El Burgo de Osma", 3)).await;
-    assert_eq!(offer(&app, &organiser, event, almazan, 4, 2).await.status, 201);
-    assert_eq!(offer(&app, &organiser, event, burgo, 3, 1).await.status, 201);
+        place(&app, &organiser, org, hosted("Biblioteca de El Burgo de Osma", "El Burgo de Osma", 6)).await;
+    assert_eq!(offer(&app, &organiser, event, almazan, 7, 2).await.status, 201);
+    assert_eq!(offer(&app, &organiser, event, burgo, 6, 1).await.status, 201);
     let mut partners = Vec::new();
     for _ in 0..4 {
         partners.push(app.partner_of(org).await);
@@ -436,26 +436,58 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
         )
     };
 
-    // Before the rush: 18 people over the three rooms (12 onsite seats), so some wait
-    // already, and there is someone to cancel or move.
+    // Before the rush, one at a time: 18 people, so that there is someone to cancel and to
+    // move. The venue's 6 unreserved seats are taken and three people without the need wait
+    // for it (its 2 free reserved seats are not for them); 12 seats are left to fight over.
     let mut first_wave = Vec::new();
-    for i in 0..18 {
-        let body = match i % 6 {
-            0 => onsite(None, false, &[], false),
-            1 => onsite(Some(almazan), false, &[], false),
-            2 => onsite(Some(burgo), false, &[almazan], false),
-            3 => onsite(Some(almazan), true, &[], false),
-            4 => onsite(None, true, &[burgo], false),
-            _ => onsite(Some(burgo), false, &[], true),
-        };
+    for body in [
+        onsite(Some(almazan), false, &[], false),      // 0: moves to El Burgo
+        onsite(Some(almazan), false, &[], false),      // 1: moves to the venue
+        onsite(Some(burgo), false, &[almazan], false), // 2: moves to Almazán
+        onsite(None, true, &[], false),                // 3: moves to Almazán
+        onsite(None, true, &[], false),                // 4: moves to El Burgo
+        onsite(Some(almazan), true, &[], false),       // 5: cancels
+        onsite(Some(almazan), false, &[], false),      // 6: cancels
+        onsite(Some(burgo), false, &[], true),         // 7: cancels
+        onsite(Some(burgo), true, &[almazan], false),  // 8: cancels
+    ]
+    .into_iter()
+    .chain((0..9).map(|_| onsite(None, false, &[], false)))
+    {
         first_wave.push(registered(&app, &partners[0], event, body).await);
     }
-    let waiting_before = first_wave.iter().filter(|r| r["status"] == "waitlisted").count();
-    assert!(waiting_before > 0, "the rooms were full before the rush");
+    let statuses: Vec<&Value> = first_wave.iter().map(|r| &r["status"]).collect();
+    assert_eq!(statuses[..15], [&json!("confirmed"); 15]);
+    assert_eq!(statuses[15..], [&json!("waitlisted"); 3]);
 
-    // The rush: 60 registrations, 6 cancellations and 6 moves between rooms, all at once,
+    // The rush: 60 registrations, 4 cancellations and 7 moves between rooms, all at once,
     // every other one through the second process.
     let base = |i: usize| if i % 2 == 0 { app.address.clone() } else { second_base.clone() };
+    let moves: Vec<(usize, Value)> = vec![
+        (0, json!(burgo)),
+        (1, Value::Null),
+        (2, json!(almazan)),
+        (3, json!(almazan)),
+        (4, json!(burgo)),
+        // Nothing frees a venue seat they could take, so they still wait when they move.
+        (16, json!(almazan)),
+        (17, json!(burgo)),
+    ];
+    let moving =
+        join_all(
+            moves.iter().map(|(i, to)| {
+                let path = format!("/api/v1/registrations/{}", first_wave[*i]["id"].as_str().unwrap());
+                let (base, app, partner) = (base(*i), &app, &partners[0]);
+                async move {
+                    send(app, &base, reqwest::Method::PATCH, &path, partner, json!({"place_id": to})).await
+                }
+            }),
+        );
+    let cancellations = join_all((5..9).map(|i| {
+        let path = format!("/api/v1/registrations/{}/cancel", first_wave[i]["id"].as_str().unwrap());
+        let (base, app, organiser) = (base(i), &app, &organiser);
+        async move { send(app, &base, reqwest::Method::POST, &path, organiser, json!({})).await }
+    }));
     let bodies: Vec<Value> = (0..60)
         .map(|i| match i % 10 {
             0 => onsite(None, false, &[], false),
@@ -474,30 +506,6 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
         let (base, app, partner) = (base(i), &app, &partners[i % 4]);
         async move { register_as(app, &base, partner, event, body, None).await }
     }));
-    let cancellations = join_all((0..18).step_by(3).map(|i| {
-        let path = format!("/api/v1/registrations/{}/cancel", first_wave[i]["id"].as_str().unwrap());
-        let (base, app, organiser) = (base(i), &app, &organiser);
-        async move { send(app, &base, reqwest::Method::POST, &path, organiser, json!({})).await }
-    }));
-    // Those at Almazán (1, 7, 13) and at the main venue (4, 10, 16) move elsewhere.
-    let moves = [
-        (1, json!(burgo)),
-        (7, Value::Null),
-        (13, json!(burgo)),
-        (4, json!(almazan)),
-        (10, json!(burgo)),
-        (16, json!(almazan)),
-    ];
-    let moving =
-        join_all(
-            moves.iter().map(|(i, to)| {
-                let path = format!("/api/v1/registrations/{}", first_wave[*i]["id"].as_str().unwrap());
-                let (base, app, partner) = (base(*i + 1), &app, &partners[0]);
-                async move {
-                    send(app, &base, reqwest::Method::PATCH, &path, partner, json!({"place_id": to})).await
-                }
-            }),
-        );
     let (created, cancelled, moved) = tokio::join!(registrations, cancellations, moving);
 
     for r in &created {
@@ -506,13 +514,23 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
     for r in &cancelled {
         assert_eq!(r.status, 200, "{}", r.text);
     }
-    // A confirmed person moving to a full room keeps the seat it has (409); anyone else moves.
-    for r in &moved {
-        if r.status != 200 {
-            r.assert_problem(409, "capacity_full");
+    // Someone seated moving to a full room keeps the seat they have (409); anyone else moves.
+    for ((i, to), answer) in moves.iter().zip(&moved) {
+        let now = app
+            .get(
+                &format!("/api/v1/registrations/{}", first_wave[*i]["id"].as_str().unwrap()),
+                Some(&organiser),
+            )
+            .await;
+        if answer.status == 200 {
+            assert_eq!((&answer.body["place_id"], &now.body["place_id"]), (to, to), "{}", answer.text);
+        } else {
+            assert!(*i < 15, "a waiting person always moves: {}", answer.text);
+            answer.assert_problem(409, "capacity_full");
+            assert_eq!(now.body["place_id"], first_wave[*i]["place_id"], "a refused move changes nothing");
+            assert_eq!(now.body["status"], "confirmed");
         }
     }
-    assert!(moved.iter().any(|r| r.status == 200), "someone moved");
 
     // Every room, recounted from the registrations table.
     let rooms = rooms(&app, event).await;
@@ -524,8 +542,8 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
     assert!(broken.is_empty(), "{broken:#?}\n{rooms:#?}");
     let of = |name: &str| rooms.iter().find(|r| r.room == name).unwrap();
     let total: i32 = rooms.iter().map(|r| r.recounted_confirmed + r.recounted_waitlisted).sum();
-    assert_eq!(total, 18 + 60 - 6, "every registration is in one room, cancelled ones in none");
-    // 16 seats and 78 people, 6 of whom cancelled: every room is full at the end.
+    assert_eq!(total, 18 + 60 - 4, "every registration is in one room, cancelled ones in none");
+    // 27 seats and 78 people, 4 of whom cancelled: every room is full at the end.
     for room in &rooms {
         assert_eq!(room.recounted_confirmed, room.capacity, "{room:?}");
     }
