@@ -462,7 +462,7 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
 
     // The rush: 60 registrations, 4 cancellations and 7 moves between rooms, all at once,
     // every other one through the second process.
-    let base = |i: usize| if i % 2 == 0 { app.address.clone() } else { second_base.clone() };
+    let base = |i: usize| if i.is_multiple_of(2) { app.address.clone() } else { second_base.clone() };
     let moves: Vec<(usize, Value)> = vec![
         (0, json!(burgo)),
         (1, Value::Null),
