@@ -3,12 +3,19 @@
 -- BENCH_EVENTS (comma-separated ids), as the partner whose token is BENCH_TOKEN.
 -- BENCH_MODES=mixed: half online, half onsite (some needing physical space, some accepting
 -- an online seat instead); BENCH_MODES=onsite: onsite only.
+-- BENCH_PLACES (optional, two comma-separated place ids every event offers): each onsite
+-- request names the main venue, the first or the second place in turn, and one in four also
+-- lists the other place as acceptable.
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 require("common")
 
 local events, path, headers, counter = {}, {}, nil, 0
 local run = os.getenv("BENCH_RUN") or "0"
 local onsite_only = os.getenv("BENCH_MODES") == "onsite"
+local places = {}
+for id in string.gmatch(os.getenv("BENCH_PLACES") or "", "[^,]+") do
+   table.insert(places, id)
+end
 local categories = { "migrant", "refugee", "ngo", "volunteer", "migrant_led_organisation", "other" }
 
 function init(args)
@@ -43,5 +50,19 @@ function request()
       '"consent":{"data_processing":true,"contact":false},"interests":["entrepreneurship"]}',
       counter, email, run, tid, counter, categories[counter % #categories + 1],
       mode, physical, (counter % 3 == 0) and "true" or "false", fallback)
+   if mode == "onsite" and #places == 2 then
+      -- In blocks of ten, so that every room sees each kind of onsite request.
+      local room = math.floor(counter / 10) % 3
+      local extra = ""
+      if room > 0 then
+         extra = string.format(',"place_id":"%s"', places[room])
+         if counter % 4 == 0 then
+            extra = extra .. string.format(',"acceptable_place_ids":["%s"]', places[3 - room])
+         end
+      elseif counter % 4 == 0 then
+         extra = string.format(',"acceptable_place_ids":["%s","%s"]', places[1], places[2])
+      end
+      body = string.sub(body, 1, -2) .. extra .. "}"
+   end
    return wrk.format("POST", path[counter % #path + 1], headers, body)
 end

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::fixtures::*;
-use crate::helpers::{read, spawn_app_with, Resp, TestApp};
+use crate::helpers::{read, spawn_app_with, Resp, TestApp, JWT_SECRET};
+use crate::hosted_places::{hosted, offer, place};
+use crate::process::Running;
 
 /// These tests are about correctness under contention, not latency: on a loaded machine
 /// the queue on one event row can outlast the default timeouts, which would answer 503.
@@ -248,4 +250,327 @@ async fn the_same_idempotency_key_sent_concurrently_creates_one_registration() {
     }
     let list = app.get(&format!("/api/v1/events/{event}/registrations"), Some(&organiser)).await;
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}
+
+/// One room of an event (online, the main venue or a place it offers): its seats and
+/// counters as stored, a recount of its registrations, and who waits that may take a seat
+/// there (rule 4's queue of the room).
+#[derive(diesel::QueryableByName, Debug)]
+struct RoomCount {
+    /// "online", "venue" or the place's id.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    room: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    capacity: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    reserved: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    confirmed: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    confirmed_physical_space: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    waitlisted: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    waitlisted_physical_space: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    recounted_confirmed: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    recounted_confirmed_physical_space: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    recounted_waitlisted: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    recounted_waitlisted_physical_space: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    may_take_with_need: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    may_take_without_need: i32,
+}
+
+impl RoomCount {
+    /// Every seat rule of one room, judged on the recount (not on the counters it checks).
+    fn broken_rules(&self) -> Vec<String> {
+        let mut broken = Vec::new();
+        let counters =
+            (self.confirmed, self.confirmed_physical_space, self.waitlisted, self.waitlisted_physical_space);
+        let recount = (
+            self.recounted_confirmed,
+            self.recounted_confirmed_physical_space,
+            self.recounted_waitlisted,
+            self.recounted_waitlisted_physical_space,
+        );
+        if counters != recount {
+            broken.push(format!("counters {counters:?} but a recount gives {recount:?}"));
+        }
+        let (confirmed, with_need) = (self.recounted_confirmed, self.recounted_confirmed_physical_space);
+        if confirmed > self.capacity {
+            broken.push(format!("overbooked: {confirmed} confirmed for {} seats", self.capacity));
+        }
+        let without_need = confirmed - with_need;
+        if without_need > self.capacity - self.reserved {
+            broken.push(format!(
+                "reserved seats to people without the need: {without_need} of them for {} - {} seats",
+                self.capacity, self.reserved
+            ));
+        }
+        // Rule 4 after the dust settles: people with the need may take any free seat, the
+        // others only the unreserved ones not taken by anyone (`domain::seats::Room`).
+        let free = (self.capacity - confirmed).max(0);
+        let unreserved_taken = without_need + (with_need - self.reserved).max(0);
+        let free_unreserved = (self.capacity - self.reserved - unreserved_taken).max(0).min(free);
+        if free > 0 && self.may_take_with_need > 0 {
+            broken.push(format!(
+                "{free} free seats while {} with the need wait for them",
+                self.may_take_with_need
+            ));
+        }
+        if free_unreserved > 0 && self.may_take_without_need > 0 {
+            broken.push(format!(
+                "{free_unreserved} free unreserved seats while {} without the need wait for them",
+                self.may_take_without_need
+            ));
+        }
+        broken
+    }
+}
+
+/// The rooms of `event`, each with its recount from the registrations table. Online has no
+/// reserved seats and no physical-space counters: those recount as 0.
+async fn rooms(app: &TestApp, event: Uuid) -> Vec<RoomCount> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(
+        "WITH rooms AS (
+            SELECT 'online' AS room, NULL::uuid AS place_id, coalesce(online_capacity, 2147483647) AS capacity,
+                   0 AS reserved, online_confirmed AS confirmed, 0 AS confirmed_physical_space,
+                   online_waitlisted AS waitlisted, 0 AS waitlisted_physical_space
+              FROM events WHERE id = $1
+            UNION ALL
+            SELECT 'venue', NULL, onsite_capacity, onsite_reserved, onsite_confirmed,
+                   onsite_confirmed_physical_space, onsite_waitlisted, onsite_waitlisted_physical_space
+              FROM events WHERE id = $1
+            UNION ALL
+            SELECT place_id::text, place_id, capacity, reserved, confirmed, confirmed_physical_space,
+                   waitlisted, waitlisted_physical_space
+              FROM event_places WHERE event_id = $1),
+         r AS (
+            SELECT rooms.room, g.status, g.needs_physical_space AND rooms.room <> 'online' AS need,
+                   CASE rooms.room
+                        WHEN 'online' THEN g.attendance_mode = 'online'
+                        WHEN 'venue' THEN g.attendance_mode = 'onsite' AND g.place_id IS NULL
+                        ELSE g.place_id = rooms.place_id END AS here,
+                   g.status = 'waitlisted' AND CASE rooms.room
+                        WHEN 'online' THEN g.attendance_mode = 'online'
+                             OR (g.attendance_mode = 'onsite' AND g.accept_online_fallback AND NOT g.needs_physical_space)
+                        WHEN 'venue' THEN g.attendance_mode = 'onsite' AND g.place_id IS NULL
+                        ELSE g.attendance_mode = 'onsite'
+                             AND (g.place_id = rooms.place_id OR rooms.place_id = ANY(g.acceptable_place_ids)) END
+                     AS may_take
+              FROM rooms CROSS JOIN registrations g WHERE g.event_id = $1)
+         SELECT rooms.room, rooms.capacity, rooms.reserved, rooms.confirmed, rooms.confirmed_physical_space,
+                rooms.waitlisted, rooms.waitlisted_physical_space,
+                count(*) FILTER (WHERE r.here AND r.status = 'confirmed')::int AS recounted_confirmed,
+                count(*) FILTER (WHERE r.here AND r.status = 'confirmed' AND r.need)::int AS recounted_confirmed_physical_space,
+                count(*) FILTER (WHERE r.here AND r.status = 'waitlisted')::int AS recounted_waitlisted,
+                count(*) FILTER (WHERE r.here AND r.status = 'waitlisted' AND r.need)::int AS recounted_waitlisted_physical_space,
+                count(*) FILTER (WHERE r.may_take AND r.need)::int AS may_take_with_need,
+                count(*) FILTER (WHERE r.may_take AND NOT r.need)::int AS may_take_without_need
+           FROM rooms LEFT JOIN r ON r.room = rooms.room
+          GROUP BY rooms.room, rooms.capacity, rooms.reserved, rooms.confirmed, rooms.confirmed_physical_space,
+                   rooms.waitlisted, rooms.waitlisted_physical_space
+          ORDER BY rooms.room",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(event)
+    .load(&mut app.conn().await)
+    .await
+    .unwrap()
+}
+
+/// Any request of the test, to either server.
+async fn send(
+    app: &TestApp,
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> Resp {
+    let request = app.client.request(method, format!("{base}{path}")).bearer_auth(token).json(&body);
+    read(request.send().await.expect("sent")).await
+}
+
+#[actix_web::test]
+async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_moves_in_flight_on_two_processes_overbook_nothing(
+) {
+    let app = spawn_app().await;
+    // A second server: the real binary, another OS process with its own pools, on the same
+    // database. Every seat decision must hold across both.
+    let second = Running::start(
+        &app.database.url(),
+        &[
+            ("JWT_SECRET", JWT_SECRET),
+            ("RUST_LOG", "warn"),
+            ("DATABASE_POOL_SIZE", "16"),
+            ("DATABASE_ACQUIRE_TIMEOUT_MS", "60000"),
+            ("DATABASE_STATEMENT_TIMEOUT_MS", "60000"),
+        ],
+    )
+    .await;
+    let second_base = second.url("");
+    let (org, organiser, event) = published_event(
+        &app,
+        json!({"online": {"capacity": 4}, "onsite": {"capacity": 10, "reserved_for_physical_space_need": 4}}),
+    )
+    .await;
+    let almazan = place(&app, &organiser, org, hosted("Centro cívico de Almazán", "Almazán", 8)).await;
+    let burgo =
+        place(&app, &organiser, org, hosted("Biblioteca de El Burgo de Osma", "El Burgo de Osma", 6)).await;
+    assert_eq!(offer(&app, &organiser, event, almazan, 7, 2).await.status, 201);
+    assert_eq!(offer(&app, &organiser, event, burgo, 6, 1).await.status, 201);
+    let mut partners = Vec::new();
+    for _ in 0..4 {
+        partners.push(app.partner_of(org).await);
+    }
+    let onsite = |place: Option<Uuid>, need: bool, acceptable: &[Uuid], fallback: bool| {
+        with(
+            participant("onsite", need),
+            json!({"place_id": place, "acceptable_place_ids": acceptable, "accept_online_fallback": fallback}),
+        )
+    };
+
+    // Before the rush, one at a time: 18 people, so that there is someone to cancel and to
+    // move. The venue's 6 unreserved seats are taken and three people without the need wait
+    // for it (its 2 free reserved seats are not for them); 12 seats are left to fight over.
+    let mut first_wave = Vec::new();
+    for body in [
+        onsite(Some(almazan), false, &[], false),      // 0: moves to El Burgo
+        onsite(Some(almazan), false, &[], false),      // 1: moves to the venue
+        onsite(Some(burgo), false, &[almazan], false), // 2: moves to Almazán
+        onsite(None, true, &[], false),                // 3: moves to Almazán
+        onsite(None, true, &[], false),                // 4: moves to El Burgo
+        onsite(Some(almazan), true, &[], false),       // 5: cancels
+        onsite(Some(almazan), false, &[], false),      // 6: cancels
+        onsite(Some(burgo), false, &[], true),         // 7: cancels
+        onsite(Some(burgo), true, &[almazan], false),  // 8: cancels
+    ]
+    .into_iter()
+    .chain((0..9).map(|_| onsite(None, false, &[], false)))
+    {
+        first_wave.push(registered(&app, &partners[0], event, body).await);
+    }
+    let statuses: Vec<&Value> = first_wave.iter().map(|r| &r["status"]).collect();
+    assert_eq!(statuses[..15], [&json!("confirmed"); 15]);
+    assert_eq!(statuses[15..], [&json!("waitlisted"); 3]);
+
+    // The rush: 60 registrations, 4 cancellations and 7 moves between rooms, all at once,
+    // every other one through the second process.
+    let base = |i: usize| if i.is_multiple_of(2) { app.address.clone() } else { second_base.clone() };
+    let moves: Vec<(usize, Value)> = vec![
+        (0, json!(burgo)),
+        (1, Value::Null),
+        (2, json!(almazan)),
+        (3, json!(almazan)),
+        (4, json!(burgo)),
+        // Nothing frees a venue seat they could take, so they still wait when they move.
+        (16, json!(almazan)),
+        (17, json!(burgo)),
+    ];
+    let moving =
+        join_all(
+            moves.iter().map(|(i, to)| {
+                let path = format!("/api/v1/registrations/{}", first_wave[*i]["id"].as_str().unwrap());
+                let (base, app, partner) = (base(*i), &app, &partners[0]);
+                async move {
+                    send(app, &base, reqwest::Method::PATCH, &path, partner, json!({"place_id": to})).await
+                }
+            }),
+        );
+    let cancellations = join_all((5..9).map(|i| {
+        let path = format!("/api/v1/registrations/{}/cancel", first_wave[i]["id"].as_str().unwrap());
+        let (base, app, organiser) = (base(i), &app, &organiser);
+        async move { send(app, &base, reqwest::Method::POST, &path, organiser, json!({})).await }
+    }));
+    let bodies: Vec<Value> = (0..60)
+        .map(|i| match i % 10 {
+            0 => onsite(None, false, &[], false),
+            1 => onsite(None, true, &[], false),
+            2 => onsite(Some(almazan), false, &[burgo], false),
+            3 => onsite(Some(almazan), true, &[], false),
+            4 => onsite(Some(burgo), false, &[], true),
+            5 => onsite(Some(burgo), true, &[almazan], false),
+            6 => onsite(None, false, &[almazan, burgo], true),
+            7 => participant("online", false),
+            8 => onsite(Some(almazan), false, &[], false),
+            _ => onsite(Some(burgo), false, &[almazan], true),
+        })
+        .collect();
+    let registrations = join_all(bodies.iter().enumerate().map(|(i, body)| {
+        let (base, app, partner) = (base(i), &app, &partners[i % 4]);
+        async move { register_as(app, &base, partner, event, body, None).await }
+    }));
+    let (created, cancelled, moved) = tokio::join!(registrations, cancellations, moving);
+
+    for r in &created {
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    for r in &cancelled {
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    // Someone seated moving to a full room keeps the seat they have (409); anyone else moves.
+    for ((i, to), answer) in moves.iter().zip(&moved) {
+        let now = app
+            .get(
+                &format!("/api/v1/registrations/{}", first_wave[*i]["id"].as_str().unwrap()),
+                Some(&organiser),
+            )
+            .await;
+        if answer.status == 200 {
+            assert_eq!((&answer.body["place_id"], &now.body["place_id"]), (to, to), "{}", answer.text);
+        } else {
+            assert!(*i < 15, "a waiting person always moves: {}", answer.text);
+            answer.assert_problem(409, "capacity_full");
+            assert_eq!(now.body["place_id"], first_wave[*i]["place_id"], "a refused move changes nothing");
+            assert_eq!(now.body["status"], "confirmed");
+        }
+    }
+
+    // Every room, recounted from the registrations table.
+    let rooms = rooms(&app, event).await;
+    assert_eq!(rooms.len(), 4, "{rooms:?}");
+    let broken: Vec<String> = rooms
+        .iter()
+        .flat_map(|room| room.broken_rules().into_iter().map(move |rule| format!("{}: {rule}", room.room)))
+        .collect();
+    assert!(broken.is_empty(), "{broken:#?}\n{rooms:#?}");
+    let of = |name: &str| rooms.iter().find(|r| r.room == name).unwrap();
+    let total: i32 = rooms.iter().map(|r| r.recounted_confirmed + r.recounted_waitlisted).sum();
+    assert_eq!(total, 18 + 60 - 4, "every registration is in one room, cancelled ones in none");
+    // 27 seats and 78 people, 4 of whom cancelled: every room is full at the end.
+    for room in &rooms {
+        assert_eq!(room.recounted_confirmed, room.capacity, "{room:?}");
+    }
+
+    // Clients of either process read the same counters.
+    for base in [&app.address, &second_base] {
+        let seen = read(app.client.get(format!("{base}/api/v1/events/{event}")).send().await.unwrap()).await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        let seen = seen.body;
+        for (view, room) in [(&seen["online"], of("online")), (&seen["onsite"], of("venue"))] {
+            assert_eq!(
+                (&view["confirmed"], &view["waitlisted"]),
+                (&json!(room.recounted_confirmed), &json!(room.recounted_waitlisted)),
+                "{} {seen}",
+                room.room
+            );
+        }
+        let places = seen["places"].as_array().unwrap();
+        assert_eq!(places.len(), 2);
+        for view in places {
+            let room = of(view["place_id"].as_str().unwrap());
+            assert_eq!(
+                (&view["confirmed"], &view["waitlisted"]),
+                (&json!(room.recounted_confirmed), &json!(room.recounted_waitlisted)),
+                "{seen}"
+            );
+            assert_eq!(view["available"], 0, "{seen}");
+        }
+    }
 }
