@@ -1,8 +1,10 @@
 //! `hybrid-events demo`: the roundtable this product comes from, loaded into the configured
 //! database so a newcomer sees the API work within minutes. The third roundtable of the
 //! regional multi-stakeholder platform in Soria (24 November 2021): 21 stakeholders, 18
-//! online and 3 onsite, the 3 without a computer or internet seated in a room the organisers
-//! found for them. Loading twice changes nothing: every row has a fixed id.
+//! online and 3 onsite, the 3 without a computer or internet seated where the organisers
+//! found room for them: one at the main venue in Soria, one in each of two hosted places of
+//! the province (Almazán and El Burgo de Osma), where a host sets up the screen. Loading
+//! twice changes nothing: every row has a fixed id, and the places are found by name.
 
 use chrono::{TimeZone, Utc};
 use diesel::prelude::*;
@@ -11,12 +13,14 @@ use uuid::Uuid;
 
 use crate::app::record;
 use crate::app::transition::{EventRef, RegistrationRef, Seat, Transition};
-use crate::auth::password;
+use crate::auth::{password, Caller, PrincipalKind};
 use crate::config::{Environment, Settings};
 use crate::db::schema::{api_clients, events, organisations, registration_consents, registrations, users};
 use crate::db::DbPool;
-use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, RegistrationId};
+use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, PlaceId, RegistrationId, Role};
+use crate::domain::event_places::OfferDraft;
 use crate::domain::events::EventStatus;
+use crate::domain::places::{PlaceDraft, PlaceKind};
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
 use crate::domain::text::fold;
@@ -34,6 +38,12 @@ fn id(name: &str) -> Uuid {
 
 pub fn event_id() -> Uuid {
     id("event/soria-roundtable-3")
+}
+
+/// The registration of the `i`th newcomer without a device (0: at Almazán, 1: at El Burgo
+/// de Osma, 2: at the main venue).
+pub fn onsite_registration_id(i: usize) -> Uuid {
+    id(&format!("registration/onsite/{i}"))
 }
 
 pub struct Loaded {
@@ -75,7 +85,8 @@ pub async fn load(settings: &Settings, pool: &DbPool) -> anyhow::Result<Loaded> 
             .execute(conn)
             .await?;
         insert_event(conn).await?;
-        insert_registrations(conn).await?;
+        let places = offer_places(conn).await?;
+        insert_registrations(conn, &places).await?;
         Ok(())
     })
     .await?;
@@ -146,24 +157,87 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The hosted places of the demo: (name, municipality, address, contact phone).
+pub const PLACES: [(&str, &str, &str, &str); 2] = [
+    ("Centro social de Almazán", "Almazán", "Plaza Mayor 1", "+34 975 000 101"),
+    ("Biblioteca municipal de El Burgo de Osma", "El Burgo de Osma", "Calle Mayor 1", "+34 975 000 102"),
+];
+
+/// The demo organiser, as the use cases hear them.
+fn organiser() -> Caller {
+    Caller {
+        id: id("user/organiser"),
+        kind: PrincipalKind::User,
+        role: Role::Organiser,
+        organisation_id: Some(id("organisation/cepaim")),
+    }
+}
+
+/// The hosted places of [`PLACES`], created by the organiser when the organisation has
+/// none of that name yet, and offered at the roundtable (2 seats each, both kept for people
+/// without a device) unless offered already: through the use cases, so the offers are
+/// announced and in the event's history as if made over the API. Their ids, in order.
+async fn offer_places(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<Uuid>> {
+    let organiser = organiser();
+    let organisation = id("organisation/cepaim");
+    let existing = crate::app::places::list(conn, &organiser, organisation, None, 100).await?;
+    let offered = crate::db::places::of_event(conn, event_id()).await?;
+    let mut ids = Vec::new();
+    for (name, municipality, address, phone) in PLACES {
+        let place = match existing.iter().find(|place| place.name == name) {
+            Some(place) => place.id,
+            None => {
+                let draft = PlaceDraft {
+                    name: name.to_owned(),
+                    kind: PlaceKind::Hosted,
+                    address: Some(address.to_owned()),
+                    municipality: Some(municipality.to_owned()),
+                    region: Some("Soria".to_owned()),
+                    devices: Some(2),
+                    accessibility: vec!["step_free".to_owned()],
+                    host_organisation_id: Some(id("organisation/soria")),
+                    contact_phone: Some(phone.to_owned()),
+                    notes: Some(
+                        "A volunteer of the town hall opens the room and sets up the screen.".to_owned(),
+                    ),
+                };
+                crate::app::places::create(conn, &organiser, organisation, draft).await?.id
+            }
+        };
+        if !offered.iter().any(|o| o.place_id == place) {
+            let seats = OfferDraft { capacity: 2, reserved_for_physical_space_need: 2 };
+            crate::app::event_places::offer(conn, &organiser, EventId(event_id()), PlaceId(place), seats)
+                .await?;
+        }
+        ids.push(place);
+    }
+    Ok(ids)
+}
+
 fn soria_event() -> EventRef {
     EventRef { id: EventId(event_id()), organisation_id: OrganisationId(id("organisation/cepaim")) }
 }
 
 /// The history of a registration loaded as it happened: registered by `by`, confirmed in
-/// `mode`, and checked in.
+/// `mode` (at `place`, when not the main venue or online), and checked in.
 async fn record_attended(
     conn: &mut AsyncPgConnection,
     registration: Uuid,
     by: Actor,
     mode: Mode,
+    place: Option<Uuid>,
 ) -> anyhow::Result<()> {
     let registration = RegistrationRef {
         id: RegistrationId(registration),
         event: soria_event(),
         created_by: by.id.expect("a person or a partner registered them"),
     };
-    let seat = Seat { status: RegistrationStatus::Confirmed, mode, place: None, fallback_applied: false };
+    let seat = Seat {
+        status: RegistrationStatus::Confirmed,
+        mode,
+        place: place.map(PlaceId),
+        fallback_applied: false,
+    };
     record(
         conn,
         by,
@@ -184,8 +258,10 @@ async fn record_attended(
     Ok(())
 }
 
-/// 18 online stakeholders and 3 onsite newcomers without a device, all of whom attended.
-async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+/// 18 online stakeholders and 3 onsite newcomers without a device, all of whom attended:
+/// the first at the first of `places` (Almazán), the second at the second (El Burgo de
+/// Osma), the third at the main venue.
+async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> anyhow::Result<()> {
     const INTERESTS: [&str; 4] =
         ["intercultural_community_action", "entrepreneurship", "women_employment", "rural_initiatives"];
     let online: [(&str, &str, Option<&str>); 18] = [
@@ -243,13 +319,15 @@ async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
             .execute(conn)
             .await?;
         if inserted == 1 {
-            record_attended(conn, registration, Actor::user(id("user/organiser")), Mode::Online).await?;
+            record_attended(conn, registration, Actor::user(id("user/organiser")), Mode::Online, None)
+                .await?;
         }
     }
     let onsite =
         [("Newcomer 1", "refugee", "ar"), ("Newcomer 2", "migrant", "ar"), ("Newcomer 3", "migrant", "fr")];
     for (i, (name, category, language)) in onsite.iter().enumerate() {
-        let registration = id(&format!("registration/onsite/{i}"));
+        let registration = onsite_registration_id(i);
+        let place = places.get(i).copied();
         let inserted = diesel::insert_into(registrations::table)
             .values((
                 registrations::id.eq(registration),
@@ -257,6 +335,7 @@ async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
                 registrations::status.eq(RegistrationStatus::Confirmed),
                 registrations::attendance_mode.eq(Mode::Onsite),
                 registrations::needs_physical_space.eq(true),
+                registrations::place_id.eq(place),
                 registrations::needs_transport.eq(true),
                 registrations::interpretation_language.eq(*language),
                 registrations::interests
@@ -275,8 +354,8 @@ async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
             .execute(conn)
             .await?;
         if inserted == 1 {
-            record_attended(conn, registration, Actor::api_client(id("api-client/partner")), Mode::Onsite)
-                .await?;
+            let partner = Actor::api_client(id("api-client/partner"));
+            record_attended(conn, registration, partner, Mode::Onsite, place).await?;
         }
     }
     Ok(())
@@ -286,7 +365,8 @@ async fn insert_registrations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
 pub fn summary(base_url: &str, loaded: &Loaded) -> String {
     let event = loaded.event_id;
     format!(
-        "Loaded the Soria roundtable (21 registrations: 18 online, 3 onsite who need a physical space).\n\n\
+        "Loaded the Soria roundtable (21 registrations: 18 online, 3 onsite who need a physical space:\n\
+         one at the main venue in Soria, one at each hosted place, in Almazán and El Burgo de Osma).\n\n\
          Organiser login:   {ORGANISER_EMAIL} / {ORGANISER_PASSWORD}\n\
          Partner client:    client_id {PARTNER_CLIENT_ID}\n\
          \x20                  client_secret {PARTNER_CLIENT_SECRET}\n\

@@ -73,7 +73,7 @@ pub async fn offer(
 ) -> AppResult<Outcome> {
     conn.transaction::<_, AppError, _>(async move |conn| {
         let event = lock_changeable(conn, caller, id).await?;
-        let place = places::find(conn, place_id.0)
+        let place = places::find_share_locked(conn, place_id.0)
             .await?
             .filter(|place| place.organisation_id == event.organisation_id)
             .ok_or_else(|| {
@@ -106,7 +106,7 @@ pub async fn change(
     conn.transaction::<_, AppError, _>(async move |conn| {
         let event = lock_changeable(conn, caller, id).await?;
         let current = places::lock_offered(conn, event.id, place_id.0).await?.ok_or(AppError::NotFound)?;
-        let place = places::find(conn, place_id.0).await?.ok_or(AppError::NotFound)?;
+        let place = places::find_share_locked(conn, place_id.0).await?.ok_or(AppError::NotFound)?;
         let offer = checked(&place, merge(&current))?;
         fits_place(&current.seats().room, offer)?;
         if offer.capacity == current.capacity && offer.reserved == current.reserved {

@@ -9,6 +9,7 @@ pub mod erasure;
 pub mod event_places;
 pub mod events;
 pub mod organisations;
+pub mod places;
 pub mod registrations;
 pub mod transition;
 pub mod trusts;

@@ -15,7 +15,7 @@ use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
-use crate::db::places::{self, EventPlaceRow};
+use crate::db::places::{self, EventPlaceRow, OfferedPlace, PlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
@@ -63,6 +63,8 @@ pub enum Registered {
     New {
         outcome: Box<Outcome>,
         waitlist_position: Option<i64>,
+        /// The place it is at or waits for, when not the main venue.
+        place: Option<Box<PlaceRow>>,
         /// The consents it holds, as recorded.
         consents: Vec<ConsentRow>,
     },
@@ -89,7 +91,13 @@ pub async fn register(
     request: &Request,
     limits: Limits,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
+    answer: impl FnOnce(
+        &RegistrationRow,
+        Option<i64>,
+        &EventRow,
+        Option<&PlaceRow>,
+        &[ConsentRow],
+    ) -> serde_json::Value,
 ) -> AppResult<Registered> {
     let mut duplicate = None;
     let mut tx = PipelinedTransaction::open(conn)?;
@@ -106,7 +114,13 @@ async fn register_in(
     request: &Request,
     limits: Limits,
     noted: impl FnOnce(&Caller),
-    answer: impl FnOnce(&RegistrationRow, Option<i64>, &EventRow, &[ConsentRow]) -> serde_json::Value,
+    answer: impl FnOnce(
+        &RegistrationRow,
+        Option<i64>,
+        &EventRow,
+        Option<&PlaceRow>,
+        &[ConsentRow],
+    ) -> serde_json::Value,
     duplicate: &mut Option<Duplicate>,
 ) -> AppResult<Registered> {
     let per_minute = limits.per_minute;
@@ -127,10 +141,11 @@ async fn register_in(
     let purposes = consents::purposes_of_event(tx.shared(), request.event_id.0);
     // The seats of the event's places, read behind the lock, only when the request names a
     // place: a registration for the main venue or online decides on the event row alone.
+    // The places themselves come with them, for the answer to say where the person goes.
     let input = &request.valid;
     let names_places = input.place_id.is_some() || !input.acceptable_place_ids.is_empty();
     let offered = if names_places {
-        Either::Left(places::of_event_shared(tx.shared(), request.event_id.0))
+        Either::Left(places::offered_at_shared(tx.shared(), request.event_id.0))
     } else {
         Either::Right(ready(Ok(Vec::new())))
     };
@@ -157,8 +172,7 @@ async fn register_in(
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
     let offered = offered?;
-    let seating =
-        Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
+    let seating = Seating { seats: event.seats(), places: offered.iter().map(|o| o.seats.seats()).collect() };
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes?, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
@@ -245,14 +259,18 @@ async fn register_in(
         })
         .collect();
     consents.sort_by(|a, b| a.purpose.cmp(&b.purpose));
+    let place = registration
+        .place_id
+        .and_then(|id| offered.into_iter().map(|o| o.place).find(|place| place.id == id));
     if let Some((key, _)) = &request.idempotent {
-        let body = answer(&registration, waitlist_position, &event, &consents);
+        let body = answer(&registration, waitlist_position, &event, place.as_ref(), &consents);
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
     }
     rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
     Ok(Registered::New {
         outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
         waitlist_position,
+        place: place.map(Box::new),
         consents,
     })
 }
@@ -338,7 +356,7 @@ fn require_offered(seating: &Seating, place: Option<Uuid>, acceptable: &[Uuid]) 
 /// 4), and behind everyone waiting otherwise.
 fn joining_waitlist_at(
     event: &EventRow,
-    places: &[EventPlaceRow],
+    places: &[OfferedPlace],
     spot: Spot,
     needs_physical_space: bool,
 ) -> i64 {
@@ -347,7 +365,7 @@ fn joining_waitlist_at(
         Spot::Venue if needs_physical_space => event.onsite_waitlisted_physical_space,
         Spot::Venue => event.onsite_waitlisted,
         Spot::Place(id) => {
-            let place = places.iter().find(|p| p.place_id == id);
+            let place = places.iter().map(|o| &o.seats).find(|p| p.place_id == id);
             match place {
                 Some(place) if needs_physical_space => place.waitlisted_physical_space,
                 Some(place) => place.waitlisted,

@@ -281,6 +281,7 @@ pub struct RegistrationFilter {
     pub status: Option<RegistrationStatus>,
     pub mode: Option<Mode>,
     pub needs_physical_space: Option<bool>,
+    pub place_id: Option<Uuid>,
     /// Only those this caller created (partners see their own).
     pub created_by: Option<Uuid>,
 }
@@ -305,6 +306,9 @@ pub async fn list(
     }
     if let Some(needs) = filter.needs_physical_space {
         query = query.filter(registrations::needs_physical_space.eq(needs));
+    }
+    if let Some(place) = filter.place_id {
+        query = query.filter(registrations::place_id.eq(place));
     }
     if let Some(creator) = filter.created_by {
         query = query.filter(registrations::created_by.eq(creator));

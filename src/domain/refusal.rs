@@ -36,8 +36,9 @@ pub enum Refusal {
     PlaceInUse { confirmed: i32, waitlisted: i32 },
     /// The event offers this place already (change its seats with PATCH).
     PlaceAlreadyOffered,
-    /// A place's devices lowered below the seats an event that has not ended offers there.
-    DevicesBelowCapacity { capacity: i32 },
+    /// A hosted place's devices lowered under the seats an event that has not ended offers
+    /// there (`capacity`, the largest such).
+    DevicesBelowCapacity { devices: i32, capacity: i32 },
 }
 
 impl Refusal {
@@ -93,9 +94,10 @@ impl Refusal {
                 "{confirmed} confirmed and {waitlisted} waitlisted registrations are at this place; move or cancel them first."
             ),
             Refusal::PlaceAlreadyOffered => "The event offers this place already; change its seats instead.".into(),
-            Refusal::DevicesBelowCapacity { capacity } => {
-                format!("An event that has not ended offers {capacity} seats at this place.")
-            }
+            Refusal::DevicesBelowCapacity { devices, capacity } => format!(
+                "An event that has not ended offers {capacity} seats at this place; \
+                 lower those before lowering its devices to {devices}."
+            ),
         }
     }
 }

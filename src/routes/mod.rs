@@ -6,6 +6,7 @@ pub mod event_places;
 pub mod events;
 pub mod ops;
 pub mod organisations;
+pub mod places;
 pub mod registrations;
 pub mod reports;
 pub mod webhooks;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn api_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     organisations::configure(cfg);
+    places::configure(cfg);
     consents::configure(cfg);
     events::configure(cfg);
     event_places::configure(cfg);

@@ -4,15 +4,17 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::registrations::{self as use_case, Registered, Request};
 use crate::auth::{note_caller, Caller, Token};
-use crate::db::consents::{self, ConsentRow};
+use crate::db::consents;
 use crate::db::events::EventRow;
 use crate::db::history as audit;
 use crate::db::idempotency::{self, Replay};
+use crate::db::places::{self, PlaceRow};
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
 use crate::domain::registrations::RegistrationStatus as Status;
@@ -26,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_registration)
         .service(list_registrations)
         .service(get_registration)
+        .service(registration_calendar)
         .service(patch_registration)
         .service(cancel_registration)
         .service(check_in)
@@ -34,16 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(history);
 }
 
-fn render(
-    row: RegistrationRow,
-    position: Option<i64>,
-    event: &EventRow,
-    consents: Vec<ConsentRow>,
-) -> Registration {
-    Registration::from_row(row, position, event.online_join_url.as_deref(), consents)
-}
-
-/// The registration as answered, with its consents read afresh.
+/// The registration as answered, with its consents and its place (when it is at one) read
+/// afresh.
 async fn view(
     conn: &mut diesel_async::AsyncPgConnection,
     row: RegistrationRow,
@@ -51,7 +46,19 @@ async fn view(
     event: &EventRow,
 ) -> AppResult<Registration> {
     let consents = consents::of_registration(conn, row.id).await?;
-    Ok(render(row, position, event, consents))
+    let place = place_of(conn, &row).await?;
+    Ok(Registration::from_row(row, position, event, place.as_ref(), consents))
+}
+
+/// The place a registration is at, when not the main venue (one query, only then).
+async fn place_of(
+    conn: &mut diesel_async::AsyncPgConnection,
+    row: &RegistrationRow,
+) -> AppResult<Option<PlaceRow>> {
+    match row.place_id {
+        Some(id) => places::find(conn, id).await,
+        None => Ok(None),
+    }
 }
 
 /// Register a participant (partner, organiser of the event, admin).
@@ -115,15 +122,27 @@ pub async fn create_registration(
             duplicates_per_hour: state.settings.duplicate_probe_limit_per_hour,
         },
         |caller| note_caller(&req, caller),
-        |row, position, event, consents| {
-            serde_json::to_value(render(row.clone(), position, event, consents.to_vec()))
-                .expect("views serialise")
+        |row, position, event, place, consents| {
+            serde_json::to_value(Registration::from_row(
+                row.clone(),
+                position,
+                event,
+                place,
+                consents.to_vec(),
+            ))
+            .expect("views serialise")
         },
     )
     .await?;
     match registered {
-        Registered::New { outcome, waitlist_position, consents } => {
-            let view = render(outcome.registration, waitlist_position, &outcome.event, consents);
+        Registered::New { outcome, waitlist_position, place, consents } => {
+            let view = Registration::from_row(
+                outcome.registration,
+                waitlist_position,
+                &outcome.event,
+                place.as_deref(),
+                consents,
+            );
             let label = match (view.status, view.fallback_applied) {
                 (RegistrationStatus::Confirmed, true) => "fallback",
                 (RegistrationStatus::Confirmed, false) => "confirmed",
@@ -230,6 +249,7 @@ pub async fn list_registrations(
         status: query.status.map(Status::from),
         mode: query.mode.map(Into::into),
         needs_physical_space: query.needs_physical_space,
+        place_id: query.place_id,
         created_by,
     };
     let mut rows = registrations::list(&mut conn, event_id, &filter, page.after, page.limit + 1).await?;
@@ -240,12 +260,18 @@ pub async fn list_registrations(
     let positions = registrations::waitlist_positions(&mut conn, event_id, &waitlisted).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut consents = consents::of_registrations(&mut conn, &ids).await?;
+    let mut place_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.place_id).collect();
+    place_ids.sort_unstable();
+    place_ids.dedup();
+    let places: HashMap<Uuid, PlaceRow> =
+        places::by_ids(&mut conn, &place_ids).await?.into_iter().map(|p| (p.id, p)).collect();
     let items = rows
         .into_iter()
         .map(|row| {
             let position = positions.get(&row.id).copied();
             let held = consents.remove(&row.id).unwrap_or_default();
-            render(row, position, &event, held)
+            let place = row.place_id.and_then(|id| places.get(&id));
+            Registration::from_row(row, position, &event, place, held)
         })
         .collect();
     Ok(web::Json(RegistrationList { items, next_cursor }))
@@ -268,6 +294,39 @@ pub async fn get_registration(
     let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     let position = position_of(&mut conn, &row).await?;
     Ok(web::Json(view(&mut conn, row, position, &event).await?))
+}
+
+/// The person's own iCalendar (RFC 5545) entry for the event (same readers as `GET
+/// /registrations/{id}`): LOCATION is where they go (the place's name, address and
+/// municipality unless the address names it, or the main venue's name and address), or once confirmed online the join
+/// link (also as URL and in DESCRIPTION), exactly when the registration shows `join_url`.
+/// STATUS is `TENTATIVE` while waitlisted and `CANCELLED` once the registration or the
+/// event is cancelled. The entry never names the person: it may be forwarded.
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
+    (status = 200, description = "text/calendar", body = String, content_type = "text/calendar"),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/registrations/{id}/calendar.ics")]
+pub async fn registration_calendar(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    let place = place_of(&mut conn, &row).await?;
+    let place = RegistrationPlace::of(&row, &event, place.as_ref());
+    let body =
+        crate::views::calendar::render_registration(&row, &event, place.as_ref(), join_url(&row, &event));
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"registration-{}.ics\"", row.id),
+        ))
+        .body(body))
 }
 
 /// Change a registration (organisers of its event, admin, the partner that created it).

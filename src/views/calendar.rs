@@ -1,4 +1,4 @@
-//! The iCalendar entry of an event.
+//! The iCalendar entries of an event, and of one person's registration for it.
 //!
 //! Every text that reaches a property passes through [`one_line`] or [`multi_line`] first, so
 //! no value can hold a raw CR or LF whatever is stored (a title from before one-line fields
@@ -8,18 +8,33 @@
 use icalendar::{Calendar, Component, EventLike, EventStatus as IcsStatus, Property};
 
 use crate::db::events::EventRow;
+use crate::db::registrations::RegistrationRow;
 use crate::domain::events::EventStatus;
+use crate::domain::registrations::RegistrationStatus;
 use crate::domain::text::is_refused_in_line;
+use crate::views::registrations::RegistrationPlace;
+
+/// The entry every calendar of an event starts from: its title and times.
+fn entry(uid: String, title: &str, row: &EventRow, stamp: chrono::DateTime<chrono::Utc>) -> icalendar::Event {
+    let mut event = icalendar::Event::new();
+    event.uid(&uid).summary(title).starts(row.starts_at).ends(row.ends_at).timestamp(stamp);
+    event
+}
+
+/// The calendar holding `event`, named after it.
+fn calendar(title: &str, event: icalendar::Event) -> String {
+    Calendar::new()
+        // What `Calendar::name` writes, with `NAME` escaped as the TEXT it is (RFC 7986).
+        .append_property(Property::new("NAME", escape_text(title)))
+        .append_property(Property::new("X-WR-CALNAME", title))
+        .push(event)
+        .done()
+        .to_string()
+}
 
 pub fn render(row: &EventRow) -> String {
     let title = one_line(&row.title);
-    let mut event = icalendar::Event::new();
-    event
-        .uid(&format!("{}@hybrid-events", row.id))
-        .summary(&title)
-        .starts(row.starts_at)
-        .ends(row.ends_at)
-        .timestamp(row.updated_at);
+    let mut event = entry(format!("{}@hybrid-events", row.id), &title, row, row.updated_at);
     let mut description = row.description.as_deref().map(multi_line).unwrap_or_default();
     if row.online_offered {
         if !description.is_empty() {
@@ -46,13 +61,67 @@ pub fn render(row: &EventRow) -> String {
     } else {
         event.status(IcsStatus::Confirmed);
     }
-    Calendar::new()
-        // What `Calendar::name` writes, with `NAME` escaped as the TEXT it is (RFC 7986).
-        .append_property(Property::new("NAME", escape_text(&title)))
-        .append_property(Property::new("X-WR-CALNAME", title.as_str()))
-        .push(event.done())
-        .done()
-        .to_string()
+    calendar(&title, event.done())
+}
+
+/// One person's entry for the event they registered for: where they go (`place`, as the
+/// registration reads show it) or, once confirmed online, the join link (`join_url`, given
+/// only when the registration may show it). Nothing about the person: an entry gets
+/// forwarded, so it names neither them nor their needs.
+///
+/// STATUS: `CANCELLED` when the registration or the event is cancelled, `TENTATIVE` while
+/// waitlisted (the time is held, the seat is not), `CONFIRMED` otherwise. The UID is the
+/// registration's, so a calendar that imports the entry again updates it.
+pub fn render_registration(
+    registration: &RegistrationRow,
+    row: &EventRow,
+    place: Option<&RegistrationPlace>,
+    join_url: Option<&str>,
+) -> String {
+    let title = one_line(&row.title);
+    let stamp = registration.updated_at.max(row.updated_at);
+    let mut event = entry(format!("registration-{}@hybrid-events", registration.id), &title, row, stamp);
+    let cancelled =
+        registration.status == RegistrationStatus::Cancelled || row.status == EventStatus::Cancelled;
+    let mut about: Vec<String> = Vec::new();
+    if cancelled {
+        about.push("Cancelled.".to_owned());
+    } else if registration.status == RegistrationStatus::Waitlisted {
+        about.push("On the waiting list: a seat is not confirmed yet.".to_owned());
+    }
+    if let Some(place) = place {
+        // An address that names its municipality already is not followed by it again.
+        let address = place.address.as_deref();
+        let municipality = place.municipality.as_deref().filter(|m| !address.is_some_and(|a| a.contains(m)));
+        let location: Vec<String> =
+            [place.name.as_deref(), address, municipality].into_iter().flatten().map(one_line).collect();
+        if !location.is_empty() {
+            event.location(&location.join(", "));
+        }
+        if let Some(phone) = &place.contact_phone {
+            about.push(format!("Contact at the place: {}", one_line(phone)));
+        }
+    } else if let Some(url) = join_url {
+        let url = one_line(url);
+        event.location(&url).url(&url);
+        about.push(format!("Join online: {url}"));
+    } else {
+        event.location("Online");
+    }
+    if let Some(description) = row.description.as_deref().map(multi_line) {
+        about.push(description);
+    }
+    if !about.is_empty() {
+        event.description(&about.join("\n\n"));
+    }
+    event.status(if cancelled {
+        IcsStatus::Cancelled
+    } else if registration.status == RegistrationStatus::Waitlisted {
+        IcsStatus::Tentative
+    } else {
+        IcsStatus::Confirmed
+    });
+    calendar(&title, event.done())
 }
 
 /// A one-line value: each control character, line or paragraph separator becomes a space.
@@ -101,6 +170,9 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::domain::actors::ActorKind;
+    use crate::domain::places::PlaceKind;
+    use crate::domain::seats::Mode;
 
     fn row(title: &str) -> EventRow {
         let starts_at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
@@ -160,7 +232,7 @@ mod tests {
 
     /// Every content line is one of the properties the writer writes, in one event.
     fn assert_well_formed(ics: &str) -> Vec<String> {
-        const WRITTEN: [&str; 15] = [
+        const WRITTEN: [&str; 16] = [
             "BEGIN",
             "END",
             "VERSION",
@@ -176,6 +248,7 @@ mod tests {
             "DESCRIPTION",
             "LOCATION",
             "STATUS",
+            "URL",
         ];
         let lines = content_lines(ics);
         for line in &lines {
@@ -220,6 +293,140 @@ mod tests {
         assert!(lines.contains(&"NAME:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
         assert!(lines.contains(&"X-WR-CALNAME:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
         assert!(lines.contains(&"SUMMARY:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
+    }
+
+    fn registration(status: RegistrationStatus, mode: Mode) -> RegistrationRow {
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        RegistrationRow {
+            id: Uuid::from_u128(7),
+            seq: 1,
+            event_id: Uuid::nil(),
+            status,
+            attendance_mode: mode,
+            needs_physical_space: true,
+            needs_transport: true,
+            interpretation_language: Some("ar".into()),
+            accessibility_notes: Some("Wheelchair".into()),
+            accept_online_fallback: false,
+            fallback_applied: false,
+            interests: vec![],
+            full_name: Some("Amina Haddad".into()),
+            email: Some("amina@example.org".into()),
+            phone: Some("+34 600 000 000".into()),
+            organisation_name: None,
+            preferred_language: Some("ar".into()),
+            stakeholder_category: "refugee".into(),
+            checked_in_at: None,
+            created_by: Uuid::nil(),
+            created_by_kind: ActorKind::User,
+            created_at: at,
+            updated_at: at,
+            erased_at: None,
+            place_id: None,
+            acceptable_place_ids: vec![],
+        }
+    }
+
+    fn almazan(text: &str) -> RegistrationPlace {
+        RegistrationPlace {
+            id: Some(Uuid::from_u128(9)),
+            kind: PlaceKind::Hosted,
+            name: Some(format!("Centro cívico{text}")),
+            address: Some(format!("Plaza Mayor 1{text}")),
+            municipality: Some(format!("Almazán{text}")),
+            contact_phone: Some(format!("+34 975 000 000{text}")),
+        }
+    }
+
+    fn value<'l>(lines: &'l [String], name: &str) -> Option<&'l str> {
+        lines.iter().find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+    }
+
+    #[test]
+    fn a_registration_at_a_place_is_located_there_and_names_no_one() {
+        let row = registration(RegistrationStatus::Confirmed, Mode::Onsite);
+        let ics = render_registration(&row, &row_of_event(), Some(&almazan("")), None);
+        let lines = assert_well_formed(&ics);
+        assert_eq!(value(&lines, "LOCATION"), Some("Centro cívico\\, Plaza Mayor 1\\, Almazán"), "{ics}");
+        assert_eq!(value(&lines, "STATUS"), Some("CONFIRMED"));
+        assert_eq!(value(&lines, "URL"), None);
+        assert_eq!(
+            value(&lines, "UID"),
+            Some("registration-00000000-0000-0000-0000-000000000007@hybrid-events")
+        );
+        assert!(value(&lines, "DESCRIPTION")
+            .unwrap()
+            .starts_with("Contact at the place: +34 975 000 000\\n"));
+        for personal in ["Amina", "amina@", "600 000", "Wheelchair"] {
+            assert!(!ics.contains(personal), "{personal} in {ics}");
+        }
+    }
+
+    #[test]
+    fn an_address_that_names_its_municipality_is_not_followed_by_it_again() {
+        let row = registration(RegistrationStatus::Confirmed, Mode::Onsite);
+        let mut place = almazan("");
+        place.address = Some("Plaza Mayor 1, Almazán".into());
+        let lines = content_lines(&render_registration(&row, &row_of_event(), Some(&place), None));
+        assert_eq!(value(&lines, "LOCATION"), Some("Centro cívico\\, Plaza Mayor 1\\, Almazán"));
+    }
+
+    #[test]
+    fn the_status_follows_the_registration_and_the_event() {
+        let place = almazan("");
+        let status = |registration_status, event_status| {
+            let mut event = row_of_event();
+            event.status = event_status;
+            let row = registration(registration_status, Mode::Onsite);
+            let lines = content_lines(&render_registration(&row, &event, Some(&place), None));
+            value(&lines, "STATUS").map(str::to_owned)
+        };
+        assert_eq!(
+            status(RegistrationStatus::Confirmed, EventStatus::Published).as_deref(),
+            Some("CONFIRMED")
+        );
+        assert_eq!(
+            status(RegistrationStatus::Waitlisted, EventStatus::Published).as_deref(),
+            Some("TENTATIVE")
+        );
+        assert_eq!(
+            status(RegistrationStatus::Cancelled, EventStatus::Published).as_deref(),
+            Some("CANCELLED")
+        );
+        assert_eq!(
+            status(RegistrationStatus::Waitlisted, EventStatus::Cancelled).as_deref(),
+            Some("CANCELLED")
+        );
+    }
+
+    #[test]
+    fn online_shows_the_join_link_only_when_given() {
+        let row = registration(RegistrationStatus::Confirmed, Mode::Online);
+        let link = "https://meet.example.org/abc";
+        let lines = assert_well_formed(&render_registration(&row, &row_of_event(), None, Some(link)));
+        assert_eq!(value(&lines, "URL"), Some(link));
+        assert_eq!(value(&lines, "LOCATION"), Some(link));
+        let row = registration(RegistrationStatus::Waitlisted, Mode::Online);
+        let ics = render_registration(&row, &row_of_event(), None, None);
+        let lines = assert_well_formed(&ics);
+        assert_eq!(value(&lines, "URL"), None);
+        assert_eq!(value(&lines, "LOCATION"), Some("Online"));
+        assert!(!ics.contains("meet.example.org"), "{ics}");
+    }
+
+    #[test]
+    fn no_control_character_in_a_place_breaks_a_line() {
+        for c in (0u32..0x20).chain(0x7f..0xa0).chain([0x2028, 0x2029]).filter_map(char::from_u32) {
+            let text = format!("a{c}b{c}\r\n{c}END:VEVENT");
+            let row = registration(RegistrationStatus::Confirmed, Mode::Onsite);
+            assert_well_formed(&render_registration(&row, &row_of_event(), Some(&almazan(&text)), None));
+            let row = registration(RegistrationStatus::Confirmed, Mode::Online);
+            assert_well_formed(&render_registration(&row, &row_of_event(), None, Some(&text)));
+        }
+    }
+
+    fn row_of_event() -> EventRow {
+        row("Roundtable")
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod consents;
 pub mod events;
 pub mod patch;
+pub mod places;
 pub mod registrations;
 pub mod report_page;
 pub mod report_svg;

@@ -8,9 +8,12 @@ use uuid::Uuid;
 use std::collections::BTreeMap;
 
 use crate::db::consents::ConsentRow;
+use crate::db::events::EventRow;
 use crate::db::history::RegistrationHistoryRow;
+use crate::db::places::PlaceRow;
 use crate::db::registrations::RegistrationRow;
 use crate::domain::consent::{may_contact, ConsentChange, ConsentGiven};
+use crate::domain::places::PlaceKind;
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
 use crate::domain::seats::Mode;
@@ -214,7 +217,9 @@ pub struct ConsentVersion {
 pub struct CreateRegistration {
     pub participant: ParticipantInput,
     pub attendance_mode: AttendanceMode,
-    /// No device or internet: needs a place to attend in person (requires `onsite`).
+    /// No device or internet: needs a place to attend in person (requires `onsite`: the main
+    /// venue or any place of the event, a hosted place meets the need as well as the venue;
+    /// 422 `physical_space_required` otherwise).
     #[serde(default)]
     pub needs_physical_space: bool,
     #[serde(default)]
@@ -395,7 +400,9 @@ pub struct ParticipantView {
     "created_by": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e71", "created_at": "2021-11-20T10:00:00Z",
     "updated_at": "2021-11-20T10:00:00Z", "accept_online_fallback": false, "personal_data_erased_at": null,
     "consents": [{"purpose": "data_processing", "version": 1, "granted_at": "2021-11-20T10:00:00Z", "withdrawn_at": null}],
-    "may_contact": false}))]
+    "may_contact": false, "place_id": "0193a5c0-0000-7000-8000-000000000001", "acceptable_place_ids": [],
+    "place": {"id": "0193a5c0-0000-7000-8000-000000000001", "kind": "hosted", "name": "Centro cívico de Almazán",
+              "address": "Plaza Mayor 1", "municipality": "Almazán", "contact_phone": "+34 975 000 000"}}))]
 /// A registration for one participant of one event.
 pub struct Registration {
     pub id: Uuid,
@@ -433,22 +440,84 @@ pub struct Registration {
     pub place_id: Option<Uuid>,
     /// Other places of the event the person could reach, in order of preference.
     pub acceptable_place_ids: Vec<Uuid>,
+    /// Where the person goes (or would go, while waitlisted or once cancelled): the place of
+    /// `place_id`, or the event's main venue (`id` null); null for online attendance, whose
+    /// way in is `join_url`. Also as a calendar entry: `GET /registrations/{id}/calendar.ics`.
+    pub place: Option<RegistrationPlace>,
+}
+
+/// Where an onsite registration attends.
+#[derive(Serialize, ToSchema, Debug, PartialEq)]
+#[schema(example = json!({"id": "0193a5c0-0000-7000-8000-000000000001", "kind": "hosted",
+    "name": "Centro cívico de Almazán", "address": "Plaza Mayor 1", "municipality": "Almazán",
+    "contact_phone": "+34 975 000 000"}))]
+pub struct RegistrationPlace {
+    /// The place of the organisation; null for the event's main venue (its `onsite` block).
+    pub id: Option<Uuid>,
+    /// `venue` for the main venue.
+    pub kind: PlaceKind,
+    /// Null only for a main venue the event gives no name.
+    pub name: Option<String>,
+    pub address: Option<String>,
+    /// Null for the main venue, whose address says it.
+    pub municipality: Option<String>,
+    /// Whom to call there; null for the main venue.
+    pub contact_phone: Option<String>,
+}
+
+/// The event's join link as a registration may show it: only once confirmed online.
+pub fn join_url<'e>(row: &RegistrationRow, event: &'e EventRow) -> Option<&'e str> {
+    (row.status == Status::Confirmed && row.attendance_mode == Mode::Online)
+        .then_some(event.online_join_url.as_deref())
+        .flatten()
+}
+
+impl RegistrationPlace {
+    /// Where `row` attends: `place` must be the place of its `place_id` (when it has one).
+    pub fn of(row: &RegistrationRow, event: &EventRow, place: Option<&PlaceRow>) -> Option<Self> {
+        if row.attendance_mode == Mode::Online {
+            return None;
+        }
+        match row.place_id {
+            None => Some(Self {
+                id: None,
+                kind: PlaceKind::Venue,
+                name: event.onsite_venue_name.clone(),
+                address: event.onsite_address.clone(),
+                municipality: None,
+                contact_phone: None,
+            }),
+            Some(id) => {
+                let place = place.filter(|place| place.id == id);
+                debug_assert!(place.is_some(), "a registration at a place is read with its place");
+                place.map(|place| Self {
+                    id: Some(place.id),
+                    kind: place.kind,
+                    name: Some(place.name.clone()),
+                    address: place.address.clone(),
+                    municipality: place.municipality.clone(),
+                    contact_phone: place.contact_phone.clone(),
+                })
+            }
+        }
+    }
 }
 
 impl Registration {
+    /// The registration of `event`; `place` is the place of its `place_id`, when it has one.
     pub fn from_row(
         row: RegistrationRow,
         waitlist_position: Option<i64>,
-        event_join_url: Option<&str>,
+        event: &EventRow,
+        place: Option<&PlaceRow>,
         consents: Vec<ConsentRow>,
     ) -> Self {
+        let place_view = RegistrationPlace::of(&row, event, place);
+        let join_url = join_url(&row, event).map(str::to_owned);
         let held: Vec<_> = consents.iter().map(ConsentRow::held).collect();
         let may_contact = may_contact(row.erased_at.is_some(), &held);
         let status = RegistrationStatus::from(row.status);
         let mode = row.attendance_mode;
-        let join_url = (status == RegistrationStatus::Confirmed && mode == Mode::Online)
-            .then(|| event_join_url.map(str::to_owned))
-            .flatten();
         Self {
             id: row.id,
             event_id: row.event_id,
@@ -484,6 +553,7 @@ impl Registration {
             may_contact,
             place_id: row.place_id,
             acceptable_place_ids: row.acceptable_place_ids,
+            place: place_view,
         }
     }
 }
@@ -504,6 +574,9 @@ pub struct RegistrationQuery {
     pub status: Option<RegistrationStatus>,
     pub mode: Option<AttendanceMode>,
     pub needs_physical_space: Option<bool>,
+    /// Only those at (or waiting for) this place of the event: the list its host checks
+    /// people in from.
+    pub place_id: Option<Uuid>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{fresh_database, spawn_app, TestApp};
 
@@ -55,6 +55,65 @@ async fn the_demo_loads_the_soria_roundtable_once_however_often_it_runs() {
     assert_eq!(r["needs"]["transport"], 3);
     let organisations = app.get("/api/v1/organisations", Some(&token)).await;
     assert_eq!(organisations.body["items"].as_array().unwrap().len(), 4, "nothing duplicated");
+
+    // Two hosted places of the province, offered once, each with one newcomer seated; the
+    // third newcomer at the main venue in Soria.
+    let read = app.get(&format!("/api/v1/events/{event}"), None).await;
+    let org = read.body["organisation_id"].as_str().unwrap();
+    let places = app.get(&format!("/api/v1/organisations/{org}/places"), Some(&token)).await;
+    assert_eq!(places.status, 200, "{}", places.text);
+    let mut names: Vec<&str> =
+        places.body["items"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["Biblioteca municipal de El Burgo de Osma", "Centro social de Almazán"],
+        "nothing duplicated"
+    );
+    let offered: Vec<(String, String, i64, i64)> = read.body["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["municipality"].as_str().unwrap().to_owned(),
+                p["kind"].as_str().unwrap().to_owned(),
+                p["capacity"].as_i64().unwrap(),
+                p["confirmed"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            ("Almazán".to_owned(), "hosted".to_owned(), 2, 1),
+            ("El Burgo de Osma".to_owned(), "hosted".to_owned(), 2, 1),
+        ]
+    );
+    assert_eq!(read.body["onsite"]["confirmed"], 1, "one newcomer at the main venue");
+    let onsite = app.get(&format!("/api/v1/events/{event}/registrations?mode=onsite"), Some(&token)).await;
+    assert_eq!(onsite.status, 200, "{}", onsite.text);
+    let seated: std::collections::HashMap<&str, &Value> = onsite.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), &r["place"]))
+        .collect();
+    assert_eq!(seated.len(), 3);
+    let newcomer = |i| seated[hybrid_events::demo::onsite_registration_id(i).to_string().as_str()];
+    assert_eq!(newcomer(0)["name"], "Centro social de Almazán");
+    assert_eq!(newcomer(0)["municipality"], "Almazán");
+    assert_eq!(newcomer(1)["name"], "Biblioteca municipal de El Burgo de Osma");
+    assert_eq!(newcomer(1)["municipality"], "El Burgo de Osma");
+    assert_eq!(newcomer(2)["kind"], "venue");
+    assert_eq!(newcomer(2)["id"], Value::Null);
+    assert_eq!(newcomer(2)["name"], "Fundación CEPAIM, Soria office");
+    // The offers are in the event's history, once each.
+    let history = app.get(&format!("/api/v1/events/{event}/history"), Some(&token)).await;
+    assert_eq!(history.status, 200, "{}", history.text);
+    let actions: Vec<&str> =
+        history.body["items"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "places_changed").count(), 2, "{actions:?}");
     let partner = app
         .post(
             "/api/v1/auth/token",
@@ -125,4 +184,9 @@ async fn the_readme_tour_works_as_written_against_the_demo_data() {
     assert!(printed.contains("\"published\""), "{printed}");
     assert!(printed.contains("\"confirmed\""), "{printed}");
     assert!(printed.contains("registration_id,full_name"), "the CSV header: {printed}");
+    assert!(printed.contains("\"municipality\": \"Ágreda\""), "the registration's place: {printed}");
+    assert!(
+        printed.contains("LOCATION:Casa de Cultura de Ágreda\\, Plaza Mayor 1\\, Ágreda\r\n"),
+        "the calendar entry's location: {printed}"
+    );
 }

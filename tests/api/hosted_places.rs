@@ -165,6 +165,13 @@ async fn a_registration_takes_a_seat_at_the_place_it_asks_for_and_clients_withou
     let event = app.get(&format!("/api/v1/events/{}", r.event), None).await;
     assert_eq!(event.body["onsite"]["confirmed"], 1);
     assert_eq!(seats_at(&app, r.event, r.almazan).await["confirmed"], 1);
+
+    // The host at Almazán lists the people expected there, and no one else.
+    let path = format!("/api/v1/events/{}/registrations?place_id={}", r.event, r.almazan);
+    let expected = app.get(&path, Some(&r.organiser)).await;
+    assert_eq!(expected.status, 200, "{}", expected.text);
+    let ids: Vec<&Value> = expected.body["items"].as_array().unwrap().iter().map(|r| &r["id"]).collect();
+    assert_eq!(ids, vec![&seated["id"]]);
 }
 
 #[actix_web::test]

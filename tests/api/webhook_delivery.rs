@@ -141,8 +141,8 @@ async fn a_committed_change_is_posted_once_signed_with_ids_and_statuses_only() {
     assert_eq!(body["registration_id"], waiting["id"]);
     assert_eq!(
         body["data"],
-        json!({"status": "confirmed", "attendance_mode": "onsite", "fallback_applied": false,
-               "previous_status": "waitlisted"})
+        json!({"status": "confirmed", "attendance_mode": "onsite", "place_id": null, "fallback_applied": false,
+               "previous_status": "waitlisted", "previous_place_id": null})
     );
     assert_eq!(post.webhook_id.as_deref(), body["id"].as_str());
     assert!(body["occurred_at"].as_str().unwrap().ends_with('Z'));
