@@ -901,4 +901,3 @@ async fn the_demo_roundtable_gives_no_hidden_count_away_in_any_form() {
         assert_eq!(&cells[..8], &expected.iter().map(String::as_str).collect::<Vec<_>>()[..], "{line}");
     }
 }
-

@@ -298,7 +298,7 @@ async fn the_summary_counts_participants_at_hosted_places_per_event_region_and_s
     assert_eq!(header[header.len() - 3..], ["physical_space_seated", "hosted_confirmed", "hosted_attended"]);
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     let cells = |event: Uuid| {
-        let row = rows.iter().find(|r| &r[0] == event.to_string()).unwrap();
+        let row = rows.iter().find(|r| r[0] == event.to_string()).unwrap();
         (row[header.len() - 2].to_owned(), row[header.len() - 1].to_owned())
     };
     assert_eq!(cells(h.event), ("5".to_owned(), "2".to_owned()));
