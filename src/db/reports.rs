@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::registrations;
+use crate::db::schema::{events, places, registrations};
 use crate::domain::events::EventStatus;
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
@@ -142,32 +142,116 @@ SELECT 'interest', t.topic, count(*), 0
  GROUP BY t.topic
 ORDER BY 1, 2";
 
+/// One room of an event with its counts: the main venue (`place_id` null, `kind` venue, named
+/// by the event's venue) or a place the event offers. Counts cover non-cancelled onsite
+/// registrations there.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PlaceCountsRow {
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub place_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub name: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub municipality: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub capacity: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    pub confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub waitlisted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub physical_space_requested: i64,
+    #[diesel(sql_type = BigInt)]
+    pub physical_space_seated: i64,
+    #[diesel(sql_type = BigInt)]
+    pub transport: i64,
+}
+
+// The event's registrations are read once, grouped by place, and joined to its rooms: the
+// cost does not grow with the number of places. The main venue is listed when onsite is
+// offered, and also when someone is still there after it was withdrawn, so that the rooms
+// always add up to the onsite counts.
+const EVENT_PLACES: &str = "
+WITH counts AS (
+  SELECT r.place_id,
+         count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed,
+         count(*) FILTER (WHERE r.status = 'waitlisted') AS waitlisted,
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.checked_in_at IS NOT NULL) AS attended,
+         count(*) FILTER (WHERE r.needs_physical_space) AS physical_space_requested,
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
+         count(*) FILTER (WHERE r.needs_transport) AS transport
+    FROM registrations r
+   WHERE r.event_id = $1 AND r.attendance_mode = 'onsite' AND r.status <> 'cancelled'
+   GROUP BY r.place_id
+), rooms AS (
+  SELECT NULL::uuid AS place_id, e.onsite_venue_name AS name, 'venue'::text AS kind,
+         NULL::text AS municipality, e.onsite_capacity AS capacity, 0::bigint AS position
+    FROM events e
+   WHERE e.id = $1 AND (e.onsite_offered OR EXISTS (SELECT 1 FROM counts c WHERE c.place_id IS NULL))
+  UNION ALL
+  SELECT ep.place_id, p.name, p.kind, p.municipality, ep.capacity, ep.position
+    FROM event_places ep JOIN places p ON p.id = ep.place_id
+   WHERE ep.event_id = $1
+)
+SELECT rooms.place_id, rooms.name, rooms.kind, rooms.municipality, rooms.capacity,
+       coalesce(c.confirmed, 0) AS confirmed, coalesce(c.waitlisted, 0) AS waitlisted,
+       coalesce(c.attended, 0) AS attended,
+       coalesce(c.physical_space_requested, 0) AS physical_space_requested,
+       coalesce(c.physical_space_seated, 0) AS physical_space_seated,
+       coalesce(c.transport, 0) AS transport
+  FROM rooms LEFT JOIN counts c ON c.place_id IS NOT DISTINCT FROM rooms.place_id
+ ORDER BY rooms.place_id IS NOT NULL, rooms.position";
+
 #[tracing::instrument(skip(conn))]
-pub async fn event_counts(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventCountsRow>> {
+pub async fn event_counts(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventCountsRow>> {
     Ok(diesel::sql_query(EVENT_COUNTS)
         .bind::<SqlUuid, _>(event_id)
-        .get_result::<EventCountsRow>(conn)
+        .get_result::<EventCountsRow>(&mut conn)
         .await
         .optional()?)
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn event_breakdown(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<BreakdownRow>> {
-    Ok(diesel::sql_query(EVENT_BREAKDOWN).bind::<SqlUuid, _>(event_id).load(conn).await?)
+pub async fn event_breakdown(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<BreakdownRow>> {
+    Ok(diesel::sql_query(EVENT_BREAKDOWN).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
-/// Both queries of one event's report, in one read-only snapshot so that they agree.
+/// The main venue and each place of an event, in the order of its reads.
+#[tracing::instrument(skip(conn))]
+pub async fn event_places(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<PlaceCountsRow>> {
+    Ok(diesel::sql_query(EVENT_PLACES).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+}
+
+/// What one event's report is built from.
+#[derive(Debug, Clone)]
+pub struct EventReportData {
+    pub counts: EventCountsRow,
+    pub breakdown: Vec<BreakdownRow>,
+    pub places: Vec<PlaceCountsRow>,
+}
+
+/// The queries of one event's report, in one read-only snapshot so that they agree, and
+/// pipelined: sent together, so the report costs one round trip however many there are.
 pub async fn event_report_data(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
-) -> AppResult<Option<(EventCountsRow, Vec<BreakdownRow>)>> {
+) -> AppResult<Option<EventReportData>> {
     conn.build_transaction()
         .read_only()
         .repeatable_read()
         .run(async move |conn| {
-            let Some(counts) = event_counts(conn, event_id).await? else { return Ok(None) };
-            let breakdown = event_breakdown(conn, event_id).await?;
-            Ok(Some((counts, breakdown)))
+            let shared: &AsyncPgConnection = conn;
+            let (counts, breakdown, places) = futures_util::future::try_join3(
+                event_counts(shared, event_id),
+                event_breakdown(shared, event_id),
+                event_places(shared, event_id),
+            )
+            .await?;
+            Ok(counts.map(|counts| EventReportData { counts, breakdown, places }))
         })
         .await
 }
@@ -185,6 +269,21 @@ pub struct AttendanceRow {
     pub needs_transport: bool,
     pub interpretation_language: Option<String>,
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// The name of the place the registration has, when it has one.
+    pub place_name: Option<String>,
+    /// The name of the event's main venue.
+    pub venue_name: Option<String>,
+}
+
+impl AttendanceRow {
+    /// Where the person attends: the place's name, the main venue's for onsite there, none
+    /// online.
+    pub fn place(&self) -> Option<&str> {
+        match self.attendance_mode {
+            Mode::Online => None,
+            Mode::Onsite => self.place_name.as_deref().or(self.venue_name.as_deref()),
+        }
+    }
 }
 
 /// The next `limit` registrations of an event in arrival order after `after_seq` (keyset
@@ -196,6 +295,8 @@ pub async fn attendance_page(
     limit: i64,
 ) -> AppResult<Vec<AttendanceRow>> {
     Ok(registrations::table
+        .inner_join(events::table)
+        .left_join(places::table)
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::seq.gt(after_seq))
         .order(registrations::seq)
@@ -211,6 +312,8 @@ pub async fn attendance_page(
             registrations::needs_transport,
             registrations::interpretation_language,
             registrations::checked_in_at,
+            places::name.nullable(),
+            events::onsite_venue_name,
         ))
         .load(conn)
         .await?)
@@ -255,6 +358,12 @@ pub struct EventSummaryRow {
     pub physical_space_requested: i64,
     #[diesel(sql_type = BigInt)]
     pub physical_space_seated: i64,
+    /// Confirmed at the event's hosted places (places of kind `hosted`), and of those
+    /// checked in: also counted in `onsite_*`.
+    #[diesel(sql_type = BigInt)]
+    pub hosted_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hosted_attended: i64,
 }
 
 /// The sums over every event of a filter (not one page of it).
@@ -270,6 +379,10 @@ pub struct SummaryTotalsRow {
     pub onsite_confirmed: i64,
     #[diesel(sql_type = BigInt)]
     pub onsite_attended: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hosted_confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hosted_attended: i64,
 }
 
 /// The events of a `SummaryFilter`: $1 organisation_id, $2 visible_to, $3 region, $4 series,
@@ -324,8 +437,11 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.status, c.*
       count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
                          AND r.checked_in_at IS NOT NULL) AS onsite_attended,
       count(*) FILTER (WHERE r.status <> 'cancelled' AND r.needs_physical_space) AS physical_space_requested,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated
-    FROM registrations r
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted') AS hosted_confirmed,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted'
+                         AND r.checked_in_at IS NOT NULL) AS hosted_attended
+    FROM registrations r LEFT JOIN places p ON p.id = r.place_id
    WHERE r.event_id = e.id
   ) c
  ORDER BY e.starts_at, e.id"
@@ -343,8 +459,11 @@ SELECT (SELECT count(*) FROM matching) AS events,
                           AND r.checked_in_at IS NOT NULL) AS online_attended,
        count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite') AS onsite_confirmed,
        count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
-                          AND r.checked_in_at IS NOT NULL) AS onsite_attended
-  FROM registrations r
+                          AND r.checked_in_at IS NOT NULL) AS onsite_attended,
+       count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted') AS hosted_confirmed,
+       count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted'
+                          AND r.checked_in_at IS NOT NULL) AS hosted_attended
+  FROM registrations r LEFT JOIN places p ON p.id = r.place_id
  WHERE r.event_id IN (SELECT id FROM matching)"
 );
 

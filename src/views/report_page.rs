@@ -12,7 +12,7 @@ use crate::views::report_svg::{
     bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, HIDDEN, ORANGE, PURPLE,
     VERMILLION,
 };
-use crate::views::reports::{EventReport, ModeCounts, OTHER_SUPPRESSED};
+use crate::views::reports::{EventReport, ModeCounts, PlaceReport, OTHER_SUPPRESSED};
 
 /// What the page says about the event besides the counts.
 pub struct PageContext<'a> {
@@ -90,6 +90,9 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     html.push_str(&modes_card(report, t));
     html.push_str(&attendance_card(report, t));
     html.push_str(&needs_card(report, t));
+    for (i, place) in report.by_place.iter().enumerate() {
+        html.push_str(&place_card(i, place, report.event_ended, t));
+    }
     html.push_str(&categories_card(report, t));
     html.push_str(&interests_card(report, t));
     html.push_str("</div>");
@@ -238,6 +241,50 @@ fn needs_card(report: &EventReport, t: Option<i64>) -> String {
     card("Needs", &body)
 }
 
+/// One room of the event: who is there, who came, and what they need. Charts are numbered
+/// in the order of `by_place` (the main venue first), as ids must not carry names.
+fn place_card(index: usize, place: &PlaceReport, ended: bool, t: Option<i64>) -> String {
+    let name = match (&place.name, place.place_id) {
+        (Some(name), _) => name.clone(),
+        (None, None) => "Main venue".to_owned(),
+        (None, Some(_)) => "Place".to_owned(),
+    };
+    let kind = match (place.place_id, place.kind.as_str()) {
+        (None, _) => "main venue",
+        (Some(_), "hosted") => "hosted place",
+        _ => "venue",
+    };
+    let mut meta = kind.to_owned();
+    if let Some(municipality) = &place.municipality {
+        let _ = write!(meta, " · {municipality}");
+    }
+    let seats = match place.capacity {
+        Some(n) => format!("{n} seats"),
+        None => "unlimited seats".to_owned(),
+    };
+    let _ = write!(meta, " · {seats}");
+    let no_show = if ended { "No-show" } else { "No-show (counted after the end)" };
+    let rows = vec![
+        BarRow { label: "Confirmed".into(), values: vec![place.confirmed] },
+        BarRow { label: "Waitlisted".into(), values: vec![place.waitlisted] },
+        BarRow { label: "Attended".into(), values: vec![place.attended] },
+        BarRow { label: no_show.into(), values: vec![place.no_show] },
+        BarRow { label: "Space requested".into(), values: vec![place.physical_space.requested] },
+        BarRow { label: "Space seated".into(), values: vec![place.physical_space.seated] },
+        BarRow { label: "Transport".into(), values: vec![place.transport_requested] },
+    ];
+    let series = [Series { name: "Registrations", colour: ORANGE }];
+    let mut body = format!(r#"<p class="note" dir="auto">{}</p>"#, escape(&meta));
+    body.push_str(&bar_chart(
+        &format!("chart-place-{index}"),
+        &format!("Onsite registrations at {name}"),
+        &series,
+        &rows,
+        t,
+    ));
+    card(&format!("Onsite: {name}"), &body)
+}
+
 fn categories_card(report: &EventReport, t: Option<i64>) -> String {
     let rows: Vec<BarRow> = report
         .by_stakeholder_category
@@ -281,6 +328,22 @@ mod tests {
         }
     }
 
+    fn place(id: Option<uuid::Uuid>, name: Option<&str>, kind: &str, confirmed: Count) -> PlaceReport {
+        PlaceReport {
+            place_id: id,
+            name: name.map(str::to_owned),
+            kind: kind.to_owned(),
+            municipality: id.map(|_| "Almazán".to_owned()),
+            capacity: Some(4),
+            confirmed,
+            waitlisted: Some(0),
+            attended: Some(1),
+            no_show: Some(1),
+            physical_space: PlacePhysicalSpace { requested: Some(1), seated: Some(1) },
+            transport_requested: Some(0),
+        }
+    }
+
     fn report() -> EventReport {
         EventReport {
             event_id: uuid::Uuid::nil(),
@@ -302,6 +365,10 @@ mod tests {
                 interpretation: BTreeMap::from([("<ar>".to_owned(), Some(2))]),
                 accessibility: Some(0),
             },
+            by_place: vec![
+                place(None, Some("Palacio <de> la Audiencia"), "venue", Some(2)),
+                place(Some(uuid::Uuid::from_u128(7)), Some("Centro cívico de Almazán"), "hosted", Some(2)),
+            ],
             by_stakeholder_category: BTreeMap::from([(
                 "refugee".to_owned(),
                 CategoryCounts { confirmed: Some(3), attended: Some(2) },
@@ -328,7 +395,7 @@ mod tests {
         let html = render(&report(), &context("</title><script>alert(1)</script>"));
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
-        assert!(!html.contains("<ar>") && !html.contains("<platform>"));
+        assert!(!html.contains("<ar>") && !html.contains("<platform>") && !html.contains("<de>"));
         assert!(html.contains("&lt;/title&gt;&lt;script&gt;"));
     }
 
@@ -350,6 +417,23 @@ mod tests {
         assert!(html.contains(r#"id="onsite-confirmed">4<"#));
         assert!(html.contains("Wed 24 Nov 2021, 10:00"), "Madrid time: {html}");
         assert!(!html.contains("suppressed-notice"));
+    }
+
+    #[test]
+    fn every_place_has_its_chart_with_hidden_counts_as_x() {
+        let mut report = report();
+        report.suppressed = true;
+        report.by_place[1].confirmed = None;
+        let mut ctx = context("Roundtable");
+        ctx.suppress_below = Some(5);
+        let html = render(&report, &ctx);
+        assert!(html.contains(r#"<svg id="chart-place-0""#), "{html}");
+        assert!(html.contains(r#"<svg id="chart-place-1""#), "{html}");
+        assert!(!html.contains("chart-place-2"));
+        assert!(html.contains("Onsite: Palacio &lt;de&gt; la Audiencia"));
+        assert!(html.contains("hosted place · Almazán · 4 seats"), "{html}");
+        let almazan = &html[html.find(r#"id="chart-place-1""#).unwrap()..];
+        assert!(almazan.contains(r#"class="value">x<"#), "{almazan}");
     }
 
     #[test]

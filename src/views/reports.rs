@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::reports::{AttendanceRow, BreakdownRow, EventCountsRow, EventSummaryRow, SummaryTotalsRow};
+use crate::db::reports::{
+    AttendanceRow, BreakdownRow, EventCountsRow, EventSummaryRow, PlaceCountsRow, SummaryTotalsRow,
+};
 use crate::domain::disclosure::{pool_small_categories, Cell, Table};
 use crate::domain::report::{formula_safe, no_show};
 
@@ -28,6 +30,13 @@ pub type Count = Option<i64>;
         "onsite": {"offered": true, "capacity": 10, "confirmed": 9, "waitlisted": 2, "attended": 7, "no_show": 2}},
     "needs": {"physical_space": {"requested": 4, "seated": 3, "waitlisted": 1}, "transport": 5,
               "interpretation": {"ar": 6, "fr": 2}, "accessibility": 1},
+    "by_place": [
+        {"place_id": null, "name": "Palacio de la Audiencia", "kind": "venue", "municipality": null, "capacity": 10,
+         "confirmed": 6, "waitlisted": 2, "attended": 5, "no_show": 1,
+         "physical_space": {"requested": 3, "seated": 2}, "transport_requested": 3},
+        {"place_id": "0193a4c2-8a10-7d4e-b1f2-3c4d5e6f7a8b", "name": "Centro cívico de Almazán", "kind": "hosted",
+         "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2, "no_show": 1,
+         "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0}],
     "by_stakeholder_category": {"refugee": {"confirmed": 7, "attended": 6}, "ngo": {"confirmed": 11, "attended": 9}},
     "interests": {"entrepreneurship": 8, "women_employment": 5}}))]
 pub struct EventReport {
@@ -41,6 +50,10 @@ pub struct EventReport {
     pub totals: Totals,
     pub by_mode: ByMode,
     pub needs: Needs,
+    /// Onsite registrations per room: the main venue first (when onsite is offered, or
+    /// someone is still there), then each place the event offers, in the order of the
+    /// event's `places`. They add up to `by_mode.onsite`.
+    pub by_place: Vec<PlaceReport>,
     /// Confirmed and attended registrations by stakeholder category (categories with at least
     /// one non-cancelled registration). Under `suppress_below`, small categories are pooled,
     /// unnamed, as `other, suppressed`.
@@ -114,6 +127,43 @@ pub struct PhysicalSpace {
     pub waitlisted: Option<i64>,
 }
 
+/// The onsite registrations of one room of the event: its main venue or a place it offers.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"place_id": "0193a4c2-8a10-7d4e-b1f2-3c4d5e6f7a8b", "name": "Centro cívico de Almazán",
+    "kind": "hosted", "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2,
+    "no_show": 1, "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0}))]
+pub struct PlaceReport {
+    /// The place; null for the event's main venue.
+    pub place_id: Option<Uuid>,
+    /// The place's name, or the main venue's (null when the event names none).
+    pub name: Option<String>,
+    /// `venue` (the main venue, or another venue the event offers) or `hosted`.
+    pub kind: String,
+    /// The place's municipality; null for the main venue.
+    pub municipality: Option<String>,
+    /// Seats there (never hidden); null when the main venue's are unlimited.
+    pub capacity: Option<i64>,
+    pub confirmed: Option<i64>,
+    pub waitlisted: Option<i64>,
+    /// Confirmed registrations checked in.
+    pub attended: Option<i64>,
+    /// Confirmed minus attended once the event has ended, else 0.
+    pub no_show: Option<i64>,
+    pub physical_space: PlacePhysicalSpace,
+    /// Registrations there that need transport.
+    pub transport_requested: Option<i64>,
+}
+
+/// People who need a physical space at one place.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"requested": 1, "seated": 1}))]
+pub struct PlacePhysicalSpace {
+    /// Non-cancelled registrations there with `needs_physical_space`.
+    pub requested: Option<i64>,
+    /// Of those, confirmed.
+    pub seated: Option<i64>,
+}
+
 /// Confirmed and attended registrations of one stakeholder category.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"confirmed": 4, "attended": 4}))]
@@ -133,6 +183,18 @@ struct ModeCells {
     attended: Cell,
     /// Only once the event has ended; before, nobody is a no-show yet.
     no_show: Option<Cell>,
+    /// The confirmed not checked in: `no_show` once the event has ended, implied before.
+    absent: Cell,
+}
+
+/// The cells of one room (the main venue or a place) in a report's [`Table`].
+struct PlaceCells {
+    counts: ModeCells,
+    requested: Cell,
+    seated: Cell,
+    /// Those with the need who wait for a seat there (implied).
+    space_waiting: Cell,
+    transport: Cell,
 }
 
 /// An event report as a [`Table`]: its counts, the counts it implies (those without each
@@ -160,6 +222,21 @@ struct ReportTable {
     categories: Vec<(usize, String, (Cell, Cell))>,
     pooled_categories: Option<(Cell, Cell)>,
     interests: Vec<(String, Cell)>,
+    /// One per room, in the order of `places`.
+    places: Vec<PlaceCells>,
+}
+
+/// Declares `total = Σ parts` when it holds, else `total = Σ parts + the rest`, the rest
+/// implied: the rooms cover every onsite registration, so it holds unless a registration is
+/// at a place its event no longer offers.
+fn partition(t: &mut Table, total: Cell, parts: &[Cell]) {
+    let rest = t.value(total) - parts.iter().map(|&p| t.value(p)).sum::<i64>();
+    if rest == 0 {
+        t.sum(total, parts);
+    } else {
+        let rest = t.derived(rest);
+        t.sum(total, &[parts, &[rest]].concat());
+    }
 }
 
 impl ReportTable {
@@ -168,22 +245,26 @@ impl ReportTable {
     fn of(
         row: &EventCountsRow,
         breakdown: &[BreakdownRow],
+        places: &[PlaceCountsRow],
         pooled_languages: &[bool],
         pooled_categories: &[bool],
     ) -> Self {
         let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
         let mut t = Table::new();
         let mode = |t: &mut Table, confirmed: i64, waitlisted: i64, attended: i64| {
-            let cells = ModeCells {
-                confirmed: t.published(confirmed),
-                waitlisted: t.published(waitlisted),
-                attended: t.published(attended),
-                no_show: row.ended.then(|| t.published(no_show(confirmed, attended, true))),
-            };
+            let (confirmed_cell, waitlisted_cell, attended_cell) =
+                (t.published(confirmed), t.published(waitlisted), t.published(attended));
+            let no_show = row.ended.then(|| t.published(no_show(confirmed, attended, true)));
             // Before the end, who has not checked in is implied, not shown.
-            let absent = cells.no_show.unwrap_or_else(|| t.derived(confirmed - attended));
-            t.sum(cells.confirmed, &[cells.attended, absent]);
-            cells
+            let absent = no_show.unwrap_or_else(|| t.derived(confirmed - attended));
+            t.sum(confirmed_cell, &[attended_cell, absent]);
+            ModeCells {
+                confirmed: confirmed_cell,
+                waitlisted: waitlisted_cell,
+                attended: attended_cell,
+                no_show,
+                absent,
+            }
         };
         let online = mode(&mut t, row.online_confirmed, row.online_waitlisted, row.online_attended);
         let onsite = mode(&mut t, row.onsite_confirmed, row.onsite_waitlisted, row.onsite_attended);
@@ -221,6 +302,47 @@ impl ReportTable {
         let space_waitlisted = need(&mut t, waitlisted, row.physical_space_waitlisted);
         let space_requested = t.published(row.physical_space_requested);
         t.sum(space_requested, &[seated, space_waitlisted]);
+
+        // Rooms: each a small report of its own (modes' counts, the need, transport) whose
+        // parts add up to the onsite counts. Only onsite registrations may need a space, so
+        // the rooms' needs add up to the event's; transport is asked online too.
+        let places: Vec<PlaceCells> = places
+            .iter()
+            .map(|p| {
+                let counts = mode(&mut t, p.confirmed, p.waitlisted, p.attended);
+                let seated = need(&mut t, counts.confirmed, p.physical_space_seated);
+                let requested = t.published(p.physical_space_requested);
+                let space_waiting = t.derived(p.physical_space_requested - p.physical_space_seated);
+                t.sum(requested, &[seated, space_waiting]);
+                let without = t.derived(p.waitlisted - t.value(space_waiting));
+                t.sum(counts.waitlisted, &[space_waiting, without]);
+                let there = t.derived(p.confirmed + p.waitlisted);
+                t.sum(there, &[counts.confirmed, counts.waitlisted]);
+                let transport = need(&mut t, there, p.transport);
+                PlaceCells { counts, requested, seated, space_waiting, transport }
+            })
+            .collect();
+        if !places.is_empty() {
+            let column = |pick: fn(&PlaceCells) -> Cell| places.iter().map(pick).collect::<Vec<_>>();
+            partition(&mut t, onsite.confirmed, &column(|p| p.counts.confirmed));
+            partition(&mut t, onsite.waitlisted, &column(|p| p.counts.waitlisted));
+            partition(&mut t, onsite.attended, &column(|p| p.counts.attended));
+            partition(&mut t, onsite.absent, &column(|p| p.counts.absent));
+            partition(&mut t, seated, &column(|p| p.seated));
+            partition(&mut t, space_waitlisted, &column(|p| p.space_waiting));
+            // Transport online: those online who asked, among everyone online.
+            let online_people = t.derived(row.online_confirmed + row.online_waitlisted);
+            t.sum(online_people, &[online.confirmed, online.waitlisted]);
+            let onsite_transport: i64 = places.iter().map(|p| t.value(p.transport)).sum();
+            let online_transport = t.derived(row.transport - onsite_transport);
+            let online_without = t.value(online_people) - t.value(online_transport);
+            if online_without >= 0 {
+                let online_without = t.derived(online_without);
+                t.sum(online_people, &[online_transport, online_without]);
+            }
+            let parts: Vec<Cell> = column(|p| p.transport).into_iter().chain([online_transport]).collect();
+            t.sum(transport, &parts);
+        }
 
         // Interpretation languages: a partition of those who asked, inside everyone.
         let asked = keyed("interpretation");
@@ -285,6 +407,7 @@ impl ReportTable {
             categories,
             pooled_categories: pooled_category_cells,
             interests,
+            places,
         }
     }
 }
@@ -295,7 +418,12 @@ impl EventReport {
     /// hidden, with complementary counts so that no sum gives one back, and categories
     /// (languages, stakeholder categories, topics) whose counts are hidden are not named:
     /// languages and categories are pooled under `other, suppressed`.
-    pub fn build(row: &EventCountsRow, breakdown: &[BreakdownRow], below: Option<i64>) -> Self {
+    pub fn build(
+        row: &EventCountsRow,
+        breakdown: &[BreakdownRow],
+        places: &[PlaceCountsRow],
+        below: Option<i64>,
+    ) -> Self {
         let below = below.unwrap_or(0);
         let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
         let pooled = |kind: &'static str| {
@@ -306,7 +434,7 @@ impl EventReport {
         // A named count hidden to protect another is unnamed too: pooled, then everything is
         // protected again. Each round pools at least one more, so this ends.
         let (cells, shown) = loop {
-            let cells = ReportTable::of(row, breakdown, &pooled_languages, &pooled_categories);
+            let cells = ReportTable::of(row, breakdown, places, &pooled_languages, &pooled_categories);
             let shown = cells.table.protect(below);
             let mut pooled_more = false;
             for (i, _, cell) in &cells.languages {
@@ -363,6 +491,33 @@ impl EventReport {
         if cells.interests.iter().any(|(_, cell)| shown.is_hidden(*cell)) {
             interests.insert(OTHER_SUPPRESSED.to_owned(), None);
         }
+        let by_place = places
+            .iter()
+            .zip(&cells.places)
+            .map(|(p, cells)| {
+                // The main venue's seats are the onsite mode's, and 0 when it is not offered.
+                let capacity = match p.place_id {
+                    None if !row.onsite_offered => Some(0),
+                    _ => p.capacity.map(i64::from),
+                };
+                PlaceReport {
+                    place_id: p.place_id,
+                    name: p.name.clone(),
+                    kind: p.kind.clone(),
+                    municipality: p.municipality.clone(),
+                    capacity,
+                    confirmed: c(cells.counts.confirmed),
+                    waitlisted: c(cells.counts.waitlisted),
+                    attended: c(cells.counts.attended),
+                    no_show: cells.counts.no_show.map_or(Some(0), c),
+                    physical_space: PlacePhysicalSpace {
+                        requested: c(cells.requested),
+                        seated: c(cells.seated),
+                    },
+                    transport_requested: c(cells.transport),
+                }
+            })
+            .collect();
         let pooled_any = cells.pooled_languages.is_some() || cells.pooled_categories.is_some();
         EventReport {
             event_id: row.event_id,
@@ -391,6 +546,7 @@ impl EventReport {
                 interpretation,
                 accessibility: c(cells.accessibility),
             },
+            by_place,
             by_stakeholder_category,
             interests,
         }
@@ -398,7 +554,7 @@ impl EventReport {
 }
 
 /// The columns of `GET /events/{id}/attendance.csv`, in order.
-pub const ATTENDANCE_CSV_HEADER: [&str; 9] = [
+pub const ATTENDANCE_CSV_HEADER: [&str; 10] = [
     "registration_id",
     "full_name",
     "stakeholder_category",
@@ -408,6 +564,8 @@ pub const ATTENDANCE_CSV_HEADER: [&str; 9] = [
     "needs_transport",
     "interpretation_language",
     "checked_in_at",
+    // Appended last, so readers of the earlier columns by position keep working.
+    "place",
 ];
 
 /// CSV lines (RFC 4180: CRLF, quotes only where needed) for a page of the attendance list;
@@ -430,6 +588,7 @@ pub fn attendance_csv(rows: &[AttendanceRow], with_header: bool) -> Vec<u8> {
             bool_cell(row.needs_transport),
             row.interpretation_language.as_deref().unwrap_or(""),
             &checked_in,
+            row.place().unwrap_or(""),
         ];
         writer
             .write_record(cells.iter().map(|cell| formula_safe(cell).into_owned()))
@@ -457,7 +616,7 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
 /// Attendance over many events: one page of rows, one per event, and the sums over every
 /// event of the filter.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3}, "suppressed": false, "next_cursor": null}))]
+#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0}, "suppressed": false, "next_cursor": null}))]
 pub struct AttendanceSummary {
     /// This page of the events, by `starts_at` ascending (then id).
     pub events: Vec<EventSummary>,
@@ -471,7 +630,7 @@ pub struct AttendanceSummary {
 
 /// One event in an attendance summary.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "physical_space": {"requested": 3, "seated": 3}}))]
+#[schema(example = json!({"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}))]
 pub struct EventSummary {
     pub event_id: Uuid,
     pub title: String,
@@ -482,6 +641,9 @@ pub struct EventSummary {
     pub status: String,
     pub online: ModeAttendance,
     pub onsite: ModeAttendance,
+    /// Of `onsite`, those at the event's hosted places (places of kind `hosted`, near
+    /// people's homes), not at a venue.
+    pub hosted: ModeAttendance,
     pub physical_space: PhysicalSpaceSummary,
 }
 
@@ -504,7 +666,7 @@ pub struct PhysicalSpaceSummary {
 /// Sums over every event of the filter (all pages, not only this one), computed before
 /// suppression.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3}))]
+#[schema(example = json!({"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0}))]
 pub struct SummaryTotals {
     /// Number of events the filter matches (never suppressed).
     pub events: i64,
@@ -512,6 +674,10 @@ pub struct SummaryTotals {
     pub attended: Option<i64>,
     pub online_confirmed: Option<i64>,
     pub onsite_confirmed: Option<i64>,
+    /// Of `onsite_confirmed`, those at hosted places.
+    pub hosted_confirmed: Option<i64>,
+    /// Of `attended`, those at hosted places.
+    pub hosted_attended: Option<i64>,
 }
 
 impl EventSummary {
@@ -526,6 +692,7 @@ impl EventSummary {
             status: r.status.as_str().to_owned(),
             online: ModeAttendance { confirmed: Some(r.online_confirmed), attended: Some(r.online_attended) },
             onsite: ModeAttendance { confirmed: Some(r.onsite_confirmed), attended: Some(r.onsite_attended) },
+            hosted: ModeAttendance { confirmed: Some(r.hosted_confirmed), attended: Some(r.hosted_attended) },
             physical_space: PhysicalSpaceSummary {
                 requested: Some(r.physical_space_requested),
                 seated: Some(r.physical_space_seated),
@@ -553,6 +720,8 @@ impl SummaryCounts {
                 attended: Some(totals.online_attended + totals.onsite_attended),
                 online_confirmed: Some(totals.online_confirmed),
                 onsite_confirmed: Some(totals.onsite_confirmed),
+                hosted_confirmed: Some(totals.hosted_confirmed),
+                hosted_attended: Some(totals.hosted_attended),
             },
             suppressed: false,
         }
@@ -566,6 +735,7 @@ impl SummaryCounts {
         struct RowCells {
             online: (Cell, Cell),
             onsite: (Cell, Cell),
+            hosted: (Cell, Cell),
             requested: Cell,
             seated: Cell,
         }
@@ -590,7 +760,16 @@ impl SummaryCounts {
                 let requested = t.published(r.physical_space_requested);
                 let waiting = t.derived(r.physical_space_requested - r.physical_space_seated);
                 t.sum(requested, &[seated, waiting]);
-                RowCells { online, onsite, requested, seated }
+                // Hosted places are part of onsite: those elsewhere onsite (at a venue) are
+                // implied, confirmed and attended alike.
+                let hosted = mode(&mut t, r.hosted_confirmed, r.hosted_attended);
+                let venue_confirmed = t.derived(r.onsite_confirmed - r.hosted_confirmed);
+                let venue_attended = t.derived(r.onsite_attended - r.hosted_attended);
+                let venue_absent = t.derived(t.value(venue_confirmed) - t.value(venue_attended));
+                t.sum(venue_confirmed, &[venue_attended, venue_absent]);
+                t.sum(onsite.0, &[hosted.0, venue_confirmed]);
+                t.sum(onsite.1, &[hosted.1, venue_attended]);
+                RowCells { online, onsite, hosted, requested, seated }
             })
             .collect();
         let column = |t: &mut Table, pick: &dyn Fn(&RowCells) -> Vec<Cell>| {
@@ -604,6 +783,8 @@ impl SummaryCounts {
         let attended = column(&mut t, &|c| vec![c.online.1, c.onsite.1]);
         let confirmed = t.published(t.value(online_confirmed) + t.value(onsite_confirmed));
         t.sum(confirmed, &[online_confirmed, onsite_confirmed]);
+        let hosted_confirmed = column(&mut t, &|c| vec![c.hosted.0]);
+        let hosted_attended = column(&mut t, &|c| vec![c.hosted.1]);
 
         let shown = t.protect(below);
         let c = |cell: Cell| shown.show(cell);
@@ -613,6 +794,7 @@ impl SummaryCounts {
             .map(|(r, cells)| EventSummary {
                 online: ModeAttendance { confirmed: c(cells.online.0), attended: c(cells.online.1) },
                 onsite: ModeAttendance { confirmed: c(cells.onsite.0), attended: c(cells.onsite.1) },
+                hosted: ModeAttendance { confirmed: c(cells.hosted.0), attended: c(cells.hosted.1) },
                 physical_space: PhysicalSpaceSummary {
                     requested: c(cells.requested),
                     seated: c(cells.seated),
@@ -628,6 +810,8 @@ impl SummaryCounts {
                 attended: c(attended),
                 online_confirmed: c(online_confirmed),
                 onsite_confirmed: c(onsite_confirmed),
+                hosted_confirmed: c(hosted_confirmed),
+                hosted_attended: c(hosted_attended),
             },
             suppressed: shown.any_hidden(),
         }
@@ -635,7 +819,7 @@ impl SummaryCounts {
 }
 
 /// The columns of the aggregated report as CSV, in order.
-pub const SUMMARY_CSV_HEADER: [&str; 12] = [
+pub const SUMMARY_CSV_HEADER: [&str; 14] = [
     "event_id",
     "title",
     "region",
@@ -648,6 +832,8 @@ pub const SUMMARY_CSV_HEADER: [&str; 12] = [
     "onsite_attended",
     "physical_space_requested",
     "physical_space_seated",
+    "hosted_confirmed",
+    "hosted_attended",
 ];
 
 /// CSV lines for a chunk of the aggregated report, one per event; `with_header` puts the
@@ -672,6 +858,8 @@ pub fn summary_csv(events: &[EventSummary], with_header: bool) -> Vec<u8> {
             n(e.onsite.attended),
             n(e.physical_space.requested),
             n(e.physical_space.seated),
+            n(e.hosted.confirmed),
+            n(e.hosted.attended),
         ];
         writer
             .write_record(cells.iter().map(|cell| formula_safe(cell).into_owned()))

@@ -104,10 +104,10 @@ pub async fn report_page(
         (None, None) => return Err(AppError::Unauthorized),
     };
     let asked = suppress_below(query.suppress_below)?.max(floor);
-    let (counts, breakdown) =
-        reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
+    let data = reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
+    let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
-    let report = EventReport::build(&counts, &breakdown, below);
+    let report = EventReport::build(counts, &data.breakdown, &data.places, below);
     let html = render(
         &report,
         &PageContext {

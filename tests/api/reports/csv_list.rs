@@ -3,7 +3,7 @@ use uuid::Uuid;
 use super::seed::*;
 use crate::helpers::spawn_app;
 
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 10] = [
     "registration_id",
     "full_name",
     "stakeholder_category",
@@ -13,6 +13,7 @@ const HEADER: [&str; 9] = [
     "needs_transport",
     "interpretation_language",
     "checked_in_at",
+    "place",
 ];
 
 fn read_csv(text: &str) -> Vec<csv::StringRecord> {

@@ -6,5 +6,6 @@ mod disclosure;
 mod event;
 mod page;
 mod paged;
+mod places;
 pub mod seed;
 mod summary;

@@ -34,8 +34,11 @@ fn sum_of_rows(rows: &[Value]) -> Value {
     let onsite = sum(&|r| r["onsite"]["confirmed"].as_i64().unwrap());
     let attended =
         sum(&|r| r["online"]["attended"].as_i64().unwrap() + r["onsite"]["attended"].as_i64().unwrap());
+    let hosted = sum(&|r| r["hosted"]["confirmed"].as_i64().unwrap());
+    let hosted_attended = sum(&|r| r["hosted"]["attended"].as_i64().unwrap());
     json!({"events": rows.len(), "confirmed": online + onsite, "attended": attended,
-           "online_confirmed": online, "onsite_confirmed": onsite})
+           "online_confirmed": online, "onsite_confirmed": onsite,
+           "hosted_confirmed": hosted, "hosted_attended": hosted_attended})
 }
 
 async fn get(app: &TestApp, token: &str, query: &str) -> Resp {
@@ -82,7 +85,8 @@ async fn the_aggregated_report_comes_in_pages_whose_totals_cover_the_whole_filte
     let totals = sum_of_rows(&rows);
     assert_eq!(
         totals,
-        json!({"events": 5, "confirmed": 35, "attended": 10, "online_confirmed": 15, "onsite_confirmed": 20})
+        json!({"events": 5, "confirmed": 35, "attended": 10, "online_confirmed": 15, "onsite_confirmed": 20,
+               "hosted_confirmed": 0, "hosted_attended": 0})
     );
     for page in [&first, &second, &last] {
         assert_eq!(page.body["totals"], totals, "{}", page.text);
@@ -191,7 +195,7 @@ async fn the_csv_form_streams_every_event_of_the_filter() {
     let in_csv: Vec<String> = records.iter().map(|r| r[0].to_owned()).collect();
     assert_eq!(in_csv, expected, "every event once, in order, across the chunks");
     assert_eq!(response.text.matches("event_id").count(), 1, "one header row");
-    assert_eq!(records[0].iter().skip(6).collect::<Vec<_>>(), ["2", "1", "1", "0", "0", "0"]);
+    assert_eq!(records[0].iter().skip(6).collect::<Vec<_>>(), ["2", "1", "1", "0", "0", "0", "0", "0"]);
 
     // The JSON pages go through the same events, in the same order.
     let mut paged = Vec::new();

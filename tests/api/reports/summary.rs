@@ -69,7 +69,8 @@ async fn the_aggregated_report_adds_up_to_the_per_event_reports() {
     }
     assert_eq!(
         response.body["totals"],
-        json!({"events": 3, "confirmed": confirmed, "attended": attended, "online_confirmed": online, "onsite_confirmed": onsite})
+        json!({"events": 3, "confirmed": confirmed, "attended": attended, "online_confirmed": online, "onsite_confirmed": onsite,
+               "hosted_confirmed": 0, "hosted_attended": 0})
     );
     assert_eq!((confirmed, attended, online, onsite), (15, 6, 9, 6));
     assert_eq!(events[0]["title"], "First");
@@ -176,7 +177,7 @@ async fn the_aggregated_report_comes_as_csv_when_asked_for() {
     assert_eq!(&records[0][0], first.to_string());
     assert_eq!(&records[0][1], "'=cmd|' /C calc'!A0");
     assert_eq!(&records[0][2], "Soria");
-    assert_eq!(records[0].iter().skip(6).collect::<Vec<_>>(), ["2", "1", "1", "0", "1", "1"]);
+    assert_eq!(records[0].iter().skip(6).collect::<Vec<_>>(), ["2", "1", "1", "0", "1", "1", "0", "0"]);
     assert_eq!(&records[1][1], "Mesa, \"regional\"");
     assert_eq!(&records[1][3], "", "no series");
 
