@@ -93,7 +93,9 @@ pub struct ByMode {
 pub struct ModeCounts {
     /// Whether the event offers this mode at all.
     pub offered: bool,
-    /// Seats of this mode; null when unlimited, 0 when the mode is not offered.
+    /// Seats of this mode; null when unlimited, 0 when the mode is not offered. Onsite counts
+    /// everyone attending in person, at the main venue and at the event's places (`by_place`),
+    /// and its seats are theirs together.
     pub capacity: Option<i64>,
     pub confirmed: Option<i64>,
     pub waitlisted: Option<i64>,
@@ -454,9 +456,9 @@ impl EventReport {
             }
         };
         let c = |cell: Cell| shown.show(cell);
-        let mode_counts = |cells: &ModeCells, offered: bool, capacity: Option<i32>| ModeCounts {
+        let mode_counts = |cells: &ModeCells, offered: bool, capacity: Option<i64>| ModeCounts {
             offered,
-            capacity: if offered { capacity.map(i64::from) } else { Some(0) },
+            capacity: if offered { capacity } else { Some(0) },
             confirmed: c(cells.confirmed),
             waitlisted: c(cells.waitlisted),
             attended: c(cells.attended),
@@ -518,6 +520,12 @@ impl EventReport {
                 }
             })
             .collect();
+        // Onsite is everyone attending in person: at the main venue and at every place the
+        // event offers, so its seats are theirs together, as its counts are.
+        let offered_places = places.iter().filter(|p| p.place_id.is_some());
+        let onsite_offered = row.onsite_offered || offered_places.clone().next().is_some();
+        let onsite_capacity = if row.onsite_offered { row.onsite_capacity.map_or(0, i64::from) } else { 0 }
+            + offered_places.filter_map(|p| p.capacity).map(i64::from).sum::<i64>();
         let pooled_any = cells.pooled_languages.is_some() || cells.pooled_categories.is_some();
         EventReport {
             event_id: row.event_id,
@@ -533,8 +541,8 @@ impl EventReport {
                 fallback_applied: c(cells.fallback),
             },
             by_mode: ByMode {
-                online: mode_counts(&cells.online, row.online_offered, row.online_capacity),
-                onsite: mode_counts(&cells.onsite, row.onsite_offered, row.onsite_capacity),
+                online: mode_counts(&cells.online, row.online_offered, row.online_capacity.map(i64::from)),
+                onsite: mode_counts(&cells.onsite, onsite_offered, Some(onsite_capacity)),
             },
             needs: Needs {
                 physical_space: PhysicalSpace {

@@ -121,6 +121,7 @@ async fn the_report_counts_each_room_the_main_venue_first_and_the_rooms_add_up_t
         (&onsite["confirmed"], &onsite["waitlisted"], &onsite["attended"]),
         (&json!(8), &json!(2), &json!(4))
     );
+    assert_eq!(onsite["capacity"], 3 + 4 + 2, "in person: the venue's seats and every place's");
     assert_eq!(report.body["needs"]["physical_space"], json!({"requested": 4, "seated": 3, "waitlisted": 1}));
     assert_eq!(report.body["needs"]["transport"], 4);
 
