@@ -15,7 +15,7 @@ use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
-use crate::db::places::{self, EventPlaceRow, OfferedPlace, PlaceRow};
+use crate::db::places::{self, OfferedPlace, PlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
@@ -145,7 +145,7 @@ async fn register_in(
     let input = &request.valid;
     let names_places = input.place_id.is_some() || !input.acceptable_place_ids.is_empty();
     let offered = if names_places {
-        Either::Left(places::offered_at_shared(tx.shared(), request.event_id.0))
+        Either::Left(places::offered_by(tx.shared(), std::slice::from_ref(&request.event_id.0)))
     } else {
         Either::Right(ready(Ok(Vec::new())))
     };
@@ -172,7 +172,7 @@ async fn register_in(
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
     let offered = offered?;
-    let seating = Seating { seats: event.seats(), places: offered.iter().map(|o| o.seats.seats()).collect() };
+    let seating = event.seating(offered.iter().map(|o| &o.seats));
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes?, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
@@ -533,8 +533,7 @@ async fn change_fields(
 
 /// The seats of a locked event with its places.
 async fn seating_of(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResult<Seating> {
-    let offered = places::of_event(conn, event.id).await?;
-    Ok(Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() })
+    Ok(event.seating(&places::of_event(conn, event.id).await?))
 }
 
 /// Grants and withdraws consents of a locked registration (`domain::consent::decide`), one
@@ -654,13 +653,12 @@ pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResul
         let shared: &AsyncPgConnection = conn;
         futures_util::future::try_join(
             events::find_shared(shared, event.id),
-            places::of_event_shared(shared, event.id),
+            places::of_event(shared, event.id),
         )
         .await?
     };
     let event = event.ok_or(AppError::NotFound)?;
-    let mut seating =
-        Seating { seats: event.seats(), places: offered.iter().map(EventPlaceRow::seats).collect() };
+    let mut seating = event.seating(&offered);
     let onsite_free = i64::from(seating.seats.onsite_free());
     let online_free = seating.seats.online_free().map(i64::from);
     // Who waits anywhere: a registration waiting for the main venue or a place may also

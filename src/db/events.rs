@@ -6,10 +6,11 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::accounts::{self, Standing};
+use crate::db::places::EventPlaceRow;
 use crate::db::schema::{events, organisation_trusts, rate_limits};
 use crate::domain::actors::ActorKind;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
-use crate::domain::seats::Seats;
+use crate::domain::seats::{Seating, Seats};
 use crate::error::AppResult;
 use diesel::dsl::IntervalDsl;
 
@@ -63,6 +64,12 @@ impl EventRow {
             onsite_confirmed: self.onsite_confirmed,
             onsite_confirmed_physical_space: self.onsite_confirmed_physical_space,
         }
+    }
+
+    /// Every seat of the event: its own, and those of the places it offers (`places`, in the
+    /// event's order).
+    pub fn seating<'a>(&self, places: impl IntoIterator<Item = &'a EventPlaceRow>) -> Seating {
+        Seating { seats: self.seats(), places: places.into_iter().map(EventPlaceRow::seats).collect() }
     }
 
     pub fn to_draft(&self) -> EventDraft {

@@ -203,19 +203,9 @@ pub struct OfferedPlace {
 }
 
 /// The places the event offers, in the order they were added. Read with the event locked,
-/// the counters are the ones the seat rules decide on.
-pub async fn of_event(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<EventPlaceRow>> {
-    Ok(event_places::table
-        .filter(event_places::event_id.eq(event_id))
-        .select(EventPlaceRow::as_select())
-        .order(event_places::position.asc())
-        .load(conn)
-        .await?)
-}
-
-/// [`of_event`] on a shared connection, to be pipelined behind the statement that locks the
-/// event (see `db::pipelined`).
-pub async fn of_event_shared(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<EventPlaceRow>> {
+/// the counters are the ones the seat rules decide on. Takes a shared connection so that it
+/// can be pipelined with other reads (see `db::pipelined`); an exclusive one coerces to it.
+pub async fn of_event(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<EventPlaceRow>> {
     Ok(event_places::table
         .filter(event_places::event_id.eq(event_id))
         .select(EventPlaceRow::as_select())
@@ -224,8 +214,11 @@ pub async fn of_event_shared(mut conn: &AsyncPgConnection, event_id: Uuid) -> Ap
         .await?)
 }
 
-/// The places each of `event_ids` offers, with the places, in one query.
-pub async fn offered_by(conn: &mut AsyncPgConnection, event_ids: &[Uuid]) -> AppResult<Vec<OfferedPlace>> {
+/// The places each of `event_ids` offers, with the places, in one query, each event's in
+/// the order they were added. Takes a shared connection, as [`of_event`] does: a
+/// registration that names a place reads its event's this way behind the lock, so that it
+/// is answered with where the person goes without another query.
+pub async fn offered_by(mut conn: &AsyncPgConnection, event_ids: &[Uuid]) -> AppResult<Vec<OfferedPlace>> {
     if event_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -234,7 +227,7 @@ pub async fn offered_by(conn: &mut AsyncPgConnection, event_ids: &[Uuid]) -> App
         .filter(event_places::event_id.eq_any(event_ids))
         .select((EventPlaceRow::as_select(), PlaceRow::as_select()))
         .order((event_places::event_id, event_places::position))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     Ok(rows.into_iter().map(|(seats, place)| OfferedPlace { seats, place }).collect())
 }
@@ -312,17 +305,4 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec
         return Ok(Vec::new());
     }
     Ok(places::table.filter(places::id.eq_any(ids)).select(PlaceRow::as_select()).load(conn).await?)
-}
-
-/// [`of_event_shared`] with each place itself, so that a registration at one of them is
-/// answered with where it is without another query.
-pub async fn offered_at_shared(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<OfferedPlace>> {
-    let rows: Vec<(EventPlaceRow, PlaceRow)> = event_places::table
-        .inner_join(places::table)
-        .filter(event_places::event_id.eq(event_id))
-        .select((EventPlaceRow::as_select(), PlaceRow::as_select()))
-        .order(event_places::position.asc())
-        .load(&mut conn)
-        .await?;
-    Ok(rows.into_iter().map(|(seats, place)| OfferedPlace { seats, place }).collect())
 }

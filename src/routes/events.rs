@@ -306,8 +306,5 @@ pub async fn calendar(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"event-{}.ics\"", row.id)))
-        .body(crate::views::calendar::render(&row)))
+    Ok(super::calendar_download(format!("event-{}", row.id), crate::views::calendar::render(&row)))
 }

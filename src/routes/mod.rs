@@ -13,6 +13,14 @@ pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// An iCalendar entry for "add to calendar", as a download named `{name}.ics`.
+fn calendar_download(name: String, ics: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.ics\"")))
+        .body(ics)
+}
+
 /// Every route of the service. The same function builds the served app and the OpenAPI
 /// document, so the two cannot drift apart.
 pub fn configure(cfg: &mut ServiceConfig) {

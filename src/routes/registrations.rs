@@ -320,13 +320,7 @@ pub async fn registration_calendar(
     let place = RegistrationPlace::of(&row, &event, place.as_ref());
     let body =
         crate::views::calendar::render_registration(&row, &event, place.as_ref(), join_url(&row, &event));
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"registration-{}.ics\"", row.id),
-        ))
-        .body(body))
+    Ok(super::calendar_download(format!("registration-{}", row.id), body))
 }
 
 /// Change a registration (organisers of its event, admin, the partner that created it).

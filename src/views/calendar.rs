@@ -81,13 +81,19 @@ pub fn render_registration(
     let title = one_line(&row.title);
     let stamp = registration.updated_at.max(row.updated_at);
     let mut event = entry(format!("registration-{}@hybrid-events", registration.id), &title, row, stamp);
-    let cancelled =
-        registration.status == RegistrationStatus::Cancelled || row.status == EventStatus::Cancelled;
+    let status =
+        if registration.status == RegistrationStatus::Cancelled || row.status == EventStatus::Cancelled {
+            IcsStatus::Cancelled
+        } else if registration.status == RegistrationStatus::Waitlisted {
+            IcsStatus::Tentative
+        } else {
+            IcsStatus::Confirmed
+        };
     let mut about: Vec<String> = Vec::new();
-    if cancelled {
-        about.push("Cancelled.".to_owned());
-    } else if registration.status == RegistrationStatus::Waitlisted {
-        about.push("On the waiting list: a seat is not confirmed yet.".to_owned());
+    match status {
+        IcsStatus::Cancelled => about.push("Cancelled.".to_owned()),
+        IcsStatus::Tentative => about.push("On the waiting list: a seat is not confirmed yet.".to_owned()),
+        _ => {}
     }
     if let Some(place) = place {
         // An address that names its municipality already is not followed by it again.
@@ -114,13 +120,7 @@ pub fn render_registration(
     if !about.is_empty() {
         event.description(&about.join("\n\n"));
     }
-    event.status(if cancelled {
-        IcsStatus::Cancelled
-    } else if registration.status == RegistrationStatus::Waitlisted {
-        IcsStatus::Tentative
-    } else {
-        IcsStatus::Confirmed
-    });
+    event.status(status);
     calendar(&title, event.done())
 }
 
