@@ -17,7 +17,7 @@ ALTER TABLE registrations DISABLE TRIGGER registrations_after_change;
 INSERT INTO registrations (id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
         interpretation_language, accessibility_notes, interests, full_name, email, email_normalised,
         preferred_language, stakeholder_category, consent_data_processing, created_by, created_by_kind,
-        checked_in_at, cancelled_at)
+        checked_in_at, check_in_source, cancelled_at)
 SELECT gen_random_uuid(), :'event', s.status, s.mode, s.mode = 'onsite' AND i % 4 = 0, i % 7 = 0,
        (ARRAY[NULL, 'ar', 'fr', 'uk', 'ti', NULL])[1 + i % 6], CASE WHEN i % 11 = 0 THEN 'Step-free access' END,
        CASE i % 3 WHEN 0 THEN ARRAY['entrepreneurship'] WHEN 1 THEN ARRAY['women_employment', 'housing']
@@ -28,6 +28,7 @@ SELECT gen_random_uuid(), :'event', s.status, s.mode, s.mode = 'onsite' AND i % 
               'volunteer', 'other'])[1 + (i / 3) % 8],
        true, :'partner', 'api_client',
        CASE WHEN s.status = 'confirmed' AND i % 3 = 0 THEN now() END,
+       CASE WHEN s.status = 'confirmed' AND i % 3 = 0 THEN CASE s.mode WHEN 'onsite' THEN 'onsite' ELSE 'online_import' END END,
        CASE WHEN s.status = 'cancelled' THEN now() END
   FROM generate_series(1, 100000) AS i,
        LATERAL (SELECT CASE WHEN i % 5 < 3 THEN 'online' ELSE 'onsite' END AS mode) m,

@@ -78,7 +78,8 @@ per_event=$((REGISTRATIONS / EVENTS))
 for e in $(seq 1 "$EVENTS"); do
     echo "INSERT INTO registrations (id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
             interpretation_language, accessibility_notes, fallback_applied, interests, full_name,
-            stakeholder_category, consent_data_processing, created_by, created_by_kind, checked_in_at)
+            stakeholder_category, consent_data_processing, created_by, created_by_kind, checked_in_at,
+            check_in_source)
      SELECT gen_random_uuid(), ('00000000-0000-7000-9000-' || lpad(to_hex($e), 12, '0'))::uuid,
             (ARRAY['confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed', 'waitlisted', 'cancelled'])[1 + i % 8],
             CASE WHEN i % 5 < 3 THEN 'online' ELSE 'onsite' END,
@@ -90,7 +91,8 @@ for e in $(seq 1 "$EVENTS"); do
             'Person ' || i,
             (ARRAY['migrant', 'refugee', 'migrant_led_organisation', 'ngo', 'regional_authority', 'public_agency', 'volunteer', 'other'])[1 + i % 8],
             true, gen_random_uuid(), 'user',
-            CASE WHEN i % 8 < 6 AND i % 4 <> 0 THEN now() END
+            CASE WHEN i % 8 < 6 AND i % 4 <> 0 THEN now() END,
+            CASE WHEN i % 8 < 6 AND i % 4 <> 0 THEN CASE WHEN i % 5 < 3 THEN 'online_import' ELSE 'onsite' END END
        FROM generate_series(1, $per_event) AS i;"
 done | psql_db -c 'SET statement_timeout = 0' -f - >/dev/null
 psql_db -c "ANALYZE" >/dev/null

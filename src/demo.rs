@@ -18,6 +18,7 @@ use crate::config::{Environment, Settings};
 use crate::db::schema::{api_clients, events, organisations, registration_consents, registrations, users};
 use crate::db::DbPool;
 use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, PlaceId, RegistrationId, Role};
+use crate::domain::attendance::CheckInSource;
 use crate::domain::event_places::OfferDraft;
 use crate::domain::events::EventStatus;
 use crate::domain::places::{PlaceDraft, PlaceKind};
@@ -158,6 +159,10 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
 }
 
 /// The hosted places of the demo: (name, municipality, address, contact phone).
+/// Minutes each online participant of the three-hour roundtable stayed, as the video
+/// platform's participant list said.
+const ONLINE_MINUTES: i32 = 165;
+
 pub const PLACES: [(&str, &str, &str, &str); 2] = [
     ("Centro social de Almazán", "Almazán", "Plaza Mayor 1", "+34 975 000 101"),
     ("Biblioteca municipal de El Burgo de Osma", "El Burgo de Osma", "Calle Mayor 1", "+34 975 000 102"),
@@ -310,6 +315,8 @@ async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> 
                 registrations::stakeholder_category.eq(*category),
                 registrations::consent_data_processing.eq(true),
                 registrations::checked_in_at.eq(attended),
+                registrations::check_in_source.eq(CheckInSource::OnlineImport),
+                registrations::check_in_minutes.eq(ONLINE_MINUTES),
                 registrations::created_by.eq(id("user/organiser")),
                 registrations::created_by_kind.eq(ActorKind::User),
                 registrations::created_at.eq(created),
@@ -345,6 +352,7 @@ async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> 
                 registrations::stakeholder_category.eq(*category),
                 registrations::consent_data_processing.eq(true),
                 registrations::checked_in_at.eq(attended),
+                registrations::check_in_source.eq(CheckInSource::Onsite),
                 registrations::created_by.eq(id("api-client/partner")),
                 registrations::created_by_kind.eq(ActorKind::ApiClient),
                 registrations::created_at.eq(created),

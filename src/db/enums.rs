@@ -12,6 +12,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::actors::{ActorKind, Role};
+use crate::domain::attendance::{CheckInSource, NoShowReason};
 use crate::domain::events::EventStatus;
 use crate::domain::history::{EventAction, RegistrationAction};
 use crate::domain::places::PlaceKind;
@@ -90,3 +91,5 @@ text_enum!(EventType, "webhook event type");
 text_enum!(RegistrationAction, "registration history action");
 text_enum!(EventAction, "event history action");
 text_enum!(PlaceKind, "place kind");
+text_enum!(CheckInSource, "check-in source");
+text_enum!(NoShowReason, "no-show reason");

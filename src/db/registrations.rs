@@ -17,6 +17,7 @@ use crate::db::pipelined::PipelinedTransaction;
 use crate::db::prepared::Prepared;
 use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
+use crate::domain::attendance::CheckInSource;
 use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
@@ -499,14 +500,19 @@ pub async fn store_changes(
         .map_err(one_person_once)
 }
 
-/// Sets or clears the check-in time.
+/// Sets or clears the check-in: its time and where it came from.
 pub async fn set_checked_in(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    at: Option<DateTime<Utc>>,
+    check_in: Option<(DateTime<Utc>, CheckInSource)>,
 ) -> AppResult<RegistrationRow> {
     Ok(diesel::update(registrations::table.find(id))
-        .set((registrations::checked_in_at.eq(at), registrations::updated_at.eq(diesel::dsl::now)))
+        .set((
+            registrations::checked_in_at.eq(check_in.map(|(at, _)| at)),
+            registrations::check_in_source.eq(check_in.map(|(_, source)| source)),
+            registrations::check_in_minutes.eq(None::<i32>),
+            registrations::updated_at.eq(diesel::dsl::now),
+        ))
         .returning(RegistrationRow::as_returning())
         .get_result(conn)
         .await?)

@@ -79,6 +79,7 @@ diesel::table! {
         onsite_waitlisted_physical_space -> Int4,
         published_at -> Nullable<Timestamptz>,
         retention_days -> Nullable<Int4>,
+        online_attendance_min_minutes -> Nullable<Int4>,
     }
 }
 
@@ -115,6 +116,9 @@ diesel::table! {
         erased_at -> Nullable<Timestamptz>,
         place_id -> Nullable<Uuid>,
         acceptable_place_ids -> Array<Uuid>,
+        check_in_source -> Nullable<Text>,
+        check_in_minutes -> Nullable<Int4>,
+        no_show_reason -> Nullable<Text>,
     }
 }
 

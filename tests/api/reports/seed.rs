@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hybrid_events::db::schema::{events, registrations};
+use hybrid_events::domain::attendance::CheckInSource;
 use uuid::Uuid;
 
 use crate::helpers::TestApp;
@@ -125,6 +126,7 @@ pub async fn seed_registration(app: &TestApp, event_id: Uuid, r: NewRegistration
             registrations::accept_online_fallback.eq(r.fallback_applied),
             registrations::fallback_applied.eq(r.fallback_applied),
             registrations::checked_in_at.eq(r.checked_in.then(Utc::now)),
+            registrations::check_in_source.eq(r.checked_in.then_some(CheckInSource::Manual)),
             registrations::interests.eq(r.interests.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
             registrations::consent_data_processing.eq(true),
             registrations::created_by.eq(Uuid::now_v7()),
@@ -166,10 +168,12 @@ pub async fn seed_many(app: &TestApp, event_id: Uuid, n: i64) {
          SET LOCAL statement_timeout = 0;
          ALTER TABLE registrations DISABLE TRIGGER registrations_after_change;
          INSERT INTO registrations (id, event_id, status, attendance_mode, stakeholder_category, full_name,
-                                    consent_data_processing, created_by, created_by_kind, checked_in_at)
+                                    consent_data_processing, created_by, created_by_kind, checked_in_at,
+                                    check_in_source)
          SELECT gen_random_uuid(), '{event_id}', 'confirmed', CASE WHEN i % 3 = 0 THEN 'online' ELSE 'onsite' END,
                 'migrant', 'Person ' || i, true, gen_random_uuid(), 'user',
-                CASE WHEN i % 5 = 0 THEN now() END
+                CASE WHEN i % 5 = 0 THEN now() END,
+                CASE WHEN i % 5 = 0 THEN 'manual' END
            FROM generate_series(1, {n}) AS i;
          ALTER TABLE registrations ENABLE TRIGGER registrations_after_change;
          UPDATE events SET

@@ -1,0 +1,27 @@
+-- How each check-in was made (at the door, from the video platform's participant list, or by
+-- hand) and, for online attendance, for how many minutes; and why a confirmed person did not
+-- come, which organisers owe their funders as much as who came.
+ALTER TABLE registrations
+    ADD COLUMN check_in_source text
+        CONSTRAINT check_in_source_known CHECK (check_in_source IN ('onsite', 'online_import', 'manual')),
+    ADD COLUMN check_in_minutes integer
+        CONSTRAINT check_in_minutes_not_negative CHECK (check_in_minutes >= 0),
+    ADD COLUMN no_show_reason text
+        CONSTRAINT no_show_reason_known CHECK (no_show_reason IN (
+            'transport', 'connection', 'device', 'schedule', 'illness', 'care_duties',
+            'language', 'not_informed', 'other', 'unknown'));
+
+-- Check-ins made before the source was kept: at the door for onsite seats, by hand otherwise.
+UPDATE registrations
+   SET check_in_source = CASE attendance_mode WHEN 'onsite' THEN 'onsite' ELSE 'manual' END
+ WHERE checked_in_at IS NOT NULL;
+
+ALTER TABLE registrations
+    ADD CONSTRAINT check_in_has_its_source CHECK ((checked_in_at IS NULL) = (check_in_source IS NULL)),
+    ADD CONSTRAINT minutes_only_with_a_check_in CHECK (check_in_minutes IS NULL OR checked_in_at IS NOT NULL),
+    ADD CONSTRAINT no_show_only_without_a_check_in CHECK (no_show_reason IS NULL OR checked_in_at IS NULL);
+
+ALTER TABLE events
+    ADD COLUMN online_attendance_min_minutes integer
+        CONSTRAINT online_attendance_min_minutes_in_range
+        CHECK (online_attendance_min_minutes BETWEEN 1 AND 1440);
