@@ -210,6 +210,16 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Re
     Ok(registrations::table.find(id).select(RegistrationRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Those of `ids` that are registrations of the event.
+pub async fn of_event(conn: &mut AsyncPgConnection, event_id: Uuid, ids: &[Uuid]) -> AppResult<Vec<RegistrationRow>> {
+    Ok(registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::id.eq_any(ids))
+        .select(RegistrationRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The event a registration belongs to: it never changes, so it may be read before the
 /// event is locked.
 pub async fn event_of(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Uuid>> {
@@ -516,6 +526,51 @@ pub async fn set_checked_in(
         .returning(RegistrationRow::as_returning())
         .get_result(conn)
         .await?)
+}
+
+/// One check-in of [`check_in_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct CheckIn {
+    pub id: Uuid,
+    pub source: CheckInSource,
+    /// Minutes online, from a participant list.
+    pub minutes: Option<i32>,
+}
+
+/// Checks in, at `at`, those of `check_ins` that are confirmed registrations of the event
+/// and not checked in yet, in one statement, and returns them: the rest are left as they
+/// are (a check-in at the door is never overwritten by a later list). A no-show reason
+/// given meanwhile goes, as the person came after all. Shared by `POST
+/// /events/{id}/check-ins` and the participant-list import.
+pub async fn check_in_many(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    at: DateTime<Utc>,
+    check_ins: &[CheckIn],
+) -> AppResult<Vec<RegistrationRow>> {
+    if check_ins.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = check_ins.iter().map(|c| c.id).collect();
+    let sources: Vec<CheckInSource> = check_ins.iter().map(|c| c.source).collect();
+    let minutes: Vec<Option<i32>> = check_ins.iter().map(|c| c.minutes).collect();
+    Ok(Prepared(
+        diesel::sql_query(
+            "UPDATE registrations r
+                SET checked_in_at = $2, check_in_source = c.source, check_in_minutes = c.minutes,
+                    no_show_reason = NULL, updated_at = now()
+               FROM unnest($3::uuid[], $4::text[], $5::int4[]) AS c(id, source, minutes)
+              WHERE r.id = c.id AND r.event_id = $1 AND r.status = 'confirmed' AND r.checked_in_at IS NULL
+          RETURNING r.*",
+        )
+        .bind::<SqlUuid, _>(event_id)
+        .bind::<diesel::sql_types::Timestamptz, _>(at)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(sources)
+        .bind::<Array<Nullable<Int4>>, _>(minutes),
+    )
+    .load(conn)
+    .await?)
 }
 
 /// Which registrations [`erase_personal_data`] erases: those of them not erased yet.

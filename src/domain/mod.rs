@@ -1,6 +1,7 @@
 //! The product's rules on plain values: no actix, no diesel, unit-tested here.
 
 pub mod actors;
+pub mod attendance_matching;
 pub mod attendance;
 pub mod consent;
 pub mod contact;
