@@ -582,9 +582,10 @@ pub enum Erasure<'a> {
     Event { event_id: Uuid, limit: i64 },
 }
 
-/// The erasure of [`erase_personal_data`], for registrations chosen by `$1` (with `$2`).
+/// The erasure of [`erase_personal_data`], for registrations chosen by `$chosen` (from `$1`
+/// and `$2`), and the participant-list rows waiting for review that `$reviewed` chooses.
 macro_rules! erase_personal_data_sql {
-    ($chosen:literal) => {
+    ($chosen:literal, $reviewed:literal) => {
         concat!(
             "WITH erased AS (
                  UPDATE registrations
@@ -598,6 +599,13 @@ macro_rules! erase_personal_data_sql {
              ), forgotten AS (
                  UPDATE idempotency_keys k SET request_hash = NULL, response_body = NULL
                    FROM erased WHERE k.registration_id = erased.id
+             ), unreviewed AS (
+                 UPDATE attendance_import_rows
+                    SET platform_name = NULL, platform_email = NULL, platform_phone = NULL
+                  WHERE (platform_name IS NOT NULL OR platform_email IS NOT NULL OR platform_phone IS NOT NULL)
+                    AND ",
+            $reviewed,
+            "
              )
              SELECT * FROM erased ORDER BY seq"
         )
@@ -605,10 +613,13 @@ macro_rules! erase_personal_data_sql {
 }
 
 const ERASE_REGISTRATIONS: &str = erase_personal_data_sql!(
-    "SELECT id FROM registrations WHERE event_id = $1 AND id = ANY($2) AND erased_at IS NULL"
+    "SELECT id FROM registrations WHERE event_id = $1 AND id = ANY($2) AND erased_at IS NULL",
+    // A name that fitted several registrations is theirs: it goes with any of them.
+    "candidates && ARRAY(SELECT id FROM erased)"
 );
 const ERASE_OF_EVENT: &str = erase_personal_data_sql!(
-    "SELECT id FROM registrations WHERE event_id = $1 AND erased_at IS NULL ORDER BY seq LIMIT $2"
+    "SELECT id FROM registrations WHERE event_id = $1 AND erased_at IS NULL ORDER BY seq LIMIT $2",
+    "import_id IN (SELECT id FROM attendance_imports WHERE event_id = $1)"
 );
 
 /// Erases the personal data of the registrations `which` chooses, in one statement, and
@@ -625,7 +636,11 @@ const ERASE_OF_EVENT: &str = erase_personal_data_sql!(
 ///   fingerprint (`request_hash`, a SHA-256 of a body holding the name and email, which
 ///   could be confirmed from guessed values). The key row itself stays: a late retry with
 ///   the same key is still answered with the registration as it is now, instead of
-///   registering the person again (`db::idempotency::stored`).
+///   registering the person again (`db::idempotency::stored`);
+/// - the names, emails and phones of the video platform's participant lists kept for the
+///   organiser's review (`attendance_import_rows`): of a row whose name fitted one of these
+///   registrations, and, for a whole event (and the retention purge), of every row of its
+///   imports.
 ///
 /// Nothing else holds a participant's data: the histories and webhook payloads carry ids,
 /// statuses, modes and counts only (`app::transition`), and logs never name anyone.

@@ -1,5 +1,6 @@
 //! Thin handlers: extract the caller and the input, call the database layer, map to views.
 
+pub mod attendance;
 pub mod auth;
 pub mod consents;
 pub mod event_places;
@@ -36,6 +37,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     events::configure(cfg);
     event_places::configure(cfg);
     registrations::configure(cfg);
+    attendance::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);
 }
