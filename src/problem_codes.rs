@@ -115,7 +115,6 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
         422,
         &[
             "validation_failed",
-            "invalid_query",
             "file_too_large",
             "no_file",
             "empty_file",

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -88,7 +88,8 @@ pub async fn import(
         file_rows: list.rows.len() as i32,
         created_by: caller.id,
         created_by_kind: caller.kind.into(),
-        created_at: Utc::now(),
+        // As PostgreSQL keeps it, so a replay answers the same time.
+        created_at: Utc::now().trunc_subsecs(6),
     };
     let by = actor(caller);
     conn.transaction::<_, AppError, _>(async move |conn| {

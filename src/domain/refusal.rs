@@ -41,7 +41,7 @@ pub enum Refusal {
     DevicesBelowCapacity { devices: i32, capacity: i32 },
     /// A participant list is imported once the event has started.
     EventNotStarted { starts_at: DateTime<Utc> },
-    /// A person of an import already resolved by an organiser.
+    /// A person of an import matched, or resolved by an organiser, already.
     AlreadyResolved,
 }
 
@@ -108,7 +108,7 @@ impl Refusal {
                 "The event starts at {}; its participant list is imported after that.",
                 starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
-            Refusal::AlreadyResolved => "This row of the import was resolved already.".into(),
+            Refusal::AlreadyResolved => "This row of the import is matched or resolved already.".into(),
         }
     }
 }

@@ -27,6 +27,7 @@ mod places;
 mod privacy;
 mod process;
 mod receiver;
+mod online_attendance;
 mod registrations;
 mod reports;
 mod seat_rules;
