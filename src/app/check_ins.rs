@@ -70,7 +70,7 @@ pub async fn check_in_many(
                 (RegistrationStatus::Confirmed, None) => {
                     check_ins.push(CheckIn {
                         id: row.id,
-                        source: CheckInSource::by_hand(row.attendance_mode),
+                        source: CheckInSource::by_hand_for(row.attendance_mode),
                         minutes: None,
                     });
                     CheckInOutcome::CheckedIn

@@ -25,7 +25,7 @@ use crate::domain::events::registration_open;
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
-use crate::domain::seats::{self, Placement, Queues, Reseat, Seating, Spot, Wish};
+use crate::domain::seats::{self, Mode, Placement, Queues, Reseat, Seating, Spot, Wish};
 use crate::error::{AppError, AppResult};
 
 /// A registration after a use case, with its (locked, then current) event.
@@ -589,7 +589,10 @@ pub async fn check_in(
                 return Ok((registration, Vec::new()));
             }
             may_check_in(registration.status, event.starts_at, event.ends_at, Utc::now())?;
-            let source = CheckInSource::by_hand(registration.attendance_mode);
+            let source = match registration.attendance_mode {
+                Mode::Onsite => CheckInSource::Onsite,
+                Mode::Online => CheckInSource::Manual,
+            };
             let checked_in =
                 registrations::set_checked_in(conn, registration.id, Some((Utc::now(), source))).await?;
             let transition = Transition::CheckedIn {

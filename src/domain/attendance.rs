@@ -3,8 +3,6 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::seats::Mode;
-
 /// Where a check-in comes from: the door of a room, the video platform's participant list,
 /// or an organiser's hand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -30,15 +28,6 @@ impl CheckInSource {
 
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|source| source.as_str() == value)
-    }
-
-    /// The source of a check-in an organiser makes for someone attending in `mode`: at the
-    /// door of a room for onsite seats (the main venue or a place), by hand online.
-    pub fn by_hand(mode: Mode) -> Self {
-        match mode {
-            Mode::Onsite => CheckInSource::Onsite,
-            Mode::Online => CheckInSource::Manual,
-        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::domain::actors::{EventId, RegistrationId};
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
 use crate::state::AppState;
-use crate::views::attendance::*;
+use crate::views::online_attendance::*;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(import_participant_list).service(resolve_row).service(check_in_many);
