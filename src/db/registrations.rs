@@ -17,7 +17,7 @@ use crate::db::pipelined::PipelinedTransaction;
 use crate::db::prepared::Prepared;
 use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
-use crate::domain::attendance::CheckInSource;
+use crate::domain::attendance::{CheckIn, CheckInSource, NoShowReason};
 use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
@@ -55,12 +55,28 @@ pub struct RegistrationRow {
     pub place_id: Option<Uuid>,
     /// Other places of the event the person could reach, in order of preference.
     pub acceptable_place_ids: Vec<Uuid>,
+    /// How the check-in was made; set exactly when `checked_in_at` is.
+    pub check_in_source: Option<CheckInSource>,
+    /// For online attendance, the minutes the person was there.
+    pub check_in_minutes: Option<i32>,
+    /// Why a confirmed person did not come; only without a check-in.
+    pub no_show_reason: Option<NoShowReason>,
 }
 
 impl RegistrationRow {
     /// Where it attends (or waits to).
     pub fn spot(&self) -> Spot {
         Spot::of(self.attendance_mode, self.place_id)
+    }
+
+    /// The check-in, when there is one.
+    pub fn check_in(&self) -> Option<CheckIn> {
+        // The database keeps the time and the source together (check_in_has_its_source).
+        Some(CheckIn {
+            at: self.checked_in_at?,
+            source: self.check_in_source?,
+            minutes: self.check_in_minutes,
+        })
     }
 }
 
@@ -500,17 +516,19 @@ pub async fn store_changes(
         .map_err(one_person_once)
 }
 
-/// Sets or clears the check-in: its time and where it came from.
+/// Sets or clears the check-in: its time, where it came from and its minutes. A check-in
+/// clears any no-show reason (the person came after all; no_show_only_without_a_check_in).
 pub async fn set_checked_in(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    check_in: Option<(DateTime<Utc>, CheckInSource)>,
+    check_in: Option<CheckIn>,
 ) -> AppResult<RegistrationRow> {
     Ok(diesel::update(registrations::table.find(id))
         .set((
-            registrations::checked_in_at.eq(check_in.map(|(at, _)| at)),
-            registrations::check_in_source.eq(check_in.map(|(_, source)| source)),
-            registrations::check_in_minutes.eq(None::<i32>),
+            registrations::checked_in_at.eq(check_in.map(|c| c.at)),
+            registrations::check_in_source.eq(check_in.map(|c| c.source)),
+            registrations::check_in_minutes.eq(check_in.and_then(|c| c.minutes)),
+            registrations::no_show_reason.eq(None::<NoShowReason>),
             registrations::updated_at.eq(diesel::dsl::now),
         ))
         .returning(RegistrationRow::as_returning())

@@ -1,6 +1,7 @@
 //! Request and response types of the API (what the OpenAPI document shows), built from the
 //! row models of `db`, so a column can change without changing the contract.
 pub mod accounts;
+pub mod attendance;
 pub mod calendar;
 pub mod consents;
 pub mod events;
