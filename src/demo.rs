@@ -18,7 +18,7 @@ use crate::config::{Environment, Settings};
 use crate::db::schema::{api_clients, events, organisations, registration_consents, registrations, users};
 use crate::db::DbPool;
 use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, PlaceId, RegistrationId, Role};
-use crate::domain::attendance::CheckInSource;
+use crate::domain::attendance::{CheckIn, CheckInSource};
 use crate::domain::event_places::OfferDraft;
 use crate::domain::events::EventStatus;
 use crate::domain::places::{PlaceDraft, PlaceKind};
@@ -229,8 +229,8 @@ async fn record_attended(
     conn: &mut AsyncPgConnection,
     registration: Uuid,
     by: Actor,
-    mode: Mode,
-    place: Option<Uuid>,
+    (mode, place): (Mode, Option<Uuid>),
+    check_in: CheckIn,
 ) -> anyhow::Result<()> {
     let registration = RegistrationRef {
         id: RegistrationId(registration),
@@ -246,7 +246,10 @@ async fn record_attended(
     record(
         conn,
         by,
-        &[Transition::Registered { registration, seat }, Transition::CheckedIn { registration, seat }],
+        &[
+            Transition::Registered { registration, seat },
+            Transition::CheckedIn { registration, seat, check_in, cleared_no_show: None },
+        ],
     )
     .await?;
     // They consented to data processing, at the first version of the built-in text.
@@ -298,6 +301,9 @@ async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> 
         ("Refugee participant 2", "refugee", None),
     ];
     let attended = Utc.with_ymd_and_hms(2021, 11, 24, 9, 5, 0).unwrap();
+    let from_the_platform =
+        CheckIn { at: attended, source: CheckInSource::OnlineImport, minutes: Some(ONLINE_MINUTES) };
+    let at_the_door = CheckIn { at: attended, source: CheckInSource::Onsite, minutes: None };
     let created = Utc.with_ymd_and_hms(2021, 11, 15, 10, 0, 0).unwrap();
     for (i, (name, category, organisation)) in online.iter().enumerate() {
         let interests: Vec<String> = vec![INTERESTS[i % 4].to_owned()];
@@ -314,9 +320,9 @@ async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> 
                 registrations::preferred_language.eq("es"),
                 registrations::stakeholder_category.eq(*category),
                 registrations::consent_data_processing.eq(true),
-                registrations::checked_in_at.eq(attended),
-                registrations::check_in_source.eq(CheckInSource::OnlineImport),
-                registrations::check_in_minutes.eq(ONLINE_MINUTES),
+                registrations::checked_in_at.eq(from_the_platform.at),
+                registrations::check_in_source.eq(from_the_platform.source),
+                registrations::check_in_minutes.eq(from_the_platform.minutes),
                 registrations::created_by.eq(id("user/organiser")),
                 registrations::created_by_kind.eq(ActorKind::User),
                 registrations::created_at.eq(created),
@@ -326,8 +332,8 @@ async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> 
             .execute(conn)
             .await?;
         if inserted == 1 {
-            record_attended(conn, registration, Actor::user(id("user/organiser")), Mode::Online, None)
-                .await?;
+            let organiser = Actor::user(id("user/organiser"));
+            record_attended(conn, registration, organiser, (Mode::Online, None), from_the_platform).await?;
         }
     }
     let onsite =
@@ -351,8 +357,8 @@ async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> 
                 registrations::preferred_language.eq(*language),
                 registrations::stakeholder_category.eq(*category),
                 registrations::consent_data_processing.eq(true),
-                registrations::checked_in_at.eq(attended),
-                registrations::check_in_source.eq(CheckInSource::Onsite),
+                registrations::checked_in_at.eq(at_the_door.at),
+                registrations::check_in_source.eq(at_the_door.source),
                 registrations::created_by.eq(id("api-client/partner")),
                 registrations::created_by_kind.eq(ActorKind::ApiClient),
                 registrations::created_at.eq(created),
@@ -363,7 +369,7 @@ async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> 
             .await?;
         if inserted == 1 {
             let partner = Actor::api_client(id("api-client/partner"));
-            record_attended(conn, registration, partner, Mode::Onsite, place).await?;
+            record_attended(conn, registration, partner, (Mode::Onsite, place), at_the_door).await?;
         }
     }
     Ok(())

@@ -14,9 +14,10 @@ use crate::app::transition::{RegistrationRef, Seat, Transition};
 use crate::app::{actor, record};
 use crate::auth::Caller;
 use crate::db::events;
-use crate::db::registrations::{self, CheckIn};
+use crate::db::events::EventRow;
+use crate::db::registrations::{self, CheckedIn};
 use crate::domain::actors::EventId;
-use crate::domain::attendance::CheckInSource;
+use crate::domain::attendance::{CheckIn, CheckInSource};
 use crate::domain::registrations::{may_check_in, RegistrationStatus};
 use crate::error::{AppError, AppResult};
 
@@ -64,31 +65,41 @@ pub async fn check_in_many(
         let found = registrations::of_event(conn, event.id, &asked).await?;
         let mut outcomes: HashMap<Uuid, CheckInOutcome> = HashMap::new();
         let mut check_ins = Vec::new();
+        let at = Utc::now();
         for row in &found {
             let outcome = match (row.status, row.checked_in_at) {
                 (RegistrationStatus::Confirmed, Some(_)) => CheckInOutcome::AlreadyCheckedIn,
                 (RegistrationStatus::Confirmed, None) => {
-                    check_ins.push(CheckIn {
-                        id: row.id,
-                        source: CheckInSource::by_hand_for(row.attendance_mode),
-                        minutes: None,
-                    });
+                    let source = CheckInSource::by_hand_for(row.attendance_mode);
+                    check_ins.push((row.id, CheckIn { at, source, minutes: None }));
                     CheckInOutcome::CheckedIn
                 }
                 _ => CheckInOutcome::NotConfirmed,
             };
             outcomes.insert(row.id, outcome);
         }
-        let checked_in = registrations::check_in_many(conn, event.id, Utc::now(), &check_ins).await?;
-        let transitions: Vec<Transition> = checked_in
-            .iter()
-            .map(|row| Transition::CheckedIn { registration: RegistrationRef::of(row, &event), seat: Seat::of(row) })
-            .collect();
-        record(conn, by, &transitions).await?;
+        let checked_in = registrations::check_in_many(conn, event.id, &check_ins).await?;
+        record(conn, by, &transitions(&checked_in, &event)).await?;
         Ok(asked
             .iter()
             .map(|id| (*id, outcomes.get(id).copied().unwrap_or(CheckInOutcome::NotFound)))
             .collect())
     })
     .await
+}
+
+/// The transitions of the check-ins [`registrations::check_in_many`] made, each with the
+/// check-in as stored and the no-show reason it cleared.
+pub fn transitions(checked_in: &[CheckedIn], event: &EventRow) -> Vec<Transition> {
+    checked_in
+        .iter()
+        .filter_map(|checked| {
+            Some(Transition::CheckedIn {
+                registration: RegistrationRef::of(&checked.registration, event),
+                seat: Seat::of(&checked.registration),
+                check_in: checked.registration.check_in()?,
+                cleared_no_show: checked.cleared_no_show,
+            })
+        })
+        .collect()
 }

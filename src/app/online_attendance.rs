@@ -10,14 +10,14 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::app::transition::{RegistrationRef, Seat, Transition};
+use crate::app::check_ins::transitions;
 use crate::app::{actor, record};
 use crate::auth::Caller;
 use crate::db::attendance_imports::{self, ImportRow, NewPerson, PersonRow};
-use crate::db::events::{self, EventRow};
-use crate::db::registrations::{self, CheckIn, RegistrationRow};
+use crate::db::events;
+use crate::db::registrations;
 use crate::domain::actors::{EventId, RegistrationId};
-use crate::domain::attendance::CheckInSource;
+use crate::domain::attendance::{CheckIn, CheckInSource};
 use crate::domain::attendance_matching::{match_rows, may_import, min_minutes, Found, Person};
 use crate::domain::participant_list::{self, ListFormat, ListProblem};
 use crate::domain::refusal::Refusal;
@@ -68,14 +68,14 @@ pub async fn import(
     let min_minutes = min_minutes(request.min_minutes, setting, event.starts_at, event.ends_at);
     let candidates = attendance_imports::candidates(conn, event.id, None).await?;
     let people = match_rows(&list.rows, &candidates);
-    let check_ins: Vec<CheckIn> = people
+    let at = Utc::now();
+    let check_ins: Vec<(Uuid, CheckIn)> = people
         .iter()
         .filter_map(|person| match person.found {
-            Found::One { registration, .. } if person.minutes >= min_minutes => Some(CheckIn {
-                id: registration,
-                source: CheckInSource::OnlineImport,
-                minutes: Some(person.minutes),
-            }),
+            Found::One { registration, .. } if person.minutes >= min_minutes => Some((
+                registration,
+                CheckIn { at, source: CheckInSource::OnlineImport, minutes: Some(person.minutes) },
+            )),
             _ => None,
         })
         .collect();
@@ -98,12 +98,12 @@ pub async fn import(
         if let Some(earlier) = attendance_imports::find_by_file(conn, event.id, &import.file_sha256).await? {
             return replay(conn, earlier).await;
         }
-        let checked_in = registrations::check_in_many(conn, event.id, Utc::now(), &check_ins).await?;
-        let now_checked_in: HashSet<Uuid> = checked_in.iter().map(|row| row.id).collect();
+        let checked_in = registrations::check_in_many(conn, event.id, &check_ins).await?;
+        let now_checked_in: HashSet<Uuid> = checked_in.iter().map(|checked| checked.registration.id).collect();
         let new_people: Vec<NewPerson<'_>> =
             people.iter().map(|person| new_person(person, &now_checked_in)).collect();
         attendance_imports::insert(conn, &import, &new_people).await?;
-        record(conn, by, &checked_in_transitions(&checked_in, &event)).await?;
+        record(conn, by, &transitions(&checked_in, &event)).await?;
         let people = attendance_imports::people(conn, import.id).await?;
         Ok(Imported { import, people, new: true })
     })
@@ -139,12 +139,6 @@ fn new_person<'a>(person: &'a Person, now_checked_in: &HashSet<Uuid>) -> NewPers
         candidates,
         platform,
     }
-}
-
-fn checked_in_transitions(rows: &[RegistrationRow], event: &EventRow) -> Vec<Transition> {
-    rows.iter()
-        .map(|row| Transition::CheckedIn { registration: RegistrationRef::of(row, event), seat: Seat::of(row) })
-        .collect()
 }
 
 /// The organiser's answer for a person of an import that waits for one: their registration
@@ -189,14 +183,13 @@ pub async fn resolve(
                 .sum::<i32>()
                 + person.minutes;
             if minutes >= import.min_minutes {
-                let check_in =
-                    CheckIn { id: registration.0, source: CheckInSource::OnlineImport, minutes: Some(minutes) };
-                checked_in = registrations::check_in_many(conn, event.id, Utc::now(), &[check_in]).await?;
+                let check_in = CheckIn { at: Utc::now(), source: CheckInSource::OnlineImport, minutes: Some(minutes) };
+                checked_in = registrations::check_in_many(conn, event.id, &[(registration.0, check_in)]).await?;
             }
         }
         attendance_imports::resolve(conn, import.id, line, registration.map(|r| r.0), !checked_in.is_empty())
             .await?;
-        record(conn, by, &checked_in_transitions(&checked_in, &event)).await?;
+        record(conn, by, &transitions(&checked_in, &event)).await?;
         let people = attendance_imports::people(conn, import.id).await?;
         Ok(Imported { import, people, new: false })
     })

@@ -19,13 +19,13 @@ use crate::db::places::{self, OfferedPlace, PlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
-use crate::domain::attendance::CheckInSource;
+use crate::domain::attendance::ByHand;
 use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::registration_open;
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
-use crate::domain::seats::{self, Mode, Placement, Queues, Reseat, Seating, Spot, Wish};
+use crate::domain::seats::{self, Placement, Queues, Reseat, Seating, Spot, Wish};
 use crate::error::{AppError, AppResult};
 
 /// A registration after a use case, with its (locked, then current) event.
@@ -576,11 +576,12 @@ async fn change_consents(
 }
 
 /// Marks a confirmed registration as attended, within the check-in window (idempotently:
-/// the first time is kept).
+/// the first check-in is kept, whatever the repeat says). Clears a no-show reason.
 pub async fn check_in(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: RegistrationId,
+    asked: ByHand,
 ) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
         Box::pin(async move {
@@ -589,15 +590,13 @@ pub async fn check_in(
                 return Ok((registration, Vec::new()));
             }
             may_check_in(registration.status, event.starts_at, event.ends_at, Utc::now())?;
-            let source = match registration.attendance_mode {
-                Mode::Onsite => CheckInSource::Onsite,
-                Mode::Online => CheckInSource::Manual,
-            };
-            let checked_in =
-                registrations::set_checked_in(conn, registration.id, Some((Utc::now(), source))).await?;
+            let check_in = asked.at(Utc::now(), registration.attendance_mode);
+            let checked_in = registrations::set_checked_in(conn, registration.id, Some(check_in)).await?;
             let transition = Transition::CheckedIn {
                 registration: RegistrationRef::of(&checked_in, event),
                 seat: Seat::of(&checked_in),
+                check_in,
+                cleared_no_show: registration.no_show_reason,
             };
             Ok((checked_in, vec![transition]))
         })
@@ -605,7 +604,7 @@ pub async fn check_in(
     .await
 }
 
-/// Undoes a check-in made by mistake (idempotently).
+/// Undoes a check-in made by mistake (idempotently): its time, source and minutes go.
 pub async fn undo_check_in(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -613,15 +612,16 @@ pub async fn undo_check_in(
 ) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_manage, |conn, registration, event| {
         Box::pin(async move {
-            if registration.checked_in_at.is_none() {
+            let Some(undone) = registration.check_in() else {
                 return Ok((registration, Vec::new()));
-            }
-            let undone = registrations::set_checked_in(conn, registration.id, None).await?;
-            let transition = Transition::CheckInUndone {
-                registration: RegistrationRef::of(&undone, event),
-                seat: Seat::of(&undone),
             };
-            Ok((undone, vec![transition]))
+            let cleared = registrations::set_checked_in(conn, registration.id, None).await?;
+            let transition = Transition::CheckInUndone {
+                registration: RegistrationRef::of(&cleared, event),
+                seat: Seat::of(&cleared),
+                undone,
+            };
+            Ok((cleared, vec![transition]))
         })
     })
     .await

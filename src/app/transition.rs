@@ -10,6 +10,7 @@ use crate::db::history::{DuplicateTally, EventEntry, RegistrationEntry};
 use crate::db::outbox::Change;
 use crate::db::registrations::RegistrationRow;
 use crate::domain::actors::{Actor, EventId, OrganisationId, PlaceId, RegistrationId};
+use crate::domain::attendance::{CheckIn, NoShowReason};
 use crate::domain::events::EventStatus;
 use crate::domain::history::{EventAction, FieldChange, RegistrationAction};
 use crate::domain::registrations::RegistrationStatus;
@@ -73,13 +74,19 @@ pub enum Transition {
         registration: RegistrationRef,
         before: Seat,
     },
+    /// Checked in: the check-in carries its time, its source and (online) its minutes. A
+    /// no-show reason recorded before is cleared (`cleared_no_show`), since the person came.
     CheckedIn {
         registration: RegistrationRef,
         seat: Seat,
+        check_in: CheckIn,
+        cleared_no_show: Option<NoShowReason>,
     },
+    /// A check-in made by mistake undone; `undone` is the check-in it was.
     CheckInUndone {
         registration: RegistrationRef,
         seat: Seat,
+        undone: CheckIn,
     },
     PersonalDataErased {
         registration: RegistrationRef,
@@ -252,24 +259,30 @@ impl Transition {
                     ),
                 }
             }
-            CheckedIn { registration, seat } => Effects {
+            CheckedIn { registration, seat, check_in, cleared_no_show } => {
+                let mut changes = vec![CheckIn::change(None, Some(*check_in))];
+                if cleared_no_show.is_some() {
+                    changes.push(NoShowReason::change(*cleared_no_show, None));
+                }
+                Effects {
+                    announcement: None,
+                    entry: entry_with_changes(
+                        registration,
+                        actor,
+                        RegistrationAction::CheckedIn,
+                        *seat,
+                        changes,
+                    ),
+                }
+            }
+            CheckInUndone { registration, seat, undone } => Effects {
                 announcement: None,
-                entry: registration_entry(
-                    registration,
-                    actor,
-                    RegistrationAction::CheckedIn,
-                    Some(*seat),
-                    *seat,
-                ),
-            },
-            CheckInUndone { registration, seat } => Effects {
-                announcement: None,
-                entry: registration_entry(
+                entry: entry_with_changes(
                     registration,
                     actor,
                     RegistrationAction::CheckInUndone,
-                    Some(*seat),
                     *seat,
+                    vec![CheckIn::change(Some(*undone), None)],
                 ),
             },
             PersonalDataErased { registration, seat } => Effects {
@@ -295,16 +308,13 @@ impl Transition {
                     "version": after,
                     "previous_version": before,
                 });
-                let mut entry = registration_entry(
+                let entry = entry_with_changes(
                     registration,
                     actor,
                     RegistrationAction::ConsentChanged,
-                    Some(*seat),
                     *seat,
+                    vec![consent_change(purpose, *before, *after)],
                 );
-                if let Entry::Registration(entry) = &mut entry {
-                    entry.changes = vec![consent_change(purpose, *before, *after)];
-                }
                 Effects { announcement: Some(announcement), entry }
             }
             EventCreated { event } => Effects {
@@ -487,6 +497,21 @@ fn registration_entry(
     })
 }
 
+/// The entry of a change that leaves the seat as it was and says what it changed instead.
+fn entry_with_changes(
+    registration: &RegistrationRef,
+    actor: Actor,
+    action: RegistrationAction,
+    seat: Seat,
+    changes: Vec<FieldChange>,
+) -> Entry {
+    let mut entry = registration_entry(registration, actor, action, Some(seat), seat);
+    if let Entry::Registration(entry) = &mut entry {
+        entry.changes = changes;
+    }
+    entry
+}
+
 fn event_entry(event: &EventRef, actor: Actor, action: EventAction, changes: Vec<FieldChange>) -> Entry {
     Entry::Event(EventEntry { event_id: event.id.0, action, actor, changes })
 }
@@ -494,6 +519,7 @@ fn event_entry(event: &EventRef, actor: Actor, action: EventAction, changes: Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::attendance::CheckInSource;
     use uuid::Uuid;
 
     fn event() -> EventRef {
@@ -516,6 +542,38 @@ mod tests {
     };
 
     const ALMAZAN: PlaceId = PlaceId(Uuid::from_u128(0x0193a5c0_0000_7000_8000_000000000001));
+
+    const AT_THE_DOOR: CheckIn = CheckIn {
+        at: chrono::DateTime::from_timestamp(1_637_744_700, 0).unwrap(),
+        source: CheckInSource::Onsite,
+        minutes: None,
+    };
+
+    const FROM_THE_PLATFORM: CheckIn = CheckIn {
+        at: chrono::DateTime::from_timestamp(1_637_755_200, 0).unwrap(),
+        source: CheckInSource::OnlineImport,
+        minutes: Some(95),
+    };
+
+    /// The entry of a change that keeps the seat, by the actor of `every_transition`.
+    fn same_seat_entry(
+        r: &RegistrationRef,
+        action: RegistrationAction,
+        seat: Seat,
+        changes: Vec<FieldChange>,
+    ) -> Entry {
+        Entry::Registration(RegistrationEntry {
+            registration_id: r.id.0,
+            event_id: r.event.id.0,
+            action,
+            actor: Actor::user(Uuid::nil()),
+            old_status: Some(seat.status),
+            new_status: seat.status,
+            old_mode: Some(seat.mode),
+            new_mode: seat.mode,
+            changes,
+        })
+    }
 
     fn consent_entry(
         r: &RegistrationRef,
@@ -588,25 +646,58 @@ mod tests {
                 registration_entry(&r, by, RegistrationAction::Cancelled, Some(CONFIRMED_ONSITE), cancelled),
             ),
             (
-                Transition::CheckedIn { registration: r, seat: CONFIRMED_ONSITE },
+                Transition::CheckedIn {
+                    registration: r,
+                    seat: CONFIRMED_ONSITE,
+                    check_in: AT_THE_DOOR,
+                    cleared_no_show: None,
+                },
                 None,
-                registration_entry(
+                same_seat_entry(
                     &r,
-                    by,
                     RegistrationAction::CheckedIn,
-                    Some(CONFIRMED_ONSITE),
                     CONFIRMED_ONSITE,
+                    vec![FieldChange::new(
+                        "check_in",
+                        json!(null),
+                        json!({"at": "2021-11-24T09:05:00Z", "source": "onsite", "minutes": null}),
+                    )],
                 ),
             ),
             (
-                Transition::CheckInUndone { registration: r, seat: CONFIRMED_ONSITE },
+                Transition::CheckedIn {
+                    registration: r,
+                    seat: online,
+                    check_in: FROM_THE_PLATFORM,
+                    cleared_no_show: Some(NoShowReason::Connection),
+                },
                 None,
-                registration_entry(
+                same_seat_entry(
                     &r,
-                    by,
+                    RegistrationAction::CheckedIn,
+                    online,
+                    vec![
+                        FieldChange::new(
+                            "check_in",
+                            json!(null),
+                            json!({"at": "2021-11-24T12:00:00Z", "source": "online_import", "minutes": 95}),
+                        ),
+                        FieldChange::new("no_show_reason", json!("connection"), json!(null)),
+                    ],
+                ),
+            ),
+            (
+                Transition::CheckInUndone { registration: r, seat: online, undone: FROM_THE_PLATFORM },
+                None,
+                same_seat_entry(
+                    &r,
                     RegistrationAction::CheckInUndone,
-                    Some(CONFIRMED_ONSITE),
-                    CONFIRMED_ONSITE,
+                    online,
+                    vec![FieldChange::new(
+                        "check_in",
+                        json!({"at": "2021-11-24T12:00:00Z", "source": "online_import", "minutes": 95}),
+                        json!(null),
+                    )],
                 ),
             ),
             (

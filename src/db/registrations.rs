@@ -17,7 +17,7 @@ use crate::db::pipelined::PipelinedTransaction;
 use crate::db::prepared::Prepared;
 use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
-use crate::domain::attendance::CheckInSource;
+use crate::domain::attendance::{CheckIn, CheckInSource, NoShowReason};
 use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
@@ -55,12 +55,28 @@ pub struct RegistrationRow {
     pub place_id: Option<Uuid>,
     /// Other places of the event the person could reach, in order of preference.
     pub acceptable_place_ids: Vec<Uuid>,
+    /// How the check-in was made; set exactly when `checked_in_at` is.
+    pub check_in_source: Option<CheckInSource>,
+    /// For online attendance, the minutes the person was there.
+    pub check_in_minutes: Option<i32>,
+    /// Why a confirmed person did not come; only without a check-in.
+    pub no_show_reason: Option<NoShowReason>,
 }
 
 impl RegistrationRow {
     /// Where it attends (or waits to).
     pub fn spot(&self) -> Spot {
         Spot::of(self.attendance_mode, self.place_id)
+    }
+
+    /// The check-in, when there is one.
+    pub fn check_in(&self) -> Option<CheckIn> {
+        // The database keeps the time and the source together (check_in_has_its_source).
+        Some(CheckIn {
+            at: self.checked_in_at?,
+            source: self.check_in_source?,
+            minutes: self.check_in_minutes,
+        })
     }
 }
 
@@ -510,17 +526,19 @@ pub async fn store_changes(
         .map_err(one_person_once)
 }
 
-/// Sets or clears the check-in: its time and where it came from.
+/// Sets or clears the check-in: its time, where it came from and its minutes. A check-in
+/// clears any no-show reason (the person came after all; no_show_only_without_a_check_in).
 pub async fn set_checked_in(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    check_in: Option<(DateTime<Utc>, CheckInSource)>,
+    check_in: Option<CheckIn>,
 ) -> AppResult<RegistrationRow> {
     Ok(diesel::update(registrations::table.find(id))
         .set((
-            registrations::checked_in_at.eq(check_in.map(|(at, _)| at)),
-            registrations::check_in_source.eq(check_in.map(|(_, source)| source)),
-            registrations::check_in_minutes.eq(None::<i32>),
+            registrations::checked_in_at.eq(check_in.map(|c| c.at)),
+            registrations::check_in_source.eq(check_in.map(|c| c.source)),
+            registrations::check_in_minutes.eq(check_in.and_then(|c| c.minutes)),
+            registrations::no_show_reason.eq(None::<NoShowReason>),
             registrations::updated_at.eq(diesel::dsl::now),
         ))
         .returning(RegistrationRow::as_returning())
@@ -528,44 +546,46 @@ pub async fn set_checked_in(
         .await?)
 }
 
-/// One check-in of [`check_in_many`].
-#[derive(Debug, Clone, Copy)]
-pub struct CheckIn {
-    pub id: Uuid,
-    pub source: CheckInSource,
-    /// Minutes online, from a participant list.
-    pub minutes: Option<i32>,
+/// A registration [`check_in_many`] checked in, with the no-show reason its check-in
+/// cleared (the person came after all).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CheckedIn {
+    #[diesel(embed)]
+    pub registration: RegistrationRow,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub cleared_no_show: Option<NoShowReason>,
 }
 
-/// Checks in, at `at`, those of `check_ins` that are confirmed registrations of the event
-/// and not checked in yet, in one statement, and returns them: the rest are left as they
-/// are (a check-in at the door is never overwritten by a later list). A no-show reason
-/// given meanwhile goes, as the person came after all. Shared by `POST
-/// /events/{id}/check-ins` and the participant-list import.
+/// Checks in those of `check_ins` that are confirmed registrations of the event and not
+/// checked in yet, in one statement whatever their number, and returns them: the rest are
+/// left as they are (a check-in at the door is never overwritten by a later list, nor a
+/// first check-in by a repeat). Shared by `POST /events/{id}/check-ins` and the
+/// participant-list import. Call with the event locked.
 pub async fn check_in_many(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
-    at: DateTime<Utc>,
-    check_ins: &[CheckIn],
-) -> AppResult<Vec<RegistrationRow>> {
+    check_ins: &[(Uuid, CheckIn)],
+) -> AppResult<Vec<CheckedIn>> {
     if check_ins.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = check_ins.iter().map(|c| c.id).collect();
-    let sources: Vec<CheckInSource> = check_ins.iter().map(|c| c.source).collect();
-    let minutes: Vec<Option<i32>> = check_ins.iter().map(|c| c.minutes).collect();
+    let ids: Vec<Uuid> = check_ins.iter().map(|(id, _)| *id).collect();
+    let times: Vec<DateTime<Utc>> = check_ins.iter().map(|(_, c)| c.at).collect();
+    let sources: Vec<CheckInSource> = check_ins.iter().map(|(_, c)| c.source).collect();
+    let minutes: Vec<Option<i32>> = check_ins.iter().map(|(_, c)| c.minutes).collect();
     Ok(Prepared(
         diesel::sql_query(
             "UPDATE registrations r
-                SET checked_in_at = $2, check_in_source = c.source, check_in_minutes = c.minutes,
+                SET checked_in_at = c.at, check_in_source = c.source, check_in_minutes = c.minutes,
                     no_show_reason = NULL, updated_at = now()
-               FROM unnest($3::uuid[], $4::text[], $5::int4[]) AS c(id, source, minutes)
+               FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::int4[]) AS c(id, at, source, minutes)
+               JOIN registrations before ON before.id = c.id
               WHERE r.id = c.id AND r.event_id = $1 AND r.status = 'confirmed' AND r.checked_in_at IS NULL
-          RETURNING r.*",
+          RETURNING r.*, before.no_show_reason AS cleared_no_show",
         )
         .bind::<SqlUuid, _>(event_id)
-        .bind::<diesel::sql_types::Timestamptz, _>(at)
         .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<diesel::sql_types::Timestamptz>, _>(times)
         .bind::<Array<Text>, _>(sources)
         .bind::<Array<Nullable<Int4>>, _>(minutes),
     )

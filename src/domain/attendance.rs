@@ -1,7 +1,13 @@
 //! How a person's attendance was recorded, and why a confirmed person did not come.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use utoipa::ToSchema;
+
+use crate::domain::history::FieldChange;
+use crate::domain::seats::Mode;
+use crate::domain::text::Problems;
 
 /// Where a check-in comes from: the door of a room, the video platform's participant list,
 /// or an organiser's hand.
@@ -28,6 +34,78 @@ impl CheckInSource {
 
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|source| source.as_str() == value)
+    }
+
+    /// The source of a check-in made by hand when the caller names none: the door of the
+    /// room for a seat onsite, an organiser's own word for someone online.
+    pub fn by_hand_for(mode: Mode) -> Self {
+        match mode {
+            Mode::Onsite => CheckInSource::Onsite,
+            Mode::Online => CheckInSource::Manual,
+        }
+    }
+}
+
+/// The most minutes a check-in may say someone attended: a week, longer than any session
+/// this product runs, so that a typo (or a platform's seconds taken for minutes) is refused.
+pub const MAX_ATTENDED_MINUTES: i32 = 7 * 24 * 60;
+
+/// A check-in as kept: when, how it was made, and (for online attendance) for how many
+/// minutes the person was there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckIn {
+    pub at: DateTime<Utc>,
+    pub source: CheckInSource,
+    pub minutes: Option<i32>,
+}
+
+impl CheckIn {
+    /// The check-in as a history entry names it; the same shape as a registration's
+    /// `check_in`, and nothing personal.
+    pub fn to_json(self) -> Value {
+        json!({
+            "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            "source": self.source.as_str(),
+            "minutes": self.minutes,
+        })
+    }
+
+    /// The history's `changes` of a check-in made (`before` is `None`) or undone (`after`
+    /// is `None`).
+    pub fn change(before: Option<CheckIn>, after: Option<CheckIn>) -> FieldChange {
+        FieldChange::new(
+            "check_in",
+            before.map_or(Value::Null, CheckIn::to_json),
+            after.map_or(Value::Null, CheckIn::to_json),
+        )
+    }
+}
+
+/// A check-in asked for by hand (`POST /registrations/{id}/check-in`): the source, when the
+/// caller names one (never `online_import`, which only the import writes), and the minutes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByHand {
+    pub source: Option<CheckInSource>,
+    pub minutes: Option<i32>,
+}
+
+impl ByHand {
+    /// The check-in it makes at `at` for a registration attending in `mode`.
+    pub fn at(self, at: DateTime<Utc>, mode: Mode) -> CheckIn {
+        CheckIn { at, source: self.source.unwrap_or(CheckInSource::by_hand_for(mode)), minutes: self.minutes }
+    }
+}
+
+/// Checks the minutes a caller says someone attended.
+pub fn check_minutes(problems: &mut Problems, field: &str, minutes: Option<i32>) {
+    if let Some(minutes) = minutes {
+        if !(0..=MAX_ATTENDED_MINUTES).contains(&minutes) {
+            problems.add(
+                field,
+                "out_of_range",
+                format!("must be between 0 and {MAX_ATTENDED_MINUTES} minutes"),
+            );
+        }
     }
 }
 
@@ -80,6 +158,12 @@ impl NoShowReason {
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|reason| reason.as_str() == value)
     }
+
+    /// The history's `changes` of a reason recorded, changed or cleared.
+    pub fn change(before: Option<NoShowReason>, after: Option<NoShowReason>) -> FieldChange {
+        let value = |reason: Option<NoShowReason>| json!(reason.map(NoShowReason::as_str));
+        FieldChange::new("no_show_reason", value(before), value(after))
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +182,58 @@ mod tests {
         }
         assert_eq!(CheckInSource::parse("door"), None);
         assert_eq!(NoShowReason::parse("Transport"), None);
+    }
+
+    #[test]
+    fn a_check_in_by_hand_is_at_the_door_onsite_and_the_organisers_word_online() {
+        assert_eq!(CheckInSource::by_hand_for(Mode::Onsite), CheckInSource::Onsite);
+        assert_eq!(CheckInSource::by_hand_for(Mode::Online), CheckInSource::Manual);
+    }
+
+    #[test]
+    fn a_check_in_by_hand_keeps_the_source_named_and_its_minutes() {
+        let at = Utc::now();
+        let named = ByHand { source: Some(CheckInSource::Manual), minutes: Some(40) };
+        assert_eq!(
+            named.at(at, Mode::Onsite),
+            CheckIn { at, source: CheckInSource::Manual, minutes: Some(40) }
+        );
+        assert_eq!(
+            ByHand::default().at(at, Mode::Online),
+            CheckIn { at, source: CheckInSource::Manual, minutes: None }
+        );
+    }
+
+    #[test]
+    fn minutes_are_between_none_and_a_week() {
+        for fine in [None, Some(0), Some(45), Some(MAX_ATTENDED_MINUTES)] {
+            let mut problems = Problems::default();
+            check_minutes(&mut problems, "minutes", fine);
+            assert!(problems.is_empty(), "{fine:?}");
+        }
+        for wrong in [-1, MAX_ATTENDED_MINUTES + 1] {
+            let mut problems = Problems::default();
+            check_minutes(&mut problems, "minutes", Some(wrong));
+            assert_eq!(problems.0.len(), 1, "{wrong}");
+            assert_eq!(
+                (problems.0[0].field.as_str(), problems.0[0].code.as_str()),
+                ("minutes", "out_of_range")
+            );
+        }
+    }
+
+    #[test]
+    fn a_check_in_in_the_history_has_its_time_source_and_minutes() {
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2021, 11, 24, 9, 5, 0).unwrap();
+        let check_in = CheckIn { at, source: CheckInSource::OnlineImport, minutes: Some(150) };
+        assert_eq!(
+            serde_json::to_value(CheckIn::change(None, Some(check_in))).unwrap(),
+            json!({"field": "check_in", "from": null,
+                   "to": {"at": "2021-11-24T09:05:00Z", "source": "online_import", "minutes": 150}})
+        );
+        assert_eq!(
+            serde_json::to_value(NoShowReason::change(Some(NoShowReason::CareDuties), None)).unwrap(),
+            json!({"field": "no_show_reason", "from": "care_duties", "to": null})
+        );
     }
 }

@@ -22,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::json::{Json, OptionalJson};
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
+use crate::views::attendance::CheckInRequest;
 use crate::views::registrations::*;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -377,11 +378,14 @@ pub async fn cancel_registration(
 
 /// Record that a confirmed participant arrived (organisers of the event, admin), from 2 hours
 /// before the event starts until 24 hours after it ends (409 `check_in_window` otherwise). The
-/// body is `{}`, or none. Idempotent: the first check-in time is kept. 409 `not_confirmed`
-/// unless confirmed.
-#[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body(content = CheckIn, description = "`{}`, or no body at all"),
+/// body is `{}`, or none; it may say how the check-in was made (`source`: `onsite` or
+/// `manual`; default `onsite` for onsite registrations, `manual` for online ones) and, for
+/// online attendance, the `minutes` attended. `online_import` is the participant-list
+/// import's own (422). Idempotent: the first check-in (time, source, minutes) is kept. A
+/// no-show reason recorded before is cleared. 409 `not_confirmed` unless confirmed.
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), request_body(content = CheckInRequest, description = "`{}`, no body at all, or `{source, minutes}`"),
     params(("id" = Uuid, Path, description = "Registration id")), responses(
-    (status = 200, description = "The registration, with `checked_in_at`", body = Registration),
+    (status = 200, description = "The registration, with `checked_in_at` and `check_in`", body = Registration),
     (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
@@ -397,15 +401,16 @@ pub async fn check_in(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
-    _body: OptionalJson<CheckIn>,
+    body: OptionalJson<CheckInRequest>,
 ) -> AppResult<web::Json<Registration>> {
+    let asked = body.0.unwrap_or_default().parse()?;
     let mut conn = state.pool.get().await?;
-    let checked_in = use_case::check_in(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    let checked_in = use_case::check_in(&mut conn, &caller, RegistrationId(path.into_inner()), asked).await?;
     Ok(web::Json(view(&mut conn, checked_in.registration, None, &checked_in.event).await?))
 }
 
-/// Undo a check-in made by mistake (organisers of the event, admin): `checked_in_at` is null
-/// again, and the history keeps both. Idempotent.
+/// Undo a check-in made by mistake (organisers of the event, admin): `checked_in_at` and
+/// `check_in` (its source and minutes) are null again, and the history keeps both. Idempotent.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
     (status = 200, description = "The registration, with `checked_in_at` null", body = Registration),
     (status = 401, response = crate::openapi::Unauthorized),

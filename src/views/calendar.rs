@@ -324,6 +324,9 @@ mod tests {
             erased_at: None,
             place_id: None,
             acceptable_place_ids: vec![],
+            check_in_source: None,
+            check_in_minutes: None,
+            no_show_reason: None,
         }
     }
 

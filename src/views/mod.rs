@@ -1,10 +1,11 @@
 //! Request and response types of the API (what the OpenAPI document shows), built from the
 //! row models of `db`, so a column can change without changing the contract.
 pub mod accounts;
-pub mod online_attendance;
+pub mod attendance;
 pub mod calendar;
 pub mod consents;
 pub mod events;
+pub mod online_attendance;
 pub mod patch;
 pub mod places;
 pub mod registrations;

@@ -12,12 +12,14 @@ use crate::db::events::EventRow;
 use crate::db::history::RegistrationHistoryRow;
 use crate::db::places::PlaceRow;
 use crate::db::registrations::RegistrationRow;
+use crate::domain::attendance::NoShowReason;
 use crate::domain::consent::{may_contact, ConsentChange, ConsentGiven};
 use crate::domain::places::PlaceKind;
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
 use crate::domain::seats::Mode;
 use crate::error::AppError;
+use crate::views::attendance::CheckInView;
 use crate::views::patch::{double_option, no_null};
 
 /// How the participant attends.
@@ -397,7 +399,7 @@ pub struct ParticipantView {
     "participant": {"full_name": "Amina", "email": null, "phone": "+34 600 000 000", "preferred_language": "ar",
                     "stakeholder_category": "refugee", "organisation_name": null},
     "waitlist_position": 1, "fallback_applied": false, "join_url": null, "checked_in_at": null,
-    "created_by": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e71", "created_at": "2021-11-20T10:00:00Z",
+    "check_in": null, "no_show_reason": null, "created_by": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e71", "created_at": "2021-11-20T10:00:00Z",
     "updated_at": "2021-11-20T10:00:00Z", "accept_online_fallback": false, "personal_data_erased_at": null,
     "consents": [{"purpose": "data_processing", "version": 1, "granted_at": "2021-11-20T10:00:00Z", "withdrawn_at": null}],
     "may_contact": false, "place_id": "0193a5c0-0000-7000-8000-000000000001", "acceptable_place_ids": [],
@@ -421,7 +423,14 @@ pub struct Registration {
     pub fallback_applied: bool,
     /// The event's join link, only on a confirmed online registration.
     pub join_url: Option<String>,
+    /// When the participant was checked in; the same time as `check_in.at`.
     pub checked_in_at: Option<DateTime<Utc>>,
+    /// The check-in with its source and minutes; null when not checked in (an addition to
+    /// the v1 contract).
+    pub check_in: Option<CheckInView>,
+    /// Why a confirmed participant did not attend, once recorded after the event (`PUT
+    /// /registrations/{id}/no-show`); null otherwise (an addition to the v1 contract).
+    pub no_show_reason: Option<NoShowReason>,
     /// The user or API client that made the registration.
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
@@ -518,6 +527,7 @@ impl Registration {
         let may_contact = may_contact(row.erased_at.is_some(), &held);
         let status = RegistrationStatus::from(row.status);
         let mode = row.attendance_mode;
+        let check_in = row.check_in().map(CheckInView::from);
         Self {
             id: row.id,
             event_id: row.event_id,
@@ -544,6 +554,8 @@ impl Registration {
             fallback_applied: row.fallback_applied,
             join_url,
             checked_in_at: row.checked_in_at,
+            check_in,
+            no_show_reason: row.no_show_reason,
             created_by: row.created_by,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -602,7 +614,9 @@ pub struct HistoryEntry {
     pub new_mode: String,
     /// What else changed, as `{field, from, to}`: for `consent_changed`, the field
     /// `consents.<purpose>` from the version held before to the version held after (null:
-    /// none held, so `to: null` is a withdrawal). Empty for the other actions.
+    /// none held, so `to: null` is a withdrawal); for `place_changed`, `place_id`; for
+    /// `checked_in` and `check_in_undone`, `check_in` (`{at, source, minutes}`, null: none),
+    /// and `no_show_reason` when a check-in clears one. Empty for the other actions.
     #[schema(value_type = Vec<HistoryChange>)]
     pub changes: serde_json::Value,
 }
@@ -612,11 +626,11 @@ pub struct HistoryEntry {
 #[schema(example = json!({"field": "consents.contact", "from": 1, "to": null}))]
 pub struct HistoryChange {
     pub field: String,
-    /// For a consent, the version held before (null: none).
-    #[schema(value_type = Option<i32>)]
+    /// The value before: for a consent, the version held (null: none); for `check_in`, the
+    /// check-in undone.
     pub from: serde_json::Value,
-    /// For a consent, the version held after (null: none, withdrawn).
-    #[schema(value_type = Option<i32>)]
+    /// The value after: for a consent, the version held (null: none, withdrawn); for
+    /// `check_in`, the check-in made.
     pub to: serde_json::Value,
 }
 
@@ -635,12 +649,6 @@ impl From<RegistrationHistoryRow> for HistoryEntry {
         }
     }
 }
-
-/// The body of a check-in: nothing to say yet (`{}`), and nothing unknown accepted.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({}))]
-pub struct CheckIn {}
 
 /// The audit trail of a registration, oldest first.
 #[derive(Serialize, ToSchema)]
