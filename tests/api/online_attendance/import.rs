@@ -47,6 +47,16 @@ async fn a_zoom_list_checks_in_those_matched_who_stayed_long_enough_and_leaves_t
         );
         assert_eq!(history_actions(&app, &r.organiser, id).await, ["created", "checked_in"], "{name}");
     }
+    let history = app.get(&format!("/api/v1/registrations/{}/history", r.ids["Amina Haddad"]), Some(&r.organiser)).await;
+    let entry = &history.body["items"][1];
+    assert_eq!(entry["action"], "checked_in", "{}", history.text);
+    assert_eq!(entry["changes"][0]["field"], "check_in");
+    assert_eq!(
+        [&entry["changes"][0]["to"]["source"], &entry["changes"][0]["to"]["minutes"]],
+        [&json!("online_import"), &json!(121)],
+        "the history says how: {}",
+        history.text
+    );
     for name in ["Fatima Zahra", "Ana López 1", "Ana López 2", "Omar Said"] {
         assert_eq!(checked_in_at(&app, &r.organiser, &r.ids[name]).await, Value::Null, "{name}");
         assert_eq!(history_actions(&app, &r.organiser, &r.ids[name]).await, ["created"], "{name}");
@@ -100,7 +110,7 @@ async fn the_events_own_minimum_applies_when_the_import_asks_for_none() {
     let r = roundtable(&app).await;
     // Set as the event's setting would be (its PATCH is another part of the issue).
     diesel::sql_query("UPDATE events SET online_attendance_min_minutes = 100 WHERE id = $1")
-        .bind::<SqlUuid, _>(r.event)
+        .bind::<diesel::sql_types::Uuid, _>(r.event)
         .execute(&mut app.conn().await)
         .await
         .unwrap();

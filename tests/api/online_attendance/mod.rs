@@ -10,7 +10,7 @@ mod resolve;
 
 use std::collections::HashMap;
 
-use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Nullable, Text};
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -86,24 +86,24 @@ pub async fn roundtable(app: &TestApp) -> Roundtable {
     Roundtable { organiser, partner, event, ids }
 }
 
-#[derive(diesel::QueryableByName, Debug, PartialEq)]
+/// A registration's check-in as its reads show it: (source, minutes).
+#[derive(Debug, PartialEq)]
 pub struct StoredCheckIn {
-    #[diesel(sql_type = Nullable<Text>)]
     pub source: Option<String>,
-    #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
-    pub minutes: Option<i32>,
+    pub minutes: Option<i64>,
 }
 
-/// How a registration was checked in, as stored (reads show it as `check_in` once that
-/// part of the issue is merged).
+/// How a registration was checked in, as an admin reads it (`check_in`).
 pub async fn stored_check_in(app: &TestApp, registration: &str) -> StoredCheckIn {
-    diesel::sql_query(
-        "SELECT check_in_source AS source, check_in_minutes AS minutes FROM registrations WHERE id = $1",
-    )
-    .bind::<SqlUuid, _>(registration.parse::<Uuid>().unwrap())
-    .get_result(&mut app.conn().await)
-    .await
-    .unwrap()
+    let admin = app.admin().await;
+    let read = app.get(&format!("/api/v1/registrations/{registration}"), Some(&admin)).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    let check_in = &read.body["check_in"];
+    assert_eq!(check_in.is_null(), read.body["checked_in_at"].is_null(), "{}", read.text);
+    if !check_in.is_null() {
+        assert_eq!(check_in["at"], read.body["checked_in_at"]);
+    }
+    StoredCheckIn { source: check_in["source"].as_str().map(str::to_owned), minutes: check_in["minutes"].as_i64() }
 }
 
 pub async fn checked_in_at(app: &TestApp, token: &str, registration: &str) -> Value {
