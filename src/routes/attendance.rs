@@ -113,8 +113,8 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
 /// imported again changes nothing: 200 with that import as it stands.
 #[utoipa::path(tag = "attendance", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Event id"), ImportQuery),
-    request_body(content = String, content_type = "text/csv",
-        description = "The participant list as exported (CSV with commas, semicolons or tabs; UTF-8 or UTF-16 with a BOM), or `multipart/form-data` with it as the part `file`"),
+    request_body(content((String = "text/csv"), (inline(ParticipantListForm) = "multipart/form-data")),
+        description = "The participant list as exported (CSV with commas, semicolons or tabs; UTF-8 or UTF-16 with a BOM), or a form with it as the part `file`"),
     responses(
     (status = 201, description = "Imported", body = AttendanceImport),
     (status = 200, description = "This file was imported before: that import, as it stands", body = AttendanceImport),

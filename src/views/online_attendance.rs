@@ -43,11 +43,23 @@ impl ImportFormat {
 pub struct ImportQuery {
     /// `zoom`, `teams`, `bigbluebutton`, `generic` (`name,email,phone,minutes`), or `auto`
     /// (the default): which export the file is.
+    #[param(inline)]
     pub format: Option<ImportFormat>,
     /// Minutes a person must have stayed to count as attended, 1 to 1440. Default: the
     /// event's `online_attendance_min_minutes`, else a quarter of the event's length.
     #[param(minimum = 1, maximum = 1440)]
     pub min_minutes: Option<i32>,
+}
+
+/// A participant list sent as a form, as a browser uploads a file. Only described: the
+/// handler reads the form as a stream, up to MAX_IMPORT_BYTES.
+#[derive(ToSchema)]
+#[schema(example = json!({"file": "name,email,phone,minutes\r\nAmina Haddad,amina.haddad@example.org,,121\r\n"}))]
+#[allow(dead_code)]
+pub struct ParticipantListForm {
+    /// The file as the platform exports it.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
 }
 
 /// A person of the list whose name fits several registrations: the organiser says which
