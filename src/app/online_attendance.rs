@@ -99,7 +99,8 @@ pub async fn import(
             return replay(conn, earlier).await;
         }
         let checked_in = registrations::check_in_many(conn, event.id, &check_ins).await?;
-        let now_checked_in: HashSet<Uuid> = checked_in.iter().map(|checked| checked.registration.id).collect();
+        let now_checked_in: HashSet<Uuid> =
+            checked_in.iter().map(|checked| checked.registration.id).collect();
         let new_people: Vec<NewPerson<'_>> =
             people.iter().map(|person| new_person(person, &now_checked_in)).collect();
         attendance_imports::insert(conn, &import, &new_people).await?;
@@ -159,9 +160,9 @@ pub async fn resolve(
         let event = events::lock(conn, id.0).await?.ok_or(AppError::NotFound)?;
         caller.event_access(&event).require_manage()?;
         let import = attendance_imports::find(conn, event.id, import_id).await?.ok_or(AppError::NotFound)?;
-        let person = attendance_imports::lock_person(conn, import.id, line)
-            .await?
-            .ok_or_else(|| AppError::invalid("unknown_row", "row", "no person of this import starts on that line"))?;
+        let person = attendance_imports::lock_person(conn, import.id, line).await?.ok_or_else(|| {
+            AppError::invalid("unknown_row", "row", "no person of this import starts on that line")
+        })?;
         if !person.status.waiting() {
             return Err(Refusal::AlreadyResolved.into());
         }
@@ -183,8 +184,10 @@ pub async fn resolve(
                 .sum::<i32>()
                 + person.minutes;
             if minutes >= import.min_minutes {
-                let check_in = CheckIn { at: Utc::now(), source: CheckInSource::OnlineImport, minutes: Some(minutes) };
-                checked_in = registrations::check_in_many(conn, event.id, &[(registration.0, check_in)]).await?;
+                let check_in =
+                    CheckIn { at: Utc::now(), source: CheckInSource::OnlineImport, minutes: Some(minutes) };
+                checked_in =
+                    registrations::check_in_many(conn, event.id, &[(registration.0, check_in)]).await?;
             }
         }
         attendance_imports::resolve(conn, import.id, line, registration.map(|r| r.0), !checked_in.is_empty())

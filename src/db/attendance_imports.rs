@@ -87,9 +87,7 @@ pub async fn candidates(
     only: Option<&[Uuid]>,
 ) -> AppResult<Vec<Candidate>> {
     let rows: Vec<CandidateRow> = Prepared(
-        diesel::sql_query(CANDIDATES)
-            .bind::<SqlUuid, _>(event_id)
-            .bind::<Nullable<Array<SqlUuid>>, _>(only),
+        diesel::sql_query(CANDIDATES).bind::<SqlUuid, _>(event_id).bind::<Nullable<Array<SqlUuid>>, _>(only),
     )
     .load(conn)
     .await?;
@@ -141,7 +139,11 @@ pub async fn find(conn: &mut AsyncPgConnection, event_id: Uuid, id: Uuid) -> App
 }
 
 /// Inserts an import and its people, in two statements whatever their number.
-pub async fn insert(conn: &mut AsyncPgConnection, import: &ImportRow, people: &[NewPerson<'_>]) -> AppResult<()> {
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    import: &ImportRow,
+    people: &[NewPerson<'_>],
+) -> AppResult<()> {
     diesel::insert_into(attendance_imports::table).values(import).execute(conn).await?;
     if people.is_empty() {
         return Ok(());
@@ -195,7 +197,11 @@ pub async fn people(conn: &mut AsyncPgConnection, import_id: Uuid) -> AppResult<
 }
 
 /// The person of an import at `line`, locked until the transaction ends.
-pub async fn lock_person(conn: &mut AsyncPgConnection, import_id: Uuid, line: i32) -> AppResult<Option<PersonRow>> {
+pub async fn lock_person(
+    conn: &mut AsyncPgConnection,
+    import_id: Uuid,
+    line: i32,
+) -> AppResult<Option<PersonRow>> {
     Ok(attendance_import_rows::table
         .find((import_id, line))
         .select(PersonRow::as_select())

@@ -227,7 +227,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Re
 }
 
 /// Those of `ids` that are registrations of the event.
-pub async fn of_event(conn: &mut AsyncPgConnection, event_id: Uuid, ids: &[Uuid]) -> AppResult<Vec<RegistrationRow>> {
+pub async fn of_event(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<RegistrationRow>> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::id.eq_any(ids))

@@ -39,7 +39,8 @@ pub enum MatchedBy {
 }
 
 impl MatchedBy {
-    pub const ALL: [MatchedBy; 4] = [MatchedBy::Email, MatchedBy::Phone, MatchedBy::Name, MatchedBy::Organiser];
+    pub const ALL: [MatchedBy; 4] =
+        [MatchedBy::Email, MatchedBy::Phone, MatchedBy::Name, MatchedBy::Organiser];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -70,8 +71,13 @@ pub enum RowStatus {
 }
 
 impl RowStatus {
-    pub const ALL: [RowStatus; 5] =
-        [RowStatus::Matched, RowStatus::Ambiguous, RowStatus::Unmatched, RowStatus::Resolved, RowStatus::Dismissed];
+    pub const ALL: [RowStatus; 5] = [
+        RowStatus::Matched,
+        RowStatus::Ambiguous,
+        RowStatus::Unmatched,
+        RowStatus::Resolved,
+        RowStatus::Dismissed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -153,7 +159,8 @@ pub fn may_import(status: EventStatus, starts_at: DateTime<Utc>, now: DateTime<U
 /// `Shown (Other)` (Zoom's "Name (Original Name)", Teams' "(Guest)") each part alone.
 fn name_forms(name: &str) -> Vec<String> {
     let mut forms = vec![name_key(name)];
-    if let Some(open) = name.trim_end().strip_suffix(')').and_then(|rest| rest.rfind('(').map(|i| (rest, i))) {
+    if let Some(open) = name.trim_end().strip_suffix(')').and_then(|rest| rest.rfind('(').map(|i| (rest, i)))
+    {
         let (rest, i) = open;
         forms.push(name_key(&rest[..i]));
         forms.push(name_key(&rest[i + 1..]));
@@ -170,8 +177,7 @@ struct Index {
 
 impl Index {
     fn of(candidates: &[Candidate]) -> Self {
-        let mut index =
-            Index { by_email: HashMap::new(), by_phone: HashMap::new(), by_name: HashMap::new() };
+        let mut index = Index { by_email: HashMap::new(), by_phone: HashMap::new(), by_name: HashMap::new() };
         for candidate in candidates {
             if let Some(email) = &candidate.email_normalised {
                 index.by_email.entry(email.clone()).or_default().push(candidate.id);
@@ -264,7 +270,10 @@ pub fn match_rows(rows: &[ListRow], candidates: &[Candidate]) -> Vec<Person> {
     }
     people
         .into_iter()
-        .map(|(person, seconds)| Person { minutes: i32::try_from(seconds / 60).unwrap_or(i32::MAX), ..person })
+        .map(|(person, seconds)| Person {
+            minutes: i32::try_from(seconds / 60).unwrap_or(i32::MAX),
+            ..person
+        })
         .collect()
 }
 
@@ -342,7 +351,8 @@ mod tests {
 
     #[test]
     fn a_zoom_list_matches_by_email_then_phone_then_a_name_that_names_one_person() {
-        let list = parse(include_bytes!("../../tests/fixtures/attendance/zoom.csv"), Some(ListFormat::Zoom)).unwrap();
+        let list = parse(include_bytes!("../../tests/fixtures/attendance/zoom.csv"), Some(ListFormat::Zoom))
+            .unwrap();
         let people = match_rows(&list.rows, &roundtable());
         assert_eq!(
             outcome(&people),
@@ -435,7 +445,8 @@ mod tests {
     #[test]
     fn a_tally_sums_the_rows_of_each_registration() {
         let (a, b, c, d) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3), Uuid::from_u128(4));
-        let rows = [(a, 30, true), (a, 30, false), (b, 20, false), (b, 20, false), (c, 10, false), (d, 50, false)];
+        let rows =
+            [(a, 30, true), (a, 30, false), (b, 20, false), (b, 20, false), (c, 10, false), (d, 50, false)];
         assert_eq!(
             tally(rows, 45),
             Tally { matched: 4, checked_in: 1, already_checked_in: 1, below_minimum: 2 }

@@ -1,8 +1,8 @@
 //! The product's rules on plain values: no actix, no diesel, unit-tested here.
 
 pub mod actors;
-pub mod attendance_matching;
 pub mod attendance;
+pub mod attendance_matching;
 pub mod consent;
 pub mod contact;
 pub mod disclosure;

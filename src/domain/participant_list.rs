@@ -455,7 +455,6 @@ fn unit_seconds(value: &str) -> Option<u64> {
     (!seen.is_empty()).then_some(total)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,8 +479,14 @@ mod tests {
         assert_eq!(list.rows[1].email.as_ref().unwrap().normalised(), "amina.haddad@example.org");
         assert_eq!(list.rows[1].seconds, 121 * 60);
         let dialled_in = &list.rows[2];
-        assert_eq!((dialled_in.name.as_deref(), dialled_in.phone.as_ref().map(|p| p.digits())), (None, Some("34600111222")));
-        assert_eq!(summary(&list)[3..5], [(8, Some("ruiz gomez alvaro"), 2400), (9, Some("ruiz gomez alvaro"), 2100)]);
+        assert_eq!(
+            (dialled_in.name.as_deref(), dialled_in.phone.as_ref().map(|p| p.digits())),
+            (None, Some("34600111222"))
+        );
+        assert_eq!(
+            summary(&list)[3..5],
+            [(8, Some("ruiz gomez alvaro"), 2400), (9, Some("ruiz gomez alvaro"), 2100)]
+        );
         assert_eq!(summary(&list)[9], (14, Some("iPhone"), 3600), "quoted cells");
     }
 
@@ -533,9 +538,17 @@ mod tests {
     fn a_generic_list_with_semicolons_a_bom_and_decimal_commas_is_read() {
         let list = parse(GENERIC_FILE, Some(ListFormat::Generic)).unwrap();
         assert_eq!(list, parse(GENERIC_FILE, None).unwrap());
-        assert_eq!(summary(&list), [(2, Some("Amina Haddad"), 7200), (3, Some("Karim Benali"), 3030), (4, Some("Fatima Zahra"), 1200)]);
+        assert_eq!(
+            summary(&list),
+            [
+                (2, Some("Amina Haddad"), 7200),
+                (3, Some("Karim Benali"), 3030),
+                (4, Some("Fatima Zahra"), 1200)
+            ]
+        );
         assert_eq!(list.rows[1].phone.as_ref().unwrap().digits(), "34600111222");
-        let by_email_only = parse(b"email,minutes\nkarim@example.org,50\n", Some(ListFormat::Generic)).unwrap();
+        let by_email_only =
+            parse(b"email,minutes\nkarim@example.org,50\n", Some(ListFormat::Generic)).unwrap();
         assert_eq!(by_email_only.rows[0].email.as_ref().unwrap().as_str(), "karim@example.org");
     }
 
@@ -580,11 +593,19 @@ mod tests {
         );
         assert_eq!(
             parse(b"Name (Original Name),User Email,Join Time\nA,,x\n", Some(ListFormat::Zoom)),
-            Err(ListProblem::MissingColumns { format: ListFormat::Zoom, line: 1, missing: vec!["duration (minutes)"] })
+            Err(ListProblem::MissingColumns {
+                format: ListFormat::Zoom,
+                line: 1,
+                missing: vec!["duration (minutes)"]
+            })
         );
         assert_eq!(
             parse(b"name,email,phone\nA,,\n", None),
-            Err(ListProblem::MissingColumns { format: ListFormat::Generic, line: 1, missing: vec!["minutes"] })
+            Err(ListProblem::MissingColumns {
+                format: ListFormat::Generic,
+                line: 1,
+                missing: vec!["minutes"]
+            })
         );
         assert_eq!(
             parse(b"name,minutes\nAmina,12\nKarim,half an hour\n", None),

@@ -22,7 +22,8 @@ pub fn fold(text: &str) -> String {
 /// propose a match that must name exactly one person (`domain::attendance_matching`).
 pub fn name_key(text: &str) -> String {
     let plain: String = fold(text).nfd().filter(|c| !is_combining_mark(*c)).collect();
-    let mut words: Vec<&str> = plain.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let mut words: Vec<&str> =
+        plain.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     words.sort_unstable();
     words.join(" ")
 }

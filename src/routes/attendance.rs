@@ -39,7 +39,10 @@ fn upload_of(req: &HttpRequest) -> AppResult<Upload> {
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default();
     match essence.as_str() {
-        "text/csv" | "text/plain" | "text/tab-separated-values" | "application/vnd.ms-excel"
+        "text/csv"
+        | "text/plain"
+        | "text/tab-separated-values"
+        | "application/vnd.ms-excel"
         | "application/octet-stream" => Ok(Upload::File),
         "multipart/form-data" => Ok(Upload::Form),
         _ => Err(AppError::UnsupportedMediaType { expected: "text/csv, or multipart/form-data with a file" }),

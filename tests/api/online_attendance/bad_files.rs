@@ -30,11 +30,21 @@ async fn bad_files_are_refused_with_a_422_naming_the_problem_and_nothing_is_writ
     refused("", "text/csv", b"Amina Haddad,121\nKarim,51\n".to_vec()).await.assert_problem(422, "no_header");
     let wrong = refused("?format=zoom", "text/csv", TEAMS.to_vec()).await;
     wrong.assert_problem(422, "wrong_format");
-    assert!(detail(&wrong).starts_with("Line 10 is the header of a teams participant list"), "{}", wrong.text);
-    let missing = refused("?format=zoom", "text/csv", b"Name (Original Name),User Email,Join Time\nAmina,,x\n".to_vec()).await;
+    assert!(
+        detail(&wrong).starts_with("Line 10 is the header of a teams participant list"),
+        "{}",
+        wrong.text
+    );
+    let missing = refused(
+        "?format=zoom",
+        "text/csv",
+        b"Name (Original Name),User Email,Join Time\nAmina,,x\n".to_vec(),
+    )
+    .await;
     missing.assert_problem(422, "missing_columns");
     assert!(detail(&missing).contains("\"duration (minutes)\""), "{}", missing.text);
-    let duration = refused("", "text/csv", b"name,minutes\nAmina Haddad,121\nKarim Benali,an hour\n".to_vec()).await;
+    let duration =
+        refused("", "text/csv", b"name,minutes\nAmina Haddad,121\nKarim Benali,an hour\n".to_vec()).await;
     duration.assert_problem(422, "invalid_duration");
     assert_eq!(detail(&duration), "Line 3, column 2: \"an hour\" is not a duration.");
     let mut large = b"name,minutes\n".to_vec();

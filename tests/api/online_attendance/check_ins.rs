@@ -18,16 +18,32 @@ async fn many_registrations_are_checked_in_at_once_each_with_its_outcome() {
     let partner = app.partner_of(org).await;
     let mut ids = Vec::new();
     for mode in ["online", "onsite", "online", "online"] {
-        ids.push(registered(&app, &partner, event, participant(mode, false)).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            registered(&app, &partner, event, participant(mode, false)).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let [online, onsite, cancelled, earlier] = [&ids[0], &ids[1], &ids[2], &ids[3]];
-    assert_eq!(app.post(&format!("/api/v1/registrations/{cancelled}/cancel"), Some(&partner), json!({})).await.status, 200);
-    let first = app.post(&format!("/api/v1/registrations/{earlier}/check-in"), Some(&organiser), json!({})).await;
+    assert_eq!(
+        app.post(&format!("/api/v1/registrations/{cancelled}/cancel"), Some(&partner), json!({}))
+            .await
+            .status,
+        200
+    );
+    let first =
+        app.post(&format!("/api/v1/registrations/{earlier}/check-in"), Some(&organiser), json!({})).await;
     assert_eq!(first.status, 200, "{}", first.text);
     let unknown = Uuid::now_v7().to_string();
 
-    let response =
-        check_ins(&app, Some(&organiser), event, json!([online, onsite, cancelled, earlier, unknown, online])).await;
+    let response = check_ins(
+        &app,
+        Some(&organiser),
+        event,
+        json!([online, onsite, cancelled, earlier, unknown, online]),
+    )
+    .await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(
         response.body,
@@ -39,8 +55,14 @@ async fn many_registrations_are_checked_in_at_once_each_with_its_outcome() {
             {"registration_id": unknown, "outcome": "not_found"},
         ]})
     );
-    assert_eq!(stored_check_in(&app, online).await, StoredCheckIn { source: Some("manual".into()), minutes: None });
-    assert_eq!(stored_check_in(&app, onsite).await, StoredCheckIn { source: Some("onsite".into()), minutes: None });
+    assert_eq!(
+        stored_check_in(&app, online).await,
+        StoredCheckIn { source: Some("manual".into()), minutes: None }
+    );
+    assert_eq!(
+        stored_check_in(&app, onsite).await,
+        StoredCheckIn { source: Some("onsite".into()), minutes: None }
+    );
     assert_eq!(checked_in_at(&app, &organiser, earlier).await, first.body["checked_in_at"], "kept as it was");
     assert_eq!(history_actions(&app, &organiser, online).await, ["created", "checked_in"]);
     assert_eq!(history_actions(&app, &organiser, earlier).await, ["created", "checked_in"], "not twice");
@@ -60,7 +82,9 @@ async fn many_check_ins_are_refused_outside_the_window_beyond_the_maximum_and_to
     check_ins(&app, Some(&organiser), event, json!([])).await.assert_problem(422, "validation_failed");
     let too_many: Vec<String> = (0..501).map(|_| Uuid::now_v7().to_string()).collect();
     check_ins(&app, Some(&organiser), event, json!(too_many)).await.assert_problem(422, "validation_failed");
-    check_ins(&app, Some(&organiser), event, json!(["not-a-uuid"])).await.assert_problem(422, "validation_failed");
+    check_ins(&app, Some(&organiser), event, json!(["not-a-uuid"]))
+        .await
+        .assert_problem(422, "validation_failed");
     check_ins(&app, Some(&partner), event, json!([id])).await.assert_problem(403, "forbidden");
     check_ins(&app, None, event, json!([id])).await.assert_problem(401, "unauthorized");
 

@@ -24,8 +24,12 @@ async fn a_zoom_list_checks_in_those_matched_who_stayed_long_enough_and_leaves_t
     assert_eq!(answer["ambiguous"][0]["row"], 10);
     assert_eq!(answer["ambiguous"][0]["name"], "Ana López");
     assert_eq!(answer["ambiguous"][0]["minutes"], 90);
-    let mut candidates: Vec<String> =
-        answer["ambiguous"][0]["candidates"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    let mut candidates: Vec<String> = answer["ambiguous"][0]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
     candidates.sort();
     let mut anas = vec![r.ids["Ana López 1"].clone(), r.ids["Ana López 2"].clone()];
     anas.sort();
@@ -37,7 +41,9 @@ async fn a_zoom_list_checks_in_those_matched_who_stayed_long_enough_and_leaves_t
     );
     assert_eq!(answer["unmatched"][0]["email"], "host@cepaim.example");
 
-    for (name, minutes) in [("Amina Haddad", 121), ("Karim Benali", 51), ("Álvaro Ruiz Gómez", 75), ("Youssef El Amrani", 150)] {
+    for (name, minutes) in
+        [("Amina Haddad", 121), ("Karim Benali", 51), ("Álvaro Ruiz Gómez", 75), ("Youssef El Amrani", 150)]
+    {
         let id = &r.ids[name];
         assert_ne!(checked_in_at(&app, &r.organiser, id).await, Value::Null, "{name}");
         assert_eq!(
@@ -47,7 +53,9 @@ async fn a_zoom_list_checks_in_those_matched_who_stayed_long_enough_and_leaves_t
         );
         assert_eq!(history_actions(&app, &r.organiser, id).await, ["created", "checked_in"], "{name}");
     }
-    let history = app.get(&format!("/api/v1/registrations/{}/history", r.ids["Amina Haddad"]), Some(&r.organiser)).await;
+    let history = app
+        .get(&format!("/api/v1/registrations/{}/history", r.ids["Amina Haddad"]), Some(&r.organiser))
+        .await;
     let entry = &history.body["items"][1];
     assert_eq!(entry["action"], "checked_in", "{}", history.text);
     assert_eq!(entry["changes"][0]["field"], "check_in");
@@ -70,7 +78,8 @@ async fn the_same_file_imported_twice_changes_nothing() {
     let app = spawn_app().await;
     let r = roundtable(&app).await;
     let first = imported(&app, &r.organiser, r.event, "", ZOOM).await;
-    let again = import(&app, Some(&r.organiser), r.event, "?format=zoom&min_minutes=10", "text/csv", ZOOM).await;
+    let again =
+        import(&app, Some(&r.organiser), r.event, "?format=zoom&min_minutes=10", "text/csv", ZOOM).await;
     assert_eq!(again.status, 200, "{}", again.text);
     assert_eq!(again.body, first, "the first import, with its own minimum");
     assert_eq!(count(&app, "attendance_imports").await, 1);
@@ -83,7 +92,11 @@ async fn a_check_in_at_the_door_or_by_hand_is_kept_and_a_minimum_asked_for_appli
     let app = spawn_app().await;
     let r = roundtable(&app).await;
     let by_hand = app
-        .post(&format!("/api/v1/registrations/{}/check-in", r.ids["Amina Haddad"]), Some(&r.organiser), json!({}))
+        .post(
+            &format!("/api/v1/registrations/{}/check-in", r.ids["Amina Haddad"]),
+            Some(&r.organiser),
+            json!({}),
+        )
         .await;
     assert_eq!(by_hand.status, 200, "{}", by_hand.text);
     let at = by_hand.body["checked_in_at"].clone();
@@ -135,7 +148,10 @@ async fn teams_bigbluebutton_and_generic_exports_are_read_whatever_their_encodin
 
     let bbb = imported(&app, &r.organiser, r.event, "?format=bigbluebutton", BIGBLUEBUTTON).await;
     assert_eq!(bbb["format"], "bigbluebutton");
-    assert_eq!([&bbb["matched"], &bbb["already_checked_in"], &bbb["below_minimum"]], [&json!(3), &json!(2), &json!(1)]);
+    assert_eq!(
+        [&bbb["matched"], &bbb["already_checked_in"], &bbb["below_minimum"]],
+        [&json!(3), &json!(2), &json!(1)]
+    );
 
     // The generic list (semicolons, a BOM) sent as a browser's form upload.
     let form = reqwest::multipart::Form::new()
@@ -164,10 +180,14 @@ async fn only_the_events_organisers_import_and_only_once_it_has_started() {
     let stranger = app.organiser_of(other).await;
     import(&app, Some(&stranger), r.event, "", "text/csv", ZOOM).await.assert_problem(403, "forbidden");
     import(&app, None, r.event, "", "text/csv", ZOOM).await.assert_problem(401, "unauthorized");
-    import(&app, Some(&r.organiser), uuid::Uuid::now_v7(), "", "text/csv", ZOOM).await.assert_problem(404, "not_found");
+    import(&app, Some(&r.organiser), uuid::Uuid::now_v7(), "", "text/csv", ZOOM)
+        .await
+        .assert_problem(404, "not_found");
 
     let (_, organiser, upcoming) = crate::fixtures::published_event(&app, json!({})).await;
-    import(&app, Some(&organiser), upcoming, "", "text/csv", ZOOM).await.assert_problem(409, "event_not_started");
+    import(&app, Some(&organiser), upcoming, "", "text/csv", ZOOM)
+        .await
+        .assert_problem(409, "event_not_started");
     let admin = app.admin().await;
     assert_eq!(import(&app, Some(&admin), r.event, "", "text/csv", ZOOM).await.status, 201, "admins may");
 }

@@ -25,7 +25,14 @@ pub const BIGBLUEBUTTON: &[u8] = include_bytes!("../../fixtures/attendance/bigbl
 pub const GENERIC: &[u8] = include_bytes!("../../fixtures/attendance/generic.csv");
 
 /// Posts `file` as the participant list of `event`, as `content_type`.
-pub async fn import(app: &TestApp, token: Option<&str>, event: Uuid, query: &str, content_type: &str, file: &[u8]) -> Resp {
+pub async fn import(
+    app: &TestApp,
+    token: Option<&str>,
+    event: Uuid,
+    query: &str,
+    content_type: &str,
+    file: &[u8],
+) -> Resp {
     let mut request = app
         .client
         .post(app.url(&format!("/api/v1/events/{event}/online-attendance{query}")))
@@ -64,7 +71,10 @@ pub async fn roundtable(app: &TestApp) -> Roundtable {
         with(with(participant("online", false), json!({"participant": {"full_name": name}})), extra)
     };
     let people: Vec<(&'static str, Value)> = vec![
-        ("Amina Haddad", online("Amina Haddad", json!({"participant": {"email": "amina.haddad@example.org"}}))),
+        (
+            "Amina Haddad",
+            online("Amina Haddad", json!({"participant": {"email": "amina.haddad@example.org"}})),
+        ),
         ("Karim Benali", online("Karim Benali", json!({"participant": {"phone": "+34 600 111 222"}}))),
         ("Álvaro Ruiz Gómez", online("Álvaro Ruiz Gómez", json!({}))),
         ("Ana López 1", online("Ana López", json!({}))),
@@ -72,7 +82,10 @@ pub async fn roundtable(app: &TestApp) -> Roundtable {
         ("Fatima Zahra", online("Fatima Zahra", json!({}))),
         (
             "Youssef El Amrani",
-            with(participant("onsite", false), json!({"participant": {"full_name": "Youssef El Amrani"}, "place_id": hosted_place})),
+            with(
+                participant("onsite", false),
+                json!({"participant": {"full_name": "Youssef El Amrani"}, "place_id": hosted_place}),
+            ),
         ),
         ("Omar Said", with(participant("onsite", false), json!({"participant": {"full_name": "Omar Said"}}))),
     ];
@@ -103,7 +116,10 @@ pub async fn stored_check_in(app: &TestApp, registration: &str) -> StoredCheckIn
     if !check_in.is_null() {
         assert_eq!(check_in["at"], read.body["checked_in_at"]);
     }
-    StoredCheckIn { source: check_in["source"].as_str().map(str::to_owned), minutes: check_in["minutes"].as_i64() }
+    StoredCheckIn {
+        source: check_in["source"].as_str().map(str::to_owned),
+        minutes: check_in["minutes"].as_i64(),
+    }
 }
 
 pub async fn checked_in_at(app: &TestApp, token: &str, registration: &str) -> Value {
@@ -115,7 +131,12 @@ pub async fn checked_in_at(app: &TestApp, token: &str, registration: &str) -> Va
 pub async fn history_actions(app: &TestApp, token: &str, registration: &str) -> Vec<String> {
     let history = app.get(&format!("/api/v1/registrations/{registration}/history"), Some(token)).await;
     assert_eq!(history.status, 200, "{}", history.text);
-    history.body["items"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap().to_owned()).collect()
+    history.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[derive(diesel::QueryableByName)]

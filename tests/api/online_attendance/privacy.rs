@@ -46,7 +46,9 @@ async fn erasing_a_candidate_forgets_the_ambiguous_name_and_erasing_the_event_fo
         ]
     );
 
-    let erased = app.delete(&format!("/api/v1/registrations/{}/personal-data", r.ids["Ana López 1"]), Some(&r.organiser)).await;
+    let erased = app
+        .delete(&format!("/api/v1/registrations/{}/personal-data", r.ids["Ana López 1"]), Some(&r.organiser))
+        .await;
     assert_eq!(erased.status, 204, "{}", erased.text);
     assert_eq!(waiting(&app).await[1], (10, None, None), "the name fitted the erased registration");
     assert_eq!(waiting(&app).await[2], named(13, "Omar Said"), "the others wait on");
@@ -57,7 +59,10 @@ async fn erasing_a_candidate_forgets_the_ambiguous_name_and_erasing_the_event_fo
     let replay = import(&app, Some(&r.organiser), r.event, "", "text/csv", ZOOM).await;
     assert_eq!(replay.status, 200, "{}", replay.text);
     assert_eq!(replay.body["import_id"], first["import_id"]);
-    assert_eq!(replay.body["unmatched"][2], json!({"row": 14, "name": null, "email": null, "phone": null, "minutes": 60}));
+    assert_eq!(
+        replay.body["unmatched"][2],
+        json!({"row": 14, "name": null, "email": null, "phone": null, "minutes": 60})
+    );
 }
 
 #[actix_web::test]
@@ -66,7 +71,10 @@ async fn the_retention_purge_forgets_names_kept_for_review_even_when_no_registra
     let r = roundtable(&app).await;
     // Every registration erased first: a list imported then matches nobody, and keeps every
     // name for review.
-    assert_eq!(app.delete(&format!("/api/v1/events/{}/personal-data", r.event), Some(&r.organiser)).await.status, 204);
+    assert_eq!(
+        app.delete(&format!("/api/v1/events/{}/personal-data", r.event), Some(&r.organiser)).await.status,
+        204
+    );
     let import = imported(&app, &r.organiser, r.event, "", ZOOM).await;
     assert_eq!(import["unmatched"].as_array().unwrap().len(), 9, "{import}");
     assert_eq!(waiting(&app).await.len(), 9);

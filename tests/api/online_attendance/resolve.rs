@@ -34,7 +34,8 @@ async fn resolving_an_ambiguous_row_checks_in_the_registration_named_and_forgets
     assert_eq!(platform_name(&app, 10).await.as_deref(), Some("Ana López"), "kept for the review");
 
     let ana = &r.ids["Ana López 2"];
-    let resolved = resolve(&app, &r.organiser, r.event, &import, json!({"row": 10, "registration_id": ana})).await;
+    let resolved =
+        resolve(&app, &r.organiser, r.event, &import, json!({"row": 10, "registration_id": ana})).await;
     assert_eq!(resolved.status, 200, "{}", resolved.text);
     assert_eq!(resolved.body["ambiguous"], json!([]));
     assert_eq!([&resolved.body["matched"], &resolved.body["checked_in"]], [&json!(6), &json!(5)]);
@@ -82,7 +83,8 @@ async fn a_device_resolved_to_a_person_adds_its_minutes_and_nobody_dismisses_a_r
     assert_eq!(import["below_minimum"], 1);
 
     // Fatima's 20 minutes on her laptop and the 60 of "iPhone": 80, over the 45 minutes.
-    let resolved = resolve(&app, &r.organiser, r.event, &import, json!({"row": 14, "registration_id": fatima})).await;
+    let resolved =
+        resolve(&app, &r.organiser, r.event, &import, json!({"row": 14, "registration_id": fatima})).await;
     assert_eq!(resolved.status, 200, "{}", resolved.text);
     assert_eq!([&resolved.body["below_minimum"], &resolved.body["checked_in"]], [&json!(0), &json!(5)]);
     assert_eq!(
@@ -90,7 +92,8 @@ async fn a_device_resolved_to_a_person_adds_its_minutes_and_nobody_dismisses_a_r
         StoredCheckIn { source: Some("online_import".into()), minutes: Some(80) }
     );
 
-    let dismissed = resolve(&app, &r.organiser, r.event, &import, json!({"row": 5, "registration_id": null})).await;
+    let dismissed =
+        resolve(&app, &r.organiser, r.event, &import, json!({"row": 5, "registration_id": null})).await;
     assert_eq!(dismissed.status, 200, "{}", dismissed.text);
     assert_eq!(rows(&dismissed.body, "unmatched"), [(13, json!("Omar Said"))]);
     assert_eq!(platform_name(&app, 5).await, None);

@@ -188,11 +188,17 @@ async fn after_erasure_no_table_holds_the_persons_values_nor_the_fingerprint_of_
     super::ended_days_ago(&app, event, 0).await;
     // The video platform's participant list: the other person matched by email, Zebulon's
     // tablet under a name of its own, kept for the organiser's review.
-    let list = format!(
-        "name,email,phone,minutes\n{OTHER_NAME},{OTHER_EMAIL},,90\n{TABLET},{TABLET_EMAIL},,60\n"
+    let list =
+        format!("name,email,phone,minutes\n{OTHER_NAME},{OTHER_EMAIL},,90\n{TABLET},{TABLET_EMAIL},,60\n");
+    let imported =
+        crate::online_attendance::import(&app, Some(&organiser), event, "", "text/csv", list.as_bytes())
+            .await;
+    assert_eq!(
+        (imported.status, &imported.body["unmatched"][0]["name"]),
+        (201, &json!(TABLET)),
+        "{}",
+        imported.text
     );
-    let imported = crate::online_attendance::import(&app, Some(&organiser), event, "", "text/csv", list.as_bytes()).await;
-    assert_eq!((imported.status, &imported.body["unmatched"][0]["name"]), (201, &json!(TABLET)), "{}", imported.text);
     let counted = super::report_counts(&app, &organiser, event).await;
     let erased = app.delete(&format!("/api/v1/registrations/{id}/personal-data"), Some(&organiser)).await;
     assert_eq!(erased.status, 204, "{}", erased.text);
