@@ -29,14 +29,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(utoipa_actix_web::scope::scope("/api/v1").configure(api_v1));
 }
 
+/// The router tries the resources in this order, matching each pattern's regular expression
+/// until one fits: the busiest requests (registrations, then event reads) come first, so
+/// that they do not pay for every route added before them.
 fn api_v1(cfg: &mut ServiceConfig) {
+    registrations::configure(cfg);
+    events::configure(cfg);
     auth::configure(cfg);
     organisations::configure(cfg);
     places::configure(cfg);
     consents::configure(cfg);
-    events::configure(cfg);
     event_places::configure(cfg);
-    registrations::configure(cfg);
     attendance::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);
