@@ -39,6 +39,10 @@ pub enum Refusal {
     /// A hosted place's devices lowered under the seats an event that has not ended offers
     /// there (`capacity`, the largest such).
     DevicesBelowCapacity { devices: i32, capacity: i32 },
+    /// A participant list is imported once the event has started.
+    EventNotStarted { starts_at: DateTime<Utc> },
+    /// A person of an import matched, or resolved by an organiser, already.
+    AlreadyResolved,
 }
 
 impl Refusal {
@@ -59,6 +63,8 @@ impl Refusal {
             Refusal::PlaceInUse { .. } => "place_in_use",
             Refusal::PlaceAlreadyOffered => "place_already_offered",
             Refusal::DevicesBelowCapacity { .. } => "devices_below_capacity",
+            Refusal::EventNotStarted { .. } => "event_not_started",
+            Refusal::AlreadyResolved => "already_resolved",
         }
     }
 
@@ -98,6 +104,11 @@ impl Refusal {
                 "An event that has not ended offers {capacity} seats at this place; \
                  lower those before lowering its devices to {devices}."
             ),
+            Refusal::EventNotStarted { starts_at } => format!(
+                "The event starts at {}; its participant list is imported after that.",
+                starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Refusal::AlreadyResolved => "This row of the import is matched or resolved already.".into(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Thin handlers: extract the caller and the input, call the database layer, map to views.
 
+pub mod attendance;
 pub mod auth;
 pub mod consents;
 pub mod event_places;
@@ -39,6 +40,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     places::configure(cfg);
     consents::configure(cfg);
     event_places::configure(cfg);
+    attendance::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);
 }

@@ -20,6 +20,7 @@ mod hosted_places;
 mod lifecycle;
 mod never_published;
 mod one_line_text;
+mod online_attendance;
 mod openapi_docs;
 mod ops;
 mod pipelined;
