@@ -98,6 +98,16 @@ pub async fn import(
         if let Some(earlier) = attendance_imports::find_by_file(conn, event.id, &import.file_sha256).await? {
             return replay(conn, earlier).await;
         }
+        // Matched on candidates read before the lock: a registration cancelled or moved to a
+        // room of the event since is no longer one the list may check in.
+        let matched: Vec<Uuid> = check_ins.iter().map(|(registration, _)| *registration).collect();
+        let still_eligible: HashSet<Uuid> = attendance_imports::candidates(conn, event.id, Some(&matched))
+            .await?
+            .into_iter()
+            .map(|candidate| candidate.id)
+            .collect();
+        let check_ins: Vec<(Uuid, CheckIn)> =
+            check_ins.into_iter().filter(|(registration, _)| still_eligible.contains(registration)).collect();
         let checked_in = registrations::check_in_many(conn, event.id, &check_ins).await?;
         let now_checked_in: HashSet<Uuid> =
             checked_in.iter().map(|checked| checked.registration.id).collect();

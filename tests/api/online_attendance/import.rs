@@ -191,3 +191,59 @@ async fn only_the_events_organisers_import_and_only_once_it_has_started() {
     let admin = app.admin().await;
     assert_eq!(import(&app, Some(&admin), r.event, "", "text/csv", ZOOM).await.status, 201, "admins may");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Waiting {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The list is matched before the event is locked: a registration moved to the main venue in
+/// between is matched, and still not checked in (the list says nothing of who came to the
+/// room).
+#[actix_web::test]
+async fn a_registration_moved_onsite_while_the_import_waits_for_the_event_is_not_checked_in() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+    use std::time::{Duration, Instant};
+
+    let app = spawn_app().await;
+    let r = roundtable(&app).await;
+    let amina = r.ids["Amina Haddad"].clone();
+    let mut holder = AsyncPgConnection::establish(&app.database.url()).await.unwrap();
+    holder
+        .batch_execute(&format!("BEGIN; SELECT 1 FROM events WHERE id = '{}' FOR UPDATE", r.event))
+        .await
+        .unwrap();
+
+    let importing = import(&app, Some(&r.organiser), r.event, "?format=zoom", "text/csv", ZOOM);
+    let cancelling = async {
+        let mut watcher = AsyncPgConnection::establish(&app.database.url()).await.unwrap();
+        let started = Instant::now();
+        loop {
+            let waiting = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .get_result::<Waiting>(&mut watcher)
+            .await
+            .unwrap();
+            if waiting.n > 0 {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "the import never waited for the event");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        holder
+            .batch_execute(&format!(
+                "UPDATE registrations SET attendance_mode = 'onsite' WHERE id = '{amina}'; COMMIT"
+            ))
+            .await
+            .unwrap();
+    };
+    let (answer, ()) = tokio::join!(importing, cancelling);
+
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.body["checked_in"], 3, "the three others matched who stayed: {}", answer.text);
+    assert_eq!(checked_in_at(&app, &r.organiser, &amina).await, Value::Null);
+    assert_eq!(stored_check_in(&app, &amina).await, StoredCheckIn { source: None, minutes: None });
+}
