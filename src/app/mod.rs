@@ -8,6 +8,7 @@ pub mod consents;
 pub mod erasure;
 pub mod event_places;
 pub mod events;
+pub mod no_show;
 pub mod organisations;
 pub mod places;
 pub mod registrations;

@@ -1,11 +1,13 @@
 //! How a person's attendance was recorded, and why a confirmed person did not come.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use crate::domain::history::FieldChange;
+use crate::domain::refusal::Refusal;
+use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
 use crate::domain::text::Problems;
 
@@ -64,7 +66,8 @@ impl CheckIn {
     /// `check_in`, and nothing personal.
     pub fn to_json(self) -> Value {
         json!({
-            "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            // To the microsecond, as PostgreSQL keeps the time (and the registration reads it).
+            "at": self.at.trunc_subsecs(6).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             "source": self.source.as_str(),
             "minutes": self.minutes,
         })
@@ -166,6 +169,26 @@ impl NoShowReason {
     }
 }
 
+/// Whether a registration may be given a no-show reason at `now`: confirmed, not checked in,
+/// and its event over (before the end, nobody has failed to come yet).
+pub fn may_record_no_show(
+    status: RegistrationStatus,
+    checked_in: bool,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    if status != RegistrationStatus::Confirmed {
+        return Err(Refusal::NotConfirmed);
+    }
+    if checked_in {
+        return Err(Refusal::CheckedIn);
+    }
+    if now < ends_at {
+        return Err(Refusal::NoShowBeforeTheEnd { ends_at });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +228,23 @@ mod tests {
     }
 
     #[test]
+    fn a_no_show_reason_is_for_a_confirmed_person_not_checked_in_once_the_event_ended() {
+        let ends = Utc::now();
+        let after = ends + chrono::Duration::minutes(1);
+        let confirmed = RegistrationStatus::Confirmed;
+        assert_eq!(may_record_no_show(confirmed, false, ends, after), Ok(()));
+        assert_eq!(may_record_no_show(confirmed, false, ends, ends), Ok(()), "at the end itself");
+        assert_eq!(
+            may_record_no_show(confirmed, false, ends, ends - chrono::Duration::minutes(1)),
+            Err(Refusal::NoShowBeforeTheEnd { ends_at: ends })
+        );
+        assert_eq!(may_record_no_show(confirmed, true, ends, after), Err(Refusal::CheckedIn));
+        for status in [RegistrationStatus::Waitlisted, RegistrationStatus::Cancelled] {
+            assert_eq!(may_record_no_show(status, false, ends, after), Err(Refusal::NotConfirmed));
+        }
+    }
+
+    #[test]
     fn minutes_are_between_none_and_a_week() {
         for fine in [None, Some(0), Some(45), Some(MAX_ATTENDED_MINUTES)] {
             let mut problems = Problems::default();
@@ -224,12 +264,13 @@ mod tests {
 
     #[test]
     fn a_check_in_in_the_history_has_its_time_source_and_minutes() {
-        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2021, 11, 24, 9, 5, 0).unwrap();
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2021, 11, 24, 9, 5, 0).unwrap()
+            + chrono::Duration::nanoseconds(1_500);
         let check_in = CheckIn { at, source: CheckInSource::OnlineImport, minutes: Some(150) };
         assert_eq!(
             serde_json::to_value(CheckIn::change(None, Some(check_in))).unwrap(),
             json!({"field": "check_in", "from": null,
-                   "to": {"at": "2021-11-24T09:05:00Z", "source": "online_import", "minutes": 150}})
+                   "to": {"at": "2021-11-24T09:05:00.000001Z", "source": "online_import", "minutes": 150}})
         );
         assert_eq!(
             serde_json::to_value(NoShowReason::change(Some(NoShowReason::CareDuties), None)).unwrap(),

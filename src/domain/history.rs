@@ -23,10 +23,15 @@ pub enum RegistrationAction {
     /// Moved between the places of its event (the main venue is one): the entry's `changes`
     /// hold `place_id` from and to.
     PlaceChanged,
+    /// Why a confirmed person did not come, recorded or changed: `changes` hold
+    /// `no_show_reason` from and to.
+    NoShowRecorded,
+    /// A no-show reason cleared (a mistake undone): `changes` hold `no_show_reason` to null.
+    NoShowCleared,
 }
 
 impl RegistrationAction {
-    pub const ALL: [RegistrationAction; 10] = [
+    pub const ALL: [RegistrationAction; 12] = [
         RegistrationAction::Created,
         RegistrationAction::Updated,
         RegistrationAction::ModeChanged,
@@ -37,6 +42,8 @@ impl RegistrationAction {
         RegistrationAction::Erased,
         RegistrationAction::ConsentChanged,
         RegistrationAction::PlaceChanged,
+        RegistrationAction::NoShowRecorded,
+        RegistrationAction::NoShowCleared,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +58,8 @@ impl RegistrationAction {
             RegistrationAction::Erased => "erased",
             RegistrationAction::ConsentChanged => "consent_changed",
             RegistrationAction::PlaceChanged => "place_changed",
+            RegistrationAction::NoShowRecorded => "no_show_recorded",
+            RegistrationAction::NoShowCleared => "no_show_cleared",
         }
     }
 

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod consents;
 pub mod event_places;
 pub mod events;
+pub mod no_show;
 pub mod ops;
 pub mod organisations;
 pub mod places;
@@ -36,6 +37,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     events::configure(cfg);
     event_places::configure(cfg);
     registrations::configure(cfg);
+    no_show::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);
 }
