@@ -84,6 +84,29 @@ impl CheckIn {
     }
 }
 
+/// The most minutes an event may require of online attendance: a day.
+pub const MAX_MIN_MINUTES: i64 = 24 * 60;
+
+/// Checks an event's `online_attendance_min_minutes`.
+pub fn check_min_minutes(minutes: i64) -> Result<i32, &'static str> {
+    if (1..=MAX_MIN_MINUTES).contains(&minutes) {
+        Ok(minutes as i32)
+    } else {
+        Err("must be between 1 and 1440 minutes")
+    }
+}
+
+/// The minutes of online attendance that count as attended at an event: its own setting,
+/// else a quarter of its length, rounded up (someone must reach the quarter), within 1 to
+/// 1440 like a setting.
+pub fn min_minutes(set: Option<i32>, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> i32 {
+    set.unwrap_or_else(|| {
+        let length_seconds = (ends_at - starts_at).num_seconds().max(0);
+        let quarter_minutes = (length_seconds + 4 * 60 - 1) / (4 * 60);
+        quarter_minutes.clamp(1, MAX_MIN_MINUTES) as i32
+    })
+}
+
 /// A check-in asked for by hand (`POST /registrations/{id}/check-in`): the source, when the
 /// caller names one (never `online_import`, which only the import writes), and the minutes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -242,6 +265,21 @@ mod tests {
         for status in [RegistrationStatus::Waitlisted, RegistrationStatus::Cancelled] {
             assert_eq!(may_record_no_show(status, false, ends, after), Err(Refusal::NotConfirmed));
         }
+    }
+
+    #[test]
+    fn the_minimum_of_online_attendance_is_the_events_own_else_a_quarter_of_its_length() {
+        let starts = Utc::now();
+        let at = |minutes: i64| starts + chrono::Duration::minutes(minutes);
+        assert_eq!(min_minutes(Some(20), starts, at(180)), 20);
+        assert_eq!(min_minutes(None, starts, at(180)), 45, "the Soria roundtable: three hours");
+        assert_eq!(min_minutes(None, starts, at(110)), 28, "27.5 rounded up");
+        assert_eq!(min_minutes(None, starts, starts + chrono::Duration::seconds(30)), 1);
+        assert_eq!(min_minutes(None, starts, at(10 * 24 * 60)), 1440, "a long event: a day at most");
+        assert_eq!(check_min_minutes(1), Ok(1));
+        assert_eq!(check_min_minutes(1440), Ok(1440));
+        assert!(check_min_minutes(0).is_err());
+        assert!(check_min_minutes(1441).is_err());
     }
 
     #[test]

@@ -176,6 +176,11 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
         after.registration_closes_at.as_ref().map(time).into(),
     );
     compare("retention_days", before.retention_days.into(), after.retention_days.into());
+    compare(
+        "online_attendance_min_minutes",
+        before.online_attendance_min_minutes.into(),
+        after.online_attendance_min_minutes.into(),
+    );
     compare("online", before.online.is_some().into(), after.online.is_some().into());
     let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
     compare("online.capacity", online_capacity(before), online_capacity(after));
@@ -230,6 +235,7 @@ mod tests {
             languages: vec!["es".into()],
             registration_closes_at: None,
             retention_days: None,
+            online_attendance_min_minutes: None,
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),

@@ -2,6 +2,7 @@
 
 mod abuse;
 mod accounts;
+mod attendance_minimum;
 mod bad_input;
 mod check_in;
 mod check_in_source;
