@@ -1,3 +1,4 @@
+DROP INDEX registrations_no_show_idx;
 ALTER TABLE registration_history DISABLE TRIGGER registration_history_append_only;
 DELETE FROM registration_history WHERE action IN ('no_show_recorded', 'no_show_cleared');
 ALTER TABLE registration_history ENABLE TRIGGER registration_history_append_only;

@@ -8,6 +8,7 @@ pub mod events;
 pub mod patch;
 pub mod places;
 pub mod registrations;
+pub mod report_attendance;
 pub mod report_page;
 pub mod report_svg;
 pub mod reports;
