@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -443,10 +443,14 @@ pub struct EventSummaryRow {
     pub hosted_confirmed: i64,
     #[diesel(sql_type = BigInt)]
     pub hosted_attended: i64,
+    /// Confirmed registrations given each no-show reason, in the order of
+    /// `NoShowReason::ALL`.
+    #[diesel(sql_type = Array<BigInt>)]
+    pub no_show_reasons: Vec<i64>,
 }
 
 /// The sums over every event of a filter (not one page of it).
-#[derive(Debug, Clone, Copy, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct SummaryTotalsRow {
     #[diesel(sql_type = BigInt)]
     pub events: i64,
@@ -462,6 +466,27 @@ pub struct SummaryTotalsRow {
     pub hosted_confirmed: i64,
     #[diesel(sql_type = BigInt)]
     pub hosted_attended: i64,
+    /// As `EventSummaryRow::no_show_reasons`.
+    #[diesel(sql_type = Array<BigInt>)]
+    pub no_show_reasons: Vec<i64>,
+}
+
+/// Confirmed registrations given each no-show reason, in the order of `NoShowReason::ALL`
+/// (a test reads each back by name).
+macro_rules! no_show_reasons {
+    () => {
+        "ARRAY[
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'transport'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'connection'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'device'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'schedule'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'illness'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'care_duties'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'language'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'not_informed'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'other'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'unknown')] AS no_show_reasons"
+    };
 }
 
 /// The events of a `SummaryFilter`: $1 organisation_id, $2 visible_to, $3 region, $4 series,
@@ -519,7 +544,10 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.status, c.*
       count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
       count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted') AS hosted_confirmed,
       count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted'
-                         AND r.checked_in_at IS NOT NULL) AS hosted_attended
+                         AND r.checked_in_at IS NOT NULL) AS hosted_attended,
+      ",
+    no_show_reasons!(),
+    "
     FROM registrations r LEFT JOIN places p ON p.id = r.place_id
    WHERE r.event_id = e.id
   ) c
@@ -541,7 +569,10 @@ SELECT (SELECT count(*) FROM matching) AS events,
                           AND r.checked_in_at IS NOT NULL) AS onsite_attended,
        count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted') AS hosted_confirmed,
        count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted'
-                          AND r.checked_in_at IS NOT NULL) AS hosted_attended
+                          AND r.checked_in_at IS NOT NULL) AS hosted_attended,
+       ",
+    no_show_reasons!(),
+    "
   FROM registrations r LEFT JOIN places p ON p.id = r.place_id
  WHERE r.event_id IN (SELECT id FROM matching)"
 );

@@ -12,6 +12,7 @@ use crate::db::reports::{
     AttendanceRow, BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow,
     PlaceCountsRow, SummaryTotalsRow,
 };
+use crate::domain::attendance::NoShowReason;
 use crate::domain::disclosure::{pool_small_categories, Cell, Table};
 use crate::domain::report::{formula_safe, no_show};
 use crate::views::report_attendance::{
@@ -726,7 +727,9 @@ pub struct PhysicalSpaceSummary {
 /// Sums over every event of the filter (all pages, not only this one), computed before
 /// suppression.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0}))]
+#[schema(example = json!({"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0,
+    "no_show_reasons": {"transport": 0, "connection": 0, "device": 0, "schedule": 0, "illness": 0, "care_duties": 0,
+                        "language": 0, "not_informed": 0, "other": 0, "unknown": 0}}))]
 pub struct SummaryTotals {
     /// Number of events the filter matches (never suppressed).
     pub events: i64,
@@ -738,6 +741,15 @@ pub struct SummaryTotals {
     pub hosted_confirmed: Option<i64>,
     /// Of `attended`, those at hosted places.
     pub hosted_attended: Option<i64>,
+    /// Confirmed registrations given each no-show reason, over every event of the filter
+    /// (an addition to the v1 contract; per event in each event's report).
+    #[schema(value_type = BTreeMap<String, Option<i64>>)]
+    pub no_show_reasons: NoShowReasons,
+}
+
+/// The reasons in the order of `NoShowReason::ALL`, with their counts as shown.
+fn summary_reasons(counts: impl IntoIterator<Item = Option<i64>>) -> NoShowReasons {
+    NoShowReason::ALL.iter().map(|r| r.as_str().to_owned()).zip(counts).collect()
 }
 
 impl EventSummary {
@@ -782,6 +794,7 @@ impl SummaryCounts {
                 onsite_confirmed: Some(totals.onsite_confirmed),
                 hosted_confirmed: Some(totals.hosted_confirmed),
                 hosted_attended: Some(totals.hosted_attended),
+                no_show_reasons: summary_reasons(totals.no_show_reasons.iter().copied().map(Some)),
             },
             suppressed: false,
         }
@@ -798,6 +811,7 @@ impl SummaryCounts {
             hosted: (Cell, Cell),
             requested: Cell,
             seated: Cell,
+            reasons: Vec<Cell>,
         }
         let mut t = Table::new();
         let mode = |t: &mut Table, confirmed: i64, attended: i64| {
@@ -829,7 +843,17 @@ impl SummaryCounts {
                 t.sum(venue_confirmed, &[venue_attended, venue_absent]);
                 t.sum(onsite.0, &[hosted.0, venue_confirmed]);
                 t.sum(onsite.1, &[hosted.1, venue_attended]);
-                RowCells { online, onsite, hosted, requested, seated }
+                // Those given a reason are among the confirmed who did not attend; each
+                // event's own counts are not shown here, only their totals.
+                let reasons: Vec<Cell> = r.no_show_reasons.iter().map(|&n| t.derived(n)).collect();
+                let unexplained = t.derived(
+                    r.online_confirmed + r.onsite_confirmed
+                        - r.online_attended
+                        - r.onsite_attended
+                        - r.no_show_reasons.iter().sum::<i64>(),
+                );
+                t.sum(confirmed, &[&[online.1, onsite.1, unexplained][..], &reasons].concat());
+                RowCells { online, onsite, hosted, requested, seated, reasons }
             })
             .collect();
         let column = |t: &mut Table, pick: &dyn Fn(&RowCells) -> Vec<Cell>| {
@@ -845,6 +869,8 @@ impl SummaryCounts {
         t.sum(confirmed, &[online_confirmed, onsite_confirmed]);
         let hosted_confirmed = column(&mut t, &|c| vec![c.hosted.0]);
         let hosted_attended = column(&mut t, &|c| vec![c.hosted.1]);
+        let reasons: Vec<Cell> =
+            (0..NoShowReason::ALL.len()).map(|k| column(&mut t, &|c| vec![c.reasons[k]])).collect();
 
         let shown = t.protect(below);
         let c = |cell: Cell| shown.show(cell);
@@ -872,6 +898,7 @@ impl SummaryCounts {
                 onsite_confirmed: c(onsite_confirmed),
                 hosted_confirmed: c(hosted_confirmed),
                 hosted_attended: c(hosted_attended),
+                no_show_reasons: summary_reasons(reasons.iter().map(|&cell| c(cell))),
             },
             suppressed: shown.any_hidden(),
         }

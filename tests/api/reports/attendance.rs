@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::disclosure::audit_event_report;
-use super::no_show_reasons;
+use super::{no_show_reasons, summary_no_show_reasons};
 use crate::check_in::{event_starting, move_into_the_past};
 use crate::fixtures::*;
 use crate::helpers::{read, spawn_app, TestApp};
@@ -99,6 +99,18 @@ async fn the_report_counts_attendance_by_source_online_minutes_and_no_show_reaso
     assert_eq!(shown.body["suppressed"], true);
     assert_eq!(shown.body["online_minutes"]["median"], Value::Null, "the median of two people");
     audit_event_report(&shown.body, body, 3, "seven people at 3");
+
+    // The summary over many events counts the reasons in its totals.
+    let event = app.get(&format!("/api/v1/events/{}", a.event), Some(&a.organiser)).await;
+    let organisation = event.body["organisation_id"].as_str().unwrap();
+    let summary = app
+        .get(&format!("/api/v1/reports/attendance?organisation_id={organisation}"), Some(&a.organiser))
+        .await;
+    assert_eq!(summary.status, 200, "{}", summary.text);
+    assert_eq!(
+        summary.body["totals"]["no_show_reasons"],
+        summary_no_show_reasons(&[("connection", 1), ("transport", 1)])
+    );
 }
 
 #[actix_web::test]

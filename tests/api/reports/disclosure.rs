@@ -856,27 +856,42 @@ fn random_summary_rows(rng: &mut StdRng, events: usize) -> Vec<EventSummaryRow> 
                 physical_space_seated: c.physical_space_seated,
                 hosted_confirmed: hosted(|r| r.confirmed),
                 hosted_attended: hosted(|r| r.attended),
+                no_show_reasons: NoShowReason::ALL
+                    .iter()
+                    .map(|&reason| {
+                        people.iter().filter(|p| p.status == 0 && p.reason == Some(reason)).count() as i64
+                    })
+                    .collect(),
             }
         })
         .collect()
+}
+
+/// [`audit_summary_with_reasons`] of events where nobody was given a no-show reason.
+pub fn audit_summary(shown: (&[Value], &Value), full: (&[Value], &Value), below: i64, context: &str) {
+    audit_summary_with_reasons(shown, full, &[], below, context)
 }
 
 /// Writes down the sums of a summary (each column over every event, the totals across
 /// modes, and within each row those confirmed but absent, seated without need, still waiting
 /// for a space), then checks that nothing hidden or small can be worked out. `events` and
 /// `full_events` are every row of the filter, protected and not; `totals` and `full_totals`
-/// likewise.
-pub fn audit_summary(
+/// likewise. `reasons[i]` are the true no-show reason counts of event `i` (in the order of
+/// `NoShowReason::ALL`; none given when absent), which only the totals show: each event's
+/// are among its confirmed who did not attend.
+pub fn audit_summary_with_reasons(
     (events, totals): (&[Value], &Value),
     (full_events, full_totals): (&[Value], &Value),
+    reasons: &[Vec<i64>],
     below: i64,
     context: &str,
 ) {
+    let mut reason_parts: Vec<Vec<Term>> = vec![Vec::new(); NoShowReason::ALL.len()];
     let mut a = Audit::default();
     let (mut online_parts, mut onsite_parts, mut attended_parts) = (Vec::new(), Vec::new(), Vec::new());
     let (mut hosted_parts, mut hosted_attended_parts) = (Vec::new(), Vec::new());
     assert_eq!(events.len(), full_events.len(), "{context}");
-    for (event, truth) in events.iter().zip(full_events) {
+    for (i, (event, truth)) in events.iter().zip(full_events).enumerate() {
         let id = event["event_id"].as_str().unwrap();
         assert_eq!(event["event_id"], truth["event_id"]);
         let name = |field: &str| format!("{id}.{field}");
@@ -911,6 +926,17 @@ pub fn audit_summary(
         let confirmed_truth = online.2 + onsite.2;
         let confirmed = a.implied(&name("confirmed"), confirmed_truth, below);
         a.sum(confirmed, &[online.0, onsite.0]);
+        let given = reasons.get(i).cloned().unwrap_or_else(|| vec![0; NoShowReason::ALL.len()]);
+        let attended_truth = n(&truth["online"]["attended"]) + onsite_attended_truth;
+        let unexplained_truth = confirmed_truth - attended_truth - given.iter().sum::<i64>();
+        let mut parts =
+            vec![online.1, onsite.1, a.implied(&name("absent, no reason"), unexplained_truth, below)];
+        for (k, (reason, &count)) in NoShowReason::ALL.iter().zip(&given).enumerate() {
+            let term = a.implied(&name(reason.as_str()), count, below);
+            parts.push(term);
+            reason_parts[k].push(term);
+        }
+        a.sum(confirmed, &parts);
         let (space, st) = (&event["physical_space"], &truth["physical_space"]);
         let (seated_truth, requested_truth) = (n(&st["seated"]), n(&st["requested"]));
         let seated = a.shown(&name("seated"), &space["seated"], seated_truth);
@@ -936,6 +962,14 @@ pub fn audit_summary(
     let hosted_attended = a.shown("totals.hosted_attended", &t["hosted_attended"], n(&tt["hosted_attended"]));
     a.sum(hosted, &hosted_parts);
     a.sum(hosted_attended, &hosted_attended_parts);
+    let (shown_reasons, true_reasons) = (&t["no_show_reasons"], &tt["no_show_reasons"]);
+    assert_eq!(shown_reasons.as_object().unwrap().len(), NoShowReason::ALL.len(), "{context}");
+    for (reason, parts) in NoShowReason::ALL.iter().zip(&reason_parts) {
+        let key = reason.as_str();
+        let total =
+            a.shown(&format!("totals.no_show_reasons.{key}"), &shown_reasons[key], n(&true_reasons[key]));
+        a.sum(total, parts);
+    }
     // Nobody can be counted twice over: the whole is at most everyone confirmed or waiting
     // for a space, twice over for the search's sake.
     let ceiling =
@@ -946,6 +980,7 @@ pub fn audit_summary(
 #[test]
 fn no_hidden_count_of_a_random_summary_can_be_worked_out_from_its_totals() {
     let mut rng = StdRng::seed_from_u64(21);
+    let (mut reasons_hidden, mut reasons_shown) = (0, 0);
     for case in 0..150 {
         let events = rng.random_range(1..5);
         let below = rng.random_range(2..7);
@@ -956,13 +991,20 @@ fn no_hidden_count_of_a_random_summary_can_be_worked_out_from_its_totals() {
             (serde_json::to_value(&counts.events).unwrap(), serde_json::to_value(&full.events).unwrap());
         let (totals, full_totals) =
             (serde_json::to_value(&counts.totals).unwrap(), serde_json::to_value(&full.totals).unwrap());
-        audit_summary(
+        let shown_reasons = counts.totals.no_show_reasons.values();
+        reasons_hidden += shown_reasons.clone().filter(|n| n.is_none()).count();
+        reasons_shown += shown_reasons.filter(|n| n.is_some_and(|n| n > 0)).count();
+        let reasons: Vec<Vec<i64>> = rows.iter().map(|r| r.no_show_reasons.clone()).collect();
+        audit_summary_with_reasons(
             (shown.as_array().unwrap(), &totals),
             (truth.as_array().unwrap(), &full_totals),
+            &reasons,
             below,
             &format!("case {case}, below {below}: {shown} {totals}"),
         );
     }
+    assert!(reasons_hidden > 50, "the cases hide totals of reasons: {reasons_hidden}");
+    assert!(reasons_shown > 5, "and show them where they may: {reasons_shown}");
 }
 
 async fn demo_organiser(app: &crate::helpers::TestApp) -> String {

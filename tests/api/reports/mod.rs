@@ -11,6 +11,13 @@ mod places;
 pub mod seed;
 mod summary;
 
+/// No-show reasons as the summary's totals show them: every reason, 0 but for `given`.
+pub fn summary_no_show_reasons(given: &[(&str, i64)]) -> serde_json::Value {
+    let mut reasons = no_show_reasons(given);
+    reasons.as_object_mut().unwrap().remove("not_recorded");
+    reasons
+}
+
 /// No-show reasons as a report shows them: every reason and `not_recorded`, 0 but for `given`.
 pub fn no_show_reasons(given: &[(&str, i64)]) -> serde_json::Value {
     use hybrid_events::domain::attendance::NoShowReason;
