@@ -183,6 +183,11 @@ pub struct Settings {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 65_536, value_name = "MAX_BODY_BYTES")]
     pub max_body_bytes: usize,
 
+    /// Largest participant list accepted by `POST /events/{id}/online-attendance`, in bytes
+    /// (a 1 000-person Zoom report is about 100 KB); larger is 422 `file_too_large`.
+    #[arg(long, env = "MAX_IMPORT_BYTES", default_value_t = 5 * 1024 * 1024, value_name = "MAX_IMPORT_BYTES")]
+    pub max_import_bytes: usize,
+
     /// Base URL that links handed out by the API (report pages) start with.
     #[arg(long, env = "PUBLIC_BASE_URL", value_name = "PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
@@ -360,6 +365,9 @@ impl Settings {
         }
         if self.max_body_bytes < 1024 {
             return Err("MAX_BODY_BYTES must be at least 1024".into());
+        }
+        if self.max_import_bytes < 1024 {
+            return Err("MAX_IMPORT_BYTES must be at least 1024".into());
         }
         if self.metrics_bind_addr.is_some_and(|a| a.port() != 0 && a == self.bind_addr) {
             return Err("METRICS_BIND_ADDR must differ from BIND_ADDR".into());

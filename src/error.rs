@@ -72,7 +72,7 @@ pub enum AppError {
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
-    UnsupportedMediaType,
+    UnsupportedMediaType { expected: &'static str },
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("too many requests ({code})")]
@@ -135,7 +135,7 @@ impl AppError {
             404 => AppError::NotFound,
             405 => AppError::MethodNotAllowed,
             413 => AppError::PayloadTooLarge { limit: 0 },
-            415 => AppError::UnsupportedMediaType,
+            415 => AppError::UnsupportedMediaType { expected: "application/json" },
             400..=499 => AppError::BadRequest { code: "bad_request", detail: detail.to_owned() },
             _ => AppError::Unexpected(anyhow::anyhow!("{detail}")),
         }
@@ -152,7 +152,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
             AppError::PayloadTooLarge { .. } => "payload_too_large",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooManyRequests { code, .. } => code,
             AppError::Unavailable(_) => "service_unavailable",
@@ -171,7 +171,7 @@ impl AppError {
             AppError::NotAllowed { detail, .. } => (*detail).to_owned(),
             AppError::NotFound => "No such resource, or you may not see it.".into(),
             AppError::PayloadTooLarge { limit } => format!("The body is larger than {limit} bytes."),
-            AppError::UnsupportedMediaType => "Send the body as application/json.".into(),
+            AppError::UnsupportedMediaType { expected } => format!("Send the body as {expected}."),
             AppError::MethodNotAllowed => "This resource does not support that method.".into(),
             AppError::TooManyRequests { retry_after_seconds, .. } => {
                 format!("Too many requests; try again in {retry_after_seconds} s.")
@@ -210,7 +210,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -34,6 +34,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
         (name = "events", description = "Hybrid events: online, onsite or both"),
         (name = "places", description = "Venues and hosted places of an organisation, and the places an event offers, each with its own seats"),
         (name = "registrations", description = "Registrations and seat rules"),
+        (name = "attendance", description = "Who attended: the video platform's participant list, and many check-ins at once"),
         (name = "reports", description = "Attendance reports"),
         (name = "webhooks", description = "Signed notifications of registration and event changes"),
     )

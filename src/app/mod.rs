@@ -4,11 +4,13 @@
 //! into the history entries and webhook messages, in the same transaction. Handlers parse,
 //! call one of these, and render.
 
+pub mod check_ins;
 pub mod consents;
 pub mod erasure;
 pub mod event_places;
 pub mod events;
 pub mod no_show;
+pub mod online_attendance;
 pub mod organisations;
 pub mod places;
 pub mod registrations;

@@ -13,8 +13,10 @@ use diesel::sql_types::{Nullable, Text};
 
 use crate::domain::actors::{ActorKind, Role};
 use crate::domain::attendance::{CheckInSource, NoShowReason};
+use crate::domain::attendance_matching::{MatchedBy, RowStatus};
 use crate::domain::events::EventStatus;
 use crate::domain::history::{EventAction, RegistrationAction};
+use crate::domain::participant_list::ListFormat;
 use crate::domain::places::PlaceKind;
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
@@ -93,3 +95,6 @@ text_enum!(EventAction, "event history action");
 text_enum!(PlaceKind, "place kind");
 text_enum!(CheckInSource, "check-in source");
 text_enum!(NoShowReason, "no-show reason");
+text_enum!(ListFormat, "participant list format");
+text_enum!(MatchedBy, "match kind");
+text_enum!(RowStatus, "import row status");

@@ -367,7 +367,7 @@ struct DueForPurge {
 
 /// The next event whose personal data is past its retention (its own `retention_days`, else
 /// its organisation's, counted from `ends_at`) and which still has registrations that are not
-/// erased, locked, with the retention that applies to it. Events locked by another
+/// erased, or participant-list rows that still hold a platform's name, locked, with the retention that applies to it. Events locked by another
 /// transaction are skipped (`SKIP LOCKED`): several processes purge side by side, and a purge
 /// never waits behind a request.
 pub async fn lock_next_due_for_purge(conn: &mut AsyncPgConnection) -> AppResult<Option<(EventRow, i32)>> {
@@ -375,7 +375,11 @@ pub async fn lock_next_due_for_purge(conn: &mut AsyncPgConnection) -> AppResult<
         "SELECT e.*, coalesce(e.retention_days, o.retention_days) AS effective_retention_days
            FROM events e JOIN organisations o ON o.id = e.organisation_id
           WHERE e.ends_at + make_interval(days => coalesce(e.retention_days, o.retention_days)) <= now()
-            AND EXISTS (SELECT FROM registrations r WHERE r.event_id = e.id AND r.erased_at IS NULL)
+            AND (EXISTS (SELECT FROM registrations r WHERE r.event_id = e.id AND r.erased_at IS NULL)
+                 OR EXISTS (SELECT FROM attendance_imports i JOIN attendance_import_rows w ON w.import_id = i.id
+                             WHERE i.event_id = e.id
+                               AND (w.platform_name IS NOT NULL OR w.platform_email IS NOT NULL
+                                    OR w.platform_phone IS NOT NULL)))
           ORDER BY e.ends_at, e.id
           LIMIT 1
             FOR UPDATE OF e SKIP LOCKED",

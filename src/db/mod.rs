@@ -2,6 +2,7 @@
 //! connection so that they also run inside a caller's transaction.
 
 pub mod accounts;
+pub mod attendance_imports;
 pub mod connect;
 pub mod consents;
 pub mod enums;

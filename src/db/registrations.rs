@@ -226,6 +226,20 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Re
     Ok(registrations::table.find(id).select(RegistrationRow::as_select()).first(conn).await.optional()?)
 }
 
+/// Those of `ids` that are registrations of the event.
+pub async fn of_event(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    ids: &[Uuid],
+) -> AppResult<Vec<RegistrationRow>> {
+    Ok(registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::id.eq_any(ids))
+        .select(RegistrationRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The event a registration belongs to: it never changes, so it may be read before the
 /// event is locked.
 pub async fn event_of(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Uuid>> {
@@ -549,6 +563,53 @@ pub async fn set_checked_in(
         .await?)
 }
 
+/// A registration [`check_in_many`] checked in, with the no-show reason its check-in
+/// cleared (the person came after all).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CheckedIn {
+    #[diesel(embed)]
+    pub registration: RegistrationRow,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub cleared_no_show: Option<NoShowReason>,
+}
+
+/// Checks in those of `check_ins` that are confirmed registrations of the event and not
+/// checked in yet, in one statement whatever their number, and returns them: the rest are
+/// left as they are (a check-in at the door is never overwritten by a later list, nor a
+/// first check-in by a repeat). Shared by `POST /events/{id}/check-ins` and the
+/// participant-list import. Call with the event locked.
+pub async fn check_in_many(
+    conn: &mut AsyncPgConnection,
+    event_id: Uuid,
+    check_ins: &[(Uuid, CheckIn)],
+) -> AppResult<Vec<CheckedIn>> {
+    if check_ins.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = check_ins.iter().map(|(id, _)| *id).collect();
+    let times: Vec<DateTime<Utc>> = check_ins.iter().map(|(_, c)| c.at).collect();
+    let sources: Vec<CheckInSource> = check_ins.iter().map(|(_, c)| c.source).collect();
+    let minutes: Vec<Option<i32>> = check_ins.iter().map(|(_, c)| c.minutes).collect();
+    Ok(Prepared(
+        diesel::sql_query(
+            "UPDATE registrations r
+                SET checked_in_at = c.at, check_in_source = c.source, check_in_minutes = c.minutes,
+                    no_show_reason = NULL, updated_at = now()
+               FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::int4[]) AS c(id, at, source, minutes)
+               JOIN registrations before ON before.id = c.id
+              WHERE r.id = c.id AND r.event_id = $1 AND r.status = 'confirmed' AND r.checked_in_at IS NULL
+          RETURNING r.*, before.no_show_reason AS cleared_no_show",
+        )
+        .bind::<SqlUuid, _>(event_id)
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<diesel::sql_types::Timestamptz>, _>(times)
+        .bind::<Array<Text>, _>(sources)
+        .bind::<Array<Nullable<Int4>>, _>(minutes),
+    )
+    .load(conn)
+    .await?)
+}
+
 /// Which registrations [`erase_personal_data`] erases: those of them not erased yet.
 #[derive(Debug, Clone, Copy)]
 pub enum Erasure<'a> {
@@ -558,9 +619,10 @@ pub enum Erasure<'a> {
     Event { event_id: Uuid, limit: i64 },
 }
 
-/// The erasure of [`erase_personal_data`], for registrations chosen by `$1` (with `$2`).
+/// The erasure of [`erase_personal_data`], for registrations chosen by `$chosen` (from `$1`
+/// and `$2`), and the participant-list rows waiting for review that `$reviewed` chooses.
 macro_rules! erase_personal_data_sql {
-    ($chosen:literal) => {
+    ($chosen:literal, $reviewed:literal) => {
         concat!(
             "WITH erased AS (
                  UPDATE registrations
@@ -574,6 +636,13 @@ macro_rules! erase_personal_data_sql {
              ), forgotten AS (
                  UPDATE idempotency_keys k SET request_hash = NULL, response_body = NULL
                    FROM erased WHERE k.registration_id = erased.id
+             ), unreviewed AS (
+                 UPDATE attendance_import_rows
+                    SET platform_name = NULL, platform_email = NULL, platform_phone = NULL
+                  WHERE (platform_name IS NOT NULL OR platform_email IS NOT NULL OR platform_phone IS NOT NULL)
+                    AND ",
+            $reviewed,
+            "
              )
              SELECT * FROM erased ORDER BY seq"
         )
@@ -581,10 +650,13 @@ macro_rules! erase_personal_data_sql {
 }
 
 const ERASE_REGISTRATIONS: &str = erase_personal_data_sql!(
-    "SELECT id FROM registrations WHERE event_id = $1 AND id = ANY($2) AND erased_at IS NULL"
+    "SELECT id FROM registrations WHERE event_id = $1 AND id = ANY($2) AND erased_at IS NULL",
+    // A name that fitted several registrations is theirs: it goes with any of them.
+    "candidates && ARRAY(SELECT id FROM erased)"
 );
 const ERASE_OF_EVENT: &str = erase_personal_data_sql!(
-    "SELECT id FROM registrations WHERE event_id = $1 AND erased_at IS NULL ORDER BY seq LIMIT $2"
+    "SELECT id FROM registrations WHERE event_id = $1 AND erased_at IS NULL ORDER BY seq LIMIT $2",
+    "import_id IN (SELECT id FROM attendance_imports WHERE event_id = $1)"
 );
 
 /// Erases the personal data of the registrations `which` chooses, in one statement, and
@@ -601,7 +673,11 @@ const ERASE_OF_EVENT: &str = erase_personal_data_sql!(
 ///   fingerprint (`request_hash`, a SHA-256 of a body holding the name and email, which
 ///   could be confirmed from guessed values). The key row itself stays: a late retry with
 ///   the same key is still answered with the registration as it is now, instead of
-///   registering the person again (`db::idempotency::stored`).
+///   registering the person again (`db::idempotency::stored`);
+/// - the names, emails and phones of the video platform's participant lists kept for the
+///   organiser's review (`attendance_import_rows`): of a row whose name fitted one of these
+///   registrations, and, for a whole event (and the retention purge), of every row of its
+///   imports.
 ///
 /// Nothing else holds a participant's data: the histories and webhook payloads carry ids,
 /// statuses, modes and counts only (`app::transition`), and logs never name anyone.

@@ -281,6 +281,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attendance_imports (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        file_sha256 -> Bytea,
+        format -> Text,
+        min_minutes -> Int4,
+        file_rows -> Int4,
+        created_by -> Uuid,
+        created_by_kind -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    attendance_import_rows (import_id, line) {
+        import_id -> Uuid,
+        line -> Int4,
+        minutes -> Int4,
+        status -> Text,
+        matched_by -> Nullable<Text>,
+        registration_id -> Nullable<Uuid>,
+        checked_in -> Bool,
+        candidates -> Array<Uuid>,
+        platform_name -> Nullable<Text>,
+        platform_email -> Nullable<Text>,
+        platform_phone -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
@@ -292,6 +322,8 @@ diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id))
 diesel::joinable!(event_places -> events (event_id));
 diesel::joinable!(event_places -> places (place_id));
 diesel::joinable!(registrations -> places (place_id));
+diesel::joinable!(attendance_imports -> events (event_id));
+diesel::joinable!(attendance_import_rows -> attendance_imports (import_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -310,4 +342,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     registration_consents,
     places,
     event_places,
+    attendance_imports,
+    attendance_import_rows,
 );

@@ -2,12 +2,14 @@
 
 pub mod actors;
 pub mod attendance;
+pub mod attendance_matching;
 pub mod consent;
 pub mod contact;
 pub mod disclosure;
 pub mod event_places;
 pub mod events;
 pub mod history;
+pub mod participant_list;
 pub mod places;
 pub mod privacy;
 pub mod refusal;

@@ -43,6 +43,10 @@ pub enum Refusal {
     /// A hosted place's devices lowered under the seats an event that has not ended offers
     /// there (`capacity`, the largest such).
     DevicesBelowCapacity { devices: i32, capacity: i32 },
+    /// A participant list is imported once the event has started.
+    EventNotStarted { starts_at: DateTime<Utc> },
+    /// A person of an import matched, or resolved by an organiser, already.
+    AlreadyResolved,
 }
 
 impl Refusal {
@@ -67,6 +71,8 @@ impl Refusal {
             // tell their users the same thing, to come back after the event.
             Refusal::NoShowBeforeTheEnd { .. } => "event_not_ended",
             Refusal::CheckedIn => "checked_in",
+            Refusal::EventNotStarted { .. } => "event_not_started",
+            Refusal::AlreadyResolved => "already_resolved",
         }
     }
 
@@ -115,6 +121,11 @@ impl Refusal {
             Refusal::CheckedIn => {
                 "This participant was checked in; undo the check-in before recording a no-show reason.".into()
             }
+            Refusal::EventNotStarted { starts_at } => format!(
+                "The event starts at {}; its participant list is imported after that.",
+                starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Refusal::AlreadyResolved => "This row of the import is matched or resolved already.".into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Small parsers shared by the request types: trimmed, bounded text; and the folding under
 //! which two names or emails are one.
 
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::FieldError;
@@ -12,6 +13,19 @@ use crate::error::FieldError;
 /// NFC comes last so that the key is NFC whatever lower-casing produced.
 pub fn fold(text: &str) -> String {
     text.trim().to_lowercase().nfc().collect()
+}
+
+/// The key under which two spellings of a person's full name are the same name: folded
+/// ([`fold`]), accents dropped (NFD, then no combining marks), split into words at anything
+/// that is not a letter or digit, and the words sorted, so that "Ruiz-Gómez, Ana" and
+/// "ana ruiz gomez" are one, in any script. Looser than [`fold`] on purpose: used only to
+/// propose a match that must name exactly one person (`domain::attendance_matching`).
+pub fn name_key(text: &str) -> String {
+    let plain: String = fold(text).nfd().filter(|c| !is_combining_mark(*c)).collect();
+    let mut words: Vec<&str> =
+        plain.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.sort_unstable();
+    words.join(" ")
 }
 
 /// Collects field errors while a request is checked, so the caller learns of all at once.
@@ -127,6 +141,16 @@ mod tests {
         assert_eq!(fold("e\u{301}"), "\u{e9}");
         assert_eq!(fold("E\u{301}"), fold("\u{c9}"));
         assert_eq!(fold("A\u{301}LVARO@cepaim.test"), fold("\u{e1}lvaro@cepaim.test"));
+    }
+
+    #[test]
+    fn a_name_key_ignores_case_accents_punctuation_and_word_order() {
+        assert_eq!(name_key("Ruiz-Gómez, Ana"), name_key("ana ruiz gomez"));
+        assert_eq!(name_key("  KARIM   BENALI "), "benali karim");
+        assert_eq!(name_key("A\u{301}lvaro"), name_key("Álvaro"));
+        assert_eq!(name_key("مريم حداد"), name_key("حداد مريم"), "any script");
+        assert_ne!(name_key("Ana Ruiz"), name_key("Ana Ruiz Gómez"), "every word counts");
+        assert_eq!(name_key("(—)"), "");
     }
 
     #[test]

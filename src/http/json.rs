@@ -31,7 +31,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         Box::pin(async move {
             let (is_json, bytes) = body.await?;
             if !is_json {
-                return Err(AppError::UnsupportedMediaType);
+                return Err(AppError::UnsupportedMediaType { expected: "application/json" });
             }
             parse(&bytes).map(Json)
         })
@@ -53,7 +53,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
             if bytes.is_empty() {
                 Ok(OptionalJson(None))
             } else if !is_json {
-                Err(AppError::UnsupportedMediaType)
+                Err(AppError::UnsupportedMediaType { expected: "application/json" })
             } else {
                 parse(&bytes).map(|value| OptionalJson(Some(value)))
             }

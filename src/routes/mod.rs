@@ -1,5 +1,6 @@
 //! Thin handlers: extract the caller and the input, call the database layer, map to views.
 
+pub mod attendance;
 pub mod auth;
 pub mod consents;
 pub mod event_places;
@@ -29,15 +30,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(utoipa_actix_web::scope::scope("/api/v1").configure(api_v1));
 }
 
+/// The router tries the resources in this order, matching each pattern's regular expression
+/// until one fits: the busiest requests (registrations, then event reads) come first, so
+/// that they do not pay for every route added before them.
 fn api_v1(cfg: &mut ServiceConfig) {
+    registrations::configure(cfg);
+    events::configure(cfg);
     auth::configure(cfg);
     organisations::configure(cfg);
     places::configure(cfg);
     consents::configure(cfg);
-    events::configure(cfg);
     event_places::configure(cfg);
-    registrations::configure(cfg);
     no_show::configure(cfg);
+    attendance::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);
 }

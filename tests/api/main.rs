@@ -23,6 +23,7 @@ mod lifecycle;
 mod never_published;
 mod no_show;
 mod one_line_text;
+mod online_attendance;
 mod openapi_docs;
 mod ops;
 mod pipelined;

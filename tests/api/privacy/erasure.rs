@@ -23,6 +23,9 @@ const ORGANISATION: &str = "Quillfeather Collective";
 const OTHER_NAME: &str = "Philippa Marchbanks";
 const OTHER_EMAIL: &str = "philippa.marchbanks@example.org";
 const OTHER_PHONE_DIGITS: &str = "34622334455";
+/// A device's name on the video platform's participant list, and its email.
+const TABLET: &str = "Tablet of the Quillfeather family";
+const TABLET_EMAIL: &str = "tablet.quillfeather@example.org";
 
 #[derive(diesel::QueryableByName)]
 struct Column {
@@ -55,9 +58,14 @@ async fn where_found(app: &TestApp, needles: &[&str], bytes: &[&[u8]]) -> Vec<St
     .await
     .unwrap();
     let tables: std::collections::BTreeSet<&str> = columns.iter().map(|c| c.table_name.as_str()).collect();
-    for expected in
-        ["registrations", "idempotency_keys", "registration_history", "event_history", "webhook_deliveries"]
-    {
+    for expected in [
+        "registrations",
+        "idempotency_keys",
+        "registration_history",
+        "event_history",
+        "webhook_deliveries",
+        "attendance_import_rows",
+    ] {
         assert!(tables.contains(expected), "{expected} is searched: {tables:?}");
     }
     let mut found = Vec::new();
@@ -178,6 +186,19 @@ async fn after_erasure_no_table_holds_the_persons_values_nor_the_fingerprint_of_
     let raw_body_hash = Sha256::digest(serde_json::to_vec(&body).unwrap()).to_vec();
 
     super::ended_days_ago(&app, event, 0).await;
+    // The video platform's participant list: the other person matched by email, Zebulon's
+    // tablet under a name of its own, kept for the organiser's review.
+    let list =
+        format!("name,email,phone,minutes\n{OTHER_NAME},{OTHER_EMAIL},,90\n{TABLET},{TABLET_EMAIL},,60\n");
+    let imported =
+        crate::online_attendance::import(&app, Some(&organiser), event, "", "text/csv", list.as_bytes())
+            .await;
+    assert_eq!(
+        (imported.status, &imported.body["unmatched"][0]["name"]),
+        (201, &json!(TABLET)),
+        "{}",
+        imported.text
+    );
     let counted = super::report_counts(&app, &organiser, event).await;
     let erased = app.delete(&format!("/api/v1/registrations/{id}/personal-data"), Some(&organiser)).await;
     assert_eq!(erased.status, 204, "{}", erased.text);
@@ -198,6 +219,8 @@ async fn after_erasure_no_table_holds_the_persons_values_nor_the_fingerprint_of_
             OTHER_NAME,
             OTHER_EMAIL,
             OTHER_PHONE_DIGITS,
+            TABLET,
+            TABLET_EMAIL,
         ],
         &[&fingerprint, &raw_body_hash],
     )

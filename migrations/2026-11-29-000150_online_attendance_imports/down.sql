@@ -1,0 +1,2 @@
+DROP TABLE attendance_import_rows;
+DROP TABLE attendance_imports;
