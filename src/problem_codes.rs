@@ -107,6 +107,9 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
     ("POST", "/api/v1/registrations/{id}/check-in", 400, BODY_400),
     ("POST", "/api/v1/registrations/{id}/check-in", 409, &["not_confirmed", "check_in_window"]),
     ("POST", "/api/v1/registrations/{id}/check-in", 422, BODY_422),
+    ("PUT", "/api/v1/registrations/{id}/no-show", 400, BODY_400),
+    ("PUT", "/api/v1/registrations/{id}/no-show", 409, &["event_not_ended", "not_confirmed", "checked_in"]),
+    ("PUT", "/api/v1/registrations/{id}/no-show", 422, &["validation_failed"]),
     ("POST", "/api/v1/events/{id}/online-attendance", 400, &["unreadable_body"]),
     ("POST", "/api/v1/events/{id}/online-attendance", 409, &["event_not_started", "event_cancelled"]),
     (

@@ -25,3 +25,15 @@ ALTER TABLE events
     ADD COLUMN online_attendance_min_minutes integer
         CONSTRAINT online_attendance_min_minutes_in_range
         CHECK (online_attendance_min_minutes BETWEEN 1 AND 1440);
+
+-- A no-show reason recorded, changed or cleared is a history line of its own, the reason
+-- from and to in its `changes`.
+ALTER TABLE registration_history
+    DROP CONSTRAINT registration_history_action_known,
+    ADD CONSTRAINT registration_history_action_known CHECK (action IN (
+        'created', 'updated', 'mode_changed', 'promoted', 'cancelled', 'checked_in',
+        'check_in_undone', 'erased', 'consent_changed', 'place_changed',
+        'no_show_recorded', 'no_show_cleared'));
+
+-- The reasons of an event are few beside its registrations: the report reads them alone.
+CREATE INDEX registrations_no_show_idx ON registrations (event_id) WHERE no_show_reason IS NOT NULL;

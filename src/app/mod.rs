@@ -9,6 +9,7 @@ pub mod consents;
 pub mod erasure;
 pub mod event_places;
 pub mod events;
+pub mod no_show;
 pub mod online_attendance;
 pub mod organisations;
 pub mod places;

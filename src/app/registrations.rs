@@ -405,7 +405,7 @@ async fn lock_both(
 
 /// Runs `change` in a transaction with the registration and its event locked, records its
 /// transitions, and answers the registration with its event as they are afterwards.
-async fn in_transaction<F>(
+pub(crate) async fn in_transaction<F>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: RegistrationId,

@@ -88,6 +88,13 @@ pub enum Transition {
         seat: Seat,
         undone: CheckIn,
     },
+    /// A no-show reason recorded (`before` is `None`), changed, or cleared (`after` is `None`).
+    NoShowReasonChanged {
+        registration: RegistrationRef,
+        seat: Seat,
+        before: Option<NoShowReason>,
+        after: Option<NoShowReason>,
+    },
     PersonalDataErased {
         registration: RegistrationRef,
         seat: Seat,
@@ -283,6 +290,20 @@ impl Transition {
                     RegistrationAction::CheckInUndone,
                     *seat,
                     vec![CheckIn::change(Some(*undone), None)],
+                ),
+            },
+            NoShowReasonChanged { registration, seat, before, after } => Effects {
+                announcement: None,
+                entry: entry_with_changes(
+                    registration,
+                    actor,
+                    if after.is_some() {
+                        RegistrationAction::NoShowRecorded
+                    } else {
+                        RegistrationAction::NoShowCleared
+                    },
+                    *seat,
+                    vec![NoShowReason::change(*before, *after)],
                 ),
             },
             PersonalDataErased { registration, seat } => Effects {
@@ -698,6 +719,51 @@ mod tests {
                         json!({"at": "2021-11-24T12:00:00Z", "source": "online_import", "minutes": 95}),
                         json!(null),
                     )],
+                ),
+            ),
+            (
+                Transition::NoShowReasonChanged {
+                    registration: r,
+                    seat: online,
+                    before: None,
+                    after: Some(NoShowReason::Connection),
+                },
+                None,
+                same_seat_entry(
+                    &r,
+                    RegistrationAction::NoShowRecorded,
+                    online,
+                    vec![FieldChange::new("no_show_reason", json!(null), json!("connection"))],
+                ),
+            ),
+            (
+                Transition::NoShowReasonChanged {
+                    registration: r,
+                    seat: CONFIRMED_ONSITE,
+                    before: Some(NoShowReason::Unknown),
+                    after: Some(NoShowReason::Transport),
+                },
+                None,
+                same_seat_entry(
+                    &r,
+                    RegistrationAction::NoShowRecorded,
+                    CONFIRMED_ONSITE,
+                    vec![FieldChange::new("no_show_reason", json!("unknown"), json!("transport"))],
+                ),
+            ),
+            (
+                Transition::NoShowReasonChanged {
+                    registration: r,
+                    seat: CONFIRMED_ONSITE,
+                    before: Some(NoShowReason::Transport),
+                    after: None,
+                },
+                None,
+                same_seat_entry(
+                    &r,
+                    RegistrationAction::NoShowCleared,
+                    CONFIRMED_ONSITE,
+                    vec![FieldChange::new("no_show_reason", json!("transport"), json!(null))],
                 ),
             ),
             (

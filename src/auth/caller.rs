@@ -407,6 +407,7 @@ mod tests {
             onsite_waitlisted_physical_space: 0,
             published_at: (status != EventStatus::Draft).then_some(now),
             retention_days: None,
+            online_attendance_min_minutes: None,
         }
     }
 

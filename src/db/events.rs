@@ -50,6 +50,9 @@ pub struct EventRow {
     pub published_at: Option<DateTime<Utc>>,
     /// Days after the end that its personal data is kept; `None`: its organisation's.
     pub retention_days: Option<i32>,
+    /// Minutes of online attendance that count as attended; `None`: a quarter of the length
+    /// (`domain::attendance::min_minutes`).
+    pub online_attendance_min_minutes: Option<i32>,
 }
 
 impl EventRow {
@@ -85,6 +88,7 @@ impl EventRow {
             languages: self.languages.clone(),
             registration_closes_at: self.registration_closes_at,
             retention_days: self.retention_days.map(i64::from),
+            online_attendance_min_minutes: self.online_attendance_min_minutes.map(i64::from),
             online: self.online_offered.then(|| OnlineDraft {
                 join_url: self.online_join_url.clone(),
                 capacity: self.online_capacity.map(i64::from),
@@ -114,6 +118,7 @@ struct EventFields {
     languages: Vec<String>,
     registration_closes_at: Option<DateTime<Utc>>,
     retention_days: Option<i32>,
+    online_attendance_min_minutes: Option<i32>,
     online_offered: bool,
     online_join_url: Option<String>,
     online_capacity: Option<i32>,
@@ -140,6 +145,7 @@ impl From<EventDraft> for EventFields {
             languages: draft.languages,
             registration_closes_at: draft.registration_closes_at,
             retention_days: draft.retention_days.map(|d| d as i32),
+            online_attendance_min_minutes: draft.online_attendance_min_minutes.map(|m| m as i32),
             online_offered: online.is_some(),
             online_join_url: online.as_ref().and_then(|o| o.join_url.clone()),
             online_capacity: online.as_ref().and_then(|o| o.capacity).map(|c| c as i32),

@@ -530,6 +530,19 @@ pub async fn store_changes(
         .map_err(one_person_once)
 }
 
+/// Sets or clears why a confirmed person did not come.
+pub async fn set_no_show_reason(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    reason: Option<NoShowReason>,
+) -> AppResult<RegistrationRow> {
+    Ok(diesel::update(registrations::table.find(id))
+        .set((registrations::no_show_reason.eq(reason), registrations::updated_at.eq(diesel::dsl::now)))
+        .returning(RegistrationRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
 /// Sets or clears the check-in: its time, where it came from and its minutes. A check-in
 /// clears any no-show reason (the person came after all; no_show_only_without_a_check_in).
 pub async fn set_checked_in(

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{events, places, registrations};
+use crate::domain::attendance::{CheckInSource, NoShowReason};
 use crate::domain::events::EventStatus;
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
@@ -72,6 +73,25 @@ pub struct EventCountsRow {
     pub transport: i64,
     #[diesel(sql_type = BigInt)]
     pub accessibility: i64,
+    /// Attended (confirmed, checked in) by how the check-in was made: at the door of a room,
+    /// from the platform's participant list, by an organiser's hand.
+    #[diesel(sql_type = BigInt)]
+    pub attended_onsite_source: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended_online_import: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended_manual: i64,
+    /// The minutes of online attendance that count as attended at this event.
+    #[diesel(sql_type = Integer)]
+    pub online_attendance_min_minutes: i32,
+    /// Online check-ins whose minutes are known, and of those, at or above the minimum.
+    #[diesel(sql_type = BigInt)]
+    pub online_with_minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    pub online_at_or_above_minimum: i64,
+    /// The median of their minutes; null when none is known.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub online_minutes_median: Option<f64>,
     /// The organisation's `report_suppress_below`: a floor under every report of the event.
     #[diesel(sql_type = Nullable<Integer>)]
     pub organisation_suppress_below: Option<i32>,
@@ -92,15 +112,23 @@ pub struct BreakdownRow {
 }
 
 // "Counts cover non-cancelled registrations unless named cancelled"; erased registrations
-// keep every column counted here, so they still count.
+// keep every column counted here, so they still count. The minimum of online attendance is
+// `domain::attendance::min_minutes` (the event's own, else a quarter of its length rounded
+// up, 1 to 1440), which event reads show: the two must agree.
 const EVENT_COUNTS: &str = "
 SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.timezone, e.status,
        now() AS generated_at, e.ends_at < now() AS ended,
        e.online_offered, e.online_capacity, e.onsite_offered, e.onsite_capacity,
+       m.minimum AS online_attendance_min_minutes,
        c.*,
        (SELECT o.report_suppress_below FROM organisations o WHERE o.id = e.organisation_id)
          AS organisation_suppress_below
   FROM events e
+  CROSS JOIN LATERAL (
+    SELECT coalesce(e.online_attendance_min_minutes,
+                    least(1440, greatest(1, ceil(extract(epoch FROM e.ends_at - e.starts_at) / 240)))::integer)
+           AS minimum
+  ) m
   CROSS JOIN LATERAL (
     SELECT
       count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,
@@ -117,7 +145,19 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.
       count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
       count(*) FILTER (WHERE r.status = 'waitlisted' AND r.needs_physical_space) AS physical_space_waitlisted,
       count(*) FILTER (WHERE r.status <> 'cancelled' AND r.needs_transport) AS transport,
-      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.accessibility_requested) AS accessibility
+      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.accessibility_requested) AS accessibility,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.check_in_source = 'onsite') AS attended_onsite_source,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.check_in_source = 'online_import')
+        AS attended_online_import,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.check_in_source = 'manual') AS attended_manual,
+      -- Minutes are kept only with a check-in (minutes_only_with_a_check_in).
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
+                         AND r.check_in_minutes IS NOT NULL) AS online_with_minutes,
+      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
+                         AND r.check_in_minutes >= m.minimum) AS online_at_or_above_minimum,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY r.check_in_minutes)
+        FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
+                  AND r.check_in_minutes IS NOT NULL) AS online_minutes_median
     FROM registrations r
    WHERE r.event_id = e.id
   ) c
@@ -206,6 +246,29 @@ SELECT rooms.place_id, rooms.name, rooms.kind, rooms.municipality, rooms.capacit
   FROM rooms LEFT JOIN counts c ON c.place_id IS NOT DISTINCT FROM rooms.place_id
  ORDER BY rooms.place_id IS NOT NULL, rooms.position";
 
+/// How many confirmed registrations of one mode (and, onsite, one room: `place_id` null is the
+/// main venue) were given one no-show reason.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct NoShowReasonRow {
+    #[diesel(sql_type = Text)]
+    pub attendance_mode: Mode,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub place_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub reason: NoShowReason,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+// Reasons are few beside the registrations: the partial index registrations_no_show_idx
+// holds only those, so this reads them and nothing else. A reason is only ever kept without
+// a check-in (no_show_only_without_a_check_in).
+const EVENT_NO_SHOW_REASONS: &str = "
+SELECT r.attendance_mode, r.place_id, r.no_show_reason AS reason, count(*) AS n
+  FROM registrations r
+ WHERE r.event_id = $1 AND r.no_show_reason IS NOT NULL AND r.status = 'confirmed'
+ GROUP BY r.attendance_mode, r.place_id, r.no_show_reason";
+
 #[tracing::instrument(skip(conn))]
 pub async fn event_counts(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventCountsRow>> {
     Ok(diesel::sql_query(EVENT_COUNTS)
@@ -226,12 +289,21 @@ pub async fn event_places(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppRe
     Ok(diesel::sql_query(EVENT_PLACES).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
+#[tracing::instrument(skip(conn))]
+pub async fn event_no_show_reasons(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+) -> AppResult<Vec<NoShowReasonRow>> {
+    Ok(diesel::sql_query(EVENT_NO_SHOW_REASONS).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+}
+
 /// What one event's report is built from.
 #[derive(Debug, Clone)]
 pub struct EventReportData {
     pub counts: EventCountsRow,
     pub breakdown: Vec<BreakdownRow>,
     pub places: Vec<PlaceCountsRow>,
+    pub no_show_reasons: Vec<NoShowReasonRow>,
 }
 
 /// The queries of one event's report, in one read-only snapshot so that they agree, and
@@ -245,13 +317,14 @@ pub async fn event_report_data(
         .repeatable_read()
         .run(async move |conn| {
             let shared: &AsyncPgConnection = conn;
-            let (counts, breakdown, places) = futures_util::future::try_join3(
+            let (counts, breakdown, places, no_show_reasons) = futures_util::future::try_join4(
                 event_counts(shared, event_id),
                 event_breakdown(shared, event_id),
                 event_places(shared, event_id),
+                event_no_show_reasons(shared, event_id),
             )
             .await?;
-            Ok(counts.map(|counts| EventReportData { counts, breakdown, places }))
+            Ok(counts.map(|counts| EventReportData { counts, breakdown, places, no_show_reasons }))
         })
         .await
 }
@@ -273,6 +346,9 @@ pub struct AttendanceRow {
     pub place_name: Option<String>,
     /// The name of the event's main venue.
     pub venue_name: Option<String>,
+    pub check_in_source: Option<CheckInSource>,
+    pub check_in_minutes: Option<i32>,
+    pub no_show_reason: Option<NoShowReason>,
 }
 
 impl AttendanceRow {
@@ -314,6 +390,9 @@ pub async fn attendance_page(
             registrations::checked_in_at,
             places::name.nullable(),
             events::onsite_venue_name,
+            registrations::check_in_source,
+            registrations::check_in_minutes,
+            registrations::no_show_reason,
         ))
         .load(conn)
         .await?)
@@ -364,10 +443,14 @@ pub struct EventSummaryRow {
     pub hosted_confirmed: i64,
     #[diesel(sql_type = BigInt)]
     pub hosted_attended: i64,
+    /// Confirmed registrations given each no-show reason, in the order of
+    /// `NoShowReason::ALL`.
+    #[diesel(sql_type = Array<BigInt>)]
+    pub no_show_reasons: Vec<i64>,
 }
 
 /// The sums over every event of a filter (not one page of it).
-#[derive(Debug, Clone, Copy, QueryableByName)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct SummaryTotalsRow {
     #[diesel(sql_type = BigInt)]
     pub events: i64,
@@ -383,6 +466,27 @@ pub struct SummaryTotalsRow {
     pub hosted_confirmed: i64,
     #[diesel(sql_type = BigInt)]
     pub hosted_attended: i64,
+    /// As `EventSummaryRow::no_show_reasons`.
+    #[diesel(sql_type = Array<BigInt>)]
+    pub no_show_reasons: Vec<i64>,
+}
+
+/// Confirmed registrations given each no-show reason, in the order of `NoShowReason::ALL`
+/// (a test reads each back by name).
+macro_rules! no_show_reasons {
+    () => {
+        "ARRAY[
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'transport'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'connection'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'device'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'schedule'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'illness'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'care_duties'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'language'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'not_informed'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'other'),
+         count(*) FILTER (WHERE r.status = 'confirmed' AND r.no_show_reason = 'unknown')] AS no_show_reasons"
+    };
 }
 
 /// The events of a `SummaryFilter`: $1 organisation_id, $2 visible_to, $3 region, $4 series,
@@ -440,7 +544,10 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.status, c.*
       count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
       count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted') AS hosted_confirmed,
       count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted'
-                         AND r.checked_in_at IS NOT NULL) AS hosted_attended
+                         AND r.checked_in_at IS NOT NULL) AS hosted_attended,
+      ",
+    no_show_reasons!(),
+    "
     FROM registrations r LEFT JOIN places p ON p.id = r.place_id
    WHERE r.event_id = e.id
   ) c
@@ -462,7 +569,10 @@ SELECT (SELECT count(*) FROM matching) AS events,
                           AND r.checked_in_at IS NOT NULL) AS onsite_attended,
        count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted') AS hosted_confirmed,
        count(*) FILTER (WHERE r.status = 'confirmed' AND p.kind = 'hosted'
-                          AND r.checked_in_at IS NOT NULL) AS hosted_attended
+                          AND r.checked_in_at IS NOT NULL) AS hosted_attended,
+       ",
+    no_show_reasons!(),
+    "
   FROM registrations r LEFT JOIN places p ON p.id = r.place_id
  WHERE r.event_id IN (SELECT id FROM matching)"
 );

@@ -1,11 +1,13 @@
 //! How a person's attendance was recorded, and why a confirmed person did not come.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use crate::domain::history::FieldChange;
+use crate::domain::refusal::Refusal;
+use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
 use crate::domain::text::Problems;
 
@@ -64,7 +66,8 @@ impl CheckIn {
     /// `check_in`, and nothing personal.
     pub fn to_json(self) -> Value {
         json!({
-            "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            // To the microsecond, as PostgreSQL keeps the time (and the registration reads it).
+            "at": self.at.trunc_subsecs(6).to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             "source": self.source.as_str(),
             "minutes": self.minutes,
         })
@@ -79,6 +82,29 @@ impl CheckIn {
             after.map_or(Value::Null, CheckIn::to_json),
         )
     }
+}
+
+/// The most minutes an event may require of online attendance: a day.
+pub const MAX_MIN_MINUTES: i64 = 24 * 60;
+
+/// Checks an event's `online_attendance_min_minutes`.
+pub fn check_min_minutes(minutes: i64) -> Result<i32, &'static str> {
+    if (1..=MAX_MIN_MINUTES).contains(&minutes) {
+        Ok(minutes as i32)
+    } else {
+        Err("must be between 1 and 1440 minutes")
+    }
+}
+
+/// The minutes of online attendance that count as attended at an event: its own setting,
+/// else a quarter of its length, rounded up (someone must reach the quarter), within 1 to
+/// 1440 like a setting.
+pub fn min_minutes(set: Option<i32>, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> i32 {
+    set.unwrap_or_else(|| {
+        let length_seconds = (ends_at - starts_at).num_seconds().max(0);
+        let quarter_minutes = (length_seconds + 4 * 60 - 1) / (4 * 60);
+        quarter_minutes.clamp(1, MAX_MIN_MINUTES) as i32
+    })
 }
 
 /// A check-in asked for by hand (`POST /registrations/{id}/check-in`): the source, when the
@@ -166,6 +192,26 @@ impl NoShowReason {
     }
 }
 
+/// Whether a registration may be given a no-show reason at `now`: confirmed, not checked in,
+/// and its event over (before the end, nobody has failed to come yet).
+pub fn may_record_no_show(
+    status: RegistrationStatus,
+    checked_in: bool,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    if status != RegistrationStatus::Confirmed {
+        return Err(Refusal::NotConfirmed);
+    }
+    if checked_in {
+        return Err(Refusal::CheckedIn);
+    }
+    if now < ends_at {
+        return Err(Refusal::NoShowBeforeTheEnd { ends_at });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +251,38 @@ mod tests {
     }
 
     #[test]
+    fn a_no_show_reason_is_for_a_confirmed_person_not_checked_in_once_the_event_ended() {
+        let ends = Utc::now();
+        let after = ends + chrono::Duration::minutes(1);
+        let confirmed = RegistrationStatus::Confirmed;
+        assert_eq!(may_record_no_show(confirmed, false, ends, after), Ok(()));
+        assert_eq!(may_record_no_show(confirmed, false, ends, ends), Ok(()), "at the end itself");
+        assert_eq!(
+            may_record_no_show(confirmed, false, ends, ends - chrono::Duration::minutes(1)),
+            Err(Refusal::NoShowBeforeTheEnd { ends_at: ends })
+        );
+        assert_eq!(may_record_no_show(confirmed, true, ends, after), Err(Refusal::CheckedIn));
+        for status in [RegistrationStatus::Waitlisted, RegistrationStatus::Cancelled] {
+            assert_eq!(may_record_no_show(status, false, ends, after), Err(Refusal::NotConfirmed));
+        }
+    }
+
+    #[test]
+    fn the_minimum_of_online_attendance_is_the_events_own_else_a_quarter_of_its_length() {
+        let starts = Utc::now();
+        let at = |minutes: i64| starts + chrono::Duration::minutes(minutes);
+        assert_eq!(min_minutes(Some(20), starts, at(180)), 20);
+        assert_eq!(min_minutes(None, starts, at(180)), 45, "the Soria roundtable: three hours");
+        assert_eq!(min_minutes(None, starts, at(110)), 28, "27.5 rounded up");
+        assert_eq!(min_minutes(None, starts, starts + chrono::Duration::seconds(30)), 1);
+        assert_eq!(min_minutes(None, starts, at(10 * 24 * 60)), 1440, "a long event: a day at most");
+        assert_eq!(check_min_minutes(1), Ok(1));
+        assert_eq!(check_min_minutes(1440), Ok(1440));
+        assert!(check_min_minutes(0).is_err());
+        assert!(check_min_minutes(1441).is_err());
+    }
+
+    #[test]
     fn minutes_are_between_none_and_a_week() {
         for fine in [None, Some(0), Some(45), Some(MAX_ATTENDED_MINUTES)] {
             let mut problems = Problems::default();
@@ -224,12 +302,13 @@ mod tests {
 
     #[test]
     fn a_check_in_in_the_history_has_its_time_source_and_minutes() {
-        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2021, 11, 24, 9, 5, 0).unwrap();
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2021, 11, 24, 9, 5, 0).unwrap()
+            + chrono::Duration::nanoseconds(1_500);
         let check_in = CheckIn { at, source: CheckInSource::OnlineImport, minutes: Some(150) };
         assert_eq!(
             serde_json::to_value(CheckIn::change(None, Some(check_in))).unwrap(),
             json!({"field": "check_in", "from": null,
-                   "to": {"at": "2021-11-24T09:05:00Z", "source": "online_import", "minutes": 150}})
+                   "to": {"at": "2021-11-24T09:05:00.000001Z", "source": "online_import", "minutes": 150}})
         );
         assert_eq!(
             serde_json::to_value(NoShowReason::change(Some(NoShowReason::CareDuties), None)).unwrap(),

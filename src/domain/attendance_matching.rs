@@ -131,14 +131,14 @@ impl Person {
 }
 
 /// The minutes someone must stay to count as attended: the import's own, else the event's
-/// setting, else a quarter of the event's length (at least one minute).
+/// minimum (`domain::attendance::min_minutes`, the one event reads and reports show).
 pub fn min_minutes(
     asked: Option<i32>,
     event_setting: Option<i32>,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
 ) -> i32 {
-    asked.or(event_setting).unwrap_or_else(|| ((ends_at - starts_at).num_minutes() / 4).clamp(1, 1440) as i32)
+    asked.unwrap_or_else(|| crate::domain::attendance::min_minutes(event_setting, starts_at, ends_at))
 }
 
 /// When a participant list may be imported: once the event has started (a list can only say
@@ -426,6 +426,11 @@ mod tests {
         assert_eq!(min_minutes(None, Some(60), starts, ends), 60);
         assert_eq!(min_minutes(None, None, starts, ends), 45);
         assert_eq!(min_minutes(None, None, starts, starts + chrono::Duration::minutes(2)), 1);
+        assert_eq!(
+            min_minutes(None, None, starts, starts + chrono::Duration::minutes(110)),
+            28,
+            "a quarter rounded up, as the event's effective minimum"
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct EventDraft {
     pub registration_closes_at: Option<DateTime<Utc>>,
     /// Days after the end that its personal data is kept; `None`: the organisation's setting.
     pub retention_days: Option<i64>,
+    /// Minutes of online attendance that count as attended; `None`: a quarter of the length.
+    pub online_attendance_min_minutes: Option<i64>,
     pub online: Option<OnlineDraft>,
     pub onsite: Option<OnsiteDraft>,
 }
@@ -79,6 +81,11 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     if let Some(days) = draft.retention_days {
         if let Err(message) = crate::domain::privacy::check_retention_days(days) {
             problems.add("retention_days", "out_of_range", message);
+        }
+    }
+    if let Some(minutes) = draft.online_attendance_min_minutes {
+        if let Err(message) = crate::domain::attendance::check_min_minutes(minutes) {
+            problems.add("online_attendance_min_minutes", "out_of_range", message);
         }
     }
     if draft.online.is_none() && draft.onsite.is_none() {
@@ -245,6 +252,7 @@ mod tests {
             languages: vec!["es".into(), "ar-MA".into()],
             registration_closes_at: None,
             retention_days: None,
+            online_attendance_min_minutes: None,
             online: Some(OnlineDraft {
                 join_url: Some("https://meet.example.org/abc".into()),
                 capacity: None,

@@ -23,10 +23,15 @@ pub enum RegistrationAction {
     /// Moved between the places of its event (the main venue is one): the entry's `changes`
     /// hold `place_id` from and to.
     PlaceChanged,
+    /// Why a confirmed person did not come, recorded or changed: `changes` hold
+    /// `no_show_reason` from and to.
+    NoShowRecorded,
+    /// A no-show reason cleared (a mistake undone): `changes` hold `no_show_reason` to null.
+    NoShowCleared,
 }
 
 impl RegistrationAction {
-    pub const ALL: [RegistrationAction; 10] = [
+    pub const ALL: [RegistrationAction; 12] = [
         RegistrationAction::Created,
         RegistrationAction::Updated,
         RegistrationAction::ModeChanged,
@@ -37,6 +42,8 @@ impl RegistrationAction {
         RegistrationAction::Erased,
         RegistrationAction::ConsentChanged,
         RegistrationAction::PlaceChanged,
+        RegistrationAction::NoShowRecorded,
+        RegistrationAction::NoShowCleared,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +58,8 @@ impl RegistrationAction {
             RegistrationAction::Erased => "erased",
             RegistrationAction::ConsentChanged => "consent_changed",
             RegistrationAction::PlaceChanged => "place_changed",
+            RegistrationAction::NoShowRecorded => "no_show_recorded",
+            RegistrationAction::NoShowCleared => "no_show_cleared",
         }
     }
 
@@ -167,6 +176,11 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
         after.registration_closes_at.as_ref().map(time).into(),
     );
     compare("retention_days", before.retention_days.into(), after.retention_days.into());
+    compare(
+        "online_attendance_min_minutes",
+        before.online_attendance_min_minutes.into(),
+        after.online_attendance_min_minutes.into(),
+    );
     compare("online", before.online.is_some().into(), after.online.is_some().into());
     let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
     compare("online.capacity", online_capacity(before), online_capacity(after));
@@ -221,6 +235,7 @@ mod tests {
             languages: vec!["es".into()],
             registration_closes_at: None,
             retention_days: None,
+            online_attendance_min_minutes: None,
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),

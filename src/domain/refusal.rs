@@ -36,6 +36,10 @@ pub enum Refusal {
     PlaceInUse { confirmed: i32, waitlisted: i32 },
     /// The event offers this place already (change its seats with PATCH).
     PlaceAlreadyOffered,
+    /// A no-show reason is recorded only once the event has ended, at `ends_at`.
+    NoShowBeforeTheEnd { ends_at: DateTime<Utc> },
+    /// A no-show reason is for someone who did not come: this person was checked in.
+    CheckedIn,
     /// A hosted place's devices lowered under the seats an event that has not ended offers
     /// there (`capacity`, the largest such).
     DevicesBelowCapacity { devices: i32, capacity: i32 },
@@ -63,6 +67,10 @@ impl Refusal {
             Refusal::PlaceInUse { .. } => "place_in_use",
             Refusal::PlaceAlreadyOffered => "place_already_offered",
             Refusal::DevicesBelowCapacity { .. } => "devices_below_capacity",
+            // The same code as an erasure of the whole event before its end: front-ends
+            // tell their users the same thing, to come back after the event.
+            Refusal::NoShowBeforeTheEnd { .. } => "event_not_ended",
+            Refusal::CheckedIn => "checked_in",
             Refusal::EventNotStarted { .. } => "event_not_started",
             Refusal::AlreadyResolved => "already_resolved",
         }
@@ -73,7 +81,9 @@ impl Refusal {
             Refusal::RegistrationClosed => "This event does not take registrations now.".into(),
             Refusal::AlreadyRegistered => "This person is already registered for this event.".into(),
             Refusal::CapacityFull => "There is no free seat in that mode.".into(),
-            Refusal::NotConfirmed => "Only a confirmed registration can be checked in.".into(),
+            Refusal::NotConfirmed => {
+                "Only a confirmed registration can be checked in or given a no-show reason.".into()
+            }
             Refusal::CheckInWindow { opens_at, closes_at } => format!(
                 "Check-in is open from {} until {}.",
                 opens_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -104,6 +114,13 @@ impl Refusal {
                 "An event that has not ended offers {capacity} seats at this place; \
                  lower those before lowering its devices to {devices}."
             ),
+            Refusal::NoShowBeforeTheEnd { ends_at } => format!(
+                "A no-show reason is recorded once the event has ended, after {}.",
+                ends_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Refusal::CheckedIn => {
+                "This participant was checked in; undo the check-in before recording a no-show reason.".into()
+            }
             Refusal::EventNotStarted { starts_at } => format!(
                 "The event starts at {}; its participant list is imported after that.",
                 starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

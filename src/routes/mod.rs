@@ -5,6 +5,7 @@ pub mod auth;
 pub mod consents;
 pub mod event_places;
 pub mod events;
+pub mod no_show;
 pub mod ops;
 pub mod organisations;
 pub mod places;
@@ -40,6 +41,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     places::configure(cfg);
     consents::configure(cfg);
     event_places::configure(cfg);
+    no_show::configure(cfg);
     attendance::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);

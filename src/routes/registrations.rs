@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The registration as answered, with its consents and its place (when it is at one) read
 /// afresh.
-async fn view(
+pub(crate) async fn view(
     conn: &mut diesel_async::AsyncPgConnection,
     row: RegistrationRow,
     position: Option<i64>,
@@ -206,7 +206,7 @@ fn replay(status: u16, body: serde_json::Value) -> HttpResponse {
     HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body)
 }
 
-async fn position_of(
+pub(crate) async fn position_of(
     conn: &mut diesel_async::AsyncPgConnection,
     row: &RegistrationRow,
 ) -> AppResult<Option<i64>> {

@@ -207,6 +207,7 @@ mod tests {
             published_at: Some(starts_at),
             onsite_waitlisted_physical_space: 0,
             retention_days: None,
+            online_attendance_min_minutes: None,
         }
     }
 

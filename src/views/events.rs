@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::db::events::EventRow;
 use crate::db::history::EventHistoryRow;
 use crate::db::places::{EventPlaceRow, OfferedPlace};
+use crate::domain::attendance::min_minutes;
 use crate::domain::event_places::OfferDraft;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::history::FieldChange;
@@ -57,6 +58,11 @@ pub struct CreateEvent {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 36500)]
     pub retention_days: Option<i64>,
+    /// Minutes someone must attend online (by the video platform's participant list) to
+    /// count as attended (1 to 1440); null or absent: a quarter of the event's length.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 1440)]
+    pub online_attendance_min_minutes: Option<i64>,
     /// Online attendance, or null when not offered.
     #[serde(default)]
     pub online: Option<OnlineInput>,
@@ -108,6 +114,7 @@ impl CreateEvent {
             languages: self.languages,
             registration_closes_at: self.registration_closes_at.map(|t| t.with_timezone(&Utc)),
             retention_days: self.retention_days,
+            online_attendance_min_minutes: self.online_attendance_min_minutes,
             online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
@@ -160,6 +167,10 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 36500)]
     pub retention_days: Option<Option<i64>>,
+    /// Null: back to a quarter of the event's length.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1440)]
+    pub online_attendance_min_minutes: Option<Option<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<OnlinePatch>)]
     pub online: Option<Option<OnlinePatch>>,
@@ -230,6 +241,9 @@ impl PatchEvent {
         }
         if let Some(days) = self.retention_days {
             draft.retention_days = days;
+        }
+        if let Some(minutes) = self.online_attendance_min_minutes {
+            draft.online_attendance_min_minutes = minutes;
         }
         match self.online {
             None => {}
@@ -304,7 +318,7 @@ impl From<EventStatusView> for EventStatus {
 
 /// An event with its seat counters, always equal to what the registrations say.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}}))]
+#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "online_attendance_min_minutes": null, "effective_online_attendance_min_minutes": 45, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}}))]
 pub struct Event {
     pub id: Uuid,
     pub title: String,
@@ -321,6 +335,12 @@ pub struct Event {
     /// Days after the end that the participants' personal data is kept; null: the
     /// organisation's `retention_days` applies.
     pub retention_days: Option<i32>,
+    /// Minutes of online attendance that count as attended, as set; null: a quarter of the
+    /// event's length (an addition to the v1 contract).
+    pub online_attendance_min_minutes: Option<i32>,
+    /// The minimum that applies: `online_attendance_min_minutes`, or a quarter of the
+    /// event's length (rounded up, 1 to 1440) when that is null.
+    pub effective_online_attendance_min_minutes: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Null when online attendance is not offered.
@@ -490,6 +510,12 @@ impl Event {
             status,
             registration_closes_at: row.registration_closes_at,
             retention_days: row.retention_days,
+            online_attendance_min_minutes: row.online_attendance_min_minutes,
+            effective_online_attendance_min_minutes: min_minutes(
+                row.online_attendance_min_minutes,
+                row.starts_at,
+                row.ends_at,
+            ),
             created_at: row.created_at,
             updated_at: row.updated_at,
             places: offered.iter().filter(|o| o.seats.event_id == row.id).map(EventPlaceView::from).collect(),

@@ -9,6 +9,7 @@ pub mod online_attendance;
 pub mod patch;
 pub mod places;
 pub mod registrations;
+pub mod report_attendance;
 pub mod report_page;
 pub mod report_svg;
 pub mod reports;

@@ -89,6 +89,8 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     html.push_str(r#"<div class="grid">"#);
     html.push_str(&modes_card(report, t));
     html.push_str(&attendance_card(report, t));
+    html.push_str(&check_ins_card(report, t));
+    html.push_str(&no_show_reasons_card(report, t));
     html.push_str(&needs_card(report, t));
     for (i, place) in report.by_place.iter().enumerate() {
         html.push_str(&place_card(i, place, report.event_ended, t));
@@ -218,6 +220,59 @@ fn attendance_card(report: &EventReport, t: Option<i64>) -> String {
     )
 }
 
+/// How people were checked in, and how long those online stayed.
+fn check_ins_card(report: &EventReport, t: Option<i64>) -> String {
+    let by = &report.attended_by_source;
+    let rows = vec![
+        BarRow { label: "At the door".into(), values: vec![by.onsite] },
+        BarRow { label: "Participant list".into(), values: vec![by.online_import] },
+        BarRow { label: "By hand".into(), values: vec![by.manual] },
+    ];
+    let series = [Series { name: "Attended", colour: GREEN }];
+    let mut body =
+        bar_chart("chart-check-in-sources", "Attended by how they were checked in", &series, &rows, t);
+    let minutes = &report.online_minutes;
+    let median = minutes.median.map_or_else(|| "–".to_owned(), |m| format!("{m} min"));
+    let share =
+        minutes.share_at_or_above_minimum.map_or_else(|| "–".to_owned(), |s| format!("{:.0} %", s * 100.0));
+    let _ = write!(
+        body,
+        r#"<table><tbody><tr><th scope="row">Online check-ins with their minutes</th><td class="n" id="online-with-minutes">{}</td></tr><tr><th scope="row">At or above {} min</th><td class="n" id="online-at-or-above-minimum">{}</td></tr><tr><th scope="row">Share at or above</th><td class="n" id="online-share">{}</td></tr><tr><th scope="row">Median</th><td class="n" id="online-median">{}</td></tr></tbody></table>"#,
+        escape(&show(minutes.with_minutes, t)),
+        minutes.minimum,
+        escape(&show(minutes.at_or_above_minimum, t)),
+        escape(&share),
+        escape(&median),
+    );
+    card("Check-ins", &body)
+}
+
+/// Why confirmed people did not come, online and onsite: the barriers organisers report.
+fn no_show_reasons_card(report: &EventReport, t: Option<i64>) -> String {
+    let (online, onsite) = (&report.by_mode.online.no_show_reasons, &report.by_mode.onsite.no_show_reasons);
+    let rows: Vec<BarRow> = report
+        .no_show_reasons
+        .keys()
+        .map(|reason| BarRow {
+            label: reason.replace('_', " "),
+            values: vec![online.get(reason).copied().flatten(), onsite.get(reason).copied().flatten()],
+        })
+        .collect();
+    let series = [Series { name: "Online", colour: BLUE }, Series { name: "Onsite", colour: ORANGE }];
+    let mut body = String::new();
+    if !report.event_ended {
+        body.push_str(r#"<p class="note">Reasons are recorded once the event has ended.</p>"#);
+    }
+    body.push_str(&bar_chart(
+        "chart-no-show-reasons",
+        "Why confirmed people did not come",
+        &series,
+        &rows,
+        t,
+    ));
+    card("No-show reasons", &body)
+}
+
 fn needs_card(report: &EventReport, t: Option<i64>) -> String {
     let needs = &report.needs;
     let mut rows = vec![
@@ -314,8 +369,17 @@ fn interests_card(report: &EventReport, t: Option<i64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::views::report_attendance::{AttendedBySource, NoShowReasons, OnlineMinutes};
     use crate::views::reports::*;
     use std::collections::BTreeMap;
+
+    fn reasons(transport: Count) -> NoShowReasons {
+        BTreeMap::from([
+            ("transport".to_owned(), transport),
+            ("care_duties".to_owned(), Some(0)),
+            ("not_recorded".to_owned(), Some(1)),
+        ])
+    }
 
     fn mode(confirmed: Count) -> ModeCounts {
         ModeCounts {
@@ -325,6 +389,7 @@ mod tests {
             waitlisted: Some(0),
             attended: Some(2),
             no_show: Some(1),
+            no_show_reasons: reasons(Some(0)),
         }
     }
 
@@ -341,6 +406,7 @@ mod tests {
             no_show: Some(1),
             physical_space: PlacePhysicalSpace { requested: Some(1), seated: Some(1) },
             transport_requested: Some(0),
+            no_show_reasons: reasons(Some(0)),
         }
     }
 
@@ -374,6 +440,15 @@ mod tests {
                 CategoryCounts { confirmed: Some(3), attended: Some(2) },
             )]),
             interests: BTreeMap::from([("<img src=x onerror=alert(1)>".to_owned(), Some(5))]),
+            attended_by_source: AttendedBySource { onsite: Some(2), online_import: Some(1), manual: Some(1) },
+            online_minutes: OnlineMinutes {
+                minimum: 45,
+                with_minutes: Some(1),
+                at_or_above_minimum: Some(1),
+                share_at_or_above_minimum: Some(1.0),
+                median: Some(150.0),
+            },
+            no_show_reasons: reasons(Some(2)),
         }
     }
 
@@ -434,6 +509,24 @@ mod tests {
         assert!(html.contains("hosted place · Almazán · 4 seats"), "{html}");
         let almazan = &html[html.find(r#"id="chart-place-1""#).unwrap()..];
         assert!(almazan.contains(r#"class="value">x<"#), "{almazan}");
+    }
+
+    #[test]
+    fn the_reasons_of_no_shows_have_their_chart_online_and_onsite_with_hidden_counts_as_x() {
+        let mut report = report();
+        report.by_mode.online.no_show_reasons = reasons(Some(2));
+        report.by_mode.onsite.no_show_reasons = reasons(None);
+        let mut ctx = context("Roundtable");
+        ctx.suppress_below = Some(3);
+        let html = render(&report, &ctx);
+        let chart = &html[html.find(r#"<svg id="chart-no-show-reasons""#).expect("the chart")..];
+        let chart = &chart[..chart.find("</svg>").unwrap()];
+        assert!(chart.contains(">care duties<") && chart.contains(">not recorded<"), "{chart}");
+        let transport = &chart[chart.find(">transport<").unwrap()..];
+        assert!(transport.contains(r#"<title>Online: 2</title>"#), "{transport}");
+        assert!(transport.contains(r#"<title>Onsite: x</title>"#), "{transport}");
+        assert!(html.contains(r#"id="online-median">150 min<"#), "{html}");
+        assert!(html.contains(r#"id="online-share">100 %<"#), "{html}");
     }
 
     #[test]

@@ -9,10 +9,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::reports::{
-    AttendanceRow, BreakdownRow, EventCountsRow, EventSummaryRow, PlaceCountsRow, SummaryTotalsRow,
+    AttendanceRow, BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow,
+    PlaceCountsRow, SummaryTotalsRow,
 };
+use crate::domain::attendance::NoShowReason;
 use crate::domain::disclosure::{pool_small_categories, Cell, Table};
 use crate::domain::report::{formula_safe, no_show};
+use crate::views::report_attendance::{
+    partition, reasons_shown, AttendanceCells, AttendedBySource, NoShowCells, NoShowReasons, OnlineMinutes,
+};
 
 /// A count of people; null when hidden by `suppress_below` (it was between 1 and N-1). Fields
 /// spell out `Option<i64>`: utoipa would document the alias as a schema named `Option`.
@@ -38,7 +43,11 @@ pub type Count = Option<i64>;
          "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2, "no_show": 1,
          "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0}],
     "by_stakeholder_category": {"refugee": {"confirmed": 7, "attended": 6}, "ngo": {"confirmed": 11, "attended": 9}},
-    "interests": {"entrepreneurship": 8, "women_employment": 5}}))]
+    "interests": {"entrepreneurship": 8, "women_employment": 5},
+    "attended_by_source": {"onsite": 7, "online_import": 6, "manual": 2},
+    "online_minutes": {"minimum": 45, "with_minutes": 6, "at_or_above_minimum": 5, "share_at_or_above_minimum": 0.833, "median": 120.0},
+    "no_show_reasons": {"transport": 2, "connection": 1, "device": 0, "schedule": 0, "illness": 0, "care_duties": 0,
+                        "language": 0, "not_informed": 0, "other": 0, "unknown": 0, "not_recorded": 0}}))]
 pub struct EventReport {
     pub event_id: Uuid,
     /// When the database counted (its clock).
@@ -61,6 +70,15 @@ pub struct EventReport {
     /// Non-cancelled registrations by declared interest. Under `suppress_below`, hidden
     /// topics are left out and `other, suppressed` (null) says so.
     pub interests: BTreeMap<String, Option<i64>>,
+    /// Attended by how the check-in was made (an addition to the v1 contract).
+    pub attended_by_source: AttendedBySource,
+    /// The minutes of online attendance against the event's minimum (an addition to the v1
+    /// contract).
+    pub online_minutes: OnlineMinutes,
+    /// `totals.no_show` by reason (`PUT /registrations/{id}/no-show`), and `not_recorded`;
+    /// per mode in `by_mode`, per room in `by_place` (an addition to the v1 contract).
+    #[schema(value_type = BTreeMap<String, Option<i64>>)]
+    pub no_show_reasons: NoShowReasons,
 }
 
 /// Counts over the whole event; null where suppressed.
@@ -101,6 +119,9 @@ pub struct ModeCounts {
     pub waitlisted: Option<i64>,
     pub attended: Option<i64>,
     pub no_show: Option<i64>,
+    /// `no_show` by reason, and `not_recorded` (an addition to the v1 contract).
+    #[schema(value_type = BTreeMap<String, Option<i64>>)]
+    pub no_show_reasons: NoShowReasons,
 }
 
 /// What participants need to take part: a place, transport, interpretation, access.
@@ -154,6 +175,9 @@ pub struct PlaceReport {
     pub physical_space: PlacePhysicalSpace,
     /// Registrations there that need transport.
     pub transport_requested: Option<i64>,
+    /// `no_show` by reason, and `not_recorded` (an addition to the v1 contract).
+    #[schema(value_type = BTreeMap<String, Option<i64>>)]
+    pub no_show_reasons: NoShowReasons,
 }
 
 /// People who need a physical space at one place.
@@ -226,32 +250,24 @@ struct ReportTable {
     interests: Vec<(String, Cell)>,
     /// One per room, in the order of `places`.
     places: Vec<PlaceCells>,
-}
-
-/// Declares `total = Σ parts` when it holds, else `total = Σ parts + the rest`, the rest
-/// implied: the rooms cover every onsite registration, so it holds unless a registration is
-/// at a place its event no longer offers.
-fn partition(t: &mut Table, total: Cell, parts: &[Cell]) {
-    let rest = t.value(total) - parts.iter().map(|&p| t.value(p)).sum::<i64>();
-    if rest == 0 {
-        t.sum(total, parts);
-    } else {
-        let rest = t.derived(rest);
-        t.sum(total, &[parts, &[rest]].concat());
-    }
+    attendance: AttendanceCells,
 }
 
 impl ReportTable {
     /// `pooled_languages[i]` and `pooled_categories[i]` say which of the event's languages
     /// and categories (in `breakdown` order) are pooled, unnamed.
     fn of(
-        row: &EventCountsRow,
-        breakdown: &[BreakdownRow],
-        places: &[PlaceCountsRow],
+        (row, breakdown, places, reasons): (
+            &EventCountsRow,
+            &[BreakdownRow],
+            &[PlaceCountsRow],
+            &[NoShowReasonRow],
+        ),
         pooled_languages: &[bool],
         pooled_categories: &[bool],
     ) -> Self {
         let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
+        let places_rows = places;
         let mut t = Table::new();
         let mode = |t: &mut Table, confirmed: i64, waitlisted: i64, attended: i64| {
             let (confirmed_cell, waitlisted_cell, attended_cell) =
@@ -389,6 +405,17 @@ impl ReportTable {
         // it make up everyone.
         let interests =
             keyed("interest").iter().map(|b| (b.key.clone(), need(&mut t, people, b.n))).collect();
+
+        // How people attended, and why the others did not: each splits a count above.
+        let room_no_shows: Vec<Cell> = places.iter().filter_map(|p| p.counts.no_show).collect();
+        let no_shows = match (no_show, online.no_show, onsite.no_show) {
+            (Some(total), Some(online), Some(onsite)) => {
+                Some(NoShowCells { total, online, onsite, places: &room_no_shows })
+            }
+            _ => None,
+        };
+        let attendance =
+            AttendanceCells::of(&mut t, row, (attended, online.attended), no_shows, places_rows, reasons);
         ReportTable {
             table: t,
             online,
@@ -410,6 +437,7 @@ impl ReportTable {
             pooled_categories: pooled_category_cells,
             interests,
             places,
+            attendance,
         }
     }
 }
@@ -420,12 +448,8 @@ impl EventReport {
     /// hidden, with complementary counts so that no sum gives one back, and categories
     /// (languages, stakeholder categories, topics) whose counts are hidden are not named:
     /// languages and categories are pooled under `other, suppressed`.
-    pub fn build(
-        row: &EventCountsRow,
-        breakdown: &[BreakdownRow],
-        places: &[PlaceCountsRow],
-        below: Option<i64>,
-    ) -> Self {
+    pub fn build(data: &EventReportData, below: Option<i64>) -> Self {
+        let (row, breakdown, places) = (&data.counts, &data.breakdown[..], &data.places[..]);
         let below = below.unwrap_or(0);
         let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
         let pooled = |kind: &'static str| {
@@ -436,7 +460,11 @@ impl EventReport {
         // A named count hidden to protect another is unnamed too: pooled, then everything is
         // protected again. Each round pools at least one more, so this ends.
         let (cells, shown) = loop {
-            let cells = ReportTable::of(row, breakdown, places, &pooled_languages, &pooled_categories);
+            let cells = ReportTable::of(
+                (row, breakdown, places, &data.no_show_reasons),
+                &pooled_languages,
+                &pooled_categories,
+            );
             let shown = cells.table.protect(below);
             let mut pooled_more = false;
             for (i, _, cell) in &cells.languages {
@@ -456,14 +484,17 @@ impl EventReport {
             }
         };
         let c = |cell: Cell| shown.show(cell);
-        let mode_counts = |cells: &ModeCells, offered: bool, capacity: Option<i64>| ModeCounts {
-            offered,
-            capacity: if offered { capacity } else { Some(0) },
-            confirmed: c(cells.confirmed),
-            waitlisted: c(cells.waitlisted),
-            attended: c(cells.attended),
-            no_show: cells.no_show.map_or(Some(0), c),
-        };
+        let reasons = cells.attendance.reasons.as_ref();
+        let mode_counts =
+            |cells: &ModeCells, offered: bool, capacity: Option<i64>, reasons: Option<&[Cell]>| ModeCounts {
+                offered,
+                capacity: if offered { capacity } else { Some(0) },
+                confirmed: c(cells.confirmed),
+                waitlisted: c(cells.waitlisted),
+                attended: c(cells.attended),
+                no_show: cells.no_show.map_or(Some(0), c),
+                no_show_reasons: reasons_shown(reasons, &shown),
+            };
         let mut interpretation: BTreeMap<String, Option<i64>> =
             cells.languages.iter().map(|(_, key, cell)| (key.clone(), c(*cell))).collect();
         if let Some(pool) = cells.pooled_languages {
@@ -496,7 +527,8 @@ impl EventReport {
         let by_place = places
             .iter()
             .zip(&cells.places)
-            .map(|(p, cells)| {
+            .enumerate()
+            .map(|(i, (p, room))| {
                 // The main venue's seats are the onsite mode's, and 0 when it is not offered.
                 let capacity = match p.place_id {
                     None if !row.onsite_offered => Some(0),
@@ -508,15 +540,16 @@ impl EventReport {
                     kind: p.kind.clone(),
                     municipality: p.municipality.clone(),
                     capacity,
-                    confirmed: c(cells.counts.confirmed),
-                    waitlisted: c(cells.counts.waitlisted),
-                    attended: c(cells.counts.attended),
-                    no_show: cells.counts.no_show.map_or(Some(0), c),
+                    confirmed: c(room.counts.confirmed),
+                    waitlisted: c(room.counts.waitlisted),
+                    attended: c(room.counts.attended),
+                    no_show: room.counts.no_show.map_or(Some(0), c),
                     physical_space: PlacePhysicalSpace {
-                        requested: c(cells.requested),
-                        seated: c(cells.seated),
+                        requested: c(room.requested),
+                        seated: c(room.seated),
                     },
-                    transport_requested: c(cells.transport),
+                    transport_requested: c(room.transport),
+                    no_show_reasons: reasons_shown(reasons.map(|r| &r.places[i][..]), &shown),
                 }
             })
             .collect();
@@ -541,8 +574,18 @@ impl EventReport {
                 fallback_applied: c(cells.fallback),
             },
             by_mode: ByMode {
-                online: mode_counts(&cells.online, row.online_offered, row.online_capacity.map(i64::from)),
-                onsite: mode_counts(&cells.onsite, onsite_offered, Some(onsite_capacity)),
+                online: mode_counts(
+                    &cells.online,
+                    row.online_offered,
+                    row.online_capacity.map(i64::from),
+                    reasons.map(|r| &r.online[..]),
+                ),
+                onsite: mode_counts(
+                    &cells.onsite,
+                    onsite_offered,
+                    Some(onsite_capacity),
+                    reasons.map(|r| &r.onsite[..]),
+                ),
             },
             needs: Needs {
                 physical_space: PhysicalSpace {
@@ -557,12 +600,15 @@ impl EventReport {
             by_place,
             by_stakeholder_category,
             interests,
+            attended_by_source: cells.attendance.by_source(&shown),
+            online_minutes: cells.attendance.online_minutes(row, &shown, below),
+            no_show_reasons: reasons_shown(reasons.map(|r| &r.total[..]), &shown),
         }
     }
 }
 
 /// The columns of `GET /events/{id}/attendance.csv`, in order.
-pub const ATTENDANCE_CSV_HEADER: [&str; 10] = [
+pub const ATTENDANCE_CSV_HEADER: [&str; 13] = [
     "registration_id",
     "full_name",
     "stakeholder_category",
@@ -574,6 +620,9 @@ pub const ATTENDANCE_CSV_HEADER: [&str; 10] = [
     "checked_in_at",
     // Appended last, so readers of the earlier columns by position keep working.
     "place",
+    "check_in_source",
+    "minutes",
+    "no_show_reason",
 ];
 
 /// CSV lines (RFC 4180: CRLF, quotes only where needed) for a page of the attendance list;
@@ -586,6 +635,7 @@ pub fn attendance_csv(rows: &[AttendanceRow], with_header: bool) -> Vec<u8> {
     for row in rows {
         let id = row.id.to_string();
         let checked_in = row.checked_in_at.map(rfc3339).unwrap_or_default();
+        let minutes = row.check_in_minutes.map(|m| m.to_string()).unwrap_or_default();
         let cells = [
             id.as_str(),
             row.full_name.as_deref().unwrap_or(""),
@@ -597,6 +647,9 @@ pub fn attendance_csv(rows: &[AttendanceRow], with_header: bool) -> Vec<u8> {
             row.interpretation_language.as_deref().unwrap_or(""),
             &checked_in,
             row.place().unwrap_or(""),
+            row.check_in_source.map_or("", |source| source.as_str()),
+            &minutes,
+            row.no_show_reason.map_or("", |reason| reason.as_str()),
         ];
         writer
             .write_record(cells.iter().map(|cell| formula_safe(cell).into_owned()))
@@ -674,7 +727,9 @@ pub struct PhysicalSpaceSummary {
 /// Sums over every event of the filter (all pages, not only this one), computed before
 /// suppression.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0}))]
+#[schema(example = json!({"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0,
+    "no_show_reasons": {"transport": 0, "connection": 0, "device": 0, "schedule": 0, "illness": 0, "care_duties": 0,
+                        "language": 0, "not_informed": 0, "other": 0, "unknown": 0}}))]
 pub struct SummaryTotals {
     /// Number of events the filter matches (never suppressed).
     pub events: i64,
@@ -686,6 +741,15 @@ pub struct SummaryTotals {
     pub hosted_confirmed: Option<i64>,
     /// Of `attended`, those at hosted places.
     pub hosted_attended: Option<i64>,
+    /// Confirmed registrations given each no-show reason, over every event of the filter
+    /// (an addition to the v1 contract; per event in each event's report).
+    #[schema(value_type = BTreeMap<String, Option<i64>>)]
+    pub no_show_reasons: NoShowReasons,
+}
+
+/// The reasons in the order of `NoShowReason::ALL`, with their counts as shown.
+fn summary_reasons(counts: impl IntoIterator<Item = Option<i64>>) -> NoShowReasons {
+    NoShowReason::ALL.iter().map(|r| r.as_str().to_owned()).zip(counts).collect()
 }
 
 impl EventSummary {
@@ -730,6 +794,7 @@ impl SummaryCounts {
                 onsite_confirmed: Some(totals.onsite_confirmed),
                 hosted_confirmed: Some(totals.hosted_confirmed),
                 hosted_attended: Some(totals.hosted_attended),
+                no_show_reasons: summary_reasons(totals.no_show_reasons.iter().copied().map(Some)),
             },
             suppressed: false,
         }
@@ -746,6 +811,7 @@ impl SummaryCounts {
             hosted: (Cell, Cell),
             requested: Cell,
             seated: Cell,
+            reasons: Vec<Cell>,
         }
         let mut t = Table::new();
         let mode = |t: &mut Table, confirmed: i64, attended: i64| {
@@ -777,7 +843,17 @@ impl SummaryCounts {
                 t.sum(venue_confirmed, &[venue_attended, venue_absent]);
                 t.sum(onsite.0, &[hosted.0, venue_confirmed]);
                 t.sum(onsite.1, &[hosted.1, venue_attended]);
-                RowCells { online, onsite, hosted, requested, seated }
+                // Those given a reason are among the confirmed who did not attend; each
+                // event's own counts are not shown here, only their totals.
+                let reasons: Vec<Cell> = r.no_show_reasons.iter().map(|&n| t.derived(n)).collect();
+                let unexplained = t.derived(
+                    r.online_confirmed + r.onsite_confirmed
+                        - r.online_attended
+                        - r.onsite_attended
+                        - r.no_show_reasons.iter().sum::<i64>(),
+                );
+                t.sum(confirmed, &[&[online.1, onsite.1, unexplained][..], &reasons].concat());
+                RowCells { online, onsite, hosted, requested, seated, reasons }
             })
             .collect();
         let column = |t: &mut Table, pick: &dyn Fn(&RowCells) -> Vec<Cell>| {
@@ -793,6 +869,8 @@ impl SummaryCounts {
         t.sum(confirmed, &[online_confirmed, onsite_confirmed]);
         let hosted_confirmed = column(&mut t, &|c| vec![c.hosted.0]);
         let hosted_attended = column(&mut t, &|c| vec![c.hosted.1]);
+        let reasons: Vec<Cell> =
+            (0..NoShowReason::ALL.len()).map(|k| column(&mut t, &|c| vec![c.reasons[k]])).collect();
 
         let shown = t.protect(below);
         let c = |cell: Cell| shown.show(cell);
@@ -820,6 +898,7 @@ impl SummaryCounts {
                 onsite_confirmed: c(onsite_confirmed),
                 hosted_confirmed: c(hosted_confirmed),
                 hosted_attended: c(hosted_attended),
+                no_show_reasons: summary_reasons(reasons.iter().map(|&cell| c(cell))),
             },
             suppressed: shown.any_hidden(),
         }

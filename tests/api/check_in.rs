@@ -12,7 +12,7 @@ use crate::helpers::{spawn_app, Resp, TestApp};
 
 /// A published event (the roundtable) running from `starts` for three hours:
 /// (organisation, organiser token, event id).
-async fn event_starting(app: &TestApp, starts: DateTime<Utc>) -> (Uuid, String, Uuid) {
+pub async fn event_starting(app: &TestApp, starts: DateTime<Utc>) -> (Uuid, String, Uuid) {
     published_event(
         app,
         json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + Duration::hours(3)).to_rfc3339()}),
@@ -22,7 +22,7 @@ async fn event_starting(app: &TestApp, starts: DateTime<Utc>) -> (Uuid, String, 
 
 /// A confirmed registration made by a new partner of `org` while the event takes them:
 /// (partner token, registration id).
-async fn confirmed(app: &TestApp, org: Uuid, event: Uuid) -> (String, String) {
+pub async fn confirmed(app: &TestApp, org: Uuid, event: Uuid) -> (String, String) {
     let partner = app.partner_of(org).await;
     let registration = registered(app, &partner, event, participant("online", false)).await;
     assert_eq!(registration["status"], "confirmed");
@@ -30,7 +30,7 @@ async fn confirmed(app: &TestApp, org: Uuid, event: Uuid) -> (String, String) {
 }
 
 /// Moves the event so that it ended `ago` before now, after three hours.
-async fn move_into_the_past(app: &TestApp, organiser: &str, event: Uuid, ago: Duration) {
+pub async fn move_into_the_past(app: &TestApp, organiser: &str, event: Uuid, ago: Duration) {
     let ends = Utc::now() - ago;
     let response = app
         .patch(
@@ -42,11 +42,11 @@ async fn move_into_the_past(app: &TestApp, organiser: &str, event: Uuid, ago: Du
     assert_eq!(response.status, 200, "{}", response.text);
 }
 
-async fn check_in(app: &TestApp, token: &str, registration: &str) -> Resp {
+pub async fn check_in(app: &TestApp, token: &str, registration: &str) -> Resp {
     app.post(&format!("/api/v1/registrations/{registration}/check-in"), Some(token), json!({})).await
 }
 
-async fn undo(app: &TestApp, token: Option<&str>, registration: &str) -> Resp {
+pub async fn undo(app: &TestApp, token: Option<&str>, registration: &str) -> Resp {
     app.delete(&format!("/api/v1/registrations/{registration}/check-in"), token).await
 }
 
@@ -62,7 +62,7 @@ async fn attended(app: &TestApp, token: &str, event: Uuid) -> Value {
     report.body["totals"]["attended"].clone()
 }
 
-async fn history_actions(app: &TestApp, token: &str, registration: &str) -> Vec<String> {
+pub async fn history_actions(app: &TestApp, token: &str, registration: &str) -> Vec<String> {
     let history = app.get(&format!("/api/v1/registrations/{registration}/history"), Some(token)).await;
     assert_eq!(history.status, 200, "{}", history.text);
     history.body["items"]

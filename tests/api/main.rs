@@ -2,8 +2,10 @@
 
 mod abuse;
 mod accounts;
+mod attendance_minimum;
 mod bad_input;
 mod check_in;
+mod check_in_source;
 mod cli;
 mod concurrency;
 mod consent;
@@ -19,6 +21,7 @@ mod helpers;
 mod hosted_places;
 mod lifecycle;
 mod never_published;
+mod no_show;
 mod one_line_text;
 mod online_attendance;
 mod openapi_docs;

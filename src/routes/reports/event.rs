@@ -41,7 +41,7 @@ pub async fn event_report(
     let data = reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
-    Ok(web::Json(EventReport::build(counts, &data.breakdown, &data.places, below)))
+    Ok(web::Json(EventReport::build(&data, below)))
 }
 
 /// Rows fetched from PostgreSQL per chunk of the CSV.
@@ -56,8 +56,10 @@ const CSV_PAGE_ROWS: i64 = 1000;
     params(("id" = Uuid, Path, description = "Event id")),
     responses(
     (status = 200, description = "Header `registration_id,full_name,stakeholder_category,attendance_mode,status,\
-needs_physical_space,needs_transport,interpretation_language,checked_in_at,place`, then one row per registration \
-(`place`: the name of the place, or of the main venue, where an onsite registration attends; empty online)",
+needs_physical_space,needs_transport,interpretation_language,checked_in_at,place,check_in_source,minutes,no_show_reason`, \
+then one row per registration (`place`: the name of the place, or of the main venue, where an onsite registration \
+attends; empty online; `check_in_source`: `onsite`, `online_import` or `manual`, empty when not checked in; \
+`minutes`: of online attendance, when known; `no_show_reason`: when one was recorded)",
         body = String, content_type = "text/csv",
         headers(("Content-Disposition" = String, description = "attachment; filename=\"attendance-<event id>.csv\""))),
     (status = 401, response = crate::openapi::Unauthorized),

@@ -107,7 +107,7 @@ pub async fn report_page(
     let data = reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
-    let report = EventReport::build(counts, &data.breakdown, &data.places, below);
+    let report = EventReport::build(&data, below);
     let html = render(
         &report,
         &PageContext {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::page::{report_link, seed_page_event};
+use super::seed::end_event;
 use crate::helpers::spawn_app;
 
 fn chromium() -> Option<&'static str> {
@@ -30,6 +31,18 @@ async fn the_report_page_loads_in_headless_chromium_without_console_errors_and_s
     let org = app.organisation("CEPAIM").await;
     let organiser = app.organiser_of(org).await;
     let event = seed_page_event(&app, org, "Mesa regional «Soria» · طاولة مستديرة").await;
+    // Ended, with a reason for the onsite participant who did not come.
+    end_event(&app, event).await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE registrations SET no_show_reason = 'transport'
+              WHERE event_id = $1 AND attendance_mode = 'onsite' AND status = 'confirmed' AND checked_in_at IS NULL",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(event),
+        &mut app.conn().await,
+    )
+    .await
+    .unwrap();
     let url = report_link(&app, &organiser, event, json!({})).await;
     let profile =
         std::env::temp_dir().join(format!("hybrid-events-chromium-{}", uuid::Uuid::new_v4().simple()));
@@ -65,6 +78,10 @@ async fn the_report_page_loads_in_headless_chromium_without_console_errors_and_s
     assert!(dom.contains(r#"id="kpi-attended">4<"#), "{dom}");
     assert!(dom.contains(r#"id="onsite-confirmed">2<"#), "{dom}");
     assert!(dom.contains("<svg"), "{dom}");
+    assert!(dom.contains(r#"id="kpi-no-show">2<"#), "{dom}");
+    let reasons = &dom[dom.find(r#"id="chart-no-show-reasons""#).expect("the chart of reasons")..];
+    let transport = &reasons[reasons.find(">transport<").expect("a bar for transport")..];
+    assert!(transport.contains("<title>Onsite: 1</title>"), "{transport}");
     let console: Vec<&str> = log.lines().filter(|line| line.contains(":CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
 }

@@ -3,7 +3,7 @@ use uuid::Uuid;
 use super::seed::*;
 use crate::helpers::spawn_app;
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 13] = [
     "registration_id",
     "full_name",
     "stakeholder_category",
@@ -14,6 +14,9 @@ const HEADER: [&str; 10] = [
     "interpretation_language",
     "checked_in_at",
     "place",
+    "check_in_source",
+    "minutes",
+    "no_show_reason",
 ];
 
 fn read_csv(text: &str) -> Vec<csv::StringRecord> {

@@ -13,8 +13,13 @@ use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 use uuid::Uuid;
 
-use hybrid_events::db::reports::{BreakdownRow, EventCountsRow, EventSummaryRow, PlaceCountsRow};
+use hybrid_events::db::reports::{
+    BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow, PlaceCountsRow,
+};
+use hybrid_events::domain::attendance::NoShowReason;
 use hybrid_events::domain::events::EventStatus;
+use hybrid_events::domain::seats::Mode;
+use hybrid_events::views::report_attendance::NOT_RECORDED;
 use hybrid_events::views::reports::{EventReport, SummaryCounts, OTHER_SUPPRESSED};
 
 /// Integer unknowns in `0..=bound`, tied by sums `Σ coefficient · x = constant`.
@@ -188,7 +193,23 @@ pub struct Person {
     pub interests: Vec<&'static str>,
     /// Where an onsite person is: 0 the main venue, `i` the event's `i`-th place.
     pub place: usize,
+    /// How a check-in was made: an index into `SOURCES`.
+    pub source: usize,
+    /// Minutes of attendance known with a check-in.
+    pub minutes: Option<i32>,
+    /// Why a confirmed person not checked in did not come, when someone said.
+    pub reason: Option<NoShowReason>,
 }
+
+/// The sources of check-ins as the report names them.
+const SOURCES: [&str; 3] = ["onsite", "online_import", "manual"];
+
+/// The minimum of online attendance of the generated events.
+const MIN_MINUTES: i32 = 45;
+
+/// A few reasons, so that groups share them.
+const REASONS: [NoShowReason; 4] =
+    [NoShowReason::Transport, NoShowReason::Connection, NoShowReason::CareDuties, NoShowReason::Unknown];
 
 /// The kinds of an event's places in order: two hosted places, then another venue.
 const PLACE_KINDS: [&str; 3] = ["hosted", "hosted", "venue"];
@@ -209,10 +230,11 @@ pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person
             } else {
                 2
             };
+            let checked_in = status == 0 && rng.random_bool(0.8);
             Person {
                 onsite,
                 status,
-                checked_in: status == 0 && rng.random_bool(0.8),
+                checked_in,
                 physical_space: onsite && rng.random_bool(0.5),
                 transport: rng.random_bool(0.3),
                 accessibility: rng.random_bool(0.15),
@@ -221,6 +243,10 @@ pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person
                 category: CATEGORIES[rng.random_range(0..CATEGORIES.len())],
                 interests: TOPICS.iter().copied().filter(|_| rng.random_bool(0.4)).collect(),
                 place: if onsite { rng.random_range(0..=places) } else { 0 },
+                source: rng.random_range(0..SOURCES.len()),
+                minutes: (checked_in && rng.random_bool(0.6)).then(|| rng.random_range(0..120)),
+                reason: (status == 0 && !checked_in && rng.random_bool(0.7))
+                    .then(|| REASONS[rng.random_range(0..REASONS.len())]),
             }
         })
         .collect()
@@ -228,12 +254,10 @@ pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person
 
 /// The counts PostgreSQL would give for these people at an event offering `places` places
 /// (the definitions of `db::reports`).
-pub fn counts_of(
-    people: &[Person],
-    places: usize,
-    ended: bool,
-) -> (EventCountsRow, Vec<BreakdownRow>, Vec<PlaceCountsRow>) {
+pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportData {
     let count = |f: &dyn Fn(&Person) -> bool| people.iter().filter(|p| f(p)).count() as i64;
+    let online_minutes: Vec<i32> =
+        people.iter().filter(|p| p.status == 0 && !p.onsite).filter_map(|p| p.minutes).collect();
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
     let row = EventCountsRow {
         event_id: Uuid::nil(),
@@ -263,8 +287,36 @@ pub fn counts_of(
         physical_space_waitlisted: count(&|p| p.status == 1 && p.physical_space),
         transport: count(&|p| p.status != 2 && p.transport),
         accessibility: count(&|p| p.status != 2 && p.accessibility),
+        attended_onsite_source: count(&|p| p.status == 0 && p.checked_in && p.source == 0),
+        attended_online_import: count(&|p| p.status == 0 && p.checked_in && p.source == 1),
+        attended_manual: count(&|p| p.status == 0 && p.checked_in && p.source == 2),
+        online_attendance_min_minutes: MIN_MINUTES,
+        online_with_minutes: online_minutes.len() as i64,
+        online_at_or_above_minimum: online_minutes.iter().filter(|&&m| m >= MIN_MINUTES).count() as i64,
+        online_minutes_median: median(&online_minutes),
         organisation_suppress_below: None,
     };
+    let mut no_show_reasons = Vec::new();
+    for mode in [Mode::Online, Mode::Onsite] {
+        for room in 0..=places {
+            for reason in NoShowReason::ALL {
+                let n = count(&|p| {
+                    p.status == 0
+                        && p.onsite == (mode == Mode::Onsite)
+                        && (mode == Mode::Online || p.place == room)
+                        && p.reason == Some(reason)
+                });
+                if n > 0 && (mode == Mode::Onsite || room == 0) {
+                    no_show_reasons.push(NoShowReasonRow {
+                        attendance_mode: mode,
+                        place_id: (room > 0).then(|| Uuid::from_u128(room as u128)),
+                        reason,
+                        n,
+                    });
+                }
+            }
+        }
+    }
     let mut breakdown = Vec::new();
     let active: Vec<&Person> = people.iter().filter(|p| p.status != 2).collect();
     let mut group = |kind: &str, key: &str, n: i64, attended: i64| {
@@ -309,12 +361,45 @@ pub fn counts_of(
             }
         })
         .collect();
-    (row, breakdown, rooms)
+    EventReportData { counts: row, breakdown, places: rooms, no_show_reasons }
+}
+
+/// The median as PostgreSQL's `percentile_cont(0.5)` gives it.
+fn median(values: &[i32]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(f64::from(sorted[n / 2])),
+        _ => Some((f64::from(sorted[n / 2 - 1]) + f64::from(sorted[n / 2])) / 2.0),
+    }
 }
 
 /// A count of the unprotected report, the truth the audit checks against.
 fn n(value: &Value) -> i64 {
     value.as_i64().unwrap_or_else(|| panic!("a count: {value}"))
+}
+
+/// The no-show reasons of one group (`shown`, with `truth` unprotected), each reason and those
+/// not recorded adding up to the group's `no_show`; every key is there, 0 before the end.
+fn reasons(
+    a: &mut Audit,
+    name: &str,
+    (shown, truth): (&Value, &Value),
+    no_show: Term,
+    ended: bool,
+) -> Vec<Term> {
+    let keys: Vec<&str> = NoShowReason::ALL.iter().map(|r| r.as_str()).chain([NOT_RECORDED]).collect();
+    assert_eq!(shown.as_object().unwrap().len(), keys.len(), "{name}: {shown}");
+    if !ended {
+        assert!(keys.iter().all(|k| shown[k] == 0), "{name} before the end: {shown}");
+        return Vec::new();
+    }
+    let terms: Vec<Term> =
+        keys.iter().map(|k| a.shown(&format!("{name}.{k}"), &shown[k], n(&truth[k]))).collect();
+    a.sum(no_show, &terms);
+    terms
 }
 
 /// Writes down the sums of an event report as its reader sees it (`report`), and checks that
@@ -340,6 +425,12 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     };
     let online = mode(&mut a, "online");
     let onsite = mode(&mut a, "onsite");
+    let mode_reasons = |a: &mut Audit, name: &str, no_show: Term| {
+        let group = (&report["by_mode"][name]["no_show_reasons"], &full["by_mode"][name]["no_show_reasons"]);
+        reasons(a, &format!("{name}.no_show_reasons"), group, no_show, ended)
+    };
+    let online_reasons = mode_reasons(&mut a, "online", online.3);
+    let onsite_reasons = mode_reasons(&mut a, "onsite", onsite.3);
     let (t, tt) = (&report["totals"], &full["totals"]);
     let confirmed = a.shown("totals.confirmed", &t["confirmed"], n(&tt["confirmed"]));
     let waitlisted = a.shown("totals.waitlisted", &t["waitlisted"], n(&tt["waitlisted"]));
@@ -350,6 +441,51 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     if ended {
         let no_show = a.shown("totals.no_show", &t["no_show"], n(&tt["no_show"]));
         a.sum(no_show, &[online.3, onsite.3]);
+        let total = reasons(
+            &mut a,
+            "no_show_reasons",
+            (&report["no_show_reasons"], &full["no_show_reasons"]),
+            no_show,
+            ended,
+        );
+        for ((&total, &online), &onsite) in total.iter().zip(&online_reasons).zip(&onsite_reasons) {
+            a.sum(total, &[online, onsite]);
+        }
+    } else {
+        reasons(
+            &mut a,
+            "no_show_reasons",
+            (&report["no_show_reasons"], &full["no_show_reasons"]),
+            online.3,
+            ended,
+        );
+    }
+
+    // Attended by source; the minutes of those online, a part of them.
+    let (by, by_truth) = (&report["attended_by_source"], &full["attended_by_source"]);
+    let sources: Vec<Term> = SOURCES
+        .iter()
+        .map(|s| a.shown(&format!("attended_by_source.{s}"), &by[s], n(&by_truth[s])))
+        .collect();
+    a.sum(attended, &sources);
+    let (minutes, minutes_truth) = (&report["online_minutes"], &full["online_minutes"]);
+    let with_truth = n(&minutes_truth["with_minutes"]);
+    let above_truth = n(&minutes_truth["at_or_above_minimum"]);
+    let with = a.shown("online_minutes.with_minutes", &minutes["with_minutes"], with_truth);
+    let above = a.shown("online_minutes.at_or_above_minimum", &minutes["at_or_above_minimum"], above_truth);
+    let below_minimum = a.implied("online below the minimum", with_truth - above_truth, below);
+    a.sum(with, &[above, below_minimum]);
+    let without =
+        a.implied("online without minutes", n(&full["by_mode"]["online"]["attended"]) - with_truth, below);
+    a.sum(online.2, &[with, without]);
+    let both_shown = minutes["with_minutes"].is_i64() && minutes["at_or_above_minimum"].is_i64();
+    assert_eq!(
+        minutes["share_at_or_above_minimum"].is_null(),
+        !both_shown || with_truth == 0,
+        "{context}: the share is shown only beside both its counts: {minutes}"
+    );
+    if !minutes["median"].is_null() {
+        assert!(both_shown && with_truth >= below, "{context}: a median of few people: {minutes}");
     }
     a.shown("totals.cancelled", &t["cancelled"], n(&tt["cancelled"]));
     let fallback = a.shown("totals.fallback_applied", &t["fallback_applied"], n(&tt["fallback_applied"]));
@@ -394,6 +530,7 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     assert_eq!(rooms.len(), rooms_truth.len(), "{context}");
     if !rooms.is_empty() {
         let mut columns: [Vec<Term>; 7] = Default::default();
+        let mut room_reasons: Vec<Vec<Term>> = Vec::new();
         let mut onsite_transport = 0;
         for (i, (room, truth)) in rooms.iter().zip(rooms_truth).enumerate() {
             assert_eq!(room["place_id"], truth["place_id"], "{context}");
@@ -411,6 +548,8 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
                 a.implied(&name("not checked in yet"), absent_truth, below)
             };
             a.sum(confirmed, &[attended, absent]);
+            let group = (&room["no_show_reasons"], &truth["no_show_reasons"]);
+            room_reasons.push(reasons(&mut a, &name("no_show_reasons"), group, absent, ended));
             let (space, space_truth) = (&room["physical_space"], &truth["physical_space"]);
             let seated_there = need(
                 &mut a,
@@ -456,6 +595,9 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
         a.sum(onsite.1, &waitlisted_at);
         a.sum(onsite.2, &attended_at);
         a.sum(onsite.3, &absent_at);
+        for (k, &onsite_reason) in onsite_reasons.iter().enumerate() {
+            a.sum(onsite_reason, &room_reasons.iter().map(|room| room[k]).collect::<Vec<_>>());
+        }
         a.sum(seated, &seated_at);
         a.sum(space_waiting, &waiting_at);
         // Transport asked online: the rest of the event's, among everyone online.
@@ -548,9 +690,9 @@ fn no_hidden_count_of_a_random_small_event_can_be_worked_out() {
         let people = random_people(&mut rng, size, 0);
         let ended = rng.random_bool(0.6);
         let below = rng.random_range(2..7);
-        let (row, breakdown, rooms) = counts_of(&people, 0, ended);
-        let report = serde_json::to_value(EventReport::build(&row, &breakdown, &rooms, Some(below))).unwrap();
-        let full = serde_json::to_value(EventReport::build(&row, &breakdown, &rooms, None)).unwrap();
+        let data = counts_of(&people, 0, ended);
+        let report = serde_json::to_value(EventReport::build(&data, Some(below))).unwrap();
+        let full = serde_json::to_value(EventReport::build(&data, None)).unwrap();
         if report["suppressed"] == true {
             hidden_somewhere += 1;
         }
@@ -566,6 +708,7 @@ fn no_hidden_count_of_a_random_small_event_can_be_worked_out() {
 fn no_hidden_count_of_a_random_event_with_places_can_be_worked_out() {
     let mut rng = StdRng::seed_from_u64(17);
     let (mut hidden_at_places, mut shown_at_places) = (0, 0);
+    let (mut reasons_hidden, mut reasons_shown) = (0, 0);
     // Up to 11 people: larger events at low thresholds hide so much that the audit's
     // exhaustive search takes minutes, and small ones are where counts at places are small.
     for case in 0..500 {
@@ -574,9 +717,9 @@ fn no_hidden_count_of_a_random_event_with_places_can_be_worked_out() {
         let people = random_people(&mut rng, size, places);
         let ended = rng.random_bool(0.6);
         let below = rng.random_range(2..7);
-        let (row, breakdown, rooms) = counts_of(&people, places, ended);
-        let report = serde_json::to_value(EventReport::build(&row, &breakdown, &rooms, Some(below))).unwrap();
-        let full = serde_json::to_value(EventReport::build(&row, &breakdown, &rooms, None)).unwrap();
+        let data = counts_of(&people, places, ended);
+        let report = serde_json::to_value(EventReport::build(&data, Some(below))).unwrap();
+        let full = serde_json::to_value(EventReport::build(&data, None)).unwrap();
         assert_eq!(report["by_place"].as_array().unwrap().len(), places + 1);
         for room in report["by_place"].as_array().unwrap().iter().skip(1) {
             match room["confirmed"].as_i64() {
@@ -585,21 +728,87 @@ fn no_hidden_count_of_a_random_event_with_places_can_be_worked_out() {
                 Some(_) => {}
             }
         }
+        let rooms = report["by_place"].as_array().unwrap().iter();
+        for reasons in rooms.map(|room| &room["no_show_reasons"]).chain([&report["no_show_reasons"]]) {
+            let counts = reasons.as_object().unwrap().values();
+            reasons_hidden += counts.clone().filter(|n| n.is_null()).count();
+            reasons_shown += counts.filter(|n| n.as_i64().is_some_and(|n| n > 0)).count();
+        }
         audit_event_report(&report, &full, below, &format!("case {case}: {people:?} below {below}"));
     }
     assert!(hidden_at_places > 300, "the cases exercise suppression at places: {hidden_at_places}");
     assert!(shown_at_places > 10, "and show places' counts where they may: {shown_at_places}");
+    assert!(reasons_hidden > 100, "the cases hide no-show reasons: {reasons_hidden}");
+    assert!(reasons_shown > 0, "and show some where they may: {reasons_shown}");
+}
+
+/// A larger event: its no-show reasons, the sources of its check-ins and its minutes are
+/// large enough to be shown, and are, with nothing given away.
+#[test]
+fn the_attendance_of_a_larger_event_is_shown_where_it_may_be() {
+    let person = |onsite: bool, checked_in: bool, source: usize, minutes: Option<i32>, reason| Person {
+        onsite,
+        status: 0,
+        checked_in,
+        physical_space: false,
+        transport: false,
+        accessibility: false,
+        fallback: false,
+        language: None,
+        category: "migrant",
+        interests: vec![],
+        place: 0,
+        source,
+        minutes,
+        reason,
+    };
+    let mut people = Vec::new();
+    // Three below the minimum of 45, five at or above it: neither group is small at 3.
+    for (i, minutes) in [10, 20, 30, 50, 60, 70, 80, 90].into_iter().enumerate() {
+        people.push(person(false, true, 1, Some(minutes), None));
+        people.push(person(true, true, 0, None, None));
+        people.push(person(false, false, 0, None, Some(NoShowReason::Connection)));
+        people.push(person(true, false, 0, None, Some(NoShowReason::Transport)));
+        people.push(person(i % 2 == 0, false, 0, None, None));
+    }
+    let data = counts_of(&people, 0, true);
+    let report = serde_json::to_value(EventReport::build(&data, Some(3))).unwrap();
+    let full = serde_json::to_value(EventReport::build(&data, None)).unwrap();
+    audit_event_report(&report, &full, 3, "a larger event at 3");
+    assert_eq!(report["by_mode"]["online"]["no_show_reasons"]["connection"], 8, "{report}");
+    assert_eq!(report["by_mode"]["onsite"]["no_show_reasons"]["transport"], 8, "{report}");
+    assert_eq!(report["no_show_reasons"]["not_recorded"], 8, "{report}");
+    assert_eq!(report["no_show_reasons"]["illness"], 0, "{report}");
+    assert_eq!(report["attended_by_source"]["online_import"], 8, "{report}");
+    let minutes = &report["online_minutes"];
+    assert_eq!(
+        (&minutes["with_minutes"], &minutes["at_or_above_minimum"]),
+        (&8.into(), &5.into()),
+        "{minutes}"
+    );
+    assert_eq!(minutes["share_at_or_above_minimum"], 0.625);
+    assert_eq!(minutes["median"], 55.0, "between 50 and 60 minutes");
+    assert_eq!(minutes["minimum"], MIN_MINUTES);
 }
 
 #[test]
 fn without_a_threshold_every_count_is_shown() {
     let mut rng = StdRng::seed_from_u64(3);
     let people = random_people(&mut rng, 12, 2);
-    let (row, breakdown, rooms) = counts_of(&people, 2, true);
-    let report = serde_json::to_value(EventReport::build(&row, &breakdown, &rooms, None)).unwrap();
+    let data = counts_of(&people, 2, true);
+    let report = serde_json::to_value(EventReport::build(&data, None)).unwrap();
     assert_eq!(report["suppressed"], false);
-    let (mut hidden, mut counts) =
-        (Vec::new(), vec![&report["totals"], &report["needs"], &report["interests"]]);
+    let (mut hidden, mut counts) = (
+        Vec::new(),
+        vec![
+            &report["totals"],
+            &report["needs"],
+            &report["interests"],
+            &report["attended_by_source"],
+            &report["no_show_reasons"],
+            &report["online_minutes"],
+        ],
+    );
     counts.extend(["online", "onsite"].map(|m| &report["by_mode"][m]));
     counts.extend(report["by_place"].as_array().unwrap());
     assert_eq!(report["by_place"].as_array().unwrap().len(), 3);
@@ -628,7 +837,7 @@ fn random_summary_rows(rng: &mut StdRng, events: usize) -> Vec<EventSummaryRow> 
             let size = rng.random_range(0..14);
             let places = rng.random_range(0..=PLACE_KINDS.len());
             let people = random_people(rng, size, places);
-            let (c, _, rooms) = counts_of(&people, places, true);
+            let EventReportData { counts: c, places: rooms, .. } = counts_of(&people, places, true);
             let hosted = |field: fn(&PlaceCountsRow) -> i64| {
                 rooms.iter().filter(|r| r.kind == "hosted").map(field).sum::<i64>()
             };
@@ -647,27 +856,42 @@ fn random_summary_rows(rng: &mut StdRng, events: usize) -> Vec<EventSummaryRow> 
                 physical_space_seated: c.physical_space_seated,
                 hosted_confirmed: hosted(|r| r.confirmed),
                 hosted_attended: hosted(|r| r.attended),
+                no_show_reasons: NoShowReason::ALL
+                    .iter()
+                    .map(|&reason| {
+                        people.iter().filter(|p| p.status == 0 && p.reason == Some(reason)).count() as i64
+                    })
+                    .collect(),
             }
         })
         .collect()
+}
+
+/// [`audit_summary_with_reasons`] of events where nobody was given a no-show reason.
+pub fn audit_summary(shown: (&[Value], &Value), full: (&[Value], &Value), below: i64, context: &str) {
+    audit_summary_with_reasons(shown, full, &[], below, context)
 }
 
 /// Writes down the sums of a summary (each column over every event, the totals across
 /// modes, and within each row those confirmed but absent, seated without need, still waiting
 /// for a space), then checks that nothing hidden or small can be worked out. `events` and
 /// `full_events` are every row of the filter, protected and not; `totals` and `full_totals`
-/// likewise.
-pub fn audit_summary(
+/// likewise. `reasons[i]` are the true no-show reason counts of event `i` (in the order of
+/// `NoShowReason::ALL`; none given when absent), which only the totals show: each event's
+/// are among its confirmed who did not attend.
+pub fn audit_summary_with_reasons(
     (events, totals): (&[Value], &Value),
     (full_events, full_totals): (&[Value], &Value),
+    reasons: &[Vec<i64>],
     below: i64,
     context: &str,
 ) {
+    let mut reason_parts: Vec<Vec<Term>> = vec![Vec::new(); NoShowReason::ALL.len()];
     let mut a = Audit::default();
     let (mut online_parts, mut onsite_parts, mut attended_parts) = (Vec::new(), Vec::new(), Vec::new());
     let (mut hosted_parts, mut hosted_attended_parts) = (Vec::new(), Vec::new());
     assert_eq!(events.len(), full_events.len(), "{context}");
-    for (event, truth) in events.iter().zip(full_events) {
+    for (i, (event, truth)) in events.iter().zip(full_events).enumerate() {
         let id = event["event_id"].as_str().unwrap();
         assert_eq!(event["event_id"], truth["event_id"]);
         let name = |field: &str| format!("{id}.{field}");
@@ -702,6 +926,17 @@ pub fn audit_summary(
         let confirmed_truth = online.2 + onsite.2;
         let confirmed = a.implied(&name("confirmed"), confirmed_truth, below);
         a.sum(confirmed, &[online.0, onsite.0]);
+        let given = reasons.get(i).cloned().unwrap_or_else(|| vec![0; NoShowReason::ALL.len()]);
+        let attended_truth = n(&truth["online"]["attended"]) + onsite_attended_truth;
+        let unexplained_truth = confirmed_truth - attended_truth - given.iter().sum::<i64>();
+        let mut parts =
+            vec![online.1, onsite.1, a.implied(&name("absent, no reason"), unexplained_truth, below)];
+        for (k, (reason, &count)) in NoShowReason::ALL.iter().zip(&given).enumerate() {
+            let term = a.implied(&name(reason.as_str()), count, below);
+            parts.push(term);
+            reason_parts[k].push(term);
+        }
+        a.sum(confirmed, &parts);
         let (space, st) = (&event["physical_space"], &truth["physical_space"]);
         let (seated_truth, requested_truth) = (n(&st["seated"]), n(&st["requested"]));
         let seated = a.shown(&name("seated"), &space["seated"], seated_truth);
@@ -727,6 +962,14 @@ pub fn audit_summary(
     let hosted_attended = a.shown("totals.hosted_attended", &t["hosted_attended"], n(&tt["hosted_attended"]));
     a.sum(hosted, &hosted_parts);
     a.sum(hosted_attended, &hosted_attended_parts);
+    let (shown_reasons, true_reasons) = (&t["no_show_reasons"], &tt["no_show_reasons"]);
+    assert_eq!(shown_reasons.as_object().unwrap().len(), NoShowReason::ALL.len(), "{context}");
+    for (reason, parts) in NoShowReason::ALL.iter().zip(&reason_parts) {
+        let key = reason.as_str();
+        let total =
+            a.shown(&format!("totals.no_show_reasons.{key}"), &shown_reasons[key], n(&true_reasons[key]));
+        a.sum(total, parts);
+    }
     // Nobody can be counted twice over: the whole is at most everyone confirmed or waiting
     // for a space, twice over for the search's sake.
     let ceiling =
@@ -737,6 +980,7 @@ pub fn audit_summary(
 #[test]
 fn no_hidden_count_of_a_random_summary_can_be_worked_out_from_its_totals() {
     let mut rng = StdRng::seed_from_u64(21);
+    let (mut reasons_hidden, mut reasons_shown) = (0, 0);
     for case in 0..150 {
         let events = rng.random_range(1..5);
         let below = rng.random_range(2..7);
@@ -747,13 +991,20 @@ fn no_hidden_count_of_a_random_summary_can_be_worked_out_from_its_totals() {
             (serde_json::to_value(&counts.events).unwrap(), serde_json::to_value(&full.events).unwrap());
         let (totals, full_totals) =
             (serde_json::to_value(&counts.totals).unwrap(), serde_json::to_value(&full.totals).unwrap());
-        audit_summary(
+        let shown_reasons = counts.totals.no_show_reasons.values();
+        reasons_hidden += shown_reasons.clone().filter(|n| n.is_none()).count();
+        reasons_shown += shown_reasons.filter(|n| n.is_some_and(|n| n > 0)).count();
+        let reasons: Vec<Vec<i64>> = rows.iter().map(|r| r.no_show_reasons.clone()).collect();
+        audit_summary_with_reasons(
             (shown.as_array().unwrap(), &totals),
             (truth.as_array().unwrap(), &full_totals),
+            &reasons,
             below,
             &format!("case {case}, below {below}: {shown} {totals}"),
         );
     }
+    assert!(reasons_hidden > 50, "the cases hide totals of reasons: {reasons_hidden}");
+    assert!(reasons_shown > 5, "and show them where they may: {reasons_shown}");
 }
 
 async fn demo_organiser(app: &crate::helpers::TestApp) -> String {

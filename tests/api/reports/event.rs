@@ -101,11 +101,13 @@ async fn an_event_report_counts_confirmed_waitlisted_cancelled_erased_fallback_a
     );
     assert_eq!(
         body["by_mode"]["online"],
-        json!({"offered": true, "capacity": null, "confirmed": 3, "waitlisted": 1, "attended": 2, "no_show": 0})
+        json!({"offered": true, "capacity": null, "confirmed": 3, "waitlisted": 1, "attended": 2, "no_show": 0,
+               "no_show_reasons": crate::reports::no_show_reasons(&[])})
     );
     assert_eq!(
         body["by_mode"]["onsite"],
-        json!({"offered": true, "capacity": 10, "confirmed": 2, "waitlisted": 1, "attended": 1, "no_show": 0})
+        json!({"offered": true, "capacity": 10, "confirmed": 2, "waitlisted": 1, "attended": 1, "no_show": 0,
+               "no_show_reasons": crate::reports::no_show_reasons(&[])})
     );
     assert_eq!(
         body["needs"],

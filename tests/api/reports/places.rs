@@ -99,7 +99,8 @@ fn room(
 ) -> Value {
     json!({"place_id": place_id, "name": name, "kind": kind, "municipality": municipality, "capacity": capacity,
            "confirmed": confirmed, "waitlisted": waitlisted, "attended": attended, "no_show": 0,
-           "physical_space": {"requested": requested, "seated": seated}, "transport_requested": transport})
+           "physical_space": {"requested": requested, "seated": seated}, "transport_requested": transport,
+           "no_show_reasons": crate::reports::no_show_reasons(&[])})
 }
 
 #[actix_web::test]
@@ -145,7 +146,7 @@ async fn the_attendance_csv_appends_the_place_of_each_registration() {
     assert_eq!(response.status, 200, "{}", response.text);
     let mut reader = csv::Reader::from_reader(response.text.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
-    assert_eq!(header.len(), 10);
+    assert_eq!(header.len(), 13);
     assert_eq!(
         header[..9],
         [

@@ -70,7 +70,7 @@ async fn the_aggregated_report_adds_up_to_the_per_event_reports() {
     assert_eq!(
         response.body["totals"],
         json!({"events": 3, "confirmed": confirmed, "attended": attended, "online_confirmed": online, "onsite_confirmed": onsite,
-               "hosted_confirmed": 0, "hosted_attended": 0})
+               "hosted_confirmed": 0, "hosted_attended": 0, "no_show_reasons": crate::reports::summary_no_show_reasons(&[])})
     );
     assert_eq!((confirmed, attended, online, onsite), (15, 6, 9, 6));
     assert_eq!(events[0]["title"], "First");
