@@ -64,8 +64,8 @@ pub async fn import(
     if let Some(earlier) = attendance_imports::find_by_file(conn, event.id, &sha256).await? {
         return replay(conn, earlier).await;
     }
-    let setting = attendance_imports::event_min_minutes(conn, event.id).await?;
-    let min_minutes = min_minutes(request.min_minutes, setting, event.starts_at, event.ends_at);
+    let min_minutes =
+        min_minutes(request.min_minutes, event.online_attendance_min_minutes, event.starts_at, event.ends_at);
     let candidates = attendance_imports::candidates(conn, event.id, None).await?;
     let people = match_rows(&list.rows, &candidates);
     let at = Utc::now();

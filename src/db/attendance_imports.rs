@@ -9,7 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::prepared::Prepared;
-use crate::db::schema::{attendance_import_rows, attendance_imports, events};
+use crate::db::schema::{attendance_import_rows, attendance_imports};
 use crate::domain::actors::ActorKind;
 use crate::domain::attendance_matching::{Candidate, MatchedBy, RowStatus};
 use crate::domain::participant_list::ListFormat;
@@ -100,17 +100,6 @@ pub async fn candidates(
             full_name: r.full_name,
         })
         .collect())
-}
-
-/// The event's own minimum for online attendance, if it set one.
-pub async fn event_min_minutes(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Option<i32>> {
-    Ok(events::table
-        .find(event_id)
-        .select(events::online_attendance_min_minutes)
-        .first::<Option<i32>>(conn)
-        .await
-        .optional()?
-        .flatten())
 }
 
 /// The import of this file into the event, if it was imported before.
