@@ -50,7 +50,7 @@ pub async fn undo(app: &TestApp, token: Option<&str>, registration: &str) -> Res
     app.delete(&format!("/api/v1/registrations/{registration}/check-in"), token).await
 }
 
-async fn checked_in_at(app: &TestApp, token: &str, registration: &str) -> Value {
+pub async fn checked_in_at(app: &TestApp, token: &str, registration: &str) -> Value {
     let response = app.get(&format!("/api/v1/registrations/{registration}"), Some(token)).await;
     assert_eq!(response.status, 200, "{}", response.text);
     response.body["checked_in_at"].clone()

@@ -15,7 +15,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::fixtures::*;
-use crate::helpers::{migrated_database_on, read, spawn_app_on, spawn_app_with, Resp, TestApp};
+use crate::helpers::{
+    migrated_database_on, read, spawn_app_on, spawn_app_with, until_a_statement_waits_for_a_lock, Resp,
+    TestApp,
+};
 
 /// A private PostgreSQL cluster under target/, stopped and removed when dropped.
 struct Cluster {
@@ -246,12 +249,6 @@ async fn a_query_slower_than_the_statement_timeout_is_503_and_changes_nothing() 
     assert_eq!(register(&app, &partner, event, participant("online", false)).await.status, 201);
 }
 
-#[derive(QueryableByName)]
-struct Waiting {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 #[actix_web::test]
 async fn with_every_connection_taken_a_request_is_503_after_the_acquire_timeout() {
     let app = spawn_app_with(|s| {
@@ -281,22 +278,7 @@ async fn with_every_connection_taken_a_request_is_503_after_the_acquire_timeout(
             .await
         })
     };
-    let mut watcher = AsyncPgConnection::establish(&app.database.url()).await.unwrap();
-    let started = Instant::now();
-    loop {
-        let waiting = diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-        .get_result::<Waiting>(&mut watcher)
-        .await
-        .unwrap();
-        if waiting.n > 0 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "the registration never waited for the lock");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_a_statement_waits_for_a_lock(&app, "the registration").await;
 
     let started = Instant::now();
     let response = app.get(&format!("/api/v1/events/{event}"), None).await;

@@ -432,3 +432,31 @@ pub async fn read(response: reqwest::Response) -> Resp {
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     Resp { status, headers, text, body }
 }
+
+#[derive(QueryableByName)]
+struct LockWaiters {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Returns once a statement of the app's database waits for a lock (polled every 20 ms, for
+/// at most 10 s): what a test holding a row lock waits for before it lets go.
+pub async fn until_a_statement_waits_for_a_lock(app: &TestApp, what: &str) {
+    use diesel_async::AsyncConnection;
+    let mut watcher = AsyncPgConnection::establish(&app.database.url()).await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let waiting = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result::<LockWaiters>(&mut watcher)
+        .await
+        .unwrap();
+        if waiting.n > 0 {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{what} never waited for the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

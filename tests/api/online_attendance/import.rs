@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, until_a_statement_waits_for_a_lock};
 
 #[actix_web::test]
 async fn a_zoom_list_checks_in_those_matched_who_stayed_long_enough_and_leaves_the_rest_to_the_organiser() {
@@ -192,19 +192,12 @@ async fn only_the_events_organisers_import_and_only_once_it_has_started() {
     assert_eq!(import(&app, Some(&admin), r.event, "", "text/csv", ZOOM).await.status, 201, "admins may");
 }
 
-#[derive(diesel::QueryableByName)]
-struct Waiting {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 /// The list is matched before the event is locked: a registration moved to the main venue in
 /// between is matched, and still not checked in (the list says nothing of who came to the
 /// room).
 #[actix_web::test]
 async fn a_registration_moved_onsite_while_the_import_waits_for_the_event_is_not_checked_in() {
-    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-    use std::time::{Duration, Instant};
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
     let app = spawn_app().await;
     let r = roundtable(&app).await;
@@ -217,22 +210,7 @@ async fn a_registration_moved_onsite_while_the_import_waits_for_the_event_is_not
 
     let importing = import(&app, Some(&r.organiser), r.event, "?format=zoom", "text/csv", ZOOM);
     let cancelling = async {
-        let mut watcher = AsyncPgConnection::establish(&app.database.url()).await.unwrap();
-        let started = Instant::now();
-        loop {
-            let waiting = diesel::sql_query(
-                "SELECT count(*) AS n FROM pg_stat_activity
-                  WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .get_result::<Waiting>(&mut watcher)
-            .await
-            .unwrap();
-            if waiting.n > 0 {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(10), "the import never waited for the event");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        until_a_statement_waits_for_a_lock(&app, "the import").await;
         holder
             .batch_execute(&format!(
                 "UPDATE registrations SET attendance_mode = 'onsite' WHERE id = '{amina}'; COMMIT"

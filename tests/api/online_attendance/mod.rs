@@ -15,6 +15,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+pub use crate::check_in::{checked_in_at, history_actions};
 use crate::fixtures::{participant, published_event, registered, with};
 use crate::helpers::{read, Resp, TestApp};
 use crate::hosted_places::{hosted, offer, place};
@@ -120,23 +121,6 @@ pub async fn stored_check_in(app: &TestApp, registration: &str) -> StoredCheckIn
         source: check_in["source"].as_str().map(str::to_owned),
         minutes: check_in["minutes"].as_i64(),
     }
-}
-
-pub async fn checked_in_at(app: &TestApp, token: &str, registration: &str) -> Value {
-    let read = app.get(&format!("/api/v1/registrations/{registration}"), Some(token)).await;
-    assert_eq!(read.status, 200, "{}", read.text);
-    read.body["checked_in_at"].clone()
-}
-
-pub async fn history_actions(app: &TestApp, token: &str, registration: &str) -> Vec<String> {
-    let history = app.get(&format!("/api/v1/registrations/{registration}/history"), Some(token)).await;
-    assert_eq!(history.status, 200, "{}", history.text);
-    history.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["action"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[derive(diesel::QueryableByName)]
