@@ -58,7 +58,7 @@ pub async fn settled_log(app: &TestApp, token: &str, subscription: &str) -> Valu
 
 /// The server with `fast` settings, then `customise`. In development, the only environment
 /// that accepts the receiver's loopback http URL (given the opt-in of `fast`).
-async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_with(|s| {
         fast(s);
         s.app_env = Environment::Development;
