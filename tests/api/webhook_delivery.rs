@@ -68,7 +68,7 @@ pub async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 /// Onsite only, one seat, none reserved: a second registration waits.
-fn one_seat() -> Value {
+pub fn one_seat() -> Value {
     json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}})
 }
 

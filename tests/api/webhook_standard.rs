@@ -6,12 +6,12 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use diesel_async::RunQueryDsl;
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::fixtures::{participant, published_event, registered};
 use crate::receiver::{Received, Receiver};
-use crate::webhook_delivery::{spawn_app, subscribe};
+use crate::webhook_delivery::{one_seat, spawn_app, subscribe};
 
 /// A secret in the form handed out before the standard headers: `whsec_` and 64 hex digits.
 const OLD_SECRET: &str = "whsec_6f1d0c3a9b8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a392817060f1e";
@@ -58,11 +58,6 @@ async fn verified_by_python(post: &Received, secret: &str) -> Result<String, Str
     } else {
         Err(String::from_utf8_lossy(&run.stderr).into_owned())
     }
-}
-
-/// Onsite only, one seat: a second registration waits.
-fn one_seat() -> Value {
-    json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}})
 }
 
 #[actix_web::test]
