@@ -2,10 +2,17 @@
 //! each `.service(...)`), so no route escapes the document; this file adds what is shared.
 
 use actix_web::App;
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{AllOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Paths, Ref, Required, Response};
 use utoipa::{Modify, OpenApi, ToResponse};
 use utoipa_actix_web::AppExt;
 
+use crate::domain::webhooks::EventType;
 use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -135,6 +142,113 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     crate::problem_codes::document_codes(api);
     bodies_that_may_be_left_out(api);
+    api.webhooks = Some(webhook_messages());
+}
+
+/// The `webhooks` section: one entry per message type, the post a subscriber receives (its
+/// signing headers and its body). The derive of `ApiDoc` has no attribute for it.
+fn webhook_messages() -> Paths {
+    let mut webhooks = Paths::new();
+    for event_type in EventType::ALL {
+        let name = event_type.as_str();
+        let body = AllOfBuilder::new().item(Ref::from_schema_name("WebhookMessage")).item(
+            ObjectBuilder::new()
+                .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some([name]))),
+        );
+        let operation = OperationBuilder::new()
+            .operation_id(Some(format!("webhook_{}", name.replace('.', "_"))))
+            .tag("webhooks")
+            .summary(Some(format!("`{name}` posted to a subscription")))
+            .description(Some(format!(
+                "{} Posted to every subscription that asked for `{name}` (see `POST /api/v1/webhooks`), \
+                 signed by the Standard Webhooks specification (<https://www.standardwebhooks.com>) and \
+                 with `X-Signature`.",
+                message_description(event_type)
+            )))
+            .parameters(Some(signature_header_parameters(name)))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content("application/json", ContentBuilder::new().schema(Some(body)).build())
+                    .build(),
+            ))
+            .response(
+                "2XX",
+                Response::new("Received. Any other answer, or none within 10 s, is retried with backoff."),
+            );
+        webhooks.paths.insert(name.to_owned(), PathItem::new(HttpMethod::Post, operation));
+    }
+    webhooks
+}
+
+/// What a message of `event_type` announces, in the words of the webhooks section.
+fn message_description(event_type: EventType) -> &'static str {
+    match event_type {
+        EventType::RegistrationConfirmed => "A registration got a seat or an online place.",
+        EventType::RegistrationWaitlisted => "A registration is waiting for a seat.",
+        EventType::RegistrationPromoted => "A waiting registration got a seat that became free.",
+        EventType::RegistrationCancelled => "A registration was cancelled.",
+        EventType::RegistrationModeChanged => "A registration changed between online and onsite.",
+        EventType::RegistrationConsentChanged => {
+            "A consent was granted or withdrawn: stop sending messages when `contact` is withdrawn."
+        }
+        EventType::RegistrationPlaceChanged => "A registration moved between the places of its event.",
+        EventType::EventUpdated => "An event's details changed (time, place, title…).",
+        EventType::EventCancelled => "An event was cancelled.",
+    }
+}
+
+/// The headers that sign a post (`domain::webhooks::signature_headers`) and those that name it.
+fn signature_header_parameters(event_type: &str) -> Vec<Parameter> {
+    let text = |pattern: &str| ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern));
+    let header = |name: &str, description: &str, schema: ObjectBuilder| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(schema))
+            .build()
+    };
+    vec![
+        header(
+            "webhook-id",
+            "The message's `id`, as in the body: the same on every retry and for every subscriber.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+        ),
+        header(
+            "webhook-timestamp",
+            "When this attempt was signed, in unix seconds. Refuse one more than five minutes away.",
+            text("^[0-9]+$"),
+        ),
+        header(
+            "webhook-signature",
+            "`v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with \
+             the base64 decoding of what follows `whsec_` in the subscription's secret. A Standard \
+             Webhooks library checks it: `Webhook(secret).verify(body, headers)`.",
+            text("^v1,[A-Za-z0-9+/]{43}=$"),
+        ),
+        header(
+            "X-Signature",
+            "The older signature, kept: `t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`, keyed \
+             with the whole secret as UTF-8.",
+            text("^t=[0-9]+,v1=[0-9a-f]{64}$"),
+        ),
+        header(
+            "X-Webhook-Id",
+            "The message's `id` again, as before the Standard Webhooks headers.",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+        ),
+        header(
+            "X-Webhook-Type",
+            "The message's `type`.",
+            ObjectBuilder::new().schema_type(Type::String).enum_values(Some([event_type])),
+        ),
+    ]
 }
 
 /// Actions whose body is `{}` also take none (`http::json::OptionalJson`); utoipa marks every

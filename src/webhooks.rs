@@ -13,7 +13,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use crate::config::Settings;
 use crate::db::outbox::{self, Claimed};
 use crate::db::DbPool;
-use crate::domain::webhooks::{check_delivery_target, is_global_unicast, retry_delay, signature_header};
+use crate::domain::webhooks::{check_delivery_target, is_global_unicast, retry_delay, signature_headers};
 
 /// Deliveries claimed per round; they are posted concurrently.
 const BATCH: i64 = 16;
@@ -161,17 +161,19 @@ async fn post(client: &reqwest::Client, delivery: &Claimed, config: &WorkerConfi
         .map_err(|_| Failure { status: None, reason: NOT_PUBLIC.into() })?;
     let body = serde_json::to_vec(&delivery.payload)
         .map_err(|_| Failure { status: None, reason: "payload not serialisable".into() })?;
-    let signature = signature_header(&delivery.secret, chrono::Utc::now().timestamp(), &body);
-    let response = client
+    let message_id = delivery.message_id.to_string();
+    let mut request = client
         .post(&delivery.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("X-Signature", signature)
-        .header("X-Webhook-Id", delivery.message_id.to_string())
-        .header("X-Webhook-Type", delivery.event_type.as_str())
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| Failure { status: None, reason: describe(&e).into() })?;
+        .header("X-Webhook-Id", &message_id)
+        .header("X-Webhook-Type", delivery.event_type.as_str());
+    for (name, value) in
+        signature_headers(&delivery.secret, &message_id, chrono::Utc::now().timestamp(), &body)
+    {
+        request = request.header(name, value);
+    }
+    let response =
+        request.body(body).send().await.map_err(|e| Failure { status: None, reason: describe(&e).into() })?;
     let status = response.status().as_u16();
     if response.status().is_success() {
         Ok(status)

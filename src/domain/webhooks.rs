@@ -4,6 +4,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use url::{Host, Url};
@@ -252,14 +254,62 @@ fn embedded_ipv4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     }
 }
 
-/// The `X-Signature` header: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, keyed
-/// with the subscription's secret. The timestamp lets a receiver refuse old replays.
-pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+/// Prefix of a subscription's signing secret, as the Standard Webhooks libraries expect it.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+/// Random bytes of a new secret: the Standard Webhooks specification asks for 24 to 64.
+pub const SECRET_BYTES: usize = 32;
+
+/// A new subscription's secret from `random` bytes: `whsec_<standard base64>`, the form the
+/// Standard Webhooks libraries take as is (`Webhook(secret)`).
+pub fn new_secret(random: [u8; SECRET_BYTES]) -> String {
+    format!("{SECRET_PREFIX}{}", STANDARD.encode(random))
+}
+
+/// The HMAC key of the Standard Webhooks signature: the standard base64 decoding of what
+/// follows `whsec_`, as the official libraries decode it. Secrets handed out before the
+/// Standard Webhooks headers are `whsec_` and 64 hexadecimal digits, which are valid base64
+/// too (48 bytes), so those libraries verify old subscriptions with the secret as given. A
+/// secret of no such form (none is handed out) keys with its UTF-8 bytes, like `X-Signature`.
+fn standard_key(secret: &str) -> Vec<u8> {
+    secret
+        .strip_prefix(SECRET_PREFIX)
+        .and_then(|encoded| STANDARD.decode(encoded).ok())
+        .filter(|key| !key.is_empty())
+        .unwrap_or_else(|| secret.as_bytes().to_vec())
+}
+
+fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// The headers that sign one attempt to deliver `body`, all made with the same `timestamp`
+/// (unix seconds):
+/// - the Standard Webhooks ones (<https://www.standardwebhooks.com>): `webhook-id` (the
+///   message id, the same on every retry), `webhook-timestamp`, and `webhook-signature:
+///   v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` keyed as `standard_key` says;
+/// - `X-Signature: t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`, keyed with
+///   the whole secret as UTF-8, which receivers written before the standard headers check.
+pub fn signature_headers(
+    secret: &str,
+    message_id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> [(&'static str, String); 4] {
+    let timestamp = timestamp.to_string();
+    let standard =
+        hmac(&standard_key(secret), &[message_id.as_bytes(), b".", timestamp.as_bytes(), b".", body]);
+    let legacy = hmac(secret.as_bytes(), &[timestamp.as_bytes(), b".", body]);
+    [
+        ("webhook-id", message_id.to_owned()),
+        ("webhook-timestamp", timestamp.clone()),
+        ("webhook-signature", format!("v1,{}", STANDARD.encode(standard))),
+        ("X-Signature", format!("t={timestamp},v1={}", hex::encode(legacy))),
+    ]
 }
 
 /// Delay before the attempt after `attempts` failed ones: `base × 2^(attempts-1)`, at most `cap`.
@@ -478,13 +528,90 @@ mod tests {
         assert_eq!(check_target_url(&long, DEV).unwrap_err().0, "invalid_url");
     }
 
+    fn header(headers: &[(&'static str, String)], name: &str) -> String {
+        headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).expect(name)
+    }
+
     #[test]
-    fn the_signature_is_an_hmac_of_timestamp_and_body() {
+    fn x_signature_is_an_hmac_of_timestamp_and_body_keyed_with_the_whole_secret() {
         // HMAC-SHA256("secret", "1700000000.{}") computed independently (Python's hmac module).
+        let headers = signature_headers("secret", "msg_1", 1_700_000_000, b"{}");
         assert_eq!(
-            signature_header("secret", 1_700_000_000, b"{}"),
+            header(&headers, "X-Signature"),
             "t=1700000000,v1=b8569b78799ff9e3cbff0fc2d63a33a2b57f3282abd07c37ae5e8e7d79a5f163"
         );
+    }
+
+    #[test]
+    fn the_standard_signature_matches_the_specification_vector() {
+        // The test vector of the Standard Webhooks specification and its libraries.
+        let headers = signature_headers(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1_614_265_330,
+            br#"{"test": 2432232314}"#,
+        );
+        assert_eq!(header(&headers, "webhook-id"), "msg_p5jXN8AQM9LWM0D4loKWxJek");
+        assert_eq!(header(&headers, "webhook-timestamp"), "1614265330");
+        assert_eq!(header(&headers, "webhook-signature"), "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn an_old_hexadecimal_secret_keys_the_standard_signature_with_its_base64_decoding() {
+        // What `standardwebhooks.Webhook(secret).sign(...)` 1.1.0 (Python) gives for it.
+        let old = "whsec_6f1d0c3a9b8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a392817060f1e";
+        assert_eq!(standard_key(old).len(), 48);
+        let headers = signature_headers(old, "0193e9a0-0000-7000-8000-000000000001", 1_700_000_000, b"{}");
+        assert_eq!(header(&headers, "webhook-signature"), "v1,rKqCqR3cKQHrRUdgTUI8cVtnI3bzeU2rzOEJb7owxh0=");
+    }
+
+    #[test]
+    fn a_secret_that_is_not_whsec_base64_keys_with_its_utf8_bytes() {
+        for secret in ["secret", "whsec_not base64!", "whsec_"] {
+            assert_eq!(standard_key(secret), secret.as_bytes(), "{secret}");
+        }
+    }
+
+    #[test]
+    fn new_secrets_are_whsec_and_the_base64_of_their_random_bytes() {
+        let random = [7u8; SECRET_BYTES];
+        let secret = new_secret(random);
+        assert_eq!(secret, format!("whsec_{}", STANDARD.encode(random)));
+        assert_eq!(standard_key(&secret), random);
+    }
+
+    /// `clients/typescript/webhook-vectors.json`: deliveries signed here, which the
+    /// TypeScript self-test verifies with the official `standardwebhooks` package. Rewritten
+    /// with UPDATE_WEBHOOK_VECTORS=1; otherwise it must match, so the two cannot drift.
+    #[test]
+    fn the_typescript_vectors_are_what_this_code_signs() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/typescript/webhook-vectors.json");
+        let body = r#"{"id":"0193e9a0-0000-7000-8000-000000000001","type":"event.updated"}"#;
+        let vector = |name: &str, secret: &str| {
+            let headers = signature_headers(
+                secret,
+                "0193e9a0-0000-7000-8000-000000000001",
+                1_700_000_000,
+                body.as_bytes(),
+            );
+            let headers: serde_json::Map<String, serde_json::Value> =
+                headers.into_iter().map(|(name, value)| (name.to_owned(), value.into())).collect();
+            serde_json::json!({"name": name, "secret": secret, "body": body, "headers": headers})
+        };
+        let vectors = serde_json::json!([
+            vector("a new secret", &new_secret(std::array::from_fn(|i| i as u8))),
+            vector(
+                "a secret handed out before the standard headers",
+                "whsec_6f1d0c3a9b8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a392817060f1e"
+            ),
+        ]);
+        let expected = serde_json::to_string_pretty(&vectors).unwrap() + "\n";
+        if std::env::var_os("UPDATE_WEBHOOK_VECTORS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let found = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(found == expected, "{} is stale: rerun with UPDATE_WEBHOOK_VECTORS=1", path.display());
     }
 
     #[test]

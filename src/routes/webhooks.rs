@@ -13,7 +13,7 @@ use crate::db::webhooks::{self as subscriptions, Owner, SubscriptionRow};
 use crate::db::{accounts, outbox};
 use crate::domain::text::Problems;
 use crate::domain::webhooks::EventType;
-use crate::domain::webhooks::{check_target_url, UrlPolicy};
+use crate::domain::webhooks::{check_target_url, new_secret, UrlPolicy, SECRET_BYTES};
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
 use crate::http::pagination::{next_cursor, page_request};
@@ -42,10 +42,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// before and order by `occurred_at`. Redirects are not followed. Every delivery and its
 /// last result are listed by `GET /api/v1/webhooks/{id}/deliveries`.
 ///
-/// **Signature.** Each post carries `X-Signature: t=<unix seconds>,v1=<hex>` where `<hex>` is
-/// the HMAC-SHA256, keyed with this subscription's `secret` (the whole string, as UTF-8), of
-/// `<t>.<body>`: the timestamp, a full stop, and the raw request body. Compute it over the
-/// bytes received, compare in constant time, and refuse a `t` more than five minutes old.
+/// **Signature.** Each post is signed by the Standard Webhooks specification
+/// (<https://www.standardwebhooks.com>), so its libraries verify it with the `secret` as
+/// given (`standardwebhooks.Webhook(secret).verify(body, headers)`): `webhook-id` (the message's
+/// `id`, the same on every retry), `webhook-timestamp` (unix seconds) and
+/// `webhook-signature: v1,<base64>`, the HMAC-SHA256 of `<id>.<timestamp>.<body>` keyed with
+/// the base64 decoding of what follows `whsec_` in `secret`. The older
+/// `X-Signature: t=<unix seconds>,v1=<hex>` stays on every post: the HMAC-SHA256, keyed with
+/// the whole `secret` as UTF-8, of `<t>.<body>`. Either way compute it over the bytes
+/// received, compare in constant time, and refuse a timestamp more than five minutes old.
 /// `X-Webhook-Id` and `X-Webhook-Type` repeat the message's `id` and `type`.
 ///
 /// **Target.** `url` must be `https` to a public name or a global unicast address: loopback,
@@ -125,7 +130,7 @@ pub async fn create_webhook(
             organisation_id,
             url,
             event_types: types,
-            secret: format!("whsec_{}", random_hex(32)),
+            secret: new_secret(random_bytes()),
             created_by: Some(caller.id),
             created_at: Utc::now(),
             deleted_at: None,
@@ -137,10 +142,10 @@ pub async fn create_webhook(
     Ok(HttpResponse::Created().json(WebhookCreated::new(&row)))
 }
 
-fn random_hex(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
+fn random_bytes() -> [u8; SECRET_BYTES] {
+    let mut buffer = [0u8; SECRET_BYTES];
     rand::rng().fill_bytes(&mut buffer);
-    hex::encode(buffer)
+    buffer
 }
 
 /// Whether `caller` may know the subscription exists.

@@ -145,7 +145,7 @@ impl From<&SubscriptionRow> for Webhook {
     "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f",
     "url": "https://tools.cepaim.example/hooks", "event_types": ["registration.cancelled"],
     "created_at": "2026-11-29T10:00:00Z",
-    "secret": "whsec_6f1d0c3a9b8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a392817060f1e"}))]
+    "secret": "whsec_Q2xpZW50LXNlY3JldC1leGFtcGxlLTMyLWJ5dGVzISE="}))]
 pub struct WebhookCreated {
     pub id: Uuid,
     pub owner_kind: WebhookOwnerKind,
@@ -156,7 +156,9 @@ pub struct WebhookCreated {
     pub url: String,
     pub event_types: Vec<WebhookEventType>,
     pub created_at: DateTime<Utc>,
-    /// The HMAC-SHA256 key of the `X-Signature` header. Shown only here.
+    /// The signing secret, `whsec_` and the base64 of 32 random bytes: give it as is to a
+    /// Standard Webhooks library (the HMAC key of `webhook-signature` is the decoded bytes);
+    /// the whole string, as UTF-8, is the key of `X-Signature`. Shown only here.
     pub secret: String,
 }
 

@@ -39,6 +39,7 @@ mod trust;
 mod webhook_delivery;
 mod webhook_fanout;
 mod webhook_promotion;
+mod webhook_standard;
 mod webhook_targets;
 mod webhook_types;
 mod webhooks;

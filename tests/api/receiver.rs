@@ -2,13 +2,15 @@
 //! scripted status (200 once the script is used up) and hands every post to the test through
 //! a channel, so tests wait for deliveries instead of sleeping.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -21,6 +23,8 @@ pub struct Received {
     pub signature: Option<String>,
     pub webhook_id: Option<String>,
     pub content_type: Option<String>,
+    /// Every header, by its lower-case name.
+    pub headers: BTreeMap<String, String>,
     /// The raw body, exactly as received (what the signature covers).
     pub body: Vec<u8>,
     /// The status the receiver answered with.
@@ -51,6 +55,26 @@ impl Received {
         mac.update(b".");
         mac.update(&self.body);
         fresh && mac.verify_slice(&tag).is_ok()
+    }
+
+    /// Checks the Standard Webhooks headers as the specification says, written here apart from
+    /// the server's code: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of
+    /// "<webhook-id>.<webhook-timestamp>.<body>">` keyed with the base64 decoding of what
+    /// follows `whsec_`, and the timestamp is recent.
+    pub fn standard_signature_is_valid(&self, secret: &str) -> bool {
+        let header = |name: &str| self.headers.get(name).map(String::as_str).unwrap_or_default();
+        let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
+        let Some(key) = secret.strip_prefix("whsec_").and_then(|key| STANDARD.decode(key).ok()) else {
+            return false;
+        };
+        let fresh = timestamp.parse::<i64>().is_ok_and(|t| (chrono::Utc::now().timestamp() - t).abs() < 300);
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+        mac.update(format!("{id}.{timestamp}.").as_bytes());
+        mac.update(&self.body);
+        let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+        fresh
+            && !id.is_empty()
+            && header("webhook-signature").split(' ').any(|signature| signature == expected)
     }
 }
 
@@ -140,6 +164,11 @@ async fn receive(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) 
         signature: header("x-signature"),
         webhook_id: header("x-webhook-id"),
         content_type: header("content-type"),
+        headers: req
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .collect(),
         body: body.to_vec(),
         answered,
     });

@@ -58,7 +58,7 @@ pub async fn settled_log(app: &TestApp, token: &str, subscription: &str) -> Valu
 
 /// The server with `fast` settings, then `customise`. In development, the only environment
 /// that accepts the receiver's loopback http URL (given the opt-in of `fast`).
-async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_with(|s| {
         fast(s);
         s.app_env = Environment::Development;
@@ -68,7 +68,7 @@ async fn spawn_app(customise: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 /// Onsite only, one seat, none reserved: a second registration waits.
-fn one_seat() -> Value {
+pub fn one_seat() -> Value {
     json!({"online": null, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}})
 }
 
