@@ -847,6 +847,7 @@ fn random_summary_rows(rng: &mut StdRng, events: usize) -> Vec<EventSummaryRow> 
                 region: "Soria".into(),
                 series: None,
                 starts_at: at + chrono::Duration::days(i as i64),
+                timezone: "Europe/Madrid".into(),
                 status: EventStatus::Published,
                 online_confirmed: c.online_confirmed,
                 online_attended: c.online_attended,
