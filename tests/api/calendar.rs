@@ -40,14 +40,18 @@ async fn entry(app: &TestApp, path: &str, token: Option<&str>) -> Entry {
     }
 }
 
-/// The event as if last changed an hour ago, so that a change now is later by the second
-/// precision of LAST-MODIFIED without waiting.
+/// The event and its registrations as if last changed an hour ago, so that a change now is
+/// later by the second precision of LAST-MODIFIED without waiting.
 async fn last_changed_an_hour_ago(app: &TestApp, event: Uuid) {
-    diesel::sql_query("UPDATE events SET updated_at = updated_at - interval '1 hour' WHERE id = $1")
-        .bind::<diesel::sql_types::Uuid, _>(event)
-        .execute(&mut app.conn().await)
-        .await
-        .unwrap();
+    for (table, column) in [("events", "id"), ("registrations", "event_id")] {
+        let earlier =
+            format!("UPDATE {table} SET updated_at = updated_at - interval '1 hour' WHERE {column} = $1");
+        diesel::sql_query(earlier)
+            .bind::<diesel::sql_types::Uuid, _>(event)
+            .execute(&mut app.conn().await)
+            .await
+            .unwrap();
+    }
 }
 
 async fn patch_event(app: &TestApp, organiser: &str, event: Uuid, body: Value) {
@@ -80,10 +84,11 @@ async fn a_new_start_time_is_a_new_revision_that_calendars_take() {
     assert_ne!(after.starts, before.starts);
 
     last_changed_an_hour_ago(&app, event).await;
+    let before = entry(&app, &path, None).await;
     patch_event(&app, &organiser, event, json!({"title": "Fourth regional roundtable"})).await;
     let retitled = entry(&app, &path, None).await;
     assert_eq!(retitled.sequence, 1, "a new title is not a new time or place");
-    assert!(retitled.last_modified > after.last_modified);
+    assert!(retitled.last_modified > before.last_modified, "{before:?} then {retitled:?}");
 
     patch_event(&app, &organiser, event, json!({"onsite": {"address": "Plaza Mayor 1"}})).await;
     assert_eq!(entry(&app, &path, None).await.sequence, 2, "a new address is a new place");
@@ -99,11 +104,11 @@ async fn a_registrations_entry_follows_the_events_changes_and_its_own() {
     let partner = app.partner_of(org).await;
     let registration = registered(&app, &partner, event, participant("onsite", false)).await;
     let path = format!("/api/v1/registrations/{}/calendar.ics", registration["id"].as_str().unwrap());
+    last_changed_an_hour_ago(&app, event).await;
     let before = entry(&app, &path, Some(&partner)).await;
     assert_eq!(before.sequence, 0);
     assert_eq!(before.url, app.url(&format!("/api/v1/events/{event}")), "no join link onsite");
     assert_ne!(before.prodid, "ICALENDAR-RS");
-    last_changed_an_hour_ago(&app, event).await;
 
     let starts = Utc::now() + Duration::days(9);
     let times =
@@ -113,4 +118,8 @@ async fn a_registrations_entry_follows_the_events_changes_and_its_own() {
     let after = entry(&app, &path, Some(&partner)).await;
     assert_eq!(after.sequence, 1, "{after:?}");
     assert!(after.last_modified > before.last_modified, "{before:?} then {after:?}");
+
+    let cancel = format!("/api/v1/registrations/{}/cancel", registration["id"].as_str().unwrap());
+    assert_eq!(app.post(&cancel, Some(&partner), json!({})).await.status, 200);
+    assert_eq!(entry(&app, &path, Some(&partner)).await.sequence, 2, "its own cancellation too");
 }

@@ -146,8 +146,8 @@ async fn names_in_any_script_and_with_separators_survive_a_round_trip_through_a_
         Some(format!("attachment; filename=\"attendance-{event}.csv\"").as_str())
     );
     assert!(
-        response.text.starts_with(&format!("{}\r\n", HEADER.join(","))),
-        "CRLF line ends: {:?}",
+        response.text.starts_with(&format!("\u{feff}{}\r\n", HEADER.join(","))),
+        "a byte-order mark, then CRLF line ends: {:?}",
         response.text
     );
     let records = read_csv(&response.text);
