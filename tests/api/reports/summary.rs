@@ -193,7 +193,9 @@ async fn the_aggregated_report_comes_as_csv_when_asked_for() {
     assert!(csv_bytes("").await.starts_with(b"\xEF\xBB\xBFevent_id,"), "a byte-order mark for Excel");
     assert!(csv_bytes("?bom=false").await.starts_with(b"event_id,"), "none for programs");
     assert!(csv_bytes("?suppress_below=5").await.starts_with(b"\xEF\xBB\xBFevent_id,"), "protected too");
-    get_bad_bom(&app, &organiser).await;
+    let bad = app.get("/api/v1/reports/attendance?bom=maybe", Some(&organiser)).await;
+    bad.assert_problem(422, "validation_failed");
+    assert!(bad.text.contains("\"bom\""), "{}", bad.text);
 
     let preferred_json = read(
         app.client
@@ -206,12 +208,6 @@ async fn the_aggregated_report_comes_as_csv_when_asked_for() {
     )
     .await;
     assert_eq!(preferred_json.header("content-type"), Some("application/json"));
-}
-
-async fn get_bad_bom(app: &TestApp, organiser: &str) {
-    let bad = app.get("/api/v1/reports/attendance?bom=maybe", Some(organiser)).await;
-    bad.assert_problem(422, "validation_failed");
-    assert!(bad.text.contains("\"bom\""), "{}", bad.text);
 }
 
 #[actix_web::test]
