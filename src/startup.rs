@@ -242,7 +242,8 @@ fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
         .allowed_headers(["authorization", "content-type", "idempotency-key", "x-request-id"])
-        .expose_headers(["x-request-id", "retry-after"])
+        // Content-Disposition: a browser app names the CSV and calendar downloads after it.
+        .expose_headers(["x-request-id", "retry-after", "content-disposition"])
         .max_age(3600);
     for origin in origins {
         cors = cors.allowed_origin(origin.trim_end_matches('/'));

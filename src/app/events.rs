@@ -11,7 +11,7 @@ use crate::db::events::{self, EventRow};
 use crate::db::history::{self, EventHistoryRow};
 use crate::domain::actors::EventId;
 use crate::domain::events::{fits_registrations, EventDraft, EventStatus};
-use crate::domain::history::event_changes;
+use crate::domain::history::{event_changes, reschedules_event, FieldChange};
 use crate::domain::refusal::Refusal;
 use crate::error::{AppError, AppResult};
 
@@ -149,4 +149,18 @@ pub async fn history(
 ) -> AppResult<Vec<EventHistoryRow>> {
     let event = find_managed(conn, caller, id).await?;
     history::of_event(conn, event.id).await
+}
+
+/// The SEQUENCE of the event's calendar entries: how many entries of its history changed its
+/// time or place or cancelled it. Counted from the history, which is never purged, so it only
+/// grows and needs no column of its own kept in step.
+pub async fn schedule_sequence(conn: &mut AsyncPgConnection, id: EventId) -> AppResult<u32> {
+    let rows = history::of_event(conn, id.0).await?;
+    let mut sequence = 0;
+    for row in rows {
+        let changes: Vec<FieldChange> = serde_json::from_value(row.changes)
+            .map_err(|e| AppError::Unexpected(anyhow::Error::new(e).context("reading an event's history")))?;
+        sequence += u32::from(reschedules_event(row.action, &changes));
+    }
+    Ok(sequence)
 }

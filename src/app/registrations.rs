@@ -22,6 +22,7 @@ use crate::domain::actors::{EventId, RegistrationId};
 use crate::domain::attendance::ByHand;
 use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::registration_open;
+use crate::domain::history::reschedules_registration;
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
@@ -387,6 +388,18 @@ pub async fn find_readable(
     let event = events::find(conn, registration.event_id).await?.ok_or(AppError::NotFound)?;
     caller.registration_access(&event, registration.created_by).require_read()?;
     Ok((registration, event))
+}
+
+/// The SEQUENCE of a registration's calendar entry: the event's, plus each change of where
+/// the person goes or whether their seat holds. Both only grow.
+pub async fn calendar_sequence(
+    conn: &mut AsyncPgConnection,
+    registration: &RegistrationRow,
+) -> AppResult<u32> {
+    let event = crate::app::events::schedule_sequence(conn, EventId(registration.event_id)).await?;
+    let own = crate::db::history::of_registration(conn, registration.id).await?;
+    let own = own.iter().filter(|entry| reschedules_registration(entry.action)).count();
+    Ok(event + u32::try_from(own).unwrap_or(u32::MAX))
 }
 
 /// The registration's event, then the registration, locked; checked with `allowed`.

@@ -424,6 +424,8 @@ pub struct EventSummaryRow {
     #[diesel(sql_type = Timestamptz)]
     pub starts_at: DateTime<Utc>,
     #[diesel(sql_type = Text)]
+    pub timezone: String,
+    #[diesel(sql_type = Text)]
     pub status: EventStatus,
     #[diesel(sql_type = BigInt)]
     pub online_confirmed: i64,
@@ -523,8 +525,8 @@ macro_rules! bind_summary_filter {
 // registrations are counted, however many events the filter matches.
 const SUMMARY_PAGE: &str = concat!(
     "
-SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.status, c.*
-  FROM (SELECT e.id, e.title, e.region, e.series, e.starts_at, e.status
+SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.timezone, e.status, c.*
+  FROM (SELECT e.id, e.title, e.region, e.series, e.starts_at, e.timezone, e.status
           FROM events e
          WHERE ",
     summary_filter!(),

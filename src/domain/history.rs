@@ -214,6 +214,47 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
     changes
 }
 
+/// The fields of an event that say when and where it is, as `event_changes` names them.
+const SCHEDULE_FIELDS: [&str; 6] =
+    ["starts_at", "ends_at", "timezone", "onsite", "onsite.venue_name", "onsite.address"];
+
+/// Whether an entry of an event's history changed what its calendar entry says about when or
+/// where it is, or cancelled it: each such entry raises the entry's SEQUENCE, so that calendar
+/// programs that imported it before take the new one (RFC 5546 2.1.4). Hosted places are not
+/// in the event's entry, so changes to them do not count here.
+pub fn reschedules_event(action: EventAction, changes: &[FieldChange]) -> bool {
+    match action {
+        EventAction::Updated => changes.iter().any(|c| SCHEDULE_FIELDS.contains(&c.field.as_str())),
+        EventAction::Cancelled => true,
+        EventAction::Created
+        | EventAction::Published
+        | EventAction::DuplicatesRefused
+        | EventAction::PersonalDataErased
+        | EventAction::RetentionPurged
+        | EventAction::PlacesChanged => false,
+    }
+}
+
+/// Whether an entry of a registration's history changed where the person goes or whether
+/// their seat holds (their calendar entry's LOCATION or STATUS), on top of the event's own
+/// changes.
+pub fn reschedules_registration(action: RegistrationAction) -> bool {
+    match action {
+        RegistrationAction::ModeChanged
+        | RegistrationAction::PlaceChanged
+        | RegistrationAction::Promoted
+        | RegistrationAction::Cancelled => true,
+        RegistrationAction::Created
+        | RegistrationAction::Updated
+        | RegistrationAction::CheckedIn
+        | RegistrationAction::CheckInUndone
+        | RegistrationAction::Erased
+        | RegistrationAction::ConsentChanged
+        | RegistrationAction::NoShowRecorded
+        | RegistrationAction::NoShowCleared => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +324,38 @@ mod tests {
         );
         let text = serde_json::to_string(&changes).unwrap();
         assert!(!text.contains("secret") && !text.contains("Agenda"), "{text}");
+    }
+
+    #[test]
+    fn a_change_of_time_or_venue_reschedules_the_event_and_a_change_of_seats_does_not() {
+        let before = roundtable();
+        let changed = |change: fn(&mut EventDraft)| {
+            let mut after = roundtable();
+            change(&mut after);
+            reschedules_event(EventAction::Updated, &event_changes(&before, &after))
+        };
+        assert!(changed(|e| e.starts_at += chrono::Duration::hours(1)));
+        assert!(changed(|e| e.ends_at += chrono::Duration::hours(1)));
+        assert!(changed(|e| e.timezone = "Europe/Lisbon".into()));
+        assert!(changed(|e| e.onsite.as_mut().unwrap().address = Some("Calle Mayor 1".into())));
+        assert!(changed(|e| e.onsite.as_mut().unwrap().venue_name = None));
+        assert!(changed(|e| e.onsite = None));
+        assert!(!changed(|e| e.onsite.as_mut().unwrap().capacity = Some(12)));
+        assert!(!changed(|e| e.title = "Fourth roundtable".into()));
+        assert!(reschedules_event(EventAction::Cancelled, &[]));
+        assert!(!reschedules_event(EventAction::Published, &[]));
+        let place = [FieldChange::new("places.x", Value::Null, Value::from(3))];
+        assert!(!reschedules_event(EventAction::PlacesChanged, &place));
+    }
+
+    #[test]
+    fn a_registration_is_rescheduled_when_its_place_or_seat_changes() {
+        let rescheduling: Vec<_> = RegistrationAction::ALL
+            .into_iter()
+            .filter(|a| reschedules_registration(*a))
+            .map(|a| a.as_str())
+            .collect();
+        assert_eq!(rescheduling, ["mode_changed", "promoted", "cancelled", "place_changed"]);
     }
 
     #[test]

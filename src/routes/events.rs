@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
+use crate::views::calendar as ics;
 use crate::views::events::*;
 use diesel_async::AsyncPgConnection;
 
@@ -292,6 +293,9 @@ pub async fn erase_event_personal_data(
 
 /// An iCalendar (RFC 5545) entry for "add to calendar": the venue for onsite attendance,
 /// never the join link. Drafts, as with the event itself, only for their organisers.
+/// SEQUENCE grows with each change of the event's time or place (and its cancellation), and
+/// LAST-MODIFIED is the event's last change, so calendars that import the entry again take the
+/// new time; URL is the event's API address.
 #[utoipa::path(tag = "events", params(("id" = Uuid, Path, description = "Event id")), responses(
     (status = 200, description = "text/calendar", body = String, content_type = "text/calendar"),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -306,5 +310,8 @@ pub async fn calendar(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
-    Ok(super::calendar_download(format!("event-{}", row.id), crate::views::calendar::render(&row)))
+    let sequence = use_case::schedule_sequence(&mut conn, EventId(row.id)).await?;
+    let event_url = ics::event_url(&state.public_base_url, &row);
+    let ics = ics::render(&row, ics::Revision { sequence, event_url: &event_url });
+    Ok(super::calendar_download(format!("event-{}", row.id), ics))
 }

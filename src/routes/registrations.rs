@@ -23,6 +23,7 @@ use crate::http::json::{Json, OptionalJson};
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
 use crate::views::attendance::CheckInRequest;
+use crate::views::calendar;
 use crate::views::registrations::*;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -302,7 +303,9 @@ pub async fn get_registration(
 /// municipality unless the address names it, or the main venue's name and address), or once confirmed online the join
 /// link (also as URL and in DESCRIPTION), exactly when the registration shows `join_url`.
 /// STATUS is `TENTATIVE` while waitlisted and `CANCELLED` once the registration or the
-/// event is cancelled. The entry never names the person: it may be forwarded.
+/// event is cancelled. The entry never names the person: it may be forwarded. SEQUENCE grows
+/// with each change of the event's time or place and of the registration's place, mode or
+/// seat; URL is the join link when shown, else the event's API address.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
     (status = 200, description = "text/calendar", body = String, content_type = "text/calendar"),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -319,8 +322,10 @@ pub async fn registration_calendar(
     let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     let place = place_of(&mut conn, &row).await?;
     let place = RegistrationPlace::of(&row, &event, place.as_ref());
-    let body =
-        crate::views::calendar::render_registration(&row, &event, place.as_ref(), join_url(&row, &event));
+    let sequence = use_case::calendar_sequence(&mut conn, &row).await?;
+    let event_url = calendar::event_url(&state.public_base_url, &event);
+    let revision = calendar::Revision { sequence, event_url: &event_url };
+    let body = calendar::render_registration(&row, &event, place.as_ref(), join_url(&row, &event), revision);
     Ok(super::calendar_download(format!("registration-{}", row.id), body))
 }
 

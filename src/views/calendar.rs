@@ -14,16 +14,52 @@ use crate::domain::registrations::RegistrationStatus;
 use crate::domain::text::is_refused_in_line;
 use crate::views::registrations::RegistrationPlace;
 
-/// The entry every calendar of an event starts from: its title and times.
-fn entry(uid: String, title: &str, row: &EventRow, stamp: chrono::DateTime<chrono::Utc>) -> icalendar::Event {
+/// Who wrote the calendar (RFC 5545 3.7.3), with the version, so that a bad entry in someone's
+/// calendar can be traced to the release that wrote it.
+pub const PRODID: &str = concat!("-//hybrid-events//hybrid-events ", env!("CARGO_PKG_VERSION"), "//EN");
+
+/// What lets a calendar program that imported an entry before replace it with this one.
+#[derive(Debug, Clone, Copy)]
+pub struct Revision<'a> {
+    /// Grows with each change of time or place (`app::events::schedule_sequence`).
+    pub sequence: u32,
+    /// The API address of the event.
+    pub event_url: &'a str,
+}
+
+/// The entry every calendar of an event starts from: its title, times and revision. `stamp`
+/// is when the entry last changed (DTSTAMP and LAST-MODIFIED).
+fn entry(
+    uid: String,
+    title: &str,
+    row: &EventRow,
+    stamp: chrono::DateTime<chrono::Utc>,
+    revision: Revision,
+) -> icalendar::Event {
     let mut event = icalendar::Event::new();
-    event.uid(&uid).summary(title).starts(row.starts_at).ends(row.ends_at).timestamp(stamp);
     event
+        .uid(&uid)
+        .summary(title)
+        .starts(row.starts_at)
+        .ends(row.ends_at)
+        .timestamp(stamp)
+        .last_modified(stamp)
+        .sequence(revision.sequence)
+        .url(&one_line(revision.event_url));
+    event
+}
+
+/// The API address of an event, from the service's public base URL.
+pub fn event_url(public_base_url: &str, row: &EventRow) -> String {
+    format!("{public_base_url}/api/v1/events/{}", row.id)
 }
 
 /// The calendar holding `event`, named after it.
 fn calendar(title: &str, event: icalendar::Event) -> String {
-    Calendar::new()
+    Calendar::empty()
+        .append_property(Property::new("VERSION", "2.0"))
+        .append_property(Property::new("PRODID", PRODID))
+        .append_property(Property::new("CALSCALE", "GREGORIAN"))
         // What `Calendar::name` writes, with `NAME` escaped as the TEXT it is (RFC 7986).
         .append_property(Property::new("NAME", escape_text(title)))
         .append_property(Property::new("X-WR-CALNAME", title))
@@ -32,9 +68,9 @@ fn calendar(title: &str, event: icalendar::Event) -> String {
         .to_string()
 }
 
-pub fn render(row: &EventRow) -> String {
+pub fn render(row: &EventRow, revision: Revision) -> String {
     let title = one_line(&row.title);
-    let mut event = entry(format!("{}@hybrid-events", row.id), &title, row, row.updated_at);
+    let mut event = entry(format!("{}@hybrid-events", row.id), &title, row, row.updated_at, revision);
     let mut description = row.description.as_deref().map(multi_line).unwrap_or_default();
     if row.online_offered {
         if !description.is_empty() {
@@ -71,16 +107,19 @@ pub fn render(row: &EventRow) -> String {
 ///
 /// STATUS: `CANCELLED` when the registration or the event is cancelled, `TENTATIVE` while
 /// waitlisted (the time is held, the seat is not), `CONFIRMED` otherwise. The UID is the
-/// registration's, so a calendar that imports the entry again updates it.
+/// registration's, so a calendar that imports the entry again updates it. URL is the join link
+/// when given, else the event's.
 pub fn render_registration(
     registration: &RegistrationRow,
     row: &EventRow,
     place: Option<&RegistrationPlace>,
     join_url: Option<&str>,
+    revision: Revision,
 ) -> String {
     let title = one_line(&row.title);
     let stamp = registration.updated_at.max(row.updated_at);
-    let mut event = entry(format!("registration-{}@hybrid-events", registration.id), &title, row, stamp);
+    let uid = format!("registration-{}@hybrid-events", registration.id);
+    let mut event = entry(uid, &title, row, stamp, revision);
     let status =
         if registration.status == RegistrationStatus::Cancelled || row.status == EventStatus::Cancelled {
             IcsStatus::Cancelled
@@ -174,6 +213,9 @@ mod tests {
     use crate::domain::places::PlaceKind;
     use crate::domain::seats::Mode;
 
+    const REVISION: Revision =
+        Revision { sequence: 2, event_url: "https://events.example.org/api/v1/events/x" };
+
     fn row(title: &str) -> EventRow {
         let starts_at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
         EventRow {
@@ -233,7 +275,7 @@ mod tests {
 
     /// Every content line is one of the properties the writer writes, in one event.
     fn assert_well_formed(ics: &str) -> Vec<String> {
-        const WRITTEN: [&str; 16] = [
+        const WRITTEN: [&str; 18] = [
             "BEGIN",
             "END",
             "VERSION",
@@ -250,6 +292,8 @@ mod tests {
             "LOCATION",
             "STATUS",
             "URL",
+            "SEQUENCE",
+            "LAST-MODIFIED",
         ];
         let lines = content_lines(ics);
         for line in &lines {
@@ -264,9 +308,14 @@ mod tests {
 
     #[test]
     fn a_title_with_line_breaks_cannot_add_properties_or_components() {
-        let ics = render(&row("Roundtable\r\nURL:http://evil\r\nBEGIN:VALARM\nACTION:AUDIO\u{2028}X"));
+        let ics =
+            render(&row("Roundtable\r\nURL:http://evil\r\nBEGIN:VALARM\nACTION:AUDIO\u{2028}X"), REVISION);
         let lines = assert_well_formed(&ics);
-        assert!(!lines.iter().any(|l| l.starts_with("URL:") || l.starts_with("BEGIN:VALARM")), "{ics}");
+        let url = format!("URL:{}", REVISION.event_url);
+        assert!(
+            !lines.iter().any(|l| l.starts_with("URL:") && *l != url || l.starts_with("BEGIN:VALARM")),
+            "{ics}"
+        );
         let flattened = "Roundtable  URL:http://evil  BEGIN:VALARM ACTION:AUDIO X";
         assert!(lines.contains(&format!("SUMMARY:{flattened}")), "{ics}");
         assert!(lines.contains(&format!("NAME:{flattened}")), "{ics}");
@@ -274,7 +323,7 @@ mod tests {
 
     #[test]
     fn the_description_keeps_its_line_breaks_as_escapes() {
-        let lines = content_lines(&render(&row("Roundtable")));
+        let lines = content_lines(&render(&row("Roundtable"), REVISION));
         let description = lines.iter().find(|l| l.starts_with("DESCRIPTION:")).unwrap();
         assert_eq!(
             description,
@@ -289,8 +338,27 @@ mod tests {
     }
 
     #[test]
+    fn the_entry_says_who_wrote_it_which_revision_it_is_and_where_the_event_is() {
+        let mut event = row("Roundtable");
+        event.updated_at = Utc.with_ymd_and_hms(2026, 11, 30, 8, 15, 30).unwrap();
+        let lines = assert_well_formed(&render(&event, REVISION));
+        assert_eq!(
+            value(&lines, "PRODID"),
+            Some(concat!("-//hybrid-events//hybrid-events ", env!("CARGO_PKG_VERSION"), "//EN"))
+        );
+        assert_eq!(lines.iter().filter(|l| name(l) == "PRODID").count(), 1);
+        assert_eq!(value(&lines, "SEQUENCE"), Some("2"));
+        assert_eq!(value(&lines, "LAST-MODIFIED"), Some("20261130T081530Z"));
+        assert_eq!(value(&lines, "URL"), Some(REVISION.event_url));
+        assert_eq!(
+            event_url("https://events.example.org", &event),
+            "https://events.example.org/api/v1/events/00000000-0000-0000-0000-000000000000"
+        );
+    }
+
+    #[test]
     fn the_calendar_name_is_escaped_text() {
-        let lines = content_lines(&render(&row("Soria; Teruel, and \\ Cuenca")));
+        let lines = content_lines(&render(&row("Soria; Teruel, and \\ Cuenca"), REVISION));
         assert!(lines.contains(&"NAME:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
         assert!(lines.contains(&"X-WR-CALNAME:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
         assert!(lines.contains(&"SUMMARY:Soria\\; Teruel\\, and \\\\ Cuenca".to_owned()), "{lines:?}");
@@ -349,11 +417,11 @@ mod tests {
     #[test]
     fn a_registration_at_a_place_is_located_there_and_names_no_one() {
         let row = registration(RegistrationStatus::Confirmed, Mode::Onsite);
-        let ics = render_registration(&row, &row_of_event(), Some(&almazan("")), None);
+        let ics = render_registration(&row, &row_of_event(), Some(&almazan("")), None, REVISION);
         let lines = assert_well_formed(&ics);
         assert_eq!(value(&lines, "LOCATION"), Some("Centro cívico\\, Plaza Mayor 1\\, Almazán"), "{ics}");
         assert_eq!(value(&lines, "STATUS"), Some("CONFIRMED"));
-        assert_eq!(value(&lines, "URL"), None);
+        assert_eq!(value(&lines, "URL"), Some(REVISION.event_url), "the event's, with no join link");
         assert_eq!(
             value(&lines, "UID"),
             Some("registration-00000000-0000-0000-0000-000000000007@hybrid-events")
@@ -371,7 +439,7 @@ mod tests {
         let row = registration(RegistrationStatus::Confirmed, Mode::Onsite);
         let mut place = almazan("");
         place.address = Some("Plaza Mayor 1, Almazán".into());
-        let lines = content_lines(&render_registration(&row, &row_of_event(), Some(&place), None));
+        let lines = content_lines(&render_registration(&row, &row_of_event(), Some(&place), None, REVISION));
         assert_eq!(value(&lines, "LOCATION"), Some("Centro cívico\\, Plaza Mayor 1\\, Almazán"));
     }
 
@@ -382,7 +450,7 @@ mod tests {
             let mut event = row_of_event();
             event.status = event_status;
             let row = registration(registration_status, Mode::Onsite);
-            let lines = content_lines(&render_registration(&row, &event, Some(&place), None));
+            let lines = content_lines(&render_registration(&row, &event, Some(&place), None, REVISION));
             value(&lines, "STATUS").map(str::to_owned)
         };
         assert_eq!(
@@ -407,13 +475,14 @@ mod tests {
     fn online_shows_the_join_link_only_when_given() {
         let row = registration(RegistrationStatus::Confirmed, Mode::Online);
         let link = "https://meet.example.org/abc";
-        let lines = assert_well_formed(&render_registration(&row, &row_of_event(), None, Some(link)));
+        let lines =
+            assert_well_formed(&render_registration(&row, &row_of_event(), None, Some(link), REVISION));
         assert_eq!(value(&lines, "URL"), Some(link));
         assert_eq!(value(&lines, "LOCATION"), Some(link));
         let row = registration(RegistrationStatus::Waitlisted, Mode::Online);
-        let ics = render_registration(&row, &row_of_event(), None, None);
+        let ics = render_registration(&row, &row_of_event(), None, None, REVISION);
         let lines = assert_well_formed(&ics);
-        assert_eq!(value(&lines, "URL"), None);
+        assert_eq!(value(&lines, "URL"), Some(REVISION.event_url));
         assert_eq!(value(&lines, "LOCATION"), Some("Online"));
         assert!(!ics.contains("meet.example.org"), "{ics}");
     }
@@ -423,9 +492,15 @@ mod tests {
         for c in (0u32..0x20).chain(0x7f..0xa0).chain([0x2028, 0x2029]).filter_map(char::from_u32) {
             let text = format!("a{c}b{c}\r\n{c}END:VEVENT");
             let row = registration(RegistrationStatus::Confirmed, Mode::Onsite);
-            assert_well_formed(&render_registration(&row, &row_of_event(), Some(&almazan(&text)), None));
+            assert_well_formed(&render_registration(
+                &row,
+                &row_of_event(),
+                Some(&almazan(&text)),
+                None,
+                REVISION,
+            ));
             let row = registration(RegistrationStatus::Confirmed, Mode::Online);
-            assert_well_formed(&render_registration(&row, &row_of_event(), None, Some(&text)));
+            assert_well_formed(&render_registration(&row, &row_of_event(), None, Some(&text), REVISION));
         }
     }
 
@@ -441,7 +516,7 @@ mod tests {
             event.description = Some(text.clone());
             event.onsite_venue_name = Some(text.clone());
             event.onsite_address = Some(text.clone());
-            assert_well_formed(&render(&event));
+            assert_well_formed(&render(&event, REVISION));
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,7 +15,7 @@ use crate::db::reports::{
 };
 use crate::domain::attendance::NoShowReason;
 use crate::domain::disclosure::{pool_small_categories, Cell, Table};
-use crate::domain::report::{formula_safe, no_show};
+use crate::domain::report::{event_zone, formula_safe, local_rfc3339, no_show, UTF8_BOM};
 use crate::views::report_attendance::{
     partition, reasons_shown, AttendanceCells, AttendedBySource, NoShowCells, NoShowReasons, OnlineMinutes,
 };
@@ -626,15 +627,16 @@ pub const ATTENDANCE_CSV_HEADER: [&str; 13] = [
 ];
 
 /// CSV lines (RFC 4180: CRLF, quotes only where needed) for a page of the attendance list;
-/// `with_header` puts the header row first. An erased name is an empty cell.
-pub fn attendance_csv(rows: &[AttendanceRow], with_header: bool) -> Vec<u8> {
+/// `with_header` puts the header row first. An erased name is an empty cell; times are at the
+/// offset of the event's time zone (`zone`).
+pub fn attendance_csv(rows: &[AttendanceRow], with_header: bool, zone: Tz) -> Vec<u8> {
     let mut writer = csv_writer();
     if with_header {
         writer.write_record(ATTENDANCE_CSV_HEADER).expect("writing to memory");
     }
     for row in rows {
         let id = row.id.to_string();
-        let checked_in = row.checked_in_at.map(rfc3339).unwrap_or_default();
+        let checked_in = row.checked_in_at.map(|at| local_rfc3339(at, zone)).unwrap_or_default();
         let minutes = row.check_in_minutes.map(|m| m.to_string()).unwrap_or_default();
         let cells = [
             id.as_str(),
@@ -658,6 +660,15 @@ pub fn attendance_csv(rows: &[AttendanceRow], with_header: bool) -> Vec<u8> {
     writer.into_inner().expect("flushing to memory")
 }
 
+/// The first chunk of a CSV file: the byte-order mark when `bom`, then `lines`.
+pub fn csv_start(bom: bool, lines: Vec<u8>) -> Vec<u8> {
+    if bom {
+        [UTF8_BOM, &lines].concat()
+    } else {
+        lines
+    }
+}
+
 pub fn csv_writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new())
 }
@@ -670,14 +681,10 @@ fn bool_cell(value: bool) -> &'static str {
     }
 }
 
-pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
 /// Attendance over many events: one page of rows, one per event, and the sums over every
 /// event of the filter.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0}, "suppressed": false, "next_cursor": null}))]
+#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "timezone": "Europe/Madrid", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0}, "suppressed": false, "next_cursor": null}))]
 pub struct AttendanceSummary {
     /// This page of the events, by `starts_at` ascending (then id).
     pub events: Vec<EventSummary>,
@@ -691,13 +698,15 @@ pub struct AttendanceSummary {
 
 /// One event in an attendance summary.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}))]
+#[schema(example = json!({"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "timezone": "Europe/Madrid", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}))]
 pub struct EventSummary {
     pub event_id: Uuid,
     pub title: String,
     pub region: String,
     pub series: Option<String>,
     pub starts_at: DateTime<Utc>,
+    /// The event's IANA time zone; the CSV gives `starts_at` at its offset.
+    pub timezone: String,
     /// `draft`, `published` or `cancelled`.
     pub status: String,
     pub online: ModeAttendance,
@@ -761,6 +770,7 @@ impl EventSummary {
             region: r.region.clone(),
             series: r.series.clone(),
             starts_at: r.starts_at,
+            timezone: r.timezone.clone(),
             status: r.status.as_str().to_owned(),
             online: ModeAttendance { confirmed: Some(r.online_confirmed), attended: Some(r.online_attended) },
             onsite: ModeAttendance { confirmed: Some(r.onsite_confirmed), attended: Some(r.onsite_attended) },
@@ -937,7 +947,7 @@ pub fn summary_csv(events: &[EventSummary], with_header: bool) -> Vec<u8> {
             e.title.clone(),
             e.region.clone(),
             e.series.clone().unwrap_or_default(),
-            rfc3339(e.starts_at),
+            local_rfc3339(e.starts_at, event_zone(&e.timezone)),
             e.status.clone(),
             n(e.online.confirmed),
             n(e.online.attended),

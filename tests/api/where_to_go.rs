@@ -197,7 +197,7 @@ async fn the_calendar_entry_says_where_to_go_and_only_the_registration_s_readers
             Some("Centro cívico de Almazán\\, Plaza Mayor 1\\, Almazán")
         );
         assert_eq!(property(&lines, "STATUS").as_deref(), Some("CONFIRMED"));
-        assert_eq!(property(&lines, "URL"), None);
+        assert_eq!(property(&lines, "URL"), Some(app.url(&format!("/api/v1/events/{event}"))), "the event's");
         let description = property(&lines, "DESCRIPTION").unwrap();
         assert!(description.starts_with("Contact at the place: +34 975 000 000\\n"), "{description}");
         assert!(!lines.iter().any(|l| l.contains("meet.example.org")), "{lines:?}");
@@ -220,7 +220,7 @@ async fn the_calendar_entry_says_where_to_go_and_only_the_registration_s_readers
     assert_eq!(app.post(&path, Some(&partner), json!({})).await.body["join_url"], Value::Null);
     let lines = entry(&app, &partner, &online["id"], title).await;
     assert_eq!(property(&lines, "STATUS").as_deref(), Some("CANCELLED"));
-    assert_eq!(property(&lines, "URL"), None);
+    assert_eq!(property(&lines, "URL"), Some(app.url(&format!("/api/v1/events/{event}"))), "the event's");
     assert_eq!(property(&lines, "LOCATION").as_deref(), Some("Online"));
     assert!(!lines.iter().any(|l| l.contains("meet.example.org")), "{lines:?}");
 

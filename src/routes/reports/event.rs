@@ -3,15 +3,17 @@
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
+use chrono_tz::Tz;
 use futures_util::stream::{self, Stream};
 use uuid::Uuid;
 
-use super::{authorise, suppress_below, SuppressQuery};
+use super::{authorise, bom, suppress_below, CsvQuery, SuppressQuery};
 use crate::auth::Caller;
 use crate::db::{reports, DbPool};
+use crate::domain::report::event_zone;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::views::reports::{attendance_csv as csv_lines, EventReport};
+use crate::views::reports::{attendance_csv as csv_lines, csv_start, EventReport};
 
 /// Attendance report of one event (admin, organisers of the event's organisation). Counts
 /// cover non-cancelled registrations unless named `cancelled`; erased registrations still
@@ -49,11 +51,12 @@ const CSV_PAGE_ROWS: i64 = 1000;
 
 /// The attendance list of one event as CSV (admin, organisers of the event's organisation):
 /// a header row, then one row per registration (cancelled ones included) in arrival order.
+/// UTF-8 with a byte-order mark (unless `bom=false`), so that Excel reads names in any script;
 /// RFC 4180 quoting; cells a spreadsheet would run as a formula start with `'`; a name erased
-/// on request is an empty cell. Streamed: the list is read from the database page by page
-/// while it is sent.
+/// on request is an empty cell; `checked_in_at` is RFC 3339 at the offset of the event's time
+/// zone. Streamed: the list is read from the database page by page while it is sent.
 #[utoipa::path(tag = "reports", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Event id")),
+    params(("id" = Uuid, Path, description = "Event id"), CsvQuery),
     responses(
     (status = 200, description = "Header `registration_id,full_name,stakeholder_category,attendance_mode,status,\
 needs_physical_space,needs_transport,interpretation_language,checked_in_at,place,check_in_source,minutes,no_show_reason`, \
@@ -65,6 +68,7 @@ attends; empty online; `check_in_source`: `onsite`, `online_import` or `manual`,
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
     (status = 404, response = crate::openapi::NotFound),
+    (status = 422, response = crate::openapi::Unprocessable),
     (status = 503, response = crate::openapi::ServiceUnavailable),
 ))]
 #[get("/events/{id}/attendance.csv")]
@@ -72,12 +76,14 @@ pub async fn attendance_csv(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
+    query: web::Query<CsvQuery>,
 ) -> AppResult<HttpResponse> {
     let event_id = path.into_inner();
-    {
+    let bom = bom(query.bom.as_deref())?;
+    let zone = {
         let mut conn = state.pool.get().await?;
-        authorise(&mut conn, &caller, event_id).await?;
-    }
+        event_zone(&authorise(&mut conn, &caller, event_id).await?.timezone)
+    };
     // An export of personal data: worth a line in the log (ids only).
     tracing::info!(event_id = %event_id, caller = %caller.id, "attendance list exported");
     Ok(HttpResponse::Ok()
@@ -86,13 +92,18 @@ pub async fn attendance_csv(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"attendance-{event_id}.csv\""),
         ))
-        .streaming(csv_stream(state.pool.clone(), event_id)))
+        .streaming(csv_stream(state.pool.clone(), event_id, bom, zone)))
 }
 
 /// The CSV in chunks of `CSV_PAGE_ROWS` rows, each read by keyset after the previous one, so
 /// only one page is ever in memory. actix asks for the next chunk only when the client has
 /// taken the previous ones.
-fn csv_stream(pool: DbPool, event_id: Uuid) -> impl Stream<Item = Result<Bytes, AppError>> {
+fn csv_stream(
+    pool: DbPool,
+    event_id: Uuid,
+    bom: bool,
+    zone: Tz,
+) -> impl Stream<Item = Result<Bytes, AppError>> {
     // `Some((after_seq, first))` while pages remain.
     stream::unfold(Some((i64::MIN, true)), move |state| {
         let pool = pool.clone();
@@ -112,7 +123,9 @@ fn csv_stream(pool: DbPool, event_id: Uuid) -> impl Stream<Item = Result<Bytes, 
                 Some(last) if page.len() as i64 == CSV_PAGE_ROWS => Some((last.seq, false)),
                 _ => None,
             };
-            Some((Ok(Bytes::from(csv_lines(&page, first))), next))
+            let lines = csv_lines(&page, first, zone);
+            let chunk = if first { csv_start(bom, lines) } else { lines };
+            Some((Ok(Bytes::from(chunk)), next))
         }
     })
 }

@@ -11,9 +11,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::db::events::EventRow;
 use crate::db::DbConn;
 use crate::domain::actors::EventId;
-use crate::domain::report::check_suppress_below;
+use crate::domain::report::{check_suppress_below, csv_bom};
 use crate::error::{AppError, AppResult, FieldError};
 
 pub use event::{attendance_csv, event_report};
@@ -38,6 +39,22 @@ pub struct SuppressQuery {
     pub suppress_below: Option<i64>,
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CsvQuery {
+    /// `false` for programs: no UTF-8 byte-order mark before the header row. By default the
+    /// file starts with one, so that Excel reads it as UTF-8.
+    #[param(value_type = Option<bool>, default = true)]
+    pub bom: Option<String>,
+}
+
+/// Whether the CSV starts with a byte-order mark, from the `bom` query parameter (read as
+/// text so that a bad value is refused naming the parameter).
+pub(crate) fn bom(value: Option<&str>) -> AppResult<bool> {
+    csv_bom(value)
+        .map_err(|message| AppError::validation(vec![FieldError::new("bom", "invalid_query", message)]))
+}
+
 /// The `suppress_below` of a query or body, checked.
 pub(crate) fn suppress_below(value: Option<i64>) -> AppResult<Option<i64>> {
     check_suppress_below(value).map_err(|message| {
@@ -47,7 +64,7 @@ pub(crate) fn suppress_below(value: Option<i64>) -> AppResult<Option<i64>> {
 
 /// Lets the caller read the event's reports, or says why not: 404 for an unknown event or one
 /// never published that the caller may not know exists, 403 for an event the caller may see but
-/// not report on.
-pub(crate) async fn authorise(conn: &mut DbConn, caller: &Caller, event_id: Uuid) -> AppResult<()> {
-    crate::app::events::find_managed(conn, caller, EventId(event_id)).await.map(|_| ())
+/// not report on. The event, when the caller may.
+pub(crate) async fn authorise(conn: &mut DbConn, caller: &Caller, event_id: Uuid) -> AppResult<EventRow> {
+    crate::app::events::find_managed(conn, caller, EventId(event_id)).await
 }

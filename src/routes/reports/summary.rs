@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::suppress_below;
+use super::{bom, suppress_below};
 use crate::auth::{Caller, Role};
 use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
 use crate::db::DbPool;
@@ -17,7 +17,7 @@ use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
-use crate::views::reports::{summary_csv, AttendanceSummary, EventSummary, SummaryCounts};
+use crate::views::reports::{csv_start, summary_csv, AttendanceSummary, EventSummary, SummaryCounts};
 
 /// The name signed into this list's cursors.
 const LIST: &str = "reports-attendance";
@@ -72,13 +72,18 @@ pub struct SummaryQuery {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page (JSON only).
     pub cursor: Option<String>,
+    /// CSV only: `false` for programs, no UTF-8 byte-order mark before the header row. By
+    /// default the file starts with one, so that Excel reads it as UTF-8.
+    #[param(value_type = Option<bool>, default = true)]
+    pub bom: Option<String>,
 }
 
 /// Attendance over many events (admin; organisers see their organisation's events only):
 /// a page of rows, one per event, ordered by `starts_at`, with `next_cursor` like every list,
 /// and totals over every event of the filter (the same on every page). With `Accept:
 /// text/csv`, every event of the filter as CSV, streamed (`limit` and `cursor` do not apply;
-/// a suppressed count is an empty cell).
+/// a suppressed count is an empty cell; UTF-8 with a byte-order mark unless `bom=false`;
+/// `starts_at` at the offset of each event's time zone).
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(SummaryQuery), responses(
     (status = 200, description = "A page of rows, one per event, and the totals of the whole filter; \
 every row as CSV with `Accept: text/csv`",
@@ -102,6 +107,7 @@ pub async fn attendance_report(
 ) -> AppResult<HttpResponse> {
     caller.require_staff()?;
     let below = suppress_below(query.suppress_below)?;
+    let bom = bom(query.bom.as_deref())?;
     // Checked for both forms, so a bad `limit` or `cursor` is an error either way.
     let page = page_request::<Key>(&state.signer, LIST, query.limit, query.cursor.as_deref())?;
     let query = query.into_inner();
@@ -136,7 +142,7 @@ pub async fn attendance_report(
             let rows = reports::attendance_summary_page(&mut conn, &filter, None, i64::MAX).await?;
             let counts = SummaryCounts::protected(&rows, below);
             if csv {
-                return Ok(response.body(summary_csv(&counts.events, true)));
+                return Ok(response.body(csv_start(bom, summary_csv(&counts.events, true))));
             }
             // The rows are in key order: the page starts after the cursor's key.
             let start =
@@ -155,7 +161,7 @@ pub async fn attendance_report(
         }
         None if csv => {
             drop(conn);
-            Ok(response.streaming(csv_stream(state.pool.clone(), filter).await?))
+            Ok(response.streaming(csv_stream(state.pool.clone(), filter, bom).await?))
         }
         None => {
             let (mut rows, totals) =
@@ -180,9 +186,10 @@ pub async fn attendance_report(
 async fn csv_stream(
     pool: DbPool,
     filter: SummaryFilter,
+    bom: bool,
 ) -> AppResult<impl Stream<Item = Result<Bytes, AppError>>> {
     let first = next_page(&pool, &filter, None).await?;
-    let header_and_first = Bytes::from(summary_csv(&unprotected(&first), true));
+    let header_and_first = Bytes::from(csv_start(bom, summary_csv(&unprotected(&first), true)));
     // The key to read after, while chunks may remain.
     let rest = stream::unfold(key_after(&first), move |after| {
         let (pool, filter) = (pool.clone(), filter.clone());

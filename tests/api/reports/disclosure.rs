@@ -847,6 +847,7 @@ fn random_summary_rows(rng: &mut StdRng, events: usize) -> Vec<EventSummaryRow> 
                 region: "Soria".into(),
                 series: None,
                 starts_at: at + chrono::Duration::days(i as i64),
+                timezone: "Europe/Madrid".into(),
                 status: EventStatus::Published,
                 online_confirmed: c.online_confirmed,
                 online_attended: c.online_attended,
@@ -1135,7 +1136,7 @@ async fn the_demo_roundtable_gives_no_hidden_count_away_in_any_form() {
     .await;
     assert_eq!(csv.status, 200, "{}", csv.text);
     let mut lines = csv.text.lines();
-    assert!(lines.next().unwrap().starts_with("event_id,title"));
+    assert!(lines.next().unwrap().starts_with("\u{feff}event_id,title"), "a byte-order mark first");
     for (line, event) in lines.zip(&events) {
         let cells: Vec<&str> = line.rsplitn(9, ',').collect();
         let cell = |v: &Value| v.as_i64().map(|n| n.to_string()).unwrap_or_default();

@@ -1,4 +1,4 @@
-use chrono::{Duration, Utc};
+use chrono::{Duration, Offset, SubsecRound, Utc};
 use reqwest::header::ACCEPT;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -180,6 +180,22 @@ async fn the_aggregated_report_comes_as_csv_when_asked_for() {
     assert_eq!(records[0].iter().skip(6).collect::<Vec<_>>(), ["2", "1", "1", "0", "1", "1", "0", "0"]);
     assert_eq!(&records[1][1], "Mesa, \"regional\"");
     assert_eq!(&records[1][3], "", "no series");
+    let starts_at = chrono::DateTime::parse_from_rfc3339(&records[0][4]).unwrap();
+    assert_eq!(starts_at, start.trunc_subsecs(6), "the same instant");
+    let madrid = starts_at.with_timezone(&chrono_tz::Europe::Madrid).offset().fix();
+    assert_eq!(*starts_at.offset(), madrid, "at the event's offset: {}", &records[0][4]);
+
+    let csv_bytes = |query: &'static str| {
+        let request = app.client.get(app.url(&format!("/api/v1/reports/attendance{query}")));
+        let request = request.bearer_auth(&organiser).header(ACCEPT, "text/csv");
+        async move { request.send().await.unwrap().bytes().await.unwrap() }
+    };
+    assert!(csv_bytes("").await.starts_with(b"\xEF\xBB\xBFevent_id,"), "a byte-order mark for Excel");
+    assert!(csv_bytes("?bom=false").await.starts_with(b"event_id,"), "none for programs");
+    assert!(csv_bytes("?suppress_below=5").await.starts_with(b"\xEF\xBB\xBFevent_id,"), "protected too");
+    let bad = app.get("/api/v1/reports/attendance?bom=maybe", Some(&organiser)).await;
+    bad.assert_problem(422, "validation_failed");
+    assert!(bad.text.contains("\"bom\""), "{}", bad.text);
 
     let preferred_json = read(
         app.client
