@@ -244,9 +244,12 @@ pub async fn migrated_database_on(server: &str) -> TestDatabase {
 /// The real server on `database`.
 pub async fn spawn_app_on(database: TestDatabase, customise: impl FnOnce(&mut Settings)) -> TestApp {
     init_test_logging();
+    // The test's own pool keeps the default limits: a test that gives the server one
+    // connection and a 300 ms acquire timeout provokes the server, and arranging its rows
+    // on a busy machine must not trip over those limits.
+    let pool = db::build_pool(&database.url(), &test_settings(&database.url())).unwrap();
     let mut settings = test_settings(&database.url());
     customise(&mut settings);
-    let pool = db::build_pool(&database.url(), &settings).unwrap();
     // The server's own pool, kept so that stopping the app also stops its background loops.
     let (_, server_pool) = db::prepare(&settings).await.expect("the database is prepared");
     let app = Application::build_with_pool(settings.clone(), &database.url(), server_pool.clone())
