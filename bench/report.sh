@@ -13,7 +13,7 @@ seed_started=$(date +%s%N)
 sql -v event="$event_d" -v partner="$(jq -r .id <<<"$CLIENT")" <<'SQL' >/dev/null
 BEGIN;
 SET LOCAL statement_timeout = 0;
-ALTER TABLE registrations DISABLE TRIGGER registrations_after_change;
+ALTER TABLE registrations DISABLE TRIGGER registrations_after_insert;
 INSERT INTO registrations (id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
         interpretation_language, accessibility_notes, interests, full_name, email, email_normalised,
         preferred_language, stakeholder_category, consent_data_processing, created_by, created_by_kind,
@@ -36,7 +36,7 @@ SELECT gen_random_uuid(), :'event', s.status, s.mode, s.mode = 'onsite' AND i % 
                        CASE WHEN i % 8 = 7 THEN 'cancelled'
                             WHEN i % 8 = 6 AND m.mode = 'onsite' THEN 'waitlisted'
                             ELSE 'confirmed' END AS status) s;
-ALTER TABLE registrations ENABLE TRIGGER registrations_after_change;
+ALTER TABLE registrations ENABLE TRIGGER registrations_after_insert;
 UPDATE events e SET
        online_confirmed = c.online_confirmed, online_waitlisted = c.online_waitlisted,
        onsite_confirmed = c.onsite_confirmed, onsite_confirmed_physical_space = c.onsite_physical,

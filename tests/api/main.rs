@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod consent;
 mod database;
+mod database_rules;
 mod database_tls;
 mod demo;
 mod errors;
