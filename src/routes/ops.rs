@@ -93,20 +93,21 @@ async fn scrape(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse> 
     Ok(HttpResponse::Ok().content_type(encoder.format_type()).body(buffer))
 }
 
-/// Sets the outbox gauges from the database. Without an answer they keep their last values
-/// (and the failure is logged): the scrape itself must not fail with the database, whose
-/// state `/readyz` and the pool gauges already tell.
+/// Sets the outbox gauges from the database. Without an answer within a second they keep
+/// their last values (and the failure is logged): the scrape itself must neither fail nor
+/// hang with the database, whose state `/readyz` and the pool gauges already tell.
 async fn observe_outbox(state: &AppState) {
     let backlog = async {
         let mut conn = state.pool.get().await?;
         crate::db::outbox::backlog(&mut conn).await
     };
-    match backlog.await {
-        Ok(backlog) => {
+    match actix_web::rt::time::timeout(std::time::Duration::from_secs(1), backlog).await {
+        Ok(Ok(backlog)) => {
             state.metrics.outbox_pending.set(backlog.pending);
             state.metrics.outbox_oldest_pending_age.set(backlog.oldest_age_seconds.max(0.0));
         }
-        Err(error) => tracing::warn!(%error, "metrics: could not read the webhook outbox"),
+        Ok(Err(error)) => tracing::warn!(%error, "metrics: could not read the webhook outbox"),
+        Err(_) => tracing::warn!("metrics: the webhook outbox was not read within a second"),
     }
 }
 
