@@ -6,6 +6,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::rate_limit::RateLimit;
+
 /// One problem with one field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(example = json!({"field": "participant.email", "code": "invalid_email", "message": "is not an email address"}))]
@@ -75,8 +77,10 @@ pub enum AppError {
     UnsupportedMediaType { expected: &'static str },
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// 429, with `Retry-After` and the `RateLimit-*` fields of the limit reached (`limit`
+    /// requests in a window).
     #[error("too many requests ({code})")]
-    TooManyRequests { code: &'static str, retry_after_seconds: u64 },
+    TooManyRequests { code: &'static str, retry_after_seconds: u64, limit: u32 },
     /// 503: the database does not answer (or answered too slowly).
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -228,8 +232,11 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         match self {
-            AppError::TooManyRequests { retry_after_seconds, .. } => {
+            AppError::TooManyRequests { retry_after_seconds, limit, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+                for field in RateLimit::exhausted(*limit, *retry_after_seconds).fields() {
+                    response.insert_header(field);
+                }
             }
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS.to_string()));

@@ -15,6 +15,8 @@ use utoipa_actix_web::AppExt;
 use crate::domain::webhooks::EventType;
 use crate::error::Problem;
 
+pub mod conventions;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -117,7 +119,12 @@ pub struct Unprocessable(pub Problem);
 
 /// Too many requests; retry after `Retry-After` seconds.
 #[derive(ToResponse)]
-#[response(content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))]
+#[response(content_type = "application/problem+json", headers(
+    ("Retry-After" = u64, description = "Seconds to wait"),
+    ("RateLimit-Limit" = u64, description = "Requests allowed in the limit's window"),
+    ("RateLimit-Remaining" = u64, description = "Requests left in the current window: 0"),
+    ("RateLimit-Reset" = u64, description = "Seconds until the current window ends"),
+))]
 pub struct TooManyRequests(pub Problem);
 
 /// The database is not answering, or too slowly; retry after `Retry-After` seconds.
@@ -137,11 +144,13 @@ pub fn document() -> utoipa::openapi::OpenApi {
     api
 }
 
-/// What the routes' annotations cannot say: the problem codes of each error response, and
-/// the bodies that may be left out. Applied to the served document and the checked-in one.
+/// What the routes' annotations cannot say: the problem codes of each error response, the
+/// bodies that may be left out, and the HTTP conventions (`conventions`). Applied to the
+/// served document and the checked-in one.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     crate::problem_codes::document_codes(api);
     bodies_that_may_be_left_out(api);
+    conventions::document(api);
     api.webhooks = Some(webhook_messages());
 }
 

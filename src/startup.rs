@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
@@ -149,6 +149,8 @@ impl Application {
                 .app_data(known_routes.clone())
                 .app_data(metrics_data.clone())
                 .default_service(web::to(fallback))
+                .wrap(from_fn(crate::http::caching::validators))
+                .wrap(Compress::default())
                 .wrap(cors(&cors_origins))
                 .wrap(prometheus.clone())
                 .wrap(from_fn(crate::routes::ops::metrics_listener))
@@ -241,9 +243,24 @@ impl ShutdownSignal {
 fn cors(origins: &[String]) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
-        .allowed_headers(["authorization", "content-type", "idempotency-key", "x-request-id"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "x-request-id",
+            "if-none-match",
+        ])
         // Content-Disposition: a browser app names the CSV and calendar downloads after it.
-        .expose_headers(["x-request-id", "retry-after", "content-disposition"])
+        .expose_headers([
+            "x-request-id",
+            "retry-after",
+            "content-disposition",
+            "location",
+            "etag",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+        ])
         .max_age(3600);
     for origin in origins {
         cors = cors.allowed_origin(origin.trim_end_matches('/'));

@@ -6,7 +6,7 @@ use deadpool::managed::WeakPool;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::AsyncPgConnection;
 
-use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
+use prometheus::{Gauge, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
@@ -24,6 +24,9 @@ pub struct AppState {
     pub public_base_url: String,
 }
 
+/// The application's own metrics, all named `hybrid_events_*` (the request metrics of
+/// actix-web-prom too, by its namespace in `startup`); the process metrics keep the standard
+/// `process_*` names that dashboards and alerts expect.
 #[derive(Clone)]
 pub struct Metrics {
     pub registry: Registry,
@@ -32,30 +35,61 @@ pub struct Metrics {
     pub pool_waiting: IntGauge,
     /// Registrations created, by outcome (`confirmed`, `waitlisted`, `fallback`).
     pub registrations: IntCounterVec,
+    /// Webhook deliveries waiting to be posted (or posted again), set at each scrape.
+    pub outbox_pending: IntGauge,
+    /// Age of the oldest of them (0 when there is none), set at each scrape.
+    pub outbox_oldest_pending_age: Gauge,
     /// Every pool of the process (one per HTTP worker and the background one), summed. Weak:
     /// the gauges must not keep a stopped worker's pool, and its connections, open.
     pools: Arc<Mutex<Vec<WeakPool<AsyncDieselConnectionManager<AsyncPgConnection>>>>>,
 }
 
+/// The prefix of the application's metrics.
+pub const METRICS_NAMESPACE: &str = "hybrid_events";
+
 impl Metrics {
     pub fn new(registry: Registry) -> anyhow::Result<Self> {
-        let pool_size = IntGauge::new("db_pool_connections", "Connections open in the pool")?;
-        let pool_available = IntGauge::new("db_pool_idle", "Idle connections in the pool")?;
-        let pool_waiting = IntGauge::new("db_pool_waiting", "Requests waiting for a connection")?;
+        let opts = |name: &str, help: &str| Opts::new(name, help).namespace(METRICS_NAMESPACE);
+        let pool_size = IntGauge::with_opts(opts("db_pool_connections", "Connections open in the pools"))?;
+        let pool_available =
+            IntGauge::with_opts(opts("db_pool_idle_connections", "Idle connections in the pools"))?;
+        let pool_waiting =
+            IntGauge::with_opts(opts("db_pool_waiting_requests", "Requests waiting for a connection"))?;
         let registrations = IntCounterVec::new(
-            Opts::new("registrations_created_total", "Registrations created, by outcome"),
+            opts("registrations_created_total", "Registrations created, by outcome"),
             &["outcome"],
         )?;
+        let outbox_pending = IntGauge::with_opts(opts(
+            "webhook_outbox_pending",
+            "Webhook deliveries waiting to be posted or retried",
+        ))?;
+        let outbox_oldest_pending_age = Gauge::with_opts(opts(
+            "webhook_outbox_oldest_pending_age_seconds",
+            "Age of the oldest webhook delivery still pending (0 when none is)",
+        ))?;
+        let build_info = IntGaugeVec::new(
+            opts("build_info", "The running build: always 1, its version as a label"),
+            &["version"],
+        )?;
+        build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
         registry.register(Box::new(pool_size.clone()))?;
         registry.register(Box::new(pool_available.clone()))?;
         registry.register(Box::new(pool_waiting.clone()))?;
         registry.register(Box::new(registrations.clone()))?;
+        registry.register(Box::new(outbox_pending.clone()))?;
+        registry.register(Box::new(outbox_oldest_pending_age.clone()))?;
+        registry.register(Box::new(build_info))?;
+        // CPU, memory, open files, start time of this process (read from /proc).
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
         Ok(Self {
             registry,
             pool_size,
             pool_available,
             pool_waiting,
             registrations,
+            outbox_pending,
+            outbox_oldest_pending_age,
             pools: Default::default(),
         })
     }

@@ -24,6 +24,7 @@ use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::registration_open;
 use crate::domain::history::reschedules_registration;
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
+use crate::domain::rate_limit::RateLimit;
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{self, Placement, Queues, Reseat, Seating, Spot, Wish};
@@ -69,6 +70,9 @@ pub enum Registered {
         place: Option<Box<PlaceRow>>,
         /// The consents it holds, as recorded.
         consents: Vec<ConsentRow>,
+        /// Where the caller stands against REGISTRATION_RATE_LIMIT_PER_MINUTE, counted in the
+        /// registration's transaction (`None` when there is no limit).
+        rate_limit: Option<RateLimit>,
     },
     /// The first answer to this `Idempotency-Key`.
     Replay(Replay),
@@ -184,7 +188,7 @@ async fn register_in(
     // hour ends: were it refused only when the person is registered, 201 against 429 would
     // answer the same question.
     if caller.is_partner() && duplicates_exhausted {
-        return Err(duplicates_limited(seconds_to_next_hour(Utc::now())));
+        return Err(duplicates_limited(seconds_to_next_hour(Utc::now()), limits.duplicates_per_hour));
     }
     let placement = seats::place(
         &seating,
@@ -268,12 +272,13 @@ async fn register_in(
         let body = answer(&registration, waitlist_position, &event, place.as_ref(), &consents);
         idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
     }
-    rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
+    let rate_limit = rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
     Ok(Registered::New {
         outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
         waitlist_position,
         place: place.map(Box::new),
         consents,
+        rate_limit,
     })
 }
 
@@ -282,8 +287,8 @@ fn is_already_registered(error: &AppError) -> bool {
 }
 
 /// 429 `too_many_duplicates`: the partner had its `already_registered` answers for the hour.
-fn duplicates_limited(retry_after_seconds: u64) -> AppError {
-    AppError::TooManyRequests { code: "too_many_duplicates", retry_after_seconds }
+fn duplicates_limited(retry_after_seconds: u64, per_hour: u32) -> AppError {
+    AppError::TooManyRequests { code: "too_many_duplicates", retry_after_seconds, limit: per_hour }
 }
 
 /// Answers a registration refused by rule 5, in a transaction of its own after the
@@ -319,7 +324,9 @@ async fn refuse_duplicate(
             record(conn, by, &[Transition::DuplicateRefused { event: duplicate.event }]).await?;
             Ok(match duplicate_answer(counted.count, limits.duplicates_per_hour) {
                 DuplicateAnswer::AlreadyRegistered => refused,
-                DuplicateAnswer::Limited => duplicates_limited(counted.retry_after_seconds.max(1) as u64),
+                DuplicateAnswer::Limited => {
+                    duplicates_limited(counted.retry_after_seconds.max(1) as u64, limits.duplicates_per_hour)
+                }
             })
         })
         .await;

@@ -104,8 +104,14 @@ struct Wait {
     seconds: Option<i64>,
 }
 
-fn too_many_attempts(seconds: i64) -> AppError {
-    AppError::TooManyRequests { code: "too_many_attempts", retry_after_seconds: seconds.max(1) as u64 }
+/// 429 from a counter that allows `max_failures` failures before it asks for a delay: its
+/// `RateLimit-*` fields say that limit, nothing left, and the delay as the reset.
+fn too_many_attempts(seconds: i64, max_failures: i32) -> AppError {
+    AppError::TooManyRequests {
+        code: "too_many_attempts",
+        retry_after_seconds: seconds.max(1) as u64,
+        limit: max_failures.max(1) as u32,
+    }
 }
 
 impl LoginThrottle {
@@ -186,7 +192,7 @@ impl LoginThrottle {
         .bind::<Bytea, _>(&key.hash)
         .get_result::<Wait>(conn)
         .await?;
-        Err(too_many_attempts(wait.seconds.unwrap_or(1)))
+        Err(too_many_attempts(wait.seconds.unwrap_or(1), key.max_failures))
     }
 
     /// The attempt failed: it stays counted, and each counter at or past its limit asks for

@@ -318,3 +318,24 @@ pub async fn list_deliveries(
     }
     Ok(query.order(webhook_deliveries::seq.desc()).limit(limit).load(conn).await?)
 }
+
+/// How far behind the webhook worker is: pending deliveries, and the age in seconds of the
+/// oldest (0 without any). One scan of the pending rows' partial index, made per scrape.
+#[derive(diesel::QueryableByName, Debug, Clone, Copy)]
+pub struct Backlog {
+    #[diesel(sql_type = BigInt)]
+    pub pending: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub oldest_age_seconds: f64,
+}
+
+pub async fn backlog(conn: &mut AsyncPgConnection) -> AppResult<Backlog> {
+    Ok(diesel::sql_query(
+        "SELECT count(*)::bigint AS pending,
+                coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age_seconds
+           FROM webhook_deliveries
+          WHERE status = 'pending'",
+    )
+    .get_result(conn)
+    .await?)
+}

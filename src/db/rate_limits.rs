@@ -1,21 +1,25 @@
 //! Per-caller rate limits, counted in PostgreSQL (the server keeps no state of its own), in
 //! fixed one-minute windows: one upsert per request.
 
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::domain::rate_limit::RateLimit;
 use crate::error::{AppError, AppResult};
 
 #[derive(diesel::QueryableByName)]
-struct Over {
-    #[diesel(sql_type = Nullable<BigInt>)]
-    retry_after: Option<i64>,
+struct Window {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+    #[diesel(sql_type = BigInt)]
+    reset_seconds: i64,
 }
 
 /// Counts one registration created by `caller` in the current minute; 429 `rate_limited`
-/// (with the seconds left in the window) when that makes more than `per_minute`. A limit
-/// of 0 turns it off.
+/// (with the seconds left in the window) when that makes more than `per_minute`, else where
+/// the caller stands (for the `RateLimit-*` fields; the same statement, no round trip more).
+/// A limit of 0 turns it off (`None`).
 ///
 /// Run it as the last statement of the transaction that creates the registration: a refusal
 /// rolls the registration and the count back together, and the counter row stays locked
@@ -25,30 +29,31 @@ pub async fn count_registration(
     conn: &mut AsyncPgConnection,
     caller: Uuid,
     per_minute: u32,
-) -> AppResult<()> {
+) -> AppResult<Option<RateLimit>> {
     if per_minute == 0 {
-        return Ok(());
+        return Ok(None);
     }
-    let over = diesel::sql_query(
+    let window = diesel::sql_query(
         "INSERT INTO rate_limits AS r (key, window_start, count)
               VALUES ($1, date_trunc('minute', now()), 1)
          ON CONFLICT (key) DO UPDATE SET
               count = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.count + 1 ELSE 1 END,
               window_start = EXCLUDED.window_start
-         RETURNING CASE WHEN count > $2 THEN
+         RETURNING count::bigint AS count,
               greatest(1, ceil(extract(epoch FROM window_start + interval '1 minute' - now())))::bigint
-         END AS retry_after",
+                  AS reset_seconds",
     )
     .bind::<Text, _>(format!("registrations:{caller}"))
-    .bind::<Integer, _>(i32::try_from(per_minute).unwrap_or(i32::MAX))
-    .get_result::<Over>(conn)
+    .get_result::<Window>(conn)
     .await?;
-    match over.retry_after {
-        Some(seconds) => {
-            Err(AppError::TooManyRequests { code: "rate_limited", retry_after_seconds: seconds as u64 })
-        }
-        None => Ok(()),
+    if window.count > i64::from(per_minute) {
+        return Err(AppError::TooManyRequests {
+            code: "rate_limited",
+            retry_after_seconds: window.reset_seconds.max(1) as u64,
+            limit: per_minute,
+        });
     }
+    Ok(Some(RateLimit::after(per_minute, window.count, window.reset_seconds)))
 }
 
 /// The key of a partner's counter of duplicate answers (`count_duplicate_refusal`).

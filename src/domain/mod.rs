@@ -12,6 +12,7 @@ pub mod history;
 pub mod participant_list;
 pub mod places;
 pub mod privacy;
+pub mod rate_limit;
 pub mod refusal;
 pub mod registrations;
 pub mod report;

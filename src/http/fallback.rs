@@ -25,6 +25,8 @@ impl KnownRoutes {
                     .collect();
                 let methods = [
                     ("GET", item.get.is_some()),
+                    // HEAD wherever GET is (`http::middleware::request_context`).
+                    ("HEAD", item.get.is_some()),
                     ("POST", item.post.is_some()),
                     ("PUT", item.put.is_some()),
                     ("PATCH", item.patch.is_some()),
@@ -43,7 +45,8 @@ impl KnownRoutes {
 
     /// The `Allow` value for `path`, when the API has that path.
     pub fn allowed(&self, path: &str) -> Option<&str> {
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        // Exactly as written: `/api/v1/events/` (a trailing slash) is no path of the API.
+        let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         self.0.iter().find_map(|(template, methods)| {
             let matches = template.len() == segments.len()
                 && template
@@ -75,9 +78,14 @@ mod tests {
     #[test]
     fn documented_paths_with_another_method_are_405_with_their_methods() {
         let routes = KnownRoutes::from_document(&crate::openapi::document());
-        assert_eq!(routes.allowed("/healthz"), Some("GET"));
-        assert_eq!(routes.allowed("/api/v1/events"), Some("GET, POST"));
-        assert_eq!(routes.allowed("/api/v1/events/0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f"), Some("GET, PATCH"));
+        assert_eq!(routes.allowed("/healthz"), Some("GET, HEAD"));
+        assert_eq!(routes.allowed("/api/v1/events"), Some("GET, HEAD, POST"));
+        assert_eq!(
+            routes.allowed("/api/v1/events/0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f"),
+            Some("GET, HEAD, PATCH")
+        );
+        assert_eq!(routes.allowed("/api/v1/events/"), None);
+        assert_eq!(routes.allowed("/api/v1/events/publish/"), None);
         assert_eq!(routes.allowed("/api/v1/nothing"), None);
         assert_eq!(routes.allowed("/api/v1/events//publish"), None);
     }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError};
 use futures_util::FutureExt;
@@ -41,15 +42,18 @@ fn detached_request() -> actix_web::HttpRequest {
 }
 
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let request_id = incoming_request_id(&req).unwrap_or_else(|| Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
-    let authenticated =
-        req.headers().contains_key(header::AUTHORIZATION) || req.query_string().contains("token=");
     let method = req.method().clone();
+    // HEAD wherever GET is: routed and answered as GET; the server then sends the headers
+    // only (actix's HTTP/1 and HTTP/2 writers drop the body of an answer to HEAD).
+    if method == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
 
     let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
     let mut response = match outcome {
@@ -77,7 +81,9 @@ pub async fn request_context(
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if authenticated || !headers.contains_key(header::CACHE_CONTROL) {
+    // Answers that say nothing of caching are not kept; `http::caching` says it for the reads
+    // worth caching, which are public only when asked anonymously.
+    if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 

@@ -159,7 +159,17 @@ pub async fn import_participant_list(
         "participant list imported"
     );
     let answer = AttendanceImport::from(&imported);
-    Ok(if imported.new { HttpResponse::Created() } else { HttpResponse::Ok() }.json(answer))
+    Ok(if imported.new {
+        // Its people are resolved at `…/online-attendance/{import_id}/resolve`.
+        HttpResponse::Created()
+            .insert_header((
+                "Location",
+                format!("/api/v1/events/{}/online-attendance/{}", answer.event_id, answer.import_id),
+            ))
+            .json(answer)
+    } else {
+        HttpResponse::Ok().json(answer)
+    })
 }
 
 /// Say who a person of an import is (organisers of the event, admin): an ambiguous or

@@ -47,10 +47,12 @@ pub async fn define_consent_purpose(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let body = body.0;
+    let organisation_id = path.into_inner();
     let defined =
-        use_case::define(&mut conn, &caller, path.into_inner(), &body.purpose, body.required, &body.texts)
+        use_case::define(&mut conn, &caller, organisation_id, &body.purpose, body.required, &body.texts)
             .await?;
-    Ok(HttpResponse::Created().json(ConsentPurpose::try_from(defined)?))
+    let defined = ConsentPurpose::try_from(defined)?;
+    Ok(HttpResponse::Created().insert_header(purpose_location(organisation_id, &defined)).json(defined))
 }
 
 /// List an organisation's consent purposes by key, each with every version of its texts
@@ -134,5 +136,14 @@ pub async fn publish_consent_version(
     let (organisation_id, purpose) = path.into_inner();
     let mut conn = state.pool.get().await?;
     let published = use_case::publish(&mut conn, &caller, organisation_id, &purpose, &body.texts).await?;
-    Ok(HttpResponse::Created().json(ConsentPurpose::try_from(published)?))
+    let published = ConsentPurpose::try_from(published)?;
+    // A version has no address of its own: the purpose, which lists its versions, is where
+    // the new one is read.
+    Ok(HttpResponse::Created().insert_header(purpose_location(organisation_id, &published)).json(published))
+}
+
+/// `Location` of a purpose (its key percent-encoded as a path segment).
+fn purpose_location(organisation_id: Uuid, purpose: &ConsentPurpose) -> (&'static str, String) {
+    let key = percent_encoding::utf8_percent_encode(&purpose.purpose, percent_encoding::NON_ALPHANUMERIC);
+    ("Location", format!("/api/v1/organisations/{organisation_id}/consent-purposes/{key}"))
 }

@@ -93,7 +93,9 @@ pub async fn create_event(
     let mut conn = state.pool.get().await?;
     let created = use_case::create(&mut conn, &caller, draft).await?;
     tracing::info!(event_id = %created.event.id, "created an event");
-    Ok(HttpResponse::Created().json(view(&mut conn, created.event, Some(&caller)).await?))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/events/{}", created.event.id)))
+        .json(view(&mut conn, created.event, Some(&caller)).await?))
 }
 
 /// List events by `starts_at` ascending. Anonymous callers and partners see published events

@@ -77,19 +77,38 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> AppResult<
     if state.settings.metrics_bind_addr.is_some() {
         return Err(AppError::NotFound);
     }
-    scrape(&state, &req)
+    scrape(&state, &req).await
 }
 
 /// The metrics, for a caller that shows METRICS_BEARER_TOKEN when one is set.
-fn scrape(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse> {
+async fn scrape(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse> {
     authorise_scrape(&state.settings, req)?;
     state.metrics.observe_pools();
+    observe_outbox(state).await;
     let mut buffer = Vec::new();
     let encoder = prometheus::TextEncoder::new();
     encoder
         .encode(&state.metrics.registry.gather(), &mut buffer)
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("encoding metrics: {e}")))?;
     Ok(HttpResponse::Ok().content_type(encoder.format_type()).body(buffer))
+}
+
+/// Sets the outbox gauges from the database. Without an answer within a second they keep
+/// their last values (and the failure is logged): the scrape itself must neither fail nor
+/// hang with the database, whose state `/readyz` and the pool gauges already tell.
+async fn observe_outbox(state: &AppState) {
+    let backlog = async {
+        let mut conn = state.pool.get().await?;
+        crate::db::outbox::backlog(&mut conn).await
+    };
+    match actix_web::rt::time::timeout(std::time::Duration::from_secs(1), backlog).await {
+        Ok(Ok(backlog)) => {
+            state.metrics.outbox_pending.set(backlog.pending);
+            state.metrics.outbox_oldest_pending_age.set(backlog.oldest_age_seconds.max(0.0));
+        }
+        Ok(Err(error)) => tracing::warn!(%error, "metrics: could not read the webhook outbox"),
+        Err(_) => tracing::warn!("metrics: the webhook outbox was not read within a second"),
+    }
 }
 
 /// 401 unless METRICS_BEARER_TOKEN is unset or the request's bearer token is that token. The
@@ -123,8 +142,8 @@ pub async fn metrics_listener(
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let answer = if req.path() == "/metrics" && *req.method() == Method::GET {
-        match req.app_data::<web::Data<AppState>>() {
-            Some(state) => scrape(state, req.request()),
+        match req.app_data::<web::Data<AppState>>().cloned() {
+            Some(state) => scrape(&state, req.request()).await,
             None => Err(AppError::Unexpected(anyhow::anyhow!("no application state"))),
         }
     } else {

@@ -80,7 +80,9 @@ pub async fn create_organisation(
         },
     )
     .await?;
-    Ok(HttpResponse::Created().json(Organisation::from(row)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/organisations/{}", row.id)))
+        .json(Organisation::from(row)))
 }
 
 /// List organisations, newest first (admin, organiser).
@@ -220,7 +222,9 @@ pub async fn create_user(
     )
     .await?;
     tracing::info!(user_id = %user.id, role = role.as_str(), "created a user");
-    Ok(HttpResponse::Created().json(User::from(user)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
+        .json(User::from(user)))
 }
 
 /// Create an API client for a partner front-end (admin, organiser of the organisation).
@@ -274,13 +278,18 @@ pub async fn create_api_client(
     )
     .await?;
     tracing::info!(api_client = %row.id, organisation = %organisation_id, "created an API client");
-    Ok(HttpResponse::Created().json(ApiClientCreated {
-        id: row.id,
-        name: row.name,
-        organisation_id: row.organisation_id,
-        client_id: row.client_id,
-        client_secret,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/organisations/{organisation_id}/api-clients/{}", row.id),
+        ))
+        .json(ApiClientCreated {
+            id: row.id,
+            name: row.name,
+            organisation_id: row.organisation_id,
+            client_id: row.client_id,
+            client_secret,
+        }))
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -429,7 +438,12 @@ pub async fn trust_organisation(
     let (organisation_id, other) = path.into_inner();
     let mut conn = state.pool.get().await?;
     Ok(match trusts::trust(&mut conn, &caller, organisation_id, other).await? {
-        Some(created) => HttpResponse::Created().json(TrustedOrganisation::from(created)),
+        Some(created) => HttpResponse::Created()
+            .insert_header((
+                "Location",
+                format!("/api/v1/organisations/{organisation_id}/trusted-organisations/{other}"),
+            ))
+            .json(TrustedOrganisation::from(created)),
         None => HttpResponse::NoContent().finish(),
     })
 }

@@ -2,6 +2,7 @@
 //! check in and undo it, erase personal data, and the audit trail. Each handler parses,
 //! calls its use case (`app::registrations`), and renders.
 
+use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use crate::db::idempotency::{self, Replay};
 use crate::db::places::{self, PlaceRow};
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
+use crate::domain::rate_limit::RateLimit;
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::error::{AppError, AppResult};
 use crate::http::json::{Json, OptionalJson};
@@ -137,7 +139,7 @@ pub async fn create_registration(
     )
     .await?;
     match registered {
-        Registered::New { outcome, waitlist_position, place, consents } => {
+        Registered::New { outcome, waitlist_position, place, consents, rate_limit } => {
             let view = Registration::from_row(
                 outcome.registration,
                 waitlist_position,
@@ -152,9 +154,16 @@ pub async fn create_registration(
             };
             state.metrics.registrations.with_label_values(&[label]).inc();
             tracing::info!(registration_id = %view.id, event_id = %request.event_id, outcome = label, "registered");
-            Ok(HttpResponse::Created().json(view))
+            let mut created = HttpResponse::Created();
+            created.insert_header((header::LOCATION, format!("/api/v1/registrations/{}", view.id)));
+            for field in rate_limit.iter().flat_map(RateLimit::fields) {
+                created.insert_header(field);
+            }
+            Ok(created.json(view))
         }
-        Registered::Replay(Replay { status, body: Some(body), .. }) => Ok(replay(status, body)),
+        Registered::Replay(Replay { status, body: Some(body), registration_id }) => {
+            Ok(replay(status, registration_id, body))
+        }
         Registered::Replay(Replay { status, body: None, registration_id }) => {
             // The stored answer was erased with the personal data: answer the registration
             // as it is now.
@@ -163,7 +172,7 @@ pub async fn create_registration(
             let event = crate::db::events::find(&mut conn, row.event_id).await?.ok_or(AppError::NotFound)?;
             let position = position_of(&mut conn, &row).await?;
             let answer = view(&mut conn, row, position, &event).await?;
-            Ok(replay(status, serde_json::to_value(answer).expect("views serialise")))
+            Ok(replay(status, Some(id), serde_json::to_value(answer).expect("views serialise")))
         }
     }
 }
@@ -201,10 +210,16 @@ fn read_request(
     })
 }
 
-fn replay(status: u16, body: serde_json::Value) -> HttpResponse {
+/// The first answer again, with the `Location` of the registration it created.
+fn replay(status: u16, registration_id: Option<Uuid>, body: serde_json::Value) -> HttpResponse {
     let status =
         actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED);
-    HttpResponse::build(status).insert_header(("Idempotent-Replayed", "true")).json(body)
+    let mut answer = HttpResponse::build(status);
+    answer.insert_header(("Idempotent-Replayed", "true"));
+    if let (actix_web::http::StatusCode::CREATED, Some(id)) = (status, registration_id) {
+        answer.insert_header((header::LOCATION, format!("/api/v1/registrations/{id}")));
+    }
+    answer.json(body)
 }
 
 pub(crate) async fn position_of(

@@ -139,7 +139,9 @@ pub async fn create_webhook(
     .await?;
     tracing::info!(subscription = %row.id, owner_kind = %row.owner_kind, organisation = %organisation_id,
         "created a webhook subscription");
-    Ok(HttpResponse::Created().json(WebhookCreated::new(&row)))
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/webhooks/{}", row.id)))
+        .json(WebhookCreated::new(&row)))
 }
 
 fn random_bytes() -> [u8; SECRET_BYTES] {

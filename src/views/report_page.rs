@@ -68,6 +68,9 @@ footer{color:#4a5260;font-size:.85rem;margin:18px 0 6px}
 }";
 
 /// The whole page.
+/// How the page's footer writes when the report was counted.
+pub const GENERATED_AT_FORMAT: &str = "%Y-%m-%d %H:%M";
+
 pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     let t = ctx.suppress_below;
     let mut html = String::with_capacity(16 * 1024);
@@ -102,7 +105,7 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
         html,
         "<footer>Generated {} UTC by hybrid-events. No-shows are counted only once the event has ended. \
 Counts cover registrations that are not cancelled, including those whose personal data was erased.</footer>",
-        report.generated_at.format("%Y-%m-%d %H:%M"),
+        report.generated_at.format(GENERATED_AT_FORMAT),
     );
     html.push_str("</main></body></html>");
     html

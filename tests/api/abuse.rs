@@ -19,7 +19,7 @@ fn assert_rate_limited(response: &Resp) {
 
 /// Runs `attempt` until it ran within one minute of the clock: the limit counts in
 /// one-minute windows, and a window that ends half-way would reset the count.
-async fn within_one_minute<F: std::future::Future<Output = bool>>(mut attempt: impl FnMut() -> F) {
+pub(crate) async fn within_one_minute<F: std::future::Future<Output = bool>>(mut attempt: impl FnMut() -> F) {
     for _ in 0..3 {
         let minute = Utc::now().minute();
         let done = attempt().await;

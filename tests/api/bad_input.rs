@@ -217,9 +217,9 @@ async fn emoji_and_right_to_left_names_are_taken_and_read_back_intact() {
 async fn a_method_a_path_does_not_offer_is_405_with_allow_and_an_unknown_path_404() {
     let app = spawn_app().await;
     for (method, path, allow) in [
-        ("TRACE", "/api/v1/events", "GET, POST"),
-        ("PUT", "/api/v1/events/0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "GET, PATCH"),
-        ("DELETE", "/healthz", "GET"),
+        ("TRACE", "/api/v1/events", "GET, HEAD, POST"),
+        ("PUT", "/api/v1/events/0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "GET, HEAD, PATCH"),
+        ("DELETE", "/healthz", "GET, HEAD"),
     ] {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let response = app.send(method, path, None, None).await;

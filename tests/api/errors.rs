@@ -69,7 +69,7 @@ async fn a_method_a_route_lacks_is_a_405_problem_naming_the_allowed_ones() {
     let app = spawn_app().await;
     let response = app.delete("/healthz", None).await;
     response.assert_problem(405, "method_not_allowed");
-    assert_eq!(response.header("allow"), Some("GET"));
+    assert_eq!(response.header("allow"), Some("GET, HEAD"));
     app.delete("/nowhere", None).await.assert_problem(404, "not_found");
 }
 

@@ -62,7 +62,7 @@ async fn metrics_show_requests_by_route_and_the_pool() {
     assert_eq!(response.status, 200);
     assert!(response.text.contains("endpoint=\"/healthz\""), "{}", response.text);
     assert!(response.text.contains("hybrid_events_http_requests_duration_seconds_bucket"));
-    assert!(response.text.contains("db_pool_connections"));
+    assert!(response.text.contains("hybrid_events_db_pool_connections "), "{}", response.text);
 }
 
 const METRICS_TOKEN: &str = "scraper-token-Fq9wLm2Xr7";
@@ -171,7 +171,7 @@ async fn with_both_the_metrics_listener_needs_the_token_too() {
     scrape(&app, &metrics, None).await.assert_problem(401, "unauthorized");
     let response = scrape(&app, &metrics, Some(METRICS_TOKEN)).await;
     assert_eq!(response.status, 200, "{}", response.text);
-    assert!(response.text.contains("db_pool_connections"), "{}", response.text);
+    assert!(response.text.contains("hybrid_events_db_pool_connections "), "{}", response.text);
     handle.stop(false).await;
 }
 

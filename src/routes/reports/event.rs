@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::db::{reports, DbPool};
 use crate::domain::report::event_zone;
 use crate::error::{AppError, AppResult};
+use crate::http::caching::Volatile;
 use crate::state::AppState;
 use crate::views::reports::{attendance_csv as csv_lines, csv_start, EventReport};
 
@@ -35,7 +36,7 @@ pub async fn event_report(
     caller: Caller,
     path: web::Path<Uuid>,
     query: web::Query<SuppressQuery>,
-) -> AppResult<web::Json<EventReport>> {
+) -> AppResult<HttpResponse> {
     let event_id = path.into_inner();
     let mut conn = state.pool.get().await?;
     authorise(&mut conn, &caller, event_id).await?;
@@ -43,7 +44,12 @@ pub async fn event_report(
     let data = reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
-    Ok(web::Json(EventReport::build(&data, below)))
+    let report = EventReport::build(&data, below);
+    // Counted anew at each read: an unchanged report differs only in when it was counted.
+    let counted_at = serde_json::to_string(&report.generated_at).expect("a time serialises");
+    let mut response = HttpResponse::Ok().json(report);
+    response.extensions_mut().insert(Volatile(vec![counted_at]));
+    Ok(response)
 }
 
 /// Rows fetched from PostgreSQL per chunk of the CSV.

@@ -12,6 +12,7 @@ use crate::auth::report_link::ReportLinkClaims;
 use crate::auth::{Caller, MaybeCaller};
 use crate::db::reports;
 use crate::error::{AppError, AppResult};
+use crate::http::caching::Volatile;
 use crate::http::json::Json;
 use crate::state::AppState;
 use crate::views::report_page::{render, PageContext, CONTENT_SECURITY_POLICY};
@@ -54,7 +55,10 @@ pub async fn create_report_link(
     );
     // The token is as good as a password until it expires: log that a link exists, never it.
     tracing::info!(event_id = %event_id, caller = %caller.id, "issued a report link");
-    Ok(HttpResponse::Created().json(ReportLink { url, expires_at: claims.expires_at() }))
+    // The link is the resource created: `Location` is the link itself.
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", url.clone()))
+        .json(ReportLink { url, expires_at: claims.expires_at() }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,10 +125,14 @@ pub async fn report_page(
             suppress_below: below.filter(|&n| n > 1),
         },
     );
-    Ok(HttpResponse::Ok()
+    // Counted anew at each read: an unchanged report differs only in when it was counted.
+    let counted_at = report.generated_at.format(crate::views::report_page::GENERATED_AT_FORMAT).to_string();
+    let mut response = HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Robots-Tag", "noindex"))
-        .body(html))
+        .body(html);
+    response.extensions_mut().insert(Volatile(vec![counted_at]));
+    Ok(response)
 }
