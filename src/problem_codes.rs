@@ -356,7 +356,7 @@ pub fn observe(port: u16, method: &str, route: &str, status: u16, code: Option<&
     let Some(statuses) = listed().get(&(method.to_owned(), route.to_owned())) else { return };
     let what = match (statuses.get(&status), code) {
         (None, _) => format!("{method} {route} answered {status}, a status it does not document"),
-        (Some(codes), Some(code)) if !codes.iter().any(|listed| *listed == code) => {
+        (Some(codes), Some(code)) if !codes.contains(&code) => {
             format!("{method} {route} answered {status} `{code}`, a code it does not document")
         }
         _ => return,
