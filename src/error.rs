@@ -29,11 +29,15 @@ impl FieldError {
 /// An RFC 9457 problem document; every error answer of the API has this shape.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "type": "urn:hybrid-events:problem:not_found", "title": "Not Found", "status": 404,
-    "detail": "No such resource, or you may not see it.", "code": "not_found"}))]
+    "type": "/problems/not_found", "title": "Not Found", "status": 404,
+    "detail": "No such resource, or you may not see it.", "code": "not_found",
+    "instance": "urn:hybrid-events:request:0193a5d0-7777-7abc-8def-6a6b6c6d6e6f"}))]
 pub struct Problem {
-    /// A URI naming the kind of problem (`urn:hybrid-events:problem:<code>`).
+    /// The kind of problem: `/problems/<code>`, a URI reference relative to the server
+    /// (resolved against the request's URL). `GET` on it answers a short page that explains
+    /// the code.
     #[serde(rename = "type")]
+    #[schema(format = "uri-reference", example = "/problems/not_found")]
     pub type_: String,
     /// The HTTP reason phrase.
     pub title: String,
@@ -46,6 +50,29 @@ pub struct Problem {
     /// Present on validation failures: one entry per offending field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// This occurrence: `urn:hybrid-events:request:<request id>`, the id also sent in
+    /// `X-Request-Id` and written on the server's log line of the request (quote it when
+    /// asking for help).
+    #[schema(format = "uri", example = "urn:hybrid-events:request:0193a5d0-7777-7abc-8def-6a6b6c6d6e6f")]
+    pub instance: String,
+}
+
+/// The URI reference of the page that explains `code` (the `type` of its problems).
+pub fn problem_type(code: &str) -> String {
+    format!("/problems/{code}")
+}
+
+tokio::task_local! {
+    /// The id of the request being answered, set by `http::middleware::request_context`
+    /// around everything that may render a problem, so that each names its request.
+    pub static REQUEST_ID: String;
+}
+
+/// The `instance` of a problem answered now: the current request's id, or `unknown` outside
+/// a request (a unit test rendering a problem by hand).
+fn instance() -> String {
+    let id = REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "unknown".to_owned());
+    format!("urn:hybrid-events:request:{id}")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +215,7 @@ impl AppError {
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
         Problem {
-            type_: format!("urn:hybrid-events:problem:{}", self.code()),
+            type_: problem_type(self.code()),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: self.detail(),
@@ -197,6 +224,7 @@ impl AppError {
                 AppError::Validation { errors, .. } => Some(errors.clone()),
                 _ => None,
             },
+            instance: instance(),
         }
     }
 }

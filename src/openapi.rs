@@ -6,8 +6,8 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{AllOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Paths, Ref, Required, Response};
 use utoipa::{Modify, OpenApi, ToResponse};
 use utoipa_actix_web::AppExt;
@@ -64,6 +64,15 @@ impl Modify for BearerAuth {
                     .description(Some("An access token from POST /api/v1/auth/login or /auth/token"))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "report_link",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "token",
+                "The `token` of a link from POST /api/v1/events/{id}/report-links: it opens that one \
+                 event's report page (GET /api/v1/events/{id}/report.html) for 15 minutes, without a \
+                 bearer token. The whole `url` of the link carries it.",
+            ))),
         );
         components.add_security_scheme(
             "metrics_bearer",
@@ -160,16 +169,16 @@ fn webhook_messages() -> Paths {
     let mut webhooks = Paths::new();
     for event_type in EventType::ALL {
         let name = event_type.as_str();
-        let body = AllOfBuilder::new().item(Ref::from_schema_name("WebhookMessage")).item(
-            ObjectBuilder::new()
-                .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some([name]))),
-        );
+        // The body's `type` is `name` (as is the X-Webhook-Type header, whose enum says so).
+        let body = Ref::from_schema_name("WebhookMessage");
         let operation = OperationBuilder::new()
             .operation_id(Some(format!("webhook_{}", name.replace('.', "_"))))
             .tag("webhooks")
+            // Sent by this server, not called on it: no credentials (the signature says who).
+            .securities(Some(Vec::<utoipa::openapi::security::SecurityRequirement>::new()))
             .summary(Some(format!("`{name}` posted to a subscription")))
             .description(Some(format!(
-                "{} Posted to every subscription that asked for `{name}` (see `POST /api/v1/webhooks`), \
+                "{} The body's `type` is `{name}`. Posted to every subscription that asked for `{name}` (see `POST /api/v1/webhooks`), \
                  signed by the Standard Webhooks specification (<https://www.standardwebhooks.com>) and \
                  with `X-Signature`.",
                 message_description(event_type)

@@ -55,8 +55,11 @@ pub async fn request_context(
         req.head_mut().method = Method::GET;
     }
 
-    let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
-    let mut response = match outcome {
+    // Every problem rendered while answering names this request (`instance`).
+    let outcome = crate::error::REQUEST_ID
+        .scope(request_id.clone(), AssertUnwindSafe(next.call(req)).catch_unwind())
+        .await;
+    let mut response = crate::error::REQUEST_ID.sync_scope(request_id.clone(), || match outcome {
         Ok(Ok(response)) => response.map_into_boxed_body(),
         Ok(Err(error)) => {
             // Errors that escaped every handler (actix's own); answer them as problems too.
@@ -72,7 +75,7 @@ pub async fn request_context(
             let error = AppError::Unexpected(anyhow::anyhow!("handler panicked"));
             ServiceResponse::new(detached_request(), error.error_response())
         }
-    };
+    });
 
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -90,6 +93,9 @@ pub async fn request_context(
     let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let caller = response.request().extensions().get::<CallerId>().map(|c| c.0.to_string());
     let status = response.status().as_u16();
+    let code = response.response().error().and_then(|e| e.as_error::<AppError>()).map(AppError::code);
+    let port = response.request().app_config().local_addr().port();
+    crate::problem_codes::observe(port, method.as_str(), &route, status, code);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %route, status, latency_ms, request_id = %request_id, caller = caller.as_deref().unwrap_or("-"), "request");

@@ -95,6 +95,8 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
     }
 }
 
+/// Import a participant list.
+///
 /// Import the video platform's participant list of an event (organisers of it, admin), once
 /// the event has started (409 `event_not_started` before; no end: exports are often
 /// downloaded days later; 409 `event_cancelled` for a cancelled event).
@@ -116,7 +118,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
 /// imported again changes nothing: 200 with that import as it stands.
 #[utoipa::path(tag = "attendance", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Event id"), ImportQuery),
-    request_body(content((String = "text/csv"), (inline(ParticipantListForm) = "multipart/form-data")),
+    request_body(content((String = "text/csv"), (ParticipantListForm = "multipart/form-data")),
         description = "The participant list as exported (CSV with commas, semicolons or tabs; UTF-8 or UTF-16 with a BOM), or a form with it as the part `file`"),
     responses(
     (status = 201, description = "Imported", body = AttendanceImport),
@@ -172,6 +174,8 @@ pub async fn import_participant_list(
     })
 }
 
+/// Resolve a line of an import.
+///
 /// Say who a person of an import is (organisers of the event, admin): an ambiguous or
 /// unmatched `row` becomes the registration named (checked in, source `online_import`, when
 /// the minutes of every row of the import counted for it reach the import's minimum and it
@@ -215,6 +219,8 @@ pub async fn resolve_row(
     Ok(web::Json(AttendanceImport::from(&resolved)))
 }
 
+/// Check in many registrations.
+///
 /// Check in many registrations of an event at once (organisers of it, admin), within the
 /// check-in window (2 hours before the start to 24 hours after the end; 409
 /// `check_in_window`): 1 to 500 ids, in one transaction. Each confirmed registration not

@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Repeated failures for one account from one address, from one address for any accounts,
 /// or for one account from many addresses are answered 429 with a delay in `Retry-After`
 /// that grows with each further failure.
-#[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
+#[utoipa::path(tag = "auth", security(), request_body = LoginRequest, responses(
     (status = 200, description = "An access token", body = TokenResponse),
     (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -106,8 +106,10 @@ fn issue(
     }))
 }
 
+/// Get a partner token.
+///
 /// Exchange an API client's id and secret for a partner token.
-#[utoipa::path(tag = "auth", request_body = TokenRequest, responses(
+#[utoipa::path(tag = "auth", security(), request_body = TokenRequest, responses(
     (status = 200, description = "An access token with role `partner`", body = TokenResponse),
     (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -138,6 +140,8 @@ pub async fn token(
     issue(&state, client.id, Role::Partner, Some(client.organisation_id))
 }
 
+/// Read the caller.
+///
 /// Who the token belongs to.
 #[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
     (status = 200, description = "The caller", body = Me),

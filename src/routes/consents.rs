@@ -20,6 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(publish_consent_version);
 }
 
+/// Define a consent purpose.
+///
 /// Define a consent purpose with the texts of its version 1 (admin, organiser of the
 /// organisation). Every organisation starts with `data_processing` (required) and `contact`
 /// (optional), version 1 in English: publish a new version of their texts rather than define
@@ -55,6 +57,8 @@ pub async fn define_consent_purpose(
     Ok(HttpResponse::Created().insert_header(purpose_location(organisation_id, &defined)).json(defined))
 }
 
+/// List consent purposes.
+///
 /// List an organisation's consent purposes by key, each with every version of its texts
 /// (admin, organisers of the organisation, and the partners that may register people for its
 /// events: its own, and those of organisations it trusts; their front-ends show the texts).
@@ -86,6 +90,8 @@ pub async fn list_consent_purposes(
     Ok(web::Json(ConsentPurposeList { items, next_cursor }))
 }
 
+/// Read a consent purpose.
+///
 /// Read one consent purpose with every version of its texts (as the list).
 #[utoipa::path(tag = "consent", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Organisation id"),
@@ -109,6 +115,8 @@ pub async fn get_consent_purpose(
     Ok(web::Json(ConsentPurpose::try_from(found)?))
 }
 
+/// Publish a version of consent texts.
+///
 /// Publish a new version of a purpose's texts (admin, organiser of the organisation): it
 /// becomes `current_version`, the one front-ends show. Versions are never changed: what
 /// someone accepted stays readable, and registrations may still name an older version.

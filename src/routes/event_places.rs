@@ -28,6 +28,8 @@ async fn read(conn: &mut AsyncPgConnection, event: EventId, place: PlaceId) -> A
     offered.iter().find(|o| o.place.id == place.0).map(EventPlaceView::from).ok_or(AppError::NotFound)
 }
 
+/// Offer a place at an event.
+///
 /// Offer one of the organisation's places at the event, with its own seats (organisers of
 /// the event, admin). A hosted place seats at most its `devices` (422
 /// `capacity_exceeds_devices`); 422 `unknown_place` for a place of another organisation; 409
@@ -67,8 +69,10 @@ pub async fn offer_place(
         .json(read(&mut conn, event, place).await?))
 }
 
+/// Read a place an event offers.
+///
 /// A place the event offers, with its seats (whoever may see the event).
-#[utoipa::path(tag = "places", params(("id" = Uuid, Path, description = "Event id"),
+#[utoipa::path(tag = "places", security((), ("bearer" = [])), params(("id" = Uuid, Path, description = "Event id"),
     ("place_id" = Uuid, Path, description = "Place id")), responses(
     (status = 200, description = "The place with its seats", body = EventPlaceView),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -87,6 +91,8 @@ pub async fn get_event_place(
     Ok(web::Json(read(&mut conn, EventId(event), PlaceId(place)).await?))
 }
 
+/// Change the seats of an offered place.
+///
 /// Change the seats of a place the event offers (organisers of the event, admin). Lowering
 /// them below the people confirmed there is 409 `capacity_below_confirmed` and changes
 /// nothing; raising them confirms people waiting for the place (or accepting it) in the same
@@ -121,6 +127,8 @@ pub async fn patch_event_place(
     Ok(web::Json(read(&mut conn, event, place).await?))
 }
 
+/// Withdraw a place from an event.
+///
 /// Withdraw a place from the event (organisers of the event, admin): 409 `place_in_use`
 /// while anyone is confirmed or waiting there. Registrations that listed it as acceptable no
 /// longer do. The place itself stays with the organisation.

@@ -69,6 +69,8 @@ async fn checked(state: &AppState, draft: EventDraft) -> AppResult<EventDraft> {
     Ok(draft)
 }
 
+/// Create an event.
+///
 /// Create an event, in status `draft` (admin, organiser of `organisation_id`).
 #[utoipa::path(tag = "events", security(("bearer" = [])), request_body = CreateEvent, responses(
     (status = 201, description = "Created, as a draft", body = Event),
@@ -98,9 +100,11 @@ pub async fn create_event(
         .json(view(&mut conn, created.event, Some(&caller)).await?))
 }
 
+/// List events.
+///
 /// List events by `starts_at` ascending. Anonymous callers and partners see published events
 /// only; organisers also see their organisation's drafts and cancelled events.
-#[utoipa::path(tag = "events", params(EventQuery), responses(
+#[utoipa::path(tag = "events", security((), ("bearer" = [])), params(EventQuery), responses(
     (status = 200, description = "A page of events", body = EventList),
     (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
@@ -140,8 +144,10 @@ pub async fn list_events(
     Ok(web::Json(EventList { items, next_cursor }))
 }
 
+/// Read an event.
+///
 /// Read an event. A draft is 404 to anyone but its organisers and admins.
-#[utoipa::path(tag = "events", params(("id" = Uuid, Path, description = "Event id")), responses(
+#[utoipa::path(tag = "events", security((), ("bearer" = [])), params(("id" = Uuid, Path, description = "Event id")), responses(
     (status = 200, description = "The event", body = Event),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 404, response = crate::openapi::NotFound),
@@ -158,6 +164,8 @@ pub async fn get_event(
     Ok(web::Json(view(&mut conn, row, caller.0.as_ref()).await?))
 }
 
+/// Change an event.
+///
 /// Change an event (organisers of it, admin). Absent fields stay; `null` clears. Lowering a
 /// capacity below the confirmed seats is 409 `capacity_below_confirmed`; raising one, or
 /// lowering the reserved seats, confirms waitlisted registrations in the same transaction.
@@ -195,6 +203,8 @@ pub async fn patch_event(
     Ok(web::Json(view(&mut conn, changed.event, Some(&caller)).await?))
 }
 
+/// Publish an event.
+///
 /// Publish a draft (organisers of it, admin); 409 `invalid_transition` otherwise.
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Event id")), responses(
     (status = 200, description = "The published event", body = Event),
@@ -217,6 +227,8 @@ pub async fn publish_event(
     Ok(web::Json(view(&mut conn, published.event, Some(&caller)).await?))
 }
 
+/// Cancel an event.
+///
 /// Cancel a draft or published event (organisers of it, admin); its registrations stay
 /// readable.
 #[utoipa::path(tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Event id")), responses(
@@ -240,6 +252,8 @@ pub async fn cancel_event(
     Ok(web::Json(view(&mut conn, cancelled.event, Some(&caller)).await?))
 }
 
+/// History of an event.
+///
 /// The audit trail of an event, oldest first (organisers of it, admin): who changed which
 /// fields (capacities, reserved seats, times, status) from what to what. It holds no
 /// personal data.
@@ -266,6 +280,8 @@ pub async fn event_history(
     Ok(web::Json(EventHistory { items }))
 }
 
+/// Erase an event's personal data.
+///
 /// Erase the personal data of every registration of an ended event at once (organisers of
 /// it, admin): names, emails, phones, organisation names and notes read back null, and the
 /// idempotency fingerprints and stored answers that held them are forgotten, as with
@@ -293,12 +309,14 @@ pub async fn erase_event_personal_data(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Calendar entry of an event.
+///
 /// An iCalendar (RFC 5545) entry for "add to calendar": the venue for onsite attendance,
 /// never the join link. Drafts, as with the event itself, only for their organisers.
 /// SEQUENCE grows with each change of the event's time or place (and its cancellation), and
 /// LAST-MODIFIED is the event's last change, so calendars that import the entry again take the
 /// new time; URL is the event's API address.
-#[utoipa::path(tag = "events", params(("id" = Uuid, Path, description = "Event id")), responses(
+#[utoipa::path(tag = "events", security((), ("bearer" = [])), params(("id" = Uuid, Path, description = "Event id")), responses(
     (status = 200, description = "text/calendar", body = String, content_type = "text/calendar"),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 404, response = crate::openapi::NotFound),

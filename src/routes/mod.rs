@@ -9,6 +9,7 @@ pub mod no_show;
 pub mod ops;
 pub mod organisations;
 pub mod places;
+pub mod problems;
 pub mod registrations;
 pub mod reports;
 pub mod webhooks;
@@ -27,6 +28,7 @@ fn calendar_download(name: String, ics: String) -> actix_web::HttpResponse {
 /// document, so the two cannot drift apart.
 pub fn configure(cfg: &mut ServiceConfig) {
     ops::configure(cfg);
+    problems::configure(cfg);
     cfg.service(utoipa_actix_web::scope::scope("/api/v1").configure(api_v1));
 }
 

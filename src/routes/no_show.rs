@@ -20,6 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(record_no_show).service(clear_no_show);
 }
 
+/// Record a no-show reason.
+///
 /// Record why a confirmed participant did not attend (organisers of the event, admin, and
 /// the partner that created the registration, which often knows why), once the event has
 /// ended: `{reason}`, one of `transport`, `connection`, `device`, `schedule`, `illness`,
@@ -52,6 +54,8 @@ pub async fn record_no_show(
     render(&mut conn, outcome).await
 }
 
+/// Clear a no-show reason.
+///
 /// Clear a no-show reason recorded by mistake (the same callers): `no_show_reason` is null
 /// again, and the history keeps both. Idempotent. An addition to the contract: a mistake can
 /// be undone, as a check-in can.

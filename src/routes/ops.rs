@@ -38,16 +38,20 @@ pub struct Health {
     pub status: &'static str,
 }
 
+/// Liveness.
+///
 /// Liveness: 200 while the process runs. Touches no database.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = Health)))]
+#[utoipa::path(tag = "operations", security(), responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
+/// Readiness.
+///
 /// Readiness: 200 when the database answers, 503 when it does not (and 200 again as soon as
 /// it does, without a restart).
-#[utoipa::path(tag = "operations", responses(
+#[utoipa::path(tag = "operations", security(), responses(
     (status = 200, description = "The database answers", body = Health),
     (status = 503, description = "The database does not answer", body = Health),
 ))]
@@ -62,6 +66,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+/// Prometheus metrics.
+///
 /// Prometheus metrics: requests by route and status, latency histograms, pool use,
 /// registrations by outcome. When the server sets METRICS_BEARER_TOKEN, a scrape must send
 /// `Authorization: Bearer <that token>`; when it sets METRICS_BIND_ADDR, the metrics are served

@@ -43,6 +43,8 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+/// Create an organisation.
+///
 /// Create an organisation (admin).
 #[utoipa::path(tag = "organisations", security(("bearer" = [])), request_body = CreateOrganisation, responses(
     (status = 201, description = "Created", body = Organisation),
@@ -85,6 +87,8 @@ pub async fn create_organisation(
         .json(Organisation::from(row)))
 }
 
+/// List organisations.
+///
 /// List organisations, newest first (admin, organiser).
 #[utoipa::path(tag = "organisations", security(("bearer" = [])), params(PageQuery), responses(
     (status = 200, description = "A page of organisations", body = OrganisationList),
@@ -114,6 +118,8 @@ pub async fn list_organisations(
     Ok(web::Json(OrganisationList { items: rows.into_iter().map(Organisation::from).collect(), next_cursor }))
 }
 
+/// Read an organisation.
+///
 /// Read an organisation with its privacy settings (admin, organiser of that organisation).
 #[utoipa::path(tag = "organisations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Organisation id")), responses(
     (status = 200, description = "The organisation", body = Organisation),
@@ -133,6 +139,8 @@ pub async fn get_organisation(
     Ok(web::Json(Organisation::from(row)))
 }
 
+/// Change an organisation's privacy settings.
+///
 /// Change an organisation's privacy settings (admin, organiser of that organisation):
 /// `report_suppress_below`, the default small-count threshold of its event reports (1 to
 /// 1000; null clears it), and `retention_days`, how many days after an event ends its
@@ -165,6 +173,8 @@ pub async fn patch_organisation(
     Ok(web::Json(Organisation::from(row)))
 }
 
+/// Create a user.
+///
 /// Create a user: an admin, or an organiser of one organisation (admin).
 #[utoipa::path(tag = "organisations", security(("bearer" = [])), request_body = CreateUser, responses(
     (status = 201, description = "Created", body = User),
@@ -227,6 +237,8 @@ pub async fn create_user(
         .json(User::from(user)))
 }
 
+/// Create an API client.
+///
 /// Create an API client for a partner front-end (admin, organiser of the organisation).
 /// The secret is shown only in this answer and stored only as an Argon2id hash.
 #[utoipa::path(tag = "organisations", security(("bearer" = [])), request_body = CreateApiClient,
@@ -298,6 +310,8 @@ fn random_hex(bytes: usize) -> String {
     hex::encode(buffer)
 }
 
+/// List API clients.
+///
 /// List an organisation's API clients, newest first, revoked ones included (admin,
 /// organiser of the organisation).
 #[utoipa::path(tag = "organisations", security(("bearer" = [])),
@@ -334,6 +348,8 @@ pub async fn list_api_clients(
     Ok(web::Json(ApiClientList { items: rows.into_iter().map(ApiClient::from).collect(), next_cursor }))
 }
 
+/// Revoke an API client.
+///
 /// Revoke an API client; its tokens stop working at once, and the webhook deliveries still
 /// waiting for it are cancelled (admin, organiser of the organisation). Revoking a revoked
 /// client is harmless.
@@ -367,6 +383,8 @@ pub async fn revoke_api_client(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// List trusted organisations.
+///
 /// List the organisations this organisation trusts, newest trust first (admin, organiser of
 /// the organisation). The partners of a trusted organisation may register people for this
 /// organisation's events; other organisations' partners get 403 `partner_not_allowed`.
@@ -411,6 +429,8 @@ pub async fn list_trusted_organisations(
     }))
 }
 
+/// Trust an organisation.
+///
 /// Trust another organisation: its partners may then register people for this
 /// organisation's events, as this organisation's own partners do (admin, organiser of the
 /// organisation). Idempotent: 201 with the trust when this request gives it, 204 when it was
@@ -448,6 +468,8 @@ pub async fn trust_organisation(
     })
 }
 
+/// Withdraw trust in an organisation.
+///
 /// Withdraw the trust in another organisation: its partners can no longer register people
 /// for this organisation's events (403 `partner_not_allowed`); the registrations they made
 /// stay, and they still read, change and cancel them (admin, organiser of the

@@ -18,6 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_place).service(list_places).service(get_place).service(patch_place);
 }
 
+/// Create a place.
+///
 /// Create a place of the organisation: a `venue`, or a `hosted` place where people without
 /// a device follow meetings on a provided screen (admin, organiser of the organisation).
 /// Places are reused across the events of a series. A bad field is 422 naming it, and
@@ -49,6 +51,8 @@ pub async fn create_place(
         .json(Place::from(row)))
 }
 
+/// List an organisation's places.
+///
 /// List the organisation's places, newest first (admin, organiser of the organisation).
 #[utoipa::path(tag = "places", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Organisation id"), PageQuery),
@@ -79,6 +83,8 @@ pub async fn list_places(
     Ok(web::Json(PlaceList { items: rows.into_iter().map(Place::from).collect(), next_cursor }))
 }
 
+/// Read a place.
+///
 /// Read a place (admin, organiser of its organisation).
 #[utoipa::path(tag = "places", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Place id")), responses(
     (status = 200, description = "The place", body = Place),
@@ -98,6 +104,8 @@ pub async fn get_place(
     Ok(web::Json(Place::from(row)))
 }
 
+/// Change a place.
+///
 /// Change a place (admin, organiser of its organisation). Absent fields stay; `null` clears
 /// an optional one; the result is checked as a new place is (422 naming each bad field,
 /// changing nothing). Lowering a hosted place's `devices` under the seats an event that has

@@ -65,7 +65,9 @@ async fn place_of(
     }
 }
 
-/// Register a participant (partner, organiser of the event, admin).
+/// Register a participant.
+///
+/// Who may: partners, organisers of the event, admins.
 ///
 /// A partner registers people only for the events of its own organisation and of
 /// organisations that trust its organisation (`PUT
@@ -233,6 +235,8 @@ pub(crate) async fn position_of(
     })
 }
 
+/// List an event's registrations.
+///
 /// List an event's registrations, oldest first: all of them for its organisers and admins,
 /// its own for a partner.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])),
@@ -294,6 +298,8 @@ pub async fn list_registrations(
     Ok(web::Json(RegistrationList { items, next_cursor }))
 }
 
+/// Read a registration.
+///
 /// Read a registration (organisers of its event, admin, the partner that created it).
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
     (status = 200, description = "The registration", body = Registration),
@@ -313,6 +319,8 @@ pub async fn get_registration(
     Ok(web::Json(view(&mut conn, row, position, &event).await?))
 }
 
+/// Calendar entry of a registration.
+///
 /// The person's own iCalendar (RFC 5545) entry for the event (same readers as `GET
 /// /registrations/{id}`): LOCATION is where they go (the place's name, address and
 /// municipality unless the address names it, or the main venue's name and address), or once confirmed online the join
@@ -344,6 +352,8 @@ pub async fn registration_calendar(
     Ok(super::calendar_download(format!("registration-{}", row.id), body))
 }
 
+/// Change a registration.
+///
 /// Change a registration (organisers of its event, admin, the partner that created it).
 /// A change of mode needs a free seat in the new mode: 409 `capacity_full` otherwise, and
 /// nothing changes. A seat it frees goes to the waitlist.
@@ -377,6 +387,8 @@ pub async fn patch_registration(
     Ok(web::Json(view(&mut conn, changed.registration, position, &changed.event).await?))
 }
 
+/// Cancel a registration.
+///
 /// Cancel a registration (idempotent); its seat goes to the first waitlisted registration
 /// that may take it, in the same transaction.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
@@ -396,6 +408,8 @@ pub async fn cancel_registration(
     Ok(web::Json(view(&mut conn, cancelled.registration, None, &cancelled.event).await?))
 }
 
+/// Check in a registration.
+///
 /// Record that a confirmed participant arrived (organisers of the event, admin), from 2 hours
 /// before the event starts until 24 hours after it ends (409 `check_in_window` otherwise). The
 /// body is `{}`, or none; it may say how the check-in was made (`source`: `onsite` or
@@ -429,6 +443,8 @@ pub async fn check_in(
     Ok(web::Json(view(&mut conn, checked_in.registration, None, &checked_in.event).await?))
 }
 
+/// Undo a check-in.
+///
 /// Undo a check-in made by mistake (organisers of the event, admin): `checked_in_at` and
 /// `check_in` (its source and minutes) are null again, and the history keeps both. Idempotent.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
@@ -450,6 +466,8 @@ pub async fn undo_check_in(
     Ok(web::Json(view(&mut conn, undone.registration, position, &undone.event).await?))
 }
 
+/// Erase a participant's personal data.
+///
 /// Erase a participant's personal data (organisers of the event, admin): name, email,
 /// phone, organisation and notes read back null. Mode, status, needs and category stay, so
 /// reports still count the registration; no seat is freed.
@@ -473,6 +491,8 @@ pub async fn erase_personal_data(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// History of a registration.
+///
 /// The audit trail of a registration, oldest first (organisers of the event, admin). It
 /// holds no personal data.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(

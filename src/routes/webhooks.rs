@@ -29,7 +29,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_deliveries);
 }
 
-/// Subscribe to changes (partner for itself; admin, organiser for an organisation's events).
+/// Subscribe to changes.
+///
+/// A partner subscribes for itself; an admin or an organiser for an organisation's events.
 ///
 /// A partner's subscription hears `registration.*` for the registrations that partner created,
 /// and `event.*` for events where it holds a registration that is not cancelled. An
@@ -168,6 +170,8 @@ async fn visible_subscription(state: &AppState, caller: &Caller, id: Uuid) -> Ap
     }
 }
 
+/// List webhook subscriptions.
+///
 /// List subscriptions, newest first: a partner's own, an organiser's organisation's, or all
 /// (admin).
 #[utoipa::path(tag = "webhooks", security(("bearer" = [])), params(PageQuery), responses(
@@ -201,6 +205,8 @@ pub async fn list_webhooks(
     Ok(web::Json(WebhookList { items: rows.iter().map(Webhook::from).collect(), next_cursor }))
 }
 
+/// Read a webhook subscription.
+///
 /// Read a subscription (its owner, an admin). The secret is not shown.
 #[utoipa::path(tag = "webhooks", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Subscription id")),
@@ -220,6 +226,8 @@ pub async fn get_webhook(
     Ok(web::Json(Webhook::from(&row)))
 }
 
+/// Delete a webhook subscription.
+///
 /// Delete a subscription (its owner, an admin): it hears nothing more, and deliveries still
 /// waiting are marked failed.
 #[utoipa::path(tag = "webhooks", security(("bearer" = [])),
@@ -243,6 +251,8 @@ pub async fn delete_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// List a subscription's deliveries.
+///
 /// A subscription's delivery log, newest first (its owner, an admin).
 #[utoipa::path(tag = "webhooks", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Subscription id"), PageQuery),

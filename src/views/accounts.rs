@@ -153,7 +153,7 @@ pub struct PatchOrganisation {
 /// A page of organisations, newest first.
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "name": "Fundación CEPAIM", "kind": "ngo",
-    "created_at": "2026-11-29T10:00:00Z"}], "next_cursor": null}))]
+    "created_at": "2026-11-29T10:00:00Z", "report_suppress_below": 5, "retention_days": 365}], "next_cursor": null}))]
 pub struct OrganisationList {
     pub items: Vec<Organisation>,
     /// Pass as `cursor` for the next page; null on the last page.

@@ -32,17 +32,19 @@ pub type Count = Option<i64>;
     "event_ended": true, "suppressed": false,
     "totals": {"confirmed": 18, "waitlisted": 2, "cancelled": 1, "attended": 15, "no_show": 3, "fallback_applied": 1},
     "by_mode": {
-        "online": {"offered": true, "capacity": null, "confirmed": 9, "waitlisted": 0, "attended": 8, "no_show": 1},
-        "onsite": {"offered": true, "capacity": 10, "confirmed": 9, "waitlisted": 2, "attended": 7, "no_show": 2}},
+        "online": {"offered": true, "capacity": null, "confirmed": 9, "waitlisted": 0, "attended": 8, "no_show": 1, "no_show_reasons": {"connection": 1, "not_recorded": 0}},
+        "onsite": {"offered": true, "capacity": 10, "confirmed": 9, "waitlisted": 2, "attended": 7, "no_show": 2, "no_show_reasons": {"transport": 2, "not_recorded": 0}}},
     "needs": {"physical_space": {"requested": 4, "seated": 3, "waitlisted": 1}, "transport": 5,
               "interpretation": {"ar": 6, "fr": 2}, "accessibility": 1},
     "by_place": [
         {"place_id": null, "name": "Palacio de la Audiencia", "kind": "venue", "municipality": null, "capacity": 10,
          "confirmed": 6, "waitlisted": 2, "attended": 5, "no_show": 1,
-         "physical_space": {"requested": 3, "seated": 2}, "transport_requested": 3},
+         "physical_space": {"requested": 3, "seated": 2}, "transport_requested": 3,
+         "no_show_reasons": {"transport": 1, "not_recorded": 0}},
         {"place_id": "0193a4c2-8a10-7d4e-b1f2-3c4d5e6f7a8b", "name": "Centro cívico de Almazán", "kind": "hosted",
          "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2, "no_show": 1,
-         "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0}],
+         "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0,
+         "no_show_reasons": {"transport": 1, "not_recorded": 0}}],
     "by_stakeholder_category": {"refugee": {"confirmed": 7, "attended": 6}, "ngo": {"confirmed": 11, "attended": 9}},
     "interests": {"entrepreneurship": 8, "women_employment": 5},
     "attended_by_source": {"onsite": 7, "online_import": 6, "manual": 2},
@@ -100,7 +102,7 @@ pub struct Totals {
 
 /// Counts per attendance mode.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"online": {"offered": true, "capacity": null, "confirmed": 18, "waitlisted": 0, "attended": 18, "no_show": 0}, "onsite": {"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0}}))]
+#[schema(example = json!({"online": {"offered": true, "capacity": null, "confirmed": 18, "waitlisted": 0, "attended": 18, "no_show": 0, "no_show_reasons": {"not_recorded": 0}}, "onsite": {"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0, "no_show_reasons": {"not_recorded": 0}}}))]
 pub struct ByMode {
     pub online: ModeCounts,
     pub onsite: ModeCounts,
@@ -108,7 +110,7 @@ pub struct ByMode {
 
 /// Counts of one attendance mode.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0}))]
+#[schema(example = json!({"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0, "no_show_reasons": {"not_recorded": 0}}))]
 pub struct ModeCounts {
     /// Whether the event offers this mode at all.
     pub offered: bool,
@@ -155,7 +157,8 @@ pub struct PhysicalSpace {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"place_id": "0193a4c2-8a10-7d4e-b1f2-3c4d5e6f7a8b", "name": "Centro cívico de Almazán",
     "kind": "hosted", "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2,
-    "no_show": 1, "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0}))]
+    "no_show": 1, "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0,
+    "no_show_reasons": {"transport": 1, "not_recorded": 0}}))]
 pub struct PlaceReport {
     /// The place; null for the event's main venue.
     pub place_id: Option<Uuid>,
@@ -684,7 +687,7 @@ fn bool_cell(value: bool) -> &'static str {
 /// Attendance over many events: one page of rows, one per event, and the sums over every
 /// event of the filter.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "timezone": "Europe/Madrid", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0}, "suppressed": false, "next_cursor": null}))]
+#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "timezone": "Europe/Madrid", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0, "no_show_reasons": {"not_recorded": 0}}, "suppressed": false, "next_cursor": null}))]
 pub struct AttendanceSummary {
     /// This page of the events, by `starts_at` ascending (then id).
     pub events: Vec<EventSummary>,

@@ -230,8 +230,61 @@ pub struct WebhookMessage {
     /// Statuses of the change, for example `status`, `previous_status`, `attendance_mode`;
     /// for a registration, `place_id` and `previous_place_id` (the event's place it attends;
     /// null: the main venue, or online).
-    #[schema(value_type = Object)]
+    #[schema(value_type = WebhookData)]
     pub data: serde_json::Value,
+}
+
+/// The `data` of a webhook message: which fields it has depends on its `type` (each is
+/// described with the types that carry it); more may be added.
+#[derive(ToSchema)]
+#[schema(example = json!({"status": "confirmed", "attendance_mode": "onsite", "place_id": null,
+    "fallback_applied": false, "previous_status": "waitlisted", "previous_place_id": null}))]
+#[allow(dead_code)] // the schema of what `app::transition` writes as JSON
+pub struct WebhookData {
+    /// `registration.*`: the registration's status after the change; `event.*`: the event's.
+    #[schema(example = "confirmed")]
+    pub status: Option<String>,
+    /// The status before the change (null for a new registration).
+    #[schema(example = "waitlisted")]
+    pub previous_status: Option<String>,
+    /// `registration.*`: `online` or `onsite`.
+    #[schema(example = "onsite")]
+    pub attendance_mode: Option<String>,
+    /// `registration.*`: the event's place it attends (null: the main venue, or online);
+    /// `event.updated` with `change: places_changed`: the place whose offer changed.
+    pub place_id: Option<Uuid>,
+    /// `registration.*`: the place before the change.
+    pub previous_place_id: Option<Uuid>,
+    /// `registration.*`: whether an onsite request fell back to online for want of a seat.
+    pub fallback_applied: Option<bool>,
+    /// `registration.consent_changed`: the consent that changed.
+    pub consent: Option<WebhookConsentChange>,
+    /// `event.*`: `updated`, `cancelled` or `places_changed`.
+    #[schema(example = "updated")]
+    pub change: Option<String>,
+    /// `event.updated` with `change: updated`: the fields that changed.
+    #[schema(example = json!(["starts_at", "ends_at"]))]
+    pub fields: Option<Vec<String>>,
+    /// `event.updated` with `change: places_changed`: the place's seats now (null: withdrawn).
+    pub capacity: Option<i32>,
+    /// `event.updated` with `change: places_changed`: its seats before (null: newly offered).
+    pub previous_capacity: Option<i32>,
+}
+
+/// A consent granted or withdrawn, in a `registration.consent_changed` message.
+#[derive(ToSchema)]
+#[schema(example = json!({"purpose": "contact", "granted": false, "version": null, "previous_version": 1}))]
+#[allow(dead_code)] // the schema of what `app::transition` writes as JSON
+pub struct WebhookConsentChange {
+    /// The purpose's key.
+    #[schema(example = "contact")]
+    pub purpose: String,
+    /// Whether the consent is held after the change.
+    pub granted: bool,
+    /// The version of the texts consented to (null: withdrawn).
+    pub version: Option<i32>,
+    /// The version held before (null: none).
+    pub previous_version: Option<i32>,
 }
 
 /// One message to one subscription, and how its delivery went.

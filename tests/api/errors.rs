@@ -80,3 +80,51 @@ async fn a_bad_token_is_a_401_problem_with_www_authenticate() {
     response.assert_problem(401, "unauthorized");
     assert_eq!(response.header("www-authenticate"), Some("Bearer"));
 }
+
+#[actix_web::test]
+async fn a_problem_names_its_request_and_its_type_is_a_page_that_explains_the_code() {
+    let app = spawn_app().await;
+    let response = read(
+        app.client
+            .post(app.url(LOGIN))
+            .header("content-type", "application/json")
+            .header("x-request-id", "support-ticket-42")
+            .body("{")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    response.assert_problem(400, "malformed_json");
+    assert_eq!(response.body["instance"], "urn:hybrid-events:request:support-ticket-42");
+    assert_eq!(response.body["type"], "/problems/malformed_json");
+
+    // The type, resolved against the request's URL, is a page for people.
+    let page = app.client.get(app.url("/problems/malformed_json")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<code>malformed_json</code>") && html.contains("not well-formed JSON"), "{html}");
+
+    let unknown = app.get("/problems/no_such_code", None).await;
+    unknown.assert_problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn every_code_the_document_lists_has_its_page() {
+    let app = spawn_app().await;
+    let document = app.get("/openapi.json", None).await.body;
+    let mut codes = std::collections::BTreeSet::new();
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        if name.ends_with("Problem") && name != "Problem" {
+            for code in schema["properties"]["code"]["enum"].as_array().unwrap() {
+                codes.insert(code.as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert!(codes.len() > 50, "{codes:?}");
+    for code in codes {
+        let page = app.client.get(app.url(&format!("/problems/{code}"))).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{code}");
+    }
+}

@@ -16,6 +16,8 @@ use crate::http::caching::Volatile;
 use crate::state::AppState;
 use crate::views::reports::{attendance_csv as csv_lines, csv_start, EventReport};
 
+/// Attendance report of an event.
+///
 /// Attendance report of one event (admin, organisers of the event's organisation). Counts
 /// cover non-cancelled registrations unless named `cancelled`; erased registrations still
 /// count; `no_show` is confirmed minus attended once the event has ended (database clock),
@@ -55,6 +57,8 @@ pub async fn event_report(
 /// Rows fetched from PostgreSQL per chunk of the CSV.
 const CSV_PAGE_ROWS: i64 = 1000;
 
+/// Attendance list as CSV.
+///
 /// The attendance list of one event as CSV (admin, organisers of the event's organisation):
 /// a header row, then one row per registration (cancelled ones included) in arrival order.
 /// UTF-8 with a byte-order mark (unless `bom=false`), so that Excel reads names in any script;

@@ -18,6 +18,8 @@ use crate::state::AppState;
 use crate::views::report_page::{render, PageContext, CONTENT_SECURITY_POLICY};
 use crate::views::reports::{CreateReportLink, EventReport, ReportLink};
 
+/// Create a report link.
+///
 /// A link to the event's report page that works without a bearer token for 15 minutes, for
 /// this one report only (admin, organisers of the event's organisation). Body `{}`, or
 /// `{"suppress_below": N}` to hide small counts on the page whatever its reader asks for.
@@ -64,7 +66,9 @@ pub async fn create_report_link(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// The token of a link from `POST /events/{id}/report-links` (instead of a bearer token).
+    /// The token of a link from `POST /events/{id}/report-links` (instead of a bearer token);
+    /// the document describes it as the `report_link` security scheme.
+    #[param(ignore)]
     pub token: Option<String>,
     /// Small-count protection: every count from 1 to N-1 is shown as `<N` (1 to 1000). A link
     /// made with `suppress_below` keeps at least its own.
@@ -72,10 +76,12 @@ pub struct PageQuery {
     pub suppress_below: Option<i64>,
 }
 
+/// Report page of an event.
+///
 /// The report as a self-contained HTML page with charts (inline SVG; no script, font or
 /// request to anywhere), readable on a phone and printable. Opened with a link's `token` or
 /// a bearer token (admin, organisers of the event's organisation).
-#[utoipa::path(tag = "reports", security((), ("bearer" = [])),
+#[utoipa::path(tag = "reports", security(("report_link" = []), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "Event id"), PageQuery),
     responses(
     (status = 200, description = "The report page", body = String, content_type = "text/html",

@@ -78,6 +78,8 @@ pub struct SummaryQuery {
     pub bom: Option<String>,
 }
 
+/// Attendance over many events.
+///
 /// Attendance over many events (admin; organisers see their organisation's events only):
 /// a page of rows, one per event, ordered by `starts_at`, with `next_cursor` like every list,
 /// and totals over every event of the filter (the same on every page). With `Accept:

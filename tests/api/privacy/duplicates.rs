@@ -17,12 +17,13 @@ fn probed() -> Value {
     body
 }
 
-/// A problem carries its five members and nothing about the registration it collided with.
+/// A problem carries its six members (`instance` names this request, nothing else) and
+/// nothing about the registration it collided with.
 fn assert_bare_already_registered(response: &crate::helpers::Resp) {
     response.assert_problem(409, "already_registered");
     let mut members: Vec<_> = response.body.as_object().unwrap().keys().cloned().collect();
     members.sort();
-    assert_eq!(members, ["code", "detail", "status", "title", "type"], "{}", response.text);
+    assert_eq!(members, ["code", "detail", "instance", "status", "title", "type"], "{}", response.text);
 }
 
 #[actix_web::test]
