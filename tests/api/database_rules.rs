@@ -51,24 +51,34 @@ async fn the_accessibility_flag_follows_the_notes_and_survives_erasure() {
     assert!(flag(&app, with_notes).await, "notes given at registration set the flag");
 
     // Notes added later set it; notes removed clear it.
-    let response =
-        app.patch(&format!("/api/v1/registrations/{without}"), Some(&organiser), json!({"accessibility_notes": "Hearing loop"})).await;
+    let response = app
+        .patch(
+            &format!("/api/v1/registrations/{without}"),
+            Some(&organiser),
+            json!({"accessibility_notes": "Hearing loop"}),
+        )
+        .await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert!(flag(&app, without).await, "notes added by PATCH set the flag");
-    let response =
-        app.patch(&format!("/api/v1/registrations/{without}"), Some(&organiser), json!({"accessibility_notes": null})).await;
+    let response = app
+        .patch(
+            &format!("/api/v1/registrations/{without}"),
+            Some(&organiser),
+            json!({"accessibility_notes": null}),
+        )
+        .await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert!(!flag(&app, without).await, "notes removed by PATCH clear the flag");
 
     // A write that names neither (a check-in) keeps it as it was.
-    let response = app
-        .post(&format!("/api/v1/registrations/{with_notes}/check-in"), Some(&organiser), json!({}))
-        .await;
+    let response =
+        app.post(&format!("/api/v1/registrations/{with_notes}/check-in"), Some(&organiser), json!({})).await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert!(flag(&app, with_notes).await);
 
     // Erasure clears the notes and keeps the count reports rely on.
-    let response = app.delete(&format!("/api/v1/registrations/{with_notes}/personal-data"), Some(&organiser)).await;
+    let response =
+        app.delete(&format!("/api/v1/registrations/{with_notes}/personal-data"), Some(&organiser)).await;
     assert_eq!(response.status, 204, "{}", response.text);
     assert!(flag(&app, with_notes).await, "erasure keeps the flag");
 }
