@@ -3,7 +3,7 @@
 
 use actix_web::App;
 use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
+    HttpMethod, Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -16,6 +16,29 @@ use crate::domain::webhooks::EventType;
 use crate::error::Problem;
 
 pub mod conventions;
+
+/// A path item's operations by method, in the document's order: the one list every walk over
+/// the document's operations takes.
+pub fn operations(item: &PathItem) -> [(&'static str, &Option<Operation>); 5] {
+    [
+        ("GET", &item.get),
+        ("POST", &item.post),
+        ("PUT", &item.put),
+        ("PATCH", &item.patch),
+        ("DELETE", &item.delete),
+    ]
+}
+
+/// [`operations`], to change them.
+pub fn operations_mut(item: &mut PathItem) -> [(&'static str, &mut Option<Operation>); 5] {
+    [
+        ("GET", &mut item.get),
+        ("POST", &mut item.post),
+        ("PUT", &mut item.put),
+        ("PATCH", &mut item.patch),
+        ("DELETE", &mut item.delete),
+    ]
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -219,6 +242,11 @@ fn message_description(event_type: EventType) -> &'static str {
 /// The headers that sign a post (`domain::webhooks::signature_headers`) and those that name it.
 fn signature_header_parameters(event_type: &str) -> Vec<Parameter> {
     let text = |pattern: &str| ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern));
+    let uuid = || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+    };
     let header = |name: &str, description: &str, schema: ObjectBuilder| {
         ParameterBuilder::new()
             .name(name)
@@ -232,9 +260,7 @@ fn signature_header_parameters(event_type: &str) -> Vec<Parameter> {
         header(
             "webhook-id",
             "The message's `id`, as in the body: the same on every retry and for every subscriber.",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+            uuid(),
         ),
         header(
             "webhook-timestamp",
@@ -254,13 +280,7 @@ fn signature_header_parameters(event_type: &str) -> Vec<Parameter> {
              with the whole secret as UTF-8.",
             text("^t=[0-9]+,v1=[0-9a-f]{64}$"),
         ),
-        header(
-            "X-Webhook-Id",
-            "The message's `id` again, as before the Standard Webhooks headers.",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
-        ),
+        header("X-Webhook-Id", "The message's `id` again, as before the Standard Webhooks headers.", uuid()),
         header(
             "X-Webhook-Type",
             "The message's `type`.",

@@ -379,14 +379,7 @@ fn problem_responses(
 ) -> Vec<(String, String, u16, &mut RefOr<utoipa::openapi::Response>)> {
     let mut found = Vec::new();
     for (path, item) in document.paths.paths.iter_mut() {
-        let operations = [
-            ("GET", &mut item.get),
-            ("POST", &mut item.post),
-            ("PUT", &mut item.put),
-            ("PATCH", &mut item.patch),
-            ("DELETE", &mut item.delete),
-        ];
-        for (method, operation) in operations {
+        for (method, operation) in crate::openapi::operations_mut(item) {
             let Some(operation) = operation else { continue };
             for (status, response) in operation.responses.responses.iter_mut() {
                 let Ok(status) = status.parse::<u16>() else { continue };
@@ -474,14 +467,7 @@ fn set_example(schema: &mut utoipa::openapi::schema::Object, status: u16, code: 
 fn operation_ids(document: &mut OpenApi) -> HashMap<(String, String), String> {
     let mut ids = HashMap::new();
     for (path, item) in document.paths.paths.iter() {
-        let operations = [
-            ("GET", &item.get),
-            ("POST", &item.post),
-            ("PUT", &item.put),
-            ("PATCH", &item.patch),
-            ("DELETE", &item.delete),
-        ];
-        for (method, operation) in operations {
+        for (method, operation) in crate::openapi::operations(item) {
             if let Some(id) = operation.as_ref().and_then(|o| o.operation_id.clone()) {
                 ids.insert((method.to_owned(), path.clone()), id);
             }

@@ -23,20 +23,13 @@ impl KnownRoutes {
                     .split('/')
                     .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
                     .collect();
-                let methods = [
-                    ("GET", item.get.is_some()),
+                let methods = crate::openapi::operations(item)
+                    .into_iter()
+                    .filter(|(_, operation)| operation.is_some())
                     // HEAD wherever GET is (`http::middleware::request_context`).
-                    ("HEAD", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                ]
-                .iter()
-                .filter(|(_, offered)| *offered)
-                .map(|(name, _)| *name)
-                .collect::<Vec<_>>()
-                .join(", ");
+                    .flat_map(|(method, _)| if method == "GET" { vec!["GET", "HEAD"] } else { vec![method] })
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 (segments, methods)
             })
             .collect();

@@ -36,14 +36,7 @@ pub fn rate_limit_headers() -> [(&'static str, RefOr<Header>); 3] {
 
 pub fn document(api: &mut OpenApi) {
     for (path, item) in api.paths.paths.iter_mut() {
-        let operations = [
-            ("GET", &mut item.get),
-            ("POST", &mut item.post),
-            ("PUT", &mut item.put),
-            ("PATCH", &mut item.patch),
-            ("DELETE", &mut item.delete),
-        ];
-        for (method, operation) in operations {
+        for (method, operation) in crate::openapi::operations_mut(item) {
             let Some(operation) = operation.as_mut() else { continue };
             created_location(operation);
             if method == "GET" {
