@@ -16,6 +16,7 @@ use crate::domain::webhooks::EventType;
 use crate::error::Problem;
 
 pub mod conventions;
+pub mod field_rules;
 
 /// A path item's operations by method, in the document's order: the one list every walk over
 /// the document's operations takes.
@@ -177,10 +178,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// What the routes' annotations cannot say: the problem codes of each error response, the
-/// bodies that may be left out, and the HTTP conventions (`conventions`). Applied to the
+/// checks of each string field (`field_rules`), the bodies that may be left out, and the HTTP conventions (`conventions`). Applied to the
 /// served document and the checked-in one.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     crate::problem_codes::document_codes(api);
+    field_rules::document(api);
     bodies_that_may_be_left_out(api);
     conventions::document(api);
     api.webhooks = Some(webhook_messages());

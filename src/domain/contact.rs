@@ -1,6 +1,10 @@
 //! Email addresses and phone numbers as the product compares them.
 
 use super::text::fold;
+use super::text::patterns::SPACE;
+
+/// `char::is_control`, as a pattern's class.
+const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
 
 /// An email address, trimmed; compared folded ([`fold`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +15,7 @@ impl Email {
     /// spaces, at most 254 characters. Real validation is a message that arrives.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let value = raw.trim();
-        if value.len() > 254 {
+        if value.chars().count() > 254 {
             return Err("must be at most 254 characters");
         }
         let (local, domain) = value.split_once('@').ok_or("is not an email address")?;
@@ -27,6 +31,15 @@ impl Email {
         Ok(Self(value.to_owned()))
     }
 
+    /// [`Email::parse`] as a pattern for the OpenAPI document, without anchors or padding:
+    /// a local part, `@`, a domain with a dot that neither starts nor ends it, and no space,
+    /// control character or second `@` anywhere.
+    pub fn pattern() -> String {
+        let unreserved = format!("[^@{SPACE}{CONTROL}]");
+        let no_dot = format!("[^@.{SPACE}{CONTROL}]");
+        format!("{unreserved}+@{no_dot}{unreserved}*\\.{unreserved}*{no_dot}")
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -37,6 +50,8 @@ impl Email {
         fold(&self.0)
     }
 }
+
+pub const MAX_PHONE_CHARS: usize = 40;
 
 /// A phone number as typed, with the digits kept for comparison: "+34 600-000 000" and
 /// "0034600000000" are not the same digits, but "+34 600 000 000" and "34600000000" are.
@@ -49,7 +64,7 @@ pub struct Phone {
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let display = raw.trim();
-        if display.chars().count() > 40 {
+        if display.chars().count() > MAX_PHONE_CHARS {
             return Err("must be at most 40 characters");
         }
         let allowed = |c: char| c.is_ascii_digit() || " +-().".contains(c);
@@ -62,6 +77,9 @@ impl Phone {
         }
         Ok(Self { display: display.to_owned(), digits })
     }
+
+    /// [`Phone::parse`] as a pattern for the OpenAPI document, without anchors or padding.
+    pub const PATTERN: &'static str = r"[ +().-]*(?:[0-9][ +().-]*){6,20}";
 
     pub fn as_str(&self) -> &str {
         &self.display
@@ -103,5 +121,52 @@ mod tests {
         assert_eq!(a.as_str(), "+34 600 000 000");
         assert!(Phone::parse("call me").is_err());
         assert!(Phone::parse("12").is_err());
+    }
+
+    /// The patterns of the OpenAPI document (`padded`, as the fields trim first) take what
+    /// the parsers take.
+    #[test]
+    fn patterns_accept_what_the_parsers_accept() {
+        use crate::domain::text::patterns::padded;
+        let email = regex::Regex::new(&padded(&Email::pattern(), false)).unwrap();
+        for sample in [
+            "amina@example.org",
+            " Amina@Example.org\t",
+            "a.b+c@sub.example.es",
+            "álvaro@cepaim.test",
+            "!#$%&'*+/=?^_`{|}~@x.y",
+            "a@b..c",
+            "",
+            "amina",
+            "amina@",
+            "@example.org",
+            "a b@example.org",
+            "a@example",
+            "a@.org",
+            "a@org.",
+            "a@b@c.org",
+            "a\u{a0}b@c.org",
+            "a\u{85}@c.org",
+            "a@b.c\u{7f}",
+        ] {
+            assert_eq!(email.is_match(sample), Email::parse(sample).is_ok(), "{sample:?}");
+        }
+        let phone = regex::Regex::new(&padded(Phone::PATTERN, false)).unwrap();
+        for sample in [
+            "+34 600 000 000",
+            "(+34) 600.000-000",
+            " 600000\n",
+            "123456",
+            "12345",
+            "1234567890123456789012",
+            "12345678901234567890",
+            "+34\t600000000",
+            "call me",
+            "",
+            "600 000 000 ext 12",
+            "٦٠٠٠٠٠٠٠٠",
+        ] {
+            assert_eq!(phone.is_match(sample), Phone::parse(sample).is_ok(), "{sample:?}");
+        }
     }
 }

@@ -141,8 +141,34 @@ pub fn is_https_url(value: &str) -> bool {
         .is_ok_and(|url| url.scheme() == "https" && url.host_str().is_some_and(|h| !h.is_empty()))
 }
 
+/// The form of a BCP 47 tag (RFC 5646's grammar, any case, with the grandfathered tags), as
+/// a pattern for the OpenAPI document, without anchors. [`is_language_tag`] also asks IANA's
+/// registry, which no pattern can: every tag it accepts has this form, not every tag of this
+/// form is registered.
+pub const LANGUAGE_TAG_PATTERN: &str = concat!(
+    "(?:",
+    // language (with up to three extended subtags), script, region, variants, extensions,
+    // private use
+    "(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})",
+    "(?:-[A-Za-z]{4})?",
+    "(?:-(?:[A-Za-z]{2}|[0-9]{3}))?",
+    "(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*",
+    "(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*",
+    "(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?",
+    // private use alone, and the irregular grandfathered tags
+    "|[Xx](?:-[A-Za-z0-9]{1,8})+",
+    "|[Ii]-[A-Za-z]{3,8}",
+    "|[Ee][Nn]-[Gg][Bb]-[Oo][Ee][Dd]",
+    "|[Ss][Gg][Nn]-[A-Za-z]{2}-[A-Za-z]{2}",
+    ")"
+);
+
+/// Language tags are short: the longest registered tags are far below it.
+pub const MAX_LANGUAGE_TAG_CHARS: usize = 35;
+
 pub fn is_language_tag(value: &str) -> bool {
-    value.len() <= 35 && language_tags::LanguageTag::parse(value).is_ok_and(|tag| tag.validate().is_ok())
+    value.len() <= MAX_LANGUAGE_TAG_CHARS
+        && language_tags::LanguageTag::parse(value).is_ok_and(|tag| tag.validate().is_ok())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,5 +425,40 @@ mod tests {
         assert!(!registration_open(EventStatus::Published, starts, None, starts));
         assert!(!registration_open(EventStatus::Published, starts, Some(before), before));
         assert!(!registration_open(EventStatus::Draft, starts, None, before));
+    }
+
+    /// Every tag the server takes has the document's form; malformed ones have neither.
+    #[test]
+    fn the_language_tag_pattern_holds_every_tag_the_server_takes() {
+        let pattern = regex::Regex::new(&format!("^{LANGUAGE_TAG_PATTERN}$")).unwrap();
+        for tag in [
+            "es",
+            "ar",
+            "ar-MA",
+            "zh-Hant-TW",
+            "sr-Latn",
+            "es-419",
+            "de-CH-1996",
+            "en-US-x-twain",
+            "x-private",
+            "i-klingon",
+            "en-GB-oed",
+            "zh-min-nan",
+            "sgn-BE-FR",
+            "tzm-Tfng",
+            "ber",
+            "AR-ma",
+            "sl-rozaj-biske",
+        ] {
+            assert!(pattern.is_match(tag), "{tag}");
+            assert!(!is_language_tag(tag) || pattern.is_match(tag), "{tag}");
+        }
+        for malformed in
+            ["", "e", "es_ES", "es-", "-es", "español", "es--ES", "es-ES-", "1es", "es ES", "toolongtag"]
+        {
+            assert!(!pattern.is_match(malformed), "{malformed}");
+            assert!(!is_language_tag(malformed), "{malformed}");
+        }
+        assert!(pattern.is_match("zz") && !is_language_tag("zz"), "the registry decides beyond the form");
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::consent::{check_given, ConsentGiven};
-use crate::domain::contact::{Email, Phone};
+use crate::domain::contact::{Email, Phone, MAX_PHONE_CHARS};
 use crate::domain::events::is_language_tag;
 use crate::domain::refusal::Refusal;
 use crate::domain::seats::Mode;
@@ -97,9 +97,13 @@ pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Pa
     let email = problems.optional_text("participant.email", draft.email.as_deref(), 254).and_then(|raw| {
         Email::parse(&raw).map_err(|message| problems.add("participant.email", "invalid_email", message)).ok()
     });
-    let phone = problems.optional_text("participant.phone", draft.phone.as_deref(), 40).and_then(|raw| {
-        Phone::parse(&raw).map_err(|message| problems.add("participant.phone", "invalid_phone", message)).ok()
-    });
+    let phone = problems
+        .optional_text("participant.phone", draft.phone.as_deref(), MAX_PHONE_CHARS)
+        .and_then(|raw| {
+            Phone::parse(&raw)
+                .map_err(|message| problems.add("participant.phone", "invalid_phone", message))
+                .ok()
+        });
     let preferred_language = language(problems, "participant.preferred_language", draft.preferred_language);
     let organisation_name =
         problems.optional_one_line("participant.organisation_name", draft.organisation_name.as_deref(), 200);
@@ -191,9 +195,15 @@ pub fn check_interests(problems: &mut Problems, interests: Vec<String>) -> Vec<S
     kept
 }
 
+/// [`is_topic`] as a pattern for the OpenAPI document (with [`MAX_TOPIC_CHARS`] as its
+/// `maxLength`): a lowercase letter, then words of letters and digits joined by single `_`.
+pub const TOPIC_PATTERN: &str = "^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$";
+
+pub const MAX_TOPIC_CHARS: usize = 40;
+
 fn is_topic(value: &str) -> bool {
     let bytes = value.as_bytes();
-    (1..=40).contains(&bytes.len())
+    (1..=MAX_TOPIC_CHARS).contains(&bytes.len())
         && bytes[0].is_ascii_lowercase()
         && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
         && !value.ends_with('_')
@@ -405,6 +415,29 @@ mod tests {
         let mut problems = Problems::default();
         check_interests(&mut problems, (0..11).map(|i| format!("topic_{i}")).collect());
         assert_eq!(problems.0[0].code, "too_many");
+    }
+
+    #[test]
+    fn the_topic_pattern_is_the_topic_rule() {
+        let pattern = regex::Regex::new(TOPIC_PATTERN).unwrap();
+        for sample in [
+            "women_employment",
+            "a",
+            "ok_1",
+            "a1_b2_c3",
+            "Rural",
+            "a__b",
+            "a_",
+            "_a",
+            "1a",
+            "a-b",
+            "a b",
+            "",
+            "ñu",
+            "é",
+        ] {
+            assert_eq!(pattern.is_match(sample), is_topic(sample), "{sample:?}");
+        }
     }
 
     #[test]

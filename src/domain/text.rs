@@ -89,6 +89,10 @@ impl Problems {
     ) -> Option<String> {
         let value = value?;
         if value.trim().is_empty() {
+            // None, but still within the schema's `maxLength`, which counts blanks too.
+            if value.chars().count() > max {
+                self.add(field, "too_long", format!("must be at most {max} characters"));
+            }
             return None;
         }
         Some(self.checked(field, value, max, refused))
@@ -111,12 +115,127 @@ pub fn is_refused_in_line(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// The rules above as JSON Schema patterns, for the OpenAPI document (`openapi::field_rules`),
+/// so that a front-end or a fuzzer that checks the schema agrees with the server on every
+/// string. Written with `\uXXXX` escapes in character classes only, which ECMA 262 (the
+/// schema's dialect), Python's `re` and Rust's `regex` read alike; the tests below hold each
+/// class to the Rust predicate it stands for.
+pub mod patterns {
+    /// What `str::trim` takes off: `char::is_whitespace`, Unicode's White_Space.
+    pub const SPACE: &str = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+    /// [`super::is_refused_in_line`].
+    pub const REFUSED_IN_LINE: &str = r"\u0000-\u001f\u007f-\u009f\u2028\u2029";
+    /// [`super::is_refused_in_text`].
+    pub const REFUSED_IN_TEXT: &str = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f";
+
+    /// Text that, once trimmed, is not empty and has no character of `refused`: padding, a
+    /// first character that is neither space nor refused, then anything but `refused`, then
+    /// padding again (which may hold line breaks, as trimming takes them off). With
+    /// `blank_allowed`, all-space text too (an optional field, where it means none).
+    pub fn trimmed(refused: &str, blank_allowed: bool) -> String {
+        let core = format!("[^{SPACE}{refused}][^{refused}]*[{SPACE}]*");
+        if blank_allowed {
+            format!("^[{SPACE}]*(?:{core})?$")
+        } else {
+            format!("^[{SPACE}]*{core}$")
+        }
+    }
+
+    /// `inner` (a pattern without anchors) with padding around it, or blank when
+    /// `blank_allowed`: a value the server trims before it checks `inner`.
+    pub fn padded(inner: &str, blank_allowed: bool) -> String {
+        let optional = if blank_allowed { "?" } else { "" };
+        format!("^[{SPACE}]*(?:{inner}){optional}[{SPACE}]*$")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn codes(problems: &Problems) -> Vec<&str> {
         problems.0.iter().map(|e| e.code.as_str()).collect()
+    }
+
+    /// Every character of the Basic Multilingual Plane (where all spaces and control
+    /// characters are) and a sample beyond it: each class holds exactly the characters its
+    /// predicate names.
+    #[test]
+    fn each_pattern_class_is_its_predicate() {
+        let class = |set: &str| regex::Regex::new(&format!("^[{set}]$")).unwrap();
+        let classes: [(&str, regex::Regex, fn(char) -> bool); 3] = [
+            ("SPACE", class(patterns::SPACE), char::is_whitespace),
+            ("REFUSED_IN_LINE", class(patterns::REFUSED_IN_LINE), is_refused_in_line),
+            ("REFUSED_IN_TEXT", class(patterns::REFUSED_IN_TEXT), is_refused_in_text),
+        ];
+        let astral = (0x1_0000..=0x10_FFFF).step_by(997);
+        let mut buffer = [0u8; 4];
+        for c in (0..0x1_0000).chain(astral).filter_map(char::from_u32) {
+            let text = c.encode_utf8(&mut buffer);
+            for (name, regex, predicate) in &classes {
+                assert_eq!(regex.is_match(text), predicate(c), "{name} and U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    /// The whole patterns accept exactly what `Problems` accepts, on the cases that tell them
+    /// apart: padding with line breaks, inner breaks, spaces that are not ASCII, blanks.
+    #[test]
+    fn text_patterns_accept_what_the_checks_accept() {
+        let samples = [
+            "Soria",
+            " Soria ",
+            "\tSoria\n",
+            "Soria\r\n",
+            "So ria",
+            "So\u{a0}ria",
+            "\u{3000}Soria\u{3000}",
+            "So\nria",
+            "So\tria",
+            "So\u{2028}ria",
+            "So\u{85}ria",
+            "So\u{7f}ria",
+            "So\u{1}ria",
+            "",
+            " ",
+            "\n\t ",
+            "\u{a0}",
+            "\u{feff}",
+            "a",
+            "a\u{2029}",
+            "\u{2029}a",
+            "Ñúñez\u{1F600}",
+            "line one\nline two",
+            "line one\r\n\tline two\n\n",
+            "bell\u{7}",
+        ];
+        let line = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_LINE, false)).unwrap();
+        let optional_line = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_LINE, true)).unwrap();
+        let text = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_TEXT, false)).unwrap();
+        let optional_text = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_TEXT, true)).unwrap();
+        for sample in samples {
+            let mut problems = Problems::default();
+            problems.one_line("f", sample, 100);
+            assert_eq!(line.is_match(sample), problems.is_empty(), "one line: {sample:?}");
+            let mut problems = Problems::default();
+            problems.optional_one_line("f", Some(sample), 100);
+            assert_eq!(optional_line.is_match(sample), problems.is_empty(), "optional line: {sample:?}");
+            let mut problems = Problems::default();
+            problems.text("f", sample, 100);
+            assert_eq!(text.is_match(sample), problems.is_empty(), "text: {sample:?}");
+            let mut problems = Problems::default();
+            problems.optional_text("f", Some(sample), 100);
+            assert_eq!(optional_text.is_match(sample), problems.is_empty(), "optional text: {sample:?}");
+        }
+    }
+
+    #[test]
+    fn blank_optional_text_is_none_within_the_length_as_sent() {
+        let mut problems = Problems::default();
+        assert_eq!(problems.optional_one_line("series", Some("   "), 3), None);
+        assert!(problems.is_empty());
+        assert_eq!(problems.optional_text("notes", Some("    "), 3), None);
+        assert_eq!(codes(&problems), ["too_long"]);
     }
 
     #[test]

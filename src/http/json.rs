@@ -109,8 +109,31 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     }
     // Parsed whole first (serde_json refuses nesting deeper than 128 levels), then read into
     // `T` so that structs come from JSON objects only (see `strict`).
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
+    whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(Strict(value)).map_err(schema_error)
+}
+
+/// `530.0` is the integer 530 to JSON Schema (and to JavaScript, whose `JSON.stringify` may
+/// write it so), but serde refuses it for an integer field: every whole number becomes an
+/// integer before the body is read, so the server takes what the schema's `integer` allows.
+/// A number too large for 64 bits stays as it is and is refused by the field's type.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            // i64's bounds as floats: -2^63 is exact, 2^63 is one past the last i64.
+            if float.fract() == 0.0
+                && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&float)
+            {
+                *value = Value::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn contains_escaped_nul(bytes: &[u8]) -> bool {
@@ -219,6 +242,18 @@ mod tests {
         assert_eq!(parse::<Body>(b"\xff\xfe").unwrap_err().code(), "malformed_json");
         let deep = "[".repeat(10_000);
         assert_eq!(parse::<serde_json::Value>(deep.as_bytes()).unwrap_err().code(), "malformed_json");
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let body = parse::<Body>(br#"{"name":"a","inner":{"count":530.0}}"#).unwrap();
+        assert_eq!(body.inner.unwrap().count, 530);
+        let body = parse::<Body>(br#"{"name":"a","inner":{"count":5.3e2}}"#).unwrap();
+        assert_eq!(body.inner.unwrap().count, 530);
+        let error = parse::<Body>(br#"{"name":"a","inner":{"count":530.5}}"#).unwrap_err();
+        assert_eq!(field_and_code(error), ("inner.count".into(), "invalid_type".into()));
+        let error = parse::<Body>(br#"{"name":"a","inner":{"count":1e300}}"#).unwrap_err();
+        assert_eq!(field_and_code(error), ("inner.count".into(), "invalid_type".into()));
     }
 
     #[test]

@@ -30,25 +30,32 @@ use crate::views::patch::{double_option, no_null};
                "reserved_for_physical_space_need": 3}}))]
 pub struct CreateEvent {
     /// 1 to 200 characters.
+    #[schema(max_length = 200, format = "line")]
     pub title: String,
     /// Up to 5000 characters.
     #[serde(default)]
+    #[schema(max_length = 5000, format = "text-or-blank")]
     pub description: Option<String>,
     /// The organisation that owns the event; organisers may only use their own.
     pub organisation_id: Uuid,
     /// 1 to 100 characters, e.g. `Soria`.
+    #[schema(max_length = 100, format = "line")]
     pub region: String,
     /// Groups the sessions of one platform, e.g. `Regional cooperation platform`.
     #[serde(default)]
+    #[schema(max_length = 200, format = "line-or-blank")]
     pub series: Option<String>,
     /// RFC 3339 with offset.
     pub starts_at: DateTime<FixedOffset>,
     /// RFC 3339 with offset; after `starts_at`.
     pub ends_at: DateTime<FixedOffset>,
     /// IANA time zone of the venue, e.g. `Europe/Madrid`.
+    #[schema(format = "time-zone")]
     pub timezone: String,
-    /// BCP 47 tags of the languages spoken, e.g. `["es", "ar"]`.
+    /// BCP 47 tags of the languages spoken, e.g. `["es", "ar"]`, with subtags IANA has
+    /// registered (422 `invalid_language` otherwise; the pattern says the form).
     #[serde(default)]
+    #[schema(max_items = 20, format = "language-tag")]
     pub languages: Vec<String>,
     /// Registrations close then (and in any case at `starts_at`).
     #[serde(default)]
@@ -78,6 +85,7 @@ pub struct CreateEvent {
 pub struct OnlineInput {
     /// An https URL; shown only to the event's organisers and on confirmed online registrations.
     #[serde(default)]
+    #[schema(max_length = 2000, format = "https-url-or-blank")]
     pub join_url: Option<String>,
     /// Null: unlimited.
     #[serde(default)]
@@ -90,8 +98,10 @@ pub struct OnlineInput {
 #[schema(example = json!({"venue_name": "CEPAIM Soria", "address": "Calle Example 1, Soria", "capacity": 10, "reserved_for_physical_space_need": 3}))]
 pub struct OnsiteInput {
     #[serde(default)]
+    #[schema(max_length = 200, format = "line-or-blank")]
     pub venue_name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 500, format = "line-or-blank")]
     pub address: Option<String>,
     /// Seats in the room.
     pub capacity: i64,
@@ -133,20 +143,20 @@ impl CreateEvent {
 #[schema(example = json!({"onsite": {"capacity": 12}, "registration_closes_at": "2021-11-23T18:00:00+01:00"}))]
 pub struct PatchEvent {
     #[serde(default, deserialize_with = "no_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, max_length = 200, format = "line")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5000, format = "text-or-blank")]
     pub description: Option<Option<String>>,
     /// Moving an event to another organisation needs the right to manage both.
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub organisation_id: Option<Uuid>,
     #[serde(default, deserialize_with = "no_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, max_length = 100, format = "line")]
     pub region: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "line-or-blank")]
     pub series: Option<Option<String>>,
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
@@ -155,10 +165,10 @@ pub struct PatchEvent {
     #[schema(nullable = false)]
     pub ends_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "no_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, format = "time-zone")]
     pub timezone: Option<String>,
     #[serde(default, deserialize_with = "no_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, max_items = 20, format = "language-tag")]
     pub languages: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<DateTime<FixedOffset>>)]
@@ -185,7 +195,7 @@ pub struct PatchEvent {
 #[schema(example = json!({"capacity": 50}))]
 pub struct OnlinePatch {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000, format = "https-url-or-blank")]
     pub join_url: Option<Option<String>>,
     /// Null: unlimited. Raising it confirms waitlisted registrations at once.
     #[serde(default, deserialize_with = "double_option")]
@@ -199,10 +209,10 @@ pub struct OnlinePatch {
 #[schema(example = json!({"capacity": 12, "reserved_for_physical_space_need": 4}))]
 pub struct OnsitePatch {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "line-or-blank")]
     pub venue_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500, format = "line-or-blank")]
     pub address: Option<Option<String>>,
     /// Raising it confirms waitlisted registrations at once; below the confirmed seats is 409.
     #[serde(default, deserialize_with = "no_null")]

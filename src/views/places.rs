@@ -20,22 +20,22 @@ use crate::views::patch::{double_option, no_null};
     "contact_phone": "+34 975 000 000", "notes": "Ask for Lucía at the desk."}))]
 pub struct CreatePlace {
     /// One line, 1 to 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, format = "line")]
     pub name: String,
     /// `venue`: where the meeting itself happens; `hosted`: a room where people follow it
     /// online on a provided screen, with a host who helps.
     pub kind: PlaceKind,
     /// One line, up to 200 characters.
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "line-or-blank")]
     pub address: Option<String>,
     /// One line, up to 200 characters, e.g. `Almazán`.
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "line-or-blank")]
     pub municipality: Option<String>,
     /// One line, up to 200 characters, e.g. `Soria`.
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "line-or-blank")]
     pub region: Option<String>,
     /// How many people can follow online there (0 to 10000); null when not counted. Must be
     /// null for a venue (`devices_at_venue`). Events offer no more seats at a hosted place.
@@ -52,11 +52,11 @@ pub struct CreatePlace {
     pub host_organisation_id: Option<Uuid>,
     /// Digits, spaces, `+`, `-`, `(`, `)` and `.`; 6 to 20 digits. Stored as typed.
     #[serde(default)]
-    #[schema(max_length = 40)]
+    #[schema(max_length = 40, format = "phone-or-blank")]
     pub contact_phone: Option<String>,
     /// Up to 1000 characters; line breaks allowed.
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1000, format = "text-or-blank")]
     pub notes: Option<String>,
 }
 
@@ -84,20 +84,20 @@ impl CreatePlace {
 #[schema(example = json!({"devices": 4, "notes": null}))]
 pub struct PatchPlace {
     #[serde(default, deserialize_with = "no_null")]
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
+    #[schema(nullable = false, min_length = 1, max_length = 200, format = "line")]
     pub name: Option<String>,
     /// A hosted place becomes a venue only with `devices` null.
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub kind: Option<PlaceKind>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "line-or-blank")]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "line-or-blank")]
     pub municipality: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "line-or-blank")]
     pub region: Option<Option<String>>,
     /// Lowering it under the seats an event that has not ended offers there is 409
     /// `devices_below_capacity`.
@@ -112,10 +112,10 @@ pub struct PatchPlace {
     #[schema(value_type = Option<Uuid>)]
     pub host_organisation_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 40)]
+    #[schema(value_type = Option<String>, max_length = 40, format = "phone-or-blank")]
     pub contact_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>, max_length = 1000, format = "text-or-blank")]
     pub notes: Option<Option<String>>,
 }
 

@@ -120,18 +120,24 @@ impl From<RegistrationStatus> for Status {
 #[schema(example = json!({"full_name": "Amina", "email": null, "phone": "+34 600 000 000", "preferred_language": "ar", "stakeholder_category": "refugee", "organisation_name": null}))]
 pub struct ParticipantInput {
     /// 1 to 200 characters.
+    #[schema(max_length = 200, format = "line")]
     pub full_name: String,
     /// Optional: many participants have none.
     #[serde(default)]
+    #[schema(max_length = 254, format = "email-or-blank")]
     pub email: Option<String>,
     /// Optional; compared by its digits.
     #[serde(default)]
+    #[schema(max_length = 40, format = "phone-or-blank")]
     pub phone: Option<String>,
-    /// BCP 47 tag, e.g. `ar`.
+    /// BCP 47 tag, e.g. `ar`, with subtags IANA has registered (422 `invalid_language`
+    /// otherwise; the pattern says the form).
     #[serde(default)]
+    #[schema(format = "language-tag-or-blank")]
     pub preferred_language: Option<String>,
     pub stakeholder_category: StakeholderCategory,
     #[serde(default)]
+    #[schema(max_length = 200, format = "line-or-blank")]
     pub organisation_name: Option<String>,
 }
 
@@ -226,11 +232,14 @@ pub struct CreateRegistration {
     pub needs_physical_space: bool,
     #[serde(default)]
     pub needs_transport: bool,
-    /// BCP 47 tag of the language to interpret into.
+    /// BCP 47 tag of the language to interpret into, with subtags IANA has registered (422
+    /// `invalid_language` otherwise; the pattern says the form).
     #[serde(default)]
+    #[schema(format = "language-tag-or-blank")]
     pub interpretation_language: Option<String>,
     /// Up to 1000 characters; erased with the personal data.
     #[serde(default)]
+    #[schema(max_length = 1000, format = "text-or-blank")]
     pub accessibility_notes: Option<String>,
     /// When onsite is full, take a free online seat instead of waiting.
     #[serde(default)]
@@ -249,6 +258,7 @@ pub struct CreateRegistration {
     pub consents: Option<Vec<ConsentGrant>>,
     /// Up to 10 snake_case topics.
     #[serde(default)]
+    #[schema(max_items = 10, format = "topic")]
     pub interests: Vec<String>,
     /// The place of the event to attend (`onsite` only, 422 `place_requires_onsite`
     /// otherwise); absent or null: the event's main venue (the `onsite` block). 422
@@ -325,10 +335,10 @@ pub struct PatchRegistration {
     #[schema(nullable = false)]
     pub needs_transport: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "language-tag-or-blank")]
     pub interpretation_language: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000, format = "text-or-blank")]
     pub accessibility_notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
@@ -359,22 +369,22 @@ pub struct PatchRegistration {
 #[schema(example = json!({"phone": "+34 600 000 001"}))]
 pub struct ParticipantPatch {
     #[serde(default, deserialize_with = "no_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, max_length = 200, format = "line")]
     pub full_name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254, format = "email-or-blank")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 40, format = "phone-or-blank")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "language-tag-or-blank")]
     pub preferred_language: Option<Option<String>>,
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub stakeholder_category: Option<StakeholderCategory>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "line-or-blank")]
     pub organisation_name: Option<Option<String>>,
 }
 

@@ -17,6 +17,7 @@ mod demo;
 mod errors;
 mod event_history;
 mod events;
+mod exact_contract;
 mod faults;
 mod fixtures;
 mod helpers;
