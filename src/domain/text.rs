@@ -162,8 +162,9 @@ mod tests {
     /// predicate names.
     #[test]
     fn each_pattern_class_is_its_predicate() {
+        type Predicate = fn(char) -> bool;
         let class = |set: &str| regex::Regex::new(&format!("^[{set}]$")).unwrap();
-        let classes: [(&str, regex::Regex, fn(char) -> bool); 3] = [
+        let classes: [(&str, regex::Regex, Predicate); 3] = [
             ("SPACE", class(patterns::SPACE), char::is_whitespace),
             ("REFUSED_IN_LINE", class(patterns::REFUSED_IN_LINE), is_refused_in_line),
             ("REFUSED_IN_TEXT", class(patterns::REFUSED_IN_TEXT), is_refused_in_text),

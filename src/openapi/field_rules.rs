@@ -132,10 +132,8 @@ fn visit(schema: &mut RefOr<Schema>) {
             for property in object.properties.values_mut() {
                 visit(property);
             }
-            if let Some(additional) = object.additional_properties.as_deref_mut() {
-                if let AdditionalProperties::RefOr(values) = additional {
-                    visit(values);
-                }
+            if let Some(AdditionalProperties::RefOr(values)) = object.additional_properties.as_deref_mut() {
+                visit(values);
             }
         }
         Schema::Array(array) => {
