@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::{join5, ready, BoxFuture, Either};
+use futures_util::future::{join4, ready, BoxFuture, Either};
 use uuid::Uuid;
 
 use crate::app::erasure::{erase_in, Erasure};
@@ -144,7 +144,6 @@ async fn register_in(
         by.kind,
         limits.duplicates_per_hour,
     );
-    let purposes = consents::purposes_of_event(tx.shared(), request.event_id.0);
     // The seats of the event's places, read behind the lock, only when the request names a
     // place: a registration for the main venue or online decides on the event row alone.
     // The places themselves come with them, for the answer to say where the person goes.
@@ -157,19 +156,19 @@ async fn register_in(
     };
     // All are answered before any result is looked at, and looked at in the order sent, so
     // the first failure in that order is the one answered.
-    let (begun, claimed, locked, purposes, offered) =
-        join5(tx.begin(), claim, locked, purposes, offered).await;
+    let (begun, claimed, locked, offered) = join4(tx.begin(), claim, locked, offered).await;
     begun?;
     let claimed = claimed?;
-    let (caller, event, trusted, duplicates_exhausted) = match locked? {
+    let (caller, event, trusted, duplicates_exhausted, purposes) = match locked? {
         Some(locked) => (
             token.caller_of(locked.standing)?,
             Some(locked.event),
             locked.trusted,
             locked.duplicates_exhausted,
+            locked.purposes,
         ),
         // No such event: who is asking still decides between 401 and 404.
-        None => (token.caller(tx.shared()).await?, None, false, false),
+        None => (token.caller(tx.shared()).await?, None, false, false, Vec::new()),
     };
     noted(&caller);
     if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
@@ -180,7 +179,7 @@ async fn register_in(
     let offered = offered?;
     let seating = event.seating(offered.iter().map(|o| &o.seats));
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
-    let accepted = consent::resolve(&purposes?, &input.consent)?;
+    let accepted = consent::resolve(&purposes, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }

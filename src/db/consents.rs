@@ -12,9 +12,7 @@ use diesel::sql_types::{Array, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{
-    consent_purpose_versions, consent_purposes, events, registration_consents, registrations,
-};
+use crate::db::schema::{consent_purpose_versions, consent_purposes, registration_consents, registrations};
 use crate::domain::consent::{ConsentStep, Held, NewPurpose, Purpose, CONTACT, DATA_PROCESSING};
 use crate::error::{AppError, AppResult};
 
@@ -65,20 +63,6 @@ impl ConsentRow {
     pub fn held(&self) -> Held {
         Held { purpose: self.purpose.clone(), version: self.version, withdrawn: self.withdrawn_at.is_some() }
     }
-}
-
-/// The purposes of the organisation of `event_id`, as a registration is checked against
-/// them. On a shared connection, so that it rides in the registration's first batch.
-pub async fn purposes_of_event(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<Purpose>> {
-    let organisation = events::table.find(event_id).select(events::organisation_id);
-    Ok(consent_purposes::table
-        .filter(consent_purposes::organisation_id.eq_any(organisation))
-        .select(PurposeRow::as_select())
-        .load::<PurposeRow>(&mut conn)
-        .await?
-        .iter()
-        .map(PurposeRow::rule)
-        .collect())
 }
 
 pub async fn purposes(conn: &mut AsyncPgConnection, organisation_id: Uuid) -> AppResult<Vec<Purpose>> {
