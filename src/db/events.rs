@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::db::accounts::{self, Standing};
 use crate::db::places::EventPlaceRow;
+use crate::db::prepared::Prepared;
 use crate::db::schema::{events, organisation_trusts, rate_limits};
 use crate::domain::actors::ActorKind;
 use crate::domain::consent::Purpose;
@@ -200,7 +201,9 @@ pub struct LockedForCaller {
 
 /// The consent purposes of the locked event's organisation, as one column of the lock's
 /// statement: a statement of their own cost PostgreSQL a seventh of a registration's
-/// instructions (bench/README.md, "A lighter registration write").
+/// instructions (bench/README.md, "A lighter registration write"). SQL text, which diesel
+/// cannot express as a correlated subquery: a statement holding it is run as [`Prepared`],
+/// or diesel would plan it again at every registration.
 fn purposes_of_the_event() -> diesel::expression::SqlLiteral<diesel::sql_types::Json> {
     diesel::dsl::sql::<diesel::sql_types::Json>(
         "(SELECT coalesce(json_agg(json_build_array(p.purpose, p.required, p.current_version)), '[]') \
@@ -259,7 +262,9 @@ pub async fn lock_as_standing(
                 exhausted,
                 purposes_of_the_event(),
             ))
-            .first::<(EventRow, Option<Uuid>, bool, bool, serde_json::Value)>(&mut conn)
+            .limit(1);
+        let row = Prepared(row)
+            .get_result::<(EventRow, Option<Uuid>, bool, bool, serde_json::Value)>(&mut conn)
             .await
             .optional()?;
         match row {
