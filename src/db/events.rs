@@ -285,7 +285,9 @@ pub async fn lock_as_standing(
                 accounts::user_organisation(caller),
                 purposes_of_the_event(),
             ))
-            .first::<(EventRow, Option<crate::domain::actors::Role>, Option<Uuid>, serde_json::Value)>(
+            .limit(1);
+        let row = Prepared(row)
+            .get_result::<(EventRow, Option<crate::domain::actors::Role>, Option<Uuid>, serde_json::Value)>(
                 &mut conn,
             )
             .await
