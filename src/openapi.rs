@@ -178,8 +178,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// What the routes' annotations cannot say: the problem codes of each error response, the
-/// checks of each string field (`field_rules`), the bodies that may be left out, and the HTTP conventions (`conventions`). Applied to the
-/// served document and the checked-in one.
+/// checks of each string field (`field_rules`), the bodies that may be left out, and the HTTP
+/// conventions (`conventions`). Applied to the served document and the checked-in one.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     crate::problem_codes::document_codes(api);
     field_rules::document(api);

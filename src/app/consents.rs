@@ -11,8 +11,9 @@ use crate::app::managed_organisation;
 use crate::auth::{Caller, Role};
 use crate::db::consents::{self, PurposeWithVersions, VersionRow};
 use crate::db::{accounts, trusts};
-use crate::domain::consent::{check_new_purpose, check_texts, is_purpose_key};
+use crate::domain::consent::{check_new_purpose, check_texts};
 use crate::domain::registrations::problems_to_error;
+use crate::domain::text::is_slug;
 use crate::domain::text::Problems;
 use crate::error::{AppError, AppResult};
 
@@ -49,7 +50,7 @@ pub async fn publish(
     texts: &BTreeMap<String, String>,
 ) -> AppResult<PurposeWithVersions> {
     managed_organisation(conn, caller, organisation_id).await?;
-    if !is_purpose_key(key) {
+    if !is_slug(key) {
         return Err(AppError::NotFound);
     }
     let mut problems = Problems::default();
@@ -110,7 +111,7 @@ pub async fn find(
     key: &str,
 ) -> AppResult<PurposeWithVersions> {
     require_reader(conn, caller, organisation_id).await?;
-    if !is_purpose_key(key) {
+    if !is_slug(key) {
         return Err(AppError::NotFound);
     }
     consents::find(conn, organisation_id, key).await?.ok_or(AppError::NotFound)

@@ -1,10 +1,9 @@
 //! Email addresses and phone numbers as the product compares them.
 
 use super::text::fold;
-use super::text::patterns::SPACE;
+use super::text::patterns::{CONTROL, SPACE};
 
-/// `char::is_control`, as a pattern's class.
-const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
+pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// An email address, trimmed; compared folded ([`fold`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +14,7 @@ impl Email {
     /// spaces, at most 254 characters. Real validation is a message that arrives.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let value = raw.trim();
-        if value.chars().count() > 254 {
+        if value.chars().count() > MAX_EMAIL_CHARS {
             return Err("must be at most 254 characters");
         }
         let (local, domain) = value.split_once('@').ok_or("is not an email address")?;

@@ -115,6 +115,21 @@ pub fn is_refused_in_line(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// The longest slug ([`is_slug`]).
+pub const MAX_SLUG_CHARS: usize = 40;
+
+/// A slug: a-z first, then a-z, 0-9 and single underscores, not ending in one, at most
+/// [`MAX_SLUG_CHARS`] characters (`data_processing`, `women_employment`): the keys of consent
+/// purposes (which the database checks the same) and the topics of a registration's interests.
+pub fn is_slug(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    (1..=MAX_SLUG_CHARS).contains(&bytes.len())
+        && bytes[0].is_ascii_lowercase()
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && !value.ends_with('_')
+        && !value.contains("__")
+}
+
 /// The rules above as JSON Schema patterns, for the OpenAPI document (`openapi::field_rules`),
 /// so that a front-end or a fuzzer that checks the schema agrees with the server on every
 /// string. Written with `\uXXXX` escapes in character classes only, which ECMA 262 (the
@@ -123,6 +138,8 @@ pub fn is_refused_in_line(c: char) -> bool {
 pub mod patterns {
     /// What `str::trim` takes off: `char::is_whitespace`, Unicode's White_Space.
     pub const SPACE: &str = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+    /// `char::is_control`: C0, DEL and C1.
+    pub const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
     /// [`super::is_refused_in_line`].
     pub const REFUSED_IN_LINE: &str = r"\u0000-\u001f\u007f-\u009f\u2028\u2029";
     /// [`super::is_refused_in_text`].
@@ -140,6 +157,10 @@ pub mod patterns {
             format!("^[{SPACE}]*{core}$")
         }
     }
+
+    /// [`super::is_slug`], with [`super::MAX_SLUG_CHARS`] as its `maxLength`: a lowercase
+    /// letter, then words of letters and digits joined by single `_`.
+    pub const SLUG: &str = "^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$";
 
     /// `inner` (a pattern without anchors) with padding around it, or blank when
     /// `blank_allowed`: a value the server trims before it checks `inner`.
@@ -164,8 +185,9 @@ mod tests {
     fn each_pattern_class_is_its_predicate() {
         type Predicate = fn(char) -> bool;
         let class = |set: &str| regex::Regex::new(&format!("^[{set}]$")).unwrap();
-        let classes: [(&str, regex::Regex, Predicate); 3] = [
+        let classes: [(&str, regex::Regex, Predicate); 4] = [
             ("SPACE", class(patterns::SPACE), char::is_whitespace),
+            ("CONTROL", class(patterns::CONTROL), char::is_control),
             ("REFUSED_IN_LINE", class(patterns::REFUSED_IN_LINE), is_refused_in_line),
             ("REFUSED_IN_TEXT", class(patterns::REFUSED_IN_TEXT), is_refused_in_text),
         ];
@@ -210,24 +232,59 @@ mod tests {
             "line one\r\n\tline two\n\n",
             "bell\u{7}",
         ];
-        let line = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_LINE, false)).unwrap();
-        let optional_line = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_LINE, true)).unwrap();
-        let text = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_TEXT, false)).unwrap();
-        let optional_text = regex::Regex::new(&patterns::trimmed(patterns::REFUSED_IN_TEXT, true)).unwrap();
-        for sample in samples {
-            let mut problems = Problems::default();
-            problems.one_line("f", sample, 100);
-            assert_eq!(line.is_match(sample), problems.is_empty(), "one line: {sample:?}");
-            let mut problems = Problems::default();
-            problems.optional_one_line("f", Some(sample), 100);
-            assert_eq!(optional_line.is_match(sample), problems.is_empty(), "optional line: {sample:?}");
-            let mut problems = Problems::default();
-            problems.text("f", sample, 100);
-            assert_eq!(text.is_match(sample), problems.is_empty(), "text: {sample:?}");
-            let mut problems = Problems::default();
-            problems.optional_text("f", Some(sample), 100);
-            assert_eq!(optional_text.is_match(sample), problems.is_empty(), "optional text: {sample:?}");
+        type Check = fn(&mut Problems, &str);
+        let checks: [(&str, &str, bool, Check); 4] = [
+            ("one line", patterns::REFUSED_IN_LINE, false, |p, s| {
+                p.one_line("f", s, 100);
+            }),
+            ("optional line", patterns::REFUSED_IN_LINE, true, |p, s| {
+                p.optional_one_line("f", Some(s), 100);
+            }),
+            ("text", patterns::REFUSED_IN_TEXT, false, |p, s| {
+                p.text("f", s, 100);
+            }),
+            ("optional text", patterns::REFUSED_IN_TEXT, true, |p, s| {
+                p.optional_text("f", Some(s), 100);
+            }),
+        ];
+        for (name, refused, blank_allowed, check) in checks {
+            let pattern = regex::Regex::new(&patterns::trimmed(refused, blank_allowed)).unwrap();
+            for sample in samples {
+                let mut problems = Problems::default();
+                check(&mut problems, sample);
+                assert_eq!(pattern.is_match(sample), problems.is_empty(), "{name}: {sample:?}");
+            }
         }
+    }
+
+    #[test]
+    fn slugs_and_their_pattern() {
+        let pattern = regex::Regex::new(patterns::SLUG).unwrap();
+        let forty = "a".repeat(40);
+        let forty_one = "a".repeat(41);
+        for good in [
+            "data_processing",
+            "contact",
+            "link_across_events",
+            "photos2",
+            "a",
+            "women_employment",
+            "ok_1",
+            "a1_b2_c3",
+            &forty,
+        ] {
+            assert!(is_slug(good), "{good}");
+            assert!(pattern.is_match(good), "{good}");
+        }
+        for bad in [
+            "", "Photos", "2photos", "_photos", "photos_", "a__b", "ph-otos", "fotos ", "Rural", "a_", "_a",
+            "1a", "a-b", "a b", "ñu", "é",
+        ] {
+            assert!(!is_slug(bad), "{bad:?}");
+            assert!(!pattern.is_match(bad), "{bad:?}");
+        }
+        // Beyond the pattern, the length: the document's `maxLength`.
+        assert!(!is_slug(&forty_one) && pattern.is_match(&forty_one));
     }
 
     #[test]

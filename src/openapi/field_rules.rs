@@ -2,8 +2,9 @@
 //! so that a client that validates against it, or a fuzzer that generates from it, agrees with
 //! the server: a request type names its field's rule with a marker format
 //! (`#[schema(format = "line")]`), and [`document`] replaces every marker with the rule's
-//! pattern, or a reference to the `TimeZone` component. The patterns come from the rules' own modules
-//! (`domain::text::patterns`, `domain::contact`, …), where tests hold them to the checks.
+//! pattern, or a reference to the `TimeZone` component. The patterns come from the rules' own
+//! modules (`domain::text::patterns`, `domain::contact`, …), where tests hold them to the
+//! checks.
 //!
 //! What a pattern cannot say stays a 422 with the field named: rules across fields, against
 //! stored data (an organisation's purposes, an event's places), and registry membership (a
@@ -14,8 +15,8 @@ use utoipa::openapi::{Object, OpenApi, Ref, RefOr};
 
 use crate::domain::contact::{Email, Phone};
 use crate::domain::events::{LANGUAGE_TAG_PATTERN, MAX_LANGUAGE_TAG_CHARS};
-use crate::domain::registrations::{MAX_TOPIC_CHARS, TOPIC_PATTERN};
-use crate::domain::text::patterns::{padded, trimmed, REFUSED_IN_LINE, REFUSED_IN_TEXT};
+use crate::domain::text::patterns::{padded, trimmed, REFUSED_IN_LINE, REFUSED_IN_TEXT, SLUG};
+use crate::domain::text::MAX_SLUG_CHARS;
 
 /// The component every `time-zone` field refers to: chrono-tz's names, the ones the server
 /// parses.
@@ -35,8 +36,8 @@ enum FieldRule {
     Phone,
     /// `domain::events::is_language_tag`, untrimmed (`languages`) or trimmed and optional.
     LanguageTag { padded: bool },
-    /// `domain::registrations::check_interests`.
-    Topic,
+    /// `domain::text::is_slug`: a consent purpose's key, an interest.
+    Slug,
     /// An IANA time zone that chrono-tz knows.
     TimeZone,
     /// `domain::events::is_https_url` on optional one-line text: the pattern says `https:`
@@ -56,7 +57,7 @@ impl FieldRule {
             "phone-or-blank" => Self::Phone,
             "language-tag" => Self::LanguageTag { padded: false },
             "language-tag-or-blank" => Self::LanguageTag { padded: true },
-            "topic" => Self::Topic,
+            "slug" => Self::Slug,
             "time-zone" => Self::TimeZone,
             "https-url-or-blank" => Self::HttpsUrl,
             _ => return None,
@@ -71,7 +72,7 @@ impl FieldRule {
             Self::Phone => padded(Phone::PATTERN, true),
             Self::LanguageTag { padded: false } => format!("^{LANGUAGE_TAG_PATTERN}$"),
             Self::LanguageTag { padded: true } => padded(LANGUAGE_TAG_PATTERN, true),
-            Self::Topic => TOPIC_PATTERN.to_owned(),
+            Self::Slug => SLUG.to_owned(),
             Self::HttpsUrl => padded(&format!("[Hh][Tt][Tt][Pp][Ss]:[^{REFUSED_IN_LINE}]+"), true),
             Self::TimeZone => return None,
         })
@@ -81,7 +82,7 @@ impl FieldRule {
     fn max_length(self) -> Option<usize> {
         match self {
             Self::LanguageTag { .. } => Some(MAX_LANGUAGE_TAG_CHARS),
-            Self::Topic => Some(MAX_TOPIC_CHARS),
+            Self::Slug => Some(MAX_SLUG_CHARS),
             _ => None,
         }
     }
@@ -194,7 +195,7 @@ mod tests {
             "phone-or-blank",
             "language-tag",
             "language-tag-or-blank",
-            "topic",
+            "slug",
             "time-zone",
             "https-url-or-blank",
         ] {

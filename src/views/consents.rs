@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 pub struct CreateConsentPurpose {
     /// A slug: a-z first, then a-z, 0-9 and single underscores, at most 40 characters
     /// (`photos`, `link_across_events`).
-    #[schema(example = "photos", max_length = 40, pattern = "^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
+    #[schema(example = "photos", format = "slug")]
     pub purpose: String,
     /// Whether registering requires it (default false). `data_processing` is always
     /// required; `contact` never is.

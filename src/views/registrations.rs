@@ -258,7 +258,7 @@ pub struct CreateRegistration {
     pub consents: Option<Vec<ConsentGrant>>,
     /// Up to 10 snake_case topics.
     #[serde(default)]
-    #[schema(max_items = 10, format = "topic")]
+    #[schema(max_items = 10, format = "slug")]
     pub interests: Vec<String>,
     /// The place of the event to attend (`onsite` only, 422 `place_requires_onsite`
     /// otherwise); absent or null: the event's main venue (the `onsite` block). 422
