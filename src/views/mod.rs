@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod calendar;
 pub mod consents;
 pub mod events;
+pub mod messages;
 pub mod online_attendance;
 pub mod patch;
 pub mod places;

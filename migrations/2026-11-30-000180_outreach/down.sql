@@ -1,0 +1,6 @@
+DROP TABLE outreach_items;
+DROP FUNCTION outreach_partner(uuid, text);
+ALTER TABLE events DROP COLUMN contact_phone;
+DROP DOMAIN outreach_result;
+DROP DOMAIN outreach_status;
+DROP DOMAIN outreach_kind;

@@ -1,0 +1,297 @@
+//! Reaching the participant: the rules of outreach items. A change that matters to a person
+//! (`app::transition`) becomes an item for whoever can reach them; these functions decide how
+//! (the channel), in which language, and what a partner's report of an attempt does to it.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What happened that the person must hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "promoted")]
+pub enum OutreachKind {
+    /// Registered with a seat.
+    Confirmed,
+    /// Registered on the waitlist: no seat yet.
+    Waitlisted,
+    /// Given a seat that freed up.
+    Promoted,
+    /// Asked for a seat onsite, given one online (they accepted that fallback).
+    MovedOnline,
+    /// Moved to another place of the event (the main venue is one).
+    PlaceChanged,
+    /// Moved between online and onsite.
+    ModeChanged,
+    /// The registration was cancelled by someone other than the partner who made it.
+    RegistrationCancelled,
+    /// The event's time, venue or join link changed.
+    EventChanged,
+    EventCancelled,
+}
+
+impl OutreachKind {
+    pub const ALL: [OutreachKind; 9] = [
+        OutreachKind::Confirmed,
+        OutreachKind::Waitlisted,
+        OutreachKind::Promoted,
+        OutreachKind::MovedOnline,
+        OutreachKind::PlaceChanged,
+        OutreachKind::ModeChanged,
+        OutreachKind::RegistrationCancelled,
+        OutreachKind::EventChanged,
+        OutreachKind::EventCancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutreachKind::Confirmed => "confirmed",
+            OutreachKind::Waitlisted => "waitlisted",
+            OutreachKind::Promoted => "promoted",
+            OutreachKind::MovedOnline => "moved_online",
+            OutreachKind::PlaceChanged => "place_changed",
+            OutreachKind::ModeChanged => "mode_changed",
+            OutreachKind::RegistrationCancelled => "registration_cancelled",
+            OutreachKind::EventChanged => "event_changed",
+            OutreachKind::EventCancelled => "event_cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
+    }
+
+    /// Whether the person should be spoken to rather than sent a text: the change asks
+    /// something of them (to go elsewhere, at another time, or not at all), or they may want
+    /// to answer (a seat given, which they can still decline).
+    fn needs_a_conversation(self) -> bool {
+        match self {
+            OutreachKind::Confirmed | OutreachKind::Waitlisted => false,
+            OutreachKind::Promoted
+            | OutreachKind::MovedOnline
+            | OutreachKind::PlaceChanged
+            | OutreachKind::ModeChanged
+            | OutreachKind::RegistrationCancelled
+            | OutreachKind::EventChanged
+            | OutreachKind::EventCancelled => true,
+        }
+    }
+}
+
+/// How the person is best reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "phone")]
+pub enum Channel {
+    Email,
+    Sms,
+    /// A call.
+    Phone,
+    /// Face to face, by the partner who registered them: no contact details, or no consent to
+    /// be contacted.
+    InPerson,
+}
+
+/// What can reach a person: the contact details they left and whether they agreed to be
+/// contacted (the `contact` consent purpose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reachable {
+    pub email: bool,
+    pub phone: bool,
+    pub consented_to_contact: bool,
+}
+
+/// The channel of an item of `kind` for a person. Without consent to be contacted, only the
+/// partner who registered them may speak to them, in person: their email and phone are not
+/// used. With it: email when they have one; else a call for a change that needs a
+/// conversation and a text for one that does not; else in person.
+pub fn channel(kind: OutreachKind, reachable: Reachable) -> Channel {
+    match reachable {
+        Reachable { consented_to_contact: false, .. } => Channel::InPerson,
+        Reachable { email: true, .. } => Channel::Email,
+        Reachable { phone: true, .. } if kind.needs_a_conversation() => Channel::Phone,
+        Reachable { phone: true, .. } => Channel::Sms,
+        Reachable { .. } => Channel::InPerson,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "open")]
+pub enum OutreachStatus {
+    /// Someone still has to reach the person.
+    Open,
+    /// Reached (or no longer needed).
+    Done,
+    /// Could not be reached this way.
+    Failed,
+}
+
+impl OutreachStatus {
+    pub const ALL: [OutreachStatus; 3] = [OutreachStatus::Open, OutreachStatus::Done, OutreachStatus::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutreachStatus::Open => "open",
+            OutreachStatus::Done => "done",
+            OutreachStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == value)
+    }
+}
+
+/// How an item ended, or how its last attempt went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "reached")]
+pub enum OutreachResult {
+    /// The person got the message.
+    Reached,
+    /// Nobody answered; the item stays open for another attempt.
+    NoAnswer,
+    /// The person does not want the seat: the registration is cancelled.
+    Declined,
+    /// The contact details do not reach them.
+    WrongContact,
+    /// A later item of the same registration replaced it: that one says what holds now.
+    Superseded,
+    /// The registration's personal data was erased.
+    Erased,
+}
+
+impl OutreachResult {
+    pub const ALL: [OutreachResult; 6] = [
+        OutreachResult::Reached,
+        OutreachResult::NoAnswer,
+        OutreachResult::Declined,
+        OutreachResult::WrongContact,
+        OutreachResult::Superseded,
+        OutreachResult::Erased,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutreachResult::Reached => "reached",
+            OutreachResult::NoAnswer => "no_answer",
+            OutreachResult::Declined => "declined",
+            OutreachResult::WrongContact => "wrong_contact",
+            OutreachResult::Superseded => "superseded",
+            OutreachResult::Erased => "erased",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|result| result.as_str() == value)
+    }
+}
+
+/// What a person reached (or not) says, as a partner reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "reached")]
+pub enum ReportedResult {
+    Reached,
+    NoAnswer,
+    Declined,
+    WrongContact,
+}
+
+impl ReportedResult {
+    pub fn result(self) -> OutreachResult {
+        match self {
+            ReportedResult::Reached => OutreachResult::Reached,
+            ReportedResult::NoAnswer => OutreachResult::NoAnswer,
+            ReportedResult::Declined => OutreachResult::Declined,
+            ReportedResult::WrongContact => OutreachResult::WrongContact,
+        }
+    }
+
+    /// The item's status once this is reported: a person who did not answer is tried again.
+    pub fn status_after(self) -> OutreachStatus {
+        match self {
+            ReportedResult::Reached | ReportedResult::Declined => OutreachStatus::Done,
+            ReportedResult::NoAnswer => OutreachStatus::Open,
+            ReportedResult::WrongContact => OutreachStatus::Failed,
+        }
+    }
+}
+
+/// The language a message is written in: the person's preferred language when there are
+/// messages in it (matched on its primary subtag, so `ar-SY` reads `ar`), else the event's
+/// first language that has them, else English (`FALLBACK_LANGUAGE`), which always has them.
+pub fn message_language<'a>(
+    preferred: Option<&str>,
+    event_languages: &[String],
+    available: &[&'a str],
+) -> &'a str {
+    let primary = |tag: &str| tag.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    let find = |tag: &str| available.iter().copied().find(|a| *a == primary(tag));
+    preferred
+        .and_then(find)
+        .or_else(|| event_languages.iter().find_map(|tag| find(tag)))
+        .unwrap_or(FALLBACK_LANGUAGE)
+}
+
+pub const FALLBACK_LANGUAGE: &str = "en";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AVAILABLE: [&str; 4] = ["ar", "en", "es", "fr"];
+
+    #[test]
+    fn every_kind_reads_back_as_itself() {
+        for kind in OutreachKind::ALL {
+            assert_eq!(OutreachKind::parse(kind.as_str()), Some(kind));
+        }
+        for status in OutreachStatus::ALL {
+            assert_eq!(OutreachStatus::parse(status.as_str()), Some(status));
+        }
+        for result in OutreachResult::ALL {
+            assert_eq!(OutreachResult::parse(result.as_str()), Some(result));
+        }
+    }
+
+    #[test]
+    fn without_consent_to_contact_only_in_person() {
+        for kind in OutreachKind::ALL {
+            let reachable = Reachable { email: true, phone: true, consented_to_contact: false };
+            assert_eq!(channel(kind, reachable), Channel::InPerson);
+        }
+    }
+
+    #[test]
+    fn email_first_then_a_call_or_a_text_then_in_person() {
+        let with = |email, phone| Reachable { email, phone, consented_to_contact: true };
+        assert_eq!(channel(OutreachKind::Promoted, with(true, true)), Channel::Email);
+        assert_eq!(channel(OutreachKind::Promoted, with(false, true)), Channel::Phone);
+        assert_eq!(channel(OutreachKind::EventCancelled, with(false, true)), Channel::Phone);
+        assert_eq!(channel(OutreachKind::Confirmed, with(false, true)), Channel::Sms);
+        assert_eq!(channel(OutreachKind::Waitlisted, with(false, true)), Channel::Sms);
+        assert_eq!(channel(OutreachKind::Confirmed, with(false, false)), Channel::InPerson);
+    }
+
+    #[test]
+    fn a_person_who_did_not_answer_is_tried_again() {
+        assert_eq!(ReportedResult::NoAnswer.status_after(), OutreachStatus::Open);
+        assert_eq!(ReportedResult::Reached.status_after(), OutreachStatus::Done);
+        assert_eq!(ReportedResult::Declined.status_after(), OutreachStatus::Done);
+        assert_eq!(ReportedResult::WrongContact.status_after(), OutreachStatus::Failed);
+    }
+
+    #[test]
+    fn the_persons_language_then_the_events_then_english() {
+        let event = |tags: &[&str]| tags.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert_eq!(message_language(Some("ar"), &event(&["es"]), &AVAILABLE), "ar");
+        assert_eq!(message_language(Some("ar-SY"), &event(&["es"]), &AVAILABLE), "ar");
+        assert_eq!(message_language(Some("FR"), &event(&["es"]), &AVAILABLE), "fr");
+        // Tigrinya has no messages: the event's language.
+        assert_eq!(message_language(Some("ti"), &event(&["es"]), &AVAILABLE), "es");
+        assert_eq!(message_language(None, &event(&["ca", "es"]), &AVAILABLE), "es");
+        assert_eq!(message_language(Some("ti"), &event(&["ca"]), &AVAILABLE), "en");
+        assert_eq!(message_language(None, &[], &AVAILABLE), "en");
+    }
+}
