@@ -11,8 +11,10 @@ RUN mkdir src \
     && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src
-# The migrations are embedded in the binary at compile time.
+# The migrations and the participant messages' templates are embedded in the binary at
+# compile time.
 COPY migrations ./migrations
+COPY templates ./templates
 COPY src ./src
 # The real sources must look newer than the placeholders built above.
 RUN touch src/main.rs src/lib.rs \

@@ -69,6 +69,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
         (name = "registrations", description = "Registrations and seat rules"),
         (name = "attendance", description = "Who attended: the video platform's participant list, and many check-ins at once"),
         (name = "reports", description = "Attendance reports"),
+        (name = "outreach", description = "What participants must be told, in their language, for the partners who can reach them"),
         (name = "webhooks", description = "Signed notifications of registration and event changes"),
     )
 )]
@@ -238,6 +239,9 @@ fn message_description(event_type: EventType) -> &'static str {
         EventType::RegistrationPlaceChanged => "A registration moved between the places of its event.",
         EventType::EventUpdated => "An event's details changed (time, place, title…).",
         EventType::EventCancelled => "An event was cancelled.",
+        EventType::OutreachCreated => {
+            "A participant must be told about a change: `GET /outreach` has the item and its message."
+        }
     }
 }
 

@@ -11,10 +11,11 @@ CREATE DOMAIN outreach_kind AS text
 CREATE DOMAIN outreach_status AS text
     CONSTRAINT outreach_status_known CHECK (VALUE IN ('open', 'done', 'failed'));
 -- What the partner reports (reached, no_answer, declined, wrong_contact), or what closed the
--- item without them: a later item of the same registration (superseded), its erasure (erased).
+-- item without them: a later item of the same registration (superseded), its erasure
+-- (erased), its cancellation by the partner for the person (cancelled).
 CREATE DOMAIN outreach_result AS text
     CONSTRAINT outreach_result_known CHECK (VALUE IN (
-        'reached', 'no_answer', 'declined', 'wrong_contact', 'superseded', 'erased'));
+        'reached', 'no_answer', 'declined', 'wrong_contact', 'superseded', 'erased', 'cancelled'));
 
 -- Whom a participant calls with a question: printed in every message.
 ALTER TABLE events ADD COLUMN contact_phone text;
@@ -30,6 +31,8 @@ CREATE FUNCTION outreach_partner(created_by uuid, created_by_kind text) RETURNS 
 
 CREATE TABLE outreach_items (
     id uuid PRIMARY KEY,
+    -- The order items were made in, and the key of the list's pages.
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     registration_id uuid NOT NULL,
     event_id uuid NOT NULL,
     organisation_id uuid NOT NULL,
@@ -49,6 +52,6 @@ CREATE TABLE outreach_items (
     CONSTRAINT outreach_closed_when_resolved CHECK ((status = 'open') = (resolved_at IS NULL))
 );
 CREATE INDEX outreach_items_of_registration ON outreach_items (registration_id) WHERE status = 'open';
-CREATE INDEX outreach_items_of_event ON outreach_items (event_id, created_at, id);
-CREATE INDEX outreach_items_of_partner ON outreach_items (partner_id, created_at, id) WHERE partner_id IS NOT NULL;
-CREATE INDEX outreach_items_of_organisation ON outreach_items (organisation_id, created_at, id);
+CREATE INDEX outreach_items_of_event ON outreach_items (event_id, seq);
+CREATE INDEX outreach_items_of_partner ON outreach_items (partner_id, seq) WHERE partner_id IS NOT NULL;
+CREATE INDEX outreach_items_of_organisation ON outreach_items (organisation_id, seq);

@@ -32,6 +32,8 @@ pub async fn erase_in(
         Erasure::Event { limit, .. } => Erasure::Event { event_id: event.id, limit },
     };
     let erased = registrations::erase_personal_data(conn, which).await?;
+    let ids: Vec<_> = erased.iter().map(|row| row.id).collect();
+    crate::db::outreach::erase(conn, &ids).await?;
     let transitions = erased
         .iter()
         .map(|row| Transition::PersonalDataErased {

@@ -12,6 +12,7 @@ pub mod events;
 pub mod no_show;
 pub mod online_attendance;
 pub mod organisations;
+pub mod outreach;
 pub mod places;
 pub mod registrations;
 pub mod transition;
@@ -22,10 +23,11 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db::accounts::{self, OrganisationRow};
-use crate::db::{history, outbox};
+use crate::db::{history, outbox, outreach as outreach_items};
 use crate::domain::actors::Actor;
+use crate::domain::outreach::OutreachResult;
 use crate::error::{AppError, AppResult};
-use transition::{Entry, Transition};
+use transition::{Entry, Outreach, Transition};
 
 /// The actor that a caller's changes are recorded under.
 pub fn actor(caller: &Caller) -> Actor {
@@ -45,10 +47,14 @@ pub async fn managed_organisation(
     Ok(organisation)
 }
 
-/// Writes what `transitions` leave behind, made by `actor`: their history entries and their
-/// webhook messages. Call inside the transaction that made them.
+/// Writes what `transitions` leave behind, made by `actor`: their history entries, their
+/// webhook messages and their outreach items (each announced by `outreach.created`). Call
+/// inside the transaction that made them.
 pub async fn record(conn: &mut AsyncPgConnection, actor: Actor, transitions: &[Transition]) -> AppResult<()> {
     let mut registration_entries = Vec::new();
+    let mut told_one = Vec::new();
+    let mut told_all = Vec::new();
+    let mut withdrawn = Vec::new();
     for transition in transitions {
         let effects = transition.effects(actor);
         match effects.entry {
@@ -59,6 +65,34 @@ pub async fn record(conn: &mut AsyncPgConnection, actor: Actor, transitions: &[T
         if let Some(change) = &effects.announcement {
             outbox::enqueue(conn, change).await?;
         }
+        match effects.outreach {
+            // A change that makes several items for one registration (moved, then given a
+            // seat) leaves the last: it says what holds now.
+            Some(Outreach::Registration { registration, kind }) => {
+                told_one.retain(|(_, id, _)| *id != registration.id.0);
+                told_one.push((Uuid::now_v7(), registration.id.0, kind));
+            }
+            Some(Outreach::Withdrawn { registration }) => {
+                told_one.retain(|(_, id, _)| *id != registration.id.0);
+                withdrawn.push(registration.id.0);
+            }
+            Some(Outreach::Event { event, kind, reach, previous_start }) => {
+                told_all.push((event, kind, reach, previous_start));
+            }
+            None => {}
+        }
     }
-    history::append_registration_entries(conn, &registration_entries).await
+    history::append_registration_entries(conn, &registration_entries).await?;
+    outreach_items::close(conn, &withdrawn, OutreachResult::Cancelled).await?;
+    let mut created = Vec::new();
+    for (event, kind, reach, previous_start) in told_all {
+        let details = serde_json::json!({ "previous_starts_at": previous_start });
+        created.extend(outreach_items::create_for_event(conn, event.id.0, kind, reach, &details).await?);
+    }
+    created.extend(outreach_items::create_for_registrations(conn, &told_one).await?);
+    let announcements: Vec<_> = created
+        .iter()
+        .map(|item| outbox::Message::with_id(item.id, &transition::about_outreach(item)))
+        .collect();
+    outbox::enqueue_all(conn, &announcements).await
 }

@@ -218,10 +218,23 @@ async fn register_in(
         seat,
     };
     let effects = transition.effects(by);
-    let (Some(announcement), crate::app::transition::Entry::Registration(entry)) =
-        (&effects.announcement, &effects.entry)
+    let (
+        Some(announcement),
+        crate::app::transition::Entry::Registration(entry),
+        Some(crate::app::transition::Outreach::Registration { kind: told, .. }),
+    ) = (&effects.announcement, &effects.entry, &effects.outreach)
     else {
-        return Err(AppError::Unexpected(anyhow::anyhow!("a registration announces and records itself")));
+        return Err(AppError::Unexpected(anyhow::anyhow!(
+            "a registration announces and records itself, and has the person told"
+        )));
+    };
+    let item = crate::db::outreach::Created {
+        id: Uuid::now_v7(),
+        registration_id: id,
+        event_id: event.id,
+        organisation_id: event.organisation_id,
+        partner_id: caller.is_partner().then_some(caller.id),
+        kind: *told,
     };
     // With nothing to remember or count after the writes, nothing can refuse the
     // registration once they succeed, so the COMMIT goes with them.
@@ -242,6 +255,8 @@ async fn register_in(
             created_by_kind: by.kind,
             announcement,
             entry,
+            outreach: (item.id, item.kind),
+            outreach_announcement: &crate::app::transition::about_outreach(&item),
         },
         commit_with_writes,
     )
@@ -457,23 +472,31 @@ where
 /// Cancels a registration (idempotently); a seat it frees goes to the waitlist.
 pub async fn cancel(conn: &mut AsyncPgConnection, caller: &Caller, id: RegistrationId) -> AppResult<Outcome> {
     in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, registration, event| {
-        Box::pin(async move {
-            if registration.status == RegistrationStatus::Cancelled {
-                return Ok((registration, Vec::new()));
-            }
-            let before = Seat::of(&registration);
-            let cancelled = registrations::set_cancelled(conn, registration.id).await?;
-            let mut transitions = vec![Transition::RegistrationCancelled {
-                registration: RegistrationRef::of(&cancelled, event),
-                before,
-            }];
-            if before.status == RegistrationStatus::Confirmed {
-                transitions.extend(promote(conn, event).await?);
-            }
-            Ok((cancelled, transitions))
-        })
+        Box::pin(cancel_locked(conn, registration, event))
     })
     .await
+}
+
+/// The cancellation of a registration whose event and row are locked (idempotently); a seat
+/// it frees goes to the waitlist.
+pub(crate) async fn cancel_locked(
+    conn: &mut AsyncPgConnection,
+    registration: RegistrationRow,
+    event: &EventRow,
+) -> AppResult<(RegistrationRow, Vec<Transition>)> {
+    if registration.status == RegistrationStatus::Cancelled {
+        return Ok((registration, Vec::new()));
+    }
+    let before = Seat::of(&registration);
+    let cancelled = registrations::set_cancelled(conn, registration.id).await?;
+    let mut transitions = vec![Transition::RegistrationCancelled {
+        registration: RegistrationRef::of(&cancelled, event),
+        before,
+    }];
+    if before.status == RegistrationStatus::Confirmed {
+        transitions.extend(promote(conn, event).await?);
+    }
+    Ok((cancelled, transitions))
 }
 
 /// Applies a PATCH: the fields `merge` gives (when the PATCH has any), then the consents

@@ -3,6 +3,7 @@
 //! the webhook message each one sends and the history entry each one writes. A new kind of
 //! change does not compile until both are decided.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::db::events::EventRow;
@@ -13,6 +14,7 @@ use crate::domain::actors::{Actor, EventId, OrganisationId, PlaceId, Registratio
 use crate::domain::attendance::{CheckIn, NoShowReason};
 use crate::domain::events::EventStatus;
 use crate::domain::history::{EventAction, FieldChange, RegistrationAction};
+use crate::domain::outreach::{reach_of_event_change, OutreachKind, Reach};
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::{Mode, Spot};
 use crate::domain::webhooks::EventType;
@@ -180,11 +182,27 @@ impl Seat {
     }
 }
 
-/// What one transition leaves behind: at most one webhook message, and one history entry.
+/// What one transition leaves behind: at most one webhook message, one history entry, and
+/// what the people it concerns must be told (outreach items, each announced by
+/// `outreach.created`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effects {
     pub announcement: Option<Change>,
     pub entry: Entry,
+    pub outreach: Option<Outreach>,
+}
+
+/// The outreach items a transition makes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outreach {
+    /// One item, for the registration.
+    Registration { registration: RegistrationRef, kind: OutreachKind },
+    /// No item, and the registration's open one closes (`cancelled`): nothing is left to
+    /// tell the person.
+    Withdrawn { registration: RegistrationRef },
+    /// One item for each confirmed or waitlisted registration of the event that `reach`
+    /// covers; `previous_start` when the event moved in time.
+    Event { event: EventRef, kind: OutreachKind, reach: Reach, previous_start: Option<DateTime<Utc>> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -213,24 +231,47 @@ impl Transition {
                     None,
                 )),
                 entry: registration_entry(registration, actor, RegistrationAction::Created, None, *seat),
+                outreach: Some(Outreach::Registration {
+                    registration: *registration,
+                    kind: match seat.status {
+                        RegistrationStatus::Waitlisted => OutreachKind::Waitlisted,
+                        _ if seat.fallback_applied => OutreachKind::MovedOnline,
+                        RegistrationStatus::Confirmed | RegistrationStatus::Cancelled => {
+                            OutreachKind::Confirmed
+                        }
+                    },
+                }),
             },
             RegistrationChanged { registration, before, after } => {
                 let confirmed_now = before.status == RegistrationStatus::Waitlisted
                     && after.status == RegistrationStatus::Confirmed;
-                let (event_type, action) = if before.mode != after.mode {
-                    (Some(EventType::RegistrationModeChanged), RegistrationAction::ModeChanged)
+                let (event_type, action, told) = if before.mode != after.mode {
+                    (
+                        Some(EventType::RegistrationModeChanged),
+                        RegistrationAction::ModeChanged,
+                        Some(OutreachKind::ModeChanged),
+                    )
                 } else if before.place != after.place {
-                    (Some(EventType::RegistrationPlaceChanged), RegistrationAction::PlaceChanged)
+                    (
+                        Some(EventType::RegistrationPlaceChanged),
+                        RegistrationAction::PlaceChanged,
+                        Some(OutreachKind::PlaceChanged),
+                    )
                 } else if confirmed_now {
-                    (Some(EventType::RegistrationConfirmed), RegistrationAction::Promoted)
+                    (
+                        Some(EventType::RegistrationConfirmed),
+                        RegistrationAction::Promoted,
+                        Some(OutreachKind::Promoted),
+                    )
                 } else {
-                    (None, RegistrationAction::Updated)
+                    (None, RegistrationAction::Updated, None)
                 };
                 Effects {
                     announcement: event_type.map(|event_type| {
                         about_registration(event_type, registration, *after, Some(*before))
                     }),
                     entry: registration_entry(registration, actor, action, Some(*before), *after),
+                    outreach: told.map(|kind| Outreach::Registration { registration: *registration, kind }),
                 }
             }
             Promoted { registration, before, after } => Effects {
@@ -247,6 +288,14 @@ impl Transition {
                     Some(*before),
                     *after,
                 ),
+                outreach: Some(Outreach::Registration {
+                    registration: *registration,
+                    kind: if after.fallback_applied && before.mode != after.mode {
+                        OutreachKind::MovedOnline
+                    } else {
+                        OutreachKind::Promoted
+                    },
+                }),
             },
             RegistrationCancelled { registration, before } => {
                 let after = Seat { status: RegistrationStatus::Cancelled, ..*before };
@@ -264,6 +313,17 @@ impl Transition {
                         Some(*before),
                         after,
                     ),
+                    // The partner who cancels a registration does so for the person, who
+                    // knows, and nothing said before needs saying now; anyone else cancelling
+                    // it must have them told.
+                    outreach: Some(if actor.id == Some(registration.created_by) {
+                        Outreach::Withdrawn { registration: *registration }
+                    } else {
+                        Outreach::Registration {
+                            registration: *registration,
+                            kind: OutreachKind::RegistrationCancelled,
+                        }
+                    }),
                 }
             }
             CheckedIn { registration, seat, check_in, cleared_no_show } => {
@@ -272,6 +332,7 @@ impl Transition {
                     changes.push(NoShowReason::change(*cleared_no_show, None));
                 }
                 Effects {
+                    outreach: None,
                     announcement: None,
                     entry: entry_with_changes(
                         registration,
@@ -283,6 +344,7 @@ impl Transition {
                 }
             }
             CheckInUndone { registration, seat, undone } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: entry_with_changes(
                     registration,
@@ -293,6 +355,7 @@ impl Transition {
                 ),
             },
             NoShowReasonChanged { registration, seat, before, after } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: entry_with_changes(
                     registration,
@@ -307,6 +370,7 @@ impl Transition {
                 ),
             },
             PersonalDataErased { registration, seat } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: registration_entry(
                     registration,
@@ -336,9 +400,10 @@ impl Transition {
                     *seat,
                     vec![consent_change(purpose, *before, *after)],
                 );
-                Effects { announcement: Some(announcement), entry }
+                Effects { announcement: Some(announcement), entry, outreach: None }
             }
             EventCreated { event } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: event_entry(
                     event,
@@ -359,8 +424,15 @@ impl Transition {
                     }),
                 )),
                 entry: event_entry(event, actor, EventAction::Updated, changes.clone()),
+                outreach: reach_of_event_change(changes).map(|reach| Outreach::Event {
+                    event: *event,
+                    kind: OutreachKind::EventChanged,
+                    reach,
+                    previous_start: previous_start(changes),
+                }),
             },
             EventPublished { event } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: event_entry(
                     event,
@@ -385,12 +457,20 @@ impl Transition {
                     EventAction::Cancelled,
                     vec![status_change(*previous, EventStatus::Cancelled)],
                 ),
+                outreach: Some(Outreach::Event {
+                    event: *event,
+                    kind: OutreachKind::EventCancelled,
+                    reach: Reach { everyone: true, venue: true, online: true },
+                    previous_start: None,
+                }),
             },
             DuplicateRefused { event } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: Entry::DuplicateTally(DuplicateTally { event_id: event.id.0, actor }),
             },
             EventPersonalDataErased { event, erased } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: event_entry(
                     event,
@@ -400,6 +480,7 @@ impl Transition {
                 ),
             },
             RetentionPurged { event, erased } => Effects {
+                outreach: None,
                 announcement: None,
                 entry: event_entry(
                     event,
@@ -409,6 +490,7 @@ impl Transition {
                 ),
             },
             EventPlaceChanged { event, place, before, after } => Effects {
+                outreach: None,
                 announcement: Some(about_event(
                     EventType::EventUpdated,
                     event,
@@ -452,6 +534,12 @@ fn place_offer(offer: Option<PlaceOffer>) -> serde_json::Value {
     })
 }
 
+/// When the event was to start, when these changes moved it.
+fn previous_start(changes: &[FieldChange]) -> Option<DateTime<Utc>> {
+    let moved = changes.iter().find(|change| change.field == "starts_at")?;
+    moved.from.as_ref()?.as_str()?.parse().ok()
+}
+
 fn status_change(from: EventStatus, to: EventStatus) -> FieldChange {
     FieldChange::new("status", json!(from.as_str()), json!(to.as_str()))
 }
@@ -477,6 +565,18 @@ fn about_registration(
             "previous_status": before.map(|b| b.status.as_str()),
             "previous_place_id": before.and_then(|b| b.place).map(|p| p.0),
         }),
+    }
+}
+
+/// `outreach.created`: to the partner it is assigned to, and the event's organisation.
+pub fn about_outreach(item: &crate::db::outreach::Created) -> Change {
+    Change {
+        event_type: EventType::OutreachCreated,
+        event_id: item.event_id,
+        organisation_id: item.organisation_id,
+        registration_id: Some(item.registration_id),
+        registration_created_by: item.partner_id,
+        data: json!({ "outreach_id": item.id, "kind": item.kind.as_str() }),
     }
 }
 
@@ -540,6 +640,7 @@ fn event_entry(event: &EventRef, actor: Actor, action: EventAction, changes: Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::actors::ActorKind;
     use crate::domain::attendance::CheckInSource;
     use uuid::Uuid;
 
@@ -950,9 +1051,125 @@ mod tests {
         }
     }
 
+    /// The kind of outreach item each transition of [`every_transition`] makes, in its order
+    /// (the README's table says the same).
+    fn told_by_every_transition() -> Vec<Option<OutreachKind>> {
+        use OutreachKind::*;
+        vec![
+            Some(Confirmed),
+            Some(Waitlisted),
+            Some(ModeChanged),
+            Some(Promoted),
+            None,
+            Some(Promoted),
+            // Cancelled by someone other than the partner who made it.
+            Some(RegistrationCancelled),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            // A capacity changed: nobody is told.
+            None,
+            None,
+            Some(EventCancelled),
+            None,
+            None,
+            None,
+            Some(PlaceChanged),
+            None,
+            None,
+        ]
+    }
+
+    fn kind_told(outreach: &Option<Outreach>) -> Option<OutreachKind> {
+        outreach.as_ref().and_then(|told| match told {
+            Outreach::Registration { kind, .. } | Outreach::Event { kind, .. } => Some(*kind),
+            Outreach::Withdrawn { .. } => None,
+        })
+    }
+
+    #[test]
+    fn each_transition_tells_the_person_what_the_table_in_the_readme_says() {
+        let transitions = every_transition();
+        let told = told_by_every_transition();
+        assert_eq!(transitions.len(), told.len());
+        for ((transition, _, _), told) in transitions.into_iter().zip(told) {
+            let effects = transition.effects(Actor::user(Uuid::nil()));
+            assert_eq!(kind_told(&effects.outreach), told, "{transition:?}");
+        }
+    }
+
+    #[test]
+    fn a_seat_online_by_fallback_says_so_when_registered_or_promoted() {
+        let r = registration();
+        let fallback = Seat { fallback_applied: true, ..seat(RegistrationStatus::Confirmed, Mode::Online) };
+        let by = Actor::system();
+        let registered = Transition::Registered { registration: r, seat: fallback }.effects(by);
+        assert_eq!(kind_told(&registered.outreach), Some(OutreachKind::MovedOnline));
+        let waiting = seat(RegistrationStatus::Waitlisted, Mode::Onsite);
+        let promoted = Transition::Promoted { registration: r, before: waiting, after: fallback }.effects(by);
+        assert_eq!(kind_told(&promoted.outreach), Some(OutreachKind::MovedOnline));
+    }
+
+    #[test]
+    fn the_partner_cancelling_for_the_person_has_nobody_told() {
+        let r = registration();
+        let cancelled = Transition::RegistrationCancelled { registration: r, before: CONFIRMED_ONSITE };
+        let by_partner = Actor { id: Some(r.created_by), kind: ActorKind::ApiClient };
+        assert_eq!(cancelled.effects(by_partner).outreach, Some(Outreach::Withdrawn { registration: r }));
+        assert_eq!(
+            kind_told(&cancelled.effects(Actor::user(Uuid::nil())).outreach),
+            Some(OutreachKind::RegistrationCancelled)
+        );
+    }
+
+    #[test]
+    fn a_moved_event_tells_everyone_when_it_was_planned_and_a_new_address_only_those_there() {
+        let e = registration().event;
+        let moved = Transition::EventChanged {
+            event: e,
+            status: EventStatus::Published,
+            changes: vec![FieldChange::new(
+                "starts_at",
+                json!("2021-11-24T09:00:00Z"),
+                json!("2021-11-25T09:00:00Z"),
+            )],
+        };
+        let Some(Outreach::Event { kind, reach, previous_start, .. }) =
+            moved.effects(Actor::system()).outreach
+        else {
+            panic!("a moved event has people told");
+        };
+        assert_eq!(kind, OutreachKind::EventChanged);
+        assert!(reach.everyone);
+        assert_eq!(previous_start, Some("2021-11-24T09:00:00Z".parse().unwrap()));
+        let readdressed = Transition::EventChanged {
+            event: e,
+            status: EventStatus::Published,
+            changes: vec![FieldChange::new("onsite.address", json!("Calle A"), json!("Calle B"))],
+        };
+        let Some(Outreach::Event { reach, previous_start, .. }) =
+            readdressed.effects(Actor::system()).outreach
+        else {
+            panic!("a new address has people told");
+        };
+        assert_eq!(reach, Reach { everyone: false, venue: true, online: false });
+        assert_eq!(previous_start, None);
+    }
+
     #[test]
     fn every_webhook_type_is_sent_by_some_transition() {
-        let sent: Vec<EventType> = every_transition().into_iter().filter_map(|(_, t, _)| t).collect();
+        let mut sent: Vec<EventType> = every_transition().into_iter().filter_map(|(_, t, _)| t).collect();
+        // Each outreach item is announced by `outreach.created` (`app::record`).
+        if told_by_every_transition().iter().any(Option::is_some) {
+            sent.push(EventType::OutreachCreated);
+        }
         for event_type in EventType::ALL {
             assert!(sent.contains(&event_type), "nothing sends {}", event_type.as_str());
         }

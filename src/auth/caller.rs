@@ -408,6 +408,7 @@ mod tests {
             published_at: (status != EventStatus::Draft).then_some(now),
             retention_days: None,
             online_attendance_min_minutes: None,
+            contact_phone: None,
         }
     }
 

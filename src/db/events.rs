@@ -55,6 +55,8 @@ pub struct EventRow {
     /// Minutes of online attendance that count as attended; `None`: a quarter of the length
     /// (`domain::attendance::min_minutes`).
     pub online_attendance_min_minutes: Option<i32>,
+    /// Whom participants call with a question.
+    pub contact_phone: Option<String>,
 }
 
 impl EventRow {
@@ -91,6 +93,7 @@ impl EventRow {
             registration_closes_at: self.registration_closes_at,
             retention_days: self.retention_days.map(i64::from),
             online_attendance_min_minutes: self.online_attendance_min_minutes.map(i64::from),
+            contact_phone: self.contact_phone.clone(),
             online: self.online_offered.then(|| OnlineDraft {
                 join_url: self.online_join_url.clone(),
                 capacity: self.online_capacity.map(i64::from),
@@ -121,6 +124,7 @@ struct EventFields {
     registration_closes_at: Option<DateTime<Utc>>,
     retention_days: Option<i32>,
     online_attendance_min_minutes: Option<i32>,
+    contact_phone: Option<String>,
     online_offered: bool,
     online_join_url: Option<String>,
     online_capacity: Option<i32>,
@@ -148,6 +152,7 @@ impl From<EventDraft> for EventFields {
             registration_closes_at: draft.registration_closes_at,
             retention_days: draft.retention_days.map(|d| d as i32),
             online_attendance_min_minutes: draft.online_attendance_min_minutes.map(|m| m as i32),
+            contact_phone: draft.contact_phone,
             online_offered: online.is_some(),
             online_join_url: online.as_ref().and_then(|o| o.join_url.clone()),
             online_capacity: online.as_ref().and_then(|o| o.capacity).map(|c| c as i32),

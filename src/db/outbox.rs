@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
@@ -32,21 +32,42 @@ pub struct Change {
     pub data: serde_json::Value,
 }
 
-/// The delivery insert of [`enqueue`], for one way of choosing the partners that hear.
-macro_rules! deliveries_to_partners {
-    ($partners:literal) => {
+/// The delivery insert of one message or of many: the message's id, type, payload and
+/// organisation as SQL expressions, the condition choosing the partners that hear, and what
+/// to read the messages from (empty for one message given as parameters).
+macro_rules! deliveries {
+    ($message:literal, $type:literal, $payload:literal, $organisation:literal, $partners:literal, $from:literal) => {
         concat!(
             "INSERT INTO webhook_deliveries (message_id, subscription_id, event_type, payload)
-             SELECT $1, s.id, $2, $3
-               FROM webhook_subscriptions s
+             SELECT ",
+            $message,
+            ", s.id, ",
+            $type,
+            ", ",
+            $payload,
+            "
+               FROM ",
+            $from,
+            " webhook_subscriptions s
               WHERE s.deleted_at IS NULL
-                AND $2 = ANY (s.event_types)
-                AND ((s.owner_kind = 'organisation' AND s.organisation_id = $4)
+                AND ",
+            $type,
+            " = ANY (s.event_types)
+                AND ((s.owner_kind = 'organisation' AND s.organisation_id = ",
+            $organisation,
+            ")
                   OR (s.owner_kind = 'api_client' AND ",
             $partners,
             "       AND NOT EXISTS (SELECT 1 FROM api_clients c
                                      WHERE c.id = s.api_client_id AND c.revoked_at IS NOT NULL)))"
         )
+    };
+}
+
+/// The delivery insert of [`enqueue`], for one way of choosing the partners that hear.
+macro_rules! deliveries_to_partners {
+    ($partners:literal) => {
+        $crate::db::outbox::deliveries!("$1", "$2", "$3", "$4", $partners, "")
     };
 }
 
@@ -57,7 +78,7 @@ macro_rules! deliveries_to_the_registrations_partner {
         $crate::db::outbox::deliveries_to_partners!("s.api_client_id = $5")
     };
 }
-pub(crate) use {deliveries_to_partners, deliveries_to_the_registrations_partner};
+pub(crate) use {deliveries, deliveries_to_partners, deliveries_to_the_registrations_partner};
 
 const DELIVERIES_TO_THE_REGISTRATIONS_PARTNER: &str = deliveries_to_the_registrations_partner!();
 
@@ -105,6 +126,35 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, change: &Change) -> AppResult
     Ok(())
 }
 
+/// [`enqueue`] for many messages about registrations (`registration.*`, `outreach.created`),
+/// in one statement whatever their number: an event's cancellation makes one per person.
+pub async fn enqueue_all(conn: &mut AsyncPgConnection, messages: &[Message]) -> AppResult<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    debug_assert!(messages.iter().all(|m| m.event_type.is_about_a_registration()));
+    let written = Prepared(
+        diesel::sql_query(deliveries!(
+            "m.id",
+            "m.event_type",
+            "m.payload",
+            "m.organisation_id",
+            "s.api_client_id = m.partner",
+            "unnest($1::uuid[], $2::text[], $3::jsonb[], $4::uuid[], $5::uuid[])
+                  AS m(id, event_type, payload, organisation_id, partner),"
+        ))
+        .bind::<Array<SqlUuid>, _>(messages.iter().map(|m| m.id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(messages.iter().map(|m| m.event_type).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(messages.iter().map(|m| &m.payload).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(messages.iter().map(|m| m.organisation_id).collect::<Vec<_>>())
+        .bind::<Array<Nullable<SqlUuid>>, _>(messages.iter().map(|m| m.partner_or_event).collect::<Vec<_>>()),
+    )
+    .execute(conn)
+    .await?;
+    tracing::debug!(messages = messages.len(), deliveries = written, "enqueued webhook messages");
+    Ok(())
+}
+
 /// The parameters `$1` to `$5` of the delivery inserts, for one change.
 pub struct Message {
     pub id: Uuid,
@@ -118,7 +168,12 @@ pub struct Message {
 
 impl Message {
     pub fn of(change: &Change) -> Self {
-        let id = Uuid::now_v7();
+        Self::with_id(Uuid::now_v7(), change)
+    }
+
+    /// The message of `change` under a chosen id: an outreach item's announcement carries the
+    /// item's.
+    pub fn with_id(id: Uuid, change: &Change) -> Self {
         let payload = json!({
             "id": id,
             "type": change.event_type.as_str(),

@@ -19,6 +19,7 @@ use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
 use crate::domain::attendance::{CheckIn, CheckInSource, NoShowReason};
 use crate::domain::consent::{Accepted, CONTACT};
+use crate::domain::outreach::OutreachKind;
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
 use crate::domain::seats::{Mode, Promotion, Spot, Waiting};
@@ -94,8 +95,9 @@ fn one_person_once(error: DieselError) -> AppError {
 
 /// A new registration (`$6` to `$27`, and its place and acceptable places `$34`, `$35`), the
 /// webhook deliveries announcing it (`$1` to `$5`, see `db::outbox`), its history line (`$28`
-/// to `$30`) and its consents (`$31` to `$33`: the organisation, then purposes and versions),
-/// in one statement: the other inserts
+/// to `$30`), its consents (`$31` to `$33`: the organisation, then purposes and versions) and
+/// its outreach item (`$36`, `$37`) with that item's `outreach.created` deliveries (`$38`, the
+/// message's payload; its id is the item's), in one statement: the other inserts
 /// ride along as data-modifying CTEs, so all are written or none, and the database starts
 /// one statement instead of three. Written out rather than built by diesel so that it is one
 /// constant text, prepared once per connection.
@@ -108,7 +110,13 @@ const INSERT_REGISTERED: &str = concat!(
          VALUES ($6, $7, $28, $29, $30, NULL, $8, NULL, $9)),
      consented AS (
          INSERT INTO registration_consents (registration_id, organisation_id, purpose, version)
-         SELECT $6, $31, purpose, version FROM unnest($32::text[], $33::int4[]) AS c(purpose, version))
+         SELECT $6, $31, purpose, version FROM unnest($32::text[], $33::int4[]) AS c(purpose, version)),
+     told AS (
+         INSERT INTO outreach_items (id, registration_id, event_id, organisation_id, partner_id, kind, due_at)
+         VALUES ($36, $6, $7, $31, outreach_partner($26, $27), $37, now())),
+     told_announced AS (",
+    outbox::deliveries!("$36", "'outreach.created'", "$38", "$4", "s.api_client_id = $5", ""),
+    ")
      INSERT INTO registrations (
          id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
@@ -135,9 +143,12 @@ pub struct NewRegistration<'a> {
     pub consents: &'a [Accepted],
     pub created_by: Uuid,
     pub created_by_kind: ActorKind,
-    /// The announcement and the history line of its transition (`app::transition`).
+    /// The announcement, the history line and the outreach item of its transition
+    /// (`app::transition`), with the item's announcement.
     pub announcement: &'a Change,
     pub entry: &'a RegistrationEntry,
+    pub outreach: (Uuid, OutreachKind),
+    pub outreach_announcement: &'a Change,
 }
 
 /// Inserts a registration with its announcement and history line, in one statement and one
@@ -151,6 +162,7 @@ pub async fn insert(
     commit: bool,
 ) -> AppResult<RegistrationRow> {
     let message = outbox::Message::of(new.announcement);
+    let told = outbox::Message::with_id(new.outreach.0, new.outreach_announcement);
     let participant = &new.input.participant;
     let input = new.input;
     let entry = new.entry;
@@ -190,7 +202,10 @@ pub async fn insert(
             .bind::<Array<Text>, _>(new.consents.iter().map(|c| c.purpose.as_str()).collect::<Vec<_>>())
             .bind::<Array<Int4>, _>(new.consents.iter().map(|c| c.version).collect::<Vec<_>>())
             .bind::<Nullable<SqlUuid>, _>(new.spot.place())
-            .bind::<Array<SqlUuid>, _>(&input.acceptable_place_ids),
+            .bind::<Array<SqlUuid>, _>(&input.acceptable_place_ids)
+            .bind::<SqlUuid, _>(new.outreach.0)
+            .bind::<Text, _>(new.outreach.1)
+            .bind::<Jsonb, _>(&told.payload),
     );
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
     let (registration, committed) =

@@ -80,6 +80,7 @@ diesel::table! {
         published_at -> Nullable<Timestamptz>,
         retention_days -> Nullable<Int4>,
         online_attendance_min_minutes -> Nullable<Int4>,
+        contact_phone -> Nullable<Text>,
     }
 }
 
@@ -311,6 +312,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outreach_items (id) {
+        id -> Uuid,
+        seq -> Int8,
+        registration_id -> Uuid,
+        event_id -> Uuid,
+        organisation_id -> Uuid,
+        partner_id -> Nullable<Uuid>,
+        kind -> Text,
+        due_at -> Timestamptz,
+        details -> Jsonb,
+        status -> Text,
+        result -> Nullable<Text>,
+        note -> Nullable<Text>,
+        attempts -> Int4,
+        resolved_at -> Nullable<Timestamptz>,
+        resolved_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));

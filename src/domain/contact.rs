@@ -1,7 +1,7 @@
 //! Email addresses and phone numbers as the product compares them.
 
-use super::text::fold;
 use super::text::patterns::{CONTROL, SPACE};
+use super::text::{fold, Problems};
 
 pub const MAX_EMAIL_CHARS: usize = 254;
 
@@ -87,6 +87,17 @@ impl Phone {
     pub fn digits(&self) -> &str {
         &self.digits
     }
+}
+
+/// An optional contact phone of an event or a place: blank is none (within the length as
+/// sent); else [`Phone::parse`] trims it, bounds its length and allows no control character,
+/// one check and one error (`invalid_phone`). The number as written is kept.
+pub fn optional_contact_phone(problems: &mut Problems, field: &str, raw: Option<&str>) -> Option<String> {
+    let raw = problems.optional_text(field, raw, MAX_PHONE_CHARS)?;
+    Phone::parse(&raw)
+        .map(|phone| phone.as_str().to_owned())
+        .map_err(|message| problems.add(field, "invalid_phone", message))
+        .ok()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::contact::optional_contact_phone;
 use crate::domain::refusal::Refusal;
 use crate::domain::seats::{Mode, Seats};
 use crate::domain::text::Problems;
@@ -28,6 +29,8 @@ pub struct EventDraft {
     pub retention_days: Option<i64>,
     /// Minutes of online attendance that count as attended; `None`: a quarter of the length.
     pub online_attendance_min_minutes: Option<i64>,
+    /// Whom participants call with a question; printed in every message to them.
+    pub contact_phone: Option<String>,
     pub online: Option<OnlineDraft>,
     pub onsite: Option<OnsiteDraft>,
 }
@@ -55,6 +58,8 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     draft.description = problems.optional_text("description", draft.description.as_deref(), 5000);
     draft.region = problems.one_line("region", &draft.region, 100);
     draft.series = problems.optional_one_line("series", draft.series.as_deref(), 200);
+    draft.contact_phone =
+        optional_contact_phone(&mut problems, "contact_phone", draft.contact_phone.as_deref());
     if draft.ends_at <= draft.starts_at {
         problems.add("ends_at", "ends_before_start", "must be after starts_at");
     }
@@ -279,6 +284,7 @@ mod tests {
             registration_closes_at: None,
             retention_days: None,
             online_attendance_min_minutes: None,
+            contact_phone: None,
             online: Some(OnlineDraft {
                 join_url: Some("https://meet.example.org/abc".into()),
                 capacity: None,

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::history::FieldChange;
+
 /// What happened that the person must hear about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -159,16 +161,19 @@ pub enum OutreachResult {
     Superseded,
     /// The registration's personal data was erased.
     Erased,
+    /// The partner cancelled the registration for the person: nothing is left to tell.
+    Cancelled,
 }
 
 impl OutreachResult {
-    pub const ALL: [OutreachResult; 6] = [
+    pub const ALL: [OutreachResult; 7] = [
         OutreachResult::Reached,
         OutreachResult::NoAnswer,
         OutreachResult::Declined,
         OutreachResult::WrongContact,
         OutreachResult::Superseded,
         OutreachResult::Erased,
+        OutreachResult::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -179,6 +184,7 @@ impl OutreachResult {
             OutreachResult::WrongContact => "wrong_contact",
             OutreachResult::Superseded => "superseded",
             OutreachResult::Erased => "erased",
+            OutreachResult::Cancelled => "cancelled",
         }
     }
 
@@ -236,6 +242,32 @@ pub fn message_language<'a>(
 
 pub const FALLBACK_LANGUAGE: &str = "en";
 
+/// Whom a change of an event reaches, among its confirmed and waitlisted registrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reach {
+    /// Everyone: when it is changed.
+    pub everyone: bool,
+    /// Those attending at the main venue: where it is changed.
+    pub venue: bool,
+    /// Those attending online: how to join changed.
+    pub online: bool,
+}
+
+/// Whom a change of these fields of an event (as `history::event_changes` names them) must
+/// be told about; `None` when nobody (a title, a capacity, a description).
+pub fn reach_of_event_change(changes: &[FieldChange]) -> Option<Reach> {
+    let mut reach = Reach::default();
+    for change in changes {
+        match change.field.as_str() {
+            "starts_at" | "ends_at" | "timezone" => reach.everyone = true,
+            "onsite" | "onsite.venue_name" | "onsite.address" => reach.venue = true,
+            "online" | "online.join_url" => reach.online = true,
+            _ => {}
+        }
+    }
+    (reach != Reach::default()).then_some(reach)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +312,22 @@ mod tests {
         assert_eq!(ReportedResult::Reached.status_after(), OutreachStatus::Done);
         assert_eq!(ReportedResult::Declined.status_after(), OutreachStatus::Done);
         assert_eq!(ReportedResult::WrongContact.status_after(), OutreachStatus::Failed);
+    }
+
+    #[test]
+    fn an_events_time_reaches_everyone_its_venue_those_there_its_link_those_online() {
+        let changed = |fields: &[&str]| -> Vec<FieldChange> {
+            fields.iter().map(|f| FieldChange::new(f, serde_json::json!(1), serde_json::json!(2))).collect()
+        };
+        assert_eq!(reach_of_event_change(&changed(&["title", "onsite.capacity", "description"])), None);
+        assert_eq!(
+            reach_of_event_change(&changed(&["starts_at"])),
+            Some(Reach { everyone: true, venue: false, online: false })
+        );
+        assert_eq!(
+            reach_of_event_change(&changed(&["title", "onsite.address", "online.join_url"])),
+            Some(Reach { everyone: false, venue: true, online: true })
+        );
     }
 
     #[test]

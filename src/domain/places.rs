@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::domain::contact::{Phone, MAX_PHONE_CHARS};
+use crate::domain::contact::optional_contact_phone;
 use crate::domain::refusal::Refusal;
 use crate::domain::text::Problems;
 use crate::error::FieldError;
@@ -184,16 +184,8 @@ pub fn validate(draft: PlaceDraft) -> Result<ValidPlace, Vec<FieldError>> {
     let region = problems.optional_one_line("region", draft.region.as_deref(), MAX_LINE_CHARS);
     let devices = check_devices(&mut problems, draft.kind, draft.devices);
     let accessibility = check_accessibility(&mut problems, &draft.accessibility);
-    // Blank is none (within the length as sent); else `Phone` trims, bounds the length and
-    // allows no control character: one check, one error.
     let contact_phone =
-        problems.optional_text("contact_phone", draft.contact_phone.as_deref(), MAX_PHONE_CHARS);
-    let contact_phone = contact_phone.as_deref().and_then(|raw| {
-        Phone::parse(raw)
-            .map(|phone| phone.as_str().to_owned())
-            .map_err(|message| problems.add("contact_phone", "invalid_phone", message))
-            .ok()
-    });
+        optional_contact_phone(&mut problems, "contact_phone", draft.contact_phone.as_deref());
     let notes = problems.optional_text("notes", draft.notes.as_deref(), MAX_NOTES_CHARS);
     if !problems.is_empty() {
         return Err(problems.0);

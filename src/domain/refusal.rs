@@ -47,6 +47,8 @@ pub enum Refusal {
     EventNotStarted { starts_at: DateTime<Utc> },
     /// A person of an import matched, or resolved by an organiser, already.
     AlreadyResolved,
+    /// An outreach item that is done or failed takes no more results.
+    OutreachClosed,
 }
 
 impl Refusal {
@@ -73,6 +75,7 @@ impl Refusal {
             Refusal::CheckedIn => "checked_in",
             Refusal::EventNotStarted { .. } => "event_not_started",
             Refusal::AlreadyResolved => "already_resolved",
+            Refusal::OutreachClosed => "outreach_closed",
         }
     }
 
@@ -126,6 +129,9 @@ impl Refusal {
                 starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
             Refusal::AlreadyResolved => "This row of the import is matched or resolved already.".into(),
+            Refusal::OutreachClosed => {
+                "This item is closed (done, failed, or replaced by a newer one for the same registration).".into()
+            }
         }
     }
 }

@@ -27,11 +27,14 @@ pub enum EventType {
     RegistrationPlaceChanged,
     EventUpdated,
     EventCancelled,
+    /// Someone must tell a participant about a change (`GET /outreach`): to the partner that
+    /// registered them, and to the event's organisation.
+    OutreachCreated,
 }
 
 impl EventType {
     /// Every type a subscription may ask for.
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         EventType::RegistrationConfirmed,
         EventType::RegistrationWaitlisted,
         EventType::RegistrationPromoted,
@@ -41,6 +44,7 @@ impl EventType {
         EventType::RegistrationPlaceChanged,
         EventType::EventUpdated,
         EventType::EventCancelled,
+        EventType::OutreachCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl EventType {
             EventType::RegistrationPlaceChanged => "registration.place_changed",
             EventType::EventUpdated => "event.updated",
             EventType::EventCancelled => "event.cancelled",
+            EventType::OutreachCreated => "outreach.created",
         }
     }
 
@@ -71,7 +76,8 @@ impl EventType {
             | EventType::RegistrationCancelled
             | EventType::RegistrationModeChanged
             | EventType::RegistrationConsentChanged
-            | EventType::RegistrationPlaceChanged => true,
+            | EventType::RegistrationPlaceChanged
+            | EventType::OutreachCreated => true,
             EventType::EventUpdated | EventType::EventCancelled => false,
         }
     }
@@ -626,12 +632,14 @@ mod tests {
     }
 
     #[test]
-    fn event_types_are_the_seven_of_the_contract() {
+    fn event_types_are_those_of_the_contract_and_its_additions() {
         for event_type in EventType::ALL {
             assert_eq!(EventType::parse(event_type.as_str()), Some(event_type));
+            // An outreach item is about one registration, and goes to its partner.
             assert_eq!(
                 event_type.is_about_a_registration(),
-                event_type.as_str().starts_with("registration."),
+                event_type.as_str().starts_with("registration.")
+                    || event_type.as_str().starts_with("outreach."),
                 "{event_type:?}"
             );
         }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod no_show;
 pub mod ops;
 pub mod organisations;
+pub mod outreach;
 pub mod places;
 pub mod problems;
 pub mod registrations;
@@ -47,4 +48,5 @@ fn api_v1(cfg: &mut ServiceConfig) {
     attendance::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);
+    outreach::configure(cfg);
 }

@@ -250,6 +250,7 @@ mod tests {
             onsite_waitlisted_physical_space: 0,
             retention_days: None,
             online_attendance_min_minutes: None,
+            contact_phone: None,
         }
     }
 

@@ -70,6 +70,11 @@ pub struct CreateEvent {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 1440)]
     pub online_attendance_min_minutes: Option<i64>,
+    /// Whom participants call with a question, e.g. `+34 975 000 000`: printed in every
+    /// message to them (`GET /outreach`).
+    #[serde(default)]
+    #[schema(max_length = 40, format = "phone-or-blank")]
+    pub contact_phone: Option<String>,
     /// Online attendance, or null when not offered.
     #[serde(default)]
     pub online: Option<OnlineInput>,
@@ -125,6 +130,7 @@ impl CreateEvent {
             registration_closes_at: self.registration_closes_at.map(|t| t.with_timezone(&Utc)),
             retention_days: self.retention_days,
             online_attendance_min_minutes: self.online_attendance_min_minutes,
+            contact_phone: self.contact_phone,
             online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
@@ -181,6 +187,9 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 1440)]
     pub online_attendance_min_minutes: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 40, format = "phone-or-blank")]
+    pub contact_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<OnlinePatch>)]
     pub online: Option<Option<OnlinePatch>>,
@@ -240,6 +249,7 @@ impl PatchEvent {
         set!(series);
         set!(timezone);
         set!(languages);
+        set!(contact_phone);
         if let Some(starts_at) = self.starts_at {
             draft.starts_at = starts_at.with_timezone(&Utc);
         }
@@ -348,6 +358,9 @@ pub struct Event {
     /// Minutes of online attendance that count as attended, as set; null: a quarter of the
     /// event's length (an addition to the v1 contract).
     pub online_attendance_min_minutes: Option<i32>,
+    /// Whom participants call with a question (an addition to the v1 contract).
+    #[schema(example = "+34 975 000 000")]
+    pub contact_phone: Option<String>,
     /// The minimum that applies: `online_attendance_min_minutes`, or a quarter of the
     /// event's length (rounded up, 1 to 1440) when that is null.
     pub effective_online_attendance_min_minutes: i32,
@@ -521,6 +534,7 @@ impl Event {
             registration_closes_at: row.registration_closes_at,
             retention_days: row.retention_days,
             online_attendance_min_minutes: row.online_attendance_min_minutes,
+            contact_phone: row.contact_phone,
             effective_online_attendance_min_minutes: min_minutes(
                 row.online_attendance_min_minutes,
                 row.starts_at,

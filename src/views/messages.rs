@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use serde::Serialize;
-use unic_langid::LanguageIdentifier;
 use unic_langid::CharacterDirection;
+use unic_langid::LanguageIdentifier;
 use utoipa::ToSchema;
 
 use crate::domain::outreach::OutreachKind;
@@ -61,7 +61,14 @@ fn load(code: &str, text: &str) -> Result<Language, String> {
             language.has(&format!("{}-{part}", kind.as_str()))?;
         }
     }
-    for id in ["event-changed-previous", "where-place", "where-place-without-address", "where-online", "call", "code"] {
+    for id in [
+        "event-changed-previous",
+        "where-place",
+        "where-place-without-address",
+        "where-online",
+        "call",
+        "code",
+    ] {
         language.has(id)?;
     }
     Ok(language)
@@ -97,7 +104,10 @@ impl Language {
 #[derive(Debug, Clone, Copy)]
 pub enum Whereabouts<'a> {
     /// The main venue or a place, with its address when known.
-    Onsite { place: &'a str, address: Option<&'a str> },
+    Onsite {
+        place: &'a str,
+        address: Option<&'a str>,
+    },
     Online,
 }
 
@@ -134,7 +144,8 @@ pub struct Message {
 /// The message of `facts` in `language` (one of [`languages`]; anything else reads English).
 pub fn render(language: &str, facts: &Facts) -> Message {
     let templates = &*TEMPLATES;
-    let language = templates.get(language).unwrap_or_else(|| &templates[crate::domain::outreach::FALLBACK_LANGUAGE]);
+    let language =
+        templates.get(language).unwrap_or_else(|| &templates[crate::domain::outreach::FALLBACK_LANGUAGE]);
     let mut args = FluentArgs::new();
     args.set("title", facts.title.to_owned());
     args.set("when", language.date(facts.starts_at, facts.timezone));
@@ -167,11 +178,7 @@ pub fn render(language: &str, facts: &Facts) -> Message {
         args.set("phone", phone.to_owned());
         lines.push(line("call", &args));
     }
-    Message {
-        subject,
-        text: lines.join("\n"),
-        direction: if language.right_to_left { "rtl" } else { "ltr" },
-    }
+    Message { subject, text: lines.join("\n"), direction: if language.right_to_left { "rtl" } else { "ltr" } }
 }
 
 #[cfg(test)]
@@ -187,7 +194,10 @@ mod tests {
             // 10:00 in Madrid (CEST).
             starts_at: Utc.with_ymd_and_hms(2022, 5, 12, 8, 0, 0).unwrap(),
             timezone: "Europe/Madrid",
-            whereabouts: Whereabouts::Onsite { place: "Biblioteca de Almazán", address: Some("Plaza Mayor 1") },
+            whereabouts: Whereabouts::Onsite {
+                place: "Biblioteca de Almazán",
+                address: Some("Plaza Mayor 1"),
+            },
             phone: Some("+34 975 000 000"),
             previous_start: None,
         }
@@ -218,7 +228,9 @@ mod tests {
         );
         assert_eq!(message.direction, "ltr");
         let english = render("en", &facts(OutreachKind::Confirmed));
-        assert!(english.text.starts_with("Your place at Mesa redonda is confirmed: Thursday 12 May 2022, 10:00."));
+        assert!(english
+            .text
+            .starts_with("Your place at Mesa redonda is confirmed: Thursday 12 May 2022, 10:00."));
         let french = render("fr", &facts(OutreachKind::Confirmed));
         assert!(french.text.contains("jeudi 12 mai 2022 à 10:00"), "{}", french.text);
     }
@@ -233,7 +245,8 @@ mod tests {
 
     #[test]
     fn online_people_hear_the_link_comes_from_their_partner_and_cancellations_say_no_place() {
-        let online = Facts { whereabouts: Whereabouts::Online, phone: None, ..facts(OutreachKind::Confirmed) };
+        let online =
+            Facts { whereabouts: Whereabouts::Online, phone: None, ..facts(OutreachKind::Confirmed) };
         assert_eq!(
             render("en", &online).text.lines().collect::<Vec<_>>(),
             [
@@ -262,6 +275,9 @@ mod tests {
 
     #[test]
     fn an_unknown_language_reads_english() {
-        assert_eq!(render("ti", &facts(OutreachKind::Confirmed)), render("en", &facts(OutreachKind::Confirmed)));
+        assert_eq!(
+            render("ti", &facts(OutreachKind::Confirmed)),
+            render("en", &facts(OutreachKind::Confirmed))
+        );
     }
 }

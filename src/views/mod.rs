@@ -7,6 +7,7 @@ pub mod consents;
 pub mod events;
 pub mod messages;
 pub mod online_attendance;
+pub mod outreach;
 pub mod patch;
 pub mod places;
 pub mod registrations;

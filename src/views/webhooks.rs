@@ -31,6 +31,8 @@ pub enum WebhookEventType {
     EventUpdated,
     #[serde(rename = "event.cancelled")]
     EventCancelled,
+    #[serde(rename = "outreach.created")]
+    OutreachCreated,
 }
 
 impl From<WebhookEventType> for EventType {
@@ -45,6 +47,7 @@ impl From<WebhookEventType> for EventType {
             WebhookEventType::RegistrationPlaceChanged => EventType::RegistrationPlaceChanged,
             WebhookEventType::EventUpdated => EventType::EventUpdated,
             WebhookEventType::EventCancelled => EventType::EventCancelled,
+            WebhookEventType::OutreachCreated => EventType::OutreachCreated,
         }
     }
 }
@@ -61,6 +64,7 @@ impl From<EventType> for WebhookEventType {
             EventType::RegistrationPlaceChanged => WebhookEventType::RegistrationPlaceChanged,
             EventType::EventUpdated => WebhookEventType::EventUpdated,
             EventType::EventCancelled => WebhookEventType::EventCancelled,
+            EventType::OutreachCreated => WebhookEventType::OutreachCreated,
         }
     }
 }

@@ -31,6 +31,7 @@ mod one_line_text;
 mod online_attendance;
 mod openapi_docs;
 mod ops;
+mod outreach;
 mod pipelined;
 mod places;
 mod privacy;
