@@ -155,6 +155,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub retention_sweep_seconds: u64,
 
+    /// How often each process makes the reminders that have fallen due (outreach items for
+    /// confirmed people, at the event's `reminders_hours_before`).
+    #[arg(long, env = "REMINDER_SWEEP_SECONDS", default_value_t = 60, value_name = "REMINDER_SWEEP_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub reminder_sweep_seconds: u64,
+
     /// Registrations the retention purge erases in one transaction.
     #[arg(long, env = "RETENTION_BATCH_SIZE", default_value_t = 500, value_name = "RETENTION_BATCH_SIZE",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]

@@ -20,6 +20,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod problem_codes;
+pub mod reminders;
 pub mod retention;
 pub mod routes;
 pub mod startup;

@@ -107,6 +107,7 @@ impl Application {
         crate::db::maintenance::spawn(pool.clone());
         crate::webhooks::spawn(pool.clone(), &settings)?;
         crate::retention::spawn(pool.clone(), &settings);
+        crate::reminders::spawn(pool.clone(), &settings);
 
         let workers = settings
             .http_workers

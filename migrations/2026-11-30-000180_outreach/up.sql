@@ -7,7 +7,7 @@
 CREATE DOMAIN outreach_kind AS text
     CONSTRAINT outreach_kind_known CHECK (VALUE IN (
         'confirmed', 'waitlisted', 'promoted', 'moved_online', 'place_changed', 'mode_changed',
-        'registration_cancelled', 'event_changed', 'event_cancelled'));
+        'registration_cancelled', 'event_changed', 'event_cancelled', 'reminder'));
 CREATE DOMAIN outreach_status AS text
     CONSTRAINT outreach_status_known CHECK (VALUE IN ('open', 'done', 'failed'));
 -- What the partner reports (reached, no_answer, declined, wrong_contact), or what closed the
@@ -19,6 +19,13 @@ CREATE DOMAIN outreach_result AS text
 
 -- Whom a participant calls with a question: printed in every message.
 ALTER TABLE events ADD COLUMN contact_phone text;
+
+-- Hours before the start at which confirmed people are reminded; at most five, each within
+-- 30 days. A domain, so that the seat counters' updates of an event never re-check it.
+CREATE DOMAIN reminder_hours AS integer[]
+    CONSTRAINT reminder_hours_range CHECK (
+        cardinality(VALUE) <= 5 AND 1 <= ALL (VALUE) AND 720 >= ALL (VALUE));
+ALTER TABLE events ADD COLUMN reminders_hours_before reminder_hours NOT NULL DEFAULT '{48,3}';
 
 -- No foreign key to registrations, as for history lines and consents (000160): an item is
 -- written in its registration's own statement or with the registration locked, and a
@@ -46,12 +53,17 @@ CREATE TABLE outreach_items (
     -- The partner's words about the attempt; personal data, cleared by erasure.
     note text,
     attempts integer NOT NULL DEFAULT 0,
+    -- A reminder's hours before the start (one of the event's reminders_hours_before).
+    reminder_hours integer,
     resolved_at timestamptz,
     resolved_by uuid,
     created_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT outreach_closed_when_resolved CHECK ((status = 'open') = (resolved_at IS NULL))
 );
 CREATE INDEX outreach_items_of_registration ON outreach_items (registration_id) WHERE status = 'open';
+-- Each reminder exactly once, whichever process's job comes first.
+CREATE UNIQUE INDEX outreach_reminders_once ON outreach_items (registration_id, reminder_hours)
+    WHERE reminder_hours IS NOT NULL;
 CREATE INDEX outreach_items_of_event ON outreach_items (event_id, seq);
 CREATE INDEX outreach_items_of_partner ON outreach_items (partner_id, seq) WHERE partner_id IS NOT NULL;
 CREATE INDEX outreach_items_of_organisation ON outreach_items (organisation_id, seq);

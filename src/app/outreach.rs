@@ -2,11 +2,13 @@
 //! report back. A person who declines gives their seat to the next one, in the same
 //! transaction.
 
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::app::registrations::{cancel_locked, in_transaction, Outcome};
+use crate::app::transition::about_outreach;
 use crate::auth::{Caller, RegistrationAccess};
+use crate::db::outbox;
 use crate::db::outreach::{self, Assigned, ItemFilter, ItemRow};
 use crate::domain::actors::{RegistrationId, Role};
 use crate::domain::outreach::{OutreachStatus, ReportedResult};
@@ -22,6 +24,20 @@ pub fn assigned_to(caller: &Caller) -> AppResult<Assigned> {
         (Role::Organiser, None) => Err(AppError::Forbidden),
         (Role::Admin, _) => Ok(Assigned::Everywhere),
     }
+}
+
+/// Makes the reminders that have fallen due (`db::outreach::create_due_reminders`) and
+/// announces each, in one transaction. Safe to run from every process at once. Returns how
+/// many were made.
+pub async fn remind(conn: &mut AsyncPgConnection) -> AppResult<usize> {
+    conn.transaction::<_, AppError, _>(async move |conn| {
+        let made = outreach::create_due_reminders(conn).await?;
+        let announcements: Vec<_> =
+            made.iter().map(|item| outbox::Message::with_id(item.id, &about_outreach(item))).collect();
+        outbox::enqueue_all(conn, &announcements).await?;
+        Ok(made.len())
+    })
+    .await
 }
 
 /// A page of the items `caller` sees, oldest first.

@@ -57,6 +57,8 @@ pub struct EventRow {
     pub online_attendance_min_minutes: Option<i32>,
     /// Whom participants call with a question.
     pub contact_phone: Option<String>,
+    /// Hours before the start at which confirmed people are reminded, latest first.
+    pub reminders_hours_before: Vec<i32>,
 }
 
 impl EventRow {
@@ -94,6 +96,7 @@ impl EventRow {
             retention_days: self.retention_days.map(i64::from),
             online_attendance_min_minutes: self.online_attendance_min_minutes.map(i64::from),
             contact_phone: self.contact_phone.clone(),
+            reminders_hours_before: self.reminders_hours_before.iter().copied().map(i64::from).collect(),
             online: self.online_offered.then(|| OnlineDraft {
                 join_url: self.online_join_url.clone(),
                 capacity: self.online_capacity.map(i64::from),
@@ -125,6 +128,7 @@ struct EventFields {
     retention_days: Option<i32>,
     online_attendance_min_minutes: Option<i32>,
     contact_phone: Option<String>,
+    reminders_hours_before: Vec<i32>,
     online_offered: bool,
     online_join_url: Option<String>,
     online_capacity: Option<i32>,
@@ -153,6 +157,7 @@ impl From<EventDraft> for EventFields {
             retention_days: draft.retention_days.map(|d| d as i32),
             online_attendance_min_minutes: draft.online_attendance_min_minutes.map(|m| m as i32),
             contact_phone: draft.contact_phone,
+            reminders_hours_before: draft.reminders_hours_before.iter().map(|h| *h as i32).collect(),
             online_offered: online.is_some(),
             online_join_url: online.as_ref().and_then(|o| o.join_url.clone()),
             online_capacity: online.as_ref().and_then(|o| o.capacity).map(|c| c as i32),

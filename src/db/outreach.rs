@@ -113,6 +113,48 @@ pub async fn create_for_event(
     .await?)
 }
 
+/// The reminders that have fallen due, one item each, exactly once whichever process runs
+/// this first (a unique index per registration and hour): for confirmed registrations of
+/// published events that have not started, the latest of the event's reminders whose time
+/// has come, when the registration was made before that time (someone registered the day
+/// before is not reminded two days before). A reminder whose time passed before the next
+/// one's came is not made late. Like every new item, a reminder closes the registration's
+/// open one as `superseded`: it says what holds now.
+pub async fn create_due_reminders(conn: &mut AsyncPgConnection) -> AppResult<Vec<Created>> {
+    Ok(Prepared(diesel::sql_query(
+        "WITH due AS (
+             SELECT r.id AS registration_id, e.id AS event_id, e.organisation_id,
+                    outreach_partner(r.created_by, r.created_by_kind) AS partner_id,
+                    e.starts_at - make_interval(hours => d.hours) AS due_at, d.hours
+               FROM events e
+              CROSS JOIN LATERAL (
+                    SELECT min(h) AS hours FROM unnest(e.reminders_hours_before) AS h
+                     WHERE e.starts_at - make_interval(hours => h) <= now()) AS d
+               JOIN registrations r ON r.event_id = e.id
+              WHERE e.status = 'published' AND e.starts_at > now()
+                AND e.starts_at <= now() + interval '720 hours'
+                AND d.hours IS NOT NULL
+                AND r.status = 'confirmed' AND r.erased_at IS NULL
+                AND r.created_at < e.starts_at - make_interval(hours => d.hours)),
+         made AS (
+             INSERT INTO outreach_items
+                 (id, registration_id, event_id, organisation_id, partner_id, kind, due_at, reminder_hours)
+             SELECT gen_random_uuid(), registration_id, event_id, organisation_id, partner_id, 'reminder',
+                    due_at, hours
+               FROM due
+             ON CONFLICT DO NOTHING
+             RETURNING id, registration_id, event_id, organisation_id, partner_id, kind),
+         superseded AS (
+             UPDATE outreach_items o
+                SET status = 'done', result = 'superseded', resolved_at = now()
+               FROM made
+              WHERE o.registration_id = made.registration_id AND o.status = 'open')
+         SELECT * FROM made",
+    ))
+    .load(conn)
+    .await?)
+}
+
 /// An item with what its message and its reader need.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct ItemRow {

@@ -81,6 +81,7 @@ diesel::table! {
         retention_days -> Nullable<Int4>,
         online_attendance_min_minutes -> Nullable<Int4>,
         contact_phone -> Nullable<Text>,
+        reminders_hours_before -> Array<Int4>,
     }
 }
 
@@ -327,6 +328,7 @@ diesel::table! {
         result -> Nullable<Text>,
         note -> Nullable<Text>,
         attempts -> Int4,
+        reminder_hours -> Nullable<Int4>,
         resolved_at -> Nullable<Timestamptz>,
         resolved_by -> Nullable<Uuid>,
         created_at -> Timestamptz,

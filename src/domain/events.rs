@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::contact::optional_contact_phone;
+use crate::domain::outreach::check_reminders;
 use crate::domain::refusal::Refusal;
 use crate::domain::seats::{Mode, Seats};
 use crate::domain::text::Problems;
@@ -31,6 +32,8 @@ pub struct EventDraft {
     pub online_attendance_min_minutes: Option<i64>,
     /// Whom participants call with a question; printed in every message to them.
     pub contact_phone: Option<String>,
+    /// Hours before the start at which confirmed people are reminded.
+    pub reminders_hours_before: Vec<i64>,
     pub online: Option<OnlineDraft>,
     pub onsite: Option<OnsiteDraft>,
 }
@@ -60,6 +63,10 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     draft.series = problems.optional_one_line("series", draft.series.as_deref(), 200);
     draft.contact_phone =
         optional_contact_phone(&mut problems, "contact_phone", draft.contact_phone.as_deref());
+    match check_reminders(&draft.reminders_hours_before) {
+        Ok(hours) => draft.reminders_hours_before = hours,
+        Err(message) => problems.add("reminders_hours_before", "invalid_reminders", message),
+    }
     if draft.ends_at <= draft.starts_at {
         problems.add("ends_at", "ends_before_start", "must be after starts_at");
     }
@@ -285,6 +292,7 @@ mod tests {
             retention_days: None,
             online_attendance_min_minutes: None,
             contact_phone: None,
+            reminders_hours_before: vec![48, 3],
             online: Some(OnlineDraft {
                 join_url: Some("https://meet.example.org/abc".into()),
                 capacity: None,

@@ -182,6 +182,11 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
         after.online_attendance_min_minutes.into(),
     );
     compare("contact_phone", before.contact_phone.clone().into(), after.contact_phone.clone().into());
+    compare(
+        "reminders_hours_before",
+        before.reminders_hours_before.clone().into(),
+        after.reminders_hours_before.clone().into(),
+    );
     compare("online", before.online.is_some().into(), after.online.is_some().into());
     let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
     compare("online.capacity", online_capacity(before), online_capacity(after));
@@ -279,6 +284,7 @@ mod tests {
             retention_days: None,
             online_attendance_min_minutes: None,
             contact_phone: None,
+            reminders_hours_before: vec![48, 3],
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),

@@ -29,10 +29,12 @@ pub enum OutreachKind {
     /// The event's time, venue or join link changed.
     EventChanged,
     EventCancelled,
+    /// The event is near (`reminders_hours_before`), for confirmed people.
+    Reminder,
 }
 
 impl OutreachKind {
-    pub const ALL: [OutreachKind; 9] = [
+    pub const ALL: [OutreachKind; 10] = [
         OutreachKind::Confirmed,
         OutreachKind::Waitlisted,
         OutreachKind::Promoted,
@@ -42,6 +44,7 @@ impl OutreachKind {
         OutreachKind::RegistrationCancelled,
         OutreachKind::EventChanged,
         OutreachKind::EventCancelled,
+        OutreachKind::Reminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl OutreachKind {
             OutreachKind::RegistrationCancelled => "registration_cancelled",
             OutreachKind::EventChanged => "event_changed",
             OutreachKind::EventCancelled => "event_cancelled",
+            OutreachKind::Reminder => "reminder",
         }
     }
 
@@ -67,7 +71,7 @@ impl OutreachKind {
     /// to answer (a seat given, which they can still decline).
     fn needs_a_conversation(self) -> bool {
         match self {
-            OutreachKind::Confirmed | OutreachKind::Waitlisted => false,
+            OutreachKind::Confirmed | OutreachKind::Waitlisted | OutreachKind::Reminder => false,
             OutreachKind::Promoted
             | OutreachKind::MovedOnline
             | OutreachKind::PlaceChanged
@@ -242,6 +246,29 @@ pub fn message_language<'a>(
 
 pub const FALLBACK_LANGUAGE: &str = "en";
 
+/// When confirmed people are reminded, by default: two days before, and three hours before.
+pub const DEFAULT_REMINDERS_HOURS_BEFORE: [i64; 2] = [48, 3];
+pub const MAX_REMINDERS: usize = 5;
+pub const MAX_REMINDER_HOURS: i64 = 720;
+
+/// Checks an event's `reminders_hours_before` (at most five, each 1 to 720 hours, no two the
+/// same) and gives it latest first, the order they fall due.
+pub fn check_reminders(hours: &[i64]) -> Result<Vec<i64>, &'static str> {
+    if hours.len() > MAX_REMINDERS {
+        return Err("at most 5 reminders");
+    }
+    if hours.iter().any(|h| !(1..=MAX_REMINDER_HOURS).contains(h)) {
+        return Err("each must be between 1 and 720 hours");
+    }
+    let mut sorted = hours.to_vec();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    if sorted.len() != hours.len() {
+        return Err("must not repeat an hour");
+    }
+    Ok(sorted)
+}
+
 /// Whom a change of an event reaches, among its confirmed and waitlisted registrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Reach {
@@ -303,6 +330,7 @@ mod tests {
         assert_eq!(channel(OutreachKind::EventCancelled, with(false, true)), Channel::Phone);
         assert_eq!(channel(OutreachKind::Confirmed, with(false, true)), Channel::Sms);
         assert_eq!(channel(OutreachKind::Waitlisted, with(false, true)), Channel::Sms);
+        assert_eq!(channel(OutreachKind::Reminder, with(false, true)), Channel::Sms);
         assert_eq!(channel(OutreachKind::Confirmed, with(false, false)), Channel::InPerson);
     }
 
@@ -328,6 +356,16 @@ mod tests {
             reach_of_event_change(&changed(&["title", "onsite.address", "online.join_url"])),
             Some(Reach { everyone: false, venue: true, online: true })
         );
+    }
+
+    #[test]
+    fn reminders_are_a_few_distinct_hours_within_a_month_earliest_first() {
+        assert_eq!(check_reminders(&[3, 48]), Ok(vec![48, 3]));
+        assert_eq!(check_reminders(&[]), Ok(vec![]));
+        assert!(check_reminders(&[0]).is_err());
+        assert!(check_reminders(&[721]).is_err());
+        assert!(check_reminders(&[3, 3]).is_err());
+        assert!(check_reminders(&[1, 2, 3, 4, 5, 6]).is_err());
     }
 
     #[test]

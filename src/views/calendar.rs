@@ -251,6 +251,7 @@ mod tests {
             retention_days: None,
             online_attendance_min_minutes: None,
             contact_phone: None,
+            reminders_hours_before: vec![48, 3],
         }
     }
 

@@ -12,6 +12,7 @@ use crate::domain::attendance::min_minutes;
 use crate::domain::event_places::OfferDraft;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::history::FieldChange;
+use crate::domain::outreach::DEFAULT_REMINDERS_HOURS_BEFORE;
 use crate::domain::places::PlaceKind;
 use crate::domain::seats::Seats;
 use crate::views::patch::{double_option, no_null};
@@ -75,6 +76,11 @@ pub struct CreateEvent {
     #[serde(default)]
     #[schema(max_length = 40, format = "phone-or-blank")]
     pub contact_phone: Option<String>,
+    /// Hours before the start at which confirmed people are reminded (an outreach item
+    /// each): at most 5, each 1 to 720, default `[48, 3]`; `[]`: no reminders.
+    #[serde(default)]
+    #[schema(max_items = 5, example = json!([48, 3]))]
+    pub reminders_hours_before: Option<Vec<i64>>,
     /// Online attendance, or null when not offered.
     #[serde(default)]
     pub online: Option<OnlineInput>,
@@ -131,6 +137,9 @@ impl CreateEvent {
             retention_days: self.retention_days,
             online_attendance_min_minutes: self.online_attendance_min_minutes,
             contact_phone: self.contact_phone,
+            reminders_hours_before: self
+                .reminders_hours_before
+                .unwrap_or_else(|| DEFAULT_REMINDERS_HOURS_BEFORE.to_vec()),
             online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
@@ -190,6 +199,9 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 40, format = "phone-or-blank")]
     pub contact_phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false, max_items = 5)]
+    pub reminders_hours_before: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<OnlinePatch>)]
     pub online: Option<Option<OnlinePatch>>,
@@ -250,6 +262,7 @@ impl PatchEvent {
         set!(timezone);
         set!(languages);
         set!(contact_phone);
+        set!(reminders_hours_before);
         if let Some(starts_at) = self.starts_at {
             draft.starts_at = starts_at.with_timezone(&Utc);
         }
@@ -361,6 +374,9 @@ pub struct Event {
     /// Whom participants call with a question (an addition to the v1 contract).
     #[schema(example = "+34 975 000 000")]
     pub contact_phone: Option<String>,
+    /// Hours before the start at which confirmed people are reminded, latest first.
+    #[schema(example = json!([48, 3]))]
+    pub reminders_hours_before: Vec<i32>,
     /// The minimum that applies: `online_attendance_min_minutes`, or a quarter of the
     /// event's length (rounded up, 1 to 1440) when that is null.
     pub effective_online_attendance_min_minutes: i32,
@@ -535,6 +551,7 @@ impl Event {
             retention_days: row.retention_days,
             online_attendance_min_minutes: row.online_attendance_min_minutes,
             contact_phone: row.contact_phone,
+            reminders_hours_before: row.reminders_hours_before,
             effective_online_attendance_min_minutes: min_minutes(
                 row.online_attendance_min_minutes,
                 row.starts_at,

@@ -22,6 +22,8 @@ event_changed-text = تغيّر موعد { $title }. سيُعقد يوم { $when
 event-changed-previous = كان مقررًا يوم { $previous }.
 event_cancelled-subject = تم إلغاء { $title }
 event_cancelled-text = تم إلغاء { $title } الذي كان مقررًا يوم { $when }.
+reminder-subject = تذكير: { $title }
+reminder-text = تذكير: { $title } يوم { $when }.
 
 where-place = المكان: { $place }، { $address }.
 where-place-without-address = المكان: { $place }.

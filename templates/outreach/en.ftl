@@ -34,6 +34,8 @@ event_changed-text = { $title } has changed. It takes place { $when }.
 event-changed-previous = It was planned for { $previous }.
 event_cancelled-subject = { $title } is cancelled
 event_cancelled-text = { $title }, planned for { $when }, has been cancelled.
+reminder-subject = Reminder: { $title }
+reminder-text = Reminder: { $title } is { $when }.
 
 where-place = Where: { $place }, { $address }.
 where-place-without-address = Where: { $place }.

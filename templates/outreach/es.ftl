@@ -22,6 +22,8 @@ event_changed-text = { $title } ha cambiado. Será el { $when }.
 event-changed-previous = Estaba previsto para el { $previous }.
 event_cancelled-subject = { $title } se cancela
 event_cancelled-text = { $title }, previsto para el { $when }, ha sido cancelado.
+reminder-subject = Recordatorio: { $title }
+reminder-text = Te recordamos: { $title } es el { $when }.
 
 where-place = Dónde: { $place }, { $address }.
 where-place-without-address = Dónde: { $place }.

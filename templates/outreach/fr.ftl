@@ -22,6 +22,8 @@ event_changed-text = { $title } a changé. Il aura lieu le { $when }.
 event-changed-previous = Il était prévu le { $previous }.
 event_cancelled-subject = { $title } est annulé
 event_cancelled-text = { $title }, prévu le { $when }, a été annulé.
+reminder-subject = Rappel : { $title }
+reminder-text = Rappel : { $title } a lieu le { $when }.
 
 where-place = Lieu : { $place }, { $address }.
 where-place-without-address = Lieu : { $place }.

@@ -334,3 +334,130 @@ async fn each_item_is_announced_to_the_partners_receiver() {
     let post = receiver.next().await;
     assert_eq!(post.json()["data"]["kind"], "registration_cancelled");
 }
+
+/// Registers `body` and makes the registration look `days` old: reminders are for people who
+/// registered before the reminder's time, and a test cannot wait two days.
+async fn registered_days_ago(app: &TestApp, token: &str, event: Uuid, body: Value, days: i32) -> Value {
+    use diesel_async::RunQueryDsl;
+    let registration = registered(app, token, event, body).await;
+    let id: Uuid = registration["id"].as_str().unwrap().parse().unwrap();
+    diesel::sql_query(
+        "UPDATE registrations SET created_at = now() - make_interval(days => $2) WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Integer, _>(days)
+    .execute(&mut app.conn().await)
+    .await
+    .unwrap();
+    registration
+}
+
+#[actix_web::test]
+async fn the_latest_reminder_due_reaches_confirmed_people_once_whichever_process_makes_it() {
+    let app = spawn_app_with(|settings| {
+        fast(settings);
+        settings.reminder_sweep_seconds = 1;
+    })
+    .await;
+    let mut receiver = Receiver::start().await;
+    let starts = chrono::Utc::now() + chrono::Duration::hours(2);
+    let (org, _organiser, event) = published_event(
+        &app,
+        json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(),
+               "contact_phone": "+34 975 000 000", "online": null,
+               "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}}),
+    )
+    .await;
+    let partner = app.partner_of(org).await;
+    let seated = registered_days_ago(&app, &partner, event, reachable("onsite", "en"), 3).await;
+    let waiting = registered_days_ago(&app, &partner, event, reachable("onsite", "en"), 3).await;
+    assert_eq!(waiting["status"], "waitlisted");
+    subscribe(&app, &partner, &receiver.url("/outreach"), json!(["outreach.created"])).await;
+
+    // The job of this server makes it within a second.
+    let post = receiver.next().await;
+    let body = post.json();
+    assert_eq!(body["data"]["kind"], "reminder");
+    assert_eq!(body["registration_id"], seated["id"]);
+    let reminders =
+        app.get(&format!("/api/v1/outreach?event_id={event}&kind=reminder"), Some(&partner)).await.body
+            ["items"]
+            .as_array()
+            .unwrap()
+            .clone();
+    assert_eq!(reminders.len(), 1, "the 3-hour one only, and nothing for the waitlist: {reminders:?}");
+    let reminder = &reminders[0];
+    assert_eq!(reminder["id"], body["data"]["outreach_id"]);
+    assert_eq!(reminder["channel"], "sms");
+    let due: chrono::DateTime<chrono::Utc> = reminder["due_at"].as_str().unwrap().parse().unwrap();
+    assert!((due - (starts - chrono::Duration::hours(3))).num_seconds().abs() <= 1, "{due}");
+    let text = reminder["message"]["text"].as_str().unwrap();
+    assert!(text.starts_with("Reminder: Third regional roundtable is "), "{text}");
+    assert!(text.ends_with("Questions? Call +34 975 000 000."), "{text}");
+
+    // Two more processes sweeping at the same moment make nothing more.
+    let (one, two) =
+        tokio::join!(hybrid_events::reminders::sweep(&app.pool), hybrid_events::reminders::sweep(&app.pool));
+    assert_eq!((one.unwrap(), two.unwrap()), (0, 0));
+    let again = app.get(&format!("/api/v1/outreach?event_id={event}&kind=reminder"), Some(&partner)).await;
+    assert_eq!(again.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn reminders_made_by_racing_processes_are_made_once_each() {
+    // No job in the server after its first round: the test's own sweeps are the processes.
+    let app = spawn_app_with(|settings| settings.reminder_sweep_seconds = 3600).await;
+    let starts = chrono::Utc::now() + chrono::Duration::hours(20);
+    let (org, _organiser, event) = published_event(
+        &app,
+        json!({"starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::hours(3)).to_rfc3339(),
+               "reminders_hours_before": [24]}),
+    )
+    .await;
+    let partner = app.partner_of(org).await;
+    for _ in 0..6 {
+        registered_days_ago(&app, &partner, event, reachable("online", "es"), 2).await;
+    }
+    let fresh = registered(&app, &partner, event, reachable("online", "es")).await;
+    let sweeps =
+        futures_util::future::join_all((0..4).map(|_| hybrid_events::reminders::sweep(&app.pool))).await;
+    let made: usize = sweeps.into_iter().map(Result::unwrap).sum();
+    let listed =
+        app.get(&format!("/api/v1/outreach?event_id={event}&kind=reminder&limit=200"), Some(&partner)).await;
+    let reminders = listed.body["items"].as_array().unwrap();
+    assert_eq!(reminders.len(), 6, "one each for those registered before the reminder's time");
+    assert!(made <= 6, "{made} made by the sweeps, the server's first round aside");
+    assert!(reminders.iter().all(|r| r["registration_id"] != fresh["id"]));
+    assert_eq!(hybrid_events::reminders::sweep(&app.pool).await.unwrap(), 0);
+}
+
+#[actix_web::test]
+async fn an_events_reminders_and_contact_phone_are_checked_and_read_back() {
+    let app = spawn_app().await;
+    let (_org, organiser, event) = published_event(&app, json!({})).await;
+    let read = app.get(&format!("/api/v1/events/{event}"), Some(&organiser)).await;
+    assert_eq!(read.body["reminders_hours_before"], json!([48, 3]), "the default");
+    assert_eq!(read.body["contact_phone"], Value::Null);
+    let changed = app
+        .patch(
+            &format!("/api/v1/events/{event}"),
+            Some(&organiser),
+            json!({"reminders_hours_before": [2, 24], "contact_phone": " +34 975 000 000 "}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(changed.body["reminders_hours_before"], json!([24, 2]), "latest first");
+    assert_eq!(changed.body["contact_phone"], "+34 975 000 000");
+    for (body, field) in [
+        (json!({"reminders_hours_before": [0]}), "reminders_hours_before"),
+        (json!({"reminders_hours_before": [3, 3]}), "reminders_hours_before"),
+        (json!({"reminders_hours_before": [1, 2, 3, 4, 5, 6]}), "reminders_hours_before"),
+        (json!({"contact_phone": "call me"}), "contact_phone"),
+    ] {
+        let refused = app.patch(&format!("/api/v1/events/{event}"), Some(&organiser), body.clone()).await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.text);
+        assert!(refused.field_errors().iter().any(|(f, _)| f == field), "{body}: {}", refused.text);
+    }
+    let unchanged = app.get(&format!("/api/v1/events/{event}"), Some(&organiser)).await;
+    assert_eq!(unchanged.body["reminders_hours_before"], json!([24, 2]));
+}
