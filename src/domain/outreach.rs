@@ -120,6 +120,7 @@ pub fn channel(kind: OutreachKind, reachable: Reachable) -> Channel {
     }
 }
 
+/// Where an outreach item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(example = "open")]

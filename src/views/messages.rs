@@ -15,6 +15,7 @@ use unic_langid::LanguageIdentifier;
 use utoipa::ToSchema;
 
 use crate::domain::outreach::OutreachKind;
+use crate::domain::registrations::RegistrationStatus;
 
 /// The template files, by language code. English must be among them: it is the last fallback.
 const FILES: [(&str, &str); 4] = [
@@ -68,6 +69,10 @@ fn load(code: &str, text: &str) -> Result<Language, String> {
         "where-online",
         "call",
         "code",
+        "card-confirmed",
+        "card-waitlisted",
+        "card-cancelled",
+        "card-heading",
     ] {
         language.has(id)?;
     }
@@ -179,6 +184,107 @@ pub fn render(language: &str, facts: &Facts) -> Message {
         lines.push(line("call", &args));
     }
     Message { subject, text: lines.join("\n"), direction: if language.right_to_left { "rtl" } else { "ltr" } }
+}
+
+/// A registration's card: what a volunteer reads out or prints for the person.
+#[derive(Debug, Clone, Copy)]
+pub struct CardFacts<'a> {
+    pub status: RegistrationStatus,
+    pub title: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub timezone: &'a str,
+    pub whereabouts: Whereabouts<'a>,
+    pub phone: Option<&'a str>,
+    /// The registration's short code (`domain::registrations::short_code`).
+    pub code: &'a str,
+}
+
+/// The card's lines in its language: what and when with the person's status, where, whom to
+/// call, the code; and the heading of the printed card.
+pub struct Card {
+    pub heading: String,
+    pub lines: Vec<String>,
+    pub right_to_left: bool,
+    pub language: &'static str,
+}
+
+/// The longest a card may be as one text message (two SMS segments of 160 characters).
+pub const MAX_SMS_CHARS: usize = 320;
+
+/// The card of `facts` in `language` (one of [`languages`]; anything else reads English).
+pub fn card(language: &str, facts: &CardFacts) -> Card {
+    let templates = &*TEMPLATES;
+    let (code, language) = templates
+        .get_key_value(language)
+        .or_else(|| templates.get_key_value(crate::domain::outreach::FALLBACK_LANGUAGE))
+        .expect("English messages are built in");
+    let line = |id: &str, args: &FluentArgs| language.text(id, Some(args)).unwrap_or_else(|e| e);
+    let lines = |title: &str, address: Option<&str>| {
+        let mut args = FluentArgs::new();
+        args.set("title", title.to_owned());
+        args.set("when", language.date(facts.starts_at, facts.timezone));
+        args.set("code", facts.code.to_owned());
+        let mut lines = vec![line(
+            match facts.status {
+                RegistrationStatus::Confirmed => "card-confirmed",
+                RegistrationStatus::Waitlisted => "card-waitlisted",
+                RegistrationStatus::Cancelled => "card-cancelled",
+            },
+            &args,
+        )];
+        lines.push(match facts.whereabouts {
+            Whereabouts::Onsite { place, .. } => {
+                args.set("place", place.to_owned());
+                match address {
+                    Some(address) => {
+                        args.set("address", address.to_owned());
+                        line("where-place", &args)
+                    }
+                    None => line("where-place-without-address", &args),
+                }
+            }
+            Whereabouts::Online => line("where-online", &args),
+        });
+        if let Some(phone) = facts.phone {
+            args.set("phone", phone.to_owned());
+            lines.push(line("call", &args));
+        }
+        lines.push(line("code", &args));
+        lines
+    };
+    let address = match facts.whereabouts {
+        Whereabouts::Onsite { address, .. } => address,
+        Whereabouts::Online => None,
+    };
+    let heading = line("card-heading", &FluentArgs::new());
+    let length = |lines: &[String]| lines.join("\n").chars().count();
+    // Too long for a text message: the title shortens first (to an ellipsis), then the
+    // address goes; the status, the place, the number to call and the code always stay.
+    let mut fitted = lines(facts.title, address);
+    let over = length(&fitted).saturating_sub(MAX_SMS_CHARS);
+    if over > 0 {
+        let kept = facts.title.chars().count().saturating_sub(over + 1).max(12);
+        let short = facts.title.chars().take(kept).collect::<String>() + "…";
+        fitted = lines(&short, address);
+        if length(&fitted) > MAX_SMS_CHARS {
+            fitted = lines(&short, None);
+        }
+        // A place with a very long name: its line is cut to what is left.
+        let over = length(&fitted).saturating_sub(MAX_SMS_CHARS);
+        if over > 0 {
+            let place = &fitted[1];
+            let kept = place.chars().count().saturating_sub(over + 1);
+            fitted[1] = place.chars().take(kept).collect::<String>() + "…";
+        }
+    }
+    Card { heading, lines: fitted, right_to_left: language.right_to_left, language: code }
+}
+
+impl Card {
+    /// The card as one text message.
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
 }
 
 #[cfg(test)]

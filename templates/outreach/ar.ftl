@@ -30,3 +30,9 @@ where-place-without-address = المكان: { $place }.
 where-online = عبر الإنترنت: سترسل لك المنظمة التي سجّلتك رابط الدخول.
 call = هل لديك أسئلة؟ اتصل بالرقم { $phone }.
 code = رمزك: { $code }
+
+# The participant card (GET /registrations/{id}/card): a text message or a printed A6 card.
+card-confirmed = { $title }: لديك مكان، { $when }.
+card-waitlisted = { $title }، { $when }: أنت على قائمة الانتظار.
+card-cancelled = { $title }، { $when }: تم إلغاء هذا التسجيل.
+card-heading = تسجيلك

@@ -42,3 +42,9 @@ where-place-without-address = Where: { $place }.
 where-online = Online: the organisation that registered you will send you the link to join.
 call = Questions? Call { $phone }.
 code = Your code: { $code }
+
+# The participant card (GET /registrations/{id}/card): a text message or a printed A6 card.
+card-confirmed = { $title }: you have a place, { $when }.
+card-waitlisted = { $title }, { $when }: you are on the waiting list.
+card-cancelled = { $title }, { $when }: this registration is cancelled.
+card-heading = Your registration

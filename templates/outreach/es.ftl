@@ -30,3 +30,9 @@ where-place-without-address = Dónde: { $place }.
 where-online = En línea: la organización que te inscribió te enviará el enlace para entrar.
 call = ¿Dudas? Llama al { $phone }.
 code = Tu código: { $code }
+
+# The participant card (GET /registrations/{id}/card): a text message or a printed A6 card.
+card-confirmed = { $title }: tienes plaza, { $when }.
+card-waitlisted = { $title }, { $when }: estás en la lista de espera.
+card-cancelled = { $title }, { $when }: esta inscripción está cancelada.
+card-heading = Tu inscripción

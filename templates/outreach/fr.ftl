@@ -30,3 +30,9 @@ where-place-without-address = Lieu : { $place }.
 where-online = En ligne : l’organisation qui vous a inscrit vous enverra le lien pour participer.
 call = Des questions ? Appelez le { $phone }.
 code = Votre code : { $code }
+
+# The participant card (GET /registrations/{id}/card): a text message or a printed A6 card.
+card-confirmed = { $title } : vous avez une place, { $when }.
+card-waitlisted = { $title }, { $when } : vous êtes sur la liste d’attente.
+card-cancelled = { $title }, { $when } : cette inscription est annulée.
+card-heading = Votre inscription
