@@ -305,7 +305,8 @@ mod tests {
         let code = short_code(Uuid::now_v7());
         assert_eq!(code.len(), 9);
         assert!(code.chars().all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)), "{code}");
-        let codes: std::collections::HashSet<String> = (0..10_000).map(|_| short_code(Uuid::now_v7())).collect();
+        let codes: std::collections::HashSet<String> =
+            (0..10_000).map(|_| short_code(Uuid::now_v7())).collect();
         assert_eq!(codes.len(), 10_000, "ids made in the same millisecond still differ");
     }
 

@@ -18,7 +18,9 @@ use crate::db::idempotency::{self, Replay};
 use crate::db::places::{self, PlaceRow};
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
+use crate::domain::outreach::message_language;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::registrations::short_code;
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::error::{AppError, AppResult};
 use crate::http::json::{Json, OptionalJson};
@@ -26,6 +28,8 @@ use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
 use crate::views::attendance::CheckInRequest;
 use crate::views::calendar;
+use crate::views::card;
+use crate::views::messages::{self, CardFacts, Whereabouts};
 use crate::views::registrations::*;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -33,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_registrations)
         .service(get_registration)
         .service(registration_calendar)
+        .service(registration_card)
         .service(patch_registration)
         .service(cancel_registration)
         .service(check_in)
@@ -350,6 +355,81 @@ pub async fn registration_calendar(
     let revision = calendar::Revision { sequence, event_url: &event_url };
     let body = calendar::render_registration(&row, &event, place.as_ref(), join_url(&row, &event), revision);
     Ok(super::calendar_download(format!("registration-{}", row.id), body))
+}
+
+/// The participant's card.
+///
+/// What the person needs to take part, in their language (their `preferred_language` when
+/// there are messages in it, else the event's, else English): the event, when (in its time
+/// zone), whether they have a place or wait, where to go (or that the organisation that
+/// registered them sends the join link), whom to call, and the registration's short code for
+/// a volunteer to read out. `Accept: text/html` gives a printable A6 page (right to left for
+/// Arabic); otherwise `text/plain`, at most 320 characters, for a text message (a long title
+/// is shortened first). Never the person's name: a card may be handed on. To whoever may read
+/// the registration.
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
+    (status = 200, description = "The card: a text message, or a printable page with `Accept: text/html`",
+        headers(("Vary" = String, description = "Accept")),
+        content((String = "text/plain"), (String = "text/html"))),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[get("/registrations/{id}/card")]
+pub async fn registration_card(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    let place = place_of(&mut conn, &row).await?;
+    let place = RegistrationPlace::of(&row, &event, place.as_ref());
+    let address = place.as_ref().and_then(RegistrationPlace::full_address);
+    let whereabouts = match &place {
+        Some(place) => Whereabouts::Onsite {
+            place: place.name.as_deref().unwrap_or(&event.title),
+            address: address.as_deref(),
+        },
+        None => Whereabouts::Online,
+    };
+    let language =
+        message_language(row.preferred_language.as_deref(), &event.languages, &messages::languages());
+    let code = short_code(row.id);
+    let card = messages::card(
+        language,
+        &CardFacts {
+            status: row.status,
+            title: &event.title,
+            starts_at: event.starts_at,
+            timezone: &event.timezone,
+            whereabouts,
+            phone: event.contact_phone.as_deref().or(place.as_ref().and_then(|p| p.contact_phone.as_deref())),
+            code: &code,
+        },
+    );
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::VARY, "Accept"));
+    Ok(if prefers_html(&req) {
+        response.content_type("text/html; charset=utf-8").body(card::html(&card))
+    } else {
+        response.content_type("text/plain; charset=utf-8").body(card.text())
+    })
+}
+
+/// True when the client ranks HTML above plain text (by q-value, then by its order).
+fn prefers_html(req: &HttpRequest) -> bool {
+    let Ok(accept) = <header::Accept as header::Header>::parse(req) else { return false };
+    accept
+        .ranked()
+        .into_iter()
+        .find_map(|mime| match mime.essence_str() {
+            "text/html" => Some(true),
+            "text/plain" | "text/*" | "*/*" => Some(false),
+            _ => None,
+        })
+        .unwrap_or(false)
 }
 
 /// Change a registration.

@@ -135,11 +135,9 @@ pub fn render_registration(
         _ => {}
     }
     if let Some(place) = place {
-        // An address that names its municipality already is not followed by it again.
-        let address = place.address.as_deref();
-        let municipality = place.municipality.as_deref().filter(|m| !address.is_some_and(|a| a.contains(m)));
+        let address = place.full_address();
         let location: Vec<String> =
-            [place.name.as_deref(), address, municipality].into_iter().flatten().map(one_line).collect();
+            [place.name.as_deref(), address.as_deref()].into_iter().flatten().map(one_line).collect();
         if !location.is_empty() {
             event.location(&location.join(", "));
         }

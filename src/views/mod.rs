@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod attendance;
 pub mod calendar;
+pub mod card;
 pub mod consents;
 pub mod events;
 pub mod messages;

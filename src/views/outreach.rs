@@ -14,6 +14,7 @@ use crate::domain::outreach::{
 };
 use crate::domain::seats::Mode;
 use crate::views::messages::{self, Facts, Message, Whereabouts};
+use crate::views::registrations::full_address;
 
 /// Who must reach the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -90,10 +91,7 @@ impl OutreachItem {
             phone: row.has_phone,
             consented_to_contact: row.consent_contact,
         };
-        let address = match (row.place_address.as_deref(), row.place_municipality.as_deref()) {
-            (Some(address), Some(municipality)) => Some(format!("{address}, {municipality}")),
-            (address, municipality) => address.or(municipality).map(str::to_owned),
-        };
+        let address = full_address(row.place_address.as_deref(), row.place_municipality.as_deref());
         let whereabouts = match (row.attendance_mode, row.place_name.as_deref()) {
             (Mode::Online, _) => Whereabouts::Online,
             (Mode::Onsite, Some(place)) => Whereabouts::Onsite { place, address: address.as_deref() },

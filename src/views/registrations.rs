@@ -491,7 +491,19 @@ pub fn join_url<'e>(row: &RegistrationRow, event: &'e EventRow) -> Option<&'e st
         .flatten()
 }
 
+/// A place's address with its municipality, unless the address names it already.
+pub fn full_address(address: Option<&str>, municipality: Option<&str>) -> Option<String> {
+    let municipality = municipality.filter(|m| !address.is_some_and(|a| a.contains(m)));
+    let parts: Vec<&str> = [address, municipality].into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 impl RegistrationPlace {
+    /// The address and municipality, as [`full_address`] writes them.
+    pub fn full_address(&self) -> Option<String> {
+        full_address(self.address.as_deref(), self.municipality.as_deref())
+    }
+
     /// Where `row` attends: `place` must be the place of its `place_id` (when it has one).
     pub fn of(row: &RegistrationRow, event: &EventRow, place: Option<&PlaceRow>) -> Option<Self> {
         if row.attendance_mode == Mode::Online {

@@ -461,3 +461,73 @@ async fn an_events_reminders_and_contact_phone_are_checked_and_read_back() {
     let unchanged = app.get(&format!("/api/v1/events/{event}"), Some(&organiser)).await;
     assert_eq!(unchanged.body["reminders_hours_before"], json!([24, 2]));
 }
+
+async fn card(app: &TestApp, token: &str, registration: &Value, accept: &str) -> crate::helpers::Resp {
+    let path = format!("/api/v1/registrations/{}/card", registration["id"].as_str().unwrap());
+    let response =
+        app.client.get(app.url(&path)).bearer_auth(token).header("accept", accept).send().await.unwrap();
+    crate::helpers::read(response).await
+}
+
+#[actix_web::test]
+async fn the_card_is_a_text_message_or_a_printable_page_in_the_persons_language_without_their_name() {
+    let app = spawn_app().await;
+    let (org, _organiser, event) = published_event(
+        &app,
+        json!({"contact_phone": "+34 975 000 000", "starts_at": "2031-05-12T10:00:00+02:00",
+               "ends_at": "2031-05-12T13:00:00+02:00", "title": "Mesa <redonda> & foro"}),
+    )
+    .await;
+    let partner = app.partner_of(org).await;
+    let spanish = registered(&app, &partner, event, reachable("onsite", "es")).await;
+
+    let text = card(&app, &partner, &spanish, "text/plain").await;
+    assert_eq!(text.status, 200, "{}", text.text);
+    assert_eq!(text.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert!(text.header("vary").is_some_and(|vary| vary.starts_with("Accept")), "{:?}", text.header("vary"));
+    let lines: Vec<&str> = text.text.lines().collect();
+    assert_eq!(lines[0], "Mesa <redonda> & foro: tienes plaza, lunes 12 de mayo de 2031, a las 10:00.");
+    assert_eq!(lines[1], "Dónde: CEPAIM Soria, Calle Example 1.");
+    assert_eq!(lines[2], "¿Dudas? Llama al +34 975 000 000.");
+    let code = lines[3].strip_prefix("Tu código: ").expect("the code comes last");
+    assert_eq!(code.len(), 9);
+    assert!(!text.text.contains("Amina"), "a card may be handed on: no name");
+
+    let arabic = registered(&app, &partner, event, reachable("online", "ar")).await;
+    let page = card(&app, &partner, &arabic, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(page.text.contains(r#"<html lang="ar" dir="rtl">"#), "{}", page.text);
+    assert!(page.text.contains("size: A6"));
+    assert!(page.text.contains("Mesa &lt;redonda&gt; &amp; foro"), "escaped: {}", page.text);
+    assert!(!page.text.contains("<redonda>"));
+    assert!(!page.text.contains("Amina"));
+    assert!(!page.text.contains("meet.example.org"), "the join link is the partner's to send");
+
+    let other = app.partner_of(org).await;
+    card(&app, &other, &spanish, "text/plain").await.assert_problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn a_card_fits_a_text_message_whatever_the_length_of_the_title_and_the_address() {
+    let app = spawn_app().await;
+    let (org, _organiser, event) = published_event(
+        &app,
+        json!({"title": "T".repeat(200), "contact_phone": "+34 975 000 000",
+               "onsite": {"venue_name": "V".repeat(200), "address": "A".repeat(500), "capacity": 10}}),
+    )
+    .await;
+    let partner = app.partner_of(org).await;
+    for language in ["es", "en", "fr", "ar"] {
+        let person = registered(&app, &partner, event, reachable("onsite", language)).await;
+        let text = card(&app, &partner, &person, "text/plain").await;
+        assert_eq!(text.status, 200);
+        assert!(text.text.chars().count() <= 320, "{language}: {} characters", text.text.chars().count());
+        assert!(text.text.contains("+34 975 000 000"), "{language}: whom to call stays: {}", text.text);
+        let last = text.text.lines().last().unwrap();
+        assert!(
+            last.chars().filter(|c| c.is_ascii_alphanumeric()).count() >= 8,
+            "{language}: the code stays"
+        );
+    }
+}
