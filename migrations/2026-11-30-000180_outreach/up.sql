@@ -20,6 +20,10 @@ CREATE DOMAIN outreach_result AS text
 -- Whom a participant calls with a question: printed in every message.
 ALTER TABLE events ADD COLUMN contact_phone text;
 
+-- The title and description in more languages: {"<tag>": {"title", "description"}}, checked
+-- by the server (domain::translations).
+ALTER TABLE events ADD COLUMN translations jsonb NOT NULL DEFAULT '{}';
+
 -- Hours before the start at which confirmed people are reminded; at most five, each within
 -- 30 days. A domain, so that the seat counters' updates of an event never re-check it.
 CREATE DOMAIN reminder_hours AS integer[]

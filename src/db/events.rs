@@ -13,6 +13,7 @@ use crate::domain::actors::ActorKind;
 use crate::domain::consent::Purpose;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::seats::{Seating, Seats};
+use crate::domain::translations::{title_in, EventTranslations};
 use crate::error::AppResult;
 use diesel::dsl::IntervalDsl;
 
@@ -59,6 +60,8 @@ pub struct EventRow {
     pub contact_phone: Option<String>,
     /// Hours before the start at which confirmed people are reminded, latest first.
     pub reminders_hours_before: Vec<i32>,
+    /// The title and description in more languages (`domain::translations::EventTranslations`).
+    pub translations: serde_json::Value,
 }
 
 impl EventRow {
@@ -81,6 +84,16 @@ impl EventRow {
         Seating { seats: self.seats(), places: places.into_iter().map(EventPlaceRow::seats).collect() }
     }
 
+    /// The translations as stored; only the server writes them, checked.
+    pub fn translations(&self) -> EventTranslations {
+        serde_json::from_value(self.translations.clone()).unwrap_or_default()
+    }
+
+    /// The title for someone reading `language` (`domain::translations::title_in`).
+    pub fn title_in(&self, language: &str) -> String {
+        title_in(&self.title, &self.translations(), language).to_owned()
+    }
+
     pub fn to_draft(&self) -> EventDraft {
         EventDraft {
             title: self.title.clone(),
@@ -97,6 +110,7 @@ impl EventRow {
             online_attendance_min_minutes: self.online_attendance_min_minutes.map(i64::from),
             contact_phone: self.contact_phone.clone(),
             reminders_hours_before: self.reminders_hours_before.iter().copied().map(i64::from).collect(),
+            translations: self.translations(),
             online: self.online_offered.then(|| OnlineDraft {
                 join_url: self.online_join_url.clone(),
                 capacity: self.online_capacity.map(i64::from),
@@ -129,6 +143,7 @@ struct EventFields {
     online_attendance_min_minutes: Option<i32>,
     contact_phone: Option<String>,
     reminders_hours_before: Vec<i32>,
+    translations: serde_json::Value,
     online_offered: bool,
     online_join_url: Option<String>,
     online_capacity: Option<i32>,
@@ -158,6 +173,7 @@ impl From<EventDraft> for EventFields {
             online_attendance_min_minutes: draft.online_attendance_min_minutes.map(|m| m as i32),
             contact_phone: draft.contact_phone,
             reminders_hours_before: draft.reminders_hours_before.iter().map(|h| *h as i32).collect(),
+            translations: serde_json::to_value(&draft.translations).expect("translations serialise"),
             online_offered: online.is_some(),
             online_join_url: online.as_ref().and_then(|o| o.join_url.clone()),
             online_capacity: online.as_ref().and_then(|o| o.capacity).map(|c| c as i32),

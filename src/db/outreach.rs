@@ -210,6 +210,8 @@ pub struct ItemRow {
     // The event.
     #[diesel(sql_type = Text)]
     pub title: String,
+    #[diesel(sql_type = Jsonb)]
+    pub translations: serde_json::Value,
     #[diesel(sql_type = Timestamptz)]
     pub starts_at: DateTime<Utc>,
     #[diesel(sql_type = Text)]
@@ -242,7 +244,7 @@ macro_rules! items_where {
                     r.status AS registration_status, r.attendance_mode, r.place_id, r.preferred_language,
                     r.email IS NOT NULL AS has_email, r.phone IS NOT NULL AS has_phone,
                     r.consent_contact, r.created_by, r.created_by_kind,
-                    e.title, e.starts_at, e.timezone, e.languages,
+                    e.title, e.translations, e.starts_at, e.timezone, e.languages,
                     e.onsite_venue_name AS venue_name, e.onsite_address AS venue_address,
                     e.contact_phone AS event_contact_phone,
                     p.name AS place_name, p.address AS place_address,

@@ -82,6 +82,7 @@ diesel::table! {
         online_attendance_min_minutes -> Nullable<Int4>,
         contact_phone -> Nullable<Text>,
         reminders_hours_before -> Array<Int4>,
+        translations -> Jsonb,
     }
 }
 

@@ -8,6 +8,7 @@ use crate::domain::outreach::check_reminders;
 use crate::domain::refusal::Refusal;
 use crate::domain::seats::{Mode, Seats};
 use crate::domain::text::Problems;
+use crate::domain::translations::{check_event_translations, EventTranslations};
 use crate::error::FieldError;
 
 pub const MAX_CAPACITY: i64 = 1_000_000;
@@ -34,6 +35,8 @@ pub struct EventDraft {
     pub contact_phone: Option<String>,
     /// Hours before the start at which confirmed people are reminded.
     pub reminders_hours_before: Vec<i64>,
+    /// The title and description in more languages.
+    pub translations: EventTranslations,
     pub online: Option<OnlineDraft>,
     pub onsite: Option<OnsiteDraft>,
 }
@@ -63,6 +66,7 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     draft.series = problems.optional_one_line("series", draft.series.as_deref(), 200);
     draft.contact_phone =
         optional_contact_phone(&mut problems, "contact_phone", draft.contact_phone.as_deref());
+    draft.translations = check_event_translations(&mut problems, std::mem::take(&mut draft.translations));
     match check_reminders(&draft.reminders_hours_before) {
         Ok(hours) => draft.reminders_hours_before = hours,
         Err(message) => problems.add("reminders_hours_before", "invalid_reminders", message),
@@ -293,6 +297,7 @@ mod tests {
             online_attendance_min_minutes: None,
             contact_phone: None,
             reminders_hours_before: vec![48, 3],
+            translations: Default::default(),
             online: Some(OnlineDraft {
                 join_url: Some("https://meet.example.org/abc".into()),
                 capacity: None,

@@ -183,6 +183,11 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
     );
     compare("contact_phone", before.contact_phone.clone().into(), after.contact_phone.clone().into());
     compare(
+        "translations",
+        serde_json::to_value(&before.translations).unwrap_or_default(),
+        serde_json::to_value(&after.translations).unwrap_or_default(),
+    );
+    compare(
         "reminders_hours_before",
         before.reminders_hours_before.clone().into(),
         after.reminders_hours_before.clone().into(),
@@ -285,6 +290,7 @@ mod tests {
             online_attendance_min_minutes: None,
             contact_phone: None,
             reminders_hours_before: vec![48, 3],
+            translations: Default::default(),
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),

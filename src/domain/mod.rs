@@ -19,6 +19,7 @@ pub mod registrations;
 pub mod report;
 pub mod seats;
 pub mod text;
+pub mod translations;
 pub mod webhooks;
 
 /// Passwords of people: at least this many characters.

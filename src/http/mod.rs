@@ -5,6 +5,7 @@ pub mod caching;
 pub mod client_address;
 pub mod fallback;
 pub mod json;
+pub mod languages;
 pub mod middleware;
 pub mod pagination;
 pub mod query;

@@ -1,7 +1,8 @@
 //! Events: create, list, read, update, publish, cancel, their history, and an iCalendar
 //! entry. Each handler parses, calls its use case (`app::events`), and renders.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -14,6 +15,7 @@ use crate::domain::actors::EventId;
 use crate::domain::events::{validate, EventDraft, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
+use crate::http::languages;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
 use crate::views::calendar as ics;
@@ -116,7 +118,8 @@ pub async fn list_events(
     state: web::Data<AppState>,
     caller: MaybeCaller,
     query: web::Query<EventQuery>,
-) -> AppResult<web::Json<EventList>> {
+    req: HttpRequest,
+) -> AppResult<CustomizeResponder<web::Json<EventList>>> {
     let caller = caller.0;
     let page = page_request(&state.signer, "events", query.limit, query.cursor.as_deref())?;
     let visibility = match &caller {
@@ -140,8 +143,12 @@ pub async fn list_events(
     let mut conn = state.pool.get().await?;
     let mut rows = events::list(&mut conn, visibility, &filter, page.after, page.limit + 1).await?;
     let next_cursor = next_cursor(&state.signer, "events", &mut rows, page.limit, |r| (r.starts_at, r.id));
-    let items = views(&mut conn, rows, caller.as_ref()).await?;
-    Ok(web::Json(EventList { items, next_cursor }))
+    let mut items = views(&mut conn, rows, caller.as_ref()).await?;
+    let wanted = languages::wanted(&req);
+    items.iter_mut().for_each(|event| event.localise(&wanted));
+    Ok(web::Json(EventList { items, next_cursor })
+        .customize()
+        .insert_header((header::VARY, "Accept-Language")))
 }
 
 /// Read an event.
@@ -158,10 +165,18 @@ pub async fn get_event(
     state: web::Data<AppState>,
     caller: MaybeCaller,
     path: web::Path<Uuid>,
-) -> AppResult<web::Json<Event>> {
+    req: HttpRequest,
+) -> AppResult<CustomizeResponder<web::Json<Event>>> {
     let mut conn = state.pool.get().await?;
     let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
-    Ok(web::Json(view(&mut conn, row, caller.0.as_ref()).await?))
+    let mut event = view(&mut conn, row, caller.0.as_ref()).await?;
+    event.localise(&languages::wanted(&req));
+    let language = event.language.clone();
+    let mut answer = web::Json(event).customize().insert_header((header::VARY, "Accept-Language"));
+    if let Some(language) = language {
+        answer = answer.insert_header((header::CONTENT_LANGUAGE, language));
+    }
+    Ok(answer)
 }
 
 /// Change an event.

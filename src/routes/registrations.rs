@@ -397,11 +397,12 @@ pub async fn registration_card(
     let language =
         message_language(row.preferred_language.as_deref(), &event.languages, &messages::languages());
     let code = short_code(row.id);
+    let title = event.title_in(language);
     let card = messages::card(
         language,
         &CardFacts {
             status: row.status,
-            title: &event.title,
+            title: &title,
             starts_at: event.starts_at,
             timezone: &event.timezone,
             whereabouts,

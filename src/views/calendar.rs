@@ -250,6 +250,7 @@ mod tests {
             online_attendance_min_minutes: None,
             contact_phone: None,
             reminders_hours_before: vec![48, 3],
+            translations: serde_json::json!({}),
         }
     }
 

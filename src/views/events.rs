@@ -15,6 +15,7 @@ use crate::domain::history::FieldChange;
 use crate::domain::outreach::DEFAULT_REMINDERS_HOURS_BEFORE;
 use crate::domain::places::PlaceKind;
 use crate::domain::seats::Seats;
+use crate::domain::translations::{best_language, EventTranslations};
 use crate::views::patch::{double_option, no_null};
 
 /// A new event (status `draft`).
@@ -81,6 +82,12 @@ pub struct CreateEvent {
     #[serde(default)]
     #[schema(max_items = 5, example = json!([48, 3]))]
     pub reminders_hours_before: Option<Vec<i64>>,
+    /// The title and description in more languages, by BCP 47 tag (at most 20): readers
+    /// get the one their `Accept-Language` prefers, and participants' messages the one of
+    /// their language.
+    #[serde(default)]
+    #[schema(example = json!({"ar": {"title": "الطاولة المستديرة الإقليمية الثالثة", "description": null}}))]
+    pub translations: Option<EventTranslations>,
     /// Online attendance, or null when not offered.
     #[serde(default)]
     pub online: Option<OnlineInput>,
@@ -140,6 +147,7 @@ impl CreateEvent {
             reminders_hours_before: self
                 .reminders_hours_before
                 .unwrap_or_else(|| DEFAULT_REMINDERS_HOURS_BEFORE.to_vec()),
+            translations: self.translations.unwrap_or_default(),
             online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
@@ -202,6 +210,10 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false, max_items = 5)]
     pub reminders_hours_before: Option<Vec<i64>>,
+    /// Replaces every translation (`{}` removes them all).
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
+    pub translations: Option<EventTranslations>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<OnlinePatch>)]
     pub online: Option<Option<OnlinePatch>>,
@@ -263,6 +275,7 @@ impl PatchEvent {
         set!(languages);
         set!(contact_phone);
         set!(reminders_hours_before);
+        set!(translations);
         if let Some(starts_at) = self.starts_at {
             draft.starts_at = starts_at.with_timezone(&Utc);
         }
@@ -377,6 +390,12 @@ pub struct Event {
     /// Hours before the start at which confirmed people are reminded, latest first.
     #[schema(example = json!([48, 3]))]
     pub reminders_hours_before: Vec<i32>,
+    /// The title and description in more languages, as written.
+    pub translations: EventTranslations,
+    /// The language of `title` and `description` when a translation was chosen for the
+    /// reader's `Accept-Language` (also the answer's `Content-Language`); null: as written.
+    #[schema(example = json!(null))]
+    pub language: Option<String>,
     /// The minimum that applies: `online_attendance_min_minutes`, or a quarter of the
     /// event's length (rounded up, 1 to 1440) when that is null.
     pub effective_online_attendance_min_minutes: i32,
@@ -515,9 +534,20 @@ pub struct OnsiteView {
 
 impl Event {
     /// The event with the places it offers (`offered` may hold other events' places too).
+    /// The title and description in the translation the reader prefers (`wanted`, best first,
+    /// from `Accept-Language`), when there is one: `language` says which.
+    pub fn localise(&mut self, wanted: &[String]) {
+        let Some(tag) = best_language(self.translations.keys().map(String::as_str), wanted) else { return };
+        let text = self.translations[tag].clone();
+        self.language = Some(tag.to_owned());
+        self.title = text.title;
+        self.description = text.description;
+    }
+
     pub fn from_row(row: EventRow, show_join_url: bool, offered: &[OfferedPlace]) -> Self {
         let seats: Seats = row.seats();
         let status = row.status.into();
+        let translations = row.translations();
         Self {
             online: row.online_offered.then(|| OnlineView {
                 capacity: row.online_capacity,
@@ -552,6 +582,8 @@ impl Event {
             online_attendance_min_minutes: row.online_attendance_min_minutes,
             contact_phone: row.contact_phone,
             reminders_hours_before: row.reminders_hours_before,
+            translations,
+            language: None,
             effective_online_attendance_min_minutes: min_minutes(
                 row.online_attendance_min_minutes,
                 row.starts_at,

@@ -13,6 +13,7 @@ use crate::domain::outreach::{
     ReportedResult,
 };
 use crate::domain::seats::Mode;
+use crate::domain::translations::{title_in, EventTranslations};
 use crate::views::messages::{self, Facts, Message, Whereabouts};
 use crate::views::registrations::full_address;
 
@@ -105,11 +106,14 @@ impl OutreachItem {
             .get("previous_starts_at")
             .and_then(|value| value.as_str())
             .and_then(|value| value.parse().ok());
+        let translations: EventTranslations =
+            serde_json::from_value(row.translations.clone()).unwrap_or_default();
+        let title = title_in(&row.title, &translations, language);
         let message = messages::render(
             language,
             &Facts {
                 kind: row.kind,
-                title: &row.title,
+                title,
                 starts_at: row.starts_at,
                 timezone: &row.timezone,
                 whereabouts,

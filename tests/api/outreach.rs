@@ -531,3 +531,79 @@ async fn a_card_fits_a_text_message_whatever_the_length_of_the_title_and_the_add
         );
     }
 }
+
+#[actix_web::test]
+async fn an_event_reads_in_the_readers_language_and_messages_in_the_persons() {
+    let app = spawn_app().await;
+    let (org, organiser, event) = published_event(
+        &app,
+        json!({"translations": {"ar": {"title": "الطاولة المستديرة", "description": "نقاش"},
+                                "fr-FR": {"title": "Table ronde"}}}),
+    )
+    .await;
+    let get = |accept: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .get(app.url(&format!("/api/v1/events/{event}")))
+                .header("accept-language", accept)
+                .send()
+                .await
+                .unwrap();
+            crate::helpers::read(response).await
+        }
+    };
+    let arabic = get("ar-MA, es;q=0.8").await;
+    assert_eq!(arabic.status, 200, "{}", arabic.text);
+    assert_eq!(arabic.body["title"], "الطاولة المستديرة");
+    assert_eq!(arabic.body["description"], "نقاش");
+    assert_eq!(arabic.body["language"], "ar");
+    assert_eq!(arabic.header("content-language"), Some("ar"));
+    assert!(
+        arabic.header("vary").is_some_and(|v| v.contains("Accept-Language")),
+        "{:?}",
+        arabic.header("vary")
+    );
+    assert_eq!(arabic.body["translations"]["fr-FR"]["title"], "Table ronde", "every translation as written");
+    let french = get("de, fr;q=0.5").await;
+    assert_eq!(french.body["title"], "Table ronde");
+    assert_eq!(french.body["description"], Value::Null, "the translation's, which has none");
+    let written = get("de").await;
+    assert_eq!(written.body["title"], "Third regional roundtable");
+    assert_eq!(written.body["language"], Value::Null);
+    assert_eq!(written.header("content-language"), None);
+    let list = app
+        .client
+        .get(app.url(&format!("/api/v1/events?organisation_id={org}")))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap();
+    let list = crate::helpers::read(list).await;
+    assert_eq!(list.body["items"][0]["title"], "Table ronde");
+
+    // The message and the card of an Arabic speaker carry the Arabic title.
+    let partner = app.partner_of(org).await;
+    let person = registered(&app, &partner, event, reachable("onsite", "ar")).await;
+    let item = &of(&open_items(&app, &partner, event).await, &person)[0];
+    assert!(item["message"]["text"].as_str().unwrap().contains("الطاولة المستديرة"), "{item}");
+    let text = card(&app, &partner, &person, "text/plain").await;
+    assert!(text.text.contains("الطاولة المستديرة"), "{}", text.text);
+
+    let refused = app
+        .patch(
+            &format!("/api/v1/events/{event}"),
+            Some(&organiser),
+            json!({"translations": {"not a tag": {"title": "x"}, "es": {"title": " "}}}),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    let fields: Vec<String> = refused.field_errors().into_iter().map(|(field, _)| field).collect();
+    assert!(fields.contains(&"translations.not a tag".to_owned()), "{fields:?}");
+    assert!(fields.contains(&"translations.es.title".to_owned()), "{fields:?}");
+    let replaced =
+        app.patch(&format!("/api/v1/events/{event}"), Some(&organiser), json!({"translations": {}})).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.text);
+    assert_eq!(replaced.body["translations"], json!({}));
+}
