@@ -25,8 +25,18 @@ pub struct EventText {
     pub description: Option<String>,
 }
 
-/// By BCP 47 tag, e.g. `{"ar": {...}, "fr": {...}}`.
-pub type EventTranslations = BTreeMap<String, EventText>;
+/// An event's title and description in more languages, by BCP 47 tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+#[schema(example = json!({"ar": {"title": "الطاولة المستديرة الإقليمية الثالثة", "description": null}}))]
+pub struct EventTranslations(pub BTreeMap<String, EventText>);
+
+impl std::ops::Deref for EventTranslations {
+    type Target = BTreeMap<String, EventText>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
 
 /// Checks translations as the event's own title and description are checked, under
 /// `translations.<tag>.title`; at most 20 languages, each a registered language tag.
@@ -37,7 +47,8 @@ pub fn check_event_translations(
     if translations.len() > MAX_TRANSLATIONS {
         problems.add("translations", "too_many", "at most 20 languages");
     }
-    translations
+    let checked = translations
+        .0
         .into_iter()
         .map(|(tag, text)| {
             if !is_language_tag(&tag) {
@@ -55,7 +66,8 @@ pub fn check_event_translations(
             );
             (tag, EventText { title, description })
         })
-        .collect()
+        .collect();
+    EventTranslations(checked)
 }
 
 /// The language, of those `available`, that a reader who ranks languages as `wanted` (best
@@ -100,10 +112,11 @@ mod tests {
     #[test]
     fn translations_are_checked_like_the_event_text() {
         let mut problems = Problems::default();
-        let mut translations = EventTranslations::new();
+        let mut translations = EventTranslations::default();
         translations
+            .0
             .insert("ar".into(), EventText { title: "  عنوان ".into(), description: Some(" ".into()) });
-        translations.insert("xx-!".into(), EventText { title: "".into(), description: None });
+        translations.0.insert("xx-!".into(), EventText { title: "".into(), description: None });
         let checked = check_event_translations(&mut problems, translations);
         assert_eq!(checked["ar"], EventText { title: "عنوان".into(), description: None });
         let fields: Vec<&str> = problems.0.iter().map(|e| e.field.as_str()).collect();

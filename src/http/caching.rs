@@ -154,6 +154,17 @@ async fn read_up_to<B: MessageBody + 'static>(body: B, limit: usize) -> Result<R
     Ok(Read::Whole(buffer.freeze()))
 }
 
+/// The answer's `Vary` as one field: what the handler named (a language, say), and the
+/// coding asked for (even identity) and who asks, on which every tagged answer depends. One
+/// field, not several: the CORS middleware outside rewrites the first `Vary` it finds and
+/// would drop the others.
+fn vary_also_on_coding_and_caller(headers: &actix_web::http::header::HeaderMap) -> HeaderValue {
+    let mut names: Vec<&str> =
+        headers.get_all(header::VARY).filter_map(|value| value.to_str().ok()).collect();
+    names.push("Accept-Encoding, Authorization");
+    HeaderValue::from_str(&names.join(", ")).expect("header names are ASCII")
+}
+
 /// The middleware (inside `Compress`): for a successful `GET` (or `HEAD`, which arrives as
 /// one) of a route with a [`policy`], sets `ETag`, `Cache-Control` and `Vary`, and answers
 /// `304` with no body when `If-None-Match` names the tag.
@@ -189,17 +200,14 @@ pub async fn validators(
         for (name, value) in headers {
             not_modified.insert_header((name, value));
         }
-        for value in head.headers().get_all(header::VARY) {
-            not_modified.append_header((header::VARY, value.clone()));
-        }
-        not_modified.append_header((header::VARY, "Accept-Encoding, Authorization"));
+        not_modified.insert_header((header::VARY, vary_also_on_coding_and_caller(head.headers())));
         return Ok(ServiceResponse::new(request, not_modified.finish()));
     }
     for (name, value) in headers {
         head.headers_mut().insert(name, value);
     }
-    // The answer depends on the coding asked for (even when it is identity) and on who asks.
-    head.headers_mut().append(header::VARY, HeaderValue::from_static("Accept-Encoding, Authorization"));
+    let vary = vary_also_on_coding_and_caller(head.headers());
+    head.headers_mut().insert(header::VARY, vary);
     Ok(ServiceResponse::new(request, head.set_body(bytes).map_into_boxed_body()))
 }
 
