@@ -71,14 +71,14 @@ macro_rules! deliveries_to_partners {
     };
 }
 
-/// `registration.*`: the partner that created the registration (`$5`). Exported as a macro so
-/// that `db::registrations` can make it part of the insert of a registration, one statement.
+/// `registration.*`: the partner that created the registration (`$5`). (The insert of a new
+/// registration writes its deliveries with [`deliveries`] itself, with its outreach item's.)
 macro_rules! deliveries_to_the_registrations_partner {
     () => {
         $crate::db::outbox::deliveries_to_partners!("s.api_client_id = $5")
     };
 }
-pub(crate) use {deliveries, deliveries_to_partners, deliveries_to_the_registrations_partner};
+pub(crate) use {deliveries, deliveries_to_partners};
 
 const DELIVERIES_TO_THE_REGISTRATIONS_PARTNER: &str = deliveries_to_the_registrations_partner!();
 

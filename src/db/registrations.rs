@@ -96,14 +96,22 @@ fn one_person_once(error: DieselError) -> AppError {
 /// A new registration (`$6` to `$27`, and its place and acceptable places `$34`, `$35`), the
 /// webhook deliveries announcing it (`$1` to `$5`, see `db::outbox`), its history line (`$28`
 /// to `$30`), its consents (`$31` to `$33`: the organisation, then purposes and versions) and
-/// its outreach item (`$36`, `$37`) with that item's `outreach.created` deliveries (`$38`, the
-/// message's payload; its id is the item's), in one statement: the other inserts
+/// its outreach item (`$36`, `$37`) with that item's `outreach.created` message (`$38`, its
+/// payload; its id is the item's), in one statement: the other inserts
 /// ride along as data-modifying CTEs, so all are written or none, and the database starts
-/// one statement instead of three. Written out rather than built by diesel so that it is one
+/// one statement instead of three. Both messages' deliveries are one insert over one scan
+/// of the subscriptions. Written out rather than built by diesel so that it is one
 /// constant text, prepared once per connection.
 const INSERT_REGISTERED: &str = concat!(
     "WITH announced AS (",
-    outbox::deliveries_to_the_registrations_partner!(),
+    outbox::deliveries!(
+        "m.id",
+        "m.event_type",
+        "m.payload",
+        "$4",
+        "s.api_client_id = $5",
+        "(VALUES ($1::uuid, $2::text, $3::jsonb), ($36, 'outreach.created', $38)) AS m(id, event_type, payload),"
+    ),
     "), audited AS (
          INSERT INTO registration_history
              (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
@@ -113,10 +121,7 @@ const INSERT_REGISTERED: &str = concat!(
          SELECT $6, $31, purpose, version FROM unnest($32::text[], $33::int4[]) AS c(purpose, version)),
      told AS (
          INSERT INTO outreach_items (id, registration_id, event_id, organisation_id, partner_id, kind, due_at)
-         VALUES ($36, $6, $7, $31, outreach_partner($26, $27), $37, now())),
-     told_announced AS (",
-    outbox::deliveries!("$36", "'outreach.created'", "$38", "$4", "s.api_client_id = $5", ""),
-    ")
+         VALUES ($36, $6, $7, $31, outreach_partner($26, $27), $37, now()))
      INSERT INTO registrations (
          id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
