@@ -90,7 +90,16 @@ pub async fn record(conn: &mut AsyncPgConnection, actor: Actor, transitions: &[T
         created.extend(outreach_items::create_for_event(conn, event.id.0, kind, reach, &details).await?);
     }
     created.extend(outreach_items::create_for_registrations(conn, &told_one).await?);
-    let announcements: Vec<_> = created
+    announce_outreach(conn, &created).await
+}
+
+/// `outreach.created` for each item just made, in one statement; each message's id is its
+/// item's.
+pub async fn announce_outreach(
+    conn: &mut AsyncPgConnection,
+    items: &[outreach_items::Created],
+) -> AppResult<()> {
+    let announcements: Vec<_> = items
         .iter()
         .map(|item| outbox::Message::with_id(item.id, &transition::about_outreach(item)))
         .collect();

@@ -5,10 +5,9 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
+use crate::app::announce_outreach;
 use crate::app::registrations::{cancel_locked, in_transaction, Outcome};
-use crate::app::transition::about_outreach;
 use crate::auth::{Caller, RegistrationAccess};
-use crate::db::outbox;
 use crate::db::outreach::{self, Assigned, ItemFilter, ItemRow};
 use crate::domain::actors::{RegistrationId, Role};
 use crate::domain::outreach::{OutreachStatus, ReportedResult};
@@ -32,9 +31,7 @@ pub fn assigned_to(caller: &Caller) -> AppResult<Assigned> {
 pub async fn remind(conn: &mut AsyncPgConnection) -> AppResult<usize> {
     conn.transaction::<_, AppError, _>(async move |conn| {
         let made = outreach::create_due_reminders(conn).await?;
-        let announcements: Vec<_> =
-            made.iter().map(|item| outbox::Message::with_id(item.id, &about_outreach(item))).collect();
-        outbox::enqueue_all(conn, &announcements).await?;
+        announce_outreach(conn, &made).await?;
         Ok(made.len())
     })
     .await

@@ -1,6 +1,7 @@
 //! The HTTP edge: extractors that turn requests into typed input (with problem+json errors),
 //! and the middleware every request passes through.
 
+pub mod accept;
 pub mod caching;
 pub mod client_address;
 pub mod fallback;

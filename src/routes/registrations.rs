@@ -419,18 +419,9 @@ pub async fn registration_card(
     })
 }
 
-/// True when the client ranks HTML above plain text (by q-value, then by its order).
+/// True when the client ranks HTML above plain text.
 fn prefers_html(req: &HttpRequest) -> bool {
-    let Ok(accept) = <header::Accept as header::Header>::parse(req) else { return false };
-    accept
-        .ranked()
-        .into_iter()
-        .find_map(|mime| match mime.essence_str() {
-            "text/html" => Some(true),
-            "text/plain" | "text/*" | "*/*" => Some(false),
-            _ => None,
-        })
-        .unwrap_or(false)
+    crate::http::accept::prefers(req, "text/html", &["text/plain", "text/*", "*/*"])
 }
 
 /// Change a registration.

@@ -1,6 +1,6 @@
 //! Attendance over many events, as JSON or CSV.
 
-use actix_web::http::header::{self, Accept, Header};
+use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -234,16 +234,7 @@ async fn next_page(
     reports::attendance_summary_page(&mut conn, filter, after, CSV_PAGE_ROWS).await
 }
 
-/// True when the client prefers CSV to JSON (by q-value, then by the order it listed them).
+/// True when the client prefers CSV to JSON.
 fn wants_csv(req: &HttpRequest) -> bool {
-    let Ok(accept) = Accept::parse(req) else { return false };
-    accept
-        .ranked()
-        .into_iter()
-        .find_map(|mime| match mime.essence_str() {
-            "text/csv" => Some(true),
-            "application/json" | "application/*" | "*/*" => Some(false),
-            _ => None,
-        })
-        .unwrap_or(false)
+    crate::http::accept::prefers(req, "text/csv", &["application/json", "application/*", "*/*"])
 }
