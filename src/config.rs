@@ -156,7 +156,9 @@ pub struct Settings {
     pub retention_sweep_seconds: u64,
 
     /// How often each process makes the reminders that have fallen due (outreach items for
-    /// confirmed people, at the event's `reminders_hours_before`).
+    /// confirmed people, at the event's `reminders_hours_before`) and lets the offers of
+    /// seats past their deadline lapse (an offer is refused from its deadline on, whenever
+    /// this runs).
     #[arg(long, env = "REMINDER_SWEEP_SECONDS", default_value_t = 60, value_name = "REMINDER_SWEEP_SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub reminder_sweep_seconds: u64,

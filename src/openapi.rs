@@ -242,6 +242,10 @@ fn message_description(event_type: EventType) -> &'static str {
         EventType::OutreachCreated => {
             "A participant must be told about a change: `GET /outreach` has the item and its message."
         }
+        EventType::RegistrationOffered => {
+            "A waiting registration is offered a seat that became free, until `offer_expires_at`: \
+             `POST /registrations/{id}/accept-offer` or `/decline-offer`."
+        }
     }
 }
 

@@ -1,7 +1,9 @@
-//! The reminders: a loop inside the server process that, every REMINDER_SWEEP_SECONDS, makes
-//! the outreach items of the reminders that have fallen due (`app::outreach::remind`).
-//! Several processes may run it against one database: a unique index lets each reminder be
-//! made once, by whichever comes first. It stops when the pool is closed (at shutdown).
+//! The deadlines of outreach: a loop inside the server process that, every
+//! REMINDER_SWEEP_SECONDS, makes the outreach items of the reminders that have fallen due
+//! (`app::outreach::remind`) and lets the offers of seats past their deadline lapse
+//! (`app::registrations::expire_offers`). Several processes may run it against one database:
+//! a unique index lets each reminder be made once, and the event's lock each offer lapse once,
+//! by whichever comes first. It stops when the pool is closed (at shutdown).
 
 use std::time::Duration;
 
@@ -19,12 +21,12 @@ async fn run(pool: DbPool, every: Duration) {
     let mut healthy = true;
     while !pool.is_closed() {
         interval.tick().await;
-        match sweep(&pool).await {
+        match sweep(&pool).await.and(lapse_offers(&pool).await) {
             Ok(_) => healthy = true,
-            Err(error) if pool.is_closed() => tracing::debug!(%error, "reminders stopping"),
+            Err(error) if pool.is_closed() => tracing::debug!(%error, "deadlines stopping"),
             Err(error) => {
                 if healthy {
-                    tracing::warn!(%error, "reminders failed; they are tried again next round");
+                    tracing::warn!(%error, "reminders or offer deadlines failed; they are tried again next round");
                 }
                 healthy = false;
             }
@@ -40,4 +42,15 @@ pub async fn sweep(pool: &DbPool) -> anyhow::Result<usize> {
         tracing::info!(reminders = made, "reminders made");
     }
     Ok(made)
+}
+
+/// One round of offers: every offer past its deadline lapses, and its seat goes on. Returns
+/// how many lapsed.
+pub async fn lapse_offers(pool: &DbPool) -> anyhow::Result<usize> {
+    let mut conn = pool.get().await?;
+    let lapsed = crate::app::registrations::expire_offers(&mut conn).await?;
+    if lapsed > 0 {
+        tracing::info!(offers = lapsed, "offers lapsed");
+    }
+    Ok(lapsed)
 }

@@ -13,16 +13,18 @@ use crate::app::{actor, record};
 use crate::auth::{Caller, EventAccess, RegistrationAccess, Token};
 use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
+use crate::db::history;
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
 use crate::db::places::{self, OfferedPlace, PlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
-use crate::domain::actors::{EventId, RegistrationId};
+use crate::domain::actors::{Actor, EventId, RegistrationId};
 use crate::domain::attendance::ByHand;
 use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::registration_open;
 use crate::domain::history::reschedules_registration;
+use crate::domain::offers::{self, Answer, OfferOf, SeatGiven};
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::refusal::Refusal;
@@ -489,11 +491,17 @@ pub(crate) async fn cancel_locked(
     }
     let before = Seat::of(&registration);
     let cancelled = registrations::set_cancelled(conn, registration.id).await?;
-    let mut transitions = vec![Transition::RegistrationCancelled {
-        registration: RegistrationRef::of(&cancelled, event),
-        before,
+    let reference = RegistrationRef::of(&cancelled, event);
+    // Cancelling a registration that holds an offer is declining it.
+    let mut transitions = vec![match before.status {
+        RegistrationStatus::Offered => {
+            Transition::OfferLapsed { registration: reference, before, expired: false }
+        }
+        RegistrationStatus::Confirmed | RegistrationStatus::Waitlisted | RegistrationStatus::Cancelled => {
+            Transition::RegistrationCancelled { registration: reference, before }
+        }
     }];
-    if before.status == RegistrationStatus::Confirmed {
+    if before.status.holds_seat() {
         transitions.extend(promote(conn, event).await?);
     }
     Ok((cancelled, transitions))
@@ -541,6 +549,9 @@ async fn change_fields(
     let spot = Spot::of(changes.attendance_mode, changes.place_id);
     let reseated = current.status != RegistrationStatus::Cancelled
         && (spot != current.spot() || changes.needs_physical_space != current.needs_physical_space);
+    if reseated && current.status == RegistrationStatus::Offered {
+        return Err(Refusal::OfferPending.into());
+    }
     let names_places = changes.place_id.is_some() || current.place_id.is_some();
     let seating = if names_places || !changes.acceptable_place_ids.is_empty() {
         seating_of(conn, event).await?
@@ -750,21 +761,116 @@ pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResul
         .chain(&queues.online)
         .map(|w| (w.id, w.spot))
         .collect();
-    let mut promoted = registrations::confirm_promoted(conn, &promotions).await?;
+    let given =
+        offers::seat_given(event.waitlist_promotion, event.offer_hours.into(), event.starts_at, Utc::now());
+    let mut promoted = registrations::seat_promoted(conn, &promotions, given).await?;
     // Announced and recorded in the order they were served.
     promoted.sort_by_key(|row| promotions.iter().position(|p| p.id == row.id));
     Ok(promoted
         .iter()
-        .map(|row| Transition::Promoted {
-            registration: RegistrationRef::of(row, &event),
-            before: Seat::at(
+        .map(|row| {
+            let registration = RegistrationRef::of(row, &event);
+            let before = Seat::at(
                 RegistrationStatus::Waitlisted,
                 waited.get(&row.id).copied().unwrap_or_else(|| row.spot()),
                 false,
-            ),
-            after: Seat::of(row),
+            );
+            let after = Seat::of(row);
+            match given {
+                SeatGiven::Confirmed => Transition::Promoted { registration, before, after },
+                SeatGiven::Offered { expires_at } => {
+                    Transition::Offered { registration, before, after, expires_at }
+                }
+            }
         })
         .collect())
+}
+
+/// Accepts the seat a registration is offered (idempotently: a confirmed registration is
+/// answered as it is); 409 `offer_expired` from the offer's deadline on, `not_offered`
+/// when it holds no offer.
+pub async fn accept_offer(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, registration, event| {
+        Box::pin(async move {
+            let offer = match (registration.offer_expires_at, registration.status) {
+                (Some(expires_at), _) => OfferOf::Open { expires_at },
+                (None, RegistrationStatus::Cancelled) => {
+                    match history::offer_lapsed_at(conn, registration.id).await? {
+                        Some(at) => OfferOf::Lapsed { at },
+                        None => OfferOf::None,
+                    }
+                }
+                (None, _) => OfferOf::None,
+            };
+            match offers::may_accept(registration.status, offer, Utc::now())? {
+                Answer::AlreadyGiven => Ok((registration, Vec::new())),
+                Answer::Applies => {
+                    let accepted = registrations::accept_offer(conn, registration.id).await?;
+                    let transition = Transition::OfferAccepted {
+                        registration: RegistrationRef::of(&accepted, event),
+                        seat: Seat::of(&accepted),
+                    };
+                    Ok((accepted, vec![transition]))
+                }
+            }
+        })
+    })
+    .await
+}
+
+/// Declines the seat a registration is offered (idempotently: a cancelled registration is
+/// answered as it is): the registration is cancelled and the seat goes to the next person.
+pub async fn decline_offer(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: RegistrationId,
+) -> AppResult<Outcome> {
+    in_transaction(conn, caller, id, RegistrationAccess::require_read, |conn, registration, event| {
+        Box::pin(async move {
+            match offers::may_decline(registration.status)? {
+                Answer::AlreadyGiven => Ok((registration, Vec::new())),
+                Answer::Applies => cancel_locked(conn, registration, event).await,
+            }
+        })
+    })
+    .await
+}
+
+/// Lets the offers past their deadline lapse, one event at a time, each in its own
+/// transaction with the event locked: the registrations are cancelled and their seats go to
+/// the next people (offered again, or confirmed when the start is near). Safe to run from
+/// every process at once: under the lock, an offer lapses once. Returns how many lapsed.
+pub async fn expire_offers(conn: &mut AsyncPgConnection) -> AppResult<usize> {
+    let mut lapsed = 0;
+    for event_id in registrations::events_with_expired_offers(conn).await? {
+        lapsed += conn
+            .transaction::<_, AppError, _>(async move |conn| {
+                let Some(event) = events::lock(conn, event_id).await? else {
+                    return Ok(0);
+                };
+                let expired = registrations::expire_offers(conn, event.id).await?;
+                if expired.is_empty() {
+                    return Ok(0);
+                }
+                let mut transitions: Vec<Transition> = expired
+                    .iter()
+                    .map(|row| Transition::OfferLapsed {
+                        registration: RegistrationRef::of(row, &event),
+                        before: Seat { status: RegistrationStatus::Offered, ..Seat::of(row) },
+                        expired: true,
+                    })
+                    .collect();
+                transitions.extend(promote(conn, &event).await?);
+                record(conn, Actor::system(), &transitions).await?;
+                Ok(expired.len())
+            })
+            .await?;
+    }
+    Ok(lapsed)
 }
 
 /// An event's access for a caller, as the registration reads need it.

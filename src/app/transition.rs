@@ -76,6 +76,26 @@ pub enum Transition {
         registration: RegistrationRef,
         before: Seat,
     },
+    /// A waitlisted registration offered a seat that freed up, held until `expires_at`
+    /// (`domain::offers`).
+    Offered {
+        registration: RegistrationRef,
+        before: Seat,
+        after: Seat,
+        expires_at: DateTime<Utc>,
+    },
+    /// An offer accepted: `seat` is now confirmed.
+    OfferAccepted {
+        registration: RegistrationRef,
+        seat: Seat,
+    },
+    /// An offer declined (`expired` false) or left past its deadline (`expired` true): the
+    /// registration is cancelled, and its seat goes on to the next person.
+    OfferLapsed {
+        registration: RegistrationRef,
+        before: Seat,
+        expired: bool,
+    },
     /// Checked in: the check-in carries its time, its source and (online) its minutes. A
     /// no-show reason recorded before is cleared (`cleared_no_show`), since the person came.
     CheckedIn {
@@ -222,9 +242,9 @@ impl Transition {
                 announcement: Some(about_registration(
                     match seat.status {
                         RegistrationStatus::Waitlisted => EventType::RegistrationWaitlisted,
-                        RegistrationStatus::Confirmed | RegistrationStatus::Cancelled => {
-                            EventType::RegistrationConfirmed
-                        }
+                        RegistrationStatus::Confirmed
+                        | RegistrationStatus::Cancelled
+                        | RegistrationStatus::Offered => EventType::RegistrationConfirmed,
                     },
                     registration,
                     *seat,
@@ -236,9 +256,9 @@ impl Transition {
                     kind: match seat.status {
                         RegistrationStatus::Waitlisted => OutreachKind::Waitlisted,
                         _ if seat.fallback_applied => OutreachKind::MovedOnline,
-                        RegistrationStatus::Confirmed | RegistrationStatus::Cancelled => {
-                            OutreachKind::Confirmed
-                        }
+                        RegistrationStatus::Confirmed
+                        | RegistrationStatus::Cancelled
+                        | RegistrationStatus::Offered => OutreachKind::Confirmed,
                     },
                 }),
             },
@@ -323,6 +343,79 @@ impl Transition {
                             registration: *registration,
                             kind: OutreachKind::RegistrationCancelled,
                         }
+                    }),
+                }
+            }
+            Offered { registration, before, after, expires_at } => {
+                let mut announcement =
+                    about_registration(EventType::RegistrationOffered, registration, *after, Some(*before));
+                announcement.data["offer_expires_at"] = json!(expires_at);
+                Effects {
+                    announcement: Some(announcement),
+                    entry: registration_entry(
+                        registration,
+                        actor,
+                        RegistrationAction::Offered,
+                        Some(*before),
+                        *after,
+                    ),
+                    outreach: Some(Outreach::Registration {
+                        registration: *registration,
+                        kind: OutreachKind::Offered,
+                    }),
+                }
+            }
+            OfferAccepted { registration, seat } => {
+                let before = Seat { status: RegistrationStatus::Offered, ..*seat };
+                Effects {
+                    announcement: Some(about_registration(
+                        EventType::RegistrationConfirmed,
+                        registration,
+                        *seat,
+                        Some(before),
+                    )),
+                    entry: registration_entry(
+                        registration,
+                        actor,
+                        RegistrationAction::OfferAccepted,
+                        Some(before),
+                        *seat,
+                    ),
+                    // What holds now, with where and when: the confirmation a person keeps.
+                    outreach: Some(Outreach::Registration {
+                        registration: *registration,
+                        kind: OutreachKind::Confirmed,
+                    }),
+                }
+            }
+            OfferLapsed { registration, before, expired } => {
+                let after = Seat { status: RegistrationStatus::Cancelled, ..*before };
+                let mut announcement =
+                    about_registration(EventType::RegistrationCancelled, registration, after, Some(*before));
+                announcement.data["reason"] =
+                    json!(if *expired { "offer_expired" } else { "offer_declined" });
+                Effects {
+                    announcement: Some(announcement),
+                    entry: registration_entry(
+                        registration,
+                        actor,
+                        if *expired {
+                            RegistrationAction::OfferExpired
+                        } else {
+                            RegistrationAction::OfferDeclined
+                        },
+                        Some(*before),
+                        after,
+                    ),
+                    // Whoever declines knows; a person whose offer ran out must hear that the
+                    // seat went on.
+                    outreach: Some(if *expired {
+                        Outreach::Registration {
+                            registration: *registration,
+                            kind: OutreachKind::OfferExpired,
+                        }
+                    } else {
+                        Outreach::Withdrawn { registration: *registration }
                     }),
                 }
             }
@@ -730,6 +823,7 @@ mod tests {
         let waiting = seat(RegistrationStatus::Waitlisted, Mode::Onsite);
         let online = seat(RegistrationStatus::Confirmed, Mode::Online);
         let cancelled = seat(RegistrationStatus::Cancelled, Mode::Onsite);
+        let offered = seat(RegistrationStatus::Offered, Mode::Onsite);
         let changes = vec![FieldChange::new("onsite.capacity", json!(10), json!(12))];
         vec![
             (
@@ -766,6 +860,37 @@ mod tests {
                 Transition::RegistrationCancelled { registration: r, before: CONFIRMED_ONSITE },
                 Some(EventType::RegistrationCancelled),
                 registration_entry(&r, by, RegistrationAction::Cancelled, Some(CONFIRMED_ONSITE), cancelled),
+            ),
+            (
+                Transition::Offered {
+                    registration: r,
+                    before: waiting,
+                    after: offered,
+                    expires_at: "2021-11-22T09:00:00Z".parse().unwrap(),
+                },
+                Some(EventType::RegistrationOffered),
+                registration_entry(&r, by, RegistrationAction::Offered, Some(waiting), offered),
+            ),
+            (
+                Transition::OfferAccepted { registration: r, seat: CONFIRMED_ONSITE },
+                Some(EventType::RegistrationConfirmed),
+                registration_entry(
+                    &r,
+                    by,
+                    RegistrationAction::OfferAccepted,
+                    Some(offered),
+                    CONFIRMED_ONSITE,
+                ),
+            ),
+            (
+                Transition::OfferLapsed { registration: r, before: offered, expired: false },
+                Some(EventType::RegistrationCancelled),
+                registration_entry(&r, by, RegistrationAction::OfferDeclined, Some(offered), cancelled),
+            ),
+            (
+                Transition::OfferLapsed { registration: r, before: offered, expired: true },
+                Some(EventType::RegistrationCancelled),
+                registration_entry(&r, by, RegistrationAction::OfferExpired, Some(offered), cancelled),
             ),
             (
                 Transition::CheckedIn {
@@ -1064,6 +1189,12 @@ mod tests {
             Some(Promoted),
             // Cancelled by someone other than the partner who made it.
             Some(RegistrationCancelled),
+            Some(Offered),
+            // The confirmation a person keeps.
+            Some(Confirmed),
+            // Declined: whoever declined knows.
+            None,
+            Some(OfferExpired),
             None,
             None,
             None,

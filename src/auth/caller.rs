@@ -411,6 +411,8 @@ mod tests {
             contact_phone: None,
             reminders_hours_before: vec![48, 3],
             translations: serde_json::json!({}),
+            waitlist_promotion: crate::domain::offers::WaitlistPromotion::Automatic,
+            offer_hours: 48,
         }
     }
 

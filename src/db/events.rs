@@ -12,6 +12,7 @@ use crate::db::schema::{events, organisation_trusts, rate_limits};
 use crate::domain::actors::ActorKind;
 use crate::domain::consent::Purpose;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
+use crate::domain::offers::WaitlistPromotion;
 use crate::domain::seats::{Seating, Seats};
 use crate::domain::translations::{title_in, EventTranslations};
 use crate::error::AppResult;
@@ -62,6 +63,10 @@ pub struct EventRow {
     pub reminders_hours_before: Vec<i32>,
     /// The title and description in more languages (`domain::translations::EventTranslations`).
     pub translations: serde_json::Value,
+    /// How a freed seat goes to the waitlist (`domain::offers`).
+    pub waitlist_promotion: WaitlistPromotion,
+    /// How long an offer of a seat is held, in hours.
+    pub offer_hours: i32,
 }
 
 impl EventRow {
@@ -111,6 +116,8 @@ impl EventRow {
             contact_phone: self.contact_phone.clone(),
             reminders_hours_before: self.reminders_hours_before.iter().copied().map(i64::from).collect(),
             translations: self.translations(),
+            waitlist_promotion: self.waitlist_promotion,
+            offer_hours: self.offer_hours.into(),
             online: self.online_offered.then(|| OnlineDraft {
                 join_url: self.online_join_url.clone(),
                 capacity: self.online_capacity.map(i64::from),
@@ -144,6 +151,8 @@ struct EventFields {
     contact_phone: Option<String>,
     reminders_hours_before: Vec<i32>,
     translations: serde_json::Value,
+    waitlist_promotion: WaitlistPromotion,
+    offer_hours: i32,
     online_offered: bool,
     online_join_url: Option<String>,
     online_capacity: Option<i32>,
@@ -174,6 +183,8 @@ impl From<EventDraft> for EventFields {
             contact_phone: draft.contact_phone,
             reminders_hours_before: draft.reminders_hours_before.iter().map(|h| *h as i32).collect(),
             translations: serde_json::to_value(&draft.translations).expect("translations serialise"),
+            waitlist_promotion: draft.waitlist_promotion,
+            offer_hours: draft.offer_hours as i32,
             online_offered: online.is_some(),
             online_join_url: online.as_ref().and_then(|o| o.join_url.clone()),
             online_capacity: online.as_ref().and_then(|o| o.capacity).map(|c| c as i32),

@@ -145,6 +145,19 @@ pub async fn of_registration(
         .await?)
 }
 
+/// When the registration's last offer lapsed unanswered, if that is the last thing that
+/// happened to it.
+pub async fn offer_lapsed_at(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<DateTime<Utc>>> {
+    let last: Option<(RegistrationAction, DateTime<Utc>)> = registration_history::table
+        .filter(registration_history::registration_id.eq(id))
+        .order(registration_history::id.desc())
+        .select((registration_history::action, registration_history::at))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(last.and_then(|(action, at)| (action == RegistrationAction::OfferExpired).then_some(at)))
+}
+
 /// A line of an event's history, as read back.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = event_history)]

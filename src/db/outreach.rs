@@ -87,7 +87,7 @@ pub async fn create_for_event(
             "WITH reached AS (
                  SELECT r.id, r.event_id, r.created_by, r.created_by_kind
                    FROM registrations r
-                  WHERE r.event_id = $1 AND r.status IN ('confirmed', 'waitlisted') AND r.erased_at IS NULL
+                  WHERE r.event_id = $1 AND r.status IN ('confirmed', 'offered', 'waitlisted') AND r.erased_at IS NULL
                     AND ($3 OR ($4 AND r.attendance_mode = 'onsite' AND r.place_id IS NULL)
                             OR ($5 AND r.attendance_mode = 'online'))),
              superseded AS (
@@ -207,6 +207,9 @@ pub struct ItemRow {
     pub created_by: Uuid,
     #[diesel(sql_type = Text)]
     pub created_by_kind: ActorKind,
+    /// Until when the seat offered is kept, while the registration holds an offer.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub offer_expires_at: Option<DateTime<Utc>>,
     // The event.
     #[diesel(sql_type = Text)]
     pub title: String,
@@ -243,7 +246,7 @@ macro_rules! items_where {
                     o.created_at,
                     r.status AS registration_status, r.attendance_mode, r.place_id, r.preferred_language,
                     r.email IS NOT NULL AS has_email, r.phone IS NOT NULL AS has_phone,
-                    r.consent_contact, r.created_by, r.created_by_kind,
+                    r.consent_contact, r.created_by, r.created_by_kind, r.offer_expires_at,
                     e.title, e.translations, e.starts_at, e.timezone, e.languages,
                     e.onsite_venue_name AS venue_name, e.onsite_address AS venue_address,
                     e.contact_phone AS event_contact_phone,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Bool, Int4, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{join, ready, Either};
 use futures_util::TryFutureExt;
@@ -19,6 +19,7 @@ use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
 use crate::domain::attendance::{CheckIn, CheckInSource, NoShowReason};
 use crate::domain::consent::{Accepted, CONTACT};
+use crate::domain::offers::SeatGiven;
 use crate::domain::outreach::OutreachKind;
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{RegistrationStatus, ValidRegistration};
@@ -62,6 +63,8 @@ pub struct RegistrationRow {
     pub check_in_minutes: Option<i32>,
     /// Why a confirmed person did not come; only without a check-in.
     pub no_show_reason: Option<NoShowReason>,
+    /// Until when the seat offered is held; set exactly when the status is `offered`.
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 impl RegistrationRow {
@@ -470,18 +473,24 @@ async fn queue(
     Ok(rows.into_iter().map(Waiting::from).collect())
 }
 
-/// Confirms the promoted registrations in one statement and returns their rows.
-pub async fn confirm_promoted(
+/// Gives the promoted registrations their seats in one statement, each as `given`
+/// (confirmed, or offered until a deadline), and returns their rows.
+pub async fn seat_promoted(
     conn: &mut AsyncPgConnection,
     promotions: &[Promotion],
+    given: SeatGiven,
 ) -> AppResult<Vec<RegistrationRow>> {
+    let (status, offer_expires_at) = match given {
+        SeatGiven::Confirmed => (RegistrationStatus::Confirmed, None),
+        SeatGiven::Offered { expires_at } => (RegistrationStatus::Offered, Some(expires_at)),
+    };
     let ids: Vec<Uuid> = promotions.iter().map(|p| p.id).collect();
     let modes: Vec<Mode> = promotions.iter().map(|p| p.spot.mode()).collect();
     let places: Vec<Option<Uuid>> = promotions.iter().map(|p| p.spot.place()).collect();
     let fallbacks: Vec<bool> = promotions.iter().map(|p| p.fallback_applied).collect();
     Ok(diesel::sql_query(
         "UPDATE registrations r
-            SET status = 'confirmed', attendance_mode = p.mode, place_id = p.place,
+            SET status = $5, offer_expires_at = $6, attendance_mode = p.mode, place_id = p.place,
                 fallback_applied = p.fallback, updated_at = now()
            FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::bool[]) AS p(id, mode, place, fallback)
           WHERE r.id = p.id
@@ -491,6 +500,54 @@ pub async fn confirm_promoted(
     .bind::<Array<Text>, _>(modes)
     .bind::<Array<Nullable<SqlUuid>>, _>(places)
     .bind::<Array<Bool>, _>(fallbacks)
+    .bind::<Text, _>(status)
+    .bind::<Nullable<Timestamptz>, _>(offer_expires_at)
+    .load(conn)
+    .await?)
+}
+
+/// Confirms the seat an offer held (the accepted offer's deadline goes with it).
+pub async fn accept_offer(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<RegistrationRow> {
+    Ok(diesel::update(registrations::table.find(id))
+        .set((
+            registrations::status.eq(RegistrationStatus::Confirmed),
+            registrations::offer_expires_at.eq(None::<DateTime<Utc>>),
+            registrations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(RegistrationRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// The events holding offers past their deadline, oldest deadline first.
+pub async fn events_with_expired_offers(conn: &mut AsyncPgConnection) -> AppResult<Vec<Uuid>> {
+    Ok(registrations::table
+        .filter(registrations::status.eq(RegistrationStatus::Offered))
+        .filter(registrations::offer_expires_at.le(diesel::dsl::now))
+        .group_by(registrations::event_id)
+        .order(diesel::dsl::min(registrations::offer_expires_at))
+        .select(registrations::event_id)
+        .load(conn)
+        .await?)
+}
+
+/// Cancels the registrations of a locked event whose offers are past their deadline, in one
+/// statement, and returns them (cancelled, at the seat they were offered). Run twice, or by two
+/// processes one after the other, the second finds none.
+pub async fn expire_offers(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<RegistrationRow>> {
+    Ok(diesel::sql_query(
+        "WITH due AS (
+             SELECT id FROM registrations
+              WHERE event_id = $1 AND status = 'offered' AND offer_expires_at <= now()
+              ORDER BY offer_expires_at, seq
+                FOR UPDATE)
+         UPDATE registrations r
+            SET status = 'cancelled', offer_expires_at = NULL, cancelled_at = now(), updated_at = now()
+           FROM due
+          WHERE r.id = due.id
+      RETURNING r.*",
+    )
+    .bind::<SqlUuid, _>(event_id)
     .load(conn)
     .await?)
 }
@@ -499,6 +556,7 @@ pub async fn set_cancelled(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<
     Ok(diesel::update(registrations::table.find(id))
         .set((
             registrations::status.eq(RegistrationStatus::Cancelled),
+            registrations::offer_expires_at.eq(None::<DateTime<Utc>>),
             registrations::cancelled_at.eq(diesel::dsl::now),
             registrations::updated_at.eq(diesel::dsl::now),
         ))

@@ -83,6 +83,8 @@ diesel::table! {
         contact_phone -> Nullable<Text>,
         reminders_hours_before -> Array<Int4>,
         translations -> Jsonb,
+        waitlist_promotion -> Text,
+        offer_hours -> Int4,
     }
 }
 
@@ -122,6 +124,7 @@ diesel::table! {
         check_in_source -> Nullable<Text>,
         check_in_minutes -> Nullable<Int4>,
         no_show_reason -> Nullable<Text>,
+        offer_expires_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::contact::optional_contact_phone;
+use crate::domain::offers::{check_offer_hours, WaitlistPromotion};
 use crate::domain::outreach::check_reminders;
 use crate::domain::refusal::Refusal;
 use crate::domain::seats::{Mode, Seats};
@@ -37,6 +38,10 @@ pub struct EventDraft {
     pub reminders_hours_before: Vec<i64>,
     /// The title and description in more languages.
     pub translations: EventTranslations,
+    /// How a freed seat goes to the waitlist.
+    pub waitlist_promotion: WaitlistPromotion,
+    /// How long an offer of a seat is held (`domain::offers`).
+    pub offer_hours: i64,
     pub online: Option<OnlineDraft>,
     pub onsite: Option<OnsiteDraft>,
 }
@@ -70,6 +75,9 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     match check_reminders(&draft.reminders_hours_before) {
         Ok(hours) => draft.reminders_hours_before = hours,
         Err(message) => problems.add("reminders_hours_before", "invalid_reminders", message),
+    }
+    if let Err(message) = check_offer_hours(draft.offer_hours) {
+        problems.add("offer_hours", "out_of_range", message);
     }
     if draft.ends_at <= draft.starts_at {
         problems.add("ends_at", "ends_before_start", "must be after starts_at");
@@ -298,6 +306,8 @@ mod tests {
             contact_phone: None,
             reminders_hours_before: vec![48, 3],
             translations: Default::default(),
+            waitlist_promotion: WaitlistPromotion::Automatic,
+            offer_hours: 48,
             online: Some(OnlineDraft {
                 join_url: Some("https://meet.example.org/abc".into()),
                 capacity: None,

@@ -28,10 +28,19 @@ pub enum RegistrationAction {
     NoShowRecorded,
     /// A no-show reason cleared (a mistake undone): `changes` hold `no_show_reason` to null.
     NoShowCleared,
+    /// Offered a seat that freed up, until a deadline (`domain::offers`).
+    Offered,
+    /// The offer accepted: the seat is confirmed.
+    OfferAccepted,
+    /// The offer declined: the registration is cancelled and the seat goes on.
+    OfferDeclined,
+    /// The offer left unanswered past its deadline: the registration is cancelled and the
+    /// seat goes on.
+    OfferExpired,
 }
 
 impl RegistrationAction {
-    pub const ALL: [RegistrationAction; 12] = [
+    pub const ALL: [RegistrationAction; 16] = [
         RegistrationAction::Created,
         RegistrationAction::Updated,
         RegistrationAction::ModeChanged,
@@ -44,6 +53,10 @@ impl RegistrationAction {
         RegistrationAction::PlaceChanged,
         RegistrationAction::NoShowRecorded,
         RegistrationAction::NoShowCleared,
+        RegistrationAction::Offered,
+        RegistrationAction::OfferAccepted,
+        RegistrationAction::OfferDeclined,
+        RegistrationAction::OfferExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +73,10 @@ impl RegistrationAction {
             RegistrationAction::PlaceChanged => "place_changed",
             RegistrationAction::NoShowRecorded => "no_show_recorded",
             RegistrationAction::NoShowCleared => "no_show_cleared",
+            RegistrationAction::Offered => "offered",
+            RegistrationAction::OfferAccepted => "offer_accepted",
+            RegistrationAction::OfferDeclined => "offer_declined",
+            RegistrationAction::OfferExpired => "offer_expired",
         }
     }
 
@@ -192,6 +209,12 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
         before.reminders_hours_before.clone().into(),
         after.reminders_hours_before.clone().into(),
     );
+    compare(
+        "waitlist_promotion",
+        before.waitlist_promotion.as_str().into(),
+        after.waitlist_promotion.as_str().into(),
+    );
+    compare("offer_hours", before.offer_hours.into(), after.offer_hours.into());
     compare("online", before.online.is_some().into(), after.online.is_some().into());
     let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
     compare("online.capacity", online_capacity(before), online_capacity(after));
@@ -254,7 +277,11 @@ pub fn reschedules_registration(action: RegistrationAction) -> bool {
         RegistrationAction::ModeChanged
         | RegistrationAction::PlaceChanged
         | RegistrationAction::Promoted
-        | RegistrationAction::Cancelled => true,
+        | RegistrationAction::Cancelled
+        | RegistrationAction::Offered
+        | RegistrationAction::OfferAccepted
+        | RegistrationAction::OfferDeclined
+        | RegistrationAction::OfferExpired => true,
         RegistrationAction::Created
         | RegistrationAction::Updated
         | RegistrationAction::CheckedIn
@@ -291,6 +318,8 @@ mod tests {
             contact_phone: None,
             reminders_hours_before: vec![48, 3],
             translations: Default::default(),
+            waitlist_promotion: crate::domain::offers::WaitlistPromotion::Automatic,
+            offer_hours: 48,
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),
@@ -369,7 +398,19 @@ mod tests {
             .filter(|a| reschedules_registration(*a))
             .map(|a| a.as_str())
             .collect();
-        assert_eq!(rescheduling, ["mode_changed", "promoted", "cancelled", "place_changed"]);
+        assert_eq!(
+            rescheduling,
+            [
+                "mode_changed",
+                "promoted",
+                "cancelled",
+                "place_changed",
+                "offered",
+                "offer_accepted",
+                "offer_declined",
+                "offer_expired"
+            ]
+        );
     }
 
     #[test]

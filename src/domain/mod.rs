@@ -9,6 +9,7 @@ pub mod disclosure;
 pub mod event_places;
 pub mod events;
 pub mod history;
+pub mod offers;
 pub mod outreach;
 pub mod participant_list;
 pub mod places;

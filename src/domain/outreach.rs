@@ -31,10 +31,16 @@ pub enum OutreachKind {
     EventCancelled,
     /// The event is near (`reminders_hours_before`), for confirmed people.
     Reminder,
+    /// Offered a seat that freed up, until a deadline (`offer_expires_at`): they accept or
+    /// decline it.
+    Offered,
+    /// The offer expired unanswered: the seat went to the next person, and the registration
+    /// was cancelled.
+    OfferExpired,
 }
 
 impl OutreachKind {
-    pub const ALL: [OutreachKind; 10] = [
+    pub const ALL: [OutreachKind; 12] = [
         OutreachKind::Confirmed,
         OutreachKind::Waitlisted,
         OutreachKind::Promoted,
@@ -45,6 +51,8 @@ impl OutreachKind {
         OutreachKind::EventChanged,
         OutreachKind::EventCancelled,
         OutreachKind::Reminder,
+        OutreachKind::Offered,
+        OutreachKind::OfferExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +67,8 @@ impl OutreachKind {
             OutreachKind::EventChanged => "event_changed",
             OutreachKind::EventCancelled => "event_cancelled",
             OutreachKind::Reminder => "reminder",
+            OutreachKind::Offered => "offered",
+            OutreachKind::OfferExpired => "offer_expired",
         }
     }
 
@@ -78,7 +88,9 @@ impl OutreachKind {
             | OutreachKind::ModeChanged
             | OutreachKind::RegistrationCancelled
             | OutreachKind::EventChanged
-            | OutreachKind::EventCancelled => true,
+            | OutreachKind::EventCancelled
+            | OutreachKind::Offered
+            | OutreachKind::OfferExpired => true,
         }
     }
 }

@@ -49,6 +49,12 @@ pub enum Refusal {
     AlreadyResolved,
     /// An outreach item that is done or failed takes no more results.
     OutreachClosed,
+    /// Accepting or declining an offer of a registration that holds none.
+    NotOffered,
+    /// An offer accepted at or after its deadline (`expired_at`): the seat goes to the next.
+    OfferExpired { expired_at: DateTime<Utc> },
+    /// The seat of a registration holding an offer moves only once the offer is answered.
+    OfferPending,
 }
 
 impl Refusal {
@@ -76,6 +82,9 @@ impl Refusal {
             Refusal::EventNotStarted { .. } => "event_not_started",
             Refusal::AlreadyResolved => "already_resolved",
             Refusal::OutreachClosed => "outreach_closed",
+            Refusal::NotOffered => "not_offered",
+            Refusal::OfferExpired { .. } => "offer_expired",
+            Refusal::OfferPending => "offer_pending",
         }
     }
 
@@ -131,6 +140,14 @@ impl Refusal {
             Refusal::AlreadyResolved => "This row of the import is matched or resolved already.".into(),
             Refusal::OutreachClosed => {
                 "This item is closed (done, failed, or replaced by a newer one for the same registration).".into()
+            }
+            Refusal::NotOffered => "This registration holds no offer of a seat.".into(),
+            Refusal::OfferExpired { expired_at } => format!(
+                "The offer of this seat expired at {}; it goes to the next person waiting.",
+                expired_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Refusal::OfferPending => {
+                "This registration holds an offer of a seat: accept or decline it before moving it.".into()
             }
         }
     }

@@ -13,23 +13,39 @@ use crate::error::{AppError, FieldError};
 
 pub const MAX_INTERESTS: usize = 10;
 
-/// Where a registration stands: it has a seat, waits for one, or was withdrawn.
+/// Where a registration stands: it has a seat, waits for one, is offered one until a
+/// deadline (`domain::offers`), or was withdrawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RegistrationStatus {
     Confirmed,
     Waitlisted,
     Cancelled,
+    Offered,
 }
 
 impl RegistrationStatus {
-    pub const ALL: [RegistrationStatus; 3] =
-        [RegistrationStatus::Confirmed, RegistrationStatus::Waitlisted, RegistrationStatus::Cancelled];
+    pub const ALL: [RegistrationStatus; 4] = [
+        RegistrationStatus::Confirmed,
+        RegistrationStatus::Waitlisted,
+        RegistrationStatus::Cancelled,
+        RegistrationStatus::Offered,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             RegistrationStatus::Confirmed => "confirmed",
             RegistrationStatus::Waitlisted => "waitlisted",
             RegistrationStatus::Cancelled => "cancelled",
+            RegistrationStatus::Offered => "offered",
+        }
+    }
+
+    /// Whether it takes a seat: an offered seat is held for the person until they answer, so
+    /// it counts as taken (the counters count it so too).
+    pub fn holds_seat(self) -> bool {
+        match self {
+            RegistrationStatus::Confirmed | RegistrationStatus::Offered => true,
+            RegistrationStatus::Waitlisted | RegistrationStatus::Cancelled => false,
         }
     }
 

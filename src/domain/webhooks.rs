@@ -25,6 +25,10 @@ pub enum EventType {
     /// Moved between the places of its event (the main venue is one), status unchanged or
     /// not: the person goes somewhere else.
     RegistrationPlaceChanged,
+    /// Offered a seat that freed up, until `offer_expires_at`: accepted, it is confirmed
+    /// (`registration.confirmed`); declined or expired, it is cancelled
+    /// (`registration.cancelled`).
+    RegistrationOffered,
     EventUpdated,
     EventCancelled,
     /// Someone must tell a participant about a change (`GET /outreach`): to the partner that
@@ -34,7 +38,7 @@ pub enum EventType {
 
 impl EventType {
     /// Every type a subscription may ask for.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::RegistrationConfirmed,
         EventType::RegistrationWaitlisted,
         EventType::RegistrationPromoted,
@@ -45,6 +49,7 @@ impl EventType {
         EventType::EventUpdated,
         EventType::EventCancelled,
         EventType::OutreachCreated,
+        EventType::RegistrationOffered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +64,7 @@ impl EventType {
             EventType::EventUpdated => "event.updated",
             EventType::EventCancelled => "event.cancelled",
             EventType::OutreachCreated => "outreach.created",
+            EventType::RegistrationOffered => "registration.offered",
         }
     }
 
@@ -77,6 +83,7 @@ impl EventType {
             | EventType::RegistrationModeChanged
             | EventType::RegistrationConsentChanged
             | EventType::RegistrationPlaceChanged
+            | EventType::RegistrationOffered
             | EventType::OutreachCreated => true,
             EventType::EventUpdated | EventType::EventCancelled => false,
         }

@@ -40,6 +40,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(registration_card)
         .service(patch_registration)
         .service(cancel_registration)
+        .service(accept_offer)
+        .service(decline_offer)
         .service(check_in)
         .service(undo_check_in)
         .service(erase_personal_data)
@@ -408,6 +410,7 @@ pub async fn registration_card(
             whereabouts,
             phone: event.contact_phone.as_deref().or(place.as_ref().and_then(|p| p.contact_phone.as_deref())),
             code: &code,
+            offer_expires_at: row.offer_expires_at,
         },
     );
     let mut response = HttpResponse::Ok();
@@ -478,6 +481,55 @@ pub async fn cancel_registration(
     let mut conn = state.pool.get().await?;
     let cancelled = use_case::cancel(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     Ok(web::Json(view(&mut conn, cancelled.registration, None, &cancelled.event).await?))
+}
+
+/// Accept an offered seat.
+///
+/// Confirm the seat a registration is offered (`status: offered`, an event with
+/// `waitlist_promotion: offer`), before `offer_expires_at`: the partner that created the
+/// registration, the event's organisers, admins. Idempotent: a confirmed registration is
+/// answered as it is. 409 `offer_expired` from the deadline on (the seat goes to the next
+/// person), `not_offered` when the registration holds no offer.
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
+    (status = 200, description = "The registration, confirmed", body = Registration),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 409, response = crate::openapi::Conflict),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[post("/registrations/{id}/accept-offer")]
+pub async fn accept_offer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Registration>> {
+    let mut conn = state.pool.get().await?;
+    let accepted = use_case::accept_offer(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    Ok(web::Json(view(&mut conn, accepted.registration, None, &accepted.event).await?))
+}
+
+/// Decline an offered seat.
+///
+/// The person does not want the seat they are offered: the registration is cancelled and
+/// the seat goes to the next person waiting, in the same transaction (as a cancellation of
+/// an offered registration does). Idempotent: a cancelled registration is answered as it is.
+/// 409 `not_offered` when the registration is confirmed or waiting.
+#[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
+    (status = 200, description = "The registration, cancelled", body = Registration),
+    (status = 401, response = crate::openapi::Unauthorized),
+    (status = 404, response = crate::openapi::NotFound),
+    (status = 409, response = crate::openapi::Conflict),
+    (status = 503, response = crate::openapi::ServiceUnavailable),
+))]
+#[post("/registrations/{id}/decline-offer")]
+pub async fn decline_offer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> AppResult<web::Json<Registration>> {
+    let mut conn = state.pool.get().await?;
+    let declined = use_case::decline_offer(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    Ok(web::Json(view(&mut conn, declined.registration, None, &declined.event).await?))
 }
 
 /// Check in a registration.

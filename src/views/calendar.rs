@@ -120,18 +120,25 @@ pub fn render_registration(
     let stamp = registration.updated_at.max(row.updated_at);
     let uid = format!("registration-{}@hybrid-events", registration.id);
     let mut event = entry(uid, &title, row, stamp, revision);
-    let status =
-        if registration.status == RegistrationStatus::Cancelled || row.status == EventStatus::Cancelled {
-            IcsStatus::Cancelled
-        } else if registration.status == RegistrationStatus::Waitlisted {
-            IcsStatus::Tentative
-        } else {
-            IcsStatus::Confirmed
-        };
+    let status = if registration.status == RegistrationStatus::Cancelled
+        || row.status == EventStatus::Cancelled
+    {
+        IcsStatus::Cancelled
+    } else if matches!(registration.status, RegistrationStatus::Waitlisted | RegistrationStatus::Offered) {
+        IcsStatus::Tentative
+    } else {
+        IcsStatus::Confirmed
+    };
     let mut about: Vec<String> = Vec::new();
     match status {
         IcsStatus::Cancelled => about.push("Cancelled.".to_owned()),
-        IcsStatus::Tentative => about.push("On the waiting list: a seat is not confirmed yet.".to_owned()),
+        IcsStatus::Tentative => about.push(match registration.offer_expires_at {
+            Some(deadline) => format!(
+                "A seat is offered: it is kept until {} UTC, and confirmed once accepted.",
+                deadline.format("%Y-%m-%d %H:%M")
+            ),
+            None => "On the waiting list: a seat is not confirmed yet.".to_owned(),
+        }),
         _ => {}
     }
     if let Some(place) = place {
@@ -251,6 +258,8 @@ mod tests {
             contact_phone: None,
             reminders_hours_before: vec![48, 3],
             translations: serde_json::json!({}),
+            waitlist_promotion: crate::domain::offers::WaitlistPromotion::Automatic,
+            offer_hours: 48,
         }
     }
 
@@ -397,6 +406,7 @@ mod tests {
             check_in_source: None,
             check_in_minutes: None,
             no_show_reason: None,
+            offer_expires_at: None,
         }
     }
 

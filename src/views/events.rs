@@ -12,6 +12,7 @@ use crate::domain::attendance::min_minutes;
 use crate::domain::event_places::OfferDraft;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
 use crate::domain::history::FieldChange;
+use crate::domain::offers::{WaitlistPromotion, DEFAULT_OFFER_HOURS};
 use crate::domain::outreach::DEFAULT_REMINDERS_HOURS_BEFORE;
 use crate::domain::places::PlaceKind;
 use crate::domain::seats::Seats;
@@ -88,6 +89,16 @@ pub struct CreateEvent {
     #[serde(default)]
     #[schema(example = json!({"ar": {"title": "الطاولة المستديرة الإقليمية الثالثة", "description": null}}))]
     pub translations: Option<EventTranslations>,
+    /// How a seat that frees up goes to the waitlist: `automatic` (default: the first waiting
+    /// person is confirmed) or `offer` (they are offered it until `offer_expires_at`, and
+    /// accept or decline it).
+    #[serde(default)]
+    pub waitlist_promotion: Option<WaitlistPromotion>,
+    /// How long an offer holds the seat, in hours (1 to 720, default 48); an offer ends two
+    /// hours before the start at the latest, and with less time left the seat is confirmed.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 720, example = 48)]
+    pub offer_hours: Option<i64>,
     /// Online attendance, or null when not offered.
     #[serde(default)]
     pub online: Option<OnlineInput>,
@@ -148,6 +159,8 @@ impl CreateEvent {
                 .reminders_hours_before
                 .unwrap_or_else(|| DEFAULT_REMINDERS_HOURS_BEFORE.to_vec()),
             translations: self.translations.unwrap_or_default(),
+            waitlist_promotion: self.waitlist_promotion.unwrap_or_default(),
+            offer_hours: self.offer_hours.unwrap_or(DEFAULT_OFFER_HOURS),
             online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
@@ -214,6 +227,14 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub translations: Option<EventTranslations>,
+    /// Offers already made keep their deadlines when this changes.
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
+    pub waitlist_promotion: Option<WaitlistPromotion>,
+    /// Offers already made keep their deadlines when this changes.
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false, minimum = 1, maximum = 720)]
+    pub offer_hours: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<OnlinePatch>)]
     pub online: Option<Option<OnlinePatch>>,
@@ -276,6 +297,8 @@ impl PatchEvent {
         set!(contact_phone);
         set!(reminders_hours_before);
         set!(translations);
+        set!(waitlist_promotion);
+        set!(offer_hours);
         if let Some(starts_at) = self.starts_at {
             draft.starts_at = starts_at.with_timezone(&Utc);
         }
@@ -364,7 +387,7 @@ impl From<EventStatusView> for EventStatus {
 
 /// An event with its seat counters, always equal to what the registrations say.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "online_attendance_min_minutes": null, "effective_online_attendance_min_minutes": 45, "contact_phone": "+34 975 000 000", "reminders_hours_before": [48, 3], "translations": {}, "language": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}, "places": []}))]
+#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "online_attendance_min_minutes": null, "effective_online_attendance_min_minutes": 45, "contact_phone": "+34 975 000 000", "reminders_hours_before": [48, 3], "waitlist_promotion": "automatic", "offer_hours": 48, "translations": {}, "language": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}, "places": []}))]
 pub struct Event {
     pub id: Uuid,
     pub title: String,
@@ -390,6 +413,11 @@ pub struct Event {
     /// Hours before the start at which confirmed people are reminded, latest first.
     #[schema(example = json!([48, 3]))]
     pub reminders_hours_before: Vec<i32>,
+    /// How a seat that frees up goes to the waitlist (an addition to the v1 contract).
+    pub waitlist_promotion: WaitlistPromotion,
+    /// How long an offer holds a seat, in hours.
+    #[schema(example = 48)]
+    pub offer_hours: i32,
     /// The title and description in more languages, as written.
     pub translations: EventTranslations,
     /// The language of `title` and `description` when a translation was chosen for the
@@ -428,6 +456,7 @@ pub struct EventPlaceView {
     pub capacity: i32,
     /// Seats only registrations with `needs_physical_space` may take.
     pub reserved_for_physical_space_need: i32,
+    /// Seats taken: confirmed registrations, and seats held by an offer (`offered`).
     pub confirmed: i32,
     /// Waiting for this place.
     pub waitlisted: i32,
@@ -507,6 +536,7 @@ impl PatchEventPlace {
 pub struct OnlineView {
     /// Null: unlimited.
     pub capacity: Option<i32>,
+    /// Seats taken: confirmed registrations, and seats held by an offer (`offered`).
     pub confirmed: i32,
     pub waitlisted: i32,
     /// Free seats; null when unlimited.
@@ -523,6 +553,7 @@ pub struct OnsiteView {
     pub address: Option<String>,
     pub capacity: i32,
     pub reserved_for_physical_space_need: i32,
+    /// Seats taken: confirmed registrations, and seats held by an offer (`offered`).
     pub confirmed: i32,
     pub waitlisted: i32,
     /// Free seats of any kind.
@@ -582,6 +613,8 @@ impl Event {
             online_attendance_min_minutes: row.online_attendance_min_minutes,
             contact_phone: row.contact_phone,
             reminders_hours_before: row.reminders_hours_before,
+            waitlist_promotion: row.waitlist_promotion,
+            offer_hours: row.offer_hours,
             translations,
             language: None,
             effective_online_attendance_min_minutes: min_minutes(

@@ -64,6 +64,8 @@ fn load(code: &str, text: &str) -> Result<Language, String> {
     }
     for id in [
         "event-changed-previous",
+        "offer-deadline",
+        "card-offered",
         "where-place",
         "where-place-without-address",
         "where-online",
@@ -128,6 +130,8 @@ pub struct Facts<'a> {
     pub phone: Option<&'a str>,
     /// When the event was to start before it changed (`event_changed`).
     pub previous_start: Option<DateTime<Utc>>,
+    /// Until when a seat offered is kept (`offered`, while the offer stands).
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A message to a participant.
@@ -164,7 +168,14 @@ pub fn render(language: &str, facts: &Facts) -> Message {
         args.set("previous", language.date(previous, facts.timezone));
         lines.push(line("event-changed-previous", &args));
     }
-    let cancelled = matches!(facts.kind, OutreachKind::RegistrationCancelled | OutreachKind::EventCancelled);
+    if let (OutreachKind::Offered, Some(deadline)) = (facts.kind, facts.offer_expires_at) {
+        args.set("deadline", language.date(deadline, facts.timezone));
+        lines.push(line("offer-deadline", &args));
+    }
+    let cancelled = matches!(
+        facts.kind,
+        OutreachKind::RegistrationCancelled | OutreachKind::EventCancelled | OutreachKind::OfferExpired
+    );
     if !cancelled {
         lines.push(match facts.whereabouts {
             Whereabouts::Onsite { place, address: Some(address) } => {
@@ -197,6 +208,8 @@ pub struct CardFacts<'a> {
     pub phone: Option<&'a str>,
     /// The registration's short code (`domain::registrations::short_code`).
     pub code: &'a str,
+    /// Until when a seat offered is kept (an `offered` registration).
+    pub offer_expires_at: Option<DateTime<Utc>>,
 }
 
 /// The card's lines in its language: what and when with the person's status, where, whom to
@@ -224,11 +237,15 @@ pub fn card(language: &str, facts: &CardFacts) -> Card {
         args.set("title", title.to_owned());
         args.set("when", language.date(facts.starts_at, facts.timezone));
         args.set("code", facts.code.to_owned());
+        if let Some(deadline) = facts.offer_expires_at {
+            args.set("deadline", language.date(deadline, facts.timezone));
+        }
         let mut lines = vec![line(
             match facts.status {
                 RegistrationStatus::Confirmed => "card-confirmed",
                 RegistrationStatus::Waitlisted => "card-waitlisted",
                 RegistrationStatus::Cancelled => "card-cancelled",
+                RegistrationStatus::Offered => "card-offered",
             },
             &args,
         )];
@@ -306,6 +323,7 @@ mod tests {
             },
             phone: Some("+34 975 000 000"),
             previous_start: None,
+            offer_expires_at: None,
         }
     }
 

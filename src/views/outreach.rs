@@ -119,6 +119,7 @@ impl OutreachItem {
                 whereabouts,
                 phone: row.event_contact_phone.as_deref().or(row.place_contact_phone.as_deref()),
                 previous_start,
+                offer_expires_at: row.offer_expires_at,
             },
         );
         let assigned_to = match row.partner_id {

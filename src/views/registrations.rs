@@ -84,7 +84,9 @@ impl StakeholderCategory {
     }
 }
 
-/// `confirmed` (has a seat), `waitlisted`, or `cancelled`.
+/// `confirmed` (has a seat), `waitlisted`, `cancelled`, or `offered` (a seat that freed up
+/// is kept for them until `offer_expires_at`, on events with `waitlist_promotion: offer`;
+/// an addition to the v1 contract).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 #[schema(example = json!("confirmed"))]
@@ -92,6 +94,7 @@ pub enum RegistrationStatus {
     Confirmed,
     Waitlisted,
     Cancelled,
+    Offered,
 }
 
 impl From<Status> for RegistrationStatus {
@@ -100,6 +103,7 @@ impl From<Status> for RegistrationStatus {
             Status::Confirmed => RegistrationStatus::Confirmed,
             Status::Waitlisted => RegistrationStatus::Waitlisted,
             Status::Cancelled => RegistrationStatus::Cancelled,
+            Status::Offered => RegistrationStatus::Offered,
         }
     }
 }
@@ -110,6 +114,7 @@ impl From<RegistrationStatus> for Status {
             RegistrationStatus::Confirmed => Status::Confirmed,
             RegistrationStatus::Waitlisted => Status::Waitlisted,
             RegistrationStatus::Cancelled => Status::Cancelled,
+            RegistrationStatus::Offered => Status::Offered,
         }
     }
 }
@@ -408,7 +413,7 @@ pub struct ParticipantView {
     "interpretation_language": "ar", "accessibility_notes": null, "interests": ["entrepreneurship"],
     "participant": {"full_name": "Amina", "email": null, "phone": "+34 600 000 000", "preferred_language": "ar",
                     "stakeholder_category": "refugee", "organisation_name": null},
-    "waitlist_position": 1, "fallback_applied": false, "join_url": null, "checked_in_at": null,
+    "waitlist_position": 1, "offer_expires_at": null, "fallback_applied": false, "join_url": null, "checked_in_at": null,
     "check_in": null, "no_show_reason": null, "created_by": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e71", "created_at": "2021-11-20T10:00:00Z",
     "updated_at": "2021-11-20T10:00:00Z", "accept_online_fallback": false, "personal_data_erased_at": null,
     "consents": [{"purpose": "data_processing", "version": 1, "granted_at": "2021-11-20T10:00:00Z", "withdrawn_at": null}],
@@ -429,6 +434,10 @@ pub struct Registration {
     pub participant: ParticipantView,
     /// 1-based place in the waitlist of its mode; only while waitlisted.
     pub waitlist_position: Option<i64>,
+    /// Until when the seat offered is kept, while `status` is `offered`: accept it (`POST
+    /// /registrations/{id}/accept-offer`) before then (an addition to the v1 contract).
+    #[schema(example = json!(null))]
+    pub offer_expires_at: Option<DateTime<Utc>>,
     /// Confirmed online because onsite was full and the participant accepted the fallback.
     pub fallback_applied: bool,
     /// The event's join link, only on a confirmed online registration.
@@ -573,6 +582,7 @@ impl Registration {
             } else {
                 None
             },
+            offer_expires_at: row.offer_expires_at,
             fallback_applied: row.fallback_applied,
             join_url,
             checked_in_at: row.checked_in_at,

@@ -33,6 +33,8 @@ pub enum WebhookEventType {
     EventCancelled,
     #[serde(rename = "outreach.created")]
     OutreachCreated,
+    #[serde(rename = "registration.offered")]
+    RegistrationOffered,
 }
 
 impl From<WebhookEventType> for EventType {
@@ -48,6 +50,7 @@ impl From<WebhookEventType> for EventType {
             WebhookEventType::EventUpdated => EventType::EventUpdated,
             WebhookEventType::EventCancelled => EventType::EventCancelled,
             WebhookEventType::OutreachCreated => EventType::OutreachCreated,
+            WebhookEventType::RegistrationOffered => EventType::RegistrationOffered,
         }
     }
 }
@@ -65,6 +68,7 @@ impl From<EventType> for WebhookEventType {
             EventType::EventUpdated => WebhookEventType::EventUpdated,
             EventType::EventCancelled => WebhookEventType::EventCancelled,
             EventType::OutreachCreated => WebhookEventType::OutreachCreated,
+            EventType::RegistrationOffered => WebhookEventType::RegistrationOffered,
         }
     }
 }

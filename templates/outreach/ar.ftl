@@ -24,6 +24,11 @@ event_cancelled-subject = تم إلغاء { $title }
 event_cancelled-text = تم إلغاء { $title } الذي كان مقررًا يوم { $when }.
 reminder-subject = تذكير: { $title }
 reminder-text = تذكير: { $title } يوم { $when }.
+offered-subject = مقعد محجوز لك في { $title }
+offered-text = أصبح هناك مقعد شاغر في { $title } يوم { $when }، وهو محجوز لك.
+offer-deadline = أخبر الجهة التي سجّلتك إن كنت تريده قبل { $deadline }؛ بعد ذلك يذهب إلى الشخص التالي.
+offer_expired-subject = لم يعد المقعد في { $title } متاحًا
+offer_expired-text = حجزنا لك مقعدًا في { $title } ({ $when }) لكن لم يصلنا ردّك في الوقت المحدد، فذهب إلى الشخص التالي. اتصل بنا إن كنت لا تزال تريد الحضور.
 
 where-place = المكان: { $place }، { $address }.
 where-place-without-address = المكان: { $place }.
@@ -35,4 +40,5 @@ code = رمزك: { $code }
 card-confirmed = { $title }: لديك مكان، { $when }.
 card-waitlisted = { $title }، { $when }: أنت على قائمة الانتظار.
 card-cancelled = { $title }، { $when }: تم إلغاء هذا التسجيل.
+card-offered = { $title }، { $when }: مقعد محجوز لك حتى { $deadline }.
 card-heading = تسجيلك

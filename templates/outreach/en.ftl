@@ -6,6 +6,7 @@
 #   $title     the event's title
 #   $when      when it starts, in the event's time zone, written with date-format below
 #   $previous  when it was to start before a change (event-changed-previous only)
+#   $deadline  until when a place offered is kept (offer-deadline and card-offered only)
 #   $place     the place's name; $address its address
 #   $phone     whom to call with a question
 #   $code      the registration's short code, to read out to a volunteer
@@ -36,6 +37,11 @@ event_cancelled-subject = { $title } is cancelled
 event_cancelled-text = { $title }, planned for { $when }, has been cancelled.
 reminder-subject = Reminder: { $title }
 reminder-text = Reminder: { $title } is { $when }.
+offered-subject = A place is kept for you at { $title }
+offered-text = A place became free at { $title }, { $when }, and it is kept for you.
+offer-deadline = Tell the organisation that registered you whether you want it by { $deadline }; after that it goes to the next person.
+offer_expired-subject = The place at { $title } has gone
+offer_expired-text = We kept a place for you at { $title } ({ $when }) but had no answer in time, so it went to the next person. Call us if you still want to come.
 
 where-place = Where: { $place }, { $address }.
 where-place-without-address = Where: { $place }.
@@ -47,4 +53,5 @@ code = Your code: { $code }
 card-confirmed = { $title }: you have a place, { $when }.
 card-waitlisted = { $title }, { $when }: you are on the waiting list.
 card-cancelled = { $title }, { $when }: this registration is cancelled.
+card-offered = { $title }, { $when }: a place is kept for you until { $deadline }.
 card-heading = Your registration

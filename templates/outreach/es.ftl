@@ -24,6 +24,11 @@ event_cancelled-subject = { $title } se cancela
 event_cancelled-text = { $title }, previsto para el { $when }, ha sido cancelado.
 reminder-subject = Recordatorio: { $title }
 reminder-text = Te recordamos: { $title } es el { $when }.
+offered-subject = Te guardamos una plaza en { $title }
+offered-text = Ha quedado libre una plaza en { $title }, { $when }, y te la guardamos.
+offer-deadline = Di a la organización que te inscribió si la quieres antes del { $deadline }; después pasará a la siguiente persona.
+offer_expired-subject = La plaza en { $title } ya no está disponible
+offer_expired-text = Te guardamos una plaza en { $title } ({ $when }), pero no recibimos respuesta a tiempo y ha pasado a la siguiente persona. Llámanos si todavía quieres venir.
 
 where-place = Dónde: { $place }, { $address }.
 where-place-without-address = Dónde: { $place }.
@@ -35,4 +40,5 @@ code = Tu código: { $code }
 card-confirmed = { $title }: tienes plaza, { $when }.
 card-waitlisted = { $title }, { $when }: estás en la lista de espera.
 card-cancelled = { $title }, { $when }: esta inscripción está cancelada.
+card-offered = { $title }, { $when }: te guardamos una plaza hasta el { $deadline }.
 card-heading = Tu inscripción

@@ -24,6 +24,11 @@ event_cancelled-subject = { $title } est annulé
 event_cancelled-text = { $title }, prévu le { $when }, a été annulé.
 reminder-subject = Rappel : { $title }
 reminder-text = Rappel : { $title } a lieu le { $when }.
+offered-subject = Une place vous est réservée à { $title }
+offered-text = Une place s’est libérée à { $title }, le { $when }, et elle vous est réservée.
+offer-deadline = Dites à l’organisation qui vous a inscrit si vous la voulez avant le { $deadline } ; ensuite, elle ira à la personne suivante.
+offer_expired-subject = La place à { $title } n’est plus disponible
+offer_expired-text = Nous vous avions réservé une place à { $title } ({ $when }), mais sans réponse à temps, elle est allée à la personne suivante. Appelez-nous si vous souhaitez toujours venir.
 
 where-place = Lieu : { $place }, { $address }.
 where-place-without-address = Lieu : { $place }.
@@ -35,4 +40,5 @@ code = Votre code : { $code }
 card-confirmed = { $title } : vous avez une place, { $when }.
 card-waitlisted = { $title }, { $when } : vous êtes sur la liste d’attente.
 card-cancelled = { $title }, { $when } : cette inscription est annulée.
+card-offered = { $title }, { $when } : une place vous est réservée jusqu’au { $deadline }.
 card-heading = Votre inscription

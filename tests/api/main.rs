@@ -27,6 +27,7 @@ mod lifecycle;
 mod metrics;
 mod never_published;
 mod no_show;
+mod offers;
 mod one_line_text;
 mod online_attendance;
 mod openapi_docs;
