@@ -22,7 +22,7 @@ use crate::db::registrations::{self, NewRegistration, RegistrationChanges, Regis
 use crate::domain::actors::{Actor, EventId, RegistrationId};
 use crate::domain::attendance::ByHand;
 use crate::domain::consent::{self, ConsentChange};
-use crate::domain::events::registration_open;
+use crate::domain::events::{registration_open, EventStatus};
 use crate::domain::history::reschedules_registration;
 use crate::domain::offers::{self, Answer, OfferOf, SeatGiven};
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
@@ -717,6 +717,10 @@ pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResul
         .await?
     };
     let event = event.ok_or(AppError::NotFound)?;
+    // A cancelled event gives no seat to anyone: nobody is to be told they have one.
+    if event.status == EventStatus::Cancelled {
+        return Ok(Vec::new());
+    }
     let mut seating = event.seating(&offered);
     let onsite_free = i64::from(seating.seats.onsite_free());
     let online_free = seating.seats.online_free().map(i64::from);

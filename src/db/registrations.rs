@@ -19,6 +19,7 @@ use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
 use crate::domain::attendance::{CheckIn, CheckInSource, NoShowReason};
 use crate::domain::consent::{Accepted, CONTACT};
+use crate::domain::events::EventStatus;
 use crate::domain::offers::SeatGiven;
 use crate::domain::outreach::OutreachKind;
 use crate::domain::refusal::Refusal;
@@ -519,9 +520,14 @@ pub async fn accept_offer(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<R
         .await?)
 }
 
-/// The events holding offers past their deadline, oldest deadline first.
+/// The events holding offers past their deadline, oldest deadline first. A cancelled event's
+/// registrations stay as they were when it was cancelled: its offers do not lapse (nor can
+/// they be accepted after their deadline), and nobody is told anything more.
 pub async fn events_with_expired_offers(conn: &mut AsyncPgConnection) -> AppResult<Vec<Uuid>> {
+    use crate::db::schema::events;
     Ok(registrations::table
+        .inner_join(events::table.on(events::id.eq(registrations::event_id)))
+        .filter(events::status.ne(EventStatus::Cancelled))
         .filter(registrations::status.eq(RegistrationStatus::Offered))
         .filter(registrations::offer_expires_at.le(diesel::dsl::now))
         .group_by(registrations::event_id)

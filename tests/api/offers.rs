@@ -417,3 +417,30 @@ struct Status {
     #[diesel(sql_type = diesel::sql_types::Text)]
     status: String,
 }
+
+#[actix_web::test]
+async fn a_cancelled_event_gives_no_seat_and_its_offers_stay_as_they_were() {
+    let app = spawn_app_with(|settings| settings.reminder_sweep_seconds = 3600).await;
+    let (org, organiser, event) = published_event(
+        &app,
+        one_seat_with_offers(json!({"onsite": {"capacity": 2, "reserved_for_physical_space_need": 0}})),
+    )
+    .await;
+    let partner = app.partner_of(org).await;
+    let seated = registered(&app, &partner, event, reachable("es")).await;
+    let freed = registered(&app, &partner, event, reachable("es")).await;
+    let first = registered(&app, &partner, event, reachable("es")).await;
+    let second = registered(&app, &partner, event, reachable("es")).await;
+    cancel(&app, &partner, &freed).await;
+    assert_eq!(registration(&app, &partner, &first).await["status"], "offered");
+    let cancelled = app.post(&format!("/api/v1/events/{event}/cancel"), Some(&organiser), json!({})).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+
+    deadline_moved(&app, &first, "-1 minute").await;
+    assert_eq!(hybrid_events::reminders::lapse_offers(&app.pool).await.unwrap(), 0);
+    assert_eq!(registration(&app, &partner, &first).await["status"], "offered");
+    cancel(&app, &partner, &seated).await;
+    assert_eq!(registration(&app, &partner, &second).await["status"], "waitlisted", "no seat is given");
+    let told: Vec<_> = items_of(&app, &partner, event, &second).await;
+    assert!(told.iter().all(|item| item["kind"] != "offered" && item["kind"] != "promoted"), "{told:?}");
+}
