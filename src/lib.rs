@@ -17,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod openapi;
