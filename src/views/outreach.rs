@@ -62,6 +62,8 @@ pub struct OutreachItem {
     pub due_at: DateTime<Utc>,
     /// How best to reach them: `email` or `sms` or a `phone` call when they agreed to be
     /// contacted and left those details, else `in_person`, by the partner who knows them.
+    /// Where the server sends email (SMTP_URL set), it sends the `email` ones itself: see
+    /// `sent_by_server_at`, and the results `sent` and `undeliverable`.
     pub channel: Channel,
     /// The language of `message`: the person's preferred one when there are messages in it,
     /// else the event's first language that has them, else English.
