@@ -163,6 +163,23 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub reminder_sweep_seconds: u64,
 
+    /// Where the server sends the email of outreach items whose channel is `email`:
+    /// `smtps://user:pass@host:465` (TLS from the start) or
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS, required). Unset: the server
+    /// sends no email, and partners reach everyone. The password never appears in logs.
+    #[arg(long, env = "SMTP_URL", value_name = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The From of the server's email, `Name <address>` or an address (required with
+    /// SMTP_URL). Its domain also names the messages (`Message-ID: <item id@domain>`).
+    #[arg(long, env = "SMTP_FROM", value_name = "SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
+    /// How often each process looks for outreach items to email (with SMTP_URL set).
+    #[arg(long, env = "EMAIL_SWEEP_SECONDS", default_value_t = 30, value_name = "EMAIL_SWEEP_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub email_sweep_seconds: u64,
+
     /// Registrations the retention purge erases in one transaction.
     #[arg(long, env = "RETENTION_BATCH_SIZE", default_value_t = 500, value_name = "RETENTION_BATCH_SIZE",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -262,6 +279,20 @@ pub struct Settings {
     pub webhook_allow_private_targets: bool,
 }
 
+/// Email by the server: SMTP_URL (for lettre's `from_url`) and SMTP_FROM, checked.
+#[derive(Clone, PartialEq)]
+pub struct Smtp {
+    pub url: String,
+    pub from: lettre::message::Mailbox,
+}
+
+impl std::fmt::Debug for Smtp {
+    /// The URL may hold a password: never shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp").field("url", &"(hidden)").field("from", &self.from).finish()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -318,6 +349,8 @@ impl Settings {
             &mut self.bootstrap_admin_password,
             &mut self.public_base_url,
             &mut self.metrics_bearer_token,
+            &mut self.smtp_url,
+            &mut self.smtp_from,
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
@@ -363,6 +396,7 @@ impl Settings {
         if self.app_env == Environment::Production && self.webhook_retry_window_seconds < 86_400 {
             return Err("WEBHOOK_RETRY_WINDOW_SECONDS must be at least 86400 in production".into());
         }
+        self.smtp()?;
         if self.http_workers == Some(0) {
             return Err("HTTP_WORKERS must be at least 1".into());
         }
@@ -381,6 +415,49 @@ impl Settings {
             return Err("METRICS_BIND_ADDR must differ from BIND_ADDR".into());
         }
         Ok(())
+    }
+
+    /// Email by the server, when SMTP_URL is set: its URL checked (scheme, TLS; in
+    /// production, never in clear text except to a relay on this machine) and SMTP_FROM.
+    /// No error repeats the URL, which may hold a password.
+    pub fn smtp(&self) -> Result<Option<Smtp>, String> {
+        let Some(url) = &self.smtp_url else { return Ok(None) };
+        let parsed = url::Url::parse(url).map_err(|_| {
+            "SMTP_URL is not a URL such as smtps://user:pass@host:465 or smtp://user:pass@host:587?tls=required"
+                .to_owned()
+        })?;
+        let tls = parsed.query_pairs().find(|(key, _)| key == "tls").map(|(_, value)| value.into_owned());
+        let encrypted = match (parsed.scheme(), tls.as_deref()) {
+            ("smtps", None) | ("smtp", Some("required")) => true,
+            ("smtp", None | Some("opportunistic")) => false,
+            ("smtps", Some(_)) => {
+                return Err("SMTP_URL: smtps:// is TLS from the start and takes no tls parameter".into())
+            }
+            ("smtp", Some(_)) => return Err("SMTP_URL: tls must be required or opportunistic".into()),
+            _ => return Err("SMTP_URL must start with smtps:// or smtp://".into()),
+        };
+        let local = match parsed.host() {
+            // smtp:// is not one of the URL standard's special schemes, so an IPv4 address
+            // comes as a name.
+            Some(url::Host::Domain(name)) => {
+                name.eq_ignore_ascii_case("localhost")
+                    || name.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
+            }
+            Some(url::Host::Ipv4(address)) => address.is_loopback(),
+            Some(url::Host::Ipv6(address)) => address.is_loopback(),
+            None => return Err("SMTP_URL names no host".into()),
+        };
+        if self.app_env == Environment::Production && !encrypted && !local {
+            return Err("SMTP_URL: in production use smtps:// or smtp://…?tls=required (smtp:// alone, or \
+                        with tls=opportunistic, may send participants' messages in clear text); \
+                        plain smtp:// is allowed only to a relay on this machine (localhost)"
+                .into());
+        }
+        let from = self.smtp_from.as_deref().ok_or("SMTP_FROM is required when SMTP_URL is set")?;
+        let from: lettre::message::Mailbox = from.parse().map_err(|_| {
+            "SMTP_FROM is not an address (`Name <events@example.org>` or `events@example.org`)"
+        })?;
+        Ok(Some(Smtp { url: url.clone(), from }))
     }
 
     pub fn acquire_timeout(&self) -> Duration {
@@ -494,6 +571,62 @@ mod tests {
         let settings = Settings::defaults();
         assert_eq!(settings.app_env, Environment::Development);
         assert!(!settings.webhook_allow_private_targets);
+    }
+
+    #[test]
+    fn email_needs_a_from_address_and_in_production_tls_except_to_a_local_relay() {
+        let mut settings = Settings::defaults();
+        assert_eq!(settings.smtp(), Ok(None), "no SMTP_URL: no email");
+        settings.smtp_url = Some("smtps://mailer:s3cret@smtp.example.org".into());
+        let error = settings.validate().unwrap_err();
+        assert!(error.contains("SMTP_FROM"), "{error}");
+        settings.smtp_from = Some("not an address".into());
+        assert!(settings.validate().unwrap_err().contains("SMTP_FROM"));
+        settings.smtp_from = Some("Soria roundtables <events@example.org>".into());
+        assert_eq!(settings.validate(), Ok(()));
+        assert_eq!(settings.smtp().unwrap().unwrap().from.email.to_string(), "events@example.org");
+
+        for (url, problem) in [
+            ("http://smtp.example.org", "smtps:// or smtp://"),
+            ("smtp://smtp.example.org?tls=always", "tls must be"),
+            ("smtps://smtp.example.org?tls=required", "no tls parameter"),
+            ("not a url s3cret", "is not a URL"),
+        ] {
+            settings.smtp_url = Some(url.into());
+            let error = settings.validate().unwrap_err();
+            assert!(error.contains(problem), "{url}: {error}");
+            assert!(!error.contains("s3cret"), "the URL is never repeated: {error}");
+        }
+
+        settings.app_env = Environment::Production;
+        settings.database_url = Some("postgres://db/hybrid".into());
+        settings.jwt_secret = Some("x".repeat(32));
+        for clear in
+            ["smtp://mailer:s3cret@smtp.example.org:587", "smtp://smtp.example.org?tls=opportunistic"]
+        {
+            settings.smtp_url = Some(clear.into());
+            let error = settings.validate().unwrap_err();
+            assert!(error.contains("production") && !error.contains("s3cret"), "{clear}: {error}");
+        }
+        for fine in [
+            "smtps://mailer:s3cret@smtp.example.org",
+            "smtp://mailer:s3cret@smtp.example.org:587?tls=required",
+            "smtp://localhost:25",
+            "smtp://127.0.0.1:2525",
+            "smtp://[::1]:25",
+        ] {
+            settings.smtp_url = Some(fine.into());
+            assert_eq!(settings.validate(), Ok(()), "{fine}");
+        }
+    }
+
+    #[test]
+    fn the_smtp_password_is_never_shown() {
+        let mut settings = Settings::defaults();
+        settings.smtp_url = Some("smtps://mailer:s3cret@smtp.example.org".into());
+        settings.smtp_from = Some("events@example.org".into());
+        let smtp = settings.smtp().unwrap().unwrap();
+        assert!(!format!("{smtp:?}").contains("s3cret"));
     }
 
     #[test]

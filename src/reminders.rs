@@ -12,26 +12,12 @@ use crate::db::DbPool;
 
 /// Starts the loop on the current runtime; its first round runs at once.
 pub fn spawn(pool: DbPool, settings: &Settings) {
-    actix_web::rt::spawn(run(pool, Duration::from_secs(settings.reminder_sweep_seconds)));
-}
-
-async fn run(pool: DbPool, every: Duration) {
-    let mut interval = actix_web::rt::time::interval(every);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut healthy = true;
-    while !pool.is_closed() {
-        interval.tick().await;
-        match sweep(&pool).await.and(lapse_offers(&pool).await) {
-            Ok(_) => healthy = true,
-            Err(error) if pool.is_closed() => tracing::debug!(%error, "deadlines stopping"),
-            Err(error) => {
-                if healthy {
-                    tracing::warn!(%error, "reminders or offer deadlines failed; they are tried again next round");
-                }
-                healthy = false;
-            }
-        }
-    }
+    let every = Duration::from_secs(settings.reminder_sweep_seconds);
+    crate::background::spawn_every(pool, every, "reminders and offers", async |pool| {
+        // The offers lapse even when the reminders fail, and the other way round.
+        let (reminded, lapsed) = (sweep(&pool).await, lapse_offers(&pool).await);
+        reminded.and(lapsed).map(drop)
+    });
 }
 
 /// One round: every reminder due. Returns how many were made.

@@ -26,26 +26,10 @@ impl RetentionConfig {
 
 /// Starts the purge loop on the current runtime; its first round runs at once.
 pub fn spawn(pool: DbPool, settings: &Settings) {
-    actix_web::rt::spawn(run(pool, RetentionConfig::from_settings(settings)));
-}
-
-async fn run(pool: DbPool, config: RetentionConfig) {
-    let mut interval = actix_web::rt::time::interval(config.interval);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut healthy = true;
-    while !pool.is_closed() {
-        interval.tick().await;
-        match sweep(&pool, config.batch).await {
-            Ok(_) => healthy = true,
-            Err(error) if pool.is_closed() => tracing::debug!(%error, "retention purge stopping"),
-            Err(error) => {
-                if healthy {
-                    tracing::warn!(%error, "retention purge failed; it is tried again next round");
-                }
-                healthy = false;
-            }
-        }
-    }
+    let config = RetentionConfig::from_settings(settings);
+    crate::background::spawn_every(pool, config.interval, "retention purge", move |pool| async move {
+        sweep(&pool, config.batch).await.map(drop)
+    });
 }
 
 /// One round of the purge: every event due, `batch` registrations per transaction. Returns

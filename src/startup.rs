@@ -108,6 +108,7 @@ impl Application {
         crate::webhooks::spawn(pool.clone(), &settings)?;
         crate::retention::spawn(pool.clone(), &settings);
         crate::reminders::spawn(pool.clone(), &settings);
+        crate::email::spawn(pool.clone(), &settings)?;
 
         let workers = settings
             .http_workers

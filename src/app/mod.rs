@@ -13,6 +13,7 @@ pub mod no_show;
 pub mod online_attendance;
 pub mod organisations;
 pub mod outreach;
+pub mod outreach_email;
 pub mod places;
 pub mod registrations;
 pub mod transition;

@@ -13,6 +13,7 @@ pub mod local_cluster;
 pub mod maintenance;
 pub mod outbox;
 pub mod outreach;
+pub mod outreach_email;
 pub mod pipelined;
 pub mod places;
 pub mod prepared;

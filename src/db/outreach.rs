@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::db::prepared::Prepared;
 use crate::domain::actors::ActorKind;
-use crate::domain::outreach::{OutreachKind, OutreachResult, OutreachStatus, Reach};
+use crate::domain::outreach::{OutreachKind, OutreachResult, OutreachStatus, Reach, Reachable};
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
 use crate::error::AppResult;
@@ -188,6 +188,12 @@ pub struct ItemRow {
     pub resolved_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
+    /// When the server may next try to email it (SMTP_URL set; `email::sweep`).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When the mail server accepted the server's email of it.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub sent_at: Option<DateTime<Utc>>,
     // The registration, as it is now.
     #[diesel(sql_type = Text)]
     pub registration_status: RegistrationStatus,
@@ -238,12 +244,19 @@ pub struct ItemRow {
     pub place_contact_phone: Option<String>,
 }
 
+impl ItemRow {
+    /// What can reach the person now, for [`crate::domain::outreach::channel`].
+    pub fn reachable(&self) -> Reachable {
+        Reachable { email: self.has_email, phone: self.has_phone, consented_to_contact: self.consent_contact }
+    }
+}
+
 macro_rules! items_where {
     ($condition:literal) => {
         concat!(
             "SELECT o.id, o.seq, o.registration_id, o.event_id, o.organisation_id, o.partner_id, o.kind,
                     o.due_at, o.details, o.status, o.result, o.note, o.attempts, o.resolved_at,
-                    o.created_at,
+                    o.created_at, o.next_attempt_at, o.sent_at,
                     r.status AS registration_status, r.attendance_mode, r.place_id, r.preferred_language,
                     r.email IS NOT NULL AS has_email, r.phone IS NOT NULL AS has_phone,
                     r.consent_contact, r.created_by, r.created_by_kind, r.offer_expires_at,
@@ -261,6 +274,7 @@ macro_rules! items_where {
         )
     };
 }
+pub(crate) use items_where;
 
 /// Whose items a list shows.
 #[derive(Debug, Clone, Copy)]

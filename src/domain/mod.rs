@@ -6,6 +6,7 @@ pub mod attendance_matching;
 pub mod consent;
 pub mod contact;
 pub mod disclosure;
+pub mod email;
 pub mod event_places;
 pub mod events;
 pub mod history;

@@ -180,10 +180,15 @@ pub enum OutreachResult {
     Erased,
     /// The partner cancelled the registration for the person: nothing is left to tell.
     Cancelled,
+    /// The server emailed the message (SMTP_URL set) and the mail server accepted it.
+    Sent,
+    /// The server's email could not be delivered: the mail server refused it for good, or
+    /// every retry failed. The item failed; the person is to be reached another way.
+    Undeliverable,
 }
 
 impl OutreachResult {
-    pub const ALL: [OutreachResult; 7] = [
+    pub const ALL: [OutreachResult; 9] = [
         OutreachResult::Reached,
         OutreachResult::NoAnswer,
         OutreachResult::Declined,
@@ -191,6 +196,8 @@ impl OutreachResult {
         OutreachResult::Superseded,
         OutreachResult::Erased,
         OutreachResult::Cancelled,
+        OutreachResult::Sent,
+        OutreachResult::Undeliverable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -202,6 +209,8 @@ impl OutreachResult {
             OutreachResult::Superseded => "superseded",
             OutreachResult::Erased => "erased",
             OutreachResult::Cancelled => "cancelled",
+            OutreachResult::Sent => "sent",
+            OutreachResult::Undeliverable => "undeliverable",
         }
     }
 

@@ -9,8 +9,7 @@ use uuid::Uuid;
 use crate::db::outreach::{ItemFilter, ItemRow};
 use crate::domain::actors::ActorKind;
 use crate::domain::outreach::{
-    channel, message_language, Channel, OutreachKind, OutreachResult, OutreachStatus, Reachable,
-    ReportedResult,
+    channel, message_language, Channel, OutreachKind, OutreachResult, OutreachStatus, ReportedResult,
 };
 use crate::domain::seats::Mode;
 use crate::domain::translations::{title_in, EventTranslations};
@@ -50,7 +49,9 @@ pub enum Assignee {
     "assigned_to": "partner",
     "partner_id": "0192f0c4-3333-7c1e-9d2a-5f8e1a2b3c4d",
     "created_at": "2022-05-09T10:00:00Z",
-    "resolved_at": null
+    "resolved_at": null,
+    "sent_by_server_at": null,
+    "next_attempt_at": null
 }))]
 pub struct OutreachItem {
     pub id: Uuid,
@@ -61,6 +62,8 @@ pub struct OutreachItem {
     pub due_at: DateTime<Utc>,
     /// How best to reach them: `email` or `sms` or a `phone` call when they agreed to be
     /// contacted and left those details, else `in_person`, by the partner who knows them.
+    /// Where the server sends email (SMTP_URL set), it sends the `email` ones itself: see
+    /// `sent_by_server_at`, and the results `sent` and `undeliverable`.
     pub channel: Channel,
     /// The language of `message`: the person's preferred one when there are messages in it,
     /// else the event's first language that has them, else English.
@@ -74,24 +77,29 @@ pub struct OutreachItem {
     /// What the partner noted with the result; erased with the registration's personal data.
     #[schema(max_length = 1000)]
     pub note: Option<String>,
-    /// Results reported so far.
+    /// Attempts so far: the results the partner reported, and the server's tries to email
+    /// the message (SMTP_URL set).
     pub attempts: i32,
     pub assigned_to: Assignee,
     /// The partner assigned, when `assigned_to` is `partner`.
     pub partner_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// When the server emailed the message and the mail server accepted it (only where the
+    /// server sends email: `channel` is `email` and it is configured to). The item is then
+    /// `done` with the result `sent`, unless it had closed otherwise meanwhile. Null when the
+    /// server did not send it.
+    pub sent_by_server_at: Option<DateTime<Utc>>,
+    /// While the item is open and the server is to email it: the earliest time of its next
+    /// try, after a temporary failure (or while a try is under way). Null otherwise.
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
 impl OutreachItem {
     pub fn from_row(row: ItemRow) -> Self {
         let language =
             message_language(row.preferred_language.as_deref(), &row.languages, &messages::languages());
-        let reachable = Reachable {
-            email: row.has_email,
-            phone: row.has_phone,
-            consented_to_contact: row.consent_contact,
-        };
+        let reachable = row.reachable();
         let address = full_address(row.place_address.as_deref(), row.place_municipality.as_deref());
         let whereabouts = match (row.attendance_mode, row.place_name.as_deref()) {
             (Mode::Online, _) => Whereabouts::Online,
@@ -144,6 +152,8 @@ impl OutreachItem {
             partner_id: row.partner_id,
             created_at: row.created_at,
             resolved_at: row.resolved_at,
+            sent_by_server_at: row.sent_at,
+            next_attempt_at: row.next_attempt_at.filter(|_| row.status == OutreachStatus::Open),
         }
     }
 }
