@@ -369,15 +369,7 @@ async fn an_accept_racing_the_expiry_job_either_confirms_or_passes_the_seat_on_n
             let mut lapsed = 0;
             loop {
                 lapsed += hybrid_events::reminders::lapse_offers(&app.pool).await.unwrap();
-                let status: Vec<String> = diesel::sql_query("SELECT status FROM registrations WHERE id = $1")
-                    .bind::<diesel::sql_types::Uuid, _>(Uuid::parse_str(id(&first)).unwrap())
-                    .load::<Status>(&mut app.conn().await)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|row| row.status)
-                    .collect();
-                if status != ["offered"] {
+                if registration(&app, &partner, &first).await["status"] != "offered" {
                     return lapsed;
                 }
                 tokio::task::yield_now().await;
@@ -410,12 +402,6 @@ async fn an_accept_racing_the_expiry_job_either_confirms_or_passes_the_seat_on_n
         assert_eq!(onsite_seats(&app, &organiser, event).await.0, 1, "round {round}: one seat, held once");
     }
     assert_eq!(outcomes.0 + outcomes.1, 8, "{outcomes:?}");
-}
-
-#[derive(diesel::QueryableByName)]
-struct Status {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    status: String,
 }
 
 #[actix_web::test]
