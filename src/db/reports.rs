@@ -269,6 +269,89 @@ SELECT r.attendance_mode, r.place_id, r.no_show_reason AS reason, count(*) AS n
  WHERE r.event_id = $1 AND r.no_show_reason IS NOT NULL AND r.status = 'confirmed'
  GROUP BY r.attendance_mode, r.place_id, r.no_show_reason";
 
+/// The confirmed registrations of one room and stakeholder category, online or onsite,
+/// that a message reached before the event started (see `EVENT_REACHED`).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ReachedRow {
+    #[diesel(sql_type = Text)]
+    pub attendance_mode: Mode,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub place_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub stakeholder_category: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+// Reached: a partner reported `reached`, or the mail server accepted the server's email
+// (`sent`), before the start. Only the registrations reached are read (the partial index
+// outreach_items_reached, then each by its key), so the report of a large event costs no
+// more than the people reached.
+const EVENT_REACHED: &str = "
+SELECT r.attendance_mode, r.place_id, r.stakeholder_category, count(*) AS n
+  FROM (SELECT DISTINCT o.registration_id
+          FROM outreach_items o JOIN events e ON e.id = o.event_id
+         WHERE o.event_id = $1 AND o.result IN ('reached', 'sent') AND o.resolved_at < e.starts_at) x
+  JOIN registrations r ON r.id = x.registration_id
+ WHERE r.status = 'confirmed'
+ GROUP BY r.attendance_mode, r.place_id, r.stakeholder_category";
+
+/// What became of an event's offers and reminders.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OutreachCountsRow {
+    /// Seats offered (history `offered`), and how the offers ended.
+    #[diesel(sql_type = BigInt)]
+    pub offers_made: i64,
+    #[diesel(sql_type = BigInt)]
+    pub offers_accepted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub offers_declined: i64,
+    #[diesel(sql_type = BigInt)]
+    pub offers_expired: i64,
+    /// Registrations holding an offer now.
+    #[diesel(sql_type = BigInt)]
+    pub offers_open: i64,
+    /// Reminder items made, and how they stand.
+    #[diesel(sql_type = BigInt)]
+    pub reminders_created: i64,
+    #[diesel(sql_type = BigInt)]
+    pub reminders_reached: i64,
+    #[diesel(sql_type = BigInt)]
+    pub reminders_failed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub reminders_open: i64,
+}
+
+// Each count through a partial index that holds only what it counts
+// (registration_history_offers, registrations_offers_due, outreach_items_reminders).
+const EVENT_OUTREACH: &str = "
+SELECT h.offers_made, h.offers_accepted, h.offers_declined, h.offers_expired,
+       (SELECT count(*) FROM registrations r WHERE r.event_id = $1 AND r.status = 'offered') AS offers_open,
+       m.*
+  FROM (SELECT count(*) FILTER (WHERE h.action = 'offered') AS offers_made,
+               count(*) FILTER (WHERE h.action = 'offer_accepted') AS offers_accepted,
+               count(*) FILTER (WHERE h.action = 'offer_declined') AS offers_declined,
+               count(*) FILTER (WHERE h.action = 'offer_expired') AS offers_expired
+          FROM registration_history h
+         WHERE h.event_id = $1
+           AND h.action IN ('offered', 'offer_accepted', 'offer_declined', 'offer_expired')) h
+ CROSS JOIN (SELECT count(*) AS reminders_created,
+                    count(*) FILTER (WHERE o.result IN ('reached', 'sent')) AS reminders_reached,
+                    count(*) FILTER (WHERE o.status = 'failed') AS reminders_failed,
+                    count(*) FILTER (WHERE o.status = 'open') AS reminders_open
+               FROM outreach_items o
+              WHERE o.event_id = $1 AND o.kind = 'reminder') m";
+
+#[tracing::instrument(skip(conn))]
+pub async fn event_reached(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<ReachedRow>> {
+    Ok(diesel::sql_query(EVENT_REACHED).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+}
+
+#[tracing::instrument(skip(conn))]
+pub async fn event_outreach(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<OutreachCountsRow> {
+    Ok(diesel::sql_query(EVENT_OUTREACH).bind::<SqlUuid, _>(event_id).get_result(&mut conn).await?)
+}
+
 #[tracing::instrument(skip(conn))]
 pub async fn event_counts(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventCountsRow>> {
     Ok(diesel::sql_query(EVENT_COUNTS)
@@ -304,6 +387,8 @@ pub struct EventReportData {
     pub breakdown: Vec<BreakdownRow>,
     pub places: Vec<PlaceCountsRow>,
     pub no_show_reasons: Vec<NoShowReasonRow>,
+    pub reached: Vec<ReachedRow>,
+    pub outreach: OutreachCountsRow,
 }
 
 /// The queries of one event's report, in one read-only snapshot so that they agree, and
@@ -317,14 +402,28 @@ pub async fn event_report_data(
         .repeatable_read()
         .run(async move |conn| {
             let shared: &AsyncPgConnection = conn;
-            let (counts, breakdown, places, no_show_reasons) = futures_util::future::try_join4(
-                event_counts(shared, event_id),
-                event_breakdown(shared, event_id),
-                event_places(shared, event_id),
-                event_no_show_reasons(shared, event_id),
-            )
-            .await?;
-            Ok(counts.map(|counts| EventReportData { counts, breakdown, places, no_show_reasons }))
+            let ((counts, breakdown, places, no_show_reasons), (reached, outreach)) =
+                futures_util::future::try_join(
+                    futures_util::future::try_join4(
+                        event_counts(shared, event_id),
+                        event_breakdown(shared, event_id),
+                        event_places(shared, event_id),
+                        event_no_show_reasons(shared, event_id),
+                    ),
+                    futures_util::future::try_join(
+                        event_reached(shared, event_id),
+                        event_outreach(shared, event_id),
+                    ),
+                )
+                .await?;
+            Ok(counts.map(|counts| EventReportData {
+                counts,
+                breakdown,
+                places,
+                no_show_reasons,
+                reached,
+                outreach,
+            }))
         })
         .await
 }

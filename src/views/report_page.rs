@@ -100,6 +100,7 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     }
     html.push_str(&categories_card(report, t));
     html.push_str(&interests_card(report, t));
+    html.push_str(&outreach_card(report, t));
     html.push_str("</div>");
     let _ = write!(
         html,
@@ -369,6 +370,60 @@ fn interests_card(report: &EventReport, t: Option<i64>) -> String {
     card("Interests", &bar_chart("chart-interests", "Declared interests", &series, &rows, t))
 }
 
+/// Who heard from the organisers before the event, and what became of offers and
+/// reminders: counts only, never a message.
+fn outreach_card(report: &EventReport, t: Option<i64>) -> String {
+    let (online, onsite) = (&report.by_mode.online, &report.by_mode.onsite);
+    let mut body = String::from(
+        r#"<table><thead><tr><th>Reached before the event</th><th class="n" scope="col">Reached</th><th class="n" scope="col">Confirmed</th></tr></thead><tbody>"#,
+    );
+    let mut row = |id: &str, label: &str, reached: Option<i64>, confirmed: Option<i64>| {
+        let _ = write!(
+            body,
+            r#"<tr><th scope="row">{}</th><td class="n" id="reached-{id}">{}</td><td class="n">{}</td></tr>"#,
+            escape(label),
+            escape(&show(reached, t)),
+            escape(&show(confirmed, t)),
+        );
+    };
+    row("total", "All", report.totals.reached_before_event, report.totals.confirmed);
+    row("online", "Online", online.reached_before_event, online.confirmed);
+    row("onsite", "Onsite", onsite.reached_before_event, onsite.confirmed);
+    for (i, place) in report.by_place.iter().enumerate() {
+        let name = place.name.as_deref().unwrap_or("Main venue");
+        row(&format!("place-{i}"), &format!("Onsite: {name}"), place.reached_before_event, place.confirmed);
+    }
+    for (category, counts) in &report.by_stakeholder_category {
+        row(
+            &format!("category-{}", category.replace([' ', ','], "-")),
+            &category.replace('_', " "),
+            counts.reached_before_event,
+            counts.confirmed,
+        );
+    }
+    body.push_str("</tbody></table>");
+    let offers = &report.offers;
+    let reminders = &report.reminders;
+    let _ = write!(
+        body,
+        r#"<table><thead><tr><th>Seats offered</th><th class="n" scope="col">Offers</th></tr></thead><tbody><tr><th scope="row">Made</th><td class="n" id="offers-made">{}</td></tr><tr><th scope="row">Accepted</th><td class="n" id="offers-accepted">{}</td></tr><tr><th scope="row">Declined</th><td class="n" id="offers-declined">{}</td></tr><tr><th scope="row">Expired</th><td class="n" id="offers-expired">{}</td></tr><tr><th scope="row">Waiting for an answer</th><td class="n" id="offers-open">{}</td></tr></tbody></table>"#,
+        escape(&show(offers.made, t)),
+        escape(&show(offers.accepted, t)),
+        escape(&show(offers.declined, t)),
+        escape(&show(offers.expired, t)),
+        escape(&show(offers.open, t)),
+    );
+    let _ = write!(
+        body,
+        r#"<table><thead><tr><th>Reminders</th><th class="n" scope="col">Reminders</th></tr></thead><tbody><tr><th scope="row">Sent to partners or by email</th><td class="n" id="reminders-created">{}</td></tr><tr><th scope="row">Reached the person</th><td class="n" id="reminders-reached">{}</td></tr><tr><th scope="row">Could not reach</th><td class="n" id="reminders-failed">{}</td></tr><tr><th scope="row">Still to do</th><td class="n" id="reminders-open">{}</td></tr></tbody></table>"#,
+        escape(&show(reminders.created, t)),
+        escape(&show(reminders.reached, t)),
+        escape(&show(reminders.failed, t)),
+        escape(&show(reminders.open, t)),
+    );
+    card("Reaching participants", &body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +448,7 @@ mod tests {
             attended: Some(2),
             no_show: Some(1),
             no_show_reasons: reasons(Some(0)),
+            reached_before_event: Some(2),
         }
     }
 
@@ -410,6 +466,7 @@ mod tests {
             physical_space: PlacePhysicalSpace { requested: Some(1), seated: Some(1) },
             transport_requested: Some(0),
             no_show_reasons: reasons(Some(0)),
+            reached_before_event: Some(1),
         }
     }
 
@@ -426,6 +483,7 @@ mod tests {
                 attended: Some(4),
                 no_show: Some(3),
                 fallback_applied: Some(0),
+                reached_before_event: Some(4),
             },
             by_mode: ByMode { online: mode(Some(3)), onsite: mode(Some(4)) },
             needs: Needs {
@@ -440,7 +498,7 @@ mod tests {
             ],
             by_stakeholder_category: BTreeMap::from([(
                 "refugee".to_owned(),
-                CategoryCounts { confirmed: Some(3), attended: Some(2) },
+                CategoryCounts { confirmed: Some(3), attended: Some(2), reached_before_event: Some(3) },
             )]),
             interests: BTreeMap::from([("<img src=x onerror=alert(1)>".to_owned(), Some(5))]),
             attended_by_source: AttendedBySource { onsite: Some(2), online_import: Some(1), manual: Some(1) },
@@ -452,6 +510,14 @@ mod tests {
                 median: Some(150.0),
             },
             no_show_reasons: reasons(Some(2)),
+            offers: OfferCounts {
+                made: Some(3),
+                accepted: Some(1),
+                declined: None,
+                expired: None,
+                open: Some(0),
+            },
+            reminders: ReminderCounts { created: Some(14), reached: Some(9), failed: Some(0), open: Some(5) },
         }
     }
 
@@ -495,6 +561,23 @@ mod tests {
         assert!(html.contains(r#"id="onsite-confirmed">4<"#));
         assert!(html.contains("Wed 24 Nov 2021, 10:00"), "Madrid time: {html}");
         assert!(!html.contains("suppressed-notice"));
+    }
+
+    #[test]
+    fn the_page_counts_who_was_reached_and_what_became_of_offers_and_reminders() {
+        let mut context = context("Roundtable");
+        context.suppress_below = Some(3);
+        let html = render(&report(), &context);
+        assert!(html.contains(r#"id="reached-total">4<"#), "{html}");
+        assert!(html.contains(r#"id="reached-online">2<"#));
+        assert!(html.contains(r#"id="reached-place-1">1<"#));
+        assert!(html.contains(r#"id="reached-category-refugee">3<"#));
+        assert!(html.contains(r#"id="offers-made">3<"#));
+        assert!(
+            html.contains(&format!(r#"id="offers-declined">{HIDDEN}<"#)),
+            "a hidden count reads as {HIDDEN}"
+        );
+        assert!(html.contains(r#"id="reminders-open">5<"#));
     }
 
     #[test]

@@ -10,12 +10,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::reports::{
-    AttendanceRow, BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow,
-    PlaceCountsRow, SummaryTotalsRow,
+    AttendanceRow, EventReportData, EventSummaryRow, OutreachCountsRow, ReachedRow, SummaryTotalsRow,
 };
 use crate::domain::attendance::NoShowReason;
 use crate::domain::disclosure::{pool_small_categories, Cell, Table};
 use crate::domain::report::{event_zone, formula_safe, local_rfc3339, no_show, UTF8_BOM};
+use crate::domain::seats::Mode;
 use crate::views::report_attendance::{
     partition, reasons_shown, AttendanceCells, AttendedBySource, NoShowCells, NoShowReasons, OnlineMinutes,
 };
@@ -30,22 +30,24 @@ pub type Count = Option<i64>;
 #[schema(example = json!({
     "event_id": "0193a4c2-7f1e-7c3a-9d2e-5b8f1a2c3d4e", "generated_at": "2021-11-24T14:00:00Z",
     "event_ended": true, "suppressed": false,
-    "totals": {"confirmed": 18, "waitlisted": 2, "cancelled": 1, "attended": 15, "no_show": 3, "fallback_applied": 1},
+    "totals": {"confirmed": 18, "waitlisted": 2, "cancelled": 1, "attended": 15, "no_show": 3, "fallback_applied": 1, "reached_before_event": 14},
     "by_mode": {
-        "online": {"offered": true, "capacity": null, "confirmed": 9, "waitlisted": 0, "attended": 8, "no_show": 1, "no_show_reasons": {"connection": 1, "not_recorded": 0}},
-        "onsite": {"offered": true, "capacity": 10, "confirmed": 9, "waitlisted": 2, "attended": 7, "no_show": 2, "no_show_reasons": {"transport": 2, "not_recorded": 0}}},
+        "online": {"offered": true, "capacity": null, "confirmed": 9, "waitlisted": 0, "attended": 8, "no_show": 1, "no_show_reasons": {"connection": 1, "not_recorded": 0}, "reached_before_event": 6},
+        "onsite": {"offered": true, "capacity": 10, "confirmed": 9, "waitlisted": 2, "attended": 7, "no_show": 2, "no_show_reasons": {"transport": 2, "not_recorded": 0}, "reached_before_event": 8}},
     "needs": {"physical_space": {"requested": 4, "seated": 3, "waitlisted": 1}, "transport": 5,
               "interpretation": {"ar": 6, "fr": 2}, "accessibility": 1},
     "by_place": [
         {"place_id": null, "name": "Palacio de la Audiencia", "kind": "venue", "municipality": null, "capacity": 10,
          "confirmed": 6, "waitlisted": 2, "attended": 5, "no_show": 1,
          "physical_space": {"requested": 3, "seated": 2}, "transport_requested": 3,
-         "no_show_reasons": {"transport": 1, "not_recorded": 0}},
+         "no_show_reasons": {"transport": 1, "not_recorded": 0}, "reached_before_event": 5},
         {"place_id": "0193a4c2-8a10-7d4e-b1f2-3c4d5e6f7a8b", "name": "Centro cívico de Almazán", "kind": "hosted",
          "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2, "no_show": 1,
          "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0,
-         "no_show_reasons": {"transport": 1, "not_recorded": 0}}],
-    "by_stakeholder_category": {"refugee": {"confirmed": 7, "attended": 6}, "ngo": {"confirmed": 11, "attended": 9}},
+         "no_show_reasons": {"transport": 1, "not_recorded": 0}, "reached_before_event": 3}],
+    "by_stakeholder_category": {"refugee": {"confirmed": 7, "attended": 6, "reached_before_event": 7}, "ngo": {"confirmed": 11, "attended": 9, "reached_before_event": 7}},
+    "offers": {"made": 4, "accepted": 2, "declined": 1, "expired": 1, "open": 0},
+    "reminders": {"created": 36, "reached": 30, "failed": 2, "open": 0},
     "interests": {"entrepreneurship": 8, "women_employment": 5},
     "attended_by_source": {"onsite": 7, "online_import": 6, "manual": 2},
     "online_minutes": {"minimum": 45, "with_minutes": 6, "at_or_above_minimum": 5, "share_at_or_above_minimum": 0.833, "median": 120.0},
@@ -82,11 +84,48 @@ pub struct EventReport {
     /// per mode in `by_mode`, per room in `by_place` (an addition to the v1 contract).
     #[schema(value_type = BTreeMap<String, Option<i64>>)]
     pub no_show_reasons: NoShowReasons,
+    /// Seats offered from the waitlist (events with `waitlist_promotion: offer`), and how the
+    /// offers ended (an addition to the v1 contract).
+    pub offers: OfferCounts,
+    /// Reminders of the event (`reminders_hours_before`), and how they went (an addition to
+    /// the v1 contract).
+    pub reminders: ReminderCounts,
+}
+
+/// What became of the seats an event offered from its waitlist. Counts of offers: a
+/// registration offered twice counts twice in `made`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"made": 4, "accepted": 2, "declined": 1, "expired": 1, "open": 0}))]
+pub struct OfferCounts {
+    pub made: Option<i64>,
+    pub accepted: Option<i64>,
+    /// Declined by the person, or cancelled by the partner while offered.
+    pub declined: Option<i64>,
+    /// Not answered before `offer_expires_at`: the seat went to the next person.
+    pub expired: Option<i64>,
+    /// Still waiting for an answer.
+    pub open: Option<i64>,
+}
+
+/// An event's reminder items (one per confirmed person and reminder), by how they went.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"created": 36, "reached": 30, "failed": 2, "open": 0}))]
+pub struct ReminderCounts {
+    /// Reminders that fell due and were handed to partners or to the server's email.
+    pub created: Option<i64>,
+    /// Reached the person: a partner reported `reached`, or the mail server accepted the
+    /// server's email.
+    pub reached: Option<i64>,
+    /// Could not reach the person (wrong contact, undeliverable, erased).
+    pub failed: Option<i64>,
+    /// Not yet done. The rest of `created` were closed by a later change (superseded, the
+    /// registration cancelled).
+    pub open: Option<i64>,
 }
 
 /// Counts over the whole event; null where suppressed.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"confirmed": 21, "waitlisted": 0, "cancelled": 1, "attended": 21, "no_show": 0, "fallback_applied": 0}))]
+#[schema(example = json!({"confirmed": 21, "waitlisted": 0, "cancelled": 1, "attended": 21, "no_show": 0, "fallback_applied": 0, "reached_before_event": 18}))]
 pub struct Totals {
     pub confirmed: Option<i64>,
     pub waitlisted: Option<i64>,
@@ -98,11 +137,15 @@ pub struct Totals {
     pub no_show: Option<i64>,
     /// Confirmed online because no onsite seat was free (also counted in `by_mode.online`).
     pub fallback_applied: Option<i64>,
+    /// Confirmed registrations that a message reached before the event started (a partner
+    /// reported `reached` on one of their outreach items, or the server's email of one was
+    /// accepted); until the start, so far (an addition to the v1 contract).
+    pub reached_before_event: Option<i64>,
 }
 
 /// Counts per attendance mode.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"online": {"offered": true, "capacity": null, "confirmed": 18, "waitlisted": 0, "attended": 18, "no_show": 0, "no_show_reasons": {"not_recorded": 0}}, "onsite": {"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0, "no_show_reasons": {"not_recorded": 0}}}))]
+#[schema(example = json!({"online": {"offered": true, "capacity": null, "confirmed": 18, "waitlisted": 0, "attended": 18, "no_show": 0, "no_show_reasons": {"not_recorded": 0}, "reached_before_event": 15}, "onsite": {"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0, "no_show_reasons": {"not_recorded": 0}, "reached_before_event": 3}}))]
 pub struct ByMode {
     pub online: ModeCounts,
     pub onsite: ModeCounts,
@@ -110,7 +153,7 @@ pub struct ByMode {
 
 /// Counts of one attendance mode.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0, "no_show_reasons": {"not_recorded": 0}}))]
+#[schema(example = json!({"offered": true, "capacity": 3, "confirmed": 3, "waitlisted": 0, "attended": 3, "no_show": 0, "no_show_reasons": {"not_recorded": 0}, "reached_before_event": 3}))]
 pub struct ModeCounts {
     /// Whether the event offers this mode at all.
     pub offered: bool,
@@ -125,6 +168,9 @@ pub struct ModeCounts {
     /// `no_show` by reason, and `not_recorded` (an addition to the v1 contract).
     #[schema(value_type = BTreeMap<String, Option<i64>>)]
     pub no_show_reasons: NoShowReasons,
+    /// Of `confirmed`, those a message reached before the event (as `totals`; an addition to
+    /// the v1 contract).
+    pub reached_before_event: Option<i64>,
 }
 
 /// What participants need to take part: a place, transport, interpretation, access.
@@ -158,7 +204,7 @@ pub struct PhysicalSpace {
 #[schema(example = json!({"place_id": "0193a4c2-8a10-7d4e-b1f2-3c4d5e6f7a8b", "name": "Centro cívico de Almazán",
     "kind": "hosted", "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2,
     "no_show": 1, "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0,
-    "no_show_reasons": {"transport": 1, "not_recorded": 0}}))]
+    "no_show_reasons": {"transport": 1, "not_recorded": 0}, "reached_before_event": 3}))]
 pub struct PlaceReport {
     /// The place; null for the event's main venue.
     pub place_id: Option<Uuid>,
@@ -182,6 +228,9 @@ pub struct PlaceReport {
     /// `no_show` by reason, and `not_recorded` (an addition to the v1 contract).
     #[schema(value_type = BTreeMap<String, Option<i64>>)]
     pub no_show_reasons: NoShowReasons,
+    /// Of `confirmed`, those a message reached before the event (as `totals`; an addition to
+    /// the v1 contract).
+    pub reached_before_event: Option<i64>,
 }
 
 /// People who need a physical space at one place.
@@ -196,10 +245,13 @@ pub struct PlacePhysicalSpace {
 
 /// Confirmed and attended registrations of one stakeholder category.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"confirmed": 4, "attended": 4}))]
+#[schema(example = json!({"confirmed": 4, "attended": 4, "reached_before_event": 3}))]
 pub struct CategoryCounts {
     pub confirmed: Option<i64>,
     pub attended: Option<i64>,
+    /// Of `confirmed`, those a message reached before the event (as `totals`; an addition to
+    /// the v1 contract).
+    pub reached_before_event: Option<i64>,
 }
 
 /// The key under which categories whose counts are small are pooled, unnamed. It cannot be
@@ -215,6 +267,8 @@ struct ModeCells {
     no_show: Option<Cell>,
     /// The confirmed not checked in: `no_show` once the event has ended, implied before.
     absent: Cell,
+    /// The confirmed a message reached before the event.
+    reached: Cell,
 }
 
 /// The cells of one room (the main venue or a place) in a report's [`Table`].
@@ -248,54 +302,108 @@ struct ReportTable {
     /// others when there are any.
     languages: Vec<(usize, String, Cell)>,
     pooled_languages: Option<Cell>,
-    /// Named categories (confirmed, attended), and the pool of the others.
-    categories: Vec<(usize, String, (Cell, Cell))>,
-    pooled_categories: Option<(Cell, Cell)>,
+    /// Named categories, and the pool of the others.
+    categories: Vec<(usize, String, CategoryCells)>,
+    pooled_categories: Option<CategoryCells>,
     interests: Vec<(String, Cell)>,
     /// One per room, in the order of `places`.
     places: Vec<PlaceCells>,
     attendance: AttendanceCells,
+    reached: Cell,
+    offers: OfferCells,
+    reminders: ReminderCells,
+}
+
+/// The cells of one stakeholder category: confirmed, of them attended and reached.
+#[derive(Clone, Copy)]
+struct CategoryCells {
+    confirmed: Cell,
+    attended: Cell,
+    reached: Cell,
+}
+
+struct OfferCells {
+    made: Cell,
+    accepted: Cell,
+    declined: Cell,
+    expired: Cell,
+    open: Cell,
+}
+
+struct ReminderCells {
+    created: Cell,
+    reached: Cell,
+    failed: Cell,
+    open: Cell,
+}
+
+/// The confirmed reached before the event, counted out of `rows` by `belongs`.
+fn reached_of(rows: &[ReachedRow], belongs: impl Fn(&ReachedRow) -> bool) -> i64 {
+    rows.iter().filter(|r| belongs(r)).map(|r| r.n).sum()
+}
+
+/// `total` split into `parts` (written down) and whatever the parts leave over, which is
+/// implied. Nothing is tied when the parts overcount (they never should).
+fn with_remainder(t: &mut Table, total: Cell, parts: &[Cell]) {
+    let rest = t.value(total) - parts.iter().map(|&p| t.value(p)).sum::<i64>();
+    if rest >= 0 {
+        let rest = t.derived(rest);
+        t.sum(total, &[parts, &[rest]].concat());
+    }
 }
 
 impl ReportTable {
     /// `pooled_languages[i]` and `pooled_categories[i]` say which of the event's languages
     /// and categories (in `breakdown` order) are pooled, unnamed.
-    fn of(
-        (row, breakdown, places, reasons): (
-            &EventCountsRow,
-            &[BreakdownRow],
-            &[PlaceCountsRow],
-            &[NoShowReasonRow],
-        ),
-        pooled_languages: &[bool],
-        pooled_categories: &[bool],
-    ) -> Self {
+    fn of(data: &EventReportData, pooled_languages: &[bool], pooled_categories: &[bool]) -> Self {
+        let (row, breakdown, places, reasons) =
+            (&data.counts, &data.breakdown[..], &data.places[..], &data.no_show_reasons[..]);
+        let reached = &data.reached[..];
         let keyed = |kind: &'static str| breakdown.iter().filter(move |b| b.kind == kind).collect::<Vec<_>>();
         let places_rows = places;
         let mut t = Table::new();
-        let mode = |t: &mut Table, confirmed: i64, waitlisted: i64, attended: i64| {
+        let mode = |t: &mut Table, confirmed: i64, waitlisted: i64, attended: i64, reached: i64| {
             let (confirmed_cell, waitlisted_cell, attended_cell) =
                 (t.published(confirmed), t.published(waitlisted), t.published(attended));
             let no_show = row.ended.then(|| t.published(no_show(confirmed, attended, true)));
             // Before the end, who has not checked in is implied, not shown.
             let absent = no_show.unwrap_or_else(|| t.derived(confirmed - attended));
             t.sum(confirmed_cell, &[attended_cell, absent]);
+            let reached = t.published(reached);
+            let unreached = t.derived(confirmed - t.value(reached));
+            t.sum(confirmed_cell, &[reached, unreached]);
             ModeCells {
                 confirmed: confirmed_cell,
                 waitlisted: waitlisted_cell,
                 attended: attended_cell,
                 no_show,
                 absent,
+                reached,
             }
         };
-        let online = mode(&mut t, row.online_confirmed, row.online_waitlisted, row.online_attended);
-        let onsite = mode(&mut t, row.onsite_confirmed, row.onsite_waitlisted, row.onsite_attended);
+        let reached_in = |mode: Mode| reached_of(reached, |r| r.attendance_mode == mode);
+        let online = mode(
+            &mut t,
+            row.online_confirmed,
+            row.online_waitlisted,
+            row.online_attended,
+            reached_in(Mode::Online),
+        );
+        let onsite = mode(
+            &mut t,
+            row.onsite_confirmed,
+            row.onsite_waitlisted,
+            row.onsite_attended,
+            reached_in(Mode::Onsite),
+        );
         let confirmed = t.published(row.online_confirmed + row.onsite_confirmed);
         let waitlisted = t.published(row.online_waitlisted + row.onsite_waitlisted);
         let attended = t.published(row.online_attended + row.onsite_attended);
         t.sum(confirmed, &[online.confirmed, onsite.confirmed]);
         t.sum(waitlisted, &[online.waitlisted, onsite.waitlisted]);
         t.sum(attended, &[online.attended, onsite.attended]);
+        let reached_total = t.published(t.value(online.reached) + t.value(onsite.reached));
+        t.sum(reached_total, &[online.reached, onsite.reached]);
         let no_show = match (online.no_show, onsite.no_show) {
             (Some(on), Some(os)) => {
                 let total = t.published(t.value(on) + t.value(os));
@@ -331,7 +439,9 @@ impl ReportTable {
         let places: Vec<PlaceCells> = places
             .iter()
             .map(|p| {
-                let counts = mode(&mut t, p.confirmed, p.waitlisted, p.attended);
+                let there =
+                    reached_of(reached, |r| r.attendance_mode == Mode::Onsite && r.place_id == p.place_id);
+                let counts = mode(&mut t, p.confirmed, p.waitlisted, p.attended, there);
                 let seated = need(&mut t, counts.confirmed, p.physical_space_seated);
                 let requested = t.published(p.physical_space_requested);
                 let space_waiting = t.derived(p.physical_space_requested - p.physical_space_seated);
@@ -350,6 +460,7 @@ impl ReportTable {
             partition(&mut t, onsite.waitlisted, &column(|p| p.counts.waitlisted));
             partition(&mut t, onsite.attended, &column(|p| p.counts.attended));
             partition(&mut t, onsite.absent, &column(|p| p.counts.absent));
+            partition(&mut t, onsite.reached, &column(|p| p.counts.reached));
             partition(&mut t, seated, &column(|p| p.seated));
             partition(&mut t, space_waitlisted, &column(|p| p.space_waiting));
             // Transport online: those online who asked, among everyone online.
@@ -383,27 +494,40 @@ impl ReportTable {
 
         // Stakeholder categories: confirmed and attended, each a partition of its total; a
         // category's confirmed who did not attend are implied.
-        let category = |t: &mut Table, confirmed: i64, attended: i64| {
-            let cells = (t.published(confirmed), t.published(attended));
+        let category = |t: &mut Table, confirmed: i64, attended: i64, reached: i64| {
+            let cells = CategoryCells {
+                confirmed: t.published(confirmed),
+                attended: t.published(attended),
+                reached: t.published(reached),
+            };
             let absent = t.derived(confirmed - attended);
-            t.sum(cells.0, &[cells.1, absent]);
+            t.sum(cells.confirmed, &[cells.attended, absent]);
+            let unreached = t.derived(confirmed - reached);
+            t.sum(cells.confirmed, &[cells.reached, unreached]);
             cells
         };
+        let reached_of_category = |key: &str| reached_of(reached, |r| r.stakeholder_category == key);
         let groups = keyed("category");
-        let categories: Vec<(usize, String, (Cell, Cell))> = groups
+        let categories: Vec<(usize, String, CategoryCells)> = groups
             .iter()
             .enumerate()
             .filter(|(i, _)| !pooled_categories[*i])
-            .map(|(i, b)| (i, b.key.clone(), category(&mut t, b.n, b.attended)))
+            .map(|(i, b)| (i, b.key.clone(), category(&mut t, b.n, b.attended, reached_of_category(&b.key))))
             .collect();
         let pooled_category_cells = pooled_categories.contains(&true).then(|| {
             let pooled = || groups.iter().zip(pooled_categories).filter(|(_, &p)| p).map(|(b, _)| *b);
-            category(&mut t, pooled().map(|b| b.n).sum(), pooled().map(|b| b.attended).sum())
+            category(
+                &mut t,
+                pooled().map(|b| b.n).sum(),
+                pooled().map(|b| b.attended).sum(),
+                pooled().map(|b| reached_of_category(&b.key)).sum(),
+            )
         });
-        let all: Vec<(Cell, Cell)> =
+        let all: Vec<CategoryCells> =
             categories.iter().map(|(_, _, c)| *c).chain(pooled_category_cells).collect();
-        t.sum(confirmed, &all.iter().map(|c| c.0).collect::<Vec<_>>());
-        t.sum(attended, &all.iter().map(|c| c.1).collect::<Vec<_>>());
+        t.sum(confirmed, &all.iter().map(|c| c.confirmed).collect::<Vec<_>>());
+        t.sum(attended, &all.iter().map(|c| c.attended).collect::<Vec<_>>());
+        t.sum(reached_total, &all.iter().map(|c| c.reached).collect::<Vec<_>>());
 
         // Interests: several per person, so no sum across topics; each topic and those without
         // it make up everyone.
@@ -420,6 +544,25 @@ impl ReportTable {
         };
         let attendance =
             AttendanceCells::of(&mut t, row, (attended, online.attended), no_shows, places_rows, reasons);
+
+        // Offers and reminders: each a small table of its own, how they ended adding up to
+        // how many there were.
+        let o: &OutreachCountsRow = &data.outreach;
+        let offers = OfferCells {
+            made: t.published(o.offers_made),
+            accepted: t.published(o.offers_accepted),
+            declined: t.published(o.offers_declined),
+            expired: t.published(o.offers_expired),
+            open: t.published(o.offers_open),
+        };
+        with_remainder(&mut t, offers.made, &[offers.accepted, offers.declined, offers.expired, offers.open]);
+        let reminders = ReminderCells {
+            created: t.published(o.reminders_created),
+            reached: t.published(o.reminders_reached),
+            failed: t.published(o.reminders_failed),
+            open: t.published(o.reminders_open),
+        };
+        with_remainder(&mut t, reminders.created, &[reminders.reached, reminders.failed, reminders.open]);
         ReportTable {
             table: t,
             online,
@@ -442,6 +585,9 @@ impl ReportTable {
             interests,
             places,
             attendance,
+            reached: reached_total,
+            offers,
+            reminders,
         }
     }
 }
@@ -464,11 +610,7 @@ impl EventReport {
         // A named count hidden to protect another is unnamed too: pooled, then everything is
         // protected again. Each round pools at least one more, so this ends.
         let (cells, shown) = loop {
-            let cells = ReportTable::of(
-                (row, breakdown, places, &data.no_show_reasons),
-                &pooled_languages,
-                &pooled_categories,
-            );
+            let cells = ReportTable::of(data, &pooled_languages, &pooled_categories);
             let shown = cells.table.protect(below);
             let mut pooled_more = false;
             for (i, _, cell) in &cells.languages {
@@ -477,8 +619,8 @@ impl EventReport {
                     pooled_more = true;
                 }
             }
-            for (i, _, (confirmed, _)) in &cells.categories {
-                if shown.is_hidden(*confirmed) {
+            for (i, _, category) in &cells.categories {
+                if shown.is_hidden(category.confirmed) {
                     pooled_categories[*i] = true;
                     pooled_more = true;
                 }
@@ -498,24 +640,25 @@ impl EventReport {
                 attended: c(cells.attended),
                 no_show: cells.no_show.map_or(Some(0), c),
                 no_show_reasons: reasons_shown(reasons, &shown),
+                reached_before_event: c(cells.reached),
             };
         let mut interpretation: BTreeMap<String, Option<i64>> =
             cells.languages.iter().map(|(_, key, cell)| (key.clone(), c(*cell))).collect();
         if let Some(pool) = cells.pooled_languages {
             interpretation.insert(OTHER_SUPPRESSED.to_owned(), c(pool));
         }
+        let category_counts = |cells: &CategoryCells| CategoryCounts {
+            confirmed: c(cells.confirmed),
+            attended: c(cells.attended),
+            reached_before_event: c(cells.reached),
+        };
         let mut by_stakeholder_category: BTreeMap<String, CategoryCounts> = cells
             .categories
             .iter()
-            .map(|(_, key, (confirmed, attended))| {
-                (key.clone(), CategoryCounts { confirmed: c(*confirmed), attended: c(*attended) })
-            })
+            .map(|(_, key, category)| (key.clone(), category_counts(category)))
             .collect();
-        if let Some((confirmed, attended)) = cells.pooled_categories {
-            by_stakeholder_category.insert(
-                OTHER_SUPPRESSED.to_owned(),
-                CategoryCounts { confirmed: c(confirmed), attended: c(attended) },
-            );
+        if let Some(pooled) = &cells.pooled_categories {
+            by_stakeholder_category.insert(OTHER_SUPPRESSED.to_owned(), category_counts(pooled));
         }
         // A hidden topic is not named: the topics stand alone, so nothing is summed under
         // the pooled key, which only says that some were left out.
@@ -554,6 +697,7 @@ impl EventReport {
                     },
                     transport_requested: c(room.transport),
                     no_show_reasons: reasons_shown(reasons.map(|r| &r.places[i][..]), &shown),
+                    reached_before_event: c(room.counts.reached),
                 }
             })
             .collect();
@@ -576,6 +720,7 @@ impl EventReport {
                 attended: c(cells.attended),
                 no_show: cells.no_show.map_or(Some(0), c),
                 fallback_applied: c(cells.fallback),
+                reached_before_event: c(cells.reached),
             },
             by_mode: ByMode {
                 online: mode_counts(
@@ -607,6 +752,19 @@ impl EventReport {
             attended_by_source: cells.attendance.by_source(&shown),
             online_minutes: cells.attendance.online_minutes(row, &shown, below),
             no_show_reasons: reasons_shown(reasons.map(|r| &r.total[..]), &shown),
+            offers: OfferCounts {
+                made: c(cells.offers.made),
+                accepted: c(cells.offers.accepted),
+                declined: c(cells.offers.declined),
+                expired: c(cells.offers.expired),
+                open: c(cells.offers.open),
+            },
+            reminders: ReminderCounts {
+                created: c(cells.reminders.created),
+                reached: c(cells.reminders.reached),
+                failed: c(cells.reminders.failed),
+                open: c(cells.reminders.open),
+            },
         }
     }
 }

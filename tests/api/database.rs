@@ -239,6 +239,7 @@ async fn readyz_recovers_when_the_database_comes_back_without_a_restart() {
     let server = app.into_server();
     let handle = server.handle();
     actix_web::rt::spawn(server);
+    hybrid_events::webhooks::install_tls_provider();
     let client = reqwest::Client::new();
     let readyz = || async { read(client.get(format!("{address}/readyz")).send().await.unwrap()).await };
 

@@ -73,6 +73,8 @@ impl Running {
 
     /// A client that keeps no idle connection open, so it never holds up a graceful shutdown.
     pub fn client() -> reqwest::Client {
+        // reqwest has no TLS provider of its own here (see `install_tls_provider`).
+        hybrid_events::webhooks::install_tls_provider();
         reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap()
     }
 

@@ -25,6 +25,7 @@ const PHONE_DIGITS: &str = "34611987654";
 const NEW_PHONE: &str = "+34 622 135 246";
 const NOTES: &str = "Wheelchair-user-Yt5 needs step-free entrance";
 const ORGANISATION_NAME: &str = "Asociación Kwame-Ruiz";
+const OUTREACH_NOTE: &str = "Called her sister-Gw4, she will pass it on";
 
 struct Binary {
     child: tokio::process::Child,
@@ -90,8 +91,16 @@ async fn start(database_url: &str) -> Binary {
         .kill_on_drop(true)
         .spawn()
         .expect("the binary starts");
-    let binary =
-        Binary { child, log, address: format!("http://127.0.0.1:{port}"), client: reqwest::Client::new() };
+    let binary = Binary {
+        child,
+        log,
+        address: format!("http://127.0.0.1:{port}"),
+        client: {
+            // reqwest has no TLS provider of its own here (see `install_tls_provider`).
+            hybrid_events::webhooks::install_tls_provider();
+            reqwest::Client::new()
+        },
+    };
     let started = Instant::now();
     loop {
         if let Ok(response) = binary.client.get(format!("{}/readyz", binary.address)).send().await {
@@ -189,6 +198,32 @@ async fn a_whole_scenario_at_debug_level_logs_no_secret_and_no_personal_data() {
         )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.text);
+    // The messages to her, and the partner's note on reaching her.
+    let items = server
+        .call(reqwest::Method::GET, &format!("/api/v1/outreach?event_id={event_id}"), Some(&partner), None)
+        .await;
+    assert_eq!(items.status, 200, "{}", items.text);
+    let messages: Vec<String> = items.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|item| ["subject", "text"].map(|part| item["message"][part].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(!messages.is_empty(), "her registration made an item: {}", items.text);
+    let item_id = items.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let result = server
+        .post(
+            &format!("/api/v1/outreach/{item_id}/result"),
+            Some(&partner),
+            json!({"result": "reached", "note": OUTREACH_NOTE}),
+        )
+        .await;
+    assert_eq!(result.status, 200, "{}", result.text);
+    let report = server
+        .call(reqwest::Method::GET, &format!("/api/v1/events/{event_id}/report"), Some(&organiser), None)
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    assert_eq!(report.body["totals"]["reached_before_event"], 1, "{}", report.text);
     let duplicate = server
         .post(
             &format!("/api/v1/events/{event_id}/registrations"),
@@ -245,12 +280,13 @@ async fn a_whole_scenario_at_debug_level_logs_no_secret_and_no_personal_data() {
         NEW_PHONE,
         NOTES,
         ORGANISATION_NAME,
+        OUTREACH_NOTE,
         &client_secret,
         &admin,
         &organiser,
         &partner,
     ];
-    for secret in secrets {
+    for secret in secrets.into_iter().chain(messages.iter().map(String::as_str)) {
         // As text, and as the list of bytes a `{:?}` of a byte buffer prints.
         let bytes = format!("{:?}", secret.as_bytes());
         let bytes = bytes.trim_matches(|c| c == '[' || c == ']');

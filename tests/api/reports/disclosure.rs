@@ -14,7 +14,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use hybrid_events::db::reports::{
-    BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow, PlaceCountsRow,
+    BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow, OutreachCountsRow,
+    PlaceCountsRow, ReachedRow,
 };
 use hybrid_events::domain::attendance::NoShowReason;
 use hybrid_events::domain::events::EventStatus;
@@ -199,7 +200,20 @@ pub struct Person {
     pub minutes: Option<i32>,
     /// Why a confirmed person not checked in did not come, when someone said.
     pub reason: Option<NoShowReason>,
+    /// A confirmed person a message reached before the event.
+    pub reached: bool,
+    /// How a seat offered to them ended: an index into `OFFER_ENDS`.
+    pub offer: Option<usize>,
+    /// How a reminder to them went: an index into `REMINDER_ENDS`.
+    pub reminder: Option<usize>,
 }
+
+/// How offers end, as the report counts them (a registration cancelled while offered is
+/// `declined`).
+const OFFER_ENDS: [&str; 4] = ["accepted", "declined", "expired", "open"];
+
+/// How reminders go; the last is closed by a later change, which the report does not name.
+const REMINDER_ENDS: [&str; 4] = ["reached", "failed", "open", "superseded"];
 
 /// The sources of check-ins as the report names them.
 const SOURCES: [&str; 3] = ["onsite", "online_import", "manual"];
@@ -220,6 +234,9 @@ const TOPICS: [&str; 3] = ["employment", "housing", "language_courses"];
 
 /// `size` people of an event that offers `places` places (at most 3) beside its main venue.
 pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person> {
+    // Outreach is drawn from a stream of its own, so that the people of every seed stay
+    // those the other tests' expectations were written for.
+    let mut outreach = StdRng::seed_from_u64((size * 4 + places) as u64);
     (0..size)
         .map(|_| {
             let onsite = rng.random_bool(if places > 0 { 0.5 } else { 0.3 });
@@ -247,6 +264,10 @@ pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person
                 minutes: (checked_in && rng.random_bool(0.6)).then(|| rng.random_range(0..120)),
                 reason: (status == 0 && !checked_in && rng.random_bool(0.7))
                     .then(|| REASONS[rng.random_range(0..REASONS.len())]),
+                reached: status == 0 && outreach.random_bool(0.6),
+                offer: outreach.random_bool(0.2).then(|| outreach.random_range(0..OFFER_ENDS.len())),
+                reminder: (status == 0 && outreach.random_bool(0.5))
+                    .then(|| outreach.random_range(0..REMINDER_ENDS.len())),
             }
         })
         .collect()
@@ -361,7 +382,29 @@ pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportDa
             }
         })
         .collect();
-    EventReportData { counts: row, breakdown, places: rooms, no_show_reasons }
+    let mut reached = Vec::new();
+    for p in people.iter().filter(|p| p.status == 0 && p.reached) {
+        let (attendance_mode, place_id) = if p.onsite {
+            (Mode::Onsite, (p.place > 0).then(|| Uuid::from_u128(p.place as u128)))
+        } else {
+            (Mode::Online, None)
+        };
+        reached.push(ReachedRow { attendance_mode, place_id, stakeholder_category: p.category.into(), n: 1 });
+    }
+    let offers = |end: usize| count(&|p| p.offer == Some(end));
+    let reminders = |end: usize| count(&|p| p.reminder == Some(end));
+    let outreach = OutreachCountsRow {
+        offers_made: count(&|p| p.offer.is_some()),
+        offers_accepted: offers(0),
+        offers_declined: offers(1),
+        offers_expired: offers(2),
+        offers_open: offers(3),
+        reminders_created: count(&|p| p.reminder.is_some()),
+        reminders_reached: reminders(0),
+        reminders_failed: reminders(1),
+        reminders_open: reminders(2),
+    };
+    EventReportData { counts: row, breakdown, places: rooms, no_show_reasons, reached, outreach }
 }
 
 /// The median as PostgreSQL's `percentile_cont(0.5)` gives it.
@@ -421,7 +464,13 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
             a.implied(&format!("{name} not checked in yet"), absent_truth, below)
         };
         a.sum(confirmed, &[attended, absent]);
-        (confirmed, waitlisted, attended, absent)
+        let reached_truth = n(&truth["reached_before_event"]);
+        let reached =
+            a.shown(&format!("{name}.reached_before_event"), &m["reached_before_event"], reached_truth);
+        let unreached =
+            a.implied(&format!("{name} not reached"), n(&truth["confirmed"]) - reached_truth, below);
+        a.sum(confirmed, &[reached, unreached]);
+        (confirmed, waitlisted, attended, absent, reached)
     };
     let online = mode(&mut a, "online");
     let onsite = mode(&mut a, "onsite");
@@ -438,6 +487,9 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     a.sum(confirmed, &[online.0, onsite.0]);
     a.sum(waitlisted, &[online.1, onsite.1]);
     a.sum(attended, &[online.2, onsite.2]);
+    let reached =
+        a.shown("totals.reached_before_event", &t["reached_before_event"], n(&tt["reached_before_event"]));
+    a.sum(reached, &[online.4, onsite.4]);
     if ended {
         let no_show = a.shown("totals.no_show", &t["no_show"], n(&tt["no_show"]));
         a.sum(no_show, &[online.3, onsite.3]);
@@ -529,7 +581,7 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     let (rooms, rooms_truth) = (report["by_place"].as_array().unwrap(), full["by_place"].as_array().unwrap());
     assert_eq!(rooms.len(), rooms_truth.len(), "{context}");
     if !rooms.is_empty() {
-        let mut columns: [Vec<Term>; 7] = Default::default();
+        let mut columns: [Vec<Term>; 8] = Default::default();
         let mut room_reasons: Vec<Vec<Term>> = Vec::new();
         let mut onsite_transport = 0;
         for (i, (room, truth)) in rooms.iter().zip(rooms_truth).enumerate() {
@@ -548,6 +600,14 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
                 a.implied(&name("not checked in yet"), absent_truth, below)
             };
             a.sum(confirmed, &[attended, absent]);
+            let reached_there = a.shown(
+                &name("reached_before_event"),
+                &room["reached_before_event"],
+                count("reached_before_event"),
+            );
+            let unreached_there =
+                a.implied(&name("not reached"), count("confirmed") - count("reached_before_event"), below);
+            a.sum(confirmed, &[reached_there, unreached_there]);
             let group = (&room["no_show_reasons"], &truth["no_show_reasons"]);
             room_reasons.push(reasons(&mut a, &name("no_show_reasons"), group, absent, ended));
             let (space, space_truth) = (&room["physical_space"], &truth["physical_space"]);
@@ -585,12 +645,14 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
                 seated_there,
                 waiting,
                 transport_there,
+                reached_there,
             ]) {
                 column.push(term);
             }
         }
-        let [confirmed_at, waitlisted_at, attended_at, absent_at, seated_at, waiting_at, transport_at] =
+        let [confirmed_at, waitlisted_at, attended_at, absent_at, seated_at, waiting_at, transport_at, reached_at] =
             columns;
+        a.sum(onsite.4, &reached_at);
         a.sum(onsite.0, &confirmed_at);
         a.sum(onsite.1, &waitlisted_at);
         a.sum(onsite.2, &attended_at);
@@ -636,31 +698,55 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     // Categories: confirmed and attended each add up to their total.
     let categories = report["by_stakeholder_category"].as_object().unwrap();
     let all_categories = full["by_stakeholder_category"].as_object().unwrap();
-    let (mut confirmed_parts, mut attended_parts) = (Vec::new(), Vec::new());
-    let (mut pooled_confirmed, mut pooled_attended) = (n(&tt["confirmed"]), n(&tt["attended"]));
-    let mut category = |a: &mut Audit, name: &str, counts: &Value, truth: (i64, i64)| {
+    let (mut confirmed_parts, mut attended_parts, mut reached_parts) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut pooled_confirmed, mut pooled_attended, mut pooled_reached) =
+        (n(&tt["confirmed"]), n(&tt["attended"]), n(&tt["reached_before_event"]));
+    let mut category = |a: &mut Audit, name: &str, counts: &Value, truth: (i64, i64, i64)| {
         let c = a.shown(&format!("{name}.confirmed"), &counts["confirmed"], truth.0);
         let at = a.shown(&format!("{name}.attended"), &counts["attended"], truth.1);
         let absent = a.implied(&format!("{name} confirmed, not checked in"), truth.0 - truth.1, below);
         a.sum(c, &[at, absent]);
+        let r = a.shown(&format!("{name}.reached_before_event"), &counts["reached_before_event"], truth.2);
+        let unreached = a.implied(&format!("{name} confirmed, not reached"), truth.0 - truth.2, below);
+        a.sum(c, &[r, unreached]);
         confirmed_parts.push(c);
         attended_parts.push(at);
+        reached_parts.push(r);
     };
     for (name, counts) in categories.iter().filter(|(k, _)| *k != OTHER_SUPPRESSED) {
         let count =
             counts["confirmed"].as_i64().unwrap_or_else(|| panic!("{context}: {name} named but hidden"));
         assert!(count == 0 || count >= below, "{context}: category {name} named with a small count {count}");
-        let truth = (n(&all_categories[name]["confirmed"]), n(&all_categories[name]["attended"]));
+        let of = &all_categories[name];
+        let truth = (n(&of["confirmed"]), n(&of["attended"]), n(&of["reached_before_event"]));
         pooled_confirmed -= truth.0;
         pooled_attended -= truth.1;
+        pooled_reached -= truth.2;
         category(&mut a, name, counts, truth);
     }
     match categories.get(OTHER_SUPPRESSED) {
-        Some(counts) => category(&mut a, "categories pooled", counts, (pooled_confirmed, pooled_attended)),
+        Some(counts) => {
+            category(&mut a, "categories pooled", counts, (pooled_confirmed, pooled_attended, pooled_reached))
+        }
         None => assert_eq!(pooled_confirmed, 0, "{context}: categories left out without saying so"),
     }
     a.sum(confirmed, &confirmed_parts);
     a.sum(attended, &attended_parts);
+    a.sum(reached, &reached_parts);
+
+    // Offers and reminders: how they ended adds up to how many there were, with the rest
+    // (reminders closed by a later change) implied.
+    let ends = |a: &mut Audit, group: &str, total: &str, named: &[&str]| {
+        let (shown, truth) = (&report[group], &full[group]);
+        let whole = a.shown(&format!("{group}.{total}"), &shown[total], n(&truth[total]));
+        let mut parts: Vec<Term> =
+            named.iter().map(|k| a.shown(&format!("{group}.{k}"), &shown[k], n(&truth[k]))).collect();
+        let rest = n(&truth[total]) - named.iter().map(|k| n(&truth[k])).sum::<i64>();
+        parts.push(a.implied(&format!("{group} otherwise"), rest, below));
+        a.sum(whole, &parts);
+    };
+    ends(&mut a, "offers", "made", &OFFER_ENDS);
+    ends(&mut a, "reminders", "created", &REMINDER_ENDS[..3]);
 
     // Interests stand alone (several per person); each and those without it make everyone.
     let interests = report["interests"].as_object().unwrap();
@@ -761,6 +847,9 @@ fn the_attendance_of_a_larger_event_is_shown_where_it_may_be() {
         source,
         minutes,
         reason,
+        reached: false,
+        offer: None,
+        reminder: None,
     };
     let mut people = Vec::new();
     // Three below the minimum of 45, five at or above it: neither group is small at 3.
@@ -807,6 +896,8 @@ fn without_a_threshold_every_count_is_shown() {
             &report["attended_by_source"],
             &report["no_show_reasons"],
             &report["online_minutes"],
+            &report["offers"],
+            &report["reminders"],
         ],
     );
     counts.extend(["online", "onsite"].map(|m| &report["by_mode"][m]));

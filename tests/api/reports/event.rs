@@ -97,17 +97,18 @@ async fn an_event_report_counts_confirmed_waitlisted_cancelled_erased_fallback_a
     assert!(body["generated_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         body["totals"],
-        json!({"confirmed": 5, "waitlisted": 2, "cancelled": 1, "attended": 3, "no_show": 0, "fallback_applied": 1})
+        json!({"confirmed": 5, "waitlisted": 2, "cancelled": 1, "attended": 3, "no_show": 0, "fallback_applied": 1,
+               "reached_before_event": 0})
     );
     assert_eq!(
         body["by_mode"]["online"],
         json!({"offered": true, "capacity": null, "confirmed": 3, "waitlisted": 1, "attended": 2, "no_show": 0,
-               "no_show_reasons": crate::reports::no_show_reasons(&[])})
+               "no_show_reasons": crate::reports::no_show_reasons(&[]), "reached_before_event": 0})
     );
     assert_eq!(
         body["by_mode"]["onsite"],
         json!({"offered": true, "capacity": 10, "confirmed": 2, "waitlisted": 1, "attended": 1, "no_show": 0,
-               "no_show_reasons": crate::reports::no_show_reasons(&[])})
+               "no_show_reasons": crate::reports::no_show_reasons(&[]), "reached_before_event": 0})
     );
     assert_eq!(
         body["needs"],
@@ -116,8 +117,9 @@ async fn an_event_report_counts_confirmed_waitlisted_cancelled_erased_fallback_a
     );
     assert_eq!(
         body["by_stakeholder_category"],
-        json!({"migrant": {"confirmed": 1, "attended": 1}, "ngo": {"confirmed": 2, "attended": 1},
-               "refugee": {"confirmed": 2, "attended": 1}})
+        json!({"migrant": {"confirmed": 1, "attended": 1, "reached_before_event": 0},
+               "ngo": {"confirmed": 2, "attended": 1, "reached_before_event": 0},
+               "refugee": {"confirmed": 2, "attended": 1, "reached_before_event": 0}})
     );
     assert_eq!(body["interests"], json!({"entrepreneurship": 2, "women_employment": 1}));
 }

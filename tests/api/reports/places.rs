@@ -100,7 +100,7 @@ fn room(
     json!({"place_id": place_id, "name": name, "kind": kind, "municipality": municipality, "capacity": capacity,
            "confirmed": confirmed, "waitlisted": waitlisted, "attended": attended, "no_show": 0,
            "physical_space": {"requested": requested, "seated": seated}, "transport_requested": transport,
-           "no_show_reasons": crate::reports::no_show_reasons(&[])})
+           "no_show_reasons": crate::reports::no_show_reasons(&[]), "reached_before_event": 0})
 }
 
 #[actix_web::test]

@@ -1,0 +1,3 @@
+DROP INDEX outreach_items_reminders;
+DROP INDEX outreach_items_reached;
+DROP INDEX registration_history_offers;
