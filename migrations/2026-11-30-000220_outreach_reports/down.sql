@@ -1,3 +1,2 @@
-DROP INDEX outreach_items_reminders;
-DROP INDEX outreach_items_reached;
+DROP INDEX outreach_items_reported;
 DROP INDEX registration_history_offers;

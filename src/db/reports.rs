@@ -285,7 +285,7 @@ pub struct ReachedRow {
 
 // Reached: a partner reported `reached`, or the mail server accepted the server's email
 // (`sent`), before the start. Only the registrations reached are read (the partial index
-// outreach_items_reached, then each by its key), so the report of a large event costs no
+// outreach_items_reported, then each by its key), so the report of a large event costs no
 // more than the people reached.
 const EVENT_REACHED: &str = "
 SELECT r.attendance_mode, r.place_id, r.stakeholder_category, count(*) AS n
@@ -323,7 +323,7 @@ pub struct OutreachCountsRow {
 }
 
 // Each count through a partial index that holds only what it counts
-// (registration_history_offers, registrations_offers_due, outreach_items_reminders).
+// (registration_history_offers, registrations_offers_due, outreach_items_reported).
 const EVENT_OUTREACH: &str = "
 SELECT h.offers_made, h.offers_accepted, h.offers_declined, h.offers_expired,
        (SELECT count(*) FROM registrations r WHERE r.event_id = $1 AND r.status = 'offered') AS offers_open,
