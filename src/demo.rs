@@ -205,6 +205,7 @@ async fn offer_places(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<Uuid>>
                     notes: Some(
                         "A volunteer of the town hall opens the room and sets up the screen.".to_owned(),
                     ),
+                    translations: Default::default(),
                 };
                 crate::app::places::create(conn, &organiser, organisation, draft).await?.id
             }

@@ -242,6 +242,9 @@ pub struct ItemRow {
     pub place_municipality: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub place_contact_phone: Option<String>,
+    /// Its name and notes in more languages (`domain::translations::PlaceTranslations`).
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub place_translations: Option<serde_json::Value>,
 }
 
 impl ItemRow {
@@ -264,7 +267,8 @@ macro_rules! items_where {
                     e.onsite_venue_name AS venue_name, e.onsite_address AS venue_address,
                     e.contact_phone AS event_contact_phone,
                     p.name AS place_name, p.address AS place_address,
-                    p.municipality AS place_municipality, p.contact_phone AS place_contact_phone
+                    p.municipality AS place_municipality, p.contact_phone AS place_contact_phone,
+                    p.translations AS place_translations
                FROM outreach_items o
                JOIN registrations r ON r.id = o.registration_id
                JOIN events e ON e.id = o.event_id

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::db::schema::{event_places, places};
 use crate::domain::places::PlaceKind;
 use crate::domain::seats::{PlaceSeats, Room};
+use crate::domain::translations::PlaceTranslations;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -28,6 +29,8 @@ pub struct PlaceRow {
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The name and notes in more languages (`domain::translations::PlaceTranslations`).
+    pub translations: serde_json::Value,
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<PlaceRow>> {
@@ -58,6 +61,7 @@ struct PlaceFields {
     host_organisation_id: Option<Uuid>,
     contact_phone: Option<String>,
     notes: Option<String>,
+    translations: serde_json::Value,
 }
 
 impl From<crate::domain::places::ValidPlace> for PlaceFields {
@@ -73,11 +77,17 @@ impl From<crate::domain::places::ValidPlace> for PlaceFields {
             host_organisation_id: place.host_organisation_id,
             contact_phone: place.contact_phone,
             notes: place.notes,
+            translations: serde_json::to_value(&place.translations).expect("translations serialise"),
         }
     }
 }
 
 impl PlaceRow {
+    /// The translations as stored; only the server writes them, checked.
+    pub fn translations(&self) -> PlaceTranslations {
+        serde_json::from_value(self.translations.clone()).unwrap_or_default()
+    }
+
     /// The place as a draft, for a PATCH to be applied to.
     pub fn to_draft(&self) -> crate::domain::places::PlaceDraft {
         crate::domain::places::PlaceDraft {
@@ -91,6 +101,7 @@ impl PlaceRow {
             host_organisation_id: self.host_organisation_id,
             contact_phone: self.contact_phone.clone(),
             notes: self.notes.clone(),
+            translations: self.translations(),
         }
     }
 }

@@ -269,6 +269,7 @@ diesel::table! {
         notes -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        translations -> Jsonb,
     }
 }
 

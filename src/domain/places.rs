@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::domain::contact::optional_contact_phone;
 use crate::domain::refusal::Refusal;
 use crate::domain::text::Problems;
+use crate::domain::translations::{check_place_translations, PlaceTranslations};
 use crate::error::FieldError;
 
 /// The most devices a place may have: more than any room in a village holds, and far
@@ -120,6 +121,7 @@ pub struct PlaceDraft {
     pub host_organisation_id: Option<Uuid>,
     pub contact_phone: Option<String>,
     pub notes: Option<String>,
+    pub translations: PlaceTranslations,
 }
 
 /// A place that passed [`validate`]: text trimmed (blank optional text is `None`), features
@@ -138,6 +140,8 @@ pub struct ValidPlace {
     /// As typed (trimmed), like participants' phones.
     pub contact_phone: Option<String>,
     pub notes: Option<String>,
+    /// Checked as `name` and `notes` are, under `translations.<tag>`.
+    pub translations: PlaceTranslations,
 }
 
 /// A PATCH of a place: `None` leaves a field as it is; `Some(None)` clears an optional one.
@@ -154,6 +158,8 @@ pub struct PlacePatch {
     pub host_organisation_id: Option<Option<Uuid>>,
     pub contact_phone: Option<Option<String>>,
     pub notes: Option<Option<String>>,
+    /// Replaces every translation.
+    pub translations: Option<PlaceTranslations>,
 }
 
 impl PlacePatch {
@@ -170,6 +176,7 @@ impl PlacePatch {
             host_organisation_id: self.host_organisation_id.unwrap_or(place.host_organisation_id),
             contact_phone: self.contact_phone.unwrap_or(place.contact_phone),
             notes: self.notes.unwrap_or(place.notes),
+            translations: self.translations.unwrap_or(place.translations),
         }
     }
 }
@@ -177,7 +184,7 @@ impl PlacePatch {
 /// Checks every rule, reporting every bad field at once.
 pub fn validate(draft: PlaceDraft) -> Result<ValidPlace, Vec<FieldError>> {
     let mut problems = Problems::default();
-    let name = problems.one_line("name", &draft.name, MAX_LINE_CHARS);
+    let name = check_name(&mut problems, "name", &draft.name);
     let address = problems.optional_one_line("address", draft.address.as_deref(), MAX_LINE_CHARS);
     let municipality =
         problems.optional_one_line("municipality", draft.municipality.as_deref(), MAX_LINE_CHARS);
@@ -186,7 +193,8 @@ pub fn validate(draft: PlaceDraft) -> Result<ValidPlace, Vec<FieldError>> {
     let accessibility = check_accessibility(&mut problems, &draft.accessibility);
     let contact_phone =
         optional_contact_phone(&mut problems, "contact_phone", draft.contact_phone.as_deref());
-    let notes = problems.optional_text("notes", draft.notes.as_deref(), MAX_NOTES_CHARS);
+    let notes = check_notes(&mut problems, "notes", draft.notes.as_deref());
+    let translations = check_place_translations(&mut problems, draft.translations);
     if !problems.is_empty() {
         return Err(problems.0);
     }
@@ -201,7 +209,18 @@ pub fn validate(draft: PlaceDraft) -> Result<ValidPlace, Vec<FieldError>> {
         host_organisation_id: draft.host_organisation_id,
         contact_phone,
         notes,
+        translations,
     })
+}
+
+/// A place's name, or its translation (`field`): one line, 1 to 200 characters.
+pub fn check_name(problems: &mut Problems, field: &str, name: &str) -> String {
+    problems.one_line(field, name, MAX_LINE_CHARS)
+}
+
+/// A place's notes, or their translation (`field`): up to 1000 characters; blank is none.
+pub fn check_notes(problems: &mut Problems, field: &str, notes: Option<&str>) -> Option<String> {
+    problems.optional_text(field, notes, MAX_NOTES_CHARS)
 }
 
 /// Devices are the screens people follow the meeting on at a hosted place; a venue is where
@@ -282,6 +301,7 @@ mod tests {
             host_organisation_id: None,
             contact_phone: Some(" +34 975 000 000 ".into()),
             notes: Some("Ask for Lucía at the desk.\nOpen from 9:00.".into()),
+            translations: PlaceTranslations::default(),
         }
     }
 
@@ -342,6 +362,53 @@ mod tests {
                 ("notes", "too_long"),
             ]
         );
+    }
+
+    #[test]
+    fn translations_are_checked_as_the_name_and_notes_are() {
+        use crate::domain::translations::PlaceText;
+        let text =
+            |name: &str, notes: Option<&str>| PlaceText { name: name.into(), notes: notes.map(Into::into) };
+        let mut translations = PlaceTranslations::default();
+        translations.0.insert("ar".into(), text(" المركز المدني ", Some(" ")));
+        translations.0.insert("fr".into(), text("Centre civique", Some("Demandez Lucía.\nOuvert à 9 h.")));
+        let valid = validate(PlaceDraft { translations: translations.clone(), ..draft() }).unwrap();
+        assert_eq!(valid.translations["ar"], text("المركز المدني", None), "trimmed, blank notes none");
+        assert_eq!(valid.translations["fr"], translations["fr"]);
+
+        let mut bad = PlaceTranslations::default();
+        bad.0.insert("ar".into(), text("a\nb", Some(&"n".repeat(MAX_NOTES_CHARS + 1))));
+        bad.0.insert("not a tag".into(), text(" ", None));
+        bad.0.insert("fr".into(), text(&"x".repeat(MAX_LINE_CHARS + 1), None));
+        let errors = validate(PlaceDraft { translations: bad, ..draft() }).unwrap_err();
+        assert_eq!(
+            fields(&errors),
+            [
+                ("translations.ar.name", "invalid_characters"),
+                ("translations.ar.notes", "too_long"),
+                ("translations.fr.name", "too_long"),
+                ("translations.not a tag", "invalid_language"),
+                ("translations.not a tag.name", "blank"),
+            ]
+        );
+
+        let tags = "aa ab af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca";
+        let many = tags.split(' ').map(|tag| (tag.to_owned(), text("n", None))).collect();
+        let errors = validate(PlaceDraft { translations: PlaceTranslations(many), ..draft() }).unwrap_err();
+        assert_eq!(fields(&errors), [("translations", "too_many")]);
+    }
+
+    #[test]
+    fn a_patch_replaces_every_translation() {
+        use crate::domain::translations::PlaceText;
+        let mut before = PlaceTranslations::default();
+        before.0.insert("ar".into(), PlaceText { name: "المركز".into(), notes: None });
+        let before = PlaceDraft { translations: before, ..draft() };
+        let mut after = PlaceTranslations::default();
+        after.0.insert("fr".into(), PlaceText { name: "Centre".into(), notes: None });
+        let patch = PlacePatch { translations: Some(after.clone()), ..Default::default() };
+        assert_eq!(patch.apply(before.clone()).translations, after, "the whole map, not merged");
+        assert_eq!(PlacePatch::default().apply(before.clone()).translations, before.translations);
     }
 
     #[test]

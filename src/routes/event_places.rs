@@ -2,7 +2,8 @@
 //! read it, change its seats, withdraw it. Each handler parses, calls its use case
 //! (`app::event_places`), and renders.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
 use diesel_async::AsyncPgConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -15,6 +16,7 @@ use crate::domain::actors::{EventId, PlaceId};
 use crate::domain::event_places::OfferDraft;
 use crate::error::{AppError, AppResult};
 use crate::http::json::Json;
+use crate::http::languages;
 use crate::state::AppState;
 use crate::views::events::{EventPlaceView, OfferPlace, PatchEventPlace};
 
@@ -71,10 +73,12 @@ pub async fn offer_place(
 
 /// Read a place an event offers.
 ///
-/// A place the event offers, with its seats (whoever may see the event).
+/// A place the event offers, with its seats (whoever may see the event); its `name` in the
+/// translation the `Accept-Language` header prefers, when the place has one.
 #[utoipa::path(tag = "places", security((), ("bearer" = [])), params(("id" = Uuid, Path, description = "Event id"),
     ("place_id" = Uuid, Path, description = "Place id")), responses(
-    (status = 200, description = "The place with its seats", body = EventPlaceView),
+    (status = 200, description = "The place with its seats", body = EventPlaceView,
+        headers(("Vary" = String, description = "Accept-Language"))),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 404, response = crate::openapi::NotFound),
     (status = 503, response = crate::openapi::ServiceUnavailable),
@@ -84,11 +88,14 @@ pub async fn get_event_place(
     state: web::Data<AppState>,
     caller: MaybeCaller,
     path: web::Path<(Uuid, Uuid)>,
-) -> AppResult<web::Json<EventPlaceView>> {
+    req: HttpRequest,
+) -> AppResult<CustomizeResponder<web::Json<EventPlaceView>>> {
     let (event, place) = path.into_inner();
     let mut conn = state.pool.get().await?;
     find_visible(&mut conn, caller.0.as_ref(), EventId(event)).await?;
-    Ok(web::Json(read(&mut conn, EventId(event), PlaceId(place)).await?))
+    let mut view = read(&mut conn, EventId(event), PlaceId(place)).await?;
+    view.localise(&languages::wanted(&req));
+    Ok(web::Json(view).customize().insert_header((header::VARY, "Accept-Language")))
 }
 
 /// Change the seats of an offered place.

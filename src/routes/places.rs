@@ -1,14 +1,17 @@
 //! Places of an organisation: create, list, read, change. Each handler parses, calls its use
 //! case (`app::places`), and renders.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::places as use_case;
 use crate::auth::Caller;
+use crate::db::places::PlaceRow;
 use crate::error::AppResult;
 use crate::http::json::Json;
+use crate::http::languages;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::routes::organisations::PageQuery;
 use crate::state::AppState;
@@ -54,10 +57,13 @@ pub async fn create_place(
 /// List an organisation's places.
 ///
 /// List the organisation's places, newest first (admin, organiser of the organisation).
+/// Each place's `name` and `notes` are in the translation the `Accept-Language` header
+/// prefers, when it has one (`language` says which).
 #[utoipa::path(tag = "places", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Organisation id"), PageQuery),
     responses(
-    (status = 200, description = "A page of places", body = PlaceList),
+    (status = 200, description = "A page of places", body = PlaceList,
+        headers(("Vary" = String, description = "Accept-Language"))),
     (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
@@ -71,7 +77,8 @@ pub async fn list_places(
     caller: Caller,
     path: web::Path<Uuid>,
     query: web::Query<PageQuery>,
-) -> AppResult<web::Json<PlaceList>> {
+    req: HttpRequest,
+) -> AppResult<CustomizeResponder<web::Json<PlaceList>>> {
     let organisation_id = path.into_inner();
     caller.require_staff()?;
     // A cursor is good for the organisation's list it came from only.
@@ -80,14 +87,22 @@ pub async fn list_places(
     let mut conn = state.pool.get().await?;
     let mut rows = use_case::list(&mut conn, &caller, organisation_id, page.after, page.limit + 1).await?;
     let next_cursor = next_cursor(&state.signer, &list, &mut rows, page.limit, |r| r.id);
-    Ok(web::Json(PlaceList { items: rows.into_iter().map(Place::from).collect(), next_cursor }))
+    let wanted = languages::wanted(&req);
+    let items = rows.into_iter().map(|row| localised(row, &wanted)).collect();
+    Ok(web::Json(PlaceList { items, next_cursor })
+        .customize()
+        .insert_header((header::VARY, "Accept-Language")))
 }
 
 /// Read a place.
 ///
-/// Read a place (admin, organiser of its organisation).
+/// Read a place (admin, organiser of its organisation). `name` and `notes` are in the
+/// translation the `Accept-Language` header prefers, when the place has one: `language` and
+/// `Content-Language` say which.
 #[utoipa::path(tag = "places", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Place id")), responses(
-    (status = 200, description = "The place", body = Place),
+    (status = 200, description = "The place", body = Place, headers(
+        ("Vary" = String, description = "Accept-Language"),
+        ("Content-Language" = String, description = "The translation's language, when one was chosen"))),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
     (status = 404, response = crate::openapi::NotFound),
@@ -98,10 +113,24 @@ pub async fn get_place(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
-) -> AppResult<web::Json<Place>> {
+    req: HttpRequest,
+) -> AppResult<CustomizeResponder<web::Json<Place>>> {
     let mut conn = state.pool.get().await?;
     let row = use_case::find(&mut conn, &caller, path.into_inner()).await?;
-    Ok(web::Json(Place::from(row)))
+    let place = localised(row, &languages::wanted(&req));
+    let language = place.language.clone();
+    let mut answer = web::Json(place).customize().insert_header((header::VARY, "Accept-Language"));
+    if let Some(language) = language {
+        answer = answer.insert_header((header::CONTENT_LANGUAGE, language));
+    }
+    Ok(answer)
+}
+
+/// The place as a reader who ranks languages as `wanted` reads it.
+fn localised(row: PlaceRow, wanted: &[String]) -> Place {
+    let mut place = Place::from(row);
+    place.localise(wanted);
+    place
 }
 
 /// Change a place.

@@ -3,7 +3,7 @@
 //! calls its use case (`app::registrations`), and renders.
 
 use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,6 +24,7 @@ use crate::domain::registrations::short_code;
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::error::{AppError, AppResult};
 use crate::http::json::{Json, OptionalJson};
+use crate::http::languages;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
 use crate::views::attendance::CheckInRequest;
@@ -245,10 +246,12 @@ pub(crate) async fn position_of(
 /// List an event's registrations.
 ///
 /// List an event's registrations, oldest first: all of them for its organisers and admins,
-/// its own for a partner.
+/// its own for a partner. Each `place.name` is in the translation the `Accept-Language`
+/// header prefers, when the place has one.
 #[utoipa::path(tag = "registrations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Event id"), RegistrationQuery), responses(
-    (status = 200, description = "A page of registrations", body = RegistrationList),
+    (status = 200, description = "A page of registrations", body = RegistrationList,
+        headers(("Vary" = String, description = "Accept-Language"))),
     (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
@@ -262,7 +265,8 @@ pub async fn list_registrations(
     caller: Caller,
     path: web::Path<Uuid>,
     query: web::Query<RegistrationQuery>,
-) -> AppResult<web::Json<RegistrationList>> {
+    req: HttpRequest,
+) -> AppResult<CustomizeResponder<web::Json<RegistrationList>>> {
     let event_id = path.into_inner();
     let page = page_request::<i64>(
         &state.signer,
@@ -293,23 +297,31 @@ pub async fn list_registrations(
     place_ids.dedup();
     let places: HashMap<Uuid, PlaceRow> =
         places::by_ids(&mut conn, &place_ids).await?.into_iter().map(|p| (p.id, p)).collect();
+    let wanted = languages::wanted(&req);
     let items = rows
         .into_iter()
         .map(|row| {
             let position = positions.get(&row.id).copied();
             let held = consents.remove(&row.id).unwrap_or_default();
             let place = row.place_id.and_then(|id| places.get(&id));
-            Registration::from_row(row, position, &event, place, held)
+            let mut registration = Registration::from_row(row, position, &event, place, held);
+            registration.localise(&wanted);
+            registration
         })
         .collect();
-    Ok(web::Json(RegistrationList { items, next_cursor }))
+    Ok(web::Json(RegistrationList { items, next_cursor })
+        .customize()
+        .insert_header((header::VARY, "Accept-Language")))
 }
 
 /// Read a registration.
 ///
 /// Read a registration (organisers of its event, admin, the partner that created it).
+/// `place.name` is in the translation the `Accept-Language` header prefers, when the place
+/// has one (`place.language` says which).
 #[utoipa::path(tag = "registrations", security(("bearer" = [])), params(("id" = Uuid, Path, description = "Registration id")), responses(
-    (status = 200, description = "The registration", body = Registration),
+    (status = 200, description = "The registration", body = Registration,
+        headers(("Vary" = String, description = "Accept-Language"))),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 404, response = crate::openapi::NotFound),
     (status = 503, response = crate::openapi::ServiceUnavailable),
@@ -319,11 +331,14 @@ pub async fn get_registration(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
-) -> AppResult<web::Json<Registration>> {
+    req: HttpRequest,
+) -> AppResult<CustomizeResponder<web::Json<Registration>>> {
     let mut conn = state.pool.get().await?;
     let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
     let position = position_of(&mut conn, &row).await?;
-    Ok(web::Json(view(&mut conn, row, position, &event).await?))
+    let mut registration = view(&mut conn, row, position, &event).await?;
+    registration.localise(&languages::wanted(&req));
+    Ok(web::Json(registration).customize().insert_header((header::VARY, "Accept-Language")))
 }
 
 /// Calendar entry of a registration.
@@ -386,8 +401,13 @@ pub async fn registration_card(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let (row, event) = use_case::find_readable(&mut conn, &caller, RegistrationId(path.into_inner())).await?;
+    let language =
+        message_language(row.preferred_language.as_deref(), &event.languages, &messages::languages());
     let place = place_of(&mut conn, &row).await?;
-    let place = RegistrationPlace::of(&row, &event, place.as_ref());
+    let mut place = RegistrationPlace::of(&row, &event, place.as_ref());
+    if let Some(place) = place.as_mut() {
+        place.localise(&[language.to_owned()]);
+    }
     let address = place.as_ref().and_then(RegistrationPlace::full_address);
     let whereabouts = match &place {
         Some(place) => Whereabouts::Onsite {
@@ -396,8 +416,6 @@ pub async fn registration_card(
         },
         None => Whereabouts::Online,
     };
-    let language =
-        message_language(row.preferred_language.as_deref(), &event.languages, &messages::languages());
     let code = short_code(row.id);
     let title = event.title_in(language);
     let card = messages::card(

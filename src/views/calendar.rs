@@ -418,6 +418,8 @@ mod tests {
             address: Some(format!("Plaza Mayor 1{text}")),
             municipality: Some(format!("Almazán{text}")),
             contact_phone: Some(format!("+34 975 000 000{text}")),
+            language: None,
+            translations: Default::default(),
         }
     }
 

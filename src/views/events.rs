@@ -16,7 +16,7 @@ use crate::domain::offers::{WaitlistPromotion, DEFAULT_OFFER_HOURS};
 use crate::domain::outreach::DEFAULT_REMINDERS_HOURS_BEFORE;
 use crate::domain::places::PlaceKind;
 use crate::domain::seats::Seats;
-use crate::domain::translations::{best_language, EventTranslations};
+use crate::domain::translations::{best_translation, EventTranslations, PlaceTranslations};
 use crate::views::patch::{double_option, no_null};
 
 /// A new event (status `draft`).
@@ -444,10 +444,18 @@ pub struct Event {
 #[schema(example = json!({"place_id": "0193a5c0-0000-7000-8000-000000000001", "name": "Centro cívico de Almazán",
     "kind": "hosted", "address": "Plaza Mayor 1, Almazán", "municipality": "Almazán", "region": "Soria",
     "accessibility": ["step_free"], "capacity": 4, "reserved_for_physical_space_need": 2, "confirmed": 1,
-    "waitlisted": 0, "available": 3, "available_without_physical_space_need": 1}))]
+    "waitlisted": 0, "available": 3, "available_without_physical_space_need": 1, "language": null}))]
 pub struct EventPlaceView {
     pub place_id: Uuid,
+    /// In the translation the reader's `Accept-Language` prefers, when the place has one.
     pub name: String,
+    /// The language of `name` when a translation was chosen; null: as written.
+    #[schema(example = json!(null))]
+    pub language: Option<String>,
+    /// Kept to choose `name` by; places are read with their own translations at `GET
+    /// /places/{id}`.
+    #[serde(skip)]
+    translations: PlaceTranslations,
     pub kind: PlaceKind,
     pub address: Option<String>,
     pub municipality: Option<String>,
@@ -466,6 +474,15 @@ pub struct EventPlaceView {
     pub available_without_physical_space_need: i32,
 }
 
+impl EventPlaceView {
+    /// The name in the translation the reader prefers (`wanted`), when the place has one.
+    pub fn localise(&mut self, wanted: &[String]) {
+        let Some((tag, text)) = best_translation(&self.translations, wanted) else { return };
+        self.name = text.name.clone();
+        self.language = Some(tag.to_owned());
+    }
+}
+
 impl From<&OfferedPlace> for EventPlaceView {
     fn from(offered: &OfferedPlace) -> Self {
         let (seats, place) = (&offered.seats, &offered.place);
@@ -473,6 +490,8 @@ impl From<&OfferedPlace> for EventPlaceView {
         Self {
             place_id: place.id,
             name: place.name.clone(),
+            language: None,
+            translations: place.translations(),
             kind: place.kind,
             address: place.address.clone(),
             municipality: place.municipality.clone(),
@@ -564,17 +583,17 @@ pub struct OnsiteView {
 }
 
 impl Event {
-    /// The event with the places it offers (`offered` may hold other events' places too).
     /// The title and description in the translation the reader prefers (`wanted`, best first,
     /// from `Accept-Language`), when there is one: `language` says which.
+    /// Each place's name is chosen the same way, on its own.
     pub fn localise(&mut self, wanted: &[String]) {
-        let Some(tag) = best_language(self.translations.keys().map(String::as_str), wanted) else { return };
-        let text = self.translations[tag].clone();
+        self.places.iter_mut().for_each(|place| place.localise(wanted));
+        let Some((tag, text)) = best_translation(&self.translations, wanted) else { return };
+        (self.title, self.description) = (text.title.clone(), text.description.clone());
         self.language = Some(tag.to_owned());
-        self.title = text.title;
-        self.description = text.description;
     }
 
+    /// The event with the places it offers (`offered` may hold other events' places too).
     pub fn from_row(row: EventRow, show_join_url: bool, offered: &[OfferedPlace]) -> Self {
         let seats: Seats = row.seats();
         let status = row.status.into();

@@ -12,7 +12,7 @@ use crate::domain::outreach::{
     channel, message_language, Channel, OutreachKind, OutreachResult, OutreachStatus, ReportedResult,
 };
 use crate::domain::seats::Mode;
-use crate::domain::translations::{title_in, EventTranslations};
+use crate::domain::translations::{place_name_in, title_in, EventTranslations, PlaceTranslations};
 use crate::views::messages::{self, Facts, Message, Whereabouts};
 use crate::views::registrations::full_address;
 
@@ -101,7 +101,14 @@ impl OutreachItem {
             message_language(row.preferred_language.as_deref(), &row.languages, &messages::languages());
         let reachable = row.reachable();
         let address = full_address(row.place_address.as_deref(), row.place_municipality.as_deref());
-        let whereabouts = match (row.attendance_mode, row.place_name.as_deref()) {
+        let place_translations: PlaceTranslations = row
+            .place_translations
+            .clone()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .unwrap_or_default();
+        let place_name =
+            row.place_name.as_deref().map(|name| place_name_in(name, &place_translations, language));
+        let whereabouts = match (row.attendance_mode, place_name) {
             (Mode::Online, _) => Whereabouts::Online,
             (Mode::Onsite, Some(place)) => Whereabouts::Onsite { place, address: address.as_deref() },
             (Mode::Onsite, None) => Whereabouts::Onsite {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::db::places::PlaceRow;
 use crate::domain::places::{AccessibilityFeature, PlaceDraft, PlaceKind, PlacePatch};
+use crate::domain::translations::{best_translation, PlaceTranslations};
 use crate::views::patch::{double_option, no_null};
 
 /// A new place of the organisation.
@@ -17,7 +18,8 @@ use crate::views::patch::{double_option, no_null};
     "municipality": "Almazán", "region": "Soria", "devices": 6,
     "accessibility": ["step_free", "accessible_toilet"],
     "host_organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f",
-    "contact_phone": "+34 975 000 000", "notes": "Ask for Lucía at the desk."}))]
+    "contact_phone": "+34 975 000 000", "notes": "Ask for Lucía at the desk.",
+    "translations": {"ar": {"name": "المركز المدني في المازان", "notes": "اسأل عن لوسيا في مكتب الاستقبال."}}}))]
 pub struct CreatePlace {
     /// One line, 1 to 200 characters.
     #[schema(min_length = 1, max_length = 200, format = "line")]
@@ -58,6 +60,11 @@ pub struct CreatePlace {
     #[serde(default)]
     #[schema(max_length = 1000, format = "text-or-blank")]
     pub notes: Option<String>,
+    /// The name and notes in more languages, by BCP 47 tag (at most 20), each checked as
+    /// `name` and `notes` are (422 under `translations.<tag>.name`); participants read the
+    /// place's name in their language.
+    #[serde(default)]
+    pub translations: PlaceTranslations,
 }
 
 impl CreatePlace {
@@ -73,6 +80,7 @@ impl CreatePlace {
             host_organisation_id: self.host_organisation_id,
             contact_phone: self.contact_phone,
             notes: self.notes,
+            translations: self.translations,
         }
     }
 }
@@ -117,6 +125,10 @@ pub struct PatchPlace {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 1000, format = "text-or-blank")]
     pub notes: Option<Option<String>>,
+    /// Replaces every translation (`{}` removes them all).
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false)]
+    pub translations: Option<PlaceTranslations>,
 }
 
 impl PatchPlace {
@@ -132,6 +144,7 @@ impl PatchPlace {
             host_organisation_id: self.host_organisation_id,
             contact_phone: self.contact_phone,
             notes: self.notes,
+            translations: self.translations,
         }
     }
 }
@@ -145,6 +158,7 @@ impl PatchPlace {
     "municipality": "Almazán", "region": "Soria", "devices": 6,
     "accessibility": ["step_free", "accessible_toilet"], "host_organisation_id": null,
     "contact_phone": "+34 975 000 000", "notes": "Ask for Lucía at the desk.",
+    "translations": {"ar": {"name": "المركز المدني في المازان", "notes": null}}, "language": null,
     "created_at": "2026-11-29T10:00:00Z", "updated_at": "2026-11-29T10:00:00Z"}))]
 pub struct Place {
     pub id: Uuid,
@@ -161,12 +175,30 @@ pub struct Place {
     pub host_organisation_id: Option<Uuid>,
     pub contact_phone: Option<String>,
     pub notes: Option<String>,
+    /// The name and notes in more languages, as written.
+    pub translations: PlaceTranslations,
+    /// The language of `name` and `notes` when a translation was chosen for the reader's
+    /// `Accept-Language` (also the answer's `Content-Language` on `GET /places/{id}`); null:
+    /// as written.
+    #[schema(example = json!(null))]
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+impl Place {
+    /// The name and notes in the translation the reader prefers (`wanted`, best first, from
+    /// `Accept-Language`), when there is one: `language` says which.
+    pub fn localise(&mut self, wanted: &[String]) {
+        let Some((tag, text)) = best_translation(&self.translations, wanted) else { return };
+        (self.name, self.notes) = (text.name.clone(), text.notes.clone());
+        self.language = Some(tag.to_owned());
+    }
+}
+
 impl From<PlaceRow> for Place {
     fn from(row: PlaceRow) -> Self {
+        let translations = row.translations();
         Self {
             id: row.id,
             organisation_id: row.organisation_id,
@@ -180,6 +212,8 @@ impl From<PlaceRow> for Place {
             host_organisation_id: row.host_organisation_id,
             contact_phone: row.contact_phone,
             notes: row.notes,
+            translations,
+            language: None,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }

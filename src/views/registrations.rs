@@ -18,6 +18,7 @@ use crate::domain::places::PlaceKind;
 use crate::domain::registrations::RegistrationStatus as Status;
 use crate::domain::registrations::{ParticipantDraft, RegistrationDraft};
 use crate::domain::seats::Mode;
+use crate::domain::translations::{best_translation, PlaceTranslations};
 use crate::error::AppError;
 use crate::views::attendance::CheckInView;
 use crate::views::patch::{double_option, no_null};
@@ -419,7 +420,8 @@ pub struct ParticipantView {
     "consents": [{"purpose": "data_processing", "version": 1, "granted_at": "2021-11-20T10:00:00Z", "withdrawn_at": null}],
     "may_contact": false, "place_id": "0193a5c0-0000-7000-8000-000000000001", "acceptable_place_ids": [],
     "place": {"id": "0193a5c0-0000-7000-8000-000000000001", "kind": "hosted", "name": "Centro cívico de Almazán",
-              "address": "Plaza Mayor 1", "municipality": "Almazán", "contact_phone": "+34 975 000 000"}}))]
+              "address": "Plaza Mayor 1", "municipality": "Almazán", "contact_phone": "+34 975 000 000",
+              "language": null}}))]
 /// A registration for one participant of one event.
 pub struct Registration {
     pub id: Uuid,
@@ -478,19 +480,26 @@ pub struct Registration {
 #[derive(Serialize, ToSchema, Debug, PartialEq)]
 #[schema(example = json!({"id": "0193a5c0-0000-7000-8000-000000000001", "kind": "hosted",
     "name": "Centro cívico de Almazán", "address": "Plaza Mayor 1", "municipality": "Almazán",
-    "contact_phone": "+34 975 000 000"}))]
+    "contact_phone": "+34 975 000 000", "language": null}))]
 pub struct RegistrationPlace {
     /// The place of the organisation; null for the event's main venue (its `onsite` block).
     pub id: Option<Uuid>,
     /// `venue` for the main venue.
     pub kind: PlaceKind,
-    /// Null only for a main venue the event gives no name.
+    /// Null only for a main venue the event gives no name. A place's name is in the
+    /// translation the reader's `Accept-Language` prefers, when it has one.
     pub name: Option<String>,
     pub address: Option<String>,
     /// Null for the main venue, whose address says it.
     pub municipality: Option<String>,
     /// Whom to call there; null for the main venue.
     pub contact_phone: Option<String>,
+    /// The language of `name` when a translation was chosen; null: as written.
+    #[schema(example = json!(null))]
+    pub language: Option<String>,
+    /// The place's, to choose `name` by.
+    #[serde(skip)]
+    pub translations: PlaceTranslations,
 }
 
 /// The event's join link as a registration may show it: only once confirmed online.
@@ -513,6 +522,15 @@ impl RegistrationPlace {
         full_address(self.address.as_deref(), self.municipality.as_deref())
     }
 
+    /// The name in the translation a reader who ranks languages as `wanted` (best first)
+    /// reads best, when the place has one: `language` says which. The main venue's name is
+    /// the event's, as written.
+    pub fn localise(&mut self, wanted: &[String]) {
+        let Some((tag, text)) = best_translation(&self.translations, wanted) else { return };
+        self.name = Some(text.name.clone());
+        self.language = Some(tag.to_owned());
+    }
+
     /// Where `row` attends: `place` must be the place of its `place_id` (when it has one).
     pub fn of(row: &RegistrationRow, event: &EventRow, place: Option<&PlaceRow>) -> Option<Self> {
         if row.attendance_mode == Mode::Online {
@@ -526,6 +544,8 @@ impl RegistrationPlace {
                 address: event.onsite_address.clone(),
                 municipality: None,
                 contact_phone: None,
+                language: None,
+                translations: PlaceTranslations::default(),
             }),
             Some(id) => {
                 let place = place.filter(|place| place.id == id);
@@ -537,6 +557,8 @@ impl RegistrationPlace {
                     address: place.address.clone(),
                     municipality: place.municipality.clone(),
                     contact_phone: place.contact_phone.clone(),
+                    language: None,
+                    translations: place.translations(),
                 })
             }
         }
@@ -544,6 +566,15 @@ impl RegistrationPlace {
 }
 
 impl Registration {
+    /// The place's name as a reader who ranks languages as `wanted` reads it
+    /// ([`RegistrationPlace::localise`]); the rest of a registration is the participant's own
+    /// words, or codes.
+    pub fn localise(&mut self, wanted: &[String]) {
+        if let Some(place) = self.place.as_mut() {
+            place.localise(wanted);
+        }
+    }
+
     /// The registration of `event`; `place` is the place of its `place_id`, when it has one.
     pub fn from_row(
         row: RegistrationRow,

@@ -44,6 +44,7 @@ mod reports;
 mod seat_rules;
 mod secrets;
 mod smtp_receiver;
+mod translations;
 mod trust;
 mod webhook_delivery;
 mod webhook_fanout;

@@ -13,21 +13,21 @@ fn at(place: Uuid) -> Value {
     with(participant("onsite", false), json!({"place_id": place}))
 }
 
-/// The place reads show for Almazán as `roundtable_with_places` creates it.
+/// The place reads show for Almazán as `roundtable_with_places` creates it (no translation).
 fn almazan(id: Uuid) -> Value {
     json!({"id": id, "kind": "hosted", "name": "Centro cívico de Almazán", "address": "Plaza Mayor 1, Almazán",
-           "municipality": "Almazán", "contact_phone": "+34 975 000 000"})
+           "municipality": "Almazán", "contact_phone": "+34 975 000 000", "language": null})
 }
 
 fn burgo(id: Uuid) -> Value {
     json!({"id": id, "kind": "hosted", "name": "Biblioteca de El Burgo de Osma",
            "address": "Plaza Mayor 1, El Burgo de Osma", "municipality": "El Burgo de Osma",
-           "contact_phone": "+34 975 000 000"})
+           "contact_phone": "+34 975 000 000", "language": null})
 }
 
 fn main_venue() -> Value {
     json!({"id": null, "kind": "venue", "name": "CEPAIM Soria", "address": "Calle Example 1",
-           "municipality": null, "contact_phone": null})
+           "municipality": null, "contact_phone": null, "language": null})
 }
 
 async fn register_with_key(app: &TestApp, token: &str, event: Uuid, key: &str, body: &Value) -> Resp {
