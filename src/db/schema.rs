@@ -85,6 +85,7 @@ diesel::table! {
         translations -> Jsonb,
         waitlist_promotion -> Text,
         offer_hours -> Int4,
+        series_id -> Nullable<Uuid>,
     }
 }
 
@@ -341,6 +342,19 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
     }
 }
+diesel::table! {
+    series (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        name -> Text,
+        region -> Nullable<Text>,
+        description -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        name_key -> Text,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
@@ -354,6 +368,8 @@ diesel::joinable!(event_places -> places (place_id));
 diesel::joinable!(registrations -> places (place_id));
 diesel::joinable!(attendance_imports -> events (event_id));
 diesel::joinable!(attendance_import_rows -> attendance_imports (import_id));
+diesel::joinable!(series -> organisations (organisation_id));
+diesel::joinable!(events -> series (series_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -374,4 +390,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_places,
     attendance_imports,
     attendance_import_rows,
+    series,
 );

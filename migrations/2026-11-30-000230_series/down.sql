@@ -1,0 +1,3 @@
+-- The events keep their `series` text.
+ALTER TABLE events DROP COLUMN series_id;
+DROP TABLE series;
