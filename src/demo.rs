@@ -121,6 +121,8 @@ async fn insert_organisations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
 }
 
 async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    // The platform's series, as an event naming it would find or create it.
+    let series = crate::db::series::find_or_create(conn, id("organisation/cepaim"), SERIES).await?;
     let starts = Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap();
     let inserted = diesel::insert_into(events::table)
         .values((
@@ -132,7 +134,8 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
                  transport, the digital gap, clashing schedules, confidence in Spanish.",
             ),
             events::region.eq("Soria"),
-            events::series.eq("Regional multi-stakeholder cooperation platform"),
+            events::series.eq(&series.name),
+            events::series_id.eq(series.id),
             events::starts_at.eq(starts),
             events::ends_at.eq(starts + chrono::Duration::hours(3)),
             events::timezone.eq("Europe/Madrid"),
@@ -157,6 +160,9 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The series of the demo's roundtable.
+const SERIES: &str = "Regional multi-stakeholder cooperation platform";
 
 /// The hosted places of the demo: (name, municipality, address, contact phone).
 /// Minutes each online participant of the three-hour roundtable stayed, as the video

@@ -5,7 +5,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::app::registrations::promote;
 use crate::app::transition::{EventRef, Transition};
-use crate::app::{actor, record};
+use crate::app::{actor, record, series};
 use crate::auth::{event_access, Caller};
 use crate::db::events::{self, EventRow};
 use crate::db::history::{self, EventHistoryRow};
@@ -48,12 +48,18 @@ pub struct Outcome {
     pub transitions: Vec<Transition>,
 }
 
-/// Creates an event from a validated draft, as a draft. The caller must manage its
-/// organisation (checked by the handler before validation, so that 403 comes first).
-pub async fn create(conn: &mut AsyncPgConnection, caller: &Caller, draft: EventDraft) -> AppResult<Outcome> {
+/// Creates an event from a validated draft, as a draft, in its series (`series::link`). The
+/// caller must manage its organisation (checked by the handler before validation, so that
+/// 403 comes first).
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    mut draft: EventDraft,
+) -> AppResult<Outcome> {
     caller.require_manages_organisation(draft.organisation_id)?;
     let by = actor(caller);
     conn.transaction::<_, AppError, _>(async move |conn| {
+        series::link(conn, &mut draft).await?;
         let event = events::insert(conn, draft).await?;
         let transitions = vec![Transition::EventCreated { event: EventRef::of(&event) }];
         record(conn, by, &transitions).await?;
@@ -65,13 +71,14 @@ pub async fn create(conn: &mut AsyncPgConnection, caller: &Caller, draft: EventD
 /// Writes `merged` over the event, which the caller read as `read` (a validated draft of it
 /// with a PATCH applied). Refused when the event changed since it was read, when it is
 /// cancelled, or when its registrations would not fit; raising a capacity (or lowering the
-/// reserved seats) promotes the waitlist in the same transaction.
+/// reserved seats) promotes the waitlist in the same transaction. The event is linked to
+/// its series (`series::link`) under its lock.
 pub async fn change(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: EventId,
     read: EventDraft,
-    merged: EventDraft,
+    mut merged: EventDraft,
 ) -> AppResult<Outcome> {
     caller.require_manages_organisation(merged.organisation_id)?;
     let by = actor(caller);
@@ -84,6 +91,7 @@ pub async fn change(
             return Err(Refusal::ConcurrentUpdate.into());
         }
         fits_registrations(&current.seats(), current.online_waitlisted, current.onsite_waitlisted, &merged)?;
+        series::link(conn, &mut merged).await?;
         if event_changes(&read, &merged).is_empty() {
             return Ok(Outcome { event: current, transitions: Vec::new() });
         }

@@ -16,6 +16,7 @@ pub mod outreach;
 pub mod outreach_email;
 pub mod places;
 pub mod registrations;
+pub mod series;
 pub mod transition;
 pub mod trusts;
 

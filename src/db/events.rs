@@ -67,6 +67,8 @@ pub struct EventRow {
     pub waitlist_promotion: WaitlistPromotion,
     /// How long an offer of a seat is held, in hours.
     pub offer_hours: i32,
+    /// Its series (`db::series`); `series` is that series' name.
+    pub series_id: Option<Uuid>,
 }
 
 impl EventRow {
@@ -106,6 +108,7 @@ impl EventRow {
             organisation_id: self.organisation_id,
             region: self.region.clone(),
             series: self.series.clone(),
+            series_id: self.series_id,
             starts_at: self.starts_at,
             ends_at: self.ends_at,
             timezone: self.timezone.clone(),
@@ -141,6 +144,7 @@ struct EventFields {
     description: Option<String>,
     region: String,
     series: Option<String>,
+    series_id: Option<Uuid>,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     timezone: String,
@@ -173,6 +177,7 @@ impl From<EventDraft> for EventFields {
             description: draft.description,
             region: draft.region,
             series: draft.series,
+            series_id: draft.series_id,
             starts_at: draft.starts_at,
             ends_at: draft.ends_at,
             timezone: draft.timezone,

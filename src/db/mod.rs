@@ -21,6 +21,7 @@ pub mod rate_limits;
 pub mod registrations;
 pub mod reports;
 pub mod schema;
+pub mod series;
 pub mod trusts;
 pub mod webhooks;
 

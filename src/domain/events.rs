@@ -22,7 +22,10 @@ pub struct EventDraft {
     pub description: Option<String>,
     pub organisation_id: Uuid,
     pub region: String,
+    /// The name of its series; `series_id` names it by id (`domain::series`).
     pub series: Option<String>,
+    /// Its series, once linked (`app::series::link`).
+    pub series_id: Option<Uuid>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
@@ -296,6 +299,7 @@ mod tests {
             organisation_id: Uuid::now_v7(),
             region: "Soria".into(),
             series: Some("Regional cooperation platform".into()),
+            series_id: None,
             starts_at: Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap(),
             ends_at: Utc.with_ymd_and_hms(2021, 11, 24, 12, 0, 0).unwrap(),
             timezone: "Europe/Madrid".into(),

@@ -183,6 +183,11 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
     );
     compare("region", before.region.clone().into(), after.region.clone().into());
     compare("series", before.series.clone().into(), after.series.clone().into());
+    compare(
+        "series_id",
+        before.series_id.map(|id| id.to_string()).into(),
+        after.series_id.map(|id| id.to_string()).into(),
+    );
     compare("starts_at", time(&before.starts_at), time(&after.starts_at));
     compare("ends_at", time(&before.ends_at), time(&after.ends_at));
     compare("timezone", before.timezone.clone().into(), after.timezone.clone().into());
@@ -308,6 +313,7 @@ mod tests {
             organisation_id: uuid::Uuid::nil(),
             region: "Soria".into(),
             series: None,
+            series_id: None,
             starts_at: starts,
             ends_at: starts + chrono::Duration::hours(3),
             timezone: "Europe/Madrid".into(),

@@ -20,6 +20,7 @@ pub mod refusal;
 pub mod registrations;
 pub mod report;
 pub mod seats;
+pub mod series;
 pub mod text;
 pub mod translations;
 pub mod webhooks;

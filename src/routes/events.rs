@@ -212,7 +212,8 @@ pub async fn patch_event(
         let mut conn = state.pool.get().await?;
         use_case::find_managed(&mut conn, &caller, id).await?.to_draft()
     };
-    let merged = checked(&state, body.0.apply(read.clone())).await?;
+    let merged = body.0.apply(read.clone()).map_err(|error| AppError::validation(vec![error]))?;
+    let merged = checked(&state, merged).await?;
     let mut conn = state.pool.get().await?;
     let changed = use_case::change(&mut conn, &caller, id, read, merged).await?;
     Ok(web::Json(view(&mut conn, changed.event, Some(&caller)).await?))

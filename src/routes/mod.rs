@@ -13,6 +13,7 @@ pub mod places;
 pub mod problems;
 pub mod registrations;
 pub mod reports;
+pub mod series;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -42,6 +43,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     organisations::configure(cfg);
     places::configure(cfg);
+    series::configure(cfg);
     consents::configure(cfg);
     event_places::configure(cfg);
     no_show::configure(cfg);

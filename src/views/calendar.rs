@@ -260,6 +260,7 @@ mod tests {
             translations: serde_json::json!({}),
             waitlist_promotion: crate::domain::offers::WaitlistPromotion::Automatic,
             offer_hours: 48,
+            series_id: None,
         }
     }
 

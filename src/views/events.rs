@@ -16,7 +16,9 @@ use crate::domain::offers::{WaitlistPromotion, DEFAULT_OFFER_HOURS};
 use crate::domain::outreach::DEFAULT_REMINDERS_HOURS_BEFORE;
 use crate::domain::places::PlaceKind;
 use crate::domain::seats::Seats;
+use crate::domain::series::series_after_request;
 use crate::domain::translations::{best_translation, EventTranslations, PlaceTranslations};
+use crate::error::FieldError;
 use crate::views::patch::{double_option, no_null};
 
 /// A new event (status `draft`).
@@ -44,10 +46,16 @@ pub struct CreateEvent {
     /// 1 to 100 characters, e.g. `Soria`.
     #[schema(max_length = 100, format = "line")]
     pub region: String,
-    /// Groups the sessions of one platform, e.g. `Regional cooperation platform`.
+    /// The name of its series, e.g. `Regional cooperation platform`: the organisation's
+    /// series of that name (whatever its case) is joined, or created. With `series_id`, it
+    /// must be that series' name (422, field code `series_mismatch`).
     #[serde(default)]
     #[schema(max_length = 200, format = "line-or-blank")]
     pub series: Option<String>,
+    /// Its series (`GET /organisations/{id}/series`), one of `organisation_id` (422
+    /// `unknown_series` otherwise) (an addition to the v1 contract).
+    #[serde(default)]
+    pub series_id: Option<Uuid>,
     /// RFC 3339 with offset.
     pub starts_at: DateTime<FixedOffset>,
     /// RFC 3339 with offset; after `starts_at`.
@@ -147,6 +155,7 @@ impl CreateEvent {
             organisation_id: self.organisation_id,
             region: self.region,
             series: self.series,
+            series_id: self.series_id,
             starts_at: self.starts_at.with_timezone(&Utc),
             ends_at: self.ends_at.with_timezone(&Utc),
             timezone: self.timezone,
@@ -191,9 +200,18 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false, max_length = 100, format = "line")]
     pub region: Option<String>,
+    /// The name of a series of the organisation, joined or created; null detaches the
+    /// event from its series.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 200, format = "line-or-blank")]
     pub series: Option<Option<String>>,
+    /// A series of the organisation; null detaches the event from its series. Given with
+    /// `series`, both must name the same series (or both be null). Moving the event to
+    /// another organisation without either joins (or creates) the series of the same name
+    /// there.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub series_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub starts_at: Option<DateTime<FixedOffset>>,
@@ -278,8 +296,16 @@ pub struct OnsitePatch {
 }
 
 impl PatchEvent {
-    /// The stored event with this patch applied, ready to be validated like a new one.
-    pub fn apply(self, mut draft: EventDraft) -> EventDraft {
+    /// The stored event with this patch applied, ready to be validated like a new one; a
+    /// `series` and a `series_id` that cannot name one series are refused.
+    pub fn apply(self, mut draft: EventDraft) -> Result<EventDraft, FieldError> {
+        let organisation_changed = self.organisation_id.is_some_and(|id| id != draft.organisation_id);
+        (draft.series, draft.series_id) = series_after_request(
+            (draft.series.take(), draft.series_id),
+            organisation_changed,
+            self.series,
+            self.series_id,
+        )?;
         macro_rules! set {
             ($field:ident) => {
                 if let Some(value) = self.$field {
@@ -291,7 +317,6 @@ impl PatchEvent {
         set!(description);
         set!(organisation_id);
         set!(region);
-        set!(series);
         set!(timezone);
         set!(languages);
         set!(contact_phone);
@@ -351,7 +376,7 @@ impl PatchEvent {
                 }
             }
         }
-        draft
+        Ok(draft)
     }
 }
 
@@ -387,14 +412,17 @@ impl From<EventStatusView> for EventStatus {
 
 /// An event with its seat counters, always equal to what the registrations say.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "online_attendance_min_minutes": null, "effective_online_attendance_min_minutes": 45, "contact_phone": "+34 975 000 000", "reminders_hours_before": [48, 3], "waitlist_promotion": "automatic", "offer_hours": 48, "translations": {}, "language": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}, "places": []}))]
+#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "series_id": "0193a5b2-0000-7000-8000-000000000001", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "online_attendance_min_minutes": null, "effective_online_attendance_min_minutes": 45, "contact_phone": "+34 975 000 000", "reminders_hours_before": [48, 3], "waitlist_promotion": "automatic", "offer_hours": 48, "translations": {}, "language": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}, "places": []}))]
 pub struct Event {
     pub id: Uuid,
     pub title: String,
     pub description: Option<String>,
     pub organisation_id: Uuid,
     pub region: String,
+    /// The name of its series.
     pub series: Option<String>,
+    /// Its series (`GET /series/{id}`); null: none (an addition to the v1 contract).
+    pub series_id: Option<Uuid>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
@@ -622,6 +650,7 @@ impl Event {
             organisation_id: row.organisation_id,
             region: row.region,
             series: row.series,
+            series_id: row.series_id,
             starts_at: row.starts_at,
             ends_at: row.ends_at,
             timezone: row.timezone,

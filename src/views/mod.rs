@@ -16,4 +16,5 @@ pub mod report_attendance;
 pub mod report_page;
 pub mod report_svg;
 pub mod reports;
+pub mod series;
 pub mod webhooks;

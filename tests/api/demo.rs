@@ -56,6 +56,20 @@ async fn the_demo_loads_the_soria_roundtable_once_however_often_it_runs() {
     let organisations = app.get("/api/v1/organisations", Some(&token)).await;
     assert_eq!(organisations.body["items"].as_array().unwrap().len(), 4, "nothing duplicated");
 
+    // The roundtable belongs to its platform's series, made once.
+    let read = app.get(&format!("/api/v1/events/{event}"), Some(&token)).await;
+    let series = app
+        .get(
+            &format!("/api/v1/organisations/{}/series", read.body["organisation_id"].as_str().unwrap()),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(series.status, 200, "{}", series.text);
+    let items = series.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(read.body["series_id"], items[0]["id"]);
+    assert_eq!(read.body["series"], items[0]["name"]);
+
     // Two hosted places of the province, offered once, each with one newcomer seated; the
     // third newcomer at the main venue in Soria.
     let read = app.get(&format!("/api/v1/events/{event}"), None).await;

@@ -43,6 +43,7 @@ mod registrations;
 mod reports;
 mod seat_rules;
 mod secrets;
+mod series;
 mod smtp_receiver;
 mod translations;
 mod trust;
