@@ -503,6 +503,8 @@ pub async fn attendance_page(
 pub struct SummaryFilter {
     pub region: Option<String>,
     pub series: Option<String>,
+    /// The series by id (`db::series`), beside its name in `series`.
+    pub series_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
     pub visible_to: Option<Uuid>,
     pub status: Option<EventStatus>,
@@ -591,7 +593,7 @@ macro_rules! no_show_reasons {
 }
 
 /// The events of a `SummaryFilter`: $1 organisation_id, $2 visible_to, $3 region, $4 series,
-/// $5 status, $6 from, $7 to. An absent filter is a NULL parameter, which keeps each query one
+/// $5 status, $6 from, $7 to, $8 series_id. An absent filter is a NULL parameter, which keeps each query one
 /// statement.
 macro_rules! summary_filter {
     () => {
@@ -601,11 +603,12 @@ macro_rules! summary_filter {
    AND ($4::text IS NULL OR e.series = $4)
    AND ($5::text IS NULL OR e.status = $5)
    AND ($6::timestamptz IS NULL OR e.starts_at >= $6)
-   AND ($7::timestamptz IS NULL OR e.starts_at < $7)"
+   AND ($7::timestamptz IS NULL OR e.starts_at < $7)
+   AND ($8::uuid IS NULL OR e.series_id = $8)"
     };
 }
 
-/// Binds a `SummaryFilter` as the $1 to $7 of `summary_filter!`.
+/// Binds a `SummaryFilter` as the $1 to $8 of `summary_filter!`.
 macro_rules! bind_summary_filter {
     ($query:expr, $filter:expr) => {
         $query
@@ -616,11 +619,12 @@ macro_rules! bind_summary_filter {
             .bind::<Nullable<Text>, _>($filter.status)
             .bind::<Nullable<Timestamptz>, _>($filter.from)
             .bind::<Nullable<Timestamptz>, _>($filter.to)
+            .bind::<Nullable<SqlUuid>, _>($filter.series_id)
     };
 }
 
 // The same definitions as EVENT_COUNTS, so the rows add up to the per-event reports. A page
-// of events by (starts_at, id) after the key ($8, $9), then each one's counts: only the page's
+// of events by (starts_at, id) after the key ($9, $10), then each one's counts: only the page's
 // registrations are counted, however many events the filter matches.
 const SUMMARY_PAGE: &str = concat!(
     "
@@ -630,9 +634,9 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.timezone, e
          WHERE ",
     summary_filter!(),
     "
-           AND ($8::timestamptz IS NULL OR (e.starts_at, e.id) > ($8, $9::uuid))
+           AND ($9::timestamptz IS NULL OR (e.starts_at, e.id) > ($9, $10::uuid))
          ORDER BY e.starts_at, e.id
-         LIMIT $10) e
+         LIMIT $11) e
   CROSS JOIN LATERAL (
     SELECT
       count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,

@@ -406,3 +406,36 @@ async fn events_created_at_once_naming_one_new_series_end_up_in_one_series() {
     assert!(ids.iter().all(|id| *id == all[0]["id"]), "{ids:?}");
     assert!(responses.iter().all(|r| r.body["series"] == all[0]["name"]));
 }
+
+#[actix_web::test]
+async fn the_attendance_summary_filters_by_series_id() {
+    let w = world().await;
+    let soria = created(&w.app, &w.organiser, w.org, json!({"name": "Soria"})).await;
+    let teruel = created(&w.app, &w.organiser, w.org, json!({"name": "Teruel"})).await;
+    for (title, series) in [("S1", &soria), ("S2", &soria), ("T1", &teruel)] {
+        let body =
+            with(roundtable(w.org), json!({"title": title, "series": null, "series_id": series["id"]}));
+        create_event(&w.app, &w.organiser, body).await;
+    }
+    create_event(&w.app, &w.organiser, with(roundtable(w.org), json!({"title": "None", "series": null})))
+        .await;
+    let titles = |body: &Value| -> Vec<String> {
+        body["events"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_owned()).collect()
+    };
+    let by_id = |id: &Value| format!("/api/v1/reports/attendance?series_id={}", id.as_str().unwrap());
+    let report = w.app.get(&by_id(&soria["id"]), Some(&w.organiser)).await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    assert_eq!(titles(&report.body), ["S1", "S2"]);
+    assert_eq!(report.body["totals"]["events"], 2);
+    let report = w.app.get(&by_id(&teruel["id"]), Some(&w.organiser)).await;
+    assert_eq!(titles(&report.body), ["T1"]);
+    // Beside the name filter, both apply.
+    let both = format!("{}&series=Soria", by_id(&teruel["id"]));
+    assert_eq!(w.app.get(&both, Some(&w.organiser)).await.body["totals"]["events"], 0);
+    let all = w.app.get("/api/v1/reports/attendance", Some(&w.organiser)).await;
+    assert_eq!(all.body["totals"]["events"], 4);
+    w.app
+        .get("/api/v1/reports/attendance?series_id=not-a-uuid", Some(&w.organiser))
+        .await
+        .assert_problem(422, "validation_failed");
+}

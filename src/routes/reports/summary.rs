@@ -51,8 +51,10 @@ impl From<EventStatusFilter> for EventStatus {
 pub struct SummaryQuery {
     /// Only events of this region (exact match).
     pub region: Option<String>,
-    /// Only events of this series (exact match).
+    /// Only events of this series (exact match of its name).
     pub series: Option<String>,
+    /// Only events of this series (`GET /organisations/{id}/series`).
+    pub series_id: Option<Uuid>,
     /// Only events of this organisation. Organisers only ever see their own organisation's.
     pub organisation_id: Option<Uuid>,
     /// Only events in this status (any status by default).
@@ -116,6 +118,7 @@ pub async fn attendance_report(
     let filter = SummaryFilter {
         region: query.region,
         series: query.series,
+        series_id: query.series_id,
         organisation_id: query.organisation_id,
         // An organiser without an organisation (the schema forbids it) would see nothing.
         visible_to: match caller.role {
