@@ -390,6 +390,7 @@ pub struct EventFilter {
     pub status: Option<EventStatus>,
     pub region: Option<String>,
     pub series: Option<String>,
+    pub series_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -422,6 +423,9 @@ pub async fn list(
     }
     if let Some(series) = &filter.series {
         query = query.filter(events::series.eq(series.clone()));
+    }
+    if let Some(series_id) = filter.series_id {
+        query = query.filter(events::series_id.eq(series_id));
     }
     if let Some(org) = filter.organisation_id {
         query = query.filter(events::organisation_id.eq(org));

@@ -134,6 +134,7 @@ pub async fn list_events(
         status,
         region: query.region.clone(),
         series: query.series.clone(),
+        series_id: query.series_id,
         organisation_id: query.organisation_id,
         from: query.from.map(|t| t.to_utc()),
         to: query.to.map(|t| t.to_utc()),

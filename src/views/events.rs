@@ -700,7 +700,11 @@ pub struct EventQuery {
     /// Non-organisers only ever see published events.
     pub status: Option<EventStatusView>,
     pub region: Option<String>,
+    /// The series' name, as events show it in `series`.
     pub series: Option<String>,
+    /// Events of this series (`GET /organisations/{id}/series`); an addition to the v1
+    /// contract, beside `series`.
+    pub series_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
     /// Events starting at or after this time (RFC 3339).
     pub from: Option<DateTime<FixedOffset>>,

@@ -439,3 +439,36 @@ async fn the_attendance_summary_filters_by_series_id() {
         .await
         .assert_problem(422, "validation_failed");
 }
+
+/// The titles of the events `GET /events?series_id=` lists, each checked to be of the series.
+async fn titles_in(w: &World, series_id: &Value) -> Vec<String> {
+    let path = format!("/api/v1/events?series_id={}", series_id.as_str().unwrap());
+    let list = w.app.get(&path, Some(&w.organiser)).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let items = list.body["items"].as_array().unwrap();
+    assert!(items.iter().all(|e| e["series_id"] == *series_id), "{items:?}");
+    let mut titles: Vec<String> = items.iter().map(|e| e["title"].as_str().unwrap().to_owned()).collect();
+    titles.sort();
+    titles
+}
+
+#[actix_web::test]
+async fn the_events_list_filters_by_series_id() {
+    let w = world().await;
+    let soria = created(&w.app, &w.organiser, w.org, json!({"name": "Soria"})).await;
+    let teruel = created(&w.app, &w.organiser, w.org, json!({"name": "Teruel"})).await;
+    for (title, series) in [("S1", &soria), ("T1", &teruel), ("S2", &soria)] {
+        let body =
+            with(roundtable(w.org), json!({"title": title, "series": null, "series_id": series["id"]}));
+        create_event(&w.app, &w.organiser, body).await;
+    }
+    // By name the old way, the third event joins Soria too.
+    create_event(&w.app, &w.organiser, with(roundtable(w.org), json!({"title": "S3", "series": "soria"})))
+        .await;
+    assert_eq!(titles_in(&w, &soria["id"]).await, ["S1", "S2", "S3"]);
+    assert_eq!(titles_in(&w, &teruel["id"]).await, ["T1"]);
+    w.app
+        .get("/api/v1/events?series_id=not-a-uuid", Some(&w.organiser))
+        .await
+        .assert_problem(422, "validation_failed");
+}
