@@ -65,11 +65,21 @@ pub struct OnsiteDraft {
     pub reserved_for_physical_space_need: i64,
 }
 
+/// An event's title, or its translation (`field`): one line, 1 to 200 characters.
+pub fn check_title(problems: &mut Problems, field: &str, title: &str) -> String {
+    problems.one_line(field, title, 200)
+}
+
+/// An event's description, or its translation (`field`): up to 5000 characters; blank is none.
+pub fn check_description(problems: &mut Problems, field: &str, description: Option<&str>) -> Option<String> {
+    problems.optional_text(field, description, 5000)
+}
+
 /// Checks every rule and returns the draft with its text trimmed, or every problem found.
 pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
     let mut problems = Problems::default();
-    draft.title = problems.one_line("title", &draft.title, 200);
-    draft.description = problems.optional_text("description", draft.description.as_deref(), 5000);
+    draft.title = check_title(&mut problems, "title", &draft.title);
+    draft.description = check_description(&mut problems, "description", draft.description.as_deref());
     draft.region = problems.one_line("region", &draft.region, 100);
     draft.series = problems.optional_one_line("series", draft.series.as_deref(), 200);
     draft.contact_phone =

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::events::is_language_tag;
+use crate::domain::events::{self, is_language_tag};
 use crate::domain::places;
 use crate::domain::text::Problems;
 
@@ -76,9 +76,9 @@ pub trait Translation: Sized {
 
 impl Translation for EventText {
     fn checked(self, problems: &mut Problems, field: &str) -> Self {
-        let title = problems.one_line(&format!("{field}.title"), &self.title, 200);
+        let title = events::check_title(problems, &format!("{field}.title"), &self.title);
         let description =
-            problems.optional_text(&format!("{field}.description"), self.description.as_deref(), 5000);
+            events::check_description(problems, &format!("{field}.description"), self.description.as_deref());
         EventText { title, description }
     }
 }

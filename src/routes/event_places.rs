@@ -2,8 +2,7 @@
 //! read it, change its seats, withdraw it. Each handler parses, calls its use case
 //! (`app::event_places`), and renders.
 
-use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
+use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse};
 use diesel_async::AsyncPgConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -95,7 +94,7 @@ pub async fn get_event_place(
     find_visible(&mut conn, caller.0.as_ref(), EventId(event)).await?;
     let mut view = read(&mut conn, EventId(event), PlaceId(place)).await?;
     view.localise(&languages::wanted(&req));
-    Ok(web::Json(view).customize().insert_header((header::VARY, "Accept-Language")))
+    Ok(languages::localised_answer(view, None))
 }
 
 /// Change the seats of an offered place.

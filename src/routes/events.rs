@@ -1,8 +1,7 @@
 //! Events: create, list, read, update, publish, cancel, their history, and an iCalendar
 //! entry. Each handler parses, calls its use case (`app::events`), and renders.
 
-use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
+use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -147,9 +146,7 @@ pub async fn list_events(
     let mut items = views(&mut conn, rows, caller.as_ref()).await?;
     let wanted = languages::wanted(&req);
     items.iter_mut().for_each(|event| event.localise(&wanted));
-    Ok(web::Json(EventList { items, next_cursor })
-        .customize()
-        .insert_header((header::VARY, "Accept-Language")))
+    Ok(languages::localised_answer(EventList { items, next_cursor }, None))
 }
 
 /// Read an event.
@@ -173,11 +170,7 @@ pub async fn get_event(
     let mut event = view(&mut conn, row, caller.0.as_ref()).await?;
     event.localise(&languages::wanted(&req));
     let language = event.language.clone();
-    let mut answer = web::Json(event).customize().insert_header((header::VARY, "Accept-Language"));
-    if let Some(language) = language {
-        answer = answer.insert_header((header::CONTENT_LANGUAGE, language));
-    }
-    Ok(answer)
+    Ok(languages::localised_answer(event, language))
 }
 
 /// Change an event.

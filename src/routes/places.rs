@@ -1,8 +1,7 @@
 //! Places of an organisation: create, list, read, change. Each handler parses, calls its use
 //! case (`app::places`), and renders.
 
-use actix_web::http::header;
-use actix_web::{get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
+use actix_web::{get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
@@ -89,9 +88,7 @@ pub async fn list_places(
     let next_cursor = next_cursor(&state.signer, &list, &mut rows, page.limit, |r| r.id);
     let wanted = languages::wanted(&req);
     let items = rows.into_iter().map(|row| localised(row, &wanted)).collect();
-    Ok(web::Json(PlaceList { items, next_cursor })
-        .customize()
-        .insert_header((header::VARY, "Accept-Language")))
+    Ok(languages::localised_answer(PlaceList { items, next_cursor }, None))
 }
 
 /// Read a place.
@@ -119,11 +116,7 @@ pub async fn get_place(
     let row = use_case::find(&mut conn, &caller, path.into_inner()).await?;
     let place = localised(row, &languages::wanted(&req));
     let language = place.language.clone();
-    let mut answer = web::Json(place).customize().insert_header((header::VARY, "Accept-Language"));
-    if let Some(language) = language {
-        answer = answer.insert_header((header::CONTENT_LANGUAGE, language));
-    }
-    Ok(answer)
+    Ok(languages::localised_answer(place, language))
 }
 
 /// The place as a reader who ranks languages as `wanted` reads it.

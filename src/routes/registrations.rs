@@ -3,7 +3,7 @@
 //! calls its use case (`app::registrations`), and renders.
 
 use actix_web::http::header;
-use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse, Responder};
+use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -309,9 +309,7 @@ pub async fn list_registrations(
             registration
         })
         .collect();
-    Ok(web::Json(RegistrationList { items, next_cursor })
-        .customize()
-        .insert_header((header::VARY, "Accept-Language")))
+    Ok(languages::localised_answer(RegistrationList { items, next_cursor }, None))
 }
 
 /// Read a registration.
@@ -338,7 +336,7 @@ pub async fn get_registration(
     let position = position_of(&mut conn, &row).await?;
     let mut registration = view(&mut conn, row, position, &event).await?;
     registration.localise(&languages::wanted(&req));
-    Ok(web::Json(registration).customize().insert_header((header::VARY, "Accept-Language")))
+    Ok(languages::localised_answer(registration, None))
 }
 
 /// Calendar entry of a registration.
