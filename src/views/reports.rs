@@ -342,16 +342,6 @@ fn reached_of(rows: &[ReachedRow], belongs: impl Fn(&ReachedRow) -> bool) -> i64
     rows.iter().filter(|r| belongs(r)).map(|r| r.n).sum()
 }
 
-/// `total` split into `parts` (written down) and whatever the parts leave over, which is
-/// implied. Nothing is tied when the parts overcount (they never should).
-fn with_remainder(t: &mut Table, total: Cell, parts: &[Cell]) {
-    let rest = t.value(total) - parts.iter().map(|&p| t.value(p)).sum::<i64>();
-    if rest >= 0 {
-        let rest = t.derived(rest);
-        t.sum(total, &[parts, &[rest]].concat());
-    }
-}
-
 impl ReportTable {
     /// `pooled_languages[i]` and `pooled_categories[i]` say which of the event's languages
     /// and categories (in `breakdown` order) are pooled, unnamed.
@@ -546,7 +536,9 @@ impl ReportTable {
             AttendanceCells::of(&mut t, row, (attended, online.attended), no_shows, places_rows, reasons);
 
         // Offers and reminders: each a small table of its own, how they ended adding up to
-        // how many there were.
+        // how many there were (reminders closed by a later change are the implied rest; an
+        // offer always ends in one of the four shown, so their sum is exact, as a reader
+        // would take it).
         let o: &OutreachCountsRow = &data.outreach;
         let offers = OfferCells {
             made: t.published(o.offers_made),
@@ -555,14 +547,14 @@ impl ReportTable {
             expired: t.published(o.offers_expired),
             open: t.published(o.offers_open),
         };
-        with_remainder(&mut t, offers.made, &[offers.accepted, offers.declined, offers.expired, offers.open]);
+        partition(&mut t, offers.made, &[offers.accepted, offers.declined, offers.expired, offers.open]);
         let reminders = ReminderCells {
             created: t.published(o.reminders_created),
             reached: t.published(o.reminders_reached),
             failed: t.published(o.reminders_failed),
             open: t.published(o.reminders_open),
         };
-        with_remainder(&mut t, reminders.created, &[reminders.reached, reminders.failed, reminders.open]);
+        partition(&mut t, reminders.created, &[reminders.reached, reminders.failed, reminders.open]);
         ReportTable {
             table: t,
             online,
