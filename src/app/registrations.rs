@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::{join4, ready, BoxFuture, Either};
+use futures_util::future::{join5, ready, BoxFuture, Either};
 use uuid::Uuid;
 
 use crate::app::erasure::{erase_in, Erasure};
@@ -16,6 +16,7 @@ use crate::db::events::{self, EventRow};
 use crate::db::history;
 use crate::db::idempotency::{self, Replay};
 use crate::db::pipelined::PipelinedTransaction;
+use crate::db::people;
 use crate::db::places::{self, OfferedPlace, PlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
@@ -25,6 +26,7 @@ use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::{registration_open, EventStatus};
 use crate::domain::history::reschedules_registration;
 use crate::domain::offers::{self, Answer, OfferOf, SeatGiven};
+use crate::domain::people::{self as linking, Identity, Link, LinkRefusal, PersonRef, LINK_ACROSS_EVENTS};
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::refusal::Refusal;
@@ -156,9 +158,20 @@ async fn register_in(
     } else {
         Either::Right(ready(Ok(Vec::new())))
     };
+    // The organisation's key (and a code's person) only when the person may be linked across
+    // events: every other registration decides without them.
+    let keys = if input.consent.names(LINK_ACROSS_EVENTS) {
+        let code = match &input.person_ref {
+            Some(PersonRef::Code(code)) => Some(code.as_str()),
+            _ => None,
+        };
+        Either::Left(people::keys_for_event(tx.shared(), request.event_id.0, code))
+    } else {
+        Either::Right(ready(Ok(None)))
+    };
     // All are answered before any result is looked at, and looked at in the order sent, so
     // the first failure in that order is the one answered.
-    let (begun, claimed, locked, offered) = join4(tx.begin(), claim, locked, offered).await;
+    let (begun, claimed, locked, offered, keys) = join5(tx.begin(), claim, locked, offered, keys).await;
     begun?;
     let claimed = claimed?;
     let (caller, event, trusted, duplicates_exhausted, purposes) = match locked? {
@@ -182,6 +195,12 @@ async fn register_in(
     let seating = event.seating(offered.iter().map(|o| &o.seats));
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes, &input.consent)?;
+    let link = person_link(
+        &accepted,
+        input,
+        caller.organisation_id.unwrap_or(caller.id),
+        keys?.as_ref(),
+    )?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }
@@ -259,6 +278,7 @@ async fn register_in(
             entry,
             outreach: (item.id, item.kind),
             outreach_announcement: &crate::app::transition::about_outreach(&item),
+            person: link.as_ref().map(|(key, code)| (key.as_slice(), code.as_str())),
         },
         commit_with_writes,
     )
@@ -585,6 +605,67 @@ async fn change_fields(
     Ok((changed, transitions))
 }
 
+/// The person key and code of a new registration (`domain::people`), or none when it is not
+/// linked. `keys` were read with the event when the request asked for the consent; a code
+/// must be one the organisation issued.
+fn person_link(
+    accepted: &[consent::Accepted],
+    input: &ValidRegistration,
+    supplier: Uuid,
+    keys: Option<&people::Keys>,
+) -> AppResult<Option<(Vec<u8>, String)>> {
+    let consented = accepted.iter().any(|a| a.purpose == LINK_ACROSS_EVENTS);
+    let participant = &input.participant;
+    let email = participant.email.as_ref().map(|e| e.normalised());
+    let phone = participant.phone.as_ref().map(|p| p.digits());
+    let link = linking::link(consented, input.person_ref.as_ref(), supplier, email.as_deref(), phone.as_deref())
+    .map_err(|LinkRefusal::ConsentRequired| {
+        AppError::invalid(
+            "link_consent_required",
+            "person_ref",
+            "a person is linked across events only with the link_across_events consent",
+        )
+    })?;
+    let keys = || keys.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("keys are read with the consent")));
+    Ok(match link {
+        Link::None => None,
+        Link::Code(code) => {
+            let key = keys()?.coded_person_key.clone().ok_or_else(|| {
+                AppError::invalid(
+                    "unknown_person_code",
+                    "person_ref",
+                    "no participant of the organisation has this code: check it on the person's card",
+                )
+            })?;
+            Some((key, code.to_owned()))
+        }
+        Link::Identity(identity) => {
+            let organisation_key = &keys()?.organisation_key;
+            let key = linking::person_key(organisation_key, &identity);
+            let code = linking::person_code(organisation_key, &key);
+            Some((key, code))
+        }
+    })
+}
+
+/// Links a registration whose `link_across_events` consent was just granted (by its email,
+/// else its phone, else a fresh identity: a partner's reference is given only with a new
+/// registration), or unlinks it when the consent was withdrawn.
+async fn relink(conn: &mut AsyncPgConnection, id: Uuid, granted: bool) -> AppResult<()> {
+    if !granted {
+        return people::set_link(conn, id, None).await;
+    }
+    let sources = people::link_sources(conn, id).await?;
+    let identity = match (&sources.email_normalised, &sources.phone_digits) {
+        (Some(email), _) => Identity::Email(email),
+        (None, Some(digits)) => Identity::PhoneDigits(digits),
+        (None, None) => Identity::Fresh(Uuid::new_v4()),
+    };
+    let key = linking::person_key(&sources.organisation_key, &identity);
+    let code = linking::person_code(&sources.organisation_key, &key);
+    people::set_link(conn, id, Some((&key, &code))).await
+}
+
 /// The seats of a locked event with its places.
 async fn seating_of(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResult<Seating> {
     Ok(event.seating(&places::of_event(conn, event.id).await?))
@@ -606,6 +687,9 @@ async fn change_consents(
         return Ok((current, Vec::new()));
     }
     consents::apply(conn, current.id, event.organisation_id, &decision.steps).await?;
+    if let Some(step) = decision.steps.iter().find(|step| step.purpose == LINK_ACROSS_EVENTS) {
+        relink(conn, current.id, step.after.is_some()).await?;
+    }
     let changed = registrations::find(conn, current.id).await?.ok_or(AppError::NotFound)?;
     let registration = RegistrationRef::of(&changed, event);
     let seat = Seat::of(&changed);

@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod outbox;
 pub mod outreach;
 pub mod outreach_email;
+pub mod people;
 pub mod pipelined;
 pub mod places;
 pub mod prepared;

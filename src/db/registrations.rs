@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Bool, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Bytea, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{join, ready, Either};
 use futures_util::TryFutureExt;
@@ -66,6 +66,9 @@ pub struct RegistrationRow {
     pub no_show_reason: Option<NoShowReason>,
     /// Until when the seat offered is held; set exactly when the status is `offered`.
     pub offer_expires_at: Option<DateTime<Utc>>,
+    /// The person's code across the organisation's events (`domain::people`); set exactly
+    /// while the registration is linked (`person_key`, never read back, is the link).
+    pub person_code: Option<String>,
 }
 
 impl RegistrationRow {
@@ -97,7 +100,8 @@ fn one_person_once(error: DieselError) -> AppError {
     }
 }
 
-/// A new registration (`$6` to `$27`, and its place and acceptable places `$34`, `$35`), the
+/// A new registration (`$6` to `$27`, its place and acceptable places `$34`, `$35`, and its
+/// person key and code `$39`, `$40`), the
 /// webhook deliveries announcing it (`$1` to `$5`, see `db::outbox`), its history line (`$28`
 /// to `$30`), its consents (`$31` to `$33`: the organisation, then purposes and versions) and
 /// its outreach item (`$36`, `$37`) with that item's `outreach.created` message (`$38`, its
@@ -131,9 +135,9 @@ const INSERT_REGISTERED: &str = concat!(
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
          interests, full_name, email, email_normalised, phone, phone_digits, organisation_name,
          preferred_language, stakeholder_category, consent_data_processing, consent_contact,
-         created_by, created_by_kind, place_id, acceptable_place_ids)
+         created_by, created_by_kind, place_id, acceptable_place_ids, person_key, person_code)
      VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $24, true, $25, $26, $27, $34, $35)
+             $23, $24, true, $25, $26, $27, $34, $35, $39, $40)
      RETURNING *"
 );
 
@@ -158,6 +162,8 @@ pub struct NewRegistration<'a> {
     pub entry: &'a RegistrationEntry,
     pub outreach: (Uuid, OutreachKind),
     pub outreach_announcement: &'a Change,
+    /// Its person key and code, when it is linked across events (`domain::people`).
+    pub person: Option<(&'a [u8], &'a str)>,
 }
 
 /// Inserts a registration with its announcement and history line, in one statement and one
@@ -214,7 +220,9 @@ pub async fn insert(
             .bind::<Array<SqlUuid>, _>(&input.acceptable_place_ids)
             .bind::<SqlUuid, _>(new.outreach.0)
             .bind::<Text, _>(new.outreach.1)
-            .bind::<Jsonb, _>(&told.payload),
+            .bind::<Jsonb, _>(&told.payload)
+            .bind::<Nullable<Bytea>, _>(new.person.map(|(key, _)| key))
+            .bind::<Nullable<Text>, _>(new.person.map(|(_, code)| code)),
     );
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
     let (registration, committed) =
@@ -712,7 +720,7 @@ macro_rules! erase_personal_data_sql {
                  UPDATE registrations
                     SET full_name = NULL, email = NULL, email_normalised = NULL, phone = NULL,
                         phone_digits = NULL, organisation_name = NULL, accessibility_notes = NULL,
-                        erased_at = now(), updated_at = now()
+                        person_key = NULL, person_code = NULL, erased_at = now(), updated_at = now()
                   WHERE id IN (",
             $chosen,
             ")
@@ -750,8 +758,9 @@ const ERASE_OF_EVENT: &str = erase_personal_data_sql!(
 /// consent to data processing. Call with the registrations' event locked.
 ///
 /// What it erases, wherever it is kept:
-/// - the registration's name, email, phone (and their folded forms), organisation name and
-///   accessibility notes; mode, status, needs, category, languages and interests stay, so
+/// - the registration's name, email, phone (and their folded forms), organisation name,
+///   accessibility notes and its link to the person's other registrations (`person_key`,
+///   `person_code`); mode, status, needs, category, languages and interests stay, so
 ///   reports still count it;
 /// - its idempotency key's stored answer (which repeats the participant) and the request's
 ///   fingerprint (`request_hash`, a SHA-256 of a body holding the name and email, which

@@ -9,6 +9,7 @@ diesel::table! {
         name_key -> Text,
         report_suppress_below -> Nullable<Int4>,
         retention_days -> Int4,
+        link_key -> Bytea,
     }
 }
 
@@ -126,6 +127,8 @@ diesel::table! {
         check_in_minutes -> Nullable<Int4>,
         no_show_reason -> Nullable<Text>,
         offer_expires_at -> Nullable<Timestamptz>,
+        person_key -> Nullable<Bytea>,
+        person_code -> Nullable<Text>,
     }
 }
 

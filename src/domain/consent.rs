@@ -81,6 +81,14 @@ pub fn check_new_purpose(
             );
             false
         }
+        (crate::domain::people::LINK_ACROSS_EVENTS, Some(true)) => {
+            problems.add(
+                "required",
+                "consent_purpose_optional",
+                "link_across_events cannot be required: being recognised at the next meeting is never a condition of taking part",
+            );
+            false
+        }
         (_, required) => required.unwrap_or(false),
     };
     let texts = check_texts(&mut problems, texts);
@@ -105,6 +113,18 @@ pub struct Purpose {
 pub enum ConsentGiven {
     Booleans { data_processing: bool, contact: bool },
     PerPurpose(Vec<(String, i32)>),
+}
+
+impl ConsentGiven {
+    /// Whether it accepts `purpose` (the first contract's booleans name only theirs).
+    pub fn names(&self, purpose: &str) -> bool {
+        match self {
+            ConsentGiven::Booleans { data_processing, contact } => {
+                (purpose == DATA_PROCESSING && *data_processing) || (purpose == CONTACT && *contact)
+            }
+            ConsentGiven::PerPurpose(given) => given.iter().any(|(key, _)| key == purpose),
+        }
+    }
 }
 
 /// A consent to record: this purpose, at this version of its text.
@@ -422,6 +442,10 @@ mod tests {
         assert_eq!(
             check_new_purpose(DATA_PROCESSING, Some(false), &texts).unwrap_err().code(),
             "consent_purpose_required"
+        );
+        assert_eq!(
+            check_new_purpose(crate::domain::people::LINK_ACROSS_EVENTS, Some(true), &texts).unwrap_err().code(),
+            "consent_purpose_optional"
         );
         assert_eq!(
             check_new_purpose(CONTACT, Some(true), &texts).unwrap_err().code(),

@@ -13,6 +13,7 @@ pub mod history;
 pub mod offers;
 pub mod outreach;
 pub mod participant_list;
+pub mod people;
 pub mod places;
 pub mod privacy;
 pub mod rate_limit;

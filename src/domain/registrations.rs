@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::domain::consent::{check_given, ConsentGiven};
 use crate::domain::contact::{Email, Phone, MAX_EMAIL_CHARS, MAX_PHONE_CHARS};
 use crate::domain::events::is_language_tag;
+use crate::domain::people::PersonRef;
 use crate::domain::refusal::Refusal;
 use crate::domain::seats::Mode;
 use crate::domain::text::{is_slug, Problems};
@@ -87,6 +88,8 @@ pub struct RegistrationDraft {
     /// The place asked for (onsite only); `None`: the main venue.
     pub place_id: Option<Uuid>,
     pub acceptable_place_ids: Vec<Uuid>,
+    /// A code from the person's card or the partner's own reference (`domain::people`).
+    pub person_ref: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +109,8 @@ pub struct ValidRegistration {
     /// the rest).
     pub place_id: Option<Uuid>,
     pub acceptable_place_ids: Vec<Uuid>,
+    /// Linked only with the `link_across_events` consent (`domain::people::link`).
+    pub person_ref: Option<PersonRef>,
 }
 
 pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Participant {
@@ -255,6 +260,9 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
     let interests = check_interests(&mut problems, draft.interests);
     let acceptable_place_ids =
         check_places(&mut problems, draft.attendance_mode, draft.place_id, draft.acceptable_place_ids);
+    let person_ref = draft.person_ref.as_deref().and_then(|raw| {
+        PersonRef::parse(raw).map_err(|message| problems.add("person_ref", "invalid_person_ref", message)).ok()
+    });
     if !problems.is_empty() {
         return Err(problems_to_error(problems.0));
     }
@@ -270,6 +278,7 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
         consent: draft.consent,
         place_id: draft.place_id,
         acceptable_place_ids,
+        person_ref,
     })
 }
 
@@ -304,10 +313,15 @@ pub fn problems_to_error(errors: Vec<FieldError>) -> AppError {
 /// from the random bits of its id. Two registrations of one event share a code about once in
 /// a trillion pairs; it names the registration to a person, it does not admit anyone.
 pub fn short_code(id: Uuid) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let random = id.as_u128() as u64;
-    let code: String = (0..8).map(|i| ALPHABET[((random >> (5 * (7 - i))) & 31) as usize] as char).collect();
+    let code = crockford_base32(id.as_u128() as u64, 8);
     format!("{}-{}", &code[..4], &code[4..])
+}
+
+/// The low `5 × chars` bits of `bits` in Crockford's base 32, most significant first: the
+/// alphabet of the codes people read out (`short_code`, `domain::people::person_code`).
+pub fn crockford_base32(bits: u64, chars: u32) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    (0..chars).map(|i| ALPHABET[((bits >> (5 * (chars - 1 - i))) & 31) as usize] as char).collect()
 }
 
 #[cfg(test)]
@@ -345,6 +359,7 @@ mod tests {
             interests: vec!["entrepreneurship".into(), "women_employment".into(), "entrepreneurship".into()],
             place_id: None,
             acceptable_place_ids: Vec::new(),
+            person_ref: None,
         }
     }
 

@@ -427,6 +427,7 @@ pub async fn registration_card(
             phone: event.contact_phone.as_deref().or(place.as_ref().and_then(|p| p.contact_phone.as_deref())),
             code: &code,
             offer_expires_at: row.offer_expires_at,
+            person_code: row.person_code.as_deref(),
         },
     );
     let mut response = HttpResponse::Ok();

@@ -408,6 +408,7 @@ mod tests {
             check_in_minutes: None,
             no_show_reason: None,
             offer_expires_at: None,
+            person_code: None,
         }
     }
 

@@ -210,6 +210,8 @@ pub struct CardFacts<'a> {
     pub code: &'a str,
     /// Until when a seat offered is kept (an `offered` registration).
     pub offer_expires_at: Option<DateTime<Utc>>,
+    /// The person's code across the organisation's events, when linked (`domain::people`).
+    pub person_code: Option<&'a str>,
 }
 
 /// The card's lines in its language: what and when with the person's status, where, whom to
@@ -266,6 +268,10 @@ pub fn card(language: &str, facts: &CardFacts) -> Card {
             args.set("phone", phone.to_owned());
             lines.push(line("call", &args));
         }
+        if let Some(person_code) = facts.person_code {
+            args.set("person_code", person_code.to_owned());
+            lines.push(line("card-person-code", &args));
+        }
         lines.push(line("code", &args));
         lines
     };
@@ -276,7 +282,7 @@ pub fn card(language: &str, facts: &CardFacts) -> Card {
     let heading = line("card-heading", &FluentArgs::new());
     let length = |lines: &[String]| lines.join("\n").chars().count();
     // Too long for a text message: the title shortens first (to an ellipsis), then the
-    // address goes; the status, the place, the number to call and the code always stay.
+    // address goes; the status, the place, the number to call and the codes always stay.
     let mut fitted = lines(facts.title, address);
     let over = length(&fitted).saturating_sub(MAX_SMS_CHARS);
     if over > 0 {

@@ -276,6 +276,16 @@ pub struct CreateRegistration {
     /// the online fallback; a seat freed at any of them later goes to the person too.
     #[serde(default)]
     pub acceptable_place_ids: Vec<Uuid>,
+    /// Links this registration to the person's others in the event's organisation, for the
+    /// series report's returning participants; only with the `link_across_events` consent
+    /// (422 `link_consent_required` otherwise). Either the code on the person's card
+    /// (`person_code`, `P-XXXX-XXXX`, any case; 422 `unknown_person_code` when the
+    /// organisation has no such person) or the partner's own stable reference for the person
+    /// (one line, up to 200 characters), which is stored only as a keyed hash. With the
+    /// consent and no `person_ref`, the email, else the phone, links the person.
+    #[serde(default)]
+    #[schema(max_length = 200, example = "P-7K3M-Q9TX")]
+    pub person_ref: Option<String>,
 }
 
 impl CreateRegistration {
@@ -321,6 +331,7 @@ impl CreateRegistration {
             interests: self.interests.clone(),
             place_id: self.place_id,
             acceptable_place_ids: self.acceptable_place_ids.clone(),
+            person_ref: self.person_ref.clone(),
         })
     }
 }
@@ -421,7 +432,7 @@ pub struct ParticipantView {
     "may_contact": false, "place_id": "0193a5c0-0000-7000-8000-000000000001", "acceptable_place_ids": [],
     "place": {"id": "0193a5c0-0000-7000-8000-000000000001", "kind": "hosted", "name": "Centro cívico de Almazán",
               "address": "Plaza Mayor 1", "municipality": "Almazán", "contact_phone": "+34 975 000 000",
-              "language": null}}))]
+              "language": null}, "person_code": null}))]
 /// A registration for one participant of one event.
 pub struct Registration {
     pub id: Uuid,
@@ -474,6 +485,12 @@ pub struct Registration {
     /// `place_id`, or the event's main venue (`id` null); null for online attendance, whose
     /// way in is `join_url`. Also as a calendar entry: `GET /registrations/{id}/calendar.ics`.
     pub place: Option<RegistrationPlace>,
+    /// The person's code in the event's organisation (`P-XXXX-XXXX`), printed on their card:
+    /// given as `person_ref` at their next registration, it links the two for the series
+    /// report. Null without the `link_across_events` consent, once it is withdrawn, and once
+    /// the personal data is erased (an addition to the v1 contract).
+    #[schema(example = "P-7K3M-Q9TX")]
+    pub person_code: Option<String>,
 }
 
 /// Where an onsite registration attends.
@@ -629,6 +646,7 @@ impl Registration {
             place_id: row.place_id,
             acceptable_place_ids: row.acceptable_place_ids,
             place: place_view,
+            person_code: row.person_code,
         }
     }
 }

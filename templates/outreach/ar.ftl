@@ -42,3 +42,4 @@ card-waitlisted = { $title }، { $when }: أنت على قائمة الانتظ�
 card-cancelled = { $title }، { $when }: تم إلغاء هذا التسجيل.
 card-offered = { $title }، { $when }: مقعد محجوز لك حتى { $deadline }.
 card-heading = تسجيلك
+card-person-code = في المرة القادمة، أعطِ هذا الرمز لربط تسجيلاتك: { $person_code }

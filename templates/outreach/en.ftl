@@ -55,3 +55,4 @@ card-waitlisted = { $title }, { $when }: you are on the waiting list.
 card-cancelled = { $title }, { $when }: this registration is cancelled.
 card-offered = { $title }, { $when }: a place is kept for you until { $deadline }.
 card-heading = Your registration
+card-person-code = Next time, give this code to link your registrations: { $person_code }

@@ -42,3 +42,4 @@ card-waitlisted = { $title }, { $when }: estás en la lista de espera.
 card-cancelled = { $title }, { $when }: esta inscripción está cancelada.
 card-offered = { $title }, { $when }: te guardamos una plaza hasta el { $deadline }.
 card-heading = Tu inscripción
+card-person-code = La próxima vez, da este código para enlazar tus inscripciones: { $person_code }

@@ -42,3 +42,4 @@ card-waitlisted = { $title }, { $when } : vous êtes sur la liste d’attente.
 card-cancelled = { $title }, { $when } : cette inscription est annulée.
 card-offered = { $title }, { $when } : une place vous est réservée jusqu’au { $deadline }.
 card-heading = Votre inscription
+card-person-code = La prochaine fois, donnez ce code pour relier vos inscriptions : { $person_code }

@@ -34,6 +34,7 @@ mod online_attendance;
 mod openapi_docs;
 mod ops;
 mod outreach;
+mod people;
 mod pipelined;
 mod places;
 mod privacy;
