@@ -242,6 +242,7 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
     ("GET", "/api/v1/events/{id}/attendance.csv", 422, LIST_422),
     ("GET", "/api/v1/reports/attendance", 400, LIST_400),
     ("GET", "/api/v1/reports/attendance", 422, LIST_422),
+    ("GET", "/api/v1/series/{id}/report", 422, LIST_422),
     ("POST", "/api/v1/events/{id}/report-links", 400, BODY_400),
     ("POST", "/api/v1/events/{id}/report-links", 422, BODY_422),
     ("GET", "/api/v1/webhooks", 400, LIST_400),

@@ -23,6 +23,7 @@ pub mod registrations;
 pub mod reports;
 pub mod schema;
 pub mod series;
+pub mod series_report;
 pub mod trusts;
 pub mod webhooks;
 

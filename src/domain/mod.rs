@@ -22,6 +22,7 @@ pub mod registrations;
 pub mod report;
 pub mod seats;
 pub mod series;
+pub mod series_report;
 pub mod text;
 pub mod translations;
 pub mod webhooks;

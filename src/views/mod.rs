@@ -17,4 +17,5 @@ pub mod report_page;
 pub mod report_svg;
 pub mod reports;
 pub mod series;
+pub mod series_report;
 pub mod webhooks;

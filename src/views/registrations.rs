@@ -66,6 +66,18 @@ pub enum StakeholderCategory {
 }
 
 impl StakeholderCategory {
+    /// The vocabulary, in the contract's order.
+    pub const ALL: [StakeholderCategory; 8] = [
+        StakeholderCategory::Migrant,
+        StakeholderCategory::Refugee,
+        StakeholderCategory::MigrantLedOrganisation,
+        StakeholderCategory::Ngo,
+        StakeholderCategory::RegionalAuthority,
+        StakeholderCategory::PublicAgency,
+        StakeholderCategory::Volunteer,
+        StakeholderCategory::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             StakeholderCategory::Migrant => "migrant",

@@ -3,6 +3,7 @@
 
 mod event;
 mod page;
+mod series;
 mod summary;
 
 use serde::Deserialize;
@@ -19,6 +20,7 @@ use crate::error::{AppError, AppResult, FieldError};
 
 pub use event::{attendance_csv, event_report};
 pub use page::{create_report_link, report_page};
+pub use series::series_report;
 pub use summary::attendance_report;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -26,7 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attendance_csv)
         .service(create_report_link)
         .service(report_page)
-        .service(attendance_report);
+        .service(attendance_report)
+        .service(series_report);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -67,4 +70,9 @@ pub(crate) fn suppress_below(value: Option<i64>) -> AppResult<Option<i64>> {
 /// not report on. The event, when the caller may.
 pub(crate) async fn authorise(conn: &mut DbConn, caller: &Caller, event_id: Uuid) -> AppResult<EventRow> {
     crate::app::events::find_managed(conn, caller, EventId(event_id)).await
+}
+
+/// True when the client prefers CSV to JSON.
+pub(crate) fn wants_csv(req: &actix_web::HttpRequest) -> bool {
+    crate::http::accept::prefers(req, "text/csv", &["application/json", "application/*", "*/*"])
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{bom, suppress_below};
+use super::{bom, suppress_below, wants_csv};
 use crate::auth::{Caller, Role};
 use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
 use crate::db::DbPool;
@@ -235,9 +235,4 @@ async fn next_page(
 ) -> AppResult<Vec<EventSummaryRow>> {
     let mut conn = pool.get().await?;
     reports::attendance_summary_page(&mut conn, filter, after, CSV_PAGE_ROWS).await
-}
-
-/// True when the client prefers CSV to JSON.
-fn wants_csv(req: &HttpRequest) -> bool {
-    crate::http::accept::prefers(req, "text/csv", &["application/json", "application/*", "*/*"])
 }

@@ -9,6 +9,7 @@ mod outreach;
 mod page;
 mod paged;
 mod places;
+mod series;
 pub mod seed;
 mod summary;
 
