@@ -10,6 +10,7 @@ mod page;
 mod paged;
 mod places;
 mod series;
+mod series_disclosure;
 pub mod seed;
 mod summary;
 
