@@ -11,6 +11,7 @@ pub mod history;
 pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
+pub mod outcomes;
 pub mod outbox;
 pub mod outreach;
 pub mod outreach_email;
