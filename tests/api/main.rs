@@ -32,6 +32,7 @@ mod offers;
 mod one_line_text;
 mod online_attendance;
 mod openapi_docs;
+mod outcomes;
 mod ops;
 mod outreach;
 mod pipelined;
