@@ -220,7 +220,12 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
         &["validation_failed", "invalid_characters", "unknown_organisation"],
     ),
     ("PATCH", "/api/v1/actions/{id}", 400, BODY_400),
-    ("PATCH", "/api/v1/actions/{id}", 422, &["validation_failed", "invalid_characters", "unknown_organisation"]),
+    (
+        "PATCH",
+        "/api/v1/actions/{id}",
+        422,
+        &["validation_failed", "invalid_characters", "unknown_organisation"],
+    ),
     ("GET", "/api/v1/organisations/{id}/consent-purposes", 400, LIST_400),
     ("GET", "/api/v1/organisations/{id}/consent-purposes", 422, LIST_422),
     ("POST", "/api/v1/organisations/{id}/consent-purposes", 400, BODY_400),

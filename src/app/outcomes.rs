@@ -11,7 +11,7 @@ use crate::app::{actor, record};
 use crate::auth::Caller;
 use crate::db::events::{self, EventRow};
 use crate::db::outcomes::{self, ActionRow, OutcomeRow, SeriesKey};
-use crate::domain::actors::{ActionId, EventId};
+use crate::domain::actors::{ActionId, EventId, OrganisationId};
 use crate::domain::events::EventStatus;
 use crate::domain::outcomes::{
     outcome_changes, validate_action, validate_outcome, ActionPatch, ActionStatus, OutcomeDraft, ValidAction,
@@ -47,12 +47,10 @@ pub async fn record_outcome(
         let valid = validate_outcome(draft).map_err(AppError::validation)?;
         let owners: Vec<Uuid> = valid.actions.iter().filter_map(|a| a.owner.organisation_id()).collect();
         let unknown = outcomes::unknown_organisations(conn, &owners).await?;
-        if let Some(i) = valid.actions.iter().position(|a| a.owner.organisation_id().is_some_and(|o| unknown.contains(&o))) {
-            return Err(AppError::invalid(
-                "unknown_organisation",
-                &format!("actions[{i}].owner_organisation_id"),
-                "no organisation has this id; name an owner that is not registered in owner_name",
-            ));
+        if let Some(i) =
+            valid.actions.iter().position(|a| a.owner.organisation_id().is_some_and(|o| unknown.contains(&o)))
+        {
+            return Err(unknown_owner(&format!("actions[{i}].owner_organisation_id")));
         }
         let (current, created) = outcomes::lock_outcome(conn, event.id).await?;
         let topics = valid.topics.unwrap_or_else(|| current.topics.clone());
@@ -83,6 +81,16 @@ pub async fn record_outcome(
     .await
 }
 
+/// 422 `unknown_organisation` at `field`: an owner must be an existing organisation, or be
+/// named in `owner_name`.
+fn unknown_owner(field: &str) -> AppError {
+    AppError::invalid(
+        "unknown_organisation",
+        field,
+        "no organisation has this id; name an owner that is not registered in owner_name",
+    )
+}
+
 fn action_ref(id: ActionId, event: &EventRow) -> ActionRef {
     ActionRef { id, event: EventRef::of(event), series: event.series_id }
 }
@@ -102,7 +110,11 @@ pub async fn read_outcome(
 
 /// One action, to the organisers and admins of its event's organisation (403 to anyone else
 /// who is signed in, as for places; 404 for an unknown action).
-pub async fn find_action(conn: &mut AsyncPgConnection, caller: &Caller, id: ActionId) -> AppResult<ActionRow> {
+pub async fn find_action(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: ActionId,
+) -> AppResult<ActionRow> {
     caller.require_staff()?;
     let row = outcomes::find_action(conn, id.0).await?.ok_or(AppError::NotFound)?;
     caller.require_manages_organisation(row.organisation_id)?;
@@ -129,17 +141,13 @@ pub async fn change_action(
         }
         if let Some(owner) = after.owner.organisation_id() {
             if !outcomes::unknown_organisations(conn, &[owner]).await?.is_empty() {
-                return Err(AppError::invalid(
-                    "unknown_organisation",
-                    "owner_organisation_id",
-                    "no organisation has this id; name an owner that is not registered in owner_name",
-                ));
+                return Err(unknown_owner("owner_organisation_id"));
             }
         }
         outcomes::update_action(conn, id.0, &after).await?;
-        let event = crate::app::transition::EventRef {
+        let event = EventRef {
             id: EventId(current.event_id),
-            organisation_id: crate::domain::actors::OrganisationId(current.organisation_id),
+            organisation_id: OrganisationId(current.organisation_id),
         };
         let transition = Transition::ActionChanged {
             action: ActionRef { id, event, series: current.series_id },

@@ -1245,7 +1245,11 @@ mod tests {
             (
                 Transition::OutcomeRecorded {
                     event: e,
-                    changes: vec![FieldChange::new("outcome.topics", json!([]), json!(["rural_initiatives"]))],
+                    changes: vec![FieldChange::new(
+                        "outcome.topics",
+                        json!([]),
+                        json!(["rural_initiatives"]),
+                    )],
                 },
                 None,
                 event_entry(
@@ -1280,7 +1284,11 @@ mod tests {
                     &e,
                     by,
                     EventAction::ActionUpdated,
-                    vec![FieldChange::new(&format!("actions.{}.status", PILOTS.0), json!("open"), json!("done"))],
+                    vec![FieldChange::new(
+                        &format!("actions.{}.status", PILOTS.0),
+                        json!("open"),
+                        json!("done"),
+                    )],
                 ),
             ),
         ]
@@ -1516,11 +1524,8 @@ mod tests {
     fn an_action_message_names_its_status_date_and_changed_fields_and_no_free_text() {
         let e = event();
         let action = ActionRef { series: Some(Uuid::nil()), ..action_of(e) };
-        let after = ValidAction {
-            title: "Follow the pilots".into(),
-            status: ActionStatus::InProgress,
-            ..pilots()
-        };
+        let after =
+            ValidAction { title: "Follow the pilots".into(), status: ActionStatus::InProgress, ..pilots() };
         let change = Transition::ActionChanged { action, before: pilots(), after }
             .effects(Actor::user(Uuid::nil()))
             .announcement

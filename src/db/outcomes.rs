@@ -105,12 +105,8 @@ pub async fn lock_outcome(conn: &mut AsyncPgConnection, event_id: Uuid) -> AppRe
         .execute(conn)
         .await?
         == 1;
-    let row = event_outcomes::table
-        .find(event_id)
-        .select(OutcomeRow::as_select())
-        .for_update()
-        .first(conn)
-        .await?;
+    let row =
+        event_outcomes::table.find(event_id).select(OutcomeRow::as_select()).for_update().first(conn).await?;
     Ok((row, created))
 }
 
@@ -136,8 +132,11 @@ pub async fn unknown_organisations(conn: &mut AsyncPgConnection, ids: &[Uuid]) -
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let known: Vec<Uuid> =
-        organisations::table.filter(organisations::id.eq_any(ids)).select(organisations::id).load(conn).await?;
+    let known: Vec<Uuid> = organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(organisations::id)
+        .load(conn)
+        .await?;
     Ok(ids.iter().copied().filter(|id| !known.contains(id)).collect())
 }
 
@@ -184,9 +183,11 @@ pub async fn update_action(conn: &mut AsyncPgConnection, id: Uuid, action: &Vali
 
 /// The event's actions in the order they were recorded.
 pub async fn event_actions(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<ActionRow>> {
-    Ok(Prepared(diesel::sql_query(actions_query!("WHERE a.event_id = $1 ORDER BY a.id")).bind::<SqlUuid, _>(event_id))
-        .load(&mut conn)
-        .await?)
+    Ok(Prepared(
+        diesel::sql_query(actions_query!("WHERE a.event_id = $1 ORDER BY a.id")).bind::<SqlUuid, _>(event_id),
+    )
+    .load(&mut conn)
+    .await?)
 }
 
 pub async fn find_action(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<ActionRow>> {
@@ -219,18 +220,18 @@ pub async fn series_actions(
     let (due, starts, id) = after.unzip3();
     Ok(Prepared(
         diesel::sql_query(actions_query!(
-        "WHERE e.series_id = $1
+            "WHERE e.series_id = $1
             AND (cardinality($2::text[]) = 0 OR a.status = ANY ($2))
             AND ($3::date IS NULL OR (a.due_on, e.starts_at, a.id) > ($3, $4, $5))
           ORDER BY a.due_on, e.starts_at, a.id
           LIMIT $6"
-    ))
-    .bind::<SqlUuid, _>(series_id)
-    .bind::<Array<Text>, _>(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>())
-    .bind::<Nullable<Date>, _>(due)
-    .bind::<Nullable<Timestamptz>, _>(starts)
-    .bind::<Nullable<SqlUuid>, _>(id)
-    .bind::<diesel::sql_types::BigInt, _>(limit),
+        ))
+        .bind::<SqlUuid, _>(series_id)
+        .bind::<Array<Text>, _>(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+        .bind::<Nullable<Date>, _>(due)
+        .bind::<Nullable<Timestamptz>, _>(starts)
+        .bind::<Nullable<SqlUuid>, _>(id)
+        .bind::<diesel::sql_types::BigInt, _>(limit),
     )
     .load(conn)
     .await?)
@@ -238,7 +239,10 @@ pub async fn series_actions(
 
 /// The actions still to do (`open`, `in_progress`) of the events of the event's series that
 /// started before it, by due date, then by their event's start.
-pub async fn previous_open_actions(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<ActionRow>> {
+pub async fn previous_open_actions(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+) -> AppResult<Vec<ActionRow>> {
     Ok(Prepared(
         diesel::sql_query(actions_query!(
             "JOIN events this ON this.id = $1

@@ -196,7 +196,12 @@ fn check_action(problems: &mut Problems, prefix: &str, draft: ActionDraft) -> Op
             None
         }
     };
-    Some(ValidAction { title, owner: owner?, due_on: draft.due_on, status: draft.status.unwrap_or(ActionStatus::Open) })
+    Some(ValidAction {
+        title,
+        owner: owner?,
+        due_on: draft.due_on,
+        status: draft.status.unwrap_or(ActionStatus::Open),
+    })
 }
 
 /// A PATCH of an action: `None` leaves a field as it is. An owner given (either way) replaces
@@ -327,7 +332,10 @@ mod tests {
     fn an_action_needs_exactly_one_owner() {
         let both = ActionDraft { owner_organisation_id: Some(Uuid::nil()), ..pilot() };
         let errors = validate_action(both).unwrap_err();
-        assert_eq!((errors[0].field.as_str(), errors[0].code.as_str()), ("owner_organisation_id", "one_owner"));
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code.as_str()),
+            ("owner_organisation_id", "one_owner")
+        );
         let none = ActionDraft { owner_name: None, ..pilot() };
         assert_eq!(validate_action(none).unwrap_err()[0].code, "owner_required");
         let blank = ActionDraft { owner_name: Some("  ".into()), ..pilot() };
@@ -361,7 +369,11 @@ mod tests {
         let patched = validate_action(patched).unwrap();
         assert_eq!(patched.owner, Owner::Organisation(org));
         assert_eq!((patched.title.as_str(), patched.due_on), (action.title.as_str(), action.due_on));
-        let both = ActionPatch { owner_organisation_id: Some(org), owner_name: Some("Ayuntamiento".into()), ..Default::default() };
+        let both = ActionPatch {
+            owner_organisation_id: Some(org),
+            owner_name: Some("Ayuntamiento".into()),
+            ..Default::default()
+        };
         assert!(validate_action(both.apply(&action)).is_err());
     }
 

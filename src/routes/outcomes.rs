@@ -62,11 +62,14 @@ pub async fn record_outcome(
 ) -> AppResult<HttpResponse> {
     let event_id = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let recorded = use_case::record_outcome(&mut conn, &caller, EventId(event_id), body.0.into_draft()).await?;
+    let recorded =
+        use_case::record_outcome(&mut conn, &caller, EventId(event_id), body.0.into_draft()).await?;
     let mut response = if recorded.created { HttpResponse::Created() } else { HttpResponse::Ok() };
-    Ok(response
-        .insert_header(("Location", format!("/api/v1/events/{event_id}/outcomes")))
-        .json(Outcome::of(event_id, Some(recorded.outcome), recorded.actions)))
+    Ok(response.insert_header(("Location", format!("/api/v1/events/{event_id}/outcomes"))).json(Outcome::of(
+        event_id,
+        Some(recorded.outcome),
+        recorded.actions,
+    )))
 }
 
 /// Read an event's outcome.
@@ -121,7 +124,11 @@ pub async fn list_series_actions(
     let statuses = match query.status.as_deref() {
         None => Vec::new(),
         Some(list) => parse_statuses(list).ok_or_else(|| {
-            AppError::invalid("validation_failed", "status", "statuses are open, in_progress, done and dropped")
+            AppError::invalid(
+                "validation_failed",
+                "status",
+                "statuses are open, in_progress, done and dropped",
+            )
         })?,
     };
     // A cursor is good for the series' list it came from only.
@@ -129,7 +136,8 @@ pub async fn list_series_actions(
     let page = page_request::<SeriesKey>(&state.signer, &list, query.limit, query.cursor.as_deref())?;
     let mut conn = state.pool.get().await?;
     let mut rows =
-        use_case::series_actions(&mut conn, &caller, series_id, &statuses, page.after, page.limit + 1).await?;
+        use_case::series_actions(&mut conn, &caller, series_id, &statuses, page.after, page.limit + 1)
+            .await?;
     let next_cursor =
         next_cursor(&state.signer, &list, &mut rows, page.limit, |r| (r.due_on, r.event_starts_at, r.id));
     Ok(web::Json(ActionList { items: rows.into_iter().map(Action::from).collect(), next_cursor }))
@@ -185,6 +193,7 @@ pub async fn patch_action(
     body: Json<PatchAction>,
 ) -> AppResult<web::Json<Action>> {
     let mut conn = state.pool.get().await?;
-    let row = use_case::change_action(&mut conn, &caller, ActionId(path.into_inner()), body.0.into_patch()).await?;
+    let row =
+        use_case::change_action(&mut conn, &caller, ActionId(path.into_inner()), body.0.into_patch()).await?;
     Ok(web::Json(Action::from(row)))
 }

@@ -233,7 +233,13 @@ impl Outcome {
             Some(row) => (row.topics, row.summary, Some(row.updated_at)),
             None => (Vec::new(), None, None),
         };
-        Self { event_id, topics, summary, updated_at, actions: actions.into_iter().map(Action::from).collect() }
+        Self {
+            event_id,
+            topics,
+            summary,
+            updated_at,
+            actions: actions.into_iter().map(Action::from).collect(),
+        }
     }
 }
 
@@ -252,7 +258,10 @@ pub struct ActionList {
 pub struct SeriesActionsQuery {
     /// Statuses to list, separated by commas (`open,in_progress`: what is still to do);
     /// absent: every action.
-    #[param(pattern = r"^(open|in_progress|done|dropped)(,(open|in_progress|done|dropped))*$", example = "open,in_progress")]
+    #[param(
+        pattern = r"^(open|in_progress|done|dropped)(,(open|in_progress|done|dropped))*$",
+        example = "open,in_progress"
+    )]
     pub status: Option<String>,
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]

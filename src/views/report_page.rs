@@ -124,16 +124,26 @@ fn follow_up(report: &EventReport, timezone: &str) -> String {
     }
     if !outcome.topics.is_empty() {
         let topics: Vec<String> = outcome.topics.iter().map(|topic| escape(topic)).collect();
-        let _ = write!(html, r#"<p id="outcome-topics"><strong>Topics discussed:</strong> {}</p>"#, topics.join(", "));
+        let _ = write!(
+            html,
+            r#"<p id="outcome-topics"><strong>Topics discussed:</strong> {}</p>"#,
+            topics.join(", ")
+        );
     }
     if let Some(summary) = &outcome.summary {
-        let _ = write!(html, r#"<p id="outcome-summary" dir="auto" style="white-space:pre-line">{}</p>"#, escape(summary));
+        let _ = write!(
+            html,
+            r#"<p id="outcome-summary" dir="auto" style="white-space:pre-line">{}</p>"#,
+            escape(summary)
+        );
     }
     if !outcome.actions.is_empty() {
         html.push_str(r#"<h3>Actions agreed at this meeting</h3>"#);
         html.push_str(&actions_table("outcome-actions", &outcome.actions, None));
     }
-    if report.previous_open_actions.is_empty() && outcome.topics.is_empty() && outcome.summary.is_none()
+    if report.previous_open_actions.is_empty()
+        && outcome.topics.is_empty()
+        && outcome.summary.is_none()
         && outcome.actions.is_empty()
     {
         html.push_str(r#"<p class="note">No outcome recorded.</p>"#);
@@ -489,8 +499,8 @@ fn outreach_card(report: &EventReport, t: Option<i64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::report_attendance::{AttendedBySource, NoShowReasons, OnlineMinutes};
     use crate::views::outcomes::{Action, ActionEvent, ActionStatusName, Outcome};
+    use crate::views::report_attendance::{AttendedBySource, NoShowReasons, OnlineMinutes};
     use crate::views::reports::*;
     use std::collections::BTreeMap;
 

@@ -780,7 +780,13 @@ impl EventReport {
                 data.follow_up.outcome.clone(),
                 data.follow_up.actions.clone(),
             ),
-            previous_open_actions: data.follow_up.previous_open_actions.iter().cloned().map(Action::from).collect(),
+            previous_open_actions: data
+                .follow_up
+                .previous_open_actions
+                .iter()
+                .cloned()
+                .map(Action::from)
+                .collect(),
         }
     }
 }

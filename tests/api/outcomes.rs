@@ -79,7 +79,8 @@ struct World {
 async fn world_on(app: TestApp) -> World {
     let org = app.organisation("Fundación CEPAIM").await;
     let organiser = app.organiser_of(org).await;
-    let event = create_event(&app, &organiser, meeting(org, "Plataforma de Soria", "Third roundtable", 7)).await;
+    let event =
+        create_event(&app, &organiser, meeting(org, "Plataforma de Soria", "Third roundtable", 7)).await;
     publish(&app, &organiser, event).await;
     World { app, org, organiser, event }
 }
@@ -115,7 +116,10 @@ async fn an_organiser_records_an_outcome_then_corrects_it_and_adds_actions() {
     let actions = body["actions"].as_array().unwrap();
     assert_eq!(titles(&body["actions"]), ["Report on the three pilot projects", "Map transport to Soria"]);
     assert_eq!(actions[0]["status"], "open", "open unless said");
-    assert_eq!((&actions[0]["owner_name"], &actions[0]["owner_organisation_id"]), (&json!("Diputación de Soria"), &Value::Null));
+    assert_eq!(
+        (&actions[0]["owner_name"], &actions[0]["owner_organisation_id"]),
+        (&json!("Diputación de Soria"), &Value::Null)
+    );
     assert_eq!(actions[1]["owner_organisation_id"], accem.to_string());
     assert_eq!(actions[1]["owner_name"], "Accem", "an organisation owner is shown by its name");
     assert_eq!(actions[1]["status"], "in_progress");
@@ -174,7 +178,10 @@ async fn an_organiser_records_an_outcome_then_corrects_it_and_adds_actions() {
     let new = &history[3]["changes"][0];
     assert_eq!(new["field"], format!("actions.{}", actions[0]["id"].as_str().unwrap()));
     assert_eq!(new["to"], json!({"status": "open", "due_on": "2027-03-01", "owner_organisation_id": null}));
-    assert!(!serde_json::to_string(&history).unwrap().contains("pilot projects"), "no free text in the history");
+    assert!(
+        !serde_json::to_string(&history).unwrap().contains("pilot projects"),
+        "no free text in the history"
+    );
 }
 
 #[actix_web::test]
@@ -239,10 +246,14 @@ async fn each_bad_field_is_a_422_naming_it_and_records_nothing() {
     assert_eq!(history.len(), 2, "created and published only: {history:?}");
 
     // A cancelled meeting has no outcome.
-    let cancelled = create_event(&w.app, &w.organiser, meeting(w.org, "Plataforma de Soria", "Cancelled", 9)).await;
-    let response = w.app.post(&format!("/api/v1/events/{cancelled}/cancel"), Some(&w.organiser), json!({})).await;
+    let cancelled =
+        create_event(&w.app, &w.organiser, meeting(w.org, "Plataforma de Soria", "Cancelled", 9)).await;
+    let response =
+        w.app.post(&format!("/api/v1/events/{cancelled}/cancel"), Some(&w.organiser), json!({})).await;
     assert_eq!(response.status, 200, "{}", response.text);
-    record(&w.app, &w.organiser, cancelled, json!({"topics": ["x"]})).await.assert_problem(409, "event_cancelled");
+    record(&w.app, &w.organiser, cancelled, json!({"topics": ["x"]}))
+        .await
+        .assert_problem(409, "event_cancelled");
 }
 
 #[actix_web::test]
@@ -266,8 +277,14 @@ async fn only_the_events_organisers_and_admins_record_read_and_change_its_outcom
     let made = recorded(&w.app, &admin, w.event, body).await;
     let id = &made["actions"][0]["id"];
     w.app.get(&action_path(id), Some(&stranger)).await.assert_problem(403, "forbidden");
-    w.app.patch(&action_path(id), Some(&stranger), json!({"status": "done"})).await.assert_problem(403, "forbidden");
-    w.app.patch(&action_path(id), Some(&partner), json!({"status": "done"})).await.assert_problem(403, "forbidden");
+    w.app
+        .patch(&action_path(id), Some(&stranger), json!({"status": "done"}))
+        .await
+        .assert_problem(403, "forbidden");
+    w.app
+        .patch(&action_path(id), Some(&partner), json!({"status": "done"}))
+        .await
+        .assert_problem(403, "forbidden");
     w.app
         .patch(&action_path(&json!(Uuid::now_v7())), Some(&w.organiser), json!({"status": "done"}))
         .await
@@ -284,20 +301,39 @@ async fn only_the_events_organisers_and_admins_record_read_and_change_its_outcom
 async fn a_patch_changes_an_action_checked_as_a_new_one_and_records_it_in_the_events_history() {
     let w = world().await;
     let accem = w.app.organisation("Accem").await;
-    let made = recorded(&w.app, &w.organiser, w.event, json!({"actions": [action("Report", "2027-03-01", "open")]})).await;
+    let made =
+        recorded(&w.app, &w.organiser, w.event, json!({"actions": [action("Report", "2027-03-01", "open")]}))
+            .await;
     let id = made["actions"][0]["id"].clone();
     let before = made["actions"][0].clone();
 
     let changed = w
         .app
-        .patch(&action_path(&id), Some(&w.organiser), json!({"owner_organisation_id": accem, "due_on": "2027-04-01"}))
+        .patch(
+            &action_path(&id),
+            Some(&w.organiser),
+            json!({"owner_organisation_id": accem, "due_on": "2027-04-01"}),
+        )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.text);
-    assert_eq!((&changed.body["owner_organisation_id"], &changed.body["owner_name"]), (&json!(accem), &json!("Accem")));
+    assert_eq!(
+        (&changed.body["owner_organisation_id"], &changed.body["owner_name"]),
+        (&json!(accem), &json!("Accem"))
+    );
     assert_eq!(changed.body["due_on"], "2027-04-01");
-    assert_eq!((&changed.body["title"], &changed.body["status"]), (&before["title"], &before["status"]), "absent fields stay");
-    let back = w.app.patch(&action_path(&id), Some(&w.organiser), json!({"owner_name": "Diputación de Soria"})).await;
-    assert_eq!((&back.body["owner_organisation_id"], &back.body["owner_name"]), (&Value::Null, &json!("Diputación de Soria")));
+    assert_eq!(
+        (&changed.body["title"], &changed.body["status"]),
+        (&before["title"], &before["status"]),
+        "absent fields stay"
+    );
+    let back = w
+        .app
+        .patch(&action_path(&id), Some(&w.organiser), json!({"owner_name": "Diputación de Soria"}))
+        .await;
+    assert_eq!(
+        (&back.body["owner_organisation_id"], &back.body["owner_name"]),
+        (&Value::Null, &json!("Diputación de Soria"))
+    );
 
     for (bad, field) in [
         (json!({"owner_name": "X", "owner_organisation_id": accem}), "owner_organisation_id"),
@@ -319,7 +355,11 @@ async fn a_patch_changes_an_action_checked_as_a_new_one_and_records_it_in_the_ev
     let entries = history_actions(&w.app, &w.organiser, w.event).await.len();
     let same = w.app.patch(&action_path(&id), Some(&w.organiser), json!({"due_on": "2027-04-01"})).await;
     assert_eq!(same.status, 200);
-    assert_eq!(history_actions(&w.app, &w.organiser, w.event).await.len(), entries, "nothing changed, nothing recorded");
+    assert_eq!(
+        history_actions(&w.app, &w.organiser, w.event).await.len(),
+        entries,
+        "nothing changed, nothing recorded"
+    );
 
     let done = w.app.patch(&action_path(&id), Some(&w.organiser), json!({"status": "done"})).await;
     assert_eq!(done.body["status"], "done");
@@ -347,7 +387,8 @@ async fn a_patch_changes_an_action_checked_as_a_new_one_and_records_it_in_the_ev
 async fn a_series_lists_the_actions_of_its_events_by_due_date_filtered_and_paged() {
     let w = world().await;
     let later =
-        create_event(&w.app, &w.organiser, meeting(w.org, "Plataforma de Soria", "Fourth roundtable", 30)).await;
+        create_event(&w.app, &w.organiser, meeting(w.org, "Plataforma de Soria", "Fourth roundtable", 30))
+            .await;
     let teruel = create_event(&w.app, &w.organiser, meeting(w.org, "Mesa de Teruel", "Teruel", 3)).await;
     recorded(
         &w.app,
@@ -365,7 +406,8 @@ async fn a_series_lists_the_actions_of_its_events_by_due_date_filtered_and_paged
                            action("B2", "2027-02-01", "open")]}),
     )
     .await;
-    recorded(&w.app, &w.organiser, teruel, json!({"actions": [action("Teruel's", "2027-01-15", "open")]})).await;
+    recorded(&w.app, &w.organiser, teruel, json!({"actions": [action("Teruel's", "2027-01-15", "open")]}))
+        .await;
     let soria = series_id(&w.app, &w.organiser, w.event).await;
 
     let all = w.app.get(&series_actions(&soria, ""), Some(&w.organiser)).await;
@@ -405,7 +447,10 @@ async fn a_series_lists_the_actions_of_its_events_by_due_date_filtered_and_paged
         .get(&series_actions(&teruel_series, &format!("?cursor={cursor}")), Some(&w.organiser))
         .await
         .assert_problem(400, "invalid_cursor");
-    w.app.get(&series_actions(&soria, "?status=closed"), Some(&w.organiser)).await.assert_problem(422, "validation_failed");
+    w.app
+        .get(&series_actions(&soria, "?status=closed"), Some(&w.organiser))
+        .await
+        .assert_problem(422, "validation_failed");
     w.app
         .get(&series_actions(&Uuid::now_v7().to_string(), ""), Some(&w.organiser))
         .await
@@ -427,8 +472,11 @@ async fn the_organisations_subscribers_hear_action_created_and_action_updated_si
     .await;
     let partner = w.app.partner_of(w.org).await;
     let partner_hook =
-        subscribe(&w.app, &partner, &receiver.url("/partner"), json!(["action.created", "action.updated"])).await;
-    let made = recorded(&w.app, &w.organiser, w.event, json!({"actions": [action("Report", "2027-03-01", "open")]})).await;
+        subscribe(&w.app, &partner, &receiver.url("/partner"), json!(["action.created", "action.updated"]))
+            .await;
+    let made =
+        recorded(&w.app, &w.organiser, w.event, json!({"actions": [action("Report", "2027-03-01", "open")]}))
+            .await;
     let id = made["actions"][0]["id"].as_str().unwrap().to_owned();
     let series = series_id(&w.app, &w.organiser, w.event).await;
 
@@ -447,7 +495,11 @@ async fn the_organisations_subscribers_hear_action_created_and_action_updated_si
 
     let changed = w
         .app
-        .patch(&format!("/api/v1/actions/{id}"), Some(&w.organiser), json!({"status": "in_progress", "title": "Report on the pilots"}))
+        .patch(
+            &format!("/api/v1/actions/{id}"),
+            Some(&w.organiser),
+            json!({"status": "in_progress", "title": "Report on the pilots"}),
+        )
         .await;
     assert_eq!(changed.status, 200, "{}", changed.text);
     let updated = receiver.next().await;
@@ -468,9 +520,12 @@ async fn the_organisations_subscribers_hear_action_created_and_action_updated_si
 }
 
 #[actix_web::test]
-async fn the_next_events_report_shows_the_earlier_events_open_actions_and_not_finished_ones_nor_other_series() {
+async fn the_next_events_report_shows_the_earlier_events_open_actions_and_not_finished_ones_nor_other_series()
+{
     let w = world().await;
-    let next = create_event(&w.app, &w.organiser, meeting(w.org, "Plataforma de Soria", "Fourth roundtable", 30)).await;
+    let next =
+        create_event(&w.app, &w.organiser, meeting(w.org, "Plataforma de Soria", "Fourth roundtable", 30))
+            .await;
     let teruel = create_event(&w.app, &w.organiser, meeting(w.org, "Mesa de Teruel", "Teruel", 3)).await;
     let made = recorded(
         &w.app,
@@ -483,8 +538,20 @@ async fn the_next_events_report_shows_the_earlier_events_open_actions_and_not_fi
                            action("Buy a bus", "2027-01-01", "dropped")]}),
     )
     .await;
-    recorded(&w.app, &w.organiser, teruel, json!({"actions": [action("Teruel action", "2027-01-01", "open")]})).await;
-    recorded(&w.app, &w.organiser, next, json!({"actions": [action("Next meeting's", "2027-06-01", "open")]})).await;
+    recorded(
+        &w.app,
+        &w.organiser,
+        teruel,
+        json!({"actions": [action("Teruel action", "2027-01-01", "open")]}),
+    )
+    .await;
+    recorded(
+        &w.app,
+        &w.organiser,
+        next,
+        json!({"actions": [action("Next meeting's", "2027-06-01", "open")]}),
+    )
+    .await;
 
     let report = w.app.get(&format!("/api/v1/events/{next}/report"), Some(&w.organiser)).await;
     assert_eq!(report.status, 200, "{}", report.text);
