@@ -55,10 +55,8 @@ pub async fn record_outcome(
         let (current, created) = outcomes::lock_outcome(conn, event.id).await?;
         let topics = valid.topics.unwrap_or_else(|| current.topics.clone());
         let summary = valid.summary.unwrap_or_else(|| current.summary.clone());
-        let changes = outcome_changes(
-            (&current.topics, current.summary.as_deref()),
-            (&topics, summary.as_deref()),
-        );
+        let changes =
+            outcome_changes((&current.topics, current.summary.as_deref()), (&topics, summary.as_deref()));
         let mut transitions = Vec::new();
         let event_ref = EventRef::of(&event);
         if !changes.is_empty() {
@@ -66,13 +64,14 @@ pub async fn record_outcome(
             transitions.push(Transition::OutcomeRecorded { event: event_ref, changes });
         }
         let new: Vec<(Uuid, ValidAction)> = valid.actions.into_iter().map(|a| (Uuid::now_v7(), a)).collect();
+        let added = new.len();
         outcomes::insert_actions(conn, event.id, &new).await?;
         transitions.extend(new.into_iter().map(|(action_id, created)| Transition::ActionCreated {
             action: action_ref(ActionId(action_id), &event),
             created,
         }));
         record(conn, actor(caller), &transitions).await?;
-        tracing::info!(event = %event.id, by = %caller.id, actions = transitions.len(), "recorded an event's outcome");
+        tracing::info!(event = %event.id, by = %caller.id, actions = added, "recorded an event's outcome");
         let shared: &AsyncPgConnection = conn;
         let outcome = outcomes::find_outcome(shared, event.id).await?.ok_or(AppError::NotFound)?;
         let actions = outcomes::event_actions(shared, event.id).await?;
