@@ -67,6 +67,7 @@ Errors are `application/problem+json` (RFC 9457) with a stable `code`.",
         (name = "events", description = "Hybrid events: online, onsite or both"),
         (name = "places", description = "Venues and hosted places of an organisation, and the places an event offers, each with its own seats"),
         (name = "series", description = "Series of an organisation: the sessions of one platform, which its events belong to"),
+        (name = "outcomes", description = "What a meeting decided: the topics discussed and the follow-up actions, listed across a series"),
         (name = "registrations", description = "Registrations and seat rules"),
         (name = "attendance", description = "Who attended: the video platform's participant list, and many check-ins at once"),
         (name = "reports", description = "Attendance reports"),
@@ -242,6 +243,15 @@ fn message_description(event_type: EventType) -> &'static str {
         EventType::EventCancelled => "An event was cancelled.",
         EventType::OutreachCreated => {
             "A participant must be told about a change: `GET /outreach` has the item and its message."
+        }
+        EventType::ActionCreated => {
+            "A follow-up action of an event was recorded (`POST /events/{id}/outcomes`). Only the \
+             subscriptions of the event's organisation hear it."
+        }
+        EventType::ActionUpdated => {
+            "A follow-up action changed (`PATCH /actions/{id}`): `data.fields` names what, \
+             `data.status` and `data.previous_status` where it stands. Only the subscriptions of \
+             the event's organisation hear it."
         }
         EventType::RegistrationOffered => {
             "A waiting registration is offered a seat that became free, until `offer_expires_at`: \

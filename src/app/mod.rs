@@ -12,6 +12,7 @@ pub mod events;
 pub mod no_show;
 pub mod online_attendance;
 pub mod organisations;
+pub mod outcomes;
 pub mod outreach;
 pub mod outreach_email;
 pub mod places;

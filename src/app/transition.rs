@@ -10,10 +10,11 @@ use crate::db::events::EventRow;
 use crate::db::history::{DuplicateTally, EventEntry, RegistrationEntry};
 use crate::db::outbox::Change;
 use crate::db::registrations::RegistrationRow;
-use crate::domain::actors::{Actor, EventId, OrganisationId, PlaceId, RegistrationId};
+use crate::domain::actors::{ActionId, Actor, EventId, OrganisationId, PlaceId, RegistrationId};
 use crate::domain::attendance::{CheckIn, NoShowReason};
 use crate::domain::events::EventStatus;
 use crate::domain::history::{EventAction, FieldChange, RegistrationAction};
+use crate::domain::outcomes::{action_changes, action_created, field_name, ValidAction};
 use crate::domain::outreach::{reach_of_event_change, OutreachKind, Reach};
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::{Mode, Spot};
@@ -33,6 +34,15 @@ pub struct RegistrationRef {
     pub id: RegistrationId,
     pub event: EventRef,
     pub created_by: uuid::Uuid,
+}
+
+/// A follow-up action, as its transitions name it: its event's organisation hears about it;
+/// `series` is its event's series, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionRef {
+    pub id: ActionId,
+    pub event: EventRef,
+    pub series: Option<uuid::Uuid>,
 }
 
 /// Where a registration stands: what the seat rules decide and subscribers hear.
@@ -168,6 +178,23 @@ pub enum Transition {
         place: PlaceId,
         before: Option<PlaceOffer>,
         after: Option<PlaceOffer>,
+    },
+    /// An event's outcome recorded or replaced (`POST /events/{id}/outcomes`): its topics
+    /// and summary changed as `changes` say (never empty).
+    OutcomeRecorded {
+        event: EventRef,
+        changes: Vec<FieldChange>,
+    },
+    /// A follow-up action recorded with an event's outcome.
+    ActionCreated {
+        action: ActionRef,
+        created: ValidAction,
+    },
+    /// A follow-up action changed (`PATCH /actions/{id}`); `before` and `after` differ.
+    ActionChanged {
+        action: ActionRef,
+        before: ValidAction,
+        after: ValidAction,
     },
 }
 
@@ -605,8 +632,60 @@ impl Transition {
                     )],
                 ),
             },
+            OutcomeRecorded { event, changes } => Effects {
+                outreach: None,
+                announcement: None,
+                entry: event_entry(event, actor, EventAction::OutcomeRecorded, changes.clone()),
+            },
+            ActionCreated { action, created } => Effects {
+                outreach: None,
+                announcement: Some(about_action(EventType::ActionCreated, action, created, None, &[])),
+                entry: event_entry(
+                    &action.event,
+                    actor,
+                    EventAction::ActionCreated,
+                    vec![action_created(action.id.0, created)],
+                ),
+            },
+            ActionChanged { action, before, after } => {
+                let changes = action_changes(action.id.0, before, after);
+                Effects {
+                    outreach: None,
+                    announcement: Some(about_action(
+                        EventType::ActionUpdated,
+                        action,
+                        after,
+                        Some(before),
+                        &changes,
+                    )),
+                    entry: event_entry(&action.event, actor, EventAction::ActionUpdated, changes),
+                }
+            }
         }
     }
+}
+
+/// What the organisation's subscribers hear about a follow-up action: ids, statuses and its
+/// due date, never its title or owner's name.
+fn about_action(
+    event_type: EventType,
+    action: &ActionRef,
+    now: &ValidAction,
+    before: Option<&ValidAction>,
+    changes: &[FieldChange],
+) -> Change {
+    about_event(
+        event_type,
+        &action.event,
+        json!({
+            "action_id": action.id.0,
+            "series_id": action.series,
+            "status": now.status.as_str(),
+            "previous_status": before.map(|b| b.status.as_str()),
+            "due_on": now.due_on,
+            "fields": changes.iter().map(field_name).collect::<Vec<_>>(),
+        }),
+    )
 }
 
 /// The field of an erasure's history entry that counts the registrations erased.
@@ -735,6 +814,7 @@ mod tests {
     use super::*;
     use crate::domain::actors::ActorKind;
     use crate::domain::attendance::CheckInSource;
+    use crate::domain::outcomes::{ActionStatus, Owner};
     use uuid::Uuid;
 
     fn event() -> EventRef {
@@ -757,6 +837,22 @@ mod tests {
     };
 
     const ALMAZAN: PlaceId = PlaceId(Uuid::from_u128(0x0193a5c0_0000_7000_8000_000000000001));
+
+    const PILOTS: ActionId = ActionId(Uuid::from_u128(0x0193a5c0_0000_7000_8000_000000000002));
+
+    fn action_of(event: EventRef) -> ActionRef {
+        ActionRef { id: PILOTS, event, series: None }
+    }
+
+    /// "Follow the three pilot projects", due on 1 March 2022, owned by a body named in words.
+    fn pilots() -> ValidAction {
+        ValidAction {
+            title: "Follow the three pilot projects".into(),
+            owner: Owner::Named("Diputación de Soria".into()),
+            due_on: chrono::NaiveDate::from_ymd_opt(2022, 3, 1).unwrap(),
+            status: ActionStatus::Open,
+        }
+    }
 
     const AT_THE_DOOR: CheckIn = CheckIn {
         at: chrono::DateTime::from_timestamp(1_637_744_700, 0).unwrap(),
@@ -1146,6 +1242,55 @@ mod tests {
                     )],
                 ),
             ),
+            (
+                Transition::OutcomeRecorded {
+                    event: e,
+                    changes: vec![FieldChange::new(
+                        "outcome.topics",
+                        json!([]),
+                        json!(["rural_initiatives"]),
+                    )],
+                },
+                None,
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::OutcomeRecorded,
+                    vec![FieldChange::new("outcome.topics", json!([]), json!(["rural_initiatives"]))],
+                ),
+            ),
+            (
+                Transition::ActionCreated { action: action_of(e), created: pilots() },
+                Some(EventType::ActionCreated),
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::ActionCreated,
+                    vec![FieldChange::new(
+                        &format!("actions.{}", PILOTS.0),
+                        json!(null),
+                        json!({"status": "open", "due_on": "2022-03-01", "owner_organisation_id": null}),
+                    )],
+                ),
+            ),
+            (
+                Transition::ActionChanged {
+                    action: action_of(e),
+                    before: pilots(),
+                    after: ValidAction { status: ActionStatus::Done, ..pilots() },
+                },
+                Some(EventType::ActionUpdated),
+                event_entry(
+                    &e,
+                    by,
+                    EventAction::ActionUpdated,
+                    vec![FieldChange::new(
+                        &format!("actions.{}.status", PILOTS.0),
+                        json!("open"),
+                        json!("done"),
+                    )],
+                ),
+            ),
         ]
     }
 
@@ -1213,6 +1358,10 @@ mod tests {
             None,
             None,
             Some(PlaceChanged),
+            None,
+            None,
+            // An event's outcome and its actions: the organisation's work, nobody is told.
+            None,
             None,
             None,
         ]
@@ -1368,6 +1517,25 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&entry.changes).unwrap(),
             json!([{"field": "consents.contact", "from": 2, "to": null}])
+        );
+    }
+
+    #[test]
+    fn an_action_message_names_its_status_date_and_changed_fields_and_no_free_text() {
+        let e = event();
+        let action = ActionRef { series: Some(Uuid::nil()), ..action_of(e) };
+        let after =
+            ValidAction { title: "Follow the pilots".into(), status: ActionStatus::InProgress, ..pilots() };
+        let change = Transition::ActionChanged { action, before: pilots(), after }
+            .effects(Actor::user(Uuid::nil()))
+            .announcement
+            .unwrap();
+        assert_eq!((change.event_id, change.organisation_id), (e.id.0, e.organisation_id.0));
+        assert_eq!((change.registration_id, change.registration_created_by), (None, None));
+        assert_eq!(
+            change.data,
+            json!({"action_id": PILOTS.0, "series_id": Uuid::nil(), "status": "in_progress",
+                   "previous_status": "open", "due_on": "2022-03-01", "fields": ["title", "status"]})
         );
     }
 

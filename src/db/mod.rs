@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod local_cluster;
 pub mod maintenance;
 pub mod outbox;
+pub mod outcomes;
 pub mod outreach;
 pub mod outreach_email;
 pub mod people;

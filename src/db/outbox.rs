@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::db::prepared::Prepared;
 use crate::db::schema::webhook_deliveries;
-use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::{Audience, EventType};
 use crate::error::AppResult;
 
 /// One change that subscribers may want to hear about. Ids and statuses only, never personal
@@ -89,14 +89,17 @@ const DELIVERIES_TO_THE_EVENTS_PARTNERS: &str = deliveries_to_partners!(
                             AND r.status <> 'cancelled')"
 );
 
+/// `action.*`: no partner, only the organisation's subscriptions.
+const DELIVERIES_TO_THE_ORGANISATION: &str = deliveries_to_partners!("$5::uuid IS NOT NULL AND FALSE");
+
 /// Writes one delivery per matching active subscription, in ONE statement, inside the
 /// caller's transaction; nothing when none matches.
 ///
 /// Who receives what: an organisation's subscription hears everything about its
 /// organisation's events. A partner's subscription hears `registration.*` only for the
 /// registrations that partner created, and `event.*` for events where it holds at least one
-/// non-cancelled registration (so report `event.cancelled` before cancelling registrations).
-/// Subscriptions of revoked API clients hear nothing.
+/// non-cancelled registration (so report `event.cancelled` before cancelling registrations);
+/// `action.*` goes to the organisation's subscriptions only. Subscriptions of revoked API clients hear nothing.
 ///
 /// Takes a shared connection, so that it can also be pipelined with other statements.
 #[tracing::instrument(skip_all, fields(event_type = change.event_type.as_str(), event_id = %change.event_id))]
@@ -107,10 +110,10 @@ pub async fn enqueue(mut conn: &AsyncPgConnection, change: &Change) -> AppResult
     // much cheaper than the plan for any value (the generic one, which counts on scanning the
     // event's registrations) that it planned the statement afresh at every registration, a
     // sixth of the database's time in the registration benchmark.
-    let sql = if message.event_type.is_about_a_registration() {
-        DELIVERIES_TO_THE_REGISTRATIONS_PARTNER
-    } else {
-        DELIVERIES_TO_THE_EVENTS_PARTNERS
+    let sql = match message.event_type.audience() {
+        Audience::RegistrationsPartner => DELIVERIES_TO_THE_REGISTRATIONS_PARTNER,
+        Audience::EventsPartners => DELIVERIES_TO_THE_EVENTS_PARTNERS,
+        Audience::OrganisationOnly => DELIVERIES_TO_THE_ORGANISATION,
     };
     let written = Prepared(
         diesel::sql_query(sql)
@@ -187,10 +190,9 @@ impl Message {
             event_type: change.event_type,
             payload,
             organisation_id: change.organisation_id,
-            partner_or_event: if change.event_type.is_about_a_registration() {
-                change.registration_created_by
-            } else {
-                Some(change.event_id)
+            partner_or_event: match change.event_type.audience() {
+                Audience::RegistrationsPartner => change.registration_created_by,
+                Audience::EventsPartners | Audience::OrganisationOnly => Some(change.event_id),
             },
         }
     }

@@ -7,6 +7,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Ti
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::outcomes::{self, ActionRow, OutcomeRow};
 use crate::db::schema::{events, places, registrations};
 use crate::domain::attendance::{CheckInSource, NoShowReason};
 use crate::domain::events::EventStatus;
@@ -389,6 +390,27 @@ pub struct EventReportData {
     pub no_show_reasons: Vec<NoShowReasonRow>,
     pub reached: Vec<ReachedRow>,
     pub outreach: OutreachCountsRow,
+    pub follow_up: FollowUp,
+}
+
+/// What a report shows of the meeting's decisions: the event's outcome and actions, and the
+/// actions still to do from the earlier events of its series. No count: nothing to protect.
+#[derive(Debug, Clone, Default)]
+pub struct FollowUp {
+    pub outcome: Option<OutcomeRow>,
+    pub actions: Vec<ActionRow>,
+    pub previous_open_actions: Vec<ActionRow>,
+}
+
+/// The event's [`FollowUp`], on a shared connection to be pipelined with the counts.
+async fn follow_up(conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<FollowUp> {
+    let (outcome, actions, previous_open_actions) = futures_util::future::try_join3(
+        outcomes::find_outcome(conn, event_id),
+        outcomes::event_actions(conn, event_id),
+        outcomes::previous_open_actions(conn, event_id),
+    )
+    .await?;
+    Ok(FollowUp { outcome, actions, previous_open_actions })
 }
 
 /// The queries of one event's report, in one read-only snapshot so that they agree, and
@@ -402,8 +424,8 @@ pub async fn event_report_data(
         .repeatable_read()
         .run(async move |conn| {
             let shared: &AsyncPgConnection = conn;
-            let ((counts, breakdown, places, no_show_reasons), (reached, outreach)) =
-                futures_util::future::try_join(
+            let ((counts, breakdown, places, no_show_reasons), (reached, outreach), follow_up) =
+                futures_util::future::try_join3(
                     futures_util::future::try_join4(
                         event_counts(shared, event_id),
                         event_breakdown(shared, event_id),
@@ -414,6 +436,7 @@ pub async fn event_report_data(
                         event_reached(shared, event_id),
                         event_outreach(shared, event_id),
                     ),
+                    follow_up(shared, event_id),
                 )
                 .await?;
             Ok(counts.map(|counts| EventReportData {
@@ -423,6 +446,7 @@ pub async fn event_report_data(
                 no_show_reasons,
                 reached,
                 outreach,
+                follow_up,
             }))
         })
         .await

@@ -370,9 +370,36 @@ diesel::joinable!(event_places -> events (event_id));
 diesel::joinable!(event_places -> places (place_id));
 diesel::joinable!(registrations -> places (place_id));
 diesel::joinable!(attendance_imports -> events (event_id));
+diesel::table! {
+    event_outcomes (event_id) {
+        event_id -> Uuid,
+        topics -> Array<Text>,
+        summary -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    actions (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        title -> Text,
+        owner_organisation_id -> Nullable<Uuid>,
+        owner_name -> Nullable<Text>,
+        due_on -> Date,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(attendance_import_rows -> attendance_imports (import_id));
 diesel::joinable!(series -> organisations (organisation_id));
 diesel::joinable!(events -> series (series_id));
+diesel::joinable!(event_outcomes -> events (event_id));
+diesel::joinable!(actions -> events (event_id));
+diesel::joinable!(actions -> organisations (owner_organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -394,4 +421,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendance_imports,
     attendance_import_rows,
     series,
+    event_outcomes,
+    actions,
 );

@@ -115,6 +115,10 @@ id_type!(
     /// The id of a place: a venue or a hosted place of an organisation.
     PlaceId
 );
+id_type!(
+    /// The id of a follow-up action of an event.
+    ActionId
+);
 
 #[cfg(test)]
 mod tests {

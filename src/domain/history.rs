@@ -102,10 +102,19 @@ pub enum EventAction {
     /// A place offered, its seats changed, or withdrawn: `changes` hold `places.<id>` from
     /// and to (`{capacity, reserved_for_physical_space_need}`, null when not offered).
     PlacesChanged,
+    /// The outcome's topics or summary recorded or replaced: `changes` hold `outcome.topics`
+    /// from and to, and `outcome.summary` named without its text.
+    OutcomeRecorded,
+    /// A follow-up action recorded: `changes` hold `actions.<id>` from null to its status,
+    /// due date and owner organisation.
+    ActionCreated,
+    /// A follow-up action changed: `changes` hold `actions.<id>.<field>` from and to (title
+    /// and owner name named without their text).
+    ActionUpdated,
 }
 
 impl EventAction {
-    pub const ALL: [EventAction; 8] = [
+    pub const ALL: [EventAction; 11] = [
         EventAction::Created,
         EventAction::Updated,
         EventAction::Published,
@@ -114,6 +123,9 @@ impl EventAction {
         EventAction::PersonalDataErased,
         EventAction::RetentionPurged,
         EventAction::PlacesChanged,
+        EventAction::OutcomeRecorded,
+        EventAction::ActionCreated,
+        EventAction::ActionUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +138,9 @@ impl EventAction {
             EventAction::PersonalDataErased => "personal_data_erased",
             EventAction::RetentionPurged => "retention_purged",
             EventAction::PlacesChanged => "places_changed",
+            EventAction::OutcomeRecorded => "outcome_recorded",
+            EventAction::ActionCreated => "action_created",
+            EventAction::ActionUpdated => "action_updated",
         }
     }
 
@@ -159,7 +174,7 @@ impl FieldChange {
         Self { field: field.to_owned(), from: None, to: Some(Value::from(n)), withheld: false }
     }
 
-    fn withheld(field: &str) -> Self {
+    pub fn withheld(field: &str) -> Self {
         Self { field: field.to_owned(), from: None, to: None, withheld: true }
     }
 }
@@ -270,7 +285,10 @@ pub fn reschedules_event(action: EventAction, changes: &[FieldChange]) -> bool {
         | EventAction::DuplicatesRefused
         | EventAction::PersonalDataErased
         | EventAction::RetentionPurged
-        | EventAction::PlacesChanged => false,
+        | EventAction::PlacesChanged
+        | EventAction::OutcomeRecorded
+        | EventAction::ActionCreated
+        | EventAction::ActionUpdated => false,
     }
 }
 

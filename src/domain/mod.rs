@@ -11,6 +11,7 @@ pub mod event_places;
 pub mod events;
 pub mod history;
 pub mod offers;
+pub mod outcomes;
 pub mod outreach;
 pub mod participant_list;
 pub mod people;

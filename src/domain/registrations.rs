@@ -9,10 +9,10 @@ use crate::domain::events::is_language_tag;
 use crate::domain::people::PersonRef;
 use crate::domain::refusal::Refusal;
 use crate::domain::seats::Mode;
-use crate::domain::text::{is_slug, Problems};
+use crate::domain::text::{check_topics, Problems};
 use crate::error::{AppError, FieldError};
 
-pub const MAX_INTERESTS: usize = 10;
+pub const MAX_INTERESTS: usize = crate::domain::text::MAX_TOPICS;
 
 /// Where a registration stands: it has a seat, waits for one, is offered one until a
 /// deadline (`domain::offers`), or was withdrawn.
@@ -200,24 +200,10 @@ pub fn check_places(
     kept
 }
 
-/// Interests are short snake_case topics (`women_employment`), at most ten, without repeats.
+/// Interests are short snake_case topics (`women_employment`), at most ten, without repeats:
+/// the topics vocabulary ([`check_topics`]), which an event's outcome uses too.
 pub fn check_interests(problems: &mut Problems, interests: Vec<String>) -> Vec<String> {
-    if interests.len() > MAX_INTERESTS {
-        problems.add("interests", "too_many", format!("at most {MAX_INTERESTS} interests"));
-    }
-    let mut kept: Vec<String> = Vec::new();
-    for (i, interest) in interests.into_iter().enumerate() {
-        if !is_slug(&interest) {
-            problems.add(
-                format!("interests[{i}]"),
-                "invalid_interest",
-                "must be snake_case, 1 to 40 characters: a-z, 0-9 and _",
-            );
-        } else if !kept.contains(&interest) {
-            kept.push(interest);
-        }
-    }
-    kept
+    check_topics(problems, "interests", "invalid_interest", interests)
 }
 
 /// How long before an event starts its participants may be checked in: people arrive early,

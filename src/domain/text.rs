@@ -130,6 +130,31 @@ pub fn is_slug(value: &str) -> bool {
         && !value.contains("__")
 }
 
+/// The most topics a list holds: a registration's interests, an event's topics discussed.
+pub const MAX_TOPICS: usize = 10;
+
+/// A list of topics (the vocabulary of registrations' `interests`: slugs such as
+/// `women_employment`, [`is_slug`]): at most [`MAX_TOPICS`], repeats dropped. A bad topic is
+/// `code` at `field[i]`.
+pub fn check_topics(problems: &mut Problems, field: &str, code: &str, topics: Vec<String>) -> Vec<String> {
+    if topics.len() > MAX_TOPICS {
+        problems.add(field, "too_many", format!("at most {MAX_TOPICS} {field}"));
+    }
+    let mut kept: Vec<String> = Vec::new();
+    for (i, topic) in topics.into_iter().enumerate() {
+        if !is_slug(&topic) {
+            problems.add(
+                format!("{field}[{i}]"),
+                code,
+                "must be snake_case, 1 to 40 characters: a-z, 0-9 and _",
+            );
+        } else if !kept.contains(&topic) {
+            kept.push(topic);
+        }
+    }
+    kept
+}
+
 /// The rules above as JSON Schema patterns, for the OpenAPI document (`openapi::field_rules`),
 /// so that a front-end or a fuzzer that checks the schema agrees with the server on every
 /// string. Written with `\uXXXX` escapes in character classes only, which ECMA 262 (the

@@ -34,11 +34,28 @@ pub enum EventType {
     /// Someone must tell a participant about a change (`GET /outreach`): to the partner that
     /// registered them, and to the event's organisation.
     OutreachCreated,
+    /// A follow-up action of an event recorded (`POST /events/{id}/outcomes`).
+    ActionCreated,
+    /// A follow-up action changed (`PATCH /actions/{id}`): its status, due date, owner or title.
+    ActionUpdated,
+}
+
+/// Who hears a message besides the subscriptions of the event's organisation, which hear
+/// everything about its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// `registration.*`, `outreach.created`: the partner that created the registration.
+    RegistrationsPartner,
+    /// `event.*`: every partner holding a registration for the event that is not cancelled.
+    EventsPartners,
+    /// `action.*`: nobody else. A follow-up action is the organisation's work, not a
+    /// participant's registration.
+    OrganisationOnly,
 }
 
 impl EventType {
     /// Every type a subscription may ask for.
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 13] = [
         EventType::RegistrationConfirmed,
         EventType::RegistrationWaitlisted,
         EventType::RegistrationPromoted,
@@ -50,6 +67,8 @@ impl EventType {
         EventType::EventCancelled,
         EventType::OutreachCreated,
         EventType::RegistrationOffered,
+        EventType::ActionCreated,
+        EventType::ActionUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,6 +84,8 @@ impl EventType {
             EventType::EventCancelled => "event.cancelled",
             EventType::OutreachCreated => "outreach.created",
             EventType::RegistrationOffered => "registration.offered",
+            EventType::ActionCreated => "action.created",
+            EventType::ActionUpdated => "action.updated",
         }
     }
 
@@ -72,9 +93,8 @@ impl EventType {
         Self::ALL.into_iter().find(|t| t.as_str() == value)
     }
 
-    /// `registration.*` types are about one registration and go to the partner that created
-    /// it; the others are about a whole event and go to every partner holding a registration.
-    pub fn is_about_a_registration(self) -> bool {
+    /// Who hears it besides the event's organisation ([`Audience`]).
+    pub fn audience(self) -> Audience {
         match self {
             EventType::RegistrationConfirmed
             | EventType::RegistrationWaitlisted
@@ -84,9 +104,16 @@ impl EventType {
             | EventType::RegistrationConsentChanged
             | EventType::RegistrationPlaceChanged
             | EventType::RegistrationOffered
-            | EventType::OutreachCreated => true,
-            EventType::EventUpdated | EventType::EventCancelled => false,
+            | EventType::OutreachCreated => Audience::RegistrationsPartner,
+            EventType::EventUpdated | EventType::EventCancelled => Audience::EventsPartners,
+            EventType::ActionCreated | EventType::ActionUpdated => Audience::OrganisationOnly,
         }
+    }
+
+    /// `registration.*` types are about one registration and go to the partner that created
+    /// it.
+    pub fn is_about_a_registration(self) -> bool {
+        self.audience() == Audience::RegistrationsPartner
     }
 }
 

@@ -8,6 +8,7 @@ pub mod events;
 pub mod no_show;
 pub mod ops;
 pub mod organisations;
+pub mod outcomes;
 pub mod outreach;
 pub mod places;
 pub mod problems;
@@ -44,6 +45,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
     organisations::configure(cfg);
     places::configure(cfg);
     series::configure(cfg);
+    outcomes::configure(cfg);
     consents::configure(cfg);
     event_places::configure(cfg);
     no_show::configure(cfg);

@@ -748,7 +748,9 @@ pub struct EventHistoryEntry {
     /// `created`, `updated`, `published`, `cancelled`, `duplicates_refused` (registrations
     /// refused to the partner `actor_id` as duplicates in the hour from `at`; the count is
     /// `changes[0].to`), `personal_data_erased` or `retention_purged` (with the count of
-    /// registrations erased).
+    /// registrations erased), `places_changed`, `outcome_recorded`, `action_created` or
+    /// `action_updated` (the outcome's topics, and each follow-up action by
+    /// `actions.<id>[.<field>]`).
     pub action: String,
     pub actor_id: Option<Uuid>,
     /// `user`, `api_client`, or `system`.

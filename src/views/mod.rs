@@ -8,6 +8,7 @@ pub mod consents;
 pub mod events;
 pub mod messages;
 pub mod online_attendance;
+pub mod outcomes;
 pub mod outreach;
 pub mod patch;
 pub mod places;

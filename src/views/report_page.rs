@@ -102,6 +102,7 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     html.push_str(&interests_card(report, t));
     html.push_str(&outreach_card(report, t));
     html.push_str("</div>");
+    html.push_str(&follow_up(report, ctx.timezone));
     let _ = write!(
         html,
         "<footer>Generated {} UTC by hybrid-events. No-shows are counted only once the event has ended. \
@@ -109,6 +110,77 @@ Counts cover registrations that are not cancelled, including those whose persona
         report.generated_at.format(GENERATED_AT_FORMAT),
     );
     html.push_str("</main></body></html>");
+    html
+}
+
+/// What the meeting decided, and what earlier meetings of the series left to do: a funder
+/// sees what became of what was discussed. Titles and names as recorded, escaped.
+fn follow_up(report: &EventReport, timezone: &str) -> String {
+    let outcome = &report.outcome;
+    let mut html = String::from(r#"<section class="card" id="follow-up"><h2>Outcomes and follow-up</h2>"#);
+    if !report.previous_open_actions.is_empty() {
+        html.push_str(r#"<h3>Still to do from earlier meetings of the series</h3>"#);
+        html.push_str(&actions_table("previous-open-actions", &report.previous_open_actions, Some(timezone)));
+    }
+    if !outcome.topics.is_empty() {
+        let topics: Vec<String> = outcome.topics.iter().map(|topic| escape(topic)).collect();
+        let _ = write!(
+            html,
+            r#"<p id="outcome-topics"><strong>Topics discussed:</strong> {}</p>"#,
+            topics.join(", ")
+        );
+    }
+    if let Some(summary) = &outcome.summary {
+        let _ = write!(
+            html,
+            r#"<p id="outcome-summary" dir="auto" style="white-space:pre-line">{}</p>"#,
+            escape(summary)
+        );
+    }
+    if !outcome.actions.is_empty() {
+        html.push_str(r#"<h3>Actions agreed at this meeting</h3>"#);
+        html.push_str(&actions_table("outcome-actions", &outcome.actions, None));
+    }
+    if report.previous_open_actions.is_empty()
+        && outcome.topics.is_empty()
+        && outcome.summary.is_none()
+        && outcome.actions.is_empty()
+    {
+        html.push_str(r#"<p class="note">No outcome recorded.</p>"#);
+    }
+    html.push_str("</section>");
+    html
+}
+
+/// A table of actions; with `from` (the event's time zone), a column for the meeting each
+/// came from.
+fn actions_table(id: &str, actions: &[crate::views::outcomes::Action], from: Option<&str>) -> String {
+    let mut html = format!(
+        r#"<table id="{id}"><thead><tr><th scope="col">Action</th><th scope="col">Owner</th><th scope="col">Due</th><th scope="col">Status</th>{}</tr></thead><tbody>"#,
+        if from.is_some() { r#"<th scope="col">Agreed at</th>"# } else { "" },
+    );
+    for action in actions {
+        let status = serde_json::to_value(action.status).ok().and_then(|v| v.as_str().map(str::to_owned));
+        let _ = write!(
+            html,
+            r#"<tr data-action="{}"><td dir="auto">{}</td><td dir="auto">{}</td><td>{}</td><td>{}</td>"#,
+            action.id,
+            escape(&action.title),
+            escape(&action.owner_name),
+            action.due_on,
+            escape(&status.unwrap_or_default().replace('_', " ")),
+        );
+        if let Some(timezone) = from {
+            let _ = write!(
+                html,
+                r#"<td dir="auto">{} ({})</td>"#,
+                escape(&action.event.title),
+                escape(&local_time(action.event.starts_at, timezone)),
+            );
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
     html
 }
 
@@ -427,6 +499,7 @@ fn outreach_card(report: &EventReport, t: Option<i64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::views::outcomes::{Action, ActionEvent, ActionStatusName, Outcome};
     use crate::views::report_attendance::{AttendedBySource, NoShowReasons, OnlineMinutes};
     use crate::views::reports::*;
     use std::collections::BTreeMap;
@@ -518,6 +591,28 @@ mod tests {
                 open: Some(0),
             },
             reminders: ReminderCounts { created: Some(14), reached: Some(9), failed: Some(0), open: Some(5) },
+            outcome: Outcome {
+                event_id: uuid::Uuid::nil(),
+                topics: vec!["rural_initiatives".into()],
+                summary: Some("<b>Three</b> pilots".into()),
+                updated_at: None,
+                actions: Vec::new(),
+            },
+            previous_open_actions: vec![Action {
+                id: uuid::Uuid::from_u128(9),
+                event: ActionEvent {
+                    id: uuid::Uuid::from_u128(8),
+                    title: "Second <roundtable>".into(),
+                    starts_at: "2021-06-10T09:00:00Z".parse().unwrap(),
+                },
+                title: "Report on the <pilots>".into(),
+                owner_organisation_id: None,
+                owner_name: "Diputación de Soria".into(),
+                due_on: chrono::NaiveDate::from_ymd_opt(2021, 10, 1).unwrap(),
+                status: ActionStatusName::InProgress,
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            }],
         }
     }
 
@@ -561,6 +656,18 @@ mod tests {
         assert!(html.contains(r#"id="onsite-confirmed">4<"#));
         assert!(html.contains("Wed 24 Nov 2021, 10:00"), "Madrid time: {html}");
         assert!(!html.contains("suppressed-notice"));
+    }
+
+    #[test]
+    fn the_page_shows_the_outcome_and_what_earlier_meetings_left_to_do_escaped() {
+        let html = render(&report(), &context("Third roundtable"));
+        assert!(html.contains(r#"id="previous-open-actions""#));
+        assert!(html.contains("Report on the &lt;pilots&gt;"));
+        assert!(html.contains("Second &lt;roundtable&gt; (Thu 10 Jun 2021, 11:00)"), "{html}");
+        assert!(html.contains("in progress"));
+        assert!(html.contains("&lt;b&gt;Three&lt;/b&gt; pilots"));
+        assert!(html.contains("rural_initiatives"));
+        assert!(!html.contains("<pilots>") && !html.contains("<b>"));
     }
 
     #[test]

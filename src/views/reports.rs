@@ -16,6 +16,7 @@ use crate::domain::attendance::NoShowReason;
 use crate::domain::disclosure::{pool_small_categories, Cell, Table};
 use crate::domain::report::{event_zone, formula_safe, local_rfc3339, no_show, UTF8_BOM};
 use crate::domain::seats::Mode;
+use crate::views::outcomes::{Action, Outcome};
 use crate::views::report_attendance::{
     partition, reasons_shown, AttendanceCells, AttendedBySource, NoShowCells, NoShowReasons, OnlineMinutes,
 };
@@ -52,7 +53,16 @@ pub type Count = Option<i64>;
     "attended_by_source": {"onsite": 7, "online_import": 6, "manual": 2},
     "online_minutes": {"minimum": 45, "with_minutes": 6, "at_or_above_minimum": 5, "share_at_or_above_minimum": 0.833, "median": 120.0},
     "no_show_reasons": {"transport": 2, "connection": 1, "device": 0, "schedule": 0, "illness": 0, "care_duties": 0,
-                        "language": 0, "not_informed": 0, "other": 0, "unknown": 0, "not_recorded": 0}}))]
+                        "language": 0, "not_informed": 0, "other": 0, "unknown": 0, "not_recorded": 0},
+    "outcome": {"event_id": "0193a4c2-7f1e-7c3a-9d2e-5b8f1a2c3d4e", "topics": ["rural_initiatives"],
+                "summary": "Three pilot projects to follow.", "updated_at": "2021-11-25T10:00:00Z", "actions": []},
+    "previous_open_actions": [{
+        "id": "0193a5e0-1111-7aaa-8bbb-000000000001",
+        "event": {"id": "0193a4c2-0000-7c3a-9d2e-5b8f1a2c3d4e", "title": "Second regional roundtable",
+                  "starts_at": "2021-06-10T09:00:00Z"},
+        "title": "Map the transport between the villages and Soria", "owner_organisation_id": null,
+        "owner_name": "Diputación de Soria", "due_on": "2021-10-01", "status": "in_progress",
+        "created_at": "2021-06-11T10:00:00Z", "updated_at": "2021-09-01T10:00:00Z"}]}))]
 pub struct EventReport {
     pub event_id: Uuid,
     /// When the database counted (its clock).
@@ -90,6 +100,14 @@ pub struct EventReport {
     /// Reminders of the event (`reminders_hours_before`), and how they went (an addition to
     /// the v1 contract).
     pub reminders: ReminderCounts,
+    /// What the meeting decided: topics discussed and follow-up actions (`POST
+    /// /events/{id}/outcomes`); empty lists and a null summary when nothing was recorded (an
+    /// addition to the v1 contract).
+    pub outcome: Outcome,
+    /// The actions still to do (`open`, `in_progress`, as of now) of the events of the same
+    /// series that started before this one, by due date: what this meeting should follow up
+    /// (an addition to the v1 contract). Empty for an event in no series.
+    pub previous_open_actions: Vec<Action>,
 }
 
 /// What became of the seats an event offered from its waitlist. Counts of offers: a
@@ -757,6 +775,18 @@ impl EventReport {
                 failed: c(cells.reminders.failed),
                 open: c(cells.reminders.open),
             },
+            outcome: Outcome::of(
+                row.event_id,
+                data.follow_up.outcome.clone(),
+                data.follow_up.actions.clone(),
+            ),
+            previous_open_actions: data
+                .follow_up
+                .previous_open_actions
+                .iter()
+                .cloned()
+                .map(Action::from)
+                .collect(),
         }
     }
 }

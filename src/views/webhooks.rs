@@ -35,6 +35,10 @@ pub enum WebhookEventType {
     OutreachCreated,
     #[serde(rename = "registration.offered")]
     RegistrationOffered,
+    #[serde(rename = "action.created")]
+    ActionCreated,
+    #[serde(rename = "action.updated")]
+    ActionUpdated,
 }
 
 impl From<WebhookEventType> for EventType {
@@ -51,6 +55,8 @@ impl From<WebhookEventType> for EventType {
             WebhookEventType::EventCancelled => EventType::EventCancelled,
             WebhookEventType::OutreachCreated => EventType::OutreachCreated,
             WebhookEventType::RegistrationOffered => EventType::RegistrationOffered,
+            WebhookEventType::ActionCreated => EventType::ActionCreated,
+            WebhookEventType::ActionUpdated => EventType::ActionUpdated,
         }
     }
 }
@@ -69,6 +75,8 @@ impl From<EventType> for WebhookEventType {
             EventType::EventCancelled => WebhookEventType::EventCancelled,
             EventType::OutreachCreated => WebhookEventType::OutreachCreated,
             EventType::RegistrationOffered => WebhookEventType::RegistrationOffered,
+            EventType::ActionCreated => WebhookEventType::ActionCreated,
+            EventType::ActionUpdated => WebhookEventType::ActionUpdated,
         }
     }
 }
@@ -233,7 +241,7 @@ pub struct WebhookMessage {
     /// When it happened. Deliveries may arrive out of order; order by this.
     pub occurred_at: DateTime<Utc>,
     pub event_id: Uuid,
-    /// The registration concerned; null for `event.*` messages.
+    /// The registration concerned; null for `event.*` and `action.*` messages.
     pub registration_id: Option<Uuid>,
     /// Statuses of the change, for example `status`, `previous_status`, `attendance_mode`;
     /// for a registration, `place_id` and `previous_place_id` (the event's place it attends;
@@ -277,6 +285,15 @@ pub struct WebhookData {
     pub capacity: Option<i32>,
     /// `event.updated` with `change: places_changed`: its seats before (null: newly offered).
     pub previous_capacity: Option<i32>,
+    /// `action.*`: the follow-up action (`GET /events/{event_id}/outcomes`, `PATCH
+    /// /actions/{id}`); its `status` and `previous_status` are the action's (`open`,
+    /// `in_progress`, `done`, `dropped`), and `fields` names what an `action.updated` changed.
+    pub action_id: Option<Uuid>,
+    /// `action.*`: the series of the action's event, if any (`GET /series/{id}/actions`).
+    pub series_id: Option<Uuid>,
+    /// `action.*`: the date it is due.
+    #[schema(example = "2022-03-01")]
+    pub due_on: Option<chrono::NaiveDate>,
 }
 
 /// A consent granted or withdrawn, in a `registration.consent_changed` message.

@@ -33,6 +33,7 @@ mod one_line_text;
 mod online_attendance;
 mod openapi_docs;
 mod ops;
+mod outcomes;
 mod outreach;
 mod people;
 mod pipelined;

@@ -404,7 +404,15 @@ pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportDa
         reminders_failed: reminders(1),
         reminders_open: reminders(2),
     };
-    EventReportData { counts: row, breakdown, places: rooms, no_show_reasons, reached, outreach }
+    EventReportData {
+        counts: row,
+        breakdown,
+        places: rooms,
+        no_show_reasons,
+        reached,
+        outreach,
+        follow_up: Default::default(),
+    }
 }
 
 /// The median as PostgreSQL's `percentile_cont(0.5)` gives it.
