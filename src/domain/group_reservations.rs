@@ -161,6 +161,25 @@ pub fn fit_in(reservations: &[GroupReservation], spot: Spot, size: RoomSize) -> 
     size.need_reserved + groups <= size.capacity
 }
 
+/// The rooms of an event for [`check_rooms`]: its main venue (when onsite is offered, as
+/// `draft` asks) and `places` (the event's, with their seats).
+pub fn rooms_of(
+    onsite: Option<&crate::domain::events::OnsiteDraft>,
+    places: impl IntoIterator<Item = (Uuid, i32, i32)>,
+) -> (Option<RoomSize>, Vec<(Uuid, RoomSize)>) {
+    let venue = onsite.map(|o| RoomSize {
+        capacity: o.capacity.unwrap_or(0),
+        need_reserved: o.reserved_for_physical_space_need,
+    });
+    let places = places
+        .into_iter()
+        .map(|(id, capacity, reserved)| {
+            (id, RoomSize { capacity: i64::from(capacity), need_reserved: i64::from(reserved) })
+        })
+        .collect();
+    (venue, places)
+}
+
 /// The rules on the event's rooms: a reservation holds at the main venue only when onsite is
 /// offered (`venue`), names only places the event offers (`places`, with their sizes), and in
 /// every room the seats reserved for the need and for groups fit its capacity.

@@ -427,6 +427,14 @@ impl Seating {
         self.places.iter().find(|p| p.id == place).map(|p| &p.room)
     }
 
+    /// Whether every onsite room (the main venue when offered, each place) fits the people
+    /// seated there ([`Seating::room_fits`]).
+    pub fn rooms_fit(&self) -> bool {
+        std::iter::once(Spot::Venue)
+            .chain(self.places.iter().map(|p| Spot::Place(p.id)))
+            .all(|spot| self.room_fits(spot))
+    }
+
     /// Whether someone in no reserved group with `needs_physical_space` has a seat at `spot`.
     pub fn has_seat(&self, spot: Spot, needs_physical_space: bool) -> bool {
         self.has_seat_for(spot, Who::need(needs_physical_space))
