@@ -102,6 +102,9 @@ impl EventRow {
 
     /// The group reservations as stored; only the server writes them, checked.
     pub fn group_reservations(&self) -> Vec<GroupReservation> {
+        if !self.has_group_reservations() {
+            return Vec::new();
+        }
         serde_json::from_value(self.group_reservations.clone()).unwrap_or_default()
     }
 
