@@ -14,9 +14,9 @@ use crate::domain::actors::{EventId, PlaceId};
 use crate::domain::event_places::{check_offer, fits_place, may_withdraw, Offer, OfferDraft};
 use crate::domain::events::EventStatus;
 use crate::domain::group_reservations::{fit_in, RoomSize};
-use crate::domain::seats::{Mode, Seating, Spot};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::problems_to_error;
+use crate::domain::seats::{Mode, Seating, Spot};
 use crate::domain::text::Problems;
 use crate::error::{AppError, AppResult};
 
@@ -89,7 +89,13 @@ async fn fits_group_reservations(
     let mut place = current.seats();
     place.room.capacity = offer.capacity;
     place.room.reserved = offer.reserved;
-    let seating = with_groups(conn, event, Seating { places: vec![place], ..Seating::without_places(event.seats()) }, &reservations).await?;
+    let seating = with_groups(
+        conn,
+        event,
+        Seating { places: vec![place], ..Seating::without_places(event.seats()) },
+        &reservations,
+    )
+    .await?;
     if seating.room_fits(spot) {
         Ok(())
     } else {

@@ -10,13 +10,13 @@ use crate::auth::{event_access, Caller};
 use crate::db::events::{self, EventRow};
 use crate::db::history::{self, EventHistoryRow};
 use crate::db::places::{self, EventPlaceRow};
-use crate::domain::group_reservations::{check_rooms, rooms_of};
-use crate::domain::seats::Mode;
-use crate::domain::text::Problems;
 use crate::domain::actors::EventId;
 use crate::domain::events::{fits_registrations, EventDraft, EventStatus};
+use crate::domain::group_reservations::{check_rooms, rooms_of};
 use crate::domain::history::{event_changes, reschedules_event, FieldChange};
 use crate::domain::refusal::Refusal;
+use crate::domain::seats::Mode;
+use crate::domain::text::Problems;
 use crate::error::{AppError, AppResult};
 
 /// The event, when the caller may know it exists (`auth::event_access`): every read of an

@@ -23,13 +23,13 @@ use crate::domain::actors::{Actor, EventId, RegistrationId};
 use crate::domain::attendance::ByHand;
 use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::{registration_open, EventStatus};
+use crate::domain::group_reservations::{group_of, group_seating, GroupReservation};
 use crate::domain::history::reschedules_registration;
 use crate::domain::offers::{self, Answer, OfferOf, SeatGiven};
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
-use crate::domain::group_reservations::{group_of, group_seating, GroupReservation};
 use crate::domain::seats::{self, Placement, Queues, Reseat, Seating, Spot, Who, Wish};
 use crate::error::{AppError, AppResult};
 
@@ -184,7 +184,8 @@ async fn register_in(
     // reads nothing more.
     let reservations = event.group_reservations();
     let seating =
-        with_groups(tx.shared(), &event, event.seating(offered.iter().map(|o| &o.seats)), &reservations).await?;
+        with_groups(tx.shared(), &event, event.seating(offered.iter().map(|o| &o.seats)), &reservations)
+            .await?;
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes, &input.consent)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
@@ -564,7 +565,8 @@ async fn change_fields(
     };
     // A new category may move the person into or out of a reserved group: their seat is
     // decided again, as for a new need.
-    let reseated = current.status != RegistrationStatus::Cancelled && (spot != current.spot() || who != who_now);
+    let reseated =
+        current.status != RegistrationStatus::Cancelled && (spot != current.spot() || who != who_now);
     if reseated && current.status == RegistrationStatus::Offered {
         return Err(Refusal::OfferPending.into());
     }
@@ -581,7 +583,8 @@ async fn change_fields(
     let may_be_promoted = current.status == RegistrationStatus::Waitlisted
         && changes.acceptable_place_ids != current.acceptable_place_ids;
     let (status, fallback_applied) = if reseated {
-        let confirmed_now = (current.status == RegistrationStatus::Confirmed).then_some((current.spot(), who_now));
+        let confirmed_now =
+            (current.status == RegistrationStatus::Confirmed).then_some((current.spot(), who_now));
         match seats::reseat(&seating, confirmed_now, spot, who)? {
             Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
             Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
@@ -780,7 +783,8 @@ pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResul
         let free = i64::from(place.room.free());
         if free > 0 {
             let queue =
-                registrations::place_queue(conn, event.id, place.id, depth(free + fetched), &reservations).await?;
+                registrations::place_queue(conn, event.id, place.id, depth(free + fetched), &reservations)
+                    .await?;
             fetched += queue.len() as i64;
             queues.places.push((place.id, queue));
         }

@@ -452,13 +452,15 @@ macro_rules! may_fall_back_online_sql {
 }
 pub const MAY_FALL_BACK_ONLINE_SQL: &str = may_fall_back_online_sql!();
 
-const VENUE_QUEUE: &str = "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback, stakeholder_category
+const VENUE_QUEUE: &str =
+    "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback, stakeholder_category
                              FROM registrations
                             WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
                               AND place_id IS NULL
                             ORDER BY needs_physical_space DESC, seq LIMIT $2";
 
-const PLACE_QUEUE: &str = "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback, stakeholder_category
+const PLACE_QUEUE: &str =
+    "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback, stakeholder_category
                              FROM registrations
                             WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
                               AND (place_id = $3 OR $3 = ANY(acceptable_place_ids))

@@ -111,7 +111,11 @@ pub fn check(problems: &mut Problems, reservations: Vec<GroupReservation>) -> Ve
                 }
             }
             if categories.is_empty() {
-                problems.add(format!("{field}.categories"), "required", "name at least one stakeholder category");
+                problems.add(
+                    format!("{field}.categories"),
+                    "required",
+                    "name at least one stakeholder category",
+                );
             }
             for (j, category) in categories.iter().enumerate() {
                 if seen.contains(category) {
@@ -125,7 +129,11 @@ pub fn check(problems: &mut Problems, reservations: Vec<GroupReservation>) -> Ve
             seen.extend(categories.iter().cloned());
             reservation.categories = categories;
             if !(1..=MAX_CAPACITY).contains(&reservation.seats) {
-                problems.add(format!("{field}.seats"), "out_of_range", format!("must be 1 to {MAX_CAPACITY}"));
+                problems.add(
+                    format!("{field}.seats"),
+                    "out_of_range",
+                    format!("must be 1 to {MAX_CAPACITY}"),
+                );
             }
             if let Some(places) = &mut reservation.places {
                 let mut kept: Vec<Uuid> = Vec::new();
@@ -211,7 +219,10 @@ pub fn check_rooms(
             }
         }
     }
-    let rooms = venue.map(|size| (Spot::Venue, size)).into_iter().chain(places.iter().map(|(id, size)| (Spot::Place(*id), *size)));
+    let rooms = venue
+        .map(|size| (Spot::Venue, size))
+        .into_iter()
+        .chain(places.iter().map(|(id, size)| (Spot::Place(*id), *size)));
     for (spot, size) in rooms {
         if fit_in(reservations, spot, size) {
             continue;
@@ -267,7 +278,8 @@ mod tests {
             ]
         );
         let mut problems = Problems::default();
-        let five = (0..5).map(|i| reservation(&[["ngo", "volunteer", "other", "migrant", "refugee"][i]], 1, None));
+        let five =
+            (0..5).map(|i| reservation(&[["ngo", "volunteer", "other", "migrant", "refugee"][i]], 1, None));
         check(&mut problems, five.collect());
         assert_eq!(codes(problems), vec![("group_reservations".into(), "too_many".into())]);
     }
@@ -305,13 +317,17 @@ mod tests {
         );
         let mut problems = Problems::default();
         check_rooms(&mut problems, &[reservation(&["migrant"], 8, None)], Some(venue), &places);
-        assert_eq!(codes(problems), vec![("group_reservations[0].seats".into(), "reserved_above_capacity".into())]);
+        assert_eq!(
+            codes(problems),
+            vec![("group_reservations[0].seats".into(), "reserved_above_capacity".into())]
+        );
     }
 
     #[test]
     fn a_registration_is_in_the_group_of_its_category_and_rooms_count_by_kind() {
         let almazan = Uuid::now_v7();
-        let reservations = [reservation(&["migrant", "refugee"], 3, None), reservation(&["ngo"], 1, Some(vec![almazan]))];
+        let reservations =
+            [reservation(&["migrant", "refugee"], 3, None), reservation(&["ngo"], 1, Some(vec![almazan]))];
         assert_eq!(group_of(&reservations, "refugee"), Some(0));
         assert_eq!(group_of(&reservations, "ngo"), Some(1));
         assert_eq!(group_of(&reservations, "volunteer"), None);

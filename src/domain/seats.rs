@@ -839,7 +839,12 @@ mod tests {
         seating.take(Spot::Place(almazan), false);
         seating.places[1].room.confirmed = 2;
         assert_eq!(
-            reseat(&seating, Some((Spot::Place(almazan), Who::need(false))), Spot::Place(burgo), Who::need(false)),
+            reseat(
+                &seating,
+                Some((Spot::Place(almazan), Who::need(false))),
+                Spot::Place(burgo),
+                Who::need(false)
+            ),
             Err(crate::domain::refusal::Refusal::CapacityFull)
         );
         assert_eq!(
@@ -849,7 +854,12 @@ mod tests {
         assert_eq!(reseat(&seating, None, Spot::Place(burgo), Who::need(false)), Ok(Reseat::Waitlisted));
         // Its own seat counts as free: gaining the need keeps the seat at Almazán.
         assert_eq!(
-            reseat(&seating, Some((Spot::Place(almazan), Who::need(false))), Spot::Place(almazan), Who::need(true)),
+            reseat(
+                &seating,
+                Some((Spot::Place(almazan), Who::need(false))),
+                Spot::Place(almazan),
+                Who::need(true)
+            ),
             Ok(Reseat::Confirmed)
         );
     }
@@ -1090,7 +1100,11 @@ mod tests {
                 *counts = [random.below(3), random.below(3)];
             }
             let expected = brute_force_feasible(capacity, need_reserved, &room);
-            assert_eq!(room_feasible(capacity, need_reserved, &room), expected, "{capacity} {need_reserved} {room:?}");
+            assert_eq!(
+                room_feasible(capacity, need_reserved, &room),
+                expected,
+                "{capacity} {need_reserved} {room:?}"
+            );
             if expected {
                 feasible += 1;
             } else {
@@ -1225,7 +1239,12 @@ mod tests {
             let capacity = random.below(8);
             let reserved = random.below(4).min(capacity);
             let (others, with_need) = (random.below(8), random.below(8));
-            let room = Room { capacity, reserved, confirmed: others + with_need, confirmed_physical_space: with_need };
+            let room = Room {
+                capacity,
+                reserved,
+                confirmed: others + with_need,
+                confirmed_physical_space: with_need,
+            };
             let groups = GroupRoom { reserved: vec![0], confirmed: vec![[others, with_need], [0, 0]] };
             assert_eq!(room_feasible(capacity, reserved, &groups), !room.overbooked(), "{room:?}");
             if room.overbooked() {

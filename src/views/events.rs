@@ -393,7 +393,8 @@ impl PatchEvent {
         set!(waitlist_promotion);
         set!(offer_hours);
         if let Some(reservations) = self.group_reservations {
-            draft.group_reservations = reservations.into_iter().map(GroupReservationInput::into_domain).collect();
+            draft.group_reservations =
+                reservations.into_iter().map(GroupReservationInput::into_domain).collect();
         }
         if let Some(starts_at) = self.starts_at {
             draft.starts_at = starts_at.with_timezone(&Utc);
@@ -700,7 +701,8 @@ impl Event {
         let seats: Seats = row.seats();
         let status = row.status.into();
         let translations = row.translations();
-        let group_reservations = row.group_reservations().into_iter().map(GroupReservationView::from).collect();
+        let group_reservations =
+            row.group_reservations().into_iter().map(GroupReservationView::from).collect();
         Self {
             group_reservations,
             online: row.online_offered.then(|| OnlineView {

@@ -624,7 +624,8 @@ fn everyone_seated(people: &[Vec<usize>], seats: &mut [i32]) -> bool {
 }
 
 #[actix_web::test]
-async fn simultaneous_registrations_and_cancellations_at_rooms_with_group_reservations_seat_only_those_entitled() {
+async fn simultaneous_registrations_and_cancellations_at_rooms_with_group_reservations_seat_only_those_entitled(
+) {
     let app = spawn_app().await;
     // The venue: 10 seats, 2 for the need, 3 for migrants and refugees. Almazán: 6 seats, 1
     // for the need, 2 for migrant-led organisations.
@@ -652,7 +653,7 @@ async fn simultaneous_registrations_and_cancellations_at_rooms_with_group_reserv
     }
     let categories = ["refugee", "migrant_led_organisation", "volunteer", "ngo", "migrant"];
     let body = |i: usize| {
-        let mut body = participant("onsite", i % 3 == 0);
+        let mut body = participant("onsite", i.is_multiple_of(3));
         body["participant"]["stakeholder_category"] = json!(categories[i % categories.len()]);
         if i % 2 == 1 {
             body["place_id"] = json!(almazan);
@@ -671,7 +672,10 @@ async fn simultaneous_registrations_and_cancellations_at_rooms_with_group_reserv
     }));
     let bodies: Vec<Value> = (0..60).map(body).collect();
     let registrations = join_all(
-        bodies.iter().enumerate().map(|(i, body)| register_as(&app, &app.address, &partners[i % 4], event, body, None)),
+        bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| register_as(&app, &app.address, &partners[i % 4], event, body, None)),
     );
     let (cancelled, created) = tokio::join!(cancellations, registrations);
     for r in &cancelled {

@@ -33,10 +33,7 @@ async fn status_of(app: &TestApp, token: &str, id: &str) -> String {
 async fn roundtable_with_a_group(app: &TestApp, patch: Value) -> (Uuid, String, String, Uuid) {
     let (org, organiser, event) = published_event(
         app,
-        with(
-            json!({"online": null, "group_reservations": [migrants_and_refugees(3, Value::Null)]}),
-            patch,
-        ),
+        with(json!({"online": null, "group_reservations": [migrants_and_refugees(3, Value::Null)]}), patch),
     )
     .await;
     let partner = app.partner_of(org).await;
@@ -145,7 +142,11 @@ async fn group_reservations_are_refused_with_every_problem_named() {
         )
         .await;
     assert_eq!(refused.status, 422, "{}", refused.text);
-    assert!(refused.field_errors().contains(&("group_reservations".into(), "too_many".into())), "{}", refused.text);
+    assert!(
+        refused.field_errors().contains(&("group_reservations".into(), "too_many".into())),
+        "{}",
+        refused.text
+    );
 }
 
 #[actix_web::test]
@@ -182,7 +183,10 @@ async fn a_member_with_the_need_leaves_the_need_seats_to_others_by_sitting_in_a_
     }
     // Four without the need or the group fill the free seats; two group seats remain.
     for _ in 0..4 {
-        assert_eq!(registered(&app, &partner, event, person("volunteer", false)).await["status"], "confirmed");
+        assert_eq!(
+            registered(&app, &partner, event, person("volunteer", false)).await["status"],
+            "confirmed"
+        );
     }
     assert_eq!(registered(&app, &partner, event, person("volunteer", false)).await["status"], "waitlisted");
     assert_eq!(registered(&app, &partner, event, person("volunteer", true)).await["status"], "waitlisted");
@@ -214,7 +218,11 @@ async fn a_freed_group_seat_goes_to_the_first_member_waiting(promotion: &str) {
     let seat_given = if promotion == "offer" { "offered" } else { "confirmed" };
     // A refugee cancels: the seat is the group's, so the first migrant waiting gets it.
     let cancel = app
-        .post(&format!("/api/v1/registrations/{}/cancel", members[0]["id"].as_str().unwrap()), Some(&organiser), json!({}))
+        .post(
+            &format!("/api/v1/registrations/{}/cancel", members[0]["id"].as_str().unwrap()),
+            Some(&organiser),
+            json!({}),
+        )
         .await;
     assert_eq!(cancel.status, 200, "{}", cancel.text);
     let id = |r: &Value| r["id"].as_str().unwrap().to_owned();
@@ -223,7 +231,11 @@ async fn a_freed_group_seat_goes_to_the_first_member_waiting(promotion: &str) {
     assert_eq!(status_of(&app, &organiser, &id(&later)).await, "waitlisted");
     // Someone outside the group cancels: a free seat, to the first in line.
     let cancel = app
-        .post(&format!("/api/v1/registrations/{}/cancel", others[0]["id"].as_str().unwrap()), Some(&organiser), json!({}))
+        .post(
+            &format!("/api/v1/registrations/{}/cancel", others[0]["id"].as_str().unwrap()),
+            Some(&organiser),
+            json!({}),
+        )
         .await;
     assert_eq!(cancel.status, 200, "{}", cancel.text);
     assert_eq!(status_of(&app, &organiser, &id(&first)).await, seat_given);
@@ -258,8 +270,13 @@ async fn changes_that_would_leave_someone_seated_without_a_seat_they_may_take_ar
     }
     // Four people outside the group sit in the 4 free seats: a larger reservation would
     // leave one of them without a seat.
-    let refused =
-        app.patch(&path, Some(&organiser), json!({"group_reservations": [migrants_and_refugees(4, Value::Null)]})).await;
+    let refused = app
+        .patch(
+            &path,
+            Some(&organiser),
+            json!({"group_reservations": [migrants_and_refugees(4, Value::Null)]}),
+        )
+        .await;
     refused.assert_problem(409, "capacity_below_confirmed");
     // Nor may the room shrink under them.
     let refused = app.patch(&path, Some(&organiser), json!({"onsite": {"capacity": 9}})).await;
@@ -293,7 +310,11 @@ async fn a_group_reservation_at_a_hosted_place_holds_there_and_keeps_the_place_o
     assert_eq!(offer(&app, &organiser, event, almazan, 4, 1).await.status, 201);
     let path = format!("/api/v1/events/{event}");
     let reserved = app
-        .patch(&path, Some(&organiser), json!({"group_reservations": [migrants_and_refugees(2, json!([almazan]))]}))
+        .patch(
+            &path,
+            Some(&organiser),
+            json!({"group_reservations": [migrants_and_refugees(2, json!([almazan]))]}),
+        )
         .await;
     assert_eq!(reserved.status, 200, "{}", reserved.text);
     let at_almazan = |category: &str| with(person(category, false), json!({"place_id": almazan}));
@@ -308,7 +329,8 @@ async fn a_group_reservation_at_a_hosted_place_holds_there_and_keeps_the_place_o
     let refused = app.patch(&place_path, Some(&organiser), json!({"capacity": 2})).await;
     refused.assert_problem(422, "validation_failed");
     assert_eq!(refused.field_errors(), vec![("capacity".into(), "reserved_above_capacity".into())]);
-    let refused = app.patch(&place_path, Some(&organiser), json!({"reserved_for_physical_space_need": 2})).await;
+    let refused =
+        app.patch(&place_path, Some(&organiser), json!({"reserved_for_physical_space_need": 2})).await;
     refused.assert_problem(409, "capacity_below_confirmed");
 }
 
