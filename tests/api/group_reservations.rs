@@ -22,6 +22,12 @@ pub fn person(category: &str, need: bool) -> Value {
     body
 }
 
+async fn cancel(app: &TestApp, token: &str, registration: &Value) {
+    let path = format!("/api/v1/registrations/{}/cancel", registration["id"].as_str().unwrap());
+    let cancelled = app.post(&path, Some(token), json!({})).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+}
+
 async fn status_of(app: &TestApp, token: &str, id: &str) -> String {
     let read = app.get(&format!("/api/v1/registrations/{id}"), Some(token)).await;
     assert_eq!(read.status, 200, "{}", read.text);
@@ -69,29 +75,32 @@ async fn an_event_reserves_seats_for_a_group_shows_them_and_records_their_change
     assert_eq!(app.get(&format!("/api/v1/events/{plain}"), None).await.body["group_reservations"], json!([]));
 }
 
+/// The answer to creating the roundtable of `org` with `patch`, refused with 422: its field
+/// errors.
+async fn refused_event(app: &TestApp, organiser: &str, org: Uuid, patch: Value) -> Vec<(String, String)> {
+    let refused = app.post("/api/v1/events", Some(organiser), with(roundtable(org), patch)).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    refused.field_errors()
+}
+
 #[actix_web::test]
 async fn group_reservations_are_refused_with_every_problem_named() {
     let app = spawn_app().await;
     let org = app.organisation("CEPAIM").await;
     let organiser = app.organiser_of(org).await;
-    let refused = app
-        .post(
-            "/api/v1/events",
-            Some(&organiser),
-            with(
-                roundtable(org),
-                json!({"group_reservations": [
-                    migrants_and_refugees(5, Value::Null),
-                    {"categories": ["refugee", "ngo"], "seats": 0},
-                    {"categories": [], "seats": 1, "places": []},
-                    {"categories": ["volunteer"], "seats": 1, "places": [Uuid::now_v7()]}
-                ]}),
-            ),
-        )
-        .await;
-    refused.assert_problem(422, "validation_failed");
+    let reservations = |list: Value| json!({"group_reservations": list});
     assert_eq!(
-        refused.field_errors(),
+        refused_event(
+            &app,
+            &organiser,
+            org,
+            reservations(json!([
+                migrants_and_refugees(5, Value::Null),
+                {"categories": ["refugee", "ngo"], "seats": 0},
+                {"categories": [], "seats": 1, "places": []}
+            ]))
+        )
+        .await,
         vec![
             ("group_reservations[1].categories[0]".into(), "category_in_two_reservations".into()),
             ("group_reservations[1].seats".into(), "out_of_range".into()),
@@ -101,52 +110,33 @@ async fn group_reservations_are_refused_with_every_problem_named() {
     );
     // On the rooms: a place the event does not offer, and more reserved than seats (3 for
     // the need and 8 for the group in a room of 10).
-    let refused = app
-        .post(
-            "/api/v1/events",
-            Some(&organiser),
-            with(
-                roundtable(org),
-                json!({"group_reservations": [
-                    migrants_and_refugees(8, Value::Null),
-                    {"categories": ["volunteer"], "seats": 1, "places": [Uuid::now_v7()]}
-                ]}),
-            ),
-        )
-        .await;
-    refused.assert_problem(422, "validation_failed");
     assert_eq!(
-        refused.field_errors(),
+        refused_event(
+            &app,
+            &organiser,
+            org,
+            reservations(json!([
+                migrants_and_refugees(8, Value::Null),
+                {"categories": ["volunteer"], "seats": 1, "places": [Uuid::now_v7()]}
+            ]))
+        )
+        .await,
         vec![
             ("group_reservations[1].places[0]".into(), "place_not_offered".into()),
             ("group_reservations[0].seats".into(), "reserved_above_capacity".into()),
         ]
     );
-    let unknown = app
-        .post(
-            "/api/v1/events",
-            Some(&organiser),
-            with(roundtable(org), json!({"group_reservations": [{"categories": ["tourist"], "seats": 1}]})),
-        )
+    // A category outside the vocabulary is refused by the request's type.
+    refused_event(&app, &organiser, org, reservations(json!([{"categories": ["tourist"], "seats": 1}])))
         .await;
-    assert_eq!(unknown.status, 422, "{}", unknown.text);
     let five: Vec<Value> = ["migrant", "refugee", "ngo", "volunteer", "other"]
         .iter()
         .map(|c| json!({"categories": [c], "seats": 1}))
         .collect();
-    let refused = app
-        .post(
-            "/api/v1/events",
-            Some(&organiser),
-            with(roundtable(org), json!({"onsite": {"capacity": 20}, "group_reservations": five})),
-        )
-        .await;
-    assert_eq!(refused.status, 422, "{}", refused.text);
-    assert!(
-        refused.field_errors().contains(&("group_reservations".into(), "too_many".into())),
-        "{}",
-        refused.text
-    );
+    let errors =
+        refused_event(&app, &organiser, org, json!({"onsite": {"capacity": 20}, "group_reservations": five}))
+            .await;
+    assert!(errors.contains(&("group_reservations".into(), "too_many".into())), "{errors:?}");
 }
 
 #[actix_web::test]
@@ -217,27 +207,13 @@ async fn a_freed_group_seat_goes_to_the_first_member_waiting(promotion: &str) {
     }
     let seat_given = if promotion == "offer" { "offered" } else { "confirmed" };
     // A refugee cancels: the seat is the group's, so the first migrant waiting gets it.
-    let cancel = app
-        .post(
-            &format!("/api/v1/registrations/{}/cancel", members[0]["id"].as_str().unwrap()),
-            Some(&organiser),
-            json!({}),
-        )
-        .await;
-    assert_eq!(cancel.status, 200, "{}", cancel.text);
+    cancel(&app, &organiser, &members[0]).await;
     let id = |r: &Value| r["id"].as_str().unwrap().to_owned();
     assert_eq!(status_of(&app, &organiser, &id(&migrant)).await, seat_given);
     assert_eq!(status_of(&app, &organiser, &id(&first)).await, "waitlisted");
     assert_eq!(status_of(&app, &organiser, &id(&later)).await, "waitlisted");
     // Someone outside the group cancels: a free seat, to the first in line.
-    let cancel = app
-        .post(
-            &format!("/api/v1/registrations/{}/cancel", others[0]["id"].as_str().unwrap()),
-            Some(&organiser),
-            json!({}),
-        )
-        .await;
-    assert_eq!(cancel.status, 200, "{}", cancel.text);
+    cancel(&app, &organiser, &others[0]).await;
     assert_eq!(status_of(&app, &organiser, &id(&first)).await, seat_given);
     assert_eq!(status_of(&app, &organiser, &id(&later)).await, "waitlisted");
 }
