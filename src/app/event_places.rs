@@ -4,7 +4,7 @@
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use crate::app::registrations::promote;
+use crate::app::registrations::{promote, with_groups};
 use crate::app::transition::{EventRef, PlaceOffer, Transition};
 use crate::app::{actor, record};
 use crate::auth::Caller;
@@ -13,8 +13,10 @@ use crate::db::places::{self, EventPlaceRow, PlaceRow};
 use crate::domain::actors::{EventId, PlaceId};
 use crate::domain::event_places::{check_offer, fits_place, may_withdraw, Offer, OfferDraft};
 use crate::domain::events::EventStatus;
+use crate::domain::group_reservations::{fit_in, RoomSize};
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::problems_to_error;
+use crate::domain::seats::{Mode, Seating, Spot};
 use crate::domain::text::Problems;
 use crate::error::{AppError, AppResult};
 
@@ -59,6 +61,46 @@ async fn finish(
     record(conn, actor(caller), &transitions).await?;
     let event = events::find(conn, event.id).await?.ok_or(AppError::NotFound)?;
     Ok(Outcome { event, transitions })
+}
+
+/// New seats at a place of a locked event with group reservations: 422 (field code
+/// `reserved_above_capacity`) when the seats reserved there for the need and for groups
+/// exceed them, 409 `capacity_below_confirmed` when someone seated there would be left
+/// without a seat they may take. Nothing to check, nor read, at an event without any.
+async fn fits_group_reservations(
+    conn: &mut AsyncPgConnection,
+    event: &EventRow,
+    current: &EventPlaceRow,
+    offer: Offer,
+) -> AppResult<()> {
+    let reservations = event.group_reservations();
+    let spot = Spot::Place(current.place_id);
+    if !reservations.iter().any(|r| r.holds_at(spot)) {
+        return Ok(());
+    }
+    let size = RoomSize { capacity: i64::from(offer.capacity), need_reserved: i64::from(offer.reserved) };
+    if !fit_in(&reservations, spot, size) {
+        return Err(AppError::validation(vec![crate::error::FieldError::new(
+            "capacity",
+            "reserved_above_capacity",
+            "the seats reserved here for groups (group_reservations) and for the physical-space need exceed it",
+        )]));
+    }
+    let mut place = current.seats();
+    place.room.capacity = offer.capacity;
+    place.room.reserved = offer.reserved;
+    let seating = with_groups(
+        conn,
+        event,
+        Seating { places: vec![place], ..Seating::without_places(event.seats()) },
+        &reservations,
+    )
+    .await?;
+    if seating.room_fits(spot) {
+        Ok(())
+    } else {
+        Err(Refusal::CapacityBelowConfirmed { mode: Mode::Onsite, confirmed: current.confirmed }.into())
+    }
 }
 
 /// Offers one of the organisation's places at the event, with its own seats. 422
@@ -108,6 +150,7 @@ pub async fn change(
         let current = places::lock_offered(conn, event.id, place_id.0).await?.ok_or(AppError::NotFound)?;
         let place = places::find_share_locked(conn, place_id.0).await?.ok_or(AppError::NotFound)?;
         let offer = checked(&place, merge(&current))?;
+        fits_group_reservations(conn, &event, &current, offer).await?;
         fits_place(&current.seats().room, offer)?;
         if offer.capacity == current.capacity && offer.reserved == current.reserved {
             return Ok(Outcome { event, transitions: Vec::new() });
@@ -136,6 +179,9 @@ pub async fn withdraw(
         let event = lock_changeable(conn, caller, id).await?;
         let current = places::lock_offered(conn, event.id, place_id.0).await?.ok_or(AppError::NotFound)?;
         may_withdraw(current.confirmed, current.waitlisted)?;
+        if event.group_reservations().iter().any(|r| r.holds_at(Spot::Place(place_id.0))) {
+            return Err(Refusal::PlaceInGroupReservation.into());
+        }
         places::withdraw(conn, event.id, place_id.0).await?;
         let transition = Transition::EventPlaceChanged {
             event: EventRef::of(&event),

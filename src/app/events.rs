@@ -3,16 +3,20 @@
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use crate::app::registrations::promote;
+use crate::app::registrations::{promote, with_groups};
 use crate::app::transition::{EventRef, Transition};
 use crate::app::{actor, record, series};
 use crate::auth::{event_access, Caller};
 use crate::db::events::{self, EventRow};
 use crate::db::history::{self, EventHistoryRow};
+use crate::db::places::{self, EventPlaceRow};
 use crate::domain::actors::EventId;
 use crate::domain::events::{fits_registrations, EventDraft, EventStatus};
+use crate::domain::group_reservations::{check_rooms, rooms_of};
 use crate::domain::history::{event_changes, reschedules_event, FieldChange};
 use crate::domain::refusal::Refusal;
+use crate::domain::seats::Mode;
+use crate::domain::text::Problems;
 use crate::error::{AppError, AppResult};
 
 /// The event, when the caller may know it exists (`auth::event_access`): every read of an
@@ -59,6 +63,8 @@ pub async fn create(
     caller.require_manages_organisation(draft.organisation_id)?;
     let by = actor(caller);
     conn.transaction::<_, AppError, _>(async move |conn| {
+        // A new event offers no place yet: its group reservations hold at the main venue.
+        check_group_rooms(&draft, &[])?;
         series::link(conn, &mut draft).await?;
         let event = events::insert(conn, draft).await?;
         let transitions = vec![Transition::EventCreated { event: EventRef::of(&event) }];
@@ -91,6 +97,11 @@ pub async fn change(
             return Err(Refusal::ConcurrentUpdate.into());
         }
         fits_registrations(&current.seats(), current.online_waitlisted, current.onsite_waitlisted, &merged)?;
+        if !merged.group_reservations.is_empty() || current.has_group_reservations() {
+            let offered = places::of_event(conn, current.id).await?;
+            check_group_rooms(&merged, &offered)?;
+            fits_group_reservations(conn, &current, &offered, &merged).await?;
+        }
         series::link(conn, &mut merged).await?;
         if event_changes(&read, &merged).is_empty() {
             return Ok(Outcome { event: current, transitions: Vec::new() });
@@ -106,6 +117,49 @@ pub async fn change(
         Ok(Outcome { event, transitions })
     })
     .await
+}
+
+/// 422 unless the group reservations of `draft` name only places the event offers
+/// (`offered`), and fit with the seats reserved for the need in every room.
+fn check_group_rooms(draft: &EventDraft, offered: &[EventPlaceRow]) -> AppResult<()> {
+    let mut problems = Problems::default();
+    let (venue, places) =
+        rooms_of(draft.onsite.as_ref(), offered.iter().map(|p| (p.place_id, p.capacity, p.reserved)));
+    check_rooms(&mut problems, &draft.group_reservations, venue, &places);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(problems.0))
+    }
+}
+
+/// 409 `capacity_below_confirmed` unless everyone seated at the locked event `current` still
+/// has a seat they may take with the main venue and group reservations of `draft` (the
+/// rules of the need alone are `fits_registrations`').
+async fn fits_group_reservations(
+    conn: &mut AsyncPgConnection,
+    current: &EventRow,
+    offered: &[EventPlaceRow],
+    draft: &EventDraft,
+) -> AppResult<()> {
+    if draft.group_reservations.is_empty() {
+        return Ok(());
+    }
+    let mut proposed = current.seating(offered);
+    if let Some(onsite) = &draft.onsite {
+        proposed.seats.onsite_capacity = onsite.capacity.unwrap_or(0) as i32;
+        proposed.seats.onsite_reserved = onsite.reserved_for_physical_space_need as i32;
+    }
+    let proposed = with_groups(conn, current, proposed, &draft.group_reservations).await?;
+    if proposed.rooms_fit() {
+        Ok(())
+    } else {
+        Err(Refusal::CapacityBelowConfirmed {
+            mode: Mode::Onsite,
+            confirmed: current.onsite_confirmed + offered.iter().map(|p| p.confirmed).sum::<i32>(),
+        }
+        .into())
+    }
 }
 
 /// Publishes a draft.

@@ -24,6 +24,7 @@ use crate::domain::actors::{Actor, EventId, RegistrationId};
 use crate::domain::attendance::ByHand;
 use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::{registration_open, EventStatus};
+use crate::domain::group_reservations::{group_of, group_seating, GroupReservation};
 use crate::domain::history::reschedules_registration;
 use crate::domain::offers::{self, Answer, OfferOf, SeatGiven};
 use crate::domain::people::{self as linking, Identity, Link, LinkRefusal, PersonRef, LINK_ACROSS_EVENTS};
@@ -31,7 +32,7 @@ use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAn
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::refusal::Refusal;
 use crate::domain::registrations::{may_check_in, RegistrationStatus, ValidRegistration};
-use crate::domain::seats::{self, Placement, Queues, Reseat, Seating, Spot, Wish};
+use crate::domain::seats::{self, Placement, Queues, Reseat, Seating, Spot, Who, Wish};
 use crate::error::{AppError, AppResult};
 
 /// A registration after a use case, with its (locked, then current) event.
@@ -192,7 +193,12 @@ async fn register_in(
     let event = event.ok_or(AppError::NotFound)?;
     caller.may_register(&event, trusted)?;
     let offered = offered?;
-    let seating = event.seating(offered.iter().map(|o| &o.seats));
+    // An event with group reservations counts who sits where, behind the lock; any other
+    // reads nothing more.
+    let reservations = event.group_reservations();
+    let seating =
+        with_groups(tx.shared(), &event, event.seating(offered.iter().map(|o| &o.seats)), &reservations)
+            .await?;
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes, &input.consent)?;
     let link = person_link(
@@ -217,6 +223,7 @@ async fn register_in(
             acceptable: &input.acceptable_place_ids,
             needs_physical_space: input.needs_physical_space,
             accept_online_fallback: input.accept_online_fallback,
+            group: group_of(&reservations, request.stakeholder_category),
         },
     );
     let (spot, seat, waitlist_position) = match placement {
@@ -567,8 +574,19 @@ async fn change_fields(
     let changes = merge(&current)?;
     let before = Seat::of(&current);
     let spot = Spot::of(changes.attendance_mode, changes.place_id);
-    let reseated = current.status != RegistrationStatus::Cancelled
-        && (spot != current.spot() || changes.needs_physical_space != current.needs_physical_space);
+    let reservations = event.group_reservations();
+    let who_now = Who {
+        needs_physical_space: current.needs_physical_space,
+        group: group_of(&reservations, &current.stakeholder_category),
+    };
+    let who = Who {
+        needs_physical_space: changes.needs_physical_space,
+        group: group_of(&reservations, &changes.stakeholder_category),
+    };
+    // A new category may move the person into or out of a reserved group: their seat is
+    // decided again, as for a new need.
+    let reseated =
+        current.status != RegistrationStatus::Cancelled && (spot != current.spot() || who != who_now);
     if reseated && current.status == RegistrationStatus::Offered {
         return Err(Refusal::OfferPending.into());
     }
@@ -578,15 +596,16 @@ async fn change_fields(
     } else {
         Seating::without_places(event.seats())
     };
+    let seating = with_groups(conn, event, seating, &reservations).await?;
     if changes.place_id != current.place_id || changes.acceptable_place_ids != current.acceptable_place_ids {
         require_offered(&seating, changes.place_id, &changes.acceptable_place_ids)?;
     }
     let may_be_promoted = current.status == RegistrationStatus::Waitlisted
         && changes.acceptable_place_ids != current.acceptable_place_ids;
     let (status, fallback_applied) = if reseated {
-        let confirmed_now = (current.status == RegistrationStatus::Confirmed)
-            .then_some((current.spot(), current.needs_physical_space));
-        match seats::reseat(&seating, confirmed_now, spot, changes.needs_physical_space)? {
+        let confirmed_now =
+            (current.status == RegistrationStatus::Confirmed).then_some((current.spot(), who_now));
+        match seats::reseat(&seating, confirmed_now, spot, who)? {
             Reseat::Confirmed => (RegistrationStatus::Confirmed, false),
             Reseat::Waitlisted => (RegistrationStatus::Waitlisted, false),
         }
@@ -669,6 +688,24 @@ async fn relink(conn: &mut AsyncPgConnection, id: Uuid, granted: bool) -> AppRes
 /// The seats of a locked event with its places.
 async fn seating_of(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResult<Seating> {
     Ok(event.seating(&places::of_event(conn, event.id).await?))
+}
+
+/// `seating` of the locked `event` with its group reservations' rooms (`reservations`, the
+/// event's), who sits where counted in one statement; as it is for an event without group
+/// reservations, which reads nothing more. Only the rooms of `seating` are counted.
+pub(crate) async fn with_groups(
+    conn: &AsyncPgConnection,
+    event: &EventRow,
+    mut seating: Seating,
+    reservations: &[GroupReservation],
+) -> AppResult<Seating> {
+    if reservations.is_empty() {
+        return Ok(seating);
+    }
+    let seated = registrations::seated_by_kind(conn, event.id).await?;
+    let places: Vec<Uuid> = seating.places.iter().map(|p| p.id).collect();
+    seating.groups = Some(group_seating(reservations, &places, &seated));
+    Ok(seating)
 }
 
 /// Grants and withdraws consents of a locked registration (`domain::consent::decide`), one
@@ -805,7 +842,8 @@ pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResul
     if event.status == EventStatus::Cancelled {
         return Ok(Vec::new());
     }
-    let mut seating = event.seating(&offered);
+    let reservations = event.group_reservations();
+    let mut seating = with_groups(conn, &event, event.seating(&offered), &reservations).await?;
     let onsite_free = i64::from(seating.seats.onsite_free());
     let online_free = seating.seats.online_free().map(i64::from);
     // Who waits anywhere: a registration waiting for the main venue or a place may also
@@ -818,15 +856,19 @@ pub async fn promote(conn: &mut AsyncPgConnection, event: &EventRow) -> AppResul
     }
     let mut queues = Queues::default();
     // Each queue is fetched deep enough for its free seats, plus as many as earlier queues
-    // may already have promoted (someone can be in several).
+    // may already have promoted (someone can be in several). With group reservations, whole:
+    // a seat only a group's members may take goes to the first of them, wherever they wait.
+    let depth = |free: i64| if reservations.is_empty() { free } else { i64::MAX };
     if onsite_free > 0 && event.onsite_waitlisted > 0 {
-        queues.venue = registrations::venue_queue(conn, event.id, onsite_free).await?;
+        queues.venue = registrations::venue_queue(conn, event.id, depth(onsite_free), &reservations).await?;
     }
     let mut fetched = queues.venue.len() as i64;
     for place in &seating.places {
         let free = i64::from(place.room.free());
         if free > 0 {
-            let queue = registrations::place_queue(conn, event.id, place.id, free + fetched).await?;
+            let queue =
+                registrations::place_queue(conn, event.id, place.id, depth(free + fetched), &reservations)
+                    .await?;
             fetched += queue.len() as i64;
             queues.places.push((place.id, queue));
         }

@@ -414,6 +414,7 @@ mod tests {
             waitlist_promotion: crate::domain::offers::WaitlistPromotion::Automatic,
             offer_hours: 48,
             series_id: None,
+            group_reservations: serde_json::json!([]),
         }
     }
 

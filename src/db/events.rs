@@ -12,6 +12,7 @@ use crate::db::schema::{events, organisation_trusts, rate_limits};
 use crate::domain::actors::ActorKind;
 use crate::domain::consent::Purpose;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
+use crate::domain::group_reservations::GroupReservation;
 use crate::domain::offers::WaitlistPromotion;
 use crate::domain::seats::{Seating, Seats};
 use crate::domain::translations::{title_in, EventTranslations};
@@ -69,6 +70,9 @@ pub struct EventRow {
     pub offer_hours: i32,
     /// Its series (`db::series`); `series` is that series' name.
     pub series_id: Option<Uuid>,
+    /// Seats reserved for groups of stakeholder categories
+    /// (`domain::group_reservations::GroupReservation`); `[]`: none.
+    pub group_reservations: serde_json::Value,
 }
 
 impl EventRow {
@@ -86,9 +90,27 @@ impl EventRow {
     }
 
     /// Every seat of the event: its own, and those of the places it offers (`places`, in the
-    /// event's order).
+    /// event's order). Without the group reservations' rooms, which need a count of who sits
+    /// where (`app::registrations::seating_with_groups`).
     pub fn seating<'a>(&self, places: impl IntoIterator<Item = &'a EventPlaceRow>) -> Seating {
-        Seating { seats: self.seats(), places: places.into_iter().map(EventPlaceRow::seats).collect() }
+        Seating {
+            seats: self.seats(),
+            places: places.into_iter().map(EventPlaceRow::seats).collect(),
+            groups: None,
+        }
+    }
+
+    /// The group reservations as stored; only the server writes them, checked.
+    pub fn group_reservations(&self) -> Vec<GroupReservation> {
+        if !self.has_group_reservations() {
+            return Vec::new();
+        }
+        serde_json::from_value(self.group_reservations.clone()).unwrap_or_default()
+    }
+
+    /// Whether it reserves seats for any group: the seat rules then count who sits where.
+    pub fn has_group_reservations(&self) -> bool {
+        self.group_reservations.as_array().is_some_and(|list| !list.is_empty())
     }
 
     /// The translations as stored; only the server writes them, checked.
@@ -119,6 +141,7 @@ impl EventRow {
             contact_phone: self.contact_phone.clone(),
             reminders_hours_before: self.reminders_hours_before.iter().copied().map(i64::from).collect(),
             translations: self.translations(),
+            group_reservations: self.group_reservations(),
             waitlist_promotion: self.waitlist_promotion,
             offer_hours: self.offer_hours.into(),
             online: self.online_offered.then(|| OnlineDraft {
@@ -155,6 +178,7 @@ struct EventFields {
     contact_phone: Option<String>,
     reminders_hours_before: Vec<i32>,
     translations: serde_json::Value,
+    group_reservations: serde_json::Value,
     waitlist_promotion: WaitlistPromotion,
     offer_hours: i32,
     online_offered: bool,
@@ -188,6 +212,8 @@ impl From<EventDraft> for EventFields {
             contact_phone: draft.contact_phone,
             reminders_hours_before: draft.reminders_hours_before.iter().map(|h| *h as i32).collect(),
             translations: serde_json::to_value(&draft.translations).expect("translations serialise"),
+            group_reservations: serde_json::to_value(&draft.group_reservations)
+                .expect("group reservations serialise"),
             waitlist_promotion: draft.waitlist_promotion,
             offer_hours: draft.offer_hours as i32,
             online_offered: online.is_some(),

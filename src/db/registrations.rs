@@ -20,6 +20,7 @@ use crate::domain::actors::ActorKind;
 use crate::domain::attendance::{CheckIn, CheckInSource, NoShowReason};
 use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::events::EventStatus;
+use crate::domain::group_reservations::{group_of, GroupReservation, Seated};
 use crate::domain::offers::SeatGiven;
 use crate::domain::outreach::OutreachKind;
 use crate::domain::refusal::Refusal;
@@ -394,17 +395,60 @@ struct WaitingRow {
     needs_physical_space: bool,
     #[diesel(sql_type = Bool)]
     accept_online_fallback: bool,
+    #[diesel(sql_type = Text)]
+    stakeholder_category: String,
 }
 
-impl From<WaitingRow> for Waiting {
-    fn from(row: WaitingRow) -> Self {
+impl WaitingRow {
+    /// As the promotion sees it, in the group of `reservations` its category is in.
+    fn waiting(self, reservations: &[GroupReservation]) -> Waiting {
         Waiting {
-            id: row.id,
-            spot: Spot::of(row.attendance_mode, row.place_id),
-            needs_physical_space: row.needs_physical_space,
-            accept_online_fallback: row.accept_online_fallback,
+            id: self.id,
+            spot: Spot::of(self.attendance_mode, self.place_id),
+            needs_physical_space: self.needs_physical_space,
+            accept_online_fallback: self.accept_online_fallback,
+            group: group_of(reservations, &self.stakeholder_category),
         }
     }
+}
+
+#[derive(QueryableByName)]
+struct SeatedRow {
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    place_id: Option<Uuid>,
+    #[diesel(sql_type = Bool)]
+    needs_physical_space: bool,
+    #[diesel(sql_type = Text)]
+    stakeholder_category: String,
+    #[diesel(sql_type = Int4)]
+    count: i32,
+}
+
+/// Who holds a seat (confirmed, or offered) in the event's onsite rooms, by room, need and
+/// stakeholder category, in one statement: what the seat rules of an event with group
+/// reservations decide on. Call with the event locked, so the counts hold until the end of
+/// the transaction. Takes a shared connection so that it can be pipelined.
+pub async fn seated_by_kind(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<Seated>> {
+    let rows: Vec<SeatedRow> = Prepared(
+        diesel::sql_query(
+            "SELECT place_id, needs_physical_space, stakeholder_category, count(*)::int4 AS count
+               FROM registrations
+              WHERE event_id = $1 AND status IN ('confirmed', 'offered') AND attendance_mode = 'onsite'
+              GROUP BY place_id, needs_physical_space, stakeholder_category",
+        )
+        .bind::<SqlUuid, _>(event_id),
+    )
+    .load(&mut conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Seated {
+            spot: Spot::of(Mode::Onsite, row.place_id),
+            needs_physical_space: row.needs_physical_space,
+            category: row.stakeholder_category,
+            count: row.count,
+        })
+        .collect())
 }
 
 /// The SQL copy of `domain::seats::may_fall_back_online`, for the waitlist query below; a
@@ -416,20 +460,22 @@ macro_rules! may_fall_back_online_sql {
 }
 pub const MAY_FALL_BACK_ONLINE_SQL: &str = may_fall_back_online_sql!();
 
-const VENUE_QUEUE: &str = "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback
+const VENUE_QUEUE: &str =
+    "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback, stakeholder_category
                              FROM registrations
                             WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
                               AND place_id IS NULL
                             ORDER BY needs_physical_space DESC, seq LIMIT $2";
 
-const PLACE_QUEUE: &str = "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback
+const PLACE_QUEUE: &str =
+    "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback, stakeholder_category
                              FROM registrations
                             WHERE event_id = $1 AND status = 'waitlisted' AND attendance_mode = 'onsite'
                               AND (place_id = $3 OR $3 = ANY(acceptable_place_ids))
                             ORDER BY needs_physical_space DESC, seq LIMIT $2";
 
 const ONLINE_QUEUE: &str = concat!(
-    "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback FROM registrations
+    "SELECT id, attendance_mode, place_id, needs_physical_space, accept_online_fallback, stakeholder_category FROM registrations
       WHERE event_id = $1 AND status = 'waitlisted'
         AND (attendance_mode = 'online' OR ",
     may_fall_back_online_sql!(),
@@ -437,13 +483,14 @@ const ONLINE_QUEUE: &str = concat!(
 );
 
 /// The first `limit` of the main venue's waitlist, in its order: the physical-space need
-/// first, then arrival.
+/// first, then arrival; each in the group of `reservations` its category is in.
 pub async fn venue_queue(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
     limit: i64,
+    reservations: &[GroupReservation],
 ) -> AppResult<Vec<Waiting>> {
-    queue(conn, VENUE_QUEUE, event_id, limit, None).await
+    queue(conn, VENUE_QUEUE, event_id, limit, None, reservations).await
 }
 
 /// The first `limit` of those waiting who may take a seat at `place`: waiting for it, or
@@ -453,8 +500,9 @@ pub async fn place_queue(
     event_id: Uuid,
     place: Uuid,
     limit: i64,
+    reservations: &[GroupReservation],
 ) -> AppResult<Vec<Waiting>> {
-    queue(conn, PLACE_QUEUE, event_id, limit, Some(place)).await
+    queue(conn, PLACE_QUEUE, event_id, limit, Some(place), reservations).await
 }
 
 /// The first `limit` of those waiting who may take an online seat (the online waitlist, and
@@ -464,7 +512,7 @@ pub async fn online_queue(
     event_id: Uuid,
     limit: i64,
 ) -> AppResult<Vec<Waiting>> {
-    queue(conn, ONLINE_QUEUE, event_id, limit, None).await
+    queue(conn, ONLINE_QUEUE, event_id, limit, None, &[]).await
 }
 
 async fn queue(
@@ -473,13 +521,14 @@ async fn queue(
     event_id: Uuid,
     limit: i64,
     place: Option<Uuid>,
+    reservations: &[GroupReservation],
 ) -> AppResult<Vec<Waiting>> {
     let query = diesel::sql_query(sql).bind::<SqlUuid, _>(event_id).bind::<BigInt, _>(limit);
     let rows = match place {
         Some(place) => query.bind::<SqlUuid, _>(place).load::<WaitingRow>(conn).await?,
         None => query.load::<WaitingRow>(conn).await?,
     };
-    Ok(rows.into_iter().map(Waiting::from).collect())
+    Ok(rows.into_iter().map(|row| row.waiting(reservations)).collect())
 }
 
 /// Gives the promoted registrations their seats in one statement, each as `given`

@@ -87,6 +87,7 @@ diesel::table! {
         waitlist_promotion -> Text,
         offer_hours -> Int4,
         series_id -> Nullable<Uuid>,
+        group_reservations -> Jsonb,
     }
 }
 

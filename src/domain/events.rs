@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::contact::optional_contact_phone;
+use crate::domain::group_reservations::{self, GroupReservation};
 use crate::domain::offers::{check_offer_hours, WaitlistPromotion};
 use crate::domain::outreach::check_reminders;
 use crate::domain::refusal::Refusal;
@@ -45,6 +46,8 @@ pub struct EventDraft {
     pub waitlist_promotion: WaitlistPromotion,
     /// How long an offer of a seat is held (`domain::offers`).
     pub offer_hours: i64,
+    /// Seats reserved for groups of stakeholder categories.
+    pub group_reservations: Vec<GroupReservation>,
     pub online: Option<OnlineDraft>,
     pub onsite: Option<OnsiteDraft>,
 }
@@ -89,6 +92,8 @@ pub fn validate(mut draft: EventDraft) -> Result<EventDraft, Vec<FieldError>> {
         Ok(hours) => draft.reminders_hours_before = hours,
         Err(message) => problems.add("reminders_hours_before", "invalid_reminders", message),
     }
+    draft.group_reservations =
+        group_reservations::check(&mut problems, std::mem::take(&mut draft.group_reservations));
     if let Err(message) = check_offer_hours(draft.offer_hours) {
         problems.add("offer_hours", "out_of_range", message);
     }
@@ -322,6 +327,7 @@ mod tests {
             translations: Default::default(),
             waitlist_promotion: WaitlistPromotion::Automatic,
             offer_hours: 48,
+            group_reservations: Vec::new(),
             online: Some(OnlineDraft {
                 join_url: Some("https://meet.example.org/abc".into()),
                 capacity: None,

@@ -235,6 +235,11 @@ pub fn event_changes(before: &EventDraft, after: &EventDraft) -> Vec<FieldChange
         after.waitlist_promotion.as_str().into(),
     );
     compare("offer_hours", before.offer_hours.into(), after.offer_hours.into());
+    compare(
+        "group_reservations",
+        serde_json::to_value(&before.group_reservations).unwrap_or_default(),
+        serde_json::to_value(&after.group_reservations).unwrap_or_default(),
+    );
     compare("online", before.online.is_some().into(), after.online.is_some().into());
     let online_capacity = |d: &EventDraft| d.online.as_ref().and_then(|o| o.capacity).into();
     compare("online.capacity", online_capacity(before), online_capacity(after));
@@ -344,6 +349,7 @@ mod tests {
             translations: Default::default(),
             waitlist_promotion: crate::domain::offers::WaitlistPromotion::Automatic,
             offer_hours: 48,
+            group_reservations: Vec::new(),
             online: Some(OnlineDraft { join_url: Some("https://meet.example.org/a".into()), capacity: None }),
             onsite: Some(OnsiteDraft {
                 venue_name: Some("CEPAIM Soria".into()),

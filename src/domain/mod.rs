@@ -9,6 +9,7 @@ pub mod disclosure;
 pub mod email;
 pub mod event_places;
 pub mod events;
+pub mod group_reservations;
 pub mod history;
 pub mod offers;
 pub mod outcomes;

@@ -36,6 +36,8 @@ pub enum Refusal {
     PlaceInUse { confirmed: i32, waitlisted: i32 },
     /// The event offers this place already (change its seats with PATCH).
     PlaceAlreadyOffered,
+    /// A place withdrawn from an event while a group reservation holds seats there.
+    PlaceInGroupReservation,
     /// A no-show reason is recorded only once the event has ended, at `ends_at`.
     NoShowBeforeTheEnd { ends_at: DateTime<Utc> },
     /// A no-show reason is for someone who did not come: this person was checked in.
@@ -74,6 +76,7 @@ impl Refusal {
             Refusal::EventNotEnded => "event_not_ended",
             Refusal::PlaceInUse { .. } => "place_in_use",
             Refusal::PlaceAlreadyOffered => "place_already_offered",
+            Refusal::PlaceInGroupReservation => "place_in_group_reservation",
             Refusal::DevicesBelowCapacity { .. } => "devices_below_capacity",
             // The same code as an erasure of the whole event before its end: front-ends
             // tell their users the same thing, to come back after the event.
@@ -122,6 +125,10 @@ impl Refusal {
                 "{confirmed} confirmed and {waitlisted} waitlisted registrations are at this place; move or cancel them first."
             ),
             Refusal::PlaceAlreadyOffered => "The event offers this place already; change its seats instead.".into(),
+            Refusal::PlaceInGroupReservation => {
+                "A group reservation of the event holds seats at this place; change the event's group_reservations first."
+                    .into()
+            }
             Refusal::DevicesBelowCapacity { devices, capacity } => format!(
                 "An event that has not ended offers {capacity} seats at this place; \
                  lower those before lowering its devices to {devices}."

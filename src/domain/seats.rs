@@ -97,6 +97,123 @@ impl Room {
     }
 }
 
+/// Who asks for a seat, as the seat rules see them: with the physical-space need or not, and
+/// a member of which of the event's group reservations (by index), if any. Groups are
+/// disjoint, so a person is in at most one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Who {
+    pub needs_physical_space: bool,
+    pub group: Option<usize>,
+}
+
+impl Who {
+    /// Someone in no reserved group: the seat rules as they were before group reservations.
+    pub fn need(needs_physical_space: bool) -> Self {
+        Who { needs_physical_space, group: None }
+    }
+}
+
+/// A room's seats reserved for groups of stakeholder categories, and who is seated there by
+/// kind. `reserved[i]` is what group reservation `i` of the event holds in this room (0 where
+/// it holds none); `confirmed[0]` counts the seated people in no reserved group,
+/// `confirmed[i + 1]` the members of reservation `i`, each as `[without the need, with it]`.
+/// Its totals are the room's `confirmed` and `confirmed_physical_space`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRoom {
+    pub reserved: Vec<i32>,
+    pub confirmed: Vec<[i32; 2]>,
+}
+
+impl GroupRoom {
+    /// No one seated yet, with `reserved` seats per reservation.
+    pub fn empty(reserved: Vec<i32>) -> Self {
+        let confirmed = vec![[0, 0]; reserved.len() + 1];
+        GroupRoom { reserved, confirmed }
+    }
+
+    /// Whether any reservation holds seats here.
+    pub fn holds_any(&self) -> bool {
+        self.reserved.iter().any(|&seats| seats > 0)
+    }
+
+    fn slot(&mut self, who: Who) -> &mut i32 {
+        let group = who.group.filter(|&g| g < self.reserved.len()).map_or(0, |g| g + 1);
+        &mut self.confirmed[group][usize::from(who.needs_physical_space)]
+    }
+
+    pub fn take(&mut self, who: Who) {
+        *self.slot(who) += 1;
+    }
+
+    pub fn release(&mut self, who: Who) {
+        *self.slot(who) -= 1;
+    }
+}
+
+/// Whether everyone seated in a room can be given a seat of a kind they may take: free seats
+/// to anyone, seats reserved for the physical-space need (`need_reserved`) to people with
+/// it, and seats reserved for a group to its members. A person with the need in a reserved
+/// group may take either kind, which is "the reservation that helps them most".
+///
+/// This is a bipartite matching of people to seats. By Hall's theorem it exists exactly
+/// when, for every set `T` of the reservation kinds (the need, and each group), the people
+/// who may take no reserved seat outside `T` fit in the free seats and the reserved seats of
+/// `T`; with `T` all kinds, everyone fits in the room. With at most a handful of groups that
+/// is a few dozen sums. A room whose reservations exceed its capacity seats no one.
+pub fn room_feasible(capacity: i32, need_reserved: i32, groups: &GroupRoom) -> bool {
+    let group_seats: i64 = groups.reserved.iter().map(|&s| i64::from(s)).sum();
+    let free = i64::from(capacity) - i64::from(need_reserved) - group_seats;
+    if free < 0 {
+        return groups.confirmed.iter().all(|c| c[0] == 0 && c[1] == 0);
+    }
+    let kinds = groups.reserved.len() + 1;
+    // Bit 0: the need's seats; bit i + 1: group i's.
+    let seats_of = |bit: usize| -> i64 {
+        if bit == 0 {
+            i64::from(need_reserved)
+        } else {
+            i64::from(groups.reserved[bit - 1])
+        }
+    };
+    (0u32..(1 << kinds)).all(|set| {
+        let set = set as usize;
+        let mut people = 0i64;
+        for (slot, counts) in groups.confirmed.iter().enumerate() {
+            for (need, &count) in counts.iter().enumerate() {
+                let mut usable = 0usize;
+                if need == 1 {
+                    usable |= 1;
+                }
+                if slot > 0 {
+                    usable |= 1 << slot;
+                }
+                if usable & !set == 0 {
+                    people += i64::from(count);
+                }
+            }
+        }
+        let seats = free + (0..kinds).filter(|bit| set & (1 << bit) != 0).map(seats_of).sum::<i64>();
+        people <= seats
+    })
+}
+
+/// Whether `who` may take a seat in a room with group reservations: the room must stay
+/// feasible ([`room_feasible`]) with them in it.
+pub fn group_room_has_seat(capacity: i32, need_reserved: i32, groups: &GroupRoom, who: Who) -> bool {
+    let mut with = groups.clone();
+    with.take(who);
+    room_feasible(capacity, need_reserved, &with)
+}
+
+/// The seats of group reservation `group` in use in a room: its members seated there, up to
+/// its seats. Any seating of everyone can be rearranged so that members fill their group's
+/// seats first (a member moved into an empty seat of the group frees theirs), so this is what
+/// a seating plan shows, whoever came first.
+pub fn group_seats_taken(groups: &GroupRoom, group: usize) -> i32 {
+    let members = groups.confirmed[group + 1][0] + groups.confirmed[group + 1][1];
+    members.min(groups.reserved[group])
+}
+
 /// What an event offers online and at its main venue, and what is taken, as stored on the
 /// (locked) event row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,12 +354,65 @@ pub struct Seating {
     pub seats: Seats,
     /// In the event's order of places.
     pub places: Vec<PlaceSeats>,
+    /// The seats reserved for groups and who sits where, for an event with group
+    /// reservations; `None` for the others, whose rooms follow the rules of the need alone.
+    pub groups: Option<GroupSeating>,
+}
+
+/// The group reservations of an event's rooms (see [`GroupRoom`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSeating {
+    pub venue: GroupRoom,
+    /// Per place of the event.
+    pub places: Vec<(Uuid, GroupRoom)>,
+}
+
+impl GroupSeating {
+    pub fn room(&self, spot: Spot) -> Option<&GroupRoom> {
+        match spot {
+            Spot::Online => None,
+            Spot::Venue => Some(&self.venue),
+            Spot::Place(id) => self.places.iter().find(|(p, _)| *p == id).map(|(_, room)| room),
+        }
+    }
+
+    fn room_mut(&mut self, spot: Spot) -> Option<&mut GroupRoom> {
+        match spot {
+            Spot::Online => None,
+            Spot::Venue => Some(&mut self.venue),
+            Spot::Place(id) => self.places.iter_mut().find(|(p, _)| *p == id).map(|(_, room)| room),
+        }
+    }
 }
 
 impl Seating {
     /// An event without places: the seat rules of the main venue and online only.
     pub fn without_places(seats: Seats) -> Self {
-        Seating { seats, places: Vec::new() }
+        Seating { seats, places: Vec::new(), groups: None }
+    }
+
+    /// The room of an onsite spot: the main venue (only when onsite is offered) or a place.
+    pub fn onsite_room(&self, spot: Spot) -> Option<Room> {
+        match spot {
+            Spot::Online => None,
+            Spot::Venue => self.seats.onsite_offered.then(|| self.seats.venue()),
+            Spot::Place(id) => self.room(id).copied(),
+        }
+    }
+
+    /// The group reservations of an onsite spot's room, when any holds seats there.
+    fn reserving(&self, spot: Spot) -> Option<&GroupRoom> {
+        self.groups.as_ref().and_then(|groups| groups.room(spot)).filter(|room| room.holds_any())
+    }
+
+    /// Whether the people seated in an onsite room all have a seat of a kind they may take
+    /// ([`room_feasible`] where groups hold seats, not [`Room::overbooked`] elsewhere).
+    pub fn room_fits(&self, spot: Spot) -> bool {
+        match (self.onsite_room(spot), self.reserving(spot)) {
+            (Some(room), Some(groups)) => room_feasible(room.capacity, room.reserved, groups),
+            (Some(room), None) => !room.overbooked(),
+            (None, _) => true,
+        }
     }
 
     pub fn offers(&self, place: Uuid) -> bool {
@@ -257,33 +427,69 @@ impl Seating {
         self.places.iter().find(|p| p.id == place).map(|p| &p.room)
     }
 
+    /// Whether every onsite room (the main venue when offered, each place) fits the people
+    /// seated there ([`Seating::room_fits`]).
+    pub fn rooms_fit(&self) -> bool {
+        std::iter::once(Spot::Venue)
+            .chain(self.places.iter().map(|p| Spot::Place(p.id)))
+            .all(|spot| self.room_fits(spot))
+    }
+
+    /// Whether someone in no reserved group with `needs_physical_space` has a seat at `spot`.
     pub fn has_seat(&self, spot: Spot, needs_physical_space: bool) -> bool {
+        self.has_seat_for(spot, Who::need(needs_physical_space))
+    }
+
+    /// Whether `who` has a seat at `spot`: where group reservations hold seats, when the room
+    /// stays feasible with them in it ([`group_room_has_seat`]); elsewhere by the rules of
+    /// the need alone.
+    pub fn has_seat_for(&self, spot: Spot, who: Who) -> bool {
+        let need = who.needs_physical_space;
+        if let (Some(groups), Some(room)) = (self.reserving(spot), self.onsite_room(spot)) {
+            return group_room_has_seat(room.capacity, room.reserved, groups, who);
+        }
         match spot {
             Spot::Online => self.seats.has_seat(Mode::Online, false),
-            Spot::Venue => self.seats.has_seat(Mode::Onsite, needs_physical_space),
-            Spot::Place(id) => self.room(id).is_some_and(|room| room.has_seat(needs_physical_space)),
+            Spot::Venue => self.seats.has_seat(Mode::Onsite, need),
+            Spot::Place(id) => self.room(id).is_some_and(|room| room.has_seat(need)),
         }
     }
 
     pub fn take(&mut self, spot: Spot, needs_physical_space: bool) {
+        self.take_for(spot, Who::need(needs_physical_space))
+    }
+
+    pub fn take_for(&mut self, spot: Spot, who: Who) {
+        let need = who.needs_physical_space;
         match spot {
-            Spot::Online | Spot::Venue => self.seats.take(spot.mode(), needs_physical_space),
+            Spot::Online | Spot::Venue => self.seats.take(spot.mode(), need),
             Spot::Place(id) => {
                 if let Some(room) = self.room_mut(id) {
-                    room.take(needs_physical_space)
+                    room.take(need)
                 }
             }
+        }
+        if let Some(room) = self.groups.as_mut().and_then(|groups| groups.room_mut(spot)) {
+            room.take(who);
         }
     }
 
     pub fn release(&mut self, spot: Spot, needs_physical_space: bool) {
+        self.release_for(spot, Who::need(needs_physical_space))
+    }
+
+    pub fn release_for(&mut self, spot: Spot, who: Who) {
+        let need = who.needs_physical_space;
         match spot {
-            Spot::Online | Spot::Venue => self.seats.release(spot.mode(), needs_physical_space),
+            Spot::Online | Spot::Venue => self.seats.release(spot.mode(), need),
             Spot::Place(id) => {
                 if let Some(room) = self.room_mut(id) {
-                    room.release(needs_physical_space)
+                    room.release(need)
                 }
             }
+        }
+        if let Some(room) = self.groups.as_mut().and_then(|groups| groups.room_mut(spot)) {
+            room.release(who);
         }
     }
 }
@@ -296,6 +502,14 @@ pub struct Wish<'a> {
     pub acceptable: &'a [Uuid],
     pub needs_physical_space: bool,
     pub accept_online_fallback: bool,
+    /// The group reservation the person is a member of, if any.
+    pub group: Option<usize>,
+}
+
+impl Wish<'_> {
+    fn who(&self) -> Who {
+        Who { needs_physical_space: self.needs_physical_space, group: self.group }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,11 +525,12 @@ pub enum Placement {
 /// the spot asked for.
 pub fn place(seating: &Seating, wish: &Wish<'_>) -> Placement {
     let need = wish.needs_physical_space;
-    if seating.has_seat(wish.spot, need) {
+    let who = wish.who();
+    if seating.has_seat_for(wish.spot, who) {
         return Placement::Confirmed { spot: wish.spot, fallback_applied: false };
     }
     if wish.spot.mode() == Mode::Onsite {
-        if let Some(&id) = wish.acceptable.iter().find(|&&id| seating.has_seat(Spot::Place(id), need)) {
+        if let Some(&id) = wish.acceptable.iter().find(|&&id| seating.has_seat_for(Spot::Place(id), who)) {
             return Placement::Confirmed { spot: Spot::Place(id), fallback_applied: false };
         }
     }
@@ -334,21 +549,21 @@ pub enum Reseat {
     Waitlisted,
 }
 
-/// A registration (not cancelled) moving to `spot` with `needs_physical_space`: a confirmed
-/// one keeps a seat only if the new spot has one for it, after giving up its own (else
-/// `CapacityFull`, and nothing changes); a waitlisted one is confirmed if it can be, else it
-/// waits in the new spot's queue.
+/// A registration (not cancelled) moving to `spot` as `who` (its need, its group): a
+/// confirmed one keeps a seat only if the new spot has one for it, after giving up its own
+/// (else `CapacityFull`, and nothing changes); a waitlisted one is confirmed if it can be,
+/// else it waits in the new spot's queue.
 pub fn reseat(
     seating: &Seating,
-    confirmed_now: Option<(Spot, bool)>,
+    confirmed_now: Option<(Spot, Who)>,
     spot: Spot,
-    needs_physical_space: bool,
+    who: Who,
 ) -> Result<Reseat, crate::domain::refusal::Refusal> {
     let mut seating = seating.clone();
-    if let Some((current_spot, current_need)) = confirmed_now {
-        seating.release(current_spot, current_need);
+    if let Some((current_spot, current)) = confirmed_now {
+        seating.release_for(current_spot, current);
     }
-    if seating.has_seat(spot, needs_physical_space) {
+    if seating.has_seat_for(spot, who) {
         Ok(Reseat::Confirmed)
     } else if confirmed_now.is_some() {
         Err(crate::domain::refusal::Refusal::CapacityFull)
@@ -365,6 +580,14 @@ pub struct Waiting {
     pub spot: Spot,
     pub needs_physical_space: bool,
     pub accept_online_fallback: bool,
+    /// The group reservation it is a member of, if any.
+    pub group: Option<usize>,
+}
+
+impl Waiting {
+    pub fn who(&self) -> Who {
+        Who { needs_physical_space: self.needs_physical_space, group: self.group }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -390,7 +613,9 @@ pub struct Queues {
 /// Rule 4: who gets the free seats. Each room's queue is served from its head while seats
 /// remain: the main venue, then each place in the event's order, then online. A registration
 /// in several queues takes the first seat it is offered. Afterwards no free seat and
-/// waitlisted registration that may take it exist together.
+/// waitlisted registration that may take it exist together. Where group reservations hold
+/// seats, the queue is read on past those who cannot be seated: a seat only a group's member
+/// may take goes to the first member waiting.
 pub fn promote(seating: &mut Seating, queues: &Queues) -> Vec<Promotion> {
     let mut promotions: Vec<Promotion> = Vec::new();
     let onsite = std::iter::once((Spot::Venue, &queues.venue))
@@ -400,12 +625,15 @@ pub fn promote(seating: &mut Seating, queues: &Queues) -> Vec<Promotion> {
             if promotions.iter().any(|p| p.id == waiting.id) {
                 continue;
             }
-            if !seating.has_seat(spot, waiting.needs_physical_space) {
+            if !seating.has_seat_for(spot, waiting.who()) {
+                if seating.reserving(spot).is_some() {
+                    continue;
+                }
                 // The queue puts everyone with the need first, and they may take any seat: if
                 // the head cannot be seated, no one behind it can.
                 break;
             }
-            seating.take(spot, waiting.needs_physical_space);
+            seating.take_for(spot, waiting.who());
             promotions.push(Promotion { id: waiting.id, spot, fallback_applied: false });
         }
     }
@@ -452,7 +680,13 @@ mod tests {
     }
 
     fn waiting_for(spot: Spot, needs: bool, fallback: bool) -> Waiting {
-        Waiting { id: Uuid::now_v7(), spot, needs_physical_space: needs, accept_online_fallback: fallback }
+        Waiting {
+            id: Uuid::now_v7(),
+            spot,
+            needs_physical_space: needs,
+            accept_online_fallback: fallback,
+            group: None,
+        }
     }
 
     /// Rules 1 to 3 at an event without places.
@@ -462,6 +696,7 @@ mod tests {
             acceptable: &[],
             needs_physical_space: needs,
             accept_online_fallback: fallback,
+            group: None,
         };
         place(&Seating::without_places(*seats), &wish)
     }
@@ -480,8 +715,8 @@ mod tests {
         mode: Mode,
         needs: bool,
     ) -> Result<Reseat, crate::domain::refusal::Refusal> {
-        let now = confirmed_now.map(|(mode, needs)| (Spot::of(mode, None), needs));
-        reseat(&Seating::without_places(*seats), now, Spot::of(mode, None), needs)
+        let now = confirmed_now.map(|(mode, needs)| (Spot::of(mode, None), Who::need(needs)));
+        reseat(&Seating::without_places(*seats), now, Spot::of(mode, None), Who::need(needs))
     }
 
     /// The roundtable with two hosted places: Almazán (3 seats, 2 reserved) and El Burgo de
@@ -496,12 +731,13 @@ mod tests {
                 PlaceSeats { id: almazan, room: room(3, 2) },
                 PlaceSeats { id: burgo, room: room(2, 0) },
             ],
+            groups: None,
         };
         (seating, almazan, burgo)
     }
 
     fn wish(spot: Spot, acceptable: &[Uuid], needs: bool, fallback: bool) -> Wish<'_> {
-        Wish { spot, acceptable, needs_physical_space: needs, accept_online_fallback: fallback }
+        Wish { spot, acceptable, needs_physical_space: needs, accept_online_fallback: fallback, group: None }
     }
 
     #[test]
@@ -603,17 +839,27 @@ mod tests {
         seating.take(Spot::Place(almazan), false);
         seating.places[1].room.confirmed = 2;
         assert_eq!(
-            reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Place(burgo), false),
+            reseat(
+                &seating,
+                Some((Spot::Place(almazan), Who::need(false))),
+                Spot::Place(burgo),
+                Who::need(false)
+            ),
             Err(crate::domain::refusal::Refusal::CapacityFull)
         );
         assert_eq!(
-            reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Venue, false),
+            reseat(&seating, Some((Spot::Place(almazan), Who::need(false))), Spot::Venue, Who::need(false)),
             Ok(Reseat::Confirmed)
         );
-        assert_eq!(reseat(&seating, None, Spot::Place(burgo), false), Ok(Reseat::Waitlisted));
+        assert_eq!(reseat(&seating, None, Spot::Place(burgo), Who::need(false)), Ok(Reseat::Waitlisted));
         // Its own seat counts as free: gaining the need keeps the seat at Almazán.
         assert_eq!(
-            reseat(&seating, Some((Spot::Place(almazan), false)), Spot::Place(almazan), true),
+            reseat(
+                &seating,
+                Some((Spot::Place(almazan), Who::need(false))),
+                Spot::Place(almazan),
+                Who::need(true)
+            ),
             Ok(Reseat::Confirmed)
         );
     }
@@ -783,5 +1029,231 @@ mod tests {
         let promoted = promote_at(&mut seats, &[both], &[both]);
         assert_eq!(promoted.len(), 1);
         assert_eq!(promoted[0].spot, Spot::Venue);
+    }
+    /// Whether everyone seated fits, by trying every seating: people of each kind are given
+    /// seats one by one by backtracking over the seat kinds they may take (free, the need's,
+    /// each group's). Exponential, for small rooms only: the reference for [`room_feasible`].
+    fn brute_force_feasible(capacity: i32, need_reserved: i32, groups: &GroupRoom) -> bool {
+        let group_seats: i32 = groups.reserved.iter().sum();
+        let free = capacity - need_reserved - group_seats;
+        if free < 0 {
+            return groups.confirmed.iter().all(|c| c[0] == 0 && c[1] == 0);
+        }
+        // Seats left per kind: index 0 free, 1 the need's, 2 + i group i's.
+        let mut left = vec![free, need_reserved];
+        left.extend(groups.reserved.iter().copied());
+        let mut people = Vec::new();
+        for (slot, counts) in groups.confirmed.iter().enumerate() {
+            for (need, &count) in counts.iter().enumerate() {
+                let mut kinds = vec![0];
+                if need == 1 {
+                    kinds.push(1);
+                }
+                if slot > 0 {
+                    kinds.push(slot + 1);
+                }
+                for _ in 0..count {
+                    people.push(kinds.clone());
+                }
+            }
+        }
+        fn seat(people: &[Vec<usize>], left: &mut [i32]) -> bool {
+            let Some((first, rest)) = people.split_first() else { return true };
+            for &kind in first {
+                if left[kind] > 0 {
+                    left[kind] -= 1;
+                    let seated = seat(rest, left);
+                    left[kind] += 1;
+                    if seated {
+                        return true;
+                    }
+                }
+            }
+            false
+        }
+        seat(&people, &mut left)
+    }
+
+    /// A small deterministic generator, so the random rooms are the same at every run.
+    struct Xorshift(u64);
+
+    impl Xorshift {
+        fn below(&mut self, n: u64) -> i32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n) as i32
+        }
+    }
+
+    #[test]
+    fn the_closed_test_agrees_with_trying_every_seating_on_many_small_rooms() {
+        let mut random = Xorshift(0x9e37_79b9_7f4a_7c15);
+        let (mut feasible, mut infeasible) = (0, 0);
+        for _ in 0..4000 {
+            let k = random.below(4) as usize;
+            let capacity = random.below(9);
+            let need_reserved = random.below(3);
+            let reserved: Vec<i32> = (0..k).map(|_| random.below(3)).collect();
+            let mut room = GroupRoom::empty(reserved);
+            for counts in room.confirmed.iter_mut() {
+                *counts = [random.below(3), random.below(3)];
+            }
+            let expected = brute_force_feasible(capacity, need_reserved, &room);
+            assert_eq!(
+                room_feasible(capacity, need_reserved, &room),
+                expected,
+                "{capacity} {need_reserved} {room:?}"
+            );
+            if expected {
+                feasible += 1;
+            } else {
+                infeasible += 1;
+            }
+        }
+        assert!(feasible > 500 && infeasible > 500, "both answers are tried: {feasible} {infeasible}");
+    }
+
+    #[test]
+    fn admission_keeps_the_room_feasible_and_agrees_with_trying_every_seating() {
+        let mut random = Xorshift(0x2545_f491_4f6c_dd1d);
+        for _ in 0..2000 {
+            let k = 1 + random.below(3) as usize;
+            let capacity = random.below(8);
+            let need_reserved = random.below(3).min(capacity);
+            let reserved: Vec<i32> = (0..k).map(|_| random.below(3)).collect();
+            let mut room = GroupRoom::empty(reserved);
+            // People arrive one by one and are seated when the room has a seat for them.
+            for _ in 0..12 {
+                let group = match random.below(k as u64 + 1) as usize {
+                    0 => None,
+                    g => Some(g - 1),
+                };
+                let who = Who { needs_physical_space: random.below(2) == 1, group };
+                let mut with = room.clone();
+                with.take(who);
+                let admitted = group_room_has_seat(capacity, need_reserved, &room, who);
+                assert_eq!(admitted, brute_force_feasible(capacity, need_reserved, &with));
+                if admitted {
+                    room = with;
+                }
+                assert!(room_feasible(capacity, need_reserved, &room));
+            }
+        }
+    }
+
+    /// The roundtable's venue: 10 seats, 3 for the need, 3 for migrants and refugees (group 0).
+    fn roundtable_with_a_group() -> (Seating, Who, Who, Who, Who) {
+        let mut seating = Seating::without_places(soria());
+        seating.groups = Some(GroupSeating { venue: GroupRoom::empty(vec![3]), places: Vec::new() });
+        let member = Who { needs_physical_space: false, group: Some(0) };
+        let member_with_need = Who { needs_physical_space: true, group: Some(0) };
+        (seating, Who::need(false), Who::need(true), member, member_with_need)
+    }
+
+    #[test]
+    fn seats_reserved_for_a_group_go_only_to_its_members() {
+        let (mut seating, other, _, member, _) = roundtable_with_a_group();
+        for _ in 0..4 {
+            assert!(seating.has_seat_for(Spot::Venue, other));
+            seating.take_for(Spot::Venue, other);
+        }
+        // 10 seats less 3 for the need and 3 for the group: 4 for everyone else.
+        assert!(!seating.has_seat_for(Spot::Venue, other));
+        for _ in 0..3 {
+            assert!(seating.has_seat_for(Spot::Venue, member));
+            seating.take_for(Spot::Venue, member);
+        }
+        assert!(!seating.has_seat_for(Spot::Venue, member), "the need's seats are not the group's");
+        assert_eq!(seating.groups.as_ref().map(|g| group_seats_taken(&g.venue, 0)), Some(3));
+    }
+
+    #[test]
+    fn a_member_with_the_need_uses_the_reservation_that_helps_them_most() {
+        let (mut seating, other, with_need, member, member_with_need) = roundtable_with_a_group();
+        // Three people with the need and a member who has it too: the member can sit in a
+        // group seat, leaving the need's three seats to the others.
+        for _ in 0..3 {
+            seating.take_for(Spot::Venue, with_need);
+        }
+        assert!(seating.has_seat_for(Spot::Venue, member_with_need));
+        seating.take_for(Spot::Venue, member_with_need);
+        // The other two group seats: members only; the four free seats: anyone.
+        for _ in 0..4 {
+            seating.take_for(Spot::Venue, other);
+        }
+        assert!(!seating.has_seat_for(Spot::Venue, other));
+        assert!(!seating.has_seat_for(Spot::Venue, with_need));
+        assert!(seating.has_seat_for(Spot::Venue, member));
+        // With the group's seats full the member with the need may still take a need seat
+        // left free, and the closed test sees that through the member's double right.
+        let (mut seating, other, _, member, member_with_need) = roundtable_with_a_group();
+        for _ in 0..3 {
+            seating.take_for(Spot::Venue, member);
+        }
+        for _ in 0..4 {
+            seating.take_for(Spot::Venue, other);
+        }
+        assert!(!seating.has_seat_for(Spot::Venue, member));
+        assert!(seating.has_seat_for(Spot::Venue, member_with_need));
+    }
+
+    #[test]
+    fn a_freed_group_seat_goes_to_the_first_member_waiting() {
+        let (mut seating, other, _, member, _) = roundtable_with_a_group();
+        for _ in 0..4 {
+            seating.take_for(Spot::Venue, other);
+        }
+        for _ in 0..2 {
+            seating.take_for(Spot::Venue, member);
+        }
+        let waiting = |who: Who| Waiting {
+            id: Uuid::now_v7(),
+            spot: Spot::Venue,
+            needs_physical_space: who.needs_physical_space,
+            accept_online_fallback: false,
+            group: who.group,
+        };
+        let (first, second, third) = (waiting(other), waiting(member), waiting(member));
+        let queues = Queues { venue: vec![first, second, third], places: Vec::new(), online: Vec::new() };
+        let promoted = promote(&mut seating, &queues);
+        assert_eq!(promoted.iter().map(|p| p.id).collect::<Vec<_>>(), vec![second.id]);
+        // Without group reservations the same queue stops at its head, as before.
+        let mut plain = Seating::without_places(soria());
+        plain.seats.onsite_confirmed = 7;
+        let promoted = promote(&mut plain, &Queues { venue: vec![first, second], ..Queues::default() });
+        assert!(promoted.is_empty());
+    }
+
+    #[test]
+    fn a_room_whose_reservations_exceed_it_seats_no_one() {
+        let room = GroupRoom::empty(vec![4]);
+        assert!(room_feasible(3, 0, &room));
+        assert!(!group_room_has_seat(3, 0, &room, Who { needs_physical_space: false, group: Some(0) }));
+    }
+
+    #[test]
+    fn without_any_group_seats_the_closed_test_is_the_rule_of_the_need() {
+        let mut random = Xorshift(0x1234_5678_9abc_def1);
+        for _ in 0..2000 {
+            let capacity = random.below(8);
+            let reserved = random.below(4).min(capacity);
+            let (others, with_need) = (random.below(8), random.below(8));
+            let room = Room {
+                capacity,
+                reserved,
+                confirmed: others + with_need,
+                confirmed_physical_space: with_need,
+            };
+            let groups = GroupRoom { reserved: vec![0], confirmed: vec![[others, with_need], [0, 0]] };
+            assert_eq!(room_feasible(capacity, reserved, &groups), !room.overbooked(), "{room:?}");
+            if room.overbooked() {
+                continue;
+            }
+            for need in [false, true] {
+                let admitted = group_room_has_seat(capacity, reserved, &groups, Who::need(need));
+                assert_eq!(admitted, room.has_seat(need), "{room:?} {need}");
+            }
+        }
     }
 }

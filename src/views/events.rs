@@ -11,6 +11,7 @@ use crate::db::places::{EventPlaceRow, OfferedPlace};
 use crate::domain::attendance::min_minutes;
 use crate::domain::event_places::OfferDraft;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
+use crate::domain::group_reservations::GroupReservation;
 use crate::domain::history::FieldChange;
 use crate::domain::offers::{WaitlistPromotion, DEFAULT_OFFER_HOURS};
 use crate::domain::outreach::DEFAULT_REMINDERS_HOURS_BEFORE;
@@ -20,6 +21,7 @@ use crate::domain::series::series_after_request;
 use crate::domain::translations::{best_translation, EventTranslations, PlaceTranslations};
 use crate::error::FieldError;
 use crate::views::patch::{double_option, no_null};
+use crate::views::registrations::StakeholderCategory;
 
 /// A new event (status `draft`).
 #[derive(Deserialize, ToSchema)]
@@ -107,12 +109,66 @@ pub struct CreateEvent {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 720, example = 48)]
     pub offer_hours: Option<i64>,
+    /// Seats reserved for groups of stakeholder categories (at most 4 reservations; each
+    /// category in one): only the group's members may take them, beside the seats reserved
+    /// for the physical-space need (an addition to the v1 contract).
+    #[serde(default)]
+    #[schema(max_items = 4)]
+    pub group_reservations: Option<Vec<GroupReservationInput>>,
     /// Online attendance, or null when not offered.
     #[serde(default)]
     pub online: Option<OnlineInput>,
     /// Onsite attendance, or null when not offered.
     #[serde(default)]
     pub onsite: Option<OnsiteInput>,
+}
+
+/// Seats reserved for a group of stakeholder categories.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"categories": ["migrant", "refugee"], "seats": 5, "places": null}))]
+pub struct GroupReservationInput {
+    /// The group: one or more stakeholder categories, none of them in another reservation
+    /// of the event (422, field code `category_in_two_reservations`).
+    #[schema(min_items = 1, max_items = 8)]
+    pub categories: Vec<StakeholderCategory>,
+    /// Seats reserved in each room it holds in (1 to 1000000); with the seats reserved for
+    /// the physical-space need, at most the room's capacity (422, field code
+    /// `reserved_above_capacity`).
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub seats: i64,
+    /// Null or absent: the event's main venue (`onsite`). Else places the event offers
+    /// (`place_id`s of its `places`; 422, field code `place_not_offered`), `seats` in each.
+    #[serde(default)]
+    #[schema(min_items = 1)]
+    pub places: Option<Vec<Uuid>>,
+}
+
+impl GroupReservationInput {
+    pub fn into_domain(self) -> GroupReservation {
+        GroupReservation {
+            categories: self.categories.iter().map(|c| c.as_str().to_owned()).collect(),
+            seats: self.seats,
+            places: self.places,
+        }
+    }
+}
+
+/// Seats an event reserves for a group of stakeholder categories.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"categories": ["migrant", "refugee"], "seats": 5, "places": null}))]
+pub struct GroupReservationView {
+    pub categories: Vec<String>,
+    /// Seats reserved in each room it holds in.
+    pub seats: i64,
+    /// Null: the main venue; else the places of the event it holds seats in.
+    pub places: Option<Vec<Uuid>>,
+}
+
+impl From<GroupReservation> for GroupReservationView {
+    fn from(r: GroupReservation) -> Self {
+        Self { categories: r.categories, seats: r.seats, places: r.places }
+    }
 }
 
 /// Online attendance of a new event.
@@ -170,6 +226,12 @@ impl CreateEvent {
             translations: self.translations.unwrap_or_default(),
             waitlist_promotion: self.waitlist_promotion.unwrap_or_default(),
             offer_hours: self.offer_hours.unwrap_or(DEFAULT_OFFER_HOURS),
+            group_reservations: self
+                .group_reservations
+                .unwrap_or_default()
+                .into_iter()
+                .map(GroupReservationInput::into_domain)
+                .collect(),
             online: self.online.map(|o| OnlineDraft { join_url: o.join_url, capacity: o.capacity }),
             onsite: self.onsite.map(|o| OnsiteDraft {
                 venue_name: o.venue_name,
@@ -253,6 +315,12 @@ pub struct PatchEvent {
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false, minimum = 1, maximum = 720)]
     pub offer_hours: Option<i64>,
+    /// Replaces every group reservation (`[]` removes them all); 409
+    /// `capacity_below_confirmed` when someone confirmed would be left without a seat they
+    /// may take.
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false, max_items = 4)]
+    pub group_reservations: Option<Vec<GroupReservationInput>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<OnlinePatch>)]
     pub online: Option<Option<OnlinePatch>>,
@@ -324,6 +392,10 @@ impl PatchEvent {
         set!(translations);
         set!(waitlist_promotion);
         set!(offer_hours);
+        if let Some(reservations) = self.group_reservations {
+            draft.group_reservations =
+                reservations.into_iter().map(GroupReservationInput::into_domain).collect();
+        }
         if let Some(starts_at) = self.starts_at {
             draft.starts_at = starts_at.with_timezone(&Utc);
         }
@@ -412,7 +484,7 @@ impl From<EventStatusView> for EventStatus {
 
 /// An event with its seat counters, always equal to what the registrations say.
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "series_id": "0193a5b2-0000-7000-8000-000000000001", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "online_attendance_min_minutes": null, "effective_online_attendance_min_minutes": 45, "contact_phone": "+34 975 000 000", "reminders_hours_before": [48, 3], "waitlist_promotion": "automatic", "offer_hours": 48, "translations": {}, "language": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}, "places": []}))]
+#[schema(example = json!({"id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable", "description": null, "organisation_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e60", "region": "Soria", "series": "Regional cooperation platform", "series_id": "0193a5b2-0000-7000-8000-000000000001", "starts_at": "2021-11-24T09:00:00Z", "ends_at": "2021-11-24T12:00:00Z", "timezone": "Europe/Madrid", "languages": ["es"], "status": "published", "registration_closes_at": null, "online_attendance_min_minutes": null, "effective_online_attendance_min_minutes": 45, "contact_phone": "+34 975 000 000", "reminders_hours_before": [48, 3], "waitlist_promotion": "automatic", "offer_hours": 48, "translations": {}, "language": null, "created_at": "2021-11-01T10:00:00Z", "updated_at": "2021-11-01T10:00:00Z", "online": {"capacity": null, "confirmed": 18, "waitlisted": 0, "available": null, "join_url": null}, "onsite": {"venue_name": "CEPAIM Soria", "address": null, "capacity": 10, "reserved_for_physical_space_need": 3, "confirmed": 3, "waitlisted": 0, "available": 7, "available_without_physical_space_need": 7}, "places": [], "group_reservations": [{"categories": ["migrant", "refugee"], "seats": 3, "places": null}]}))]
 pub struct Event {
     pub id: Uuid,
     pub title: String,
@@ -465,6 +537,9 @@ pub struct Event {
     /// homes, other venues), each with its own seats, in the order they were added (an
     /// addition to the v1 contract).
     pub places: Vec<EventPlaceView>,
+    /// Seats reserved for groups of stakeholder categories, in the order given (an addition
+    /// to the v1 contract).
+    pub group_reservations: Vec<GroupReservationView>,
 }
 
 /// A place an event offers, with its own seats.
@@ -626,7 +701,10 @@ impl Event {
         let seats: Seats = row.seats();
         let status = row.status.into();
         let translations = row.translations();
+        let group_reservations =
+            row.group_reservations().into_iter().map(GroupReservationView::from).collect();
         Self {
+            group_reservations,
             online: row.online_offered.then(|| OnlineView {
                 capacity: row.online_capacity,
                 confirmed: row.online_confirmed,

@@ -574,3 +574,166 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
         }
     }
 }
+
+/// Who holds or waits for a seat in one onsite room of an event with group reservations, by
+/// kind, recounted from the registrations table.
+#[derive(diesel::QueryableByName, Debug)]
+struct GroupKindCount {
+    /// "venue" or the place's id.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    room: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    seated: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    need: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    category: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    count: i32,
+}
+
+async fn group_kinds(app: &TestApp, event: Uuid) -> Vec<GroupKindCount> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(
+        "SELECT coalesce(place_id::text, 'venue') AS room, status IN ('confirmed', 'offered') AS seated,
+                needs_physical_space AS need, stakeholder_category AS category, count(*)::int AS count
+           FROM registrations
+          WHERE event_id = $1 AND attendance_mode = 'onsite' AND status <> 'cancelled'
+          GROUP BY 1, 2, 3, 4",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(event)
+    .load(&mut app.conn().await)
+    .await
+    .unwrap()
+}
+
+/// Whether `people` (each the seat kinds they may take: 0 free, 1 the need's, 2 the
+/// group's) can all be seated in `seats` (per kind), by trying every seating: the test's own
+/// judge, written apart from the server's closed test.
+fn everyone_seated(people: &[Vec<usize>], seats: &mut [i32]) -> bool {
+    let Some((first, rest)) = people.split_first() else { return true };
+    first.iter().any(|&kind| {
+        if seats[kind] == 0 {
+            return false;
+        }
+        seats[kind] -= 1;
+        let seated = everyone_seated(rest, seats);
+        seats[kind] += 1;
+        seated
+    })
+}
+
+#[actix_web::test]
+async fn simultaneous_registrations_and_cancellations_at_rooms_with_group_reservations_seat_only_those_entitled(
+) {
+    let app = spawn_app().await;
+    // The venue: 10 seats, 2 for the need, 3 for migrants and refugees. Almazán: 6 seats, 1
+    // for the need, 2 for migrant-led organisations.
+    let (org, organiser, event) = published_event(
+        &app,
+        json!({"online": null, "onsite": {"capacity": 10, "reserved_for_physical_space_need": 2}}),
+    )
+    .await;
+    let almazan = place(&app, &organiser, org, hosted("Centro cívico de Almazán", "Almazán", 8)).await;
+    assert_eq!(offer(&app, &organiser, event, almazan, 6, 1).await.status, 201);
+    let reserved = app
+        .patch(
+            &format!("/api/v1/events/{event}"),
+            Some(&organiser),
+            json!({"group_reservations": [
+                {"categories": ["migrant", "refugee"], "seats": 3, "places": null},
+                {"categories": ["migrant_led_organisation"], "seats": 2, "places": [almazan]}
+            ]}),
+        )
+        .await;
+    assert_eq!(reserved.status, 200, "{}", reserved.text);
+    let mut partners = Vec::new();
+    for _ in 0..4 {
+        partners.push(app.partner_of(org).await);
+    }
+    let categories = ["refugee", "migrant_led_organisation", "volunteer", "ngo", "migrant"];
+    let body = |i: usize| {
+        let mut body = participant("onsite", i.is_multiple_of(3));
+        body["participant"]["stakeholder_category"] = json!(categories[i % categories.len()]);
+        if i % 2 == 1 {
+            body["place_id"] = json!(almazan);
+        }
+        body
+    };
+    // Before the rush, one at a time: 12 people, some of whom cancel during it.
+    let mut first_wave = Vec::new();
+    for i in 0..12 {
+        first_wave.push(registered(&app, &partners[0], event, body(i + 100)).await);
+    }
+    let cancellations = join_all(first_wave.iter().take(6).map(|r| {
+        let path = format!("/api/v1/registrations/{}/cancel", r["id"].as_str().unwrap());
+        let (app, organiser) = (&app, &organiser);
+        async move { app.post(&path, Some(organiser), json!({})).await }
+    }));
+    let bodies: Vec<Value> = (0..60).map(body).collect();
+    let registrations = join_all(
+        bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| register_as(&app, &app.address, &partners[i % 4], event, body, None)),
+    );
+    let (cancelled, created) = tokio::join!(cancellations, registrations);
+    for r in &cancelled {
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    for r in &created {
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+
+    // The counters still agree with a recount, and no room holds more than its seats.
+    for room in rooms(&app, event).await.iter().filter(|r| r.room != "online") {
+        assert_eq!(
+            (room.confirmed, room.confirmed_physical_space, room.waitlisted, room.waitlisted_physical_space),
+            (
+                room.recounted_confirmed,
+                room.recounted_confirmed_physical_space,
+                room.recounted_waitlisted,
+                room.recounted_waitlisted_physical_space
+            ),
+            "{room:?}"
+        );
+        assert!(room.recounted_confirmed <= room.capacity, "{room:?}");
+    }
+    // Per room: (capacity, the need's seats, the group's seats, the group's categories).
+    let venue_id = "venue".to_owned();
+    let almazan_id = almazan.to_string();
+    let rooms_of_test = [
+        (&venue_id, 10, 2, 3, &["migrant", "refugee"][..]),
+        (&almazan_id, 6, 1, 2, &["migrant_led_organisation"][..]),
+    ];
+    let kinds = group_kinds(&app, event).await;
+    for (room, capacity, need_seats, group_seats, group) in rooms_of_test {
+        let may_take = |need: bool, category: &str| {
+            let mut kinds = vec![0];
+            if need {
+                kinds.push(1);
+            }
+            if group.contains(&category) {
+                kinds.push(2);
+            }
+            kinds
+        };
+        let mut seated = Vec::new();
+        for k in kinds.iter().filter(|k| &k.room == room && k.seated) {
+            seated.extend(std::iter::repeat_n(may_take(k.need, &k.category), k.count as usize));
+        }
+        let mut seats = [capacity - need_seats - group_seats, need_seats, group_seats];
+        assert!(
+            everyone_seated(&seated, &mut seats),
+            "{room}: someone holds a seat reserved for others: {kinds:?}"
+        );
+        // And no one waits who could still be seated there.
+        for k in kinds.iter().filter(|k| &k.room == room && !k.seated) {
+            let mut with = seated.clone();
+            with.push(may_take(k.need, &k.category));
+            assert!(!everyone_seated(&with, &mut seats), "{room}: a seat is free for {k:?}: {kinds:?}");
+        }
+        // 16 seats for 72 people (6 of whom cancelled), of every kind: every seat is taken.
+        assert_eq!(seated.len() as i32, capacity, "{room}: {kinds:?}");
+    }
+}

@@ -21,6 +21,7 @@ mod events;
 mod exact_contract;
 mod faults;
 mod fixtures;
+mod group_reservations;
 mod helpers;
 mod hosted_places;
 mod http_conventions;
