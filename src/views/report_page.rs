@@ -12,6 +12,7 @@ use crate::views::report_svg::{
     bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, HIDDEN, ORANGE, PURPLE,
     VERMILLION,
 };
+use crate::views::series_report::SeriesReport;
 use crate::views::reports::{EventReport, ModeCounts, PlaceReport, OTHER_SUPPRESSED};
 
 /// What the page says about the event besides the counts.
@@ -25,6 +26,8 @@ pub struct PageContext<'a> {
     pub status: EventStatus,
     /// The suppression threshold in force, if any.
     pub suppress_below: Option<i64>,
+    /// The report of the event's series, for the page to set the event among its series.
+    pub series_report: Option<&'a SeriesReport>,
 }
 
 /// The Content-Security-Policy the page is served with: it needs nothing but its own inline
@@ -103,6 +106,9 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     html.push_str(&outreach_card(report, t));
     html.push_str("</div>");
     html.push_str(&follow_up(report, ctx.timezone));
+    if let Some(series) = ctx.series_report {
+        html.push_str(&series_section(series, t));
+    }
     let _ = write!(
         html,
         "<footer>Generated {} UTC by hybrid-events. No-shows are counted only once the event has ended. \
@@ -110,6 +116,49 @@ Counts cover registrations that are not cancelled, including those whose persona
         report.generated_at.format(GENERATED_AT_FORMAT),
     );
     html.push_str("</main></body></html>");
+    html
+}
+
+/// The series so far: who took part at each of its events, who came back, and the share of
+/// migrants and refugees, protected as the series report is (`views::series_report`).
+fn series_section(series: &SeriesReport, t: Option<i64>) -> String {
+    let mut html = format!(
+        r#"<section class="card" id="series"><h2>The series: {}</h2><table id="series-events"><thead><tr><th scope="col">Event</th><th scope="col">Date</th><th class="n" scope="col">Participants</th><th class="n" scope="col">New</th><th class="n" scope="col">Returning</th><th class="n" scope="col">Not linked</th><th class="n" scope="col">Online</th><th class="n" scope="col">Onsite</th><th class="n" scope="col">Migrants and refugees</th><th class="n" scope="col">From the first event</th></tr></thead><tbody>"#,
+        escape(&series.name),
+    );
+    let first_cohort = series.cohorts.first();
+    for (i, event) in series.events.iter().enumerate() {
+        let from_first = match (i, first_cohort) {
+            (0, Some(cohort)) => cohort.size,
+            (_, Some(cohort)) => cohort.came_to[i - 1].people,
+            (_, None) => None,
+        };
+        let share = event.migrants_and_refugees_share.map_or(String::new(), |s| format!(" ({:.0} %)", s * 100.0));
+        let _ = write!(
+            html,
+            r#"<tr id="series-event-{i}"><th scope="row">{}</th><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}{}</td><td class="n">{}</td></tr>"#,
+            escape(&event.title),
+            event.starts_at.format("%Y-%m-%d"),
+            escape(&show(event.participants, t)),
+            escape(&show(event.new, t)),
+            escape(&show(event.returning, t)),
+            escape(&show(event.not_linked, t)),
+            escape(&show(event.by_mode.online, t)),
+            escape(&show(event.by_mode.onsite, t)),
+            escape(&show(event.migrants_and_refugees, t)),
+            share,
+            escape(&show(from_first, t)),
+        );
+    }
+    let totals = &series.totals;
+    let _ = write!(
+        html,
+        r#"</tbody></table><p id="series-totals">{} participations by {} people linked across events, and {} not linked; migrants and refugees: {}.</p><p>Participants are those who attended. People are linked across events only with their consent (<code>link_across_events</code>); "from the first event" counts how many of the first event's people took part.</p></section>"#,
+        escape(&show(totals.participations, t)),
+        escape(&show(totals.people, t)),
+        escape(&show(totals.not_linked, t)),
+        escape(&show(totals.migrants_and_refugees, t)),
+    );
     html
 }
 
@@ -626,6 +675,7 @@ mod tests {
             timezone: "Europe/Madrid",
             status: EventStatus::Published,
             suppress_below: None,
+            series_report: None,
         }
     }
 

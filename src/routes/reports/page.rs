@@ -17,6 +17,7 @@ use crate::http::json::Json;
 use crate::state::AppState;
 use crate::views::report_page::{render, PageContext, CONTENT_SECURITY_POLICY};
 use crate::views::reports::{CreateReportLink, EventReport, ReportLink};
+use crate::views::series_report::SeriesReport;
 
 /// Create a report link.
 ///
@@ -118,6 +119,13 @@ pub async fn report_page(
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
     let report = EventReport::build(&data, below);
+    let series_report = match crate::db::events::series_of(&mut conn, event_id).await? {
+        Some(series_id) => crate::db::series_report::series_report_data(&mut conn, series_id)
+            .await?
+            .map(|series| SeriesReport::build(&series, below, report.generated_at)),
+        None => None,
+    };
+    drop(conn);
     let html = render(
         &report,
         &PageContext {
@@ -129,6 +137,7 @@ pub async fn report_page(
             timezone: &counts.timezone,
             status: counts.status,
             suppress_below: below.filter(|&n| n > 1),
+            series_report: series_report.as_ref(),
         },
     );
     // Counted anew at each read: an unchanged report differs only in when it was counted.

@@ -190,6 +190,22 @@ async fn the_series_report_tells_who_came_back_event_by_event_and_by_cohort() {
                "migrants_and_refugees_share": 0.556})
     );
 
+    // The event's report page sets it among its series.
+    let page = app.get(&format!("/api/v1/events/{}/report.html", series.events[2]), Some(&series.organiser)).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains(r#"<section class="card" id="series"><h2>The series: Plataforma de Soria</h2>"#));
+    let third_row = page.text.split(r#"<tr id="series-event-2">"#).nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(
+        third_row.contains(r#"<td class="n">3</td><td class="n">0</td><td class="n">3</td><td class="n">0</td>"#),
+        "participants, new, returning, not linked: {third_row}"
+    );
+    assert!(page.text.contains(r#"<p id="series-totals">9 participations by 3 people"#));
+    let hidden_page =
+        app.get(&format!("/api/v1/events/{}/report.html?suppress_below=3", series.events[2]), Some(&series.organiser)).await;
+    let second_row =
+        hidden_page.text.split(r#"<tr id="series-event-1">"#).nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(!second_row.contains(r#"<td class="n">1</td>"#), "small counts are hidden on the page too: {second_row}");
+
     let csv = app
         .client
         .get(app.url(&format!("/api/v1/series/{}/report?bom=false", series.id)))
