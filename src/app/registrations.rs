@@ -15,8 +15,8 @@ use crate::db::consents::{self, ConsentRow};
 use crate::db::events::{self, EventRow};
 use crate::db::history;
 use crate::db::idempotency::{self, Replay};
-use crate::db::pipelined::PipelinedTransaction;
 use crate::db::people;
+use crate::db::pipelined::PipelinedTransaction;
 use crate::db::places::{self, OfferedPlace, PlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
@@ -201,12 +201,7 @@ async fn register_in(
             .await?;
     require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
     let accepted = consent::resolve(&purposes, &input.consent)?;
-    let link = person_link(
-        &accepted,
-        input,
-        caller.organisation_id.unwrap_or(caller.id),
-        keys?.as_ref(),
-    )?;
+    let link = person_link(&accepted, input, caller.organisation_id.unwrap_or(caller.id), keys?.as_ref())?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }
@@ -637,14 +632,14 @@ fn person_link(
     let participant = &input.participant;
     let email = participant.email.as_ref().map(|e| e.normalised());
     let phone = participant.phone.as_ref().map(|p| p.digits());
-    let link = linking::link(consented, input.person_ref.as_ref(), supplier, email.as_deref(), phone.as_deref())
-    .map_err(|LinkRefusal::ConsentRequired| {
-        AppError::invalid(
-            "link_consent_required",
-            "person_ref",
-            "a person is linked across events only with the link_across_events consent",
-        )
-    })?;
+    let link = linking::link(consented, input.person_ref.as_ref(), supplier, email.as_deref(), phone)
+        .map_err(|LinkRefusal::ConsentRequired| {
+            AppError::invalid(
+                "link_consent_required",
+                "person_ref",
+                "a person is linked across events only with the link_across_events consent",
+            )
+        })?;
     let keys = || keys.ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("keys are read with the consent")));
     Ok(match link {
         Link::None => None,

@@ -518,5 +518,11 @@ pub async fn lock_next_due_for_purge(conn: &mut AsyncPgConnection) -> AppResult<
 
 /// The series the event belongs to, if any.
 pub async fn series_of(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Uuid>> {
-    Ok(events::table.find(id).select(events::series_id).first::<Option<Uuid>>(conn).await.optional()?.flatten())
+    Ok(events::table
+        .find(id)
+        .select(events::series_id)
+        .first::<Option<Uuid>>(conn)
+        .await
+        .optional()?
+        .flatten())
 }

@@ -22,7 +22,11 @@ pub struct Keys {
 /// The keys for a registration of the event: its organisation's, and the person key that
 /// `code` (canonical) stands for among the organisation's registrations. None: no such event.
 /// Takes a shared connection, so that it rides in the round trip that locks the event.
-pub async fn keys_for_event(mut conn: &AsyncPgConnection, event_id: Uuid, code: Option<&str>) -> AppResult<Option<Keys>> {
+pub async fn keys_for_event(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+    code: Option<&str>,
+) -> AppResult<Option<Keys>> {
     Ok(Prepared(
         diesel::sql_query(
             "SELECT o.link_key AS organisation_key,

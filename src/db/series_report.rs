@@ -143,7 +143,8 @@ async fn rooms(mut conn: &AsyncPgConnection, id: Uuid) -> AppResult<Vec<SeriesRo
 }
 
 async fn attended(mut conn: &AsyncPgConnection, id: Uuid) -> AppResult<Vec<AttendedGroup>> {
-    let rows: Vec<AttendedRow> = diesel::sql_query(SERIES_ATTENDED).bind::<SqlUuid, _>(id).load(&mut conn).await?;
+    let rows: Vec<AttendedRow> =
+        diesel::sql_query(SERIES_ATTENDED).bind::<SqlUuid, _>(id).load(&mut conn).await?;
     Ok(rows
         .into_iter()
         .map(|a| AttendedGroup {
@@ -159,7 +160,10 @@ async fn attended(mut conn: &AsyncPgConnection, id: Uuid) -> AppResult<Vec<Atten
 
 /// The series' report data in one read-only snapshot, its queries pipelined; None: no such
 /// series.
-pub async fn series_report_data(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<SeriesReportData>> {
+pub async fn series_report_data(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> AppResult<Option<SeriesReportData>> {
     conn.build_transaction()
         .read_only()
         .repeatable_read()

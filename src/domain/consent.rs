@@ -444,7 +444,9 @@ mod tests {
             "consent_purpose_required"
         );
         assert_eq!(
-            check_new_purpose(crate::domain::people::LINK_ACROSS_EVENTS, Some(true), &texts).unwrap_err().code(),
+            check_new_purpose(crate::domain::people::LINK_ACROSS_EVENTS, Some(true), &texts)
+                .unwrap_err()
+                .code(),
             "consent_purpose_optional"
         );
         assert_eq!(

@@ -81,7 +81,10 @@ fn canonical_code(raw: &str) -> Option<String> {
 pub enum Identity<'a> {
     /// A partner's reference, in the namespace of whoever supplied it (their organisation, or
     /// their account when they have none): two partners' "42" are two people.
-    Supplied { supplier: Uuid, reference: &'a str },
+    Supplied {
+        supplier: Uuid,
+        reference: &'a str,
+    },
     Email(&'a str),
     PhoneDigits(&'a str),
     /// Nothing identifies the person: a random value, so their code is all that links them.
@@ -123,7 +126,9 @@ pub fn link<'a>(
     }
     Ok(match (person_ref, email, phone_digits) {
         (Some(PersonRef::Code(code)), _, _) => Link::Code(code),
-        (Some(PersonRef::Supplied(reference)), _, _) => Link::Identity(Identity::Supplied { supplier, reference }),
+        (Some(PersonRef::Supplied(reference)), _, _) => {
+            Link::Identity(Identity::Supplied { supplier, reference })
+        }
         (None, Some(email), _) => Link::Identity(Identity::Email(email)),
         (None, None, Some(digits)) => Link::Identity(Identity::PhoneDigits(digits)),
         (None, None, None) => Link::Identity(Identity::Fresh(Uuid::new_v4())),
@@ -213,7 +218,10 @@ mod tests {
         let supplier = Uuid::now_v7();
         let code = PersonRef::Code("P-0000-0000".into());
         let reference = PersonRef::Supplied("42".into());
-        assert_eq!(link(true, Some(&code), supplier, Some("a@b.example"), None), Ok(Link::Code("P-0000-0000")));
+        assert_eq!(
+            link(true, Some(&code), supplier, Some("a@b.example"), None),
+            Ok(Link::Code("P-0000-0000"))
+        );
         assert_eq!(
             link(true, Some(&reference), supplier, Some("a@b.example"), Some("34600")),
             Ok(Link::Identity(Identity::Supplied { supplier, reference: "42" }))
@@ -222,7 +230,10 @@ mod tests {
             link(true, None, supplier, Some("a@b.example"), Some("34600")),
             Ok(Link::Identity(Identity::Email("a@b.example")))
         );
-        assert_eq!(link(true, None, supplier, None, Some("34600")), Ok(Link::Identity(Identity::PhoneDigits("34600"))));
+        assert_eq!(
+            link(true, None, supplier, None, Some("34600")),
+            Ok(Link::Identity(Identity::PhoneDigits("34600")))
+        );
         let (Ok(Link::Identity(Identity::Fresh(one))), Ok(Link::Identity(Identity::Fresh(two)))) =
             (link(true, None, supplier, None, None), link(true, None, supplier, None, None))
         else {
@@ -240,7 +251,10 @@ mod tests {
         assert_eq!(key.len(), 32);
         assert_eq!(key, person_key(KEY, &by_partner), "the same person, the same key");
         assert_ne!(key, person_key(OTHER_KEY, &by_partner), "another organisation, an unrelated key");
-        assert_ne!(key, person_key(KEY, &Identity::Supplied { supplier: other_partner, reference: "a@b.example" }));
+        assert_ne!(
+            key,
+            person_key(KEY, &Identity::Supplied { supplier: other_partner, reference: "a@b.example" })
+        );
         assert_ne!(key, person_key(KEY, &Identity::Email("a@b.example")), "an email is not a reference");
         assert_ne!(person_key(KEY, &Identity::Email("1")), person_key(KEY, &Identity::PhoneDigits("1")));
         assert!(!key.windows(11).any(|w| w == b"a@b.example"), "the reference is not in the key");

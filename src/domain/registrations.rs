@@ -247,7 +247,9 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
     let acceptable_place_ids =
         check_places(&mut problems, draft.attendance_mode, draft.place_id, draft.acceptable_place_ids);
     let person_ref = draft.person_ref.as_deref().and_then(|raw| {
-        PersonRef::parse(raw).map_err(|message| problems.add("person_ref", "invalid_person_ref", message)).ok()
+        PersonRef::parse(raw)
+            .map_err(|message| problems.add("person_ref", "invalid_person_ref", message))
+            .ok()
     });
     if !problems.is_empty() {
         return Err(problems_to_error(problems.0));

@@ -104,7 +104,10 @@ pub fn count(
             Mode::Online => event.online += group.n,
             Mode::Onsite => {
                 event.onsite += group.n;
-                let room = event_rooms[at].iter().position(|p| *p == group.place_id).expect("rooms were completed above");
+                let room = event_rooms[at]
+                    .iter()
+                    .position(|p| *p == group.place_id)
+                    .expect("rooms were completed above");
                 event.rooms[room] += group.n;
             }
         }
@@ -120,8 +123,22 @@ mod tests {
 
     const CATEGORIES: [&str; 3] = ["migrant", "ngo", "other"];
 
-    fn group(event: Uuid, first: Option<Uuid>, mode: Mode, place: Option<Uuid>, category: &str, n: i64) -> AttendedGroup {
-        AttendedGroup { event_id: event, first_event_id: first, mode, place_id: place, category: category.into(), n }
+    fn group(
+        event: Uuid,
+        first: Option<Uuid>,
+        mode: Mode,
+        place: Option<Uuid>,
+        category: &str,
+        n: i64,
+    ) -> AttendedGroup {
+        AttendedGroup {
+            event_id: event,
+            first_event_id: first,
+            mode,
+            place_id: place,
+            category: category.into(),
+            n,
+        }
     }
 
     #[test]
@@ -172,8 +189,8 @@ mod tests {
         let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
         let mut groups = Vec::new();
         for (at, &event) in ids.iter().enumerate() {
-            for first in 0..=at {
-                groups.push(group(event, Some(ids[first]), Mode::Online, None, "migrant", (at + first) as i64));
+            for (first, &first_id) in ids.iter().enumerate().take(at + 1) {
+                groups.push(group(event, Some(first_id), Mode::Online, None, "migrant", (at + first) as i64));
             }
             groups.push(group(event, None, Mode::Onsite, None, "ngo", at as i64 + 1));
         }

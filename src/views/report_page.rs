@@ -12,8 +12,8 @@ use crate::views::report_svg::{
     bar_chart, donut, escape, show, BarRow, Series, Slice, BLUE, GREEN, GREY, HIDDEN, ORANGE, PURPLE,
     VERMILLION,
 };
-use crate::views::series_report::SeriesReport;
 use crate::views::reports::{EventReport, ModeCounts, PlaceReport, OTHER_SUPPRESSED};
+use crate::views::series_report::SeriesReport;
 
 /// What the page says about the event besides the counts.
 pub struct PageContext<'a> {
@@ -133,7 +133,8 @@ fn series_section(series: &SeriesReport, t: Option<i64>) -> String {
             (_, Some(cohort)) => cohort.came_to[i - 1].people,
             (_, None) => None,
         };
-        let share = event.migrants_and_refugees_share.map_or(String::new(), |s| format!(" ({:.0} %)", s * 100.0));
+        let share =
+            event.migrants_and_refugees_share.map_or(String::new(), |s| format!(" ({:.0} %)", s * 100.0));
         let _ = write!(
             html,
             r#"<tr id="series-event-{i}"><th scope="row">{}</th><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}{}</td><td class="n">{}</td></tr>"#,

@@ -169,7 +169,8 @@ fn category_keys() -> Vec<&'static str> {
 
 fn cells_of(counts: &[EventCounts], categories: &[&str]) -> SeriesCells {
     let mut table = Table::new();
-    let position = |key: &str| categories.iter().position(|c| *c == key).expect("a category of the vocabulary");
+    let position =
+        |key: &str| categories.iter().position(|c| *c == key).expect("a category of the vocabulary");
     let (migrant, refugee) = (position("migrant"), position("refugee"));
     let mut events: Vec<EventCells> = Vec::with_capacity(counts.len());
     for event in counts {
@@ -225,7 +226,9 @@ fn cells_of(counts: &[EventCounts], categories: &[&str]) -> SeriesCells {
 /// A share to three decimals, when both counts are shown and the whole is not zero.
 fn share(part: Option<i64>, whole: Option<i64>) -> Option<f64> {
     match (part, whole) {
-        (Some(part), Some(whole)) if whole > 0 => Some((part as f64 / whole as f64 * 1000.0).round() / 1000.0),
+        (Some(part), Some(whole)) if whole > 0 => {
+            Some((part as f64 / whole as f64 * 1000.0).round() / 1000.0)
+        }
         _ => None,
     }
 }
@@ -259,7 +262,8 @@ impl SeriesReport {
                     .iter()
                     .zip(&e.rooms)
                     .map(|(place_id, &cell)| {
-                        let room = data.rooms.iter().find(|r| r.event_id == event.id && r.place_id == *place_id);
+                        let room =
+                            data.rooms.iter().find(|r| r.event_id == event.id && r.place_id == *place_id);
                         SeriesPlace {
                             place_id: *place_id,
                             name: room.and_then(|r| r.name.clone()),
@@ -360,7 +364,9 @@ impl SeriesReport {
                 cell(event.migrants_and_refugees),
                 event.migrants_and_refugees_share.map(|s| s.to_string()).unwrap_or_default(),
             ];
-            record.extend(categories.iter().map(|c| cell(event.by_stakeholder_category.get(*c).copied().flatten())));
+            record.extend(
+                categories.iter().map(|c| cell(event.by_stakeholder_category.get(*c).copied().flatten())),
+            );
             writer.write_record(&record).expect("writing to memory");
         }
         writer.into_inner().expect("writing to memory")

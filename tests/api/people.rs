@@ -61,16 +61,29 @@ async fn a_person_who_consents_is_recognised_at_the_next_event_by_email_and_gets
     let app = crate::helpers::spawn_app().await;
     let (_, organiser, first, second) = platform(&app).await;
     let at_first =
-        registered(&app, &organiser, first, person(json!("Amina@Example.org"), json!(null), true, json!({}))).await;
-    let at_second =
-        registered(&app, &organiser, second, person(json!("amina@example.org "), json!(null), true, json!({}))).await;
+        registered(&app, &organiser, first, person(json!("Amina@Example.org"), json!(null), true, json!({})))
+            .await;
+    let at_second = registered(
+        &app,
+        &organiser,
+        second,
+        person(json!("amina@example.org "), json!(null), true, json!({})),
+    )
+    .await;
     let person_code = code(&at_first);
     assert_eq!(person_code, code(&at_second), "the same email, normalised, is the same person");
     assert!(person_code.starts_with("P-") && person_code.len() == 11, "{person_code}");
-    let someone_else =
-        registered(&app, &organiser, second, person(json!("other@example.org"), json!(null), true, json!({}))).await;
+    let someone_else = registered(
+        &app,
+        &organiser,
+        second,
+        person(json!("other@example.org"), json!(null), true, json!({})),
+    )
+    .await;
     assert_ne!(code(&someone_else), person_code);
-    let read = app.get(&format!("/api/v1/registrations/{}", at_first["id"].as_str().unwrap()), Some(&organiser)).await;
+    let read = app
+        .get(&format!("/api/v1/registrations/{}", at_first["id"].as_str().unwrap()), Some(&organiser))
+        .await;
     assert_eq!(read.body["person_code"], person_code, "reads show it too");
 }
 
@@ -78,8 +91,13 @@ async fn a_person_who_consents_is_recognised_at_the_next_event_by_email_and_gets
 async fn without_the_consent_nothing_is_linked_and_a_person_ref_is_refused_without_a_trace() {
     let app = crate::helpers::spawn_app().await;
     let (_, organiser, first, _) = platform(&app).await;
-    let unlinked =
-        registered(&app, &organiser, first, person(json!("amina@example.org"), json!(null), false, json!({}))).await;
+    let unlinked = registered(
+        &app,
+        &organiser,
+        first,
+        person(json!("amina@example.org"), json!(null), false, json!({})),
+    )
+    .await;
     assert!(unlinked["person_code"].is_null(), "{unlinked}");
     let refused = register(
         &app,
@@ -97,7 +115,8 @@ async fn without_the_consent_nothing_is_linked_and_a_person_ref_is_refused_witho
 async fn a_person_without_email_or_phone_is_linked_by_the_code_on_their_card_whoever_registers_them() {
     let app = crate::helpers::spawn_app().await;
     let (org, organiser, first, second) = platform(&app).await;
-    let first_time = registered(&app, &organiser, first, person(json!(null), json!(null), true, json!({}))).await;
+    let first_time =
+        registered(&app, &organiser, first, person(json!(null), json!(null), true, json!({}))).await;
     let person_code = code(&first_time).to_owned();
     let card = app
         .send(
@@ -117,11 +136,17 @@ async fn a_person_without_email_or_phone_is_linked_by_the_code_on_their_card_who
     trust(&app, &organiser, org, ngo).await;
     let volunteer = app.partner_of(ngo).await;
     let typed = person_code.to_lowercase().replace('-', " ");
-    let next_time =
-        registered(&app, &volunteer, second, person(json!(null), json!(null), true, json!({"person_ref": typed}))).await;
+    let next_time = registered(
+        &app,
+        &volunteer,
+        second,
+        person(json!(null), json!(null), true, json!({"person_ref": typed})),
+    )
+    .await;
     assert_eq!(code(&next_time), person_code);
 
-    let a_new_person = registered(&app, &organiser, second, person(json!(null), json!(null), true, json!({}))).await;
+    let a_new_person =
+        registered(&app, &organiser, second, person(json!(null), json!(null), true, json!({}))).await;
     assert_ne!(code(&a_new_person), person_code, "no email, no phone, no code: a new person");
 }
 
@@ -138,7 +163,13 @@ async fn an_unknown_code_is_refused_and_changes_nothing() {
     .await;
     refused.assert_problem(422, "unknown_person_code");
     assert_eq!(registrations_of(&app, &organiser, first).await, 0);
-    let blank = register(&app, &organiser, first, person(json!(null), json!(null), true, json!({"person_ref": "  "}))).await;
+    let blank = register(
+        &app,
+        &organiser,
+        first,
+        person(json!(null), json!(null), true, json!({"person_ref": "  "})),
+    )
+    .await;
     assert_eq!(blank.status, 422, "{}", blank.text);
     assert_eq!(blank.field_errors(), vec![("person_ref".to_owned(), "invalid_person_ref".to_owned())]);
 }
@@ -166,10 +197,16 @@ async fn the_same_person_has_unrelated_codes_in_two_organisations() {
     let app = crate::helpers::spawn_app().await;
     let (_, organiser, first, _) = platform(&app).await;
     let (_, other_organiser, other_first, _) = platform(&app).await;
-    let here = registered(&app, &organiser, first, person(json!(null), json!("+34 600 111 222"), true, json!({}))).await;
-    let there =
-        registered(&app, &other_organiser, other_first, person(json!(null), json!("+34600111222"), true, json!({})))
+    let here =
+        registered(&app, &organiser, first, person(json!(null), json!("+34 600 111 222"), true, json!({})))
             .await;
+    let there = registered(
+        &app,
+        &other_organiser,
+        other_first,
+        person(json!(null), json!("+34600111222"), true, json!({})),
+    )
+    .await;
     assert_ne!(code(&here), code(&there));
     // Nor may one organisation use the other's code.
     let borrowed = register(
@@ -187,16 +224,19 @@ async fn withdrawing_the_consent_unlinks_granting_it_links_again_and_erasure_rem
     let app = crate::helpers::spawn_app().await;
     let (_, organiser, first, second) = platform(&app).await;
     let unlinked =
-        registered(&app, &organiser, first, person(json!(null), json!("+34 600 333 444"), false, json!({}))).await;
+        registered(&app, &organiser, first, person(json!(null), json!("+34 600 333 444"), false, json!({})))
+            .await;
     let path = format!("/api/v1/registrations/{}", unlinked["id"].as_str().unwrap());
     let granted =
         app.patch(&path, Some(&organiser), json!({"consents": {"link_across_events": {"version": 1}}})).await;
     assert_eq!(granted.status, 200, "{}", granted.text);
     let later =
-        registered(&app, &organiser, second, person(json!(null), json!("+34 600 333 444"), true, json!({}))).await;
+        registered(&app, &organiser, second, person(json!(null), json!("+34 600 333 444"), true, json!({})))
+            .await;
     assert_eq!(code(&granted.body), code(&later), "granted later, linked by the phone");
 
-    let withdrawn = app.patch(&path, Some(&organiser), json!({"consents": {"link_across_events": false}})).await;
+    let withdrawn =
+        app.patch(&path, Some(&organiser), json!({"consents": {"link_across_events": false}})).await;
     assert_eq!(withdrawn.status, 200, "{}", withdrawn.text);
     assert!(withdrawn.body["person_code"].is_null(), "{}", withdrawn.text);
 

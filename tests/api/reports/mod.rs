@@ -9,9 +9,9 @@ mod outreach;
 mod page;
 mod paged;
 mod places;
+pub mod seed;
 mod series;
 mod series_disclosure;
-pub mod seed;
 mod summary;
 
 /// No-show reasons as the summary's totals show them: every reason, 0 but for `given`.

@@ -83,7 +83,9 @@ async fn takes_part(
     let registration = registered(app, &series.organiser, series.events[event], body).await;
     if came {
         let id = registration["id"].as_str().unwrap();
-        let checked = app.post(&format!("/api/v1/registrations/{id}/check-in"), Some(&series.organiser), json!({})).await;
+        let checked = app
+            .post(&format!("/api/v1/registrations/{id}/check-in"), Some(&series.organiser), json!({}))
+            .await;
         assert_eq!(checked.status, 200, "{}", checked.text);
     }
     registration
@@ -121,12 +123,11 @@ async fn a_year_of_roundtables(app: &TestApp) -> Series {
     assert!(first["person_code"].is_string());
     takes_part(app, &series, 2, lucia, "online", true, true).await;
     let amina_code = {
-        let list = app.get(&format!("/api/v1/events/{}/registrations", series.events[0]), Some(&series.organiser)).await;
+        let list = app
+            .get(&format!("/api/v1/events/{}/registrations", series.events[0]), Some(&series.organiser))
+            .await;
         let items = list.body["items"].as_array().unwrap().clone();
-        items
-            .iter()
-            .find(|r| r["participant"]["email"] == "amina@example.org")
-            .unwrap()["person_code"]
+        items.iter().find(|r| r["participant"]["email"] == "amina@example.org").unwrap()["person_code"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -141,7 +142,8 @@ async fn a_year_of_roundtables(app: &TestApp) -> Series {
     by_code.as_object_mut().unwrap().remove("consent");
     let third = registered(app, &series.organiser, series.events[2], by_code).await;
     let id = third["id"].as_str().unwrap();
-    let checked = app.post(&format!("/api/v1/registrations/{id}/check-in"), Some(&series.organiser), json!({})).await;
+    let checked =
+        app.post(&format!("/api/v1/registrations/{id}/check-in"), Some(&series.organiser), json!({})).await;
     assert_eq!(checked.status, 200, "{}", checked.text);
     series
 }
@@ -178,7 +180,12 @@ async fn the_series_report_tells_who_came_back_event_by_event_and_by_cohort() {
     let cohorts = body["cohorts"].as_array().unwrap();
     assert_eq!(cohorts[0]["size"], 2);
     assert_eq!(
-        cohorts[0]["came_to"].as_array().unwrap().iter().map(|c| c["people"].as_i64().unwrap()).collect::<Vec<_>>(),
+        cohorts[0]["came_to"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["people"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
         vec![1, 2],
         "of Amina and Omar: Amina came to the second, both to the third"
     );
@@ -191,20 +198,32 @@ async fn the_series_report_tells_who_came_back_event_by_event_and_by_cohort() {
     );
 
     // The event's report page sets it among its series.
-    let page = app.get(&format!("/api/v1/events/{}/report.html", series.events[2]), Some(&series.organiser)).await;
+    let page =
+        app.get(&format!("/api/v1/events/{}/report.html", series.events[2]), Some(&series.organiser)).await;
     assert_eq!(page.status, 200, "{}", page.text);
-    assert!(page.text.contains(r#"<section class="card" id="series"><h2>The series: Plataforma de Soria</h2>"#));
-    let third_row = page.text.split(r#"<tr id="series-event-2">"#).nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(page
+        .text
+        .contains(r#"<section class="card" id="series"><h2>The series: Plataforma de Soria</h2>"#));
+    let third_row =
+        page.text.split(r#"<tr id="series-event-2">"#).nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(
-        third_row.contains(r#"<td class="n">3</td><td class="n">0</td><td class="n">3</td><td class="n">0</td>"#),
+        third_row
+            .contains(r#"<td class="n">3</td><td class="n">0</td><td class="n">3</td><td class="n">0</td>"#),
         "participants, new, returning, not linked: {third_row}"
     );
     assert!(page.text.contains(r#"<p id="series-totals">9 participations by 3 people"#));
-    let hidden_page =
-        app.get(&format!("/api/v1/events/{}/report.html?suppress_below=3", series.events[2]), Some(&series.organiser)).await;
+    let hidden_page = app
+        .get(
+            &format!("/api/v1/events/{}/report.html?suppress_below=3", series.events[2]),
+            Some(&series.organiser),
+        )
+        .await;
     let second_row =
         hidden_page.text.split(r#"<tr id="series-event-1">"#).nth(1).unwrap().split("</tr>").next().unwrap();
-    assert!(!second_row.contains(r#"<td class="n">1</td>"#), "small counts are hidden on the page too: {second_row}");
+    assert!(
+        !second_row.contains(r#"<td class="n">1</td>"#),
+        "small counts are hidden on the page too: {second_row}"
+    );
 
     let csv = app
         .client
@@ -218,9 +237,15 @@ async fn the_series_report_tells_who_came_back_event_by_event_and_by_cohort() {
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
-    assert!(lines[0].starts_with("event_id,title,starts_at,status,participants,new,returning,not_linked,from_first_event,"));
+    assert!(lines[0].starts_with(
+        "event_id,title,starts_at,status,participants,new,returning,not_linked,from_first_event,"
+    ));
     assert!(lines[3].starts_with(&format!("{},Roundtable 3,", series.events[2])), "{}", lines[3]);
-    assert!(lines[3].contains(",published,3,0,3,0,2,"), "from the first event's people, 2 came to the third: {}", lines[3]);
+    assert!(
+        lines[3].contains(",published,3,0,3,0,2,"),
+        "from the first event's people, 2 came to the third: {}",
+        lines[3]
+    );
 }
 
 #[actix_web::test]
@@ -241,7 +266,11 @@ async fn small_counts_are_hidden_with_their_complements_and_the_organisations_fl
     // The organisation's floor is a floor, whatever the reader asks.
     let admin = app.admin().await;
     let floor = app
-        .patch(&format!("/api/v1/organisations/{}", series.org), Some(&admin), json!({"report_suppress_below": 3}))
+        .patch(
+            &format!("/api/v1/organisations/{}", series.org),
+            Some(&admin),
+            json!({"report_suppress_below": 3}),
+        )
         .await;
     assert_eq!(floor.status, 200, "{}", floor.text);
     let asked_less = app.get(&format!("{path}?suppress_below=1"), Some(&series.organiser)).await;

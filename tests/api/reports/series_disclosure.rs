@@ -21,9 +21,20 @@ use hybrid_events::views::series_report::SeriesReport;
 
 use super::disclosure::{Audit, Term};
 
-const CATEGORIES: [&str; 8] =
-    ["migrant", "refugee", "migrant_led_organisation", "ngo", "regional_authority", "public_agency", "volunteer", "other"];
+const CATEGORIES: [&str; 8] = [
+    "migrant",
+    "refugee",
+    "migrant_led_organisation",
+    "ngo",
+    "regional_authority",
+    "public_agency",
+    "volunteer",
+    "other",
+];
 const DRAWN: [&str; 4] = ["migrant", "refugee", "ngo", "volunteer"];
+
+/// (event, first event, onsite, place, category) of an attended group.
+type GroupKey = (usize, Option<usize>, bool, Option<Uuid>, &'static str);
 
 /// A person of the generated series: linked or not, their category, and per event whether
 /// they took part and where (None: online; Some(room)).
@@ -63,7 +74,7 @@ fn random_series(rng: &mut StdRng, events: usize, people: usize) -> (SeriesRepor
         }
         place_ids.push(ids_here);
     }
-    let mut groups: BTreeMap<(usize, Option<usize>, bool, Option<Uuid>, &str), i64> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, i64> = BTreeMap::new();
     for person in &people {
         let first = person.at.iter().position(Option::is_some).filter(|_| person.linked);
         for (event, attendance) in person.at.iter().enumerate() {
@@ -118,7 +129,9 @@ fn audit_series_report(report: &Value, full: &Value, below: i64, context: &str) 
     let mut news: Vec<Term> = Vec::new();
     let (mut participants, mut not_linked, mut migrants_and_refugees) = (Vec::new(), Vec::new(), Vec::new());
     for (e, (event, whole)) in events.iter().zip(full_events).enumerate() {
-        let mut term = |name: &str, shown: &Value, whole: &Value| audit.shown(&format!("{e}.{name}"), shown, truth(whole));
+        let mut term = |name: &str, shown: &Value, whole: &Value| {
+            audit.shown(&format!("{e}.{name}"), shown, truth(whole))
+        };
         let p = term("participants", &event["participants"], &whole["participants"]);
         let n = term("new", &event["new"], &whole["new"]);
         let r = term("returning", &event["returning"], &whole["returning"]);
@@ -131,13 +144,16 @@ fn audit_series_report(report: &Value, full: &Value, below: i64, context: &str) 
             .iter()
             .zip(whole["by_place"].as_array().unwrap())
             .enumerate()
-            .map(|(i, (room, whole))| term(&format!("room {i}"), &room["participants"], &whole["participants"]))
+            .map(|(i, (room, whole))| {
+                term(&format!("room {i}"), &room["participants"], &whole["participants"])
+            })
             .collect();
         let categories: Vec<Term> = CATEGORIES
             .iter()
             .map(|c| term(c, &event["by_stakeholder_category"][c], &whole["by_stakeholder_category"][c]))
             .collect();
-        let mr = term("migrants_and_refugees", &event["migrants_and_refugees"], &whole["migrants_and_refugees"]);
+        let mr =
+            term("migrants_and_refugees", &event["migrants_and_refugees"], &whole["migrants_and_refugees"]);
         let cohorts: Vec<Term> = (0..e)
             .map(|first| {
                 let path = |v: &Value| v["cohorts"][first]["came_to"][e - first - 1]["people"].clone();
@@ -160,7 +176,8 @@ fn audit_series_report(report: &Value, full: &Value, below: i64, context: &str) 
             audit.sum(news[first], &[came, stayed]);
         }
         // A cohort's size is its event's new, shown once in each place.
-        let size = audit.shown(&format!("{e}.cohort size"), &report["cohorts"][e]["size"], truth(&whole["new"]));
+        let size =
+            audit.shown(&format!("{e}.cohort size"), &report["cohorts"][e]["size"], truth(&whole["new"]));
         audit.sum(size, &[n]);
         news.push(n);
         participants.push(p);
