@@ -125,19 +125,19 @@ async fn organisers_define_purposes_in_two_languages_and_publish_new_versions_of
         &app,
         &admin,
         org,
-        json!({"purpose": "link_across_events", "required": true, "texts": {"en": "Count me across the series."}}),
+        json!({"purpose": "funder_statistics", "required": true, "texts": {"en": "Count me across the series."}}),
     )
     .await;
     assert_eq!(required.status, 201, "{}", required.text);
     assert_eq!(required.body["required"], true);
 
     let list = purposes(&app, &organiser, org).await;
-    assert_eq!(keys(&list), ["contact", "data_processing", "link_across_events", "photos"]);
+    assert_eq!(keys(&list), ["contact", "data_processing", "funder_statistics", "photos"]);
     let one = app.get(&format!("{}/contact", purposes_path(org)), Some(&organiser)).await;
     assert_eq!(one.status, 200, "{}", one.text);
     assert_eq!(one.body["current_version"], 2);
     let page = app.get(&format!("{}?limit=3", purposes_path(org)), Some(&organiser)).await;
-    assert_eq!(keys(&page.body), ["contact", "data_processing", "link_across_events"]);
+    assert_eq!(keys(&page.body), ["contact", "data_processing", "funder_statistics"]);
     let cursor = page.body["next_cursor"].as_str().unwrap();
     let rest = app.get(&format!("{}?limit=3&cursor={cursor}", purposes_path(org)), Some(&organiser)).await;
     assert_eq!(keys(&rest.body), ["photos"]);
@@ -364,7 +364,7 @@ async fn consents_the_organisation_does_not_have_or_requires_are_422_and_registe
         &app,
         &organiser,
         org,
-        json!({"purpose": "link_across_events", "required": true, "texts": {"en": "Count me across the series."}}),
+        json!({"purpose": "funder_statistics", "required": true, "texts": {"en": "Count me across the series."}}),
     )
     .await;
     assert_eq!(required.status, 201, "{}", required.text);
@@ -377,7 +377,7 @@ async fn consents_the_organisation_does_not_have_or_requires_are_422_and_registe
 
     let list = app.get(&format!("/api/v1/events/{event}/registrations"), Some(&organiser)).await;
     assert_eq!(list.body["items"], json!([]), "nobody was registered");
-    let given = per_purpose(json!([dp, {"purpose": "link_across_events", "version": 1}]));
+    let given = per_purpose(json!([dp, {"purpose": "funder_statistics", "version": 1}]));
     registered(&app, &partner, event, given).await;
 }
 

@@ -45,7 +45,6 @@ pub struct SeriesReportQuery {
             (SeriesReport = "application/json"),
             (String = "text/csv"),
         )),
-    (status = 400, response = crate::openapi::BadRequest),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
     (status = 404, response = crate::openapi::NotFound),
