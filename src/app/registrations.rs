@@ -27,7 +27,7 @@ use crate::domain::events::{registration_open, EventStatus};
 use crate::domain::group_reservations::{group_of, group_seating, GroupReservation};
 use crate::domain::history::reschedules_registration;
 use crate::domain::offers::{self, Answer, OfferOf, SeatGiven};
-use crate::domain::people::{self as linking, Identity, Link, LinkRefusal, PersonRef, LINK_ACROSS_EVENTS};
+use crate::domain::people::{self as linking, Link, LinkRefusal, PersonRef, LINK_ACROSS_EVENTS};
 use crate::domain::privacy::{duplicate_answer, seconds_to_next_hour, DuplicateAnswer};
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::refusal::Refusal;
@@ -670,10 +670,18 @@ async fn relink(conn: &mut AsyncPgConnection, id: Uuid, granted: bool) -> AppRes
         return people::set_link(conn, id, None).await;
     }
     let sources = people::link_sources(conn, id).await?;
-    let identity = match (&sources.email_normalised, &sources.phone_digits) {
-        (Some(email), _) => Identity::Email(email),
-        (None, Some(digits)) => Identity::PhoneDigits(digits),
-        (None, None) => Identity::Fresh(Uuid::new_v4()),
+    // The rule of a new registration without a reference (its supplier then plays no part).
+    let link = linking::link(
+        true,
+        None,
+        Uuid::nil(),
+        sources.email_normalised.as_deref(),
+        sources.phone_digits.as_deref(),
+    );
+    let Ok(Link::Identity(identity)) = link else {
+        return Err(AppError::Unexpected(anyhow::anyhow!(
+            "a consented link without a reference is an identity"
+        )));
     };
     let key = linking::person_key(&sources.organisation_key, &identity);
     let code = linking::person_code(&sources.organisation_key, &key);

@@ -126,13 +126,8 @@ fn series_section(series: &SeriesReport, t: Option<i64>) -> String {
         r#"<section class="card" id="series"><h2>The series: {}</h2><table id="series-events"><thead><tr><th scope="col">Event</th><th scope="col">Date</th><th class="n" scope="col">Participants</th><th class="n" scope="col">New</th><th class="n" scope="col">Returning</th><th class="n" scope="col">Not linked</th><th class="n" scope="col">Online</th><th class="n" scope="col">Onsite</th><th class="n" scope="col">Migrants and refugees</th><th class="n" scope="col">From the first event</th></tr></thead><tbody>"#,
         escape(&series.name),
     );
-    let first_cohort = series.cohorts.first();
     for (i, event) in series.events.iter().enumerate() {
-        let from_first = match (i, first_cohort) {
-            (0, Some(cohort)) => cohort.size,
-            (_, Some(cohort)) => cohort.came_to[i - 1].people,
-            (_, None) => None,
-        };
+        let from_first = series.from_first_event(i);
         let share =
             event.migrants_and_refugees_share.map_or(String::new(), |s| format!(" ({:.0} %)", s * 100.0));
         let _ = write!(

@@ -317,6 +317,16 @@ impl SeriesReport {
         }
     }
 
+    /// How many of the people first seen at the series' first event took part in its
+    /// `index`-th event (all of them at the first); None when hidden.
+    pub fn from_first_event(&self, index: usize) -> Option<i64> {
+        let first = self.cohorts.first()?;
+        match index {
+            0 => first.size,
+            later => first.came_to.get(later - 1)?.people,
+        }
+    }
+
     /// One row per event: its counts, how many of the series' first event's people took part
     /// (`from_first_event`), and a column per stakeholder category; a hidden count is an
     /// empty cell.
@@ -342,13 +352,8 @@ impl SeriesReport {
         header.extend(category_columns.iter().map(String::as_str));
         writer.write_record(&header).expect("writing to memory");
         let cell = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
-        let first_cohort = self.cohorts.first();
         for (index, event) in self.events.iter().enumerate() {
-            let from_first = match (index, first_cohort) {
-                (0, Some(cohort)) => cohort.size,
-                (_, Some(cohort)) => cohort.came_to[index - 1].people,
-                (_, None) => None,
-            };
+            let from_first = self.from_first_event(index);
             let mut record = vec![
                 event.event_id.to_string(),
                 event.title.clone(),
