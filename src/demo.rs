@@ -6,7 +6,7 @@
 //! the province (Almazán and El Burgo de Osma), where a host sets up the screen. Loading
 //! twice changes nothing: every row has a fixed id, and the places are found by name.
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -17,10 +17,14 @@ use crate::auth::{password, Caller, PrincipalKind};
 use crate::config::{Environment, Settings};
 use crate::db::schema::{api_clients, events, organisations, registration_consents, registrations, users};
 use crate::db::DbPool;
-use crate::domain::actors::{Actor, ActorKind, EventId, OrganisationId, PlaceId, RegistrationId, Role};
+use crate::domain::actors::{Actor, EventId, OrganisationId, PlaceId, RegistrationId, Role};
 use crate::domain::attendance::{CheckIn, CheckInSource};
+use crate::domain::barriers::{Arrangement, Barrier, BarrierKind, BarrierStatus, Barriers};
+use crate::domain::consent::DATA_PROCESSING;
 use crate::domain::event_places::OfferDraft;
 use crate::domain::events::EventStatus;
+use crate::domain::outcomes::{ActionDraft, ActionStatus, OutcomeDraft};
+use crate::domain::people::{person_code, person_key, Identity, LINK_ACROSS_EVENTS};
 use crate::domain::places::{PlaceDraft, PlaceKind};
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
@@ -37,8 +41,14 @@ fn id(name: &str) -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("https://hybrid-events.example/demo/{name}").as_bytes())
 }
 
+/// The third roundtable, as it happened.
 pub fn event_id() -> Uuid {
-    id("event/soria-roundtable-3")
+    third_roundtable().id()
+}
+
+/// The earlier roundtable and the promised 2022 one, both illustrative.
+pub fn illustrative_event_ids() -> [Uuid; 2] {
+    [second_roundtable().id(), fourth_roundtable().id()]
 }
 
 /// The registration of the `i`th newcomer without a device (0: at Almazán, 1: at El Burgo
@@ -50,6 +60,7 @@ pub fn onsite_registration_id(i: usize) -> Uuid {
 pub struct Loaded {
     pub event_id: Uuid,
     pub organisation_id: Uuid,
+    pub series_id: Uuid,
 }
 
 pub async fn load(settings: &Settings, pool: &DbPool) -> anyhow::Result<Loaded> {
@@ -85,13 +96,21 @@ pub async fn load(settings: &Settings, pool: &DbPool) -> anyhow::Result<Loaded> 
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
-        insert_event(conn).await?;
+        for roundtable in [second_roundtable(), third_roundtable(), fourth_roundtable()] {
+            insert_event(conn, &roundtable).await?;
+        }
         let places = offer_places(conn).await?;
         insert_registrations(conn, &places).await?;
         Ok(())
     })
     .await?;
-    Ok(Loaded { event_id: event_id(), organisation_id: id("organisation/cepaim") })
+    let series_id =
+        events::table.find(event_id()).select(events::series_id).first::<Option<Uuid>>(&mut conn).await?;
+    Ok(Loaded {
+        event_id: event_id(),
+        organisation_id: id("organisation/cepaim"),
+        series_id: series_id.expect("the demo's roundtable is in its series"),
+    })
 }
 
 async fn insert_organisations(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
@@ -120,19 +139,81 @@ async fn insert_organisations(conn: &mut AsyncPgConnection) -> anyhow::Result<()
     Ok(())
 }
 
-async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+/// One roundtable of the platform's series, as the demo loads it.
+struct Roundtable {
+    key: &'static str,
+    title: &'static str,
+    description: &'static str,
+    starts: DateTime<Utc>,
+    /// Seats at the main venue, and of them those kept for people without a device.
+    venue_seats: (i32, i32),
+    /// `group_reservations`, as the API takes them.
+    group_reservations: serde_json::Value,
+}
+
+impl Roundtable {
+    fn id(&self) -> Uuid {
+        id(&format!("event/{}", self.key))
+    }
+
+    fn event(&self) -> EventRef {
+        EventRef { id: EventId(self.id()), organisation_id: OrganisationId(id("organisation/cepaim")) }
+    }
+}
+
+/// An earlier roundtable, illustrative: the seed tells of the third only.
+fn second_roundtable() -> Roundtable {
+    Roundtable {
+        key: "soria-roundtable-2",
+        title: "Second roundtable of the regional platform for migrant and refugee integration",
+        description:
+            "Illustrative: an earlier meeting of the platform, made up for the demo so that the series \
+                      report has people who come back. The Share SIRA pilot actions were presented.",
+        starts: Utc.with_ymd_and_hms(2021, 6, 16, 8, 0, 0).unwrap(),
+        venue_seats: (3, 3),
+        group_reservations: serde_json::json!([]),
+    }
+}
+
+/// The third roundtable, as it happened (24 November 2021).
+fn third_roundtable() -> Roundtable {
+    Roundtable {
+        key: "soria-roundtable-3",
+        title: "Third roundtable of the regional platform for migrant and refugee integration",
+        description:
+            "What constitutes genuine participation, and what keeps migrants from forums and activities: \
+                      transport, the digital gap, clashing schedules, confidence in Spanish.",
+        starts: Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap(),
+        venue_seats: (3, 3),
+        group_reservations: serde_json::json!([]),
+    }
+}
+
+/// The "one more occasion in 2022" the seed promises, illustrative: with seats kept for
+/// migrants and refugees, so that a small room is not filled before they come.
+fn fourth_roundtable() -> Roundtable {
+    Roundtable {
+        key: "soria-roundtable-4",
+        title: "Fourth roundtable of the regional platform for migrant and refugee integration",
+        description:
+            "Illustrative: the meeting the platform promised for 2022, made up for the demo. The three \
+                      pilot projects in Spain report on their progress.",
+        starts: Utc.with_ymd_and_hms(2022, 5, 18, 8, 0, 0).unwrap(),
+        venue_seats: (6, 2),
+        group_reservations: serde_json::json!([{"categories": ["migrant", "refugee"], "seats": 3, "places": null}]),
+    }
+}
+
+async fn insert_event(conn: &mut AsyncPgConnection, roundtable: &Roundtable) -> anyhow::Result<()> {
     // The platform's series, as an event naming it would find or create it.
     let series = crate::db::series::find_or_create(conn, id("organisation/cepaim"), SERIES).await?;
-    let starts = Utc.with_ymd_and_hms(2021, 11, 24, 9, 0, 0).unwrap();
+    let starts = roundtable.starts;
     let inserted = diesel::insert_into(events::table)
         .values((
-            events::id.eq(event_id()),
+            events::id.eq(roundtable.id()),
             events::organisation_id.eq(id("organisation/cepaim")),
-            events::title.eq("Third roundtable of the regional platform for migrant and refugee integration"),
-            events::description.eq(
-                "What constitutes genuine participation, and what keeps migrants from forums and activities: \
-                 transport, the digital gap, clashing schedules, confidence in Spanish.",
-            ),
+            events::title.eq(roundtable.title),
+            events::description.eq(roundtable.description),
             events::region.eq("Soria"),
             events::series.eq(&series.name),
             events::series_id.eq(series.id),
@@ -143,18 +224,23 @@ async fn insert_event(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
             events::status.eq(EventStatus::Published),
             events::published_at.eq(diesel::dsl::now),
             events::online_offered.eq(true),
-            events::online_join_url.eq("https://meet.example.org/soria-roundtable-3"),
+            events::online_join_url.eq(format!("https://meet.example.org/{}", roundtable.key)),
             events::onsite_offered.eq(true),
             events::onsite_venue_name.eq("Fundación CEPAIM, Soria office"),
             events::onsite_address.eq("Soria, Spain"),
-            events::onsite_capacity.eq(3),
-            events::onsite_reserved.eq(3),
+            events::onsite_capacity.eq(roundtable.venue_seats.0),
+            events::onsite_reserved.eq(roundtable.venue_seats.1),
+            events::group_reservations.eq(&roundtable.group_reservations),
+            // Kept ten years, as a funder's audit may ask: past the organisation's default of a
+            // year, the server's first retention sweep would erase the people of 2021 and
+            // their links, and the series report would show nobody coming back.
+            events::retention_days.eq(Some(3650)),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
     if inserted == 1 {
-        let event = soria_event();
+        let event = roundtable.event();
         let transitions = [Transition::EventCreated { event }, Transition::EventPublished { event }];
         record(conn, Actor::user(id("user/organiser")), &transitions).await?;
     }
@@ -226,23 +312,87 @@ async fn offer_places(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<Uuid>>
     Ok(ids)
 }
 
-fn soria_event() -> EventRef {
-    EventRef { id: EventId(event_id()), organisation_id: OrganisationId(id("organisation/cepaim")) }
+/// Someone at a roundtable, as the demo loads them.
+struct Attendance {
+    registration: Uuid,
+    /// The partner's own stable reference for the person (`person_ref`), given with the
+    /// `link_across_events` consent; `None`: they did not consent to be linked.
+    reference: Option<String>,
+    name: String,
+    category: &'static str,
+    organisation: Option<&'static str>,
+    /// Onsite at this room (`None`: the main venue), or online.
+    onsite: Option<Option<Uuid>>,
+    /// No device or internet: a room, and interpreting into this language.
+    newcomer_language: Option<&'static str>,
+    interests: Vec<String>,
+    barriers: Barriers,
+    /// Who registered them: the organiser, or the partner's tablet.
+    by: Actor,
 }
 
-/// The history of a registration loaded as it happened: registered by `by`, confirmed in
-/// `mode` (at `place`, when not the main venue or online), and checked in.
-async fn record_attended(
+/// Registers `a` at `roundtable`, confirmed and checked in (online from the video
+/// platform's list, onsite at the door), linked under the organisation's key when they
+/// consented; unless the registration exists already.
+async fn insert_attended(
     conn: &mut AsyncPgConnection,
-    registration: Uuid,
-    by: Actor,
-    (mode, place): (Mode, Option<Uuid>),
-    check_in: CheckIn,
+    roundtable: &Roundtable,
+    link_key: &[u8],
+    a: &Attendance,
 ) -> anyhow::Result<()> {
+    let attended = roundtable.starts + chrono::Duration::minutes(5);
+    let created = roundtable.starts - chrono::Duration::days(9);
+    let check_in = match a.onsite {
+        None => CheckIn { at: attended, source: CheckInSource::OnlineImport, minutes: Some(ONLINE_MINUTES) },
+        Some(_) => CheckIn { at: attended, source: CheckInSource::Onsite, minutes: None },
+    };
+    let (mode, place) = match a.onsite {
+        None => (Mode::Online, None),
+        Some(place) => (Mode::Onsite, place),
+    };
+    let supplier = id("organisation/cepaim");
+    let person_key = a
+        .reference
+        .as_deref()
+        .map(|reference| person_key(link_key, &Identity::Supplied { supplier, reference }));
+    let person_code = person_key.as_deref().map(|key| person_code(link_key, key));
+    let inserted = diesel::insert_into(registrations::table)
+        .values((
+            registrations::id.eq(a.registration),
+            registrations::event_id.eq(roundtable.id()),
+            registrations::status.eq(RegistrationStatus::Confirmed),
+            registrations::attendance_mode.eq(mode),
+            registrations::place_id.eq(place),
+            registrations::needs_physical_space.eq(a.newcomer_language.is_some()),
+            registrations::needs_transport.eq(a.barriers.has(BarrierKind::Transport)),
+            registrations::barriers.eq(&a.barriers),
+            registrations::interpretation_language.eq(a.newcomer_language),
+            registrations::interests.eq(&a.interests),
+            registrations::full_name.eq(&a.name),
+            registrations::organisation_name.eq(a.organisation),
+            registrations::preferred_language.eq(a.newcomer_language.unwrap_or("es")),
+            registrations::stakeholder_category.eq(a.category),
+            registrations::consent_data_processing.eq(true),
+            registrations::checked_in_at.eq(check_in.at),
+            registrations::check_in_source.eq(check_in.source),
+            registrations::check_in_minutes.eq(check_in.minutes),
+            registrations::created_by.eq(a.by.id.expect("a person or a partner registered them")),
+            registrations::created_by_kind.eq(a.by.kind),
+            registrations::created_at.eq(created),
+            registrations::updated_at.eq(attended),
+            registrations::person_key.eq(person_key),
+            registrations::person_code.eq(person_code),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if inserted == 0 {
+        return Ok(());
+    }
     let registration = RegistrationRef {
-        id: RegistrationId(registration),
-        event: soria_event(),
-        created_by: by.id.expect("a person or a partner registered them"),
+        id: RegistrationId(a.registration),
+        event: roundtable.event(),
+        created_by: a.by.id.expect("a person or a partner registered them"),
     };
     let seat = Seat {
         status: RegistrationStatus::Confirmed,
@@ -252,134 +402,329 @@ async fn record_attended(
     };
     record(
         conn,
-        by,
+        a.by,
         &[
             Transition::Registered { registration, seat },
             Transition::CheckedIn { registration, seat, check_in, cleared_no_show: None },
         ],
     )
     .await?;
-    // They consented to data processing, at the first version of the built-in text.
-    diesel::insert_into(registration_consents::table)
-        .values((
-            registration_consents::registration_id.eq(registration.id.0),
-            registration_consents::organisation_id.eq(registration.event.organisation_id.0),
-            registration_consents::purpose.eq(crate::domain::consent::DATA_PROCESSING),
-            registration_consents::version.eq(1),
-            registration_consents::granted_at.eq(Utc.with_ymd_and_hms(2021, 11, 15, 10, 0, 0).unwrap()),
-        ))
-        .execute(conn)
-        .await?;
+    // They consented to data processing, and those with a reference to being linked, at the
+    // first version of each text.
+    let purposes: &[&str] =
+        if a.reference.is_some() { &[DATA_PROCESSING, LINK_ACROSS_EVENTS] } else { &[DATA_PROCESSING] };
+    for purpose in purposes {
+        diesel::insert_into(registration_consents::table)
+            .values((
+                registration_consents::registration_id.eq(a.registration),
+                registration_consents::organisation_id.eq(registration.event.organisation_id.0),
+                registration_consents::purpose.eq(*purpose),
+                registration_consents::version.eq(1),
+                registration_consents::granted_at.eq(created),
+            ))
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 
-/// 18 online stakeholders and 3 onsite newcomers without a device, all of whom attended:
-/// the first at the first of `places` (Almazán), the second at the second (El Burgo de
-/// Osma), the third at the main venue.
-async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> anyhow::Result<()> {
-    const INTERESTS: [&str; 4] =
-        ["intercultural_community_action", "entrepreneurship", "women_employment", "rural_initiatives"];
-    let online: [(&str, &str, Option<&str>); 18] = [
-        ("Regional authority representative 1", "regional_authority", Some("Junta de Castilla y León")),
-        ("Regional authority representative 2", "regional_authority", Some("Diputación Provincial de Soria")),
-        ("Public agency officer 1", "public_agency", Some("Public employment service")),
-        ("Public agency officer 2", "public_agency", Some("Social services, Soria")),
-        ("IOM Spain staff 1", "ngo", Some("IOM Spain")),
-        ("IOM Spain staff 2", "ngo", Some("IOM Spain")),
-        ("CEPAIM staff 1", "ngo", Some("Fundación CEPAIM")),
-        ("CEPAIM staff 2", "ngo", Some("Fundación CEPAIM")),
-        ("ICMC Europe staff", "ngo", Some("ICMC Europe / SHARE Network")),
-        ("NGO worker", "ngo", Some("Cruz Roja Soria")),
-        (
-            "Migrant-led organisation member 1",
-            "migrant_led_organisation",
-            Some("Asociación de Mujeres Migrantes de Soria"),
-        ),
-        (
-            "Migrant-led organisation member 2",
-            "migrant_led_organisation",
-            Some("Asociación de Mujeres Migrantes de Soria"),
-        ),
-        ("Volunteer 1", "volunteer", None),
-        ("Volunteer 2", "volunteer", None),
-        ("Migrant participant 1", "migrant", None),
-        ("Migrant participant 2", "migrant", None),
-        ("Refugee participant 1", "refugee", None),
-        ("Refugee participant 2", "refugee", None),
-    ];
-    let attended = Utc.with_ymd_and_hms(2021, 11, 24, 9, 5, 0).unwrap();
-    let from_the_platform =
-        CheckIn { at: attended, source: CheckInSource::OnlineImport, minutes: Some(ONLINE_MINUTES) };
-    let at_the_door = CheckIn { at: attended, source: CheckInSource::Onsite, minutes: None };
-    let created = Utc.with_ymd_and_hms(2021, 11, 15, 10, 0, 0).unwrap();
-    for (i, (name, category, organisation)) in online.iter().enumerate() {
-        let interests: Vec<String> = vec![INTERESTS[i % 4].to_owned()];
-        let registration = id(&format!("registration/online/{i}"));
-        let inserted = diesel::insert_into(registrations::table)
-            .values((
-                registrations::id.eq(registration),
-                registrations::event_id.eq(event_id()),
-                registrations::status.eq(RegistrationStatus::Confirmed),
-                registrations::attendance_mode.eq(Mode::Online),
-                registrations::interests.eq(interests),
-                registrations::full_name.eq(*name),
-                registrations::organisation_name.eq(*organisation),
-                registrations::preferred_language.eq("es"),
-                registrations::stakeholder_category.eq(*category),
-                registrations::consent_data_processing.eq(true),
-                registrations::checked_in_at.eq(from_the_platform.at),
-                registrations::check_in_source.eq(from_the_platform.source),
-                registrations::check_in_minutes.eq(from_the_platform.minutes),
-                registrations::created_by.eq(id("user/organiser")),
-                registrations::created_by_kind.eq(ActorKind::User),
-                registrations::created_at.eq(created),
-                registrations::updated_at.eq(attended),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
+/// The organisation's `link_across_events` purpose, defined by the organiser unless it is.
+async fn ask_to_link(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    let organisation = id("organisation/cepaim");
+    if crate::db::consents::find(conn, organisation, LINK_ACROSS_EVENTS).await?.is_none() {
+        let texts = std::collections::BTreeMap::from([
+            ("es".to_owned(), "Podéis reconocerme en las próximas reuniones de la plataforma.".to_owned()),
+            ("en".to_owned(), "You may recognise me at the platform's next meetings.".to_owned()),
+        ]);
+        crate::app::consents::define(conn, &organiser(), organisation, LINK_ACROSS_EVENTS, None, &texts)
             .await?;
-        if inserted == 1 {
-            let organiser = Actor::user(id("user/organiser"));
-            record_attended(conn, registration, organiser, (Mode::Online, None), from_the_platform).await?;
-        }
-    }
-    let onsite =
-        [("Newcomer 1", "refugee", "ar"), ("Newcomer 2", "migrant", "ar"), ("Newcomer 3", "migrant", "fr")];
-    for (i, (name, category, language)) in onsite.iter().enumerate() {
-        let registration = onsite_registration_id(i);
-        let place = places.get(i).copied();
-        let inserted = diesel::insert_into(registrations::table)
-            .values((
-                registrations::id.eq(registration),
-                registrations::event_id.eq(event_id()),
-                registrations::status.eq(RegistrationStatus::Confirmed),
-                registrations::attendance_mode.eq(Mode::Onsite),
-                registrations::needs_physical_space.eq(true),
-                registrations::place_id.eq(place),
-                registrations::needs_transport.eq(true),
-                registrations::interpretation_language.eq(*language),
-                registrations::interests
-                    .eq(vec!["entrepreneurship".to_owned(), "women_employment".to_owned()]),
-                registrations::full_name.eq(*name),
-                registrations::preferred_language.eq(*language),
-                registrations::stakeholder_category.eq(*category),
-                registrations::consent_data_processing.eq(true),
-                registrations::checked_in_at.eq(at_the_door.at),
-                registrations::check_in_source.eq(at_the_door.source),
-                registrations::created_by.eq(id("api-client/partner")),
-                registrations::created_by_kind.eq(ActorKind::ApiClient),
-                registrations::created_at.eq(created),
-                registrations::updated_at.eq(attended),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        if inserted == 1 {
-            let partner = Actor::api_client(id("api-client/partner"));
-            record_attended(conn, registration, partner, (Mode::Onsite, place), at_the_door).await?;
-        }
     }
     Ok(())
+}
+
+/// The stakeholders of the third roundtable online: (name, category, organisation).
+const ONLINE: [(&str, &str, Option<&str>); 18] = [
+    ("Regional authority representative 1", "regional_authority", Some("Junta de Castilla y León")),
+    ("Regional authority representative 2", "regional_authority", Some("Diputación Provincial de Soria")),
+    ("Public agency officer 1", "public_agency", Some("Public employment service")),
+    ("Public agency officer 2", "public_agency", Some("Social services, Soria")),
+    ("IOM Spain staff 1", "ngo", Some("IOM Spain")),
+    ("IOM Spain staff 2", "ngo", Some("IOM Spain")),
+    ("CEPAIM staff 1", "ngo", Some("Fundación CEPAIM")),
+    ("CEPAIM staff 2", "ngo", Some("Fundación CEPAIM")),
+    ("ICMC Europe staff", "ngo", Some("ICMC Europe / SHARE Network")),
+    ("NGO worker", "ngo", Some("Cruz Roja Soria")),
+    (
+        "Migrant-led organisation member 1",
+        "migrant_led_organisation",
+        Some("Asociación de Mujeres Migrantes de Soria"),
+    ),
+    (
+        "Migrant-led organisation member 2",
+        "migrant_led_organisation",
+        Some("Asociación de Mujeres Migrantes de Soria"),
+    ),
+    ("Volunteer 1", "volunteer", None),
+    ("Volunteer 2", "volunteer", None),
+    ("Migrant participant 1", "migrant", None),
+    ("Migrant participant 2", "migrant", None),
+    ("Refugee participant 1", "refugee", None),
+    ("Refugee participant 2", "refugee", None),
+];
+
+/// Who of [`ONLINE`] did not consent to be linked across events (the staff of ICMC Europe
+/// and of Cruz Roja): they count at each roundtable, but never as returning.
+const NOT_LINKED: [usize; 2] = [8, 9];
+
+/// The newcomers without a device: (name, category, language).
+const NEWCOMERS: [(&str, &str, &str); 3] =
+    [("Newcomer 1", "refugee", "ar"), ("Newcomer 2", "migrant", "ar"), ("Newcomer 3", "migrant", "fr")];
+
+const INTERESTS: [&str; 4] =
+    ["intercultural_community_action", "entrepreneurship", "women_employment", "rural_initiatives"];
+
+fn barrier(kind: BarrierKind, status: BarrierStatus, arranged: &[Arrangement]) -> Barrier {
+    Barrier { barrier: kind, status, arranged: arranged.to_vec() }
+}
+
+/// The barriers of the `i`th online stakeholder: the few the seed names, on the migrants and
+/// refugees who raised them.
+fn online_barriers(i: usize) -> Barriers {
+    Barriers(match i {
+        14 => vec![barrier(BarrierKind::DigitalGap, BarrierStatus::Arranged, &[Arrangement::DeviceLent])],
+        15 => vec![barrier(BarrierKind::Schedule, BarrierStatus::Unresolved, &[])],
+        17 => vec![barrier(
+            BarrierKind::LanguageConfidence,
+            BarrierStatus::Arranged,
+            &[Arrangement::PlainLanguage],
+        )],
+        _ => Vec::new(),
+    })
+}
+
+/// A newcomer's barriers, all met: transport to the room, the room for the digital gap
+/// (`room`: a hosted place near home, or the main venue), an interpreter.
+fn newcomer_barriers(room: Arrangement) -> Barriers {
+    Barriers(vec![
+        barrier(BarrierKind::Transport, BarrierStatus::Arranged, &[Arrangement::TransportBooked]),
+        barrier(BarrierKind::DigitalGap, BarrierStatus::Arranged, &[room]),
+        barrier(BarrierKind::LanguageConfidence, BarrierStatus::Arranged, &[Arrangement::Interpreter]),
+    ])
+}
+
+fn online_attendance(roundtable: &Roundtable, i: usize, registration: Uuid) -> Attendance {
+    let (name, category, organisation) = ONLINE[i];
+    Attendance {
+        registration,
+        reference: (!NOT_LINKED.contains(&i)).then(|| format!("soria-{i}")),
+        name: name.to_owned(),
+        category,
+        organisation,
+        onsite: None,
+        newcomer_language: None,
+        interests: vec![INTERESTS[i % 4].to_owned()],
+        barriers: if roundtable.key == "soria-roundtable-2" {
+            Barriers::default()
+        } else {
+            online_barriers(i)
+        },
+        by: Actor::user(id("user/organiser")),
+    }
+}
+
+fn newcomer_attendance(i: usize, registration: Uuid, room: Option<Uuid>) -> Attendance {
+    let (name, category, language) = NEWCOMERS[i];
+    Attendance {
+        registration,
+        reference: Some(format!("soria-newcomer-{i}")),
+        name: name.to_owned(),
+        category,
+        organisation: None,
+        onsite: Some(room),
+        newcomer_language: Some(language),
+        interests: vec!["entrepreneurship".to_owned(), "women_employment".to_owned()],
+        barriers: newcomer_barriers(if room.is_some() {
+            Arrangement::HostedPlace
+        } else {
+            Arrangement::PhysicalSpace
+        }),
+        by: Actor::api_client(id("api-client/partner")),
+    }
+}
+
+/// Someone at only one of the illustrative roundtables.
+fn newcomer_to_the_series(
+    roundtable: &Roundtable,
+    key: &str,
+    (name, category): (&str, &'static str),
+    onsite: bool,
+    barriers: Barriers,
+) -> Attendance {
+    Attendance {
+        registration: id(&format!("registration/{}/{key}", roundtable.key)),
+        reference: Some(format!("soria-{key}")),
+        name: name.to_owned(),
+        category,
+        organisation: None,
+        onsite: onsite.then_some(None),
+        newcomer_language: None,
+        interests: vec!["rural_initiatives".to_owned()],
+        barriers,
+        by: Actor::api_client(id("api-client/partner")),
+    }
+}
+
+/// The third roundtable as it happened: 18 stakeholders online and 3 newcomers without a
+/// device, all of whom attended: the first at the first of `places` (Almazán), the second
+/// at the second (El Burgo de Osma), the third at the main venue.
+fn third_roundtable_attendance(places: &[Uuid]) -> Vec<Attendance> {
+    let third = third_roundtable();
+    let mut people: Vec<Attendance> = (0..ONLINE.len())
+        .map(|i| online_attendance(&third, i, id(&format!("registration/online/{i}"))))
+        .collect();
+    for i in 0..NEWCOMERS.len() {
+        people.push(newcomer_attendance(i, onsite_registration_id(i), places.get(i).copied()));
+    }
+    people
+}
+
+/// The earlier roundtable (illustrative): nine of the third's stakeholders online, one of
+/// its newcomers at the main venue, and three people who did not come back.
+fn second_roundtable_attendance() -> Vec<Attendance> {
+    let second = second_roundtable();
+    let online_id = |i: usize| id(&format!("registration/{}/online/{i}", second.key));
+    let mut people: Vec<Attendance> = [0, 2, 4, 6, 7, 8, 10, 12, 14, 16]
+        .into_iter()
+        .map(|i| online_attendance(&second, i, online_id(i)))
+        .collect();
+    let mut newcomer = newcomer_attendance(0, id(&format!("registration/{}/newcomer/0", second.key)), None);
+    newcomer.barriers = Barriers(vec![
+        barrier(BarrierKind::Transport, BarrierStatus::Arranged, &[Arrangement::TravelCostsRefunded]),
+        barrier(BarrierKind::DigitalGap, BarrierStatus::Arranged, &[Arrangement::PhysicalSpace]),
+        barrier(BarrierKind::LanguageConfidence, BarrierStatus::Unresolved, &[]),
+    ]);
+    people.push(newcomer);
+    people.push(newcomer_to_the_series(
+        &second,
+        "early-0",
+        ("Town hall officer", "public_agency"),
+        false,
+        Barriers::default(),
+    ));
+    people.push(newcomer_to_the_series(
+        &second,
+        "early-1",
+        ("Volunteer 3", "volunteer"),
+        false,
+        Barriers::default(),
+    ));
+    people.push(newcomer_to_the_series(
+        &second,
+        "early-2",
+        ("Migrant participant 3", "migrant"),
+        false,
+        Barriers(vec![barrier(BarrierKind::Schedule, BarrierStatus::Unresolved, &[])]),
+    ));
+    people
+}
+
+/// The promised 2022 roundtable (illustrative): twelve of the third's stakeholders online,
+/// its three newcomers at the main venue in the seats kept for migrants and refugees, and
+/// three people new to the series.
+fn fourth_roundtable_attendance() -> Vec<Attendance> {
+    let fourth = fourth_roundtable();
+    let online_id = |i: usize| id(&format!("registration/{}/online/{i}", fourth.key));
+    let mut people: Vec<Attendance> = [0, 1, 2, 4, 6, 8, 10, 11, 14, 15, 16, 17]
+        .into_iter()
+        .map(|i| online_attendance(&fourth, i, online_id(i)))
+        .collect();
+    for i in 0..NEWCOMERS.len() {
+        let mut newcomer =
+            newcomer_attendance(i, id(&format!("registration/{}/newcomer/{i}", fourth.key)), None);
+        newcomer.barriers = newcomer_barriers(Arrangement::PhysicalSpace);
+        people.push(newcomer);
+    }
+    people.push(newcomer_to_the_series(
+        &fourth,
+        "2022-0",
+        ("Migrant participant 4", "migrant"),
+        true,
+        Barriers(vec![barrier(
+            BarrierKind::Childcare,
+            BarrierStatus::Arranged,
+            &[Arrangement::ChildcareProvided],
+        )]),
+    ));
+    people.push(newcomer_to_the_series(
+        &fourth,
+        "2022-1",
+        ("Refugee participant 3", "refugee"),
+        false,
+        Barriers::default(),
+    ));
+    people.push(newcomer_to_the_series(
+        &fourth,
+        "2022-2",
+        ("Rural cooperative member", "other"),
+        false,
+        Barriers::default(),
+    ));
+    people
+}
+
+/// What the third roundtable decided, recorded by its organiser through the use case (its
+/// history lines and `action.created` messages follow): the topics the participants asked
+/// for and the follow-up of the three pilot projects in Spain (named here for the demo; the
+/// seed does not name them), as the work stood after the 2022 meeting.
+async fn record_follow_up(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    let event = third_roundtable().id();
+    if crate::db::outcomes::find_outcome(conn, event).await?.is_some() {
+        return Ok(());
+    }
+    let action = |title: &str, owner: &str, due: (i32, u32, u32), status: ActionStatus| ActionDraft {
+        title: title.to_owned(),
+        owner_organisation_id: Some(id(owner)),
+        owner_name: None,
+        due_on: chrono::NaiveDate::from_ymd_opt(due.0, due.1, due.2).expect("a date"),
+        status: Some(status),
+    };
+    let draft = OutcomeDraft {
+        topics: Some(INTERESTS.iter().map(|t| (*t).to_owned()).chain(["social_movements".to_owned()]).collect()),
+        summary: Some(Some(
+            "Barriers to participation named: transport, the digital gap, clashing schedules and confidence in \
+             Spanish. Offering online and onsite attendance brings more newcomers. Participants want to follow the \
+             three pilot projects to be implemented in Spain."
+                .to_owned(),
+        )),
+        actions: vec![
+            action("Pilot project 1 (employment): report its progress to the platform", "organisation/iom", (2022, 3, 31), ActionStatus::Done),
+            action("Pilot project 2 (women's employment): report its progress to the platform", "organisation/cepaim", (2022, 5, 18), ActionStatus::InProgress),
+            action("Pilot project 3 (rural initiatives): report its progress to the platform", "organisation/cepaim", (2022, 9, 30), ActionStatus::Open),
+            action("Map transport between the villages and Soria for onsite participants", "organisation/soria", (2022, 5, 1), ActionStatus::InProgress),
+        ],
+    };
+    crate::app::outcomes::record_outcome(conn, &organiser(), EventId(event), draft).await?;
+    Ok(())
+}
+
+/// The platform's roundtables and who attended each.
+async fn insert_registrations(conn: &mut AsyncPgConnection, places: &[Uuid]) -> anyhow::Result<()> {
+    ask_to_link(conn).await?;
+    let link_key: Vec<u8> = organisations::table
+        .find(id("organisation/cepaim"))
+        .select(organisations::link_key)
+        .first(conn)
+        .await?;
+    for (roundtable, people) in [
+        (second_roundtable(), second_roundtable_attendance()),
+        (third_roundtable(), third_roundtable_attendance(places)),
+        (fourth_roundtable(), fourth_roundtable_attendance()),
+    ] {
+        for attendance in &people {
+            insert_attended(conn, &roundtable, &link_key, attendance).await?;
+        }
+    }
+    record_follow_up(conn).await
 }
 
 /// What the command prints: how to log in and where to look.
@@ -387,7 +732,10 @@ pub fn summary(base_url: &str, loaded: &Loaded) -> String {
     let event = loaded.event_id;
     format!(
         "Loaded the Soria roundtable (21 registrations: 18 online, 3 onsite who need a physical space:\n\
-         one at the main venue in Soria, one at each hosted place, in Almazán and El Burgo de Osma).\n\n\
+         one at the main venue in Soria, one at each hosted place, in Almazán and El Burgo de Osma),\n\
+         in its platform's series with an earlier roundtable and the promised 2022 one (both\n\
+         illustrative): people who came back, seats kept for migrants and refugees, barriers and\n\
+         the pilot projects' follow-up actions.\n\n\
          Organiser login:   {ORGANISER_EMAIL} / {ORGANISER_PASSWORD}\n\
          Partner client:    client_id {PARTNER_CLIENT_ID}\n\
          \x20                  client_secret {PARTNER_CLIENT_SECRET}\n\
@@ -397,7 +745,10 @@ pub fn summary(base_url: &str, loaded: &Loaded) -> String {
          Attendance (CSV):  {base_url}/api/v1/events/{event}/attendance.csv\n\
          Report page:       {base_url}/api/v1/events/{event}/report.html\n\
          \x20                  (send the organiser's bearer token, or get a link a browser can open from\n\
-         \x20                   POST {base_url}/api/v1/events/{event}/report-links)\n",
+         \x20                   POST {base_url}/api/v1/events/{event}/report-links)\n\
+         Series report:     {base_url}/api/v1/series/{series}/report\n\
+         Follow-up actions: {base_url}/api/v1/series/{series}/actions\n",
         org = loaded.organisation_id,
+        series = loaded.series_id,
     )
 }

@@ -613,6 +613,14 @@ async fn change_fields(
         before,
         after: Seat::of(&changed),
     }];
+    let barrier_changes = changed.barriers.changes_from(&current.barriers);
+    if !barrier_changes.is_empty() {
+        transitions.push(Transition::BarriersChanged {
+            registration: RegistrationRef::of(&changed, event),
+            seat: Seat::of(&changed),
+            changes: barrier_changes,
+        });
+    }
     if reseated || may_be_promoted {
         transitions.extend(promote(conn, event).await?);
     }

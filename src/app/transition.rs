@@ -127,6 +127,13 @@ pub enum Transition {
         before: Option<NoShowReason>,
         after: Option<NoShowReason>,
     },
+    /// Barriers listed, changed (a status, what was arranged) or removed: one `FieldChange`
+    /// per kind (`domain::barriers::Barriers::changes_from`); never empty.
+    BarriersChanged {
+        registration: RegistrationRef,
+        seat: Seat,
+        changes: Vec<FieldChange>,
+    },
     PersonalDataErased {
         registration: RegistrationRef,
         seat: Seat,
@@ -487,6 +494,19 @@ impl Transition {
                     },
                     *seat,
                     vec![NoShowReason::change(*before, *after)],
+                ),
+            },
+            // The organisers' own work for a person: recorded, announced to nobody (the
+            // registration's read shows it to the partner who made it).
+            BarriersChanged { registration, seat, changes } => Effects {
+                outreach: None,
+                announcement: None,
+                entry: entry_with_changes(
+                    registration,
+                    actor,
+                    RegistrationAction::BarriersChanged,
+                    *seat,
+                    changes.clone(),
                 ),
             },
             PersonalDataErased { registration, seat } => Effects {
@@ -1291,6 +1311,28 @@ mod tests {
                     )],
                 ),
             ),
+            (
+                Transition::BarriersChanged {
+                    registration: r,
+                    seat: CONFIRMED_ONSITE,
+                    changes: vec![FieldChange::new(
+                        "barriers.transport",
+                        json!({"status": "raised", "arranged": []}),
+                        json!({"status": "arranged", "arranged": ["transport_booked"]}),
+                    )],
+                },
+                None,
+                same_seat_entry(
+                    &r,
+                    RegistrationAction::BarriersChanged,
+                    CONFIRMED_ONSITE,
+                    vec![FieldChange::new(
+                        "barriers.transport",
+                        json!({"status": "raised", "arranged": []}),
+                        json!({"status": "arranged", "arranged": ["transport_booked"]}),
+                    )],
+                ),
+            ),
         ]
     }
 
@@ -1363,6 +1405,8 @@ mod tests {
             // An event's outcome and its actions: the organisation's work, nobody is told.
             None,
             None,
+            None,
+            // Barriers changed: the organisers' work for the person, nobody is told.
             None,
         ]
     }

@@ -106,3 +106,55 @@ text_enum!(OutreachStatus, "outreach status");
 text_enum!(OutreachResult, "outreach result");
 text_enum!(WaitlistPromotion, "waitlist promotion");
 text_enum!(ActionStatus, "action status");
+
+/// A registration's barriers as its `jsonb` column holds them; a value that is not a list of
+/// barriers of the vocabulary is an error, as for the enums above.
+mod barriers {
+    use std::io::Write;
+
+    use diesel::deserialize::{self, FromSql, Queryable};
+    use diesel::expression::AsExpression;
+    use diesel::internal::derives::as_expression::Bound;
+    use diesel::pg::{Pg, PgValue};
+    use diesel::serialize::{self, Output, ToSql};
+    use diesel::sql_types::Jsonb;
+
+    use crate::domain::barriers::Barriers;
+
+    impl ToSql<Jsonb, Pg> for Barriers {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+            // jsonb's binary format: a version byte, then the text.
+            out.write_all(&[1])?;
+            serde_json::to_writer(out, self)?;
+            Ok(serialize::IsNull::No)
+        }
+    }
+
+    impl FromSql<Jsonb, Pg> for Barriers {
+        fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+            let json = <serde_json::Value as FromSql<Jsonb, Pg>>::from_sql(value)?;
+            serde_json::from_value(json).map_err(|e| format!("barriers in the database: {e}").into())
+        }
+    }
+
+    impl Queryable<Jsonb, Pg> for Barriers {
+        type Row = Self;
+        fn build(row: Self) -> deserialize::Result<Self> {
+            Ok(row)
+        }
+    }
+
+    impl AsExpression<Jsonb> for Barriers {
+        type Expression = Bound<Jsonb, Self>;
+        fn as_expression(self) -> Self::Expression {
+            Bound::new(self)
+        }
+    }
+
+    impl AsExpression<Jsonb> for &Barriers {
+        type Expression = Bound<Jsonb, Self>;
+        fn as_expression(self) -> Self::Expression {
+            Bound::new(self)
+        }
+    }
+}

@@ -20,6 +20,7 @@ use crate::db::prepared::Prepared;
 use crate::db::schema::registrations;
 use crate::domain::actors::ActorKind;
 use crate::domain::attendance::{CheckIn, CheckInSource, NoShowReason};
+use crate::domain::barriers::Barriers;
 use crate::domain::consent::{Accepted, CONTACT};
 use crate::domain::events::EventStatus;
 use crate::domain::group_reservations::{group_of, GroupReservation, Seated};
@@ -72,6 +73,8 @@ pub struct RegistrationRow {
     /// The person's code across the organisation's events (`domain::people`); set exactly
     /// while the registration is linked (`person_key`, never read back, is the link).
     pub person_code: Option<String>,
+    /// What keeps the person from taking part (`domain::barriers`), in the vocabulary's order.
+    pub barriers: Barriers,
 }
 
 impl RegistrationRow {
@@ -138,9 +141,9 @@ const INSERT_REGISTERED: &str = concat!(
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
          interests, full_name, email, email_normalised, phone, phone_digits, organisation_name,
          preferred_language, stakeholder_category, consent_data_processing, consent_contact,
-         created_by, created_by_kind, place_id, acceptable_place_ids, person_key, person_code)
+         created_by, created_by_kind, place_id, acceptable_place_ids, person_key, person_code, barriers)
      VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $24, true, $25, $26, $27, $34, $35, $39, $40)
+             $23, $24, true, $25, $26, $27, $34, $35, $39, $40, $41)
      RETURNING *"
 );
 
@@ -225,7 +228,8 @@ pub async fn insert(
             .bind::<Text, _>(new.outreach.1)
             .bind::<Jsonb, _>(&told.payload)
             .bind::<Nullable<Bytea>, _>(new.person.map(|(key, _)| key))
-            .bind::<Nullable<Text>, _>(new.person.map(|(_, code)| code)),
+            .bind::<Nullable<Text>, _>(new.person.map(|(_, code)| code))
+            .bind::<Jsonb, _>(&input.barriers),
     );
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
     let (registration, committed) =
@@ -649,6 +653,7 @@ pub struct RegistrationChanges {
     pub stakeholder_category: String,
     pub place_id: Option<Uuid>,
     pub acceptable_place_ids: Vec<Uuid>,
+    pub barriers: Barriers,
 }
 
 /// Writes a PATCH with the seat decided for it. Rule 5 still holds: a new email or phone

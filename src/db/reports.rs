@@ -183,6 +183,61 @@ SELECT 'interest', t.topic, count(*), 0
  GROUP BY t.topic
 ORDER BY 1, 2";
 
+/// How many non-cancelled registrations of an event (or of each event of a series) list one
+/// barrier, and of them, how many with it arranged and how many unresolved (the rest are
+/// still raised). Kinds nobody lists have no row.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct BarrierCountsRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub barrier: String,
+    #[diesel(sql_type = BigInt)]
+    pub raised: i64,
+    #[diesel(sql_type = BigInt)]
+    pub arranged: i64,
+    #[diesel(sql_type = BigInt)]
+    pub unresolved: i64,
+}
+
+/// The barrier counts of the events `$1` picks, as [`BarrierCountsRow`]s. `barriers <> '[]'`
+/// skips the many who list none before their list is unpacked.
+macro_rules! barrier_counts_of {
+    ($events:literal) => {
+        concat!(
+            "SELECT r.event_id, b->>'barrier' AS barrier, count(*) AS raised,
+                    count(*) FILTER (WHERE b->>'status' = 'arranged') AS arranged,
+                    count(*) FILTER (WHERE b->>'status' = 'unresolved') AS unresolved
+               FROM registrations r CROSS JOIN LATERAL jsonb_array_elements(r.barriers) AS b
+              WHERE r.event_id IN (",
+            $events,
+            ") AND r.status <> 'cancelled' AND r.barriers <> '[]'::jsonb
+              GROUP BY r.event_id, b->>'barrier'"
+        )
+    };
+}
+
+const EVENT_BARRIER_COUNTS: &str = barrier_counts_of!("$1");
+/// The events a series report shows: every one but drafts (as `db::series_report`).
+const SERIES_BARRIER_COUNTS: &str =
+    barrier_counts_of!("SELECT e.id FROM events e WHERE e.series_id = $1 AND e.status <> 'draft'");
+
+/// The barrier counts of one event.
+pub async fn event_barrier_counts(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+) -> AppResult<Vec<BarrierCountsRow>> {
+    Ok(diesel::sql_query(EVENT_BARRIER_COUNTS).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+}
+
+/// The barrier counts of every event of a series' report.
+pub async fn series_barrier_counts(
+    mut conn: &AsyncPgConnection,
+    series_id: Uuid,
+) -> AppResult<Vec<BarrierCountsRow>> {
+    Ok(diesel::sql_query(SERIES_BARRIER_COUNTS).bind::<SqlUuid, _>(series_id).load(&mut conn).await?)
+}
+
 /// One room of an event with its counts: the main venue (`place_id` null, `kind` venue, named
 /// by the event's venue) or a place the event offers. Counts cover non-cancelled onsite
 /// registrations there.
@@ -391,6 +446,7 @@ pub struct EventReportData {
     pub reached: Vec<ReachedRow>,
     pub outreach: OutreachCountsRow,
     pub follow_up: FollowUp,
+    pub barriers: Vec<BarrierCountsRow>,
 }
 
 /// What a report shows of the meeting's decisions: the event's outcome and actions, and the
@@ -424,7 +480,7 @@ pub async fn event_report_data(
         .repeatable_read()
         .run(async move |conn| {
             let shared: &AsyncPgConnection = conn;
-            let ((counts, breakdown, places, no_show_reasons), (reached, outreach), follow_up) =
+            let ((counts, breakdown, places, no_show_reasons), (reached, outreach, barriers), follow_up) =
                 futures_util::future::try_join3(
                     futures_util::future::try_join4(
                         event_counts(shared, event_id),
@@ -432,9 +488,10 @@ pub async fn event_report_data(
                         event_places(shared, event_id),
                         event_no_show_reasons(shared, event_id),
                     ),
-                    futures_util::future::try_join(
+                    futures_util::future::try_join3(
                         event_reached(shared, event_id),
                         event_outreach(shared, event_id),
+                        event_barrier_counts(shared, event_id),
                     ),
                     follow_up(shared, event_id),
                 )
@@ -447,6 +504,7 @@ pub async fn event_report_data(
                 reached,
                 outreach,
                 follow_up,
+                barriers,
             }))
         })
         .await

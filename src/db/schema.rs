@@ -130,6 +130,7 @@ diesel::table! {
         offer_expires_at -> Nullable<Timestamptz>,
         person_key -> Nullable<Bytea>,
         person_code -> Nullable<Text>,
+        barriers -> Jsonb,
     }
 }
 

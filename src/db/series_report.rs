@@ -1,7 +1,7 @@
 //! What a series report is built from (`domain::series_report`), read in one snapshot and
 //! one round trip: the series with its organisation's suppression floor, its events in order,
 //! their rooms, and their attended registrations grouped by first event, mode, room and
-//! category.
+//! category, and their barriers.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -9,6 +9,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz, Uuid as Sq
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::reports::{series_barrier_counts, BarrierCountsRow};
 use crate::domain::events::EventStatus;
 use crate::domain::seats::Mode;
 use crate::domain::series_report::{AttendedGroup, RoomInfo};
@@ -122,6 +123,7 @@ pub struct SeriesReportData {
     pub events: Vec<SeriesEventRow>,
     pub rooms: Vec<SeriesRoomRow>,
     pub attended: Vec<AttendedGroup>,
+    pub barriers: Vec<BarrierCountsRow>,
 }
 
 impl SeriesReportData {
@@ -169,14 +171,15 @@ pub async fn series_report_data(
         .repeatable_read()
         .run(async move |conn| {
             let shared: &AsyncPgConnection = conn;
-            let (head, events, rooms, attended) = futures_util::future::try_join4(
+            let (head, events, rooms, attended, barriers) = futures_util::future::try_join5(
                 head(shared, id),
                 events(shared, id),
                 rooms(shared, id),
                 attended(shared, id),
+                series_barrier_counts(shared, id),
             )
             .await?;
-            Ok(head.map(|series| SeriesReportData { series, events, rooms, attended }))
+            Ok(head.map(|series| SeriesReportData { series, events, rooms, attended, barriers }))
         })
         .await
 }

@@ -37,10 +37,13 @@ pub enum RegistrationAction {
     /// The offer left unanswered past its deadline: the registration is cancelled and the
     /// seat goes on.
     OfferExpired,
+    /// Barriers listed, changed or removed: `changes` hold `barriers.<kind>` from and to
+    /// `{status, arranged}` (null: not listed).
+    BarriersChanged,
 }
 
 impl RegistrationAction {
-    pub const ALL: [RegistrationAction; 16] = [
+    pub const ALL: [RegistrationAction; 17] = [
         RegistrationAction::Created,
         RegistrationAction::Updated,
         RegistrationAction::ModeChanged,
@@ -57,6 +60,7 @@ impl RegistrationAction {
         RegistrationAction::OfferAccepted,
         RegistrationAction::OfferDeclined,
         RegistrationAction::OfferExpired,
+        RegistrationAction::BarriersChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +81,7 @@ impl RegistrationAction {
             RegistrationAction::OfferAccepted => "offer_accepted",
             RegistrationAction::OfferDeclined => "offer_declined",
             RegistrationAction::OfferExpired => "offer_expired",
+            RegistrationAction::BarriersChanged => "barriers_changed",
         }
     }
 
@@ -317,7 +322,8 @@ pub fn reschedules_registration(action: RegistrationAction) -> bool {
         | RegistrationAction::Erased
         | RegistrationAction::ConsentChanged
         | RegistrationAction::NoShowRecorded
-        | RegistrationAction::NoShowCleared => false,
+        | RegistrationAction::NoShowCleared
+        | RegistrationAction::BarriersChanged => false,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod actors;
 pub mod attendance;
 pub mod attendance_matching;
+pub mod barriers;
 pub mod consent;
 pub mod contact;
 pub mod disclosure;

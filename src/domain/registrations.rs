@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::barriers::{self, Barrier, Barriers};
 use crate::domain::consent::{check_given, ConsentGiven};
 use crate::domain::contact::{Email, Phone, MAX_EMAIL_CHARS, MAX_PHONE_CHARS};
 use crate::domain::events::is_language_tag;
@@ -90,6 +91,7 @@ pub struct RegistrationDraft {
     pub acceptable_place_ids: Vec<Uuid>,
     /// A code from the person's card or the partner's own reference (`domain::people`).
     pub person_ref: Option<String>,
+    pub barriers: Vec<Barrier>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +113,8 @@ pub struct ValidRegistration {
     pub acceptable_place_ids: Vec<Uuid>,
     /// Linked only with the `link_across_events` consent (`domain::people::link`).
     pub person_ref: Option<PersonRef>,
+    /// With the barriers the two needs raise (`domain::barriers::reconcile`).
+    pub barriers: Barriers,
 }
 
 pub fn check_participant(problems: &mut Problems, draft: ParticipantDraft) -> Participant {
@@ -251,6 +255,14 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
             .map_err(|message| problems.add("person_ref", "invalid_person_ref", message))
             .ok()
     });
+    // A new registration says a need only by setting it: false is the default.
+    let asked = barriers::Asked {
+        barriers: Some(barriers::check(&mut problems, draft.barriers)),
+        needs_physical_space: draft.needs_physical_space.then_some(true),
+        needs_transport: draft.needs_transport.then_some(true),
+    };
+    let (barriers, needs_transport) =
+        barriers::reconcile(&mut problems, asked, &Barriers::default(), draft.needs_physical_space);
     if !problems.is_empty() {
         return Err(problems_to_error(problems.0));
     }
@@ -258,7 +270,7 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
         participant,
         attendance_mode: draft.attendance_mode,
         needs_physical_space: draft.needs_physical_space,
-        needs_transport: draft.needs_transport,
+        needs_transport,
         interpretation_language,
         accessibility_notes,
         accept_online_fallback: draft.accept_online_fallback,
@@ -267,13 +279,14 @@ pub fn validate(draft: RegistrationDraft) -> Result<ValidRegistration, AppError>
         place_id: draft.place_id,
         acceptable_place_ids,
         person_ref,
+        barriers,
     })
 }
 
 /// The problem's top-level `code` is the contract's specific one when present, so that
 /// front-ends can switch on it; `errors` still lists every field.
 pub fn problems_to_error(errors: Vec<FieldError>) -> AppError {
-    const SPECIFIC: [&str; 10] = [
+    const SPECIFIC: [&str; 11] = [
         "consent_required",
         "physical_space_required",
         "place_requires_onsite",
@@ -284,6 +297,7 @@ pub fn problems_to_error(errors: Vec<FieldError>) -> AppError {
         "invalid_consent_purpose",
         "consent_purpose_required",
         "consent_purpose_optional",
+        "barriers_contradict_needs",
     ];
     let specific = SPECIFIC.into_iter().find(|code| errors.iter().any(|e| e.code == *code));
     match specific {
@@ -348,6 +362,7 @@ mod tests {
             place_id: None,
             acceptable_place_ids: Vec::new(),
             person_ref: None,
+            barriers: Vec::new(),
         }
     }
 

@@ -410,6 +410,7 @@ mod tests {
             no_show_reason: None,
             offer_expires_at: None,
             person_code: None,
+            barriers: Default::default(),
         }
     }
 

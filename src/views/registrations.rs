@@ -13,6 +13,7 @@ use crate::db::history::RegistrationHistoryRow;
 use crate::db::places::PlaceRow;
 use crate::db::registrations::RegistrationRow;
 use crate::domain::attendance::NoShowReason;
+use crate::domain::barriers::{self, Barrier};
 use crate::domain::consent::{may_contact, ConsentChange, ConsentGiven};
 use crate::domain::places::PlaceKind;
 use crate::domain::registrations::RegistrationStatus as Status;
@@ -298,6 +299,13 @@ pub struct CreateRegistration {
     #[serde(default)]
     #[schema(max_length = 200, example = "P-7K3M-Q9TX")]
     pub person_ref: Option<String>,
+    /// What keeps the person from taking part, each barrier once, with where it stands and
+    /// what was arranged (an addition to the v1 contract). `needs_transport: true` raises a
+    /// `transport` barrier and `needs_physical_space: true` a `digital_gap` one when they are
+    /// not listed; a listed `transport` barrier sets `needs_transport`.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub barriers: Vec<Barrier>,
 }
 
 impl CreateRegistration {
@@ -344,6 +352,7 @@ impl CreateRegistration {
             place_id: self.place_id,
             acceptable_place_ids: self.acceptable_place_ids.clone(),
             person_ref: self.person_ref.clone(),
+            barriers: self.barriers.clone(),
         })
     }
 }
@@ -390,6 +399,13 @@ pub struct PatchRegistration {
     #[serde(default, deserialize_with = "no_null")]
     #[schema(nullable = false)]
     pub consents: Option<BTreeMap<String, ConsentPatch>>,
+    /// Replaces the barriers (`[]`: none). Each change is a line of the history
+    /// (`barriers_changed`). `needs_transport` follows the transport barrier; dropping the
+    /// `digital_gap` barrier while `needs_physical_space` stays true is 422
+    /// `barriers_contradict_needs`, as is listing `transport` with `needs_transport: false`.
+    #[serde(default, deserialize_with = "no_null")]
+    #[schema(nullable = false, max_items = 10)]
+    pub barriers: Option<Vec<Barrier>>,
 }
 
 /// Changes to the participant; absent fields stay, `null` clears optional ones.
@@ -444,7 +460,9 @@ pub struct ParticipantView {
     "may_contact": false, "place_id": "0193a5c0-0000-7000-8000-000000000001", "acceptable_place_ids": [],
     "place": {"id": "0193a5c0-0000-7000-8000-000000000001", "kind": "hosted", "name": "Centro cívico de Almazán",
               "address": "Plaza Mayor 1", "municipality": "Almazán", "contact_phone": "+34 975 000 000",
-              "language": null}, "person_code": null}))]
+              "language": null}, "person_code": null,
+    "barriers": [{"barrier": "transport", "status": "arranged", "arranged": ["transport_booked"]},
+                 {"barrier": "digital_gap", "status": "raised", "arranged": []}]}))]
 /// A registration for one participant of one event.
 pub struct Registration {
     pub id: Uuid,
@@ -503,6 +521,9 @@ pub struct Registration {
     /// the personal data is erased (an addition to the v1 contract).
     #[schema(example = "P-7K3M-Q9TX")]
     pub person_code: Option<String>,
+    /// What keeps the person from taking part, in the vocabulary's order (an addition to the
+    /// v1 contract); kept after erasure, as the needs are, for the reports.
+    pub barriers: Vec<Barrier>,
 }
 
 /// Where an onsite registration attends.
@@ -659,6 +680,7 @@ impl Registration {
             acceptable_place_ids: row.acceptable_place_ids,
             place: place_view,
             person_code: row.person_code,
+            barriers: row.barriers.0,
         }
     }
 }
@@ -763,6 +785,7 @@ impl PatchRegistration {
             || self.participant.is_some()
             || self.place_id.is_some()
             || self.acceptable_place_ids.is_some()
+            || self.barriers.is_some()
     }
 
     /// Takes the consent changes out of the patch: 422 for `true`, which names no version.
@@ -820,6 +843,13 @@ impl PatchRegistration {
             ),
         };
         let acceptable_place_ids = check_places(&mut problems, mode, place_id, acceptable);
+        let asked = barriers::Asked {
+            barriers: self.barriers.map(|listed| barriers::check(&mut problems, listed)),
+            needs_physical_space: self.needs_physical_space,
+            needs_transport: self.needs_transport,
+        };
+        let (barriers, needs_transport) =
+            barriers::reconcile(&mut problems, asked, &row.barriers, needs_physical_space);
         let (interpretation_language, accessibility_notes) = check_needs(
             &mut problems,
             mode,
@@ -863,7 +893,7 @@ impl PatchRegistration {
         Ok(crate::db::registrations::RegistrationChanges {
             attendance_mode: mode,
             needs_physical_space,
-            needs_transport: self.needs_transport.unwrap_or(row.needs_transport),
+            needs_transport,
             interpretation_language,
             accessibility_notes,
             full_name,
@@ -876,6 +906,7 @@ impl PatchRegistration {
             stakeholder_category,
             place_id,
             acceptable_place_ids,
+            barriers,
         })
     }
 }

@@ -98,6 +98,7 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     html.push_str(&check_ins_card(report, t));
     html.push_str(&no_show_reasons_card(report, t));
     html.push_str(&needs_card(report, t));
+    html.push_str(&barriers_card(report, t));
     for (i, place) in report.by_place.iter().enumerate() {
         html.push_str(&place_card(i, place, report.event_ended, t));
     }
@@ -147,9 +148,25 @@ fn series_section(series: &SeriesReport, t: Option<i64>) -> String {
         );
     }
     let totals = &series.totals;
+    html.push_str("</tbody></table>");
+    let listed: Vec<_> = totals.barriers.iter().filter(|(_, b)| b.raised != Some(0)).collect();
+    if !listed.is_empty() {
+        html.push_str(r#"<table id="series-barriers"><caption>Barriers over the series (registrations listing each)</caption><thead><tr><th scope="col">Barrier</th><th class="n" scope="col">Raised</th><th class="n" scope="col">Arranged</th><th class="n" scope="col">Unresolved</th></tr></thead><tbody>"#);
+        for (kind, b) in listed {
+            let _ = write!(
+                html,
+                r#"<tr id="series-barrier-{kind}"><th scope="row">{}</th><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+                escape(&kind.replace('_', " ")),
+                escape(&show(b.raised, t)),
+                escape(&show(b.arranged, t)),
+                escape(&show(b.unresolved, t)),
+            );
+        }
+        html.push_str("</tbody></table>");
+    }
     let _ = write!(
         html,
-        r#"</tbody></table><p id="series-totals">{} participations by {} people linked across events, and {} not linked; migrants and refugees: {}.</p><p>Participants are those who attended. People are linked across events only with their consent (<code>link_across_events</code>); "from the first event" counts how many of the first event's people took part.</p></section>"#,
+        r#"<p id="series-totals">{} participations by {} people linked across events, and {} not linked; migrants and refugees: {}.</p><p>Participants are those who attended. People are linked across events only with their consent (<code>link_across_events</code>); "from the first event" counts how many of the first event's people took part.</p></section>"#,
         escape(&show(totals.participations, t)),
         escape(&show(totals.people, t)),
         escape(&show(totals.not_linked, t)),
@@ -417,6 +434,33 @@ fn needs_card(report: &EventReport, t: Option<i64>) -> String {
     card("Needs", &body)
 }
 
+/// What kept people from taking part and what was done about it: the barriers someone
+/// listed (none listed: left out), raised vs. arranged and unresolved.
+fn barriers_card(report: &EventReport, t: Option<i64>) -> String {
+    let rows: Vec<BarRow> = report
+        .barriers
+        .iter()
+        .filter(|(_, counts)| counts.raised != Some(0))
+        .map(|(kind, counts)| BarRow {
+            label: kind.replace('_', " "),
+            values: vec![counts.raised, counts.arranged, counts.unresolved],
+        })
+        .collect();
+    if rows.is_empty() {
+        return card("Barriers", r#"<p class="note" id="barriers-none">Nobody listed a barrier.</p>"#);
+    }
+    let series = [
+        Series { name: "Raised", colour: PURPLE },
+        Series { name: "Arranged", colour: GREEN },
+        Series { name: "Unresolved", colour: VERMILLION },
+    ];
+    let mut body = String::from(
+        r#"<p class="note">Registrations listing each barrier; of them, those for whom something was arranged and those the organisers could not help.</p>"#,
+    );
+    body.push_str(&bar_chart("chart-barriers", "Barriers raised and arranged", &series, &rows, t));
+    card("Barriers", &body)
+}
+
 /// One room of the event: who is there, who came, and what they need. Charts are numbered
 /// in the order of `by_place` (the main venue first), as ids must not carry names.
 fn place_card(index: usize, place: &PlaceReport, ended: bool, t: Option<i64>) -> String {
@@ -610,6 +654,10 @@ mod tests {
                 interpretation: BTreeMap::from([("<ar>".to_owned(), Some(2))]),
                 accessibility: Some(0),
             },
+            barriers: BTreeMap::from([(
+                "transport".to_owned(),
+                BarrierCounts { raised: Some(1), arranged: Some(1), unresolved: Some(0) },
+            )]),
             by_place: vec![
                 place(None, Some("Palacio <de> la Audiencia"), "venue", Some(2)),
                 place(Some(uuid::Uuid::from_u128(7)), Some("Centro cívico de Almazán"), "hosted", Some(2)),

@@ -10,10 +10,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::reports::{
-    AttendanceRow, EventReportData, EventSummaryRow, OutreachCountsRow, ReachedRow, SummaryTotalsRow,
+    AttendanceRow, BarrierCountsRow, EventReportData, EventSummaryRow, OutreachCountsRow, ReachedRow,
+    SummaryTotalsRow,
 };
 use crate::domain::attendance::NoShowReason;
-use crate::domain::disclosure::{pool_small_categories, Cell, Table};
+use crate::domain::barriers::BarrierKind;
+use crate::domain::disclosure::{pool_small_categories, Cell, Protected, Table};
 use crate::domain::report::{event_zone, formula_safe, local_rfc3339, no_show, UTF8_BOM};
 use crate::domain::seats::Mode;
 use crate::views::outcomes::{Action, Outcome};
@@ -37,6 +39,16 @@ pub type Count = Option<i64>;
         "onsite": {"offered": true, "capacity": 10, "confirmed": 9, "waitlisted": 2, "attended": 7, "no_show": 2, "no_show_reasons": {"transport": 2, "not_recorded": 0}, "reached_before_event": 8}},
     "needs": {"physical_space": {"requested": 4, "seated": 3, "waitlisted": 1}, "transport": 5,
               "interpretation": {"ar": 6, "fr": 2}, "accessibility": 1},
+    "barriers": {"transport": {"raised": 5, "arranged": 4, "unresolved": 1},
+                 "digital_gap": {"raised": 4, "arranged": 4, "unresolved": 0},
+                 "schedule": {"raised": 0, "arranged": 0, "unresolved": 0},
+                 "language_confidence": {"raised": 6, "arranged": 6, "unresolved": 0},
+                 "childcare": {"raised": 0, "arranged": 0, "unresolved": 0},
+                 "mobility": {"raised": 0, "arranged": 0, "unresolved": 0},
+                 "hearing": {"raised": 0, "arranged": 0, "unresolved": 0},
+                 "vision": {"raised": 0, "arranged": 0, "unresolved": 0},
+                 "cost": {"raised": 0, "arranged": 0, "unresolved": 0},
+                 "other": {"raised": 0, "arranged": 0, "unresolved": 0}},
     "by_place": [
         {"place_id": null, "name": "Palacio de la Audiencia", "kind": "venue", "municipality": null, "capacity": 10,
          "confirmed": 6, "waitlisted": 2, "attended": 5, "no_show": 1,
@@ -74,6 +86,10 @@ pub struct EventReport {
     pub totals: Totals,
     pub by_mode: ByMode,
     pub needs: Needs,
+    /// Non-cancelled registrations listing each barrier (every kind of the vocabulary, zeros
+    /// too), and of them, those arranged and those unresolved; the rest are still raised.
+    /// `transport.raised` is `needs.transport` (an addition to the v1 contract).
+    pub barriers: BTreeMap<String, BarrierCounts>,
     /// Onsite registrations per room: the main venue first (when onsite is offered, or
     /// someone is still there), then each place the event offers, in the order of the
     /// event's `places`. They add up to `by_mode.onsite`.
@@ -189,6 +205,56 @@ pub struct ModeCounts {
     /// Of `confirmed`, those a message reached before the event (as `totals`; an addition to
     /// the v1 contract).
     pub reached_before_event: Option<i64>,
+}
+
+/// Registrations listing one barrier, raised vs. arranged; null where suppressed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"raised": 5, "arranged": 4, "unresolved": 1}))]
+pub struct BarrierCounts {
+    /// Registrations listing it, whatever its status.
+    pub raised: Option<i64>,
+    /// Of them, those for whom something was arranged.
+    pub arranged: Option<i64>,
+    /// Of them, those the organisers could not help.
+    pub unresolved: Option<i64>,
+}
+
+/// The cells of one barrier: `raised` splits into `arranged`, `unresolved` and those still
+/// raised (implied).
+#[derive(Clone, Copy)]
+pub(crate) struct BarrierCells {
+    pub raised: Cell,
+    pub arranged: Cell,
+    pub unresolved: Cell,
+}
+
+impl BarrierCells {
+    /// Adds one kind's counts to `t`, `raised` being the count already in `raised`.
+    pub(crate) fn split(t: &mut Table, raised: Cell, row: Option<&BarrierCountsRow>) -> Self {
+        let (arranged, unresolved) = row.map_or((0, 0), |b| (b.arranged, b.unresolved));
+        let cells =
+            BarrierCells { raised, arranged: t.published(arranged), unresolved: t.published(unresolved) };
+        let still_raised = t.derived(t.value(raised) - arranged - unresolved);
+        t.sum(raised, &[cells.arranged, cells.unresolved, still_raised]);
+        cells
+    }
+
+    pub(crate) fn show(&self, shown: &Protected) -> BarrierCounts {
+        BarrierCounts {
+            raised: shown.show(self.raised),
+            arranged: shown.show(self.arranged),
+            unresolved: shown.show(self.unresolved),
+        }
+    }
+}
+
+/// The row of `kind` among one event's barrier counts.
+pub(crate) fn barrier_row(
+    rows: &[BarrierCountsRow],
+    event_id: Uuid,
+    kind: BarrierKind,
+) -> Option<&BarrierCountsRow> {
+    rows.iter().find(|b| b.event_id == event_id && b.barrier == kind.as_str())
 }
 
 /// What participants need to take part: a place, transport, interpretation, access.
@@ -330,6 +396,7 @@ struct ReportTable {
     reached: Cell,
     offers: OfferCells,
     reminders: ReminderCells,
+    barriers: Vec<(BarrierKind, BarrierCells)>,
 }
 
 /// The cells of one stakeholder category: confirmed, of them attended and reached.
@@ -542,6 +609,23 @@ impl ReportTable {
         let interests =
             keyed("interest").iter().map(|b| (b.key.clone(), need(&mut t, people, b.n))).collect();
 
+        // Barriers: several per person, so no sum across kinds; each kind and those without
+        // it make up everyone, as a need does. The transport barrier is the transport need
+        // (`domain::barriers::reconcile` keeps them equal): the same count, so one cell.
+        let barriers = BarrierKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let found = barrier_row(&data.barriers, row.event_id, kind);
+                let raised = found.map_or(0, |b| b.raised);
+                let raised = if kind == BarrierKind::Transport && raised == t.value(transport) {
+                    transport
+                } else {
+                    need(&mut t, people, raised)
+                };
+                (kind, BarrierCells::split(&mut t, raised, found))
+            })
+            .collect();
+
         // How people attended, and why the others did not: each splits a count above.
         let room_no_shows: Vec<Cell> = places.iter().filter_map(|p| p.counts.no_show).collect();
         let no_shows = match (no_show, online.no_show, onsite.no_show) {
@@ -598,6 +682,7 @@ impl ReportTable {
             reached: reached_total,
             offers,
             reminders,
+            barriers,
         }
     }
 }
@@ -756,6 +841,11 @@ impl EventReport {
                 interpretation,
                 accessibility: c(cells.accessibility),
             },
+            barriers: cells
+                .barriers
+                .iter()
+                .map(|(kind, b)| (kind.as_str().to_owned(), b.show(&shown)))
+                .collect(),
             by_place,
             by_stakeholder_category,
             interests,

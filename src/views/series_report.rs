@@ -11,12 +11,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::reports::BarrierCountsRow;
 use crate::db::series_report::SeriesReportData;
+use crate::domain::barriers::BarrierKind;
 use crate::domain::disclosure::{Cell, Protected, Table};
 use crate::domain::series_report::{count, EventCounts};
 use crate::views::events::EventStatusView;
 use crate::views::registrations::StakeholderCategory;
-use crate::views::reports::csv_writer;
+use crate::views::reports::{barrier_row, csv_writer, BarrierCells, BarrierCounts};
 
 /// Who took part over a series of events.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -24,14 +26,15 @@ use crate::views::reports::csv_writer;
     "series_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e80", "name": "Regional multi-stakeholder cooperation platform",
     "region": "Soria", "generated_at": "2021-11-25T09:00:00Z", "suppressed": false,
     "totals": {"participations": 38, "people": 20, "not_linked": 9, "migrants_and_refugees": 9,
-               "migrants_and_refugees_share": 0.237},
+               "migrants_and_refugees_share": 0.237, "barriers": {"transport": {"raised": 4, "arranged": 3, "unresolved": 1}}},
     "events": [{"event_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable",
                 "starts_at": "2021-11-24T09:00:00Z", "status": "published", "participants": 21, "new": 6,
                 "returning": 9, "not_linked": 6, "by_mode": {"online": 18, "onsite": 3},
                 "by_place": [{"place_id": null, "name": "CEPAIM Soria", "kind": "venue", "participants": 3}],
                 "by_stakeholder_category": {"migrant": 3, "refugee": 2, "migrant_led_organisation": 2, "ngo": 6,
                                             "regional_authority": 3, "public_agency": 2, "volunteer": 3, "other": 0},
-                "migrants_and_refugees": 5, "migrants_and_refugees_share": 0.238}],
+                "migrants_and_refugees": 5, "migrants_and_refugees_share": 0.238,
+                "barriers": {"transport": {"raised": 4, "arranged": 3, "unresolved": 1}}}],
     "cohorts": [{"event_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "size": 6, "came_to": []}]}))]
 pub struct SeriesReport {
     pub series_id: Uuid,
@@ -51,7 +54,7 @@ pub struct SeriesReport {
 /// The whole series.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"participations": 38, "people": 20, "not_linked": 9, "migrants_and_refugees": 9,
-    "migrants_and_refugees_share": 0.237}))]
+    "migrants_and_refugees_share": 0.237, "barriers": {"transport": {"raised": 4, "arranged": 3, "unresolved": 1}}}))]
 pub struct SeriesTotals {
     /// Participants summed over the events (a person at three events counts three times).
     pub participations: Option<i64>,
@@ -63,6 +66,9 @@ pub struct SeriesTotals {
     /// `migrants_and_refugees / participations`, to three decimals; null when either is
     /// hidden or there were none.
     pub migrants_and_refugees_share: Option<f64>,
+    /// The events' barrier counts summed: registrations (a person at three events counts
+    /// three times) listing each barrier, arranged and unresolved.
+    pub barriers: BTreeMap<String, BarrierCounts>,
 }
 
 /// One event of the series. Participants are the confirmed registrations that attended (checked
@@ -73,7 +79,7 @@ pub struct SeriesTotals {
     "not_linked": 6, "by_mode": {"online": 18, "onsite": 3},
     "by_place": [{"place_id": null, "name": "CEPAIM Soria", "kind": "venue", "participants": 3}],
     "by_stakeholder_category": {"migrant": 3, "refugee": 2}, "migrants_and_refugees": 5,
-    "migrants_and_refugees_share": 0.238}))]
+    "migrants_and_refugees_share": 0.238, "barriers": {"transport": {"raised": 4, "arranged": 3, "unresolved": 1}}}))]
 pub struct SeriesEventReport {
     pub event_id: Uuid,
     pub title: String,
@@ -97,6 +103,10 @@ pub struct SeriesEventReport {
     /// `migrants_and_refugees / participants`, to three decimals; null when either is hidden
     /// or there were none.
     pub migrants_and_refugees_share: Option<f64>,
+    /// Non-cancelled registrations (not only participants: a barrier may be what kept one
+    /// away) listing each barrier of the vocabulary, and of them those arranged and those
+    /// unresolved, as in the event's report.
+    pub barriers: BTreeMap<String, BarrierCounts>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -152,6 +162,7 @@ struct EventCells {
     migrants_and_refugees: Cell,
     /// Per earlier event: the people of its cohort here.
     from_cohort: Vec<Cell>,
+    barriers: Vec<BarrierCells>,
 }
 
 struct SeriesCells {
@@ -161,19 +172,26 @@ struct SeriesCells {
     people: Cell,
     not_linked: Cell,
     migrants_and_refugees: Cell,
+    barriers: Vec<BarrierCells>,
 }
 
 fn category_keys() -> Vec<&'static str> {
     StakeholderCategory::ALL.iter().map(|c| c.as_str()).collect()
 }
 
-fn cells_of(counts: &[EventCounts], categories: &[&str]) -> SeriesCells {
+/// The table of sums of a series: `event_ids` in order, with their `counts` and `barriers`.
+fn cells_of(
+    event_ids: &[Uuid],
+    counts: &[EventCounts],
+    categories: &[&str],
+    barriers: &[BarrierCountsRow],
+) -> SeriesCells {
     let mut table = Table::new();
     let position =
         |key: &str| categories.iter().position(|c| *c == key).expect("a category of the vocabulary");
     let (migrant, refugee) = (position("migrant"), position("refugee"));
     let mut events: Vec<EventCells> = Vec::with_capacity(counts.len());
-    for event in counts {
+    for (&event_id, event) in event_ids.iter().zip(counts) {
         let participants = table.published(event.participants);
         let new = table.published(event.new);
         let returning = table.published(event.returning);
@@ -195,6 +213,16 @@ fn cells_of(counts: &[EventCounts], categories: &[&str]) -> SeriesCells {
             let stayed_away = table.derived(counts[first].new - came);
             table.sum(events[first].new, &[cell, stayed_away]);
         }
+        // Barriers stand apart from the participants (they count every registration), each
+        // kind's raised split into arranged, unresolved and still raised.
+        let barrier_cells = BarrierKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let found = barrier_row(barriers, event_id, kind);
+                let raised = table.published(found.map_or(0, |b| b.raised));
+                BarrierCells::split(&mut table, raised, found)
+            })
+            .collect();
         events.push(EventCells {
             participants,
             new,
@@ -206,6 +234,7 @@ fn cells_of(counts: &[EventCounts], categories: &[&str]) -> SeriesCells {
             categories: category_cells,
             migrants_and_refugees,
             from_cohort,
+            barriers: barrier_cells,
         });
     }
     let mut total = |of: &dyn Fn(&EventCells) -> Cell, values: i64| {
@@ -220,7 +249,27 @@ fn cells_of(counts: &[EventCounts], categories: &[&str]) -> SeriesCells {
         &|e| e.migrants_and_refugees,
         counts.iter().map(|c| c.categories[migrant] + c.categories[refugee]).sum(),
     );
-    SeriesCells { table, events, participations, people, not_linked, migrants_and_refugees }
+    let barriers = (0..BarrierKind::ALL.len())
+        .map(|k| {
+            let mut sum_of = |part: fn(&BarrierCells) -> Cell| {
+                let parts: Vec<Cell> = events.iter().map(|e| part(&e.barriers[k])).collect();
+                let cell = table.published(parts.iter().map(|&p| table.value(p)).sum());
+                table.sum(cell, &parts);
+                cell
+            };
+            BarrierCells {
+                raised: sum_of(|b| b.raised),
+                arranged: sum_of(|b| b.arranged),
+                unresolved: sum_of(|b| b.unresolved),
+            }
+        })
+        .collect();
+    SeriesCells { table, events, participations, people, not_linked, migrants_and_refugees, barriers }
+}
+
+/// Every barrier kind with its counts as shown.
+fn barriers_shown(cells: &[BarrierCells], shown: &Protected) -> BTreeMap<String, BarrierCounts> {
+    BarrierKind::ALL.iter().zip(cells).map(|(kind, b)| (kind.as_str().to_owned(), b.show(shown))).collect()
 }
 
 /// A share to three decimals, when both counts are shown and the whole is not zero.
@@ -240,7 +289,7 @@ impl SeriesReport {
         let categories = category_keys();
         let ids: Vec<Uuid> = data.events.iter().map(|e| e.id).collect();
         let (counts, rooms) = count(&ids, &data.room_infos(), &data.attended, &categories);
-        let cells = cells_of(&counts, &categories);
+        let cells = cells_of(&ids, &counts, &categories, &data.barriers);
         let shown: Protected = cells.table.protect(below.unwrap_or(0));
         let c = |cell: Cell| shown.show(cell);
         let events = data
@@ -279,6 +328,7 @@ impl SeriesReport {
                     .collect(),
                 migrants_and_refugees: c(e.migrants_and_refugees),
                 migrants_and_refugees_share: share(c(e.migrants_and_refugees), c(e.participants)),
+                barriers: barriers_shown(&e.barriers, &shown),
             })
             .collect();
         let cohorts = data
@@ -311,6 +361,7 @@ impl SeriesReport {
                 not_linked: c(cells.not_linked),
                 migrants_and_refugees,
                 migrants_and_refugees_share: share(migrants_and_refugees, participations),
+                barriers: barriers_shown(&cells.barriers, &shown),
             },
             events,
             cohorts,
@@ -328,8 +379,8 @@ impl SeriesReport {
     }
 
     /// One row per event: its counts, how many of the series' first event's people took part
-    /// (`from_first_event`), and a column per stakeholder category; a hidden count is an
-    /// empty cell.
+    /// (`from_first_event`), a column per stakeholder category, and three per barrier
+    /// (`barrier_<kind>_raised`, `_arranged`, `_unresolved`); a hidden count is an empty cell.
     pub fn csv(&self) -> Vec<u8> {
         let categories = category_keys();
         let mut writer = csv_writer();
@@ -350,6 +401,13 @@ impl SeriesReport {
         ];
         let category_columns: Vec<String> = categories.iter().map(|c| format!("category_{c}")).collect();
         header.extend(category_columns.iter().map(String::as_str));
+        let barrier_columns: Vec<String> = BarrierKind::ALL
+            .iter()
+            .flat_map(|k| {
+                ["raised", "arranged", "unresolved"].map(|part| format!("barrier_{}_{part}", k.as_str()))
+            })
+            .collect();
+        header.extend(barrier_columns.iter().map(String::as_str));
         writer.write_record(&header).expect("writing to memory");
         let cell = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
         for (index, event) in self.events.iter().enumerate() {
@@ -372,6 +430,12 @@ impl SeriesReport {
             record.extend(
                 categories.iter().map(|c| cell(event.by_stakeholder_category.get(*c).copied().flatten())),
             );
+            for kind in BarrierKind::ALL {
+                let counts = event.barriers.get(kind.as_str());
+                record.push(cell(counts.and_then(|b| b.raised)));
+                record.push(cell(counts.and_then(|b| b.arranged)));
+                record.push(cell(counts.and_then(|b| b.unresolved)));
+            }
             writer.write_record(&record).expect("writing to memory");
         }
         writer.into_inner().expect("writing to memory")

@@ -128,6 +128,53 @@ async fn the_demo_loads_the_soria_roundtable_once_however_often_it_runs() {
     let actions: Vec<&str> =
         history.body["items"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "places_changed").count(), 2, "{actions:?}");
+    // The third roundtable's barriers, all of the newcomers' met.
+    assert_eq!(r["barriers"]["transport"], json!({"raised": 3, "arranged": 3, "unresolved": 0}));
+    assert_eq!(r["barriers"]["digital_gap"], json!({"raised": 4, "arranged": 4, "unresolved": 0}));
+    assert_eq!(r["barriers"]["schedule"], json!({"raised": 1, "arranged": 0, "unresolved": 1}));
+    assert_eq!(r["outcome"]["actions"].as_array().unwrap().len(), 4, "the pilot projects' follow-up");
+
+    // The series: an earlier roundtable and the promised 2022 one, both said to be
+    // illustrative, with people who came back.
+    for illustrative in hybrid_events::demo::illustrative_event_ids() {
+        let read = app.get(&format!("/api/v1/events/{illustrative}"), Some(&token)).await;
+        assert!(read.body["description"].as_str().unwrap().starts_with("Illustrative:"), "{}", read.text);
+    }
+    let fourth = hybrid_events::demo::illustrative_event_ids()[1];
+    let read = app.get(&format!("/api/v1/events/{fourth}"), Some(&token)).await;
+    assert_eq!(
+        read.body["group_reservations"],
+        json!([{"categories": ["migrant", "refugee"], "seats": 3, "places": null}]),
+        "{}",
+        read.text
+    );
+    let series_id = items[0]["id"].as_str().unwrap();
+    let series = app.get(&format!("/api/v1/series/{series_id}/report"), Some(&token)).await;
+    assert_eq!(series.status, 200, "{}", series.text);
+    let counts: Vec<(i64, i64, i64, i64)> = series.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let n = |key: &str| e[key].as_i64().unwrap();
+            (n("participants"), n("new"), n("returning"), n("not_linked"))
+        })
+        .collect();
+    assert_eq!(counts, [(14, 13, 0, 1), (21, 9, 10, 2), (18, 3, 14, 1)], "{}", series.text);
+    assert_eq!(series.body["cohorts"][0]["came_to"][0]["people"], 10);
+    assert_eq!(series.body["cohorts"][0]["came_to"][1]["people"], 8);
+    assert_eq!(series.body["cohorts"][1]["came_to"][0]["people"], 6);
+    assert_eq!(series.body["events"][1]["migrants_and_refugees"], 7);
+    let fourth_report = app.get(&format!("/api/v1/events/{fourth}/report"), Some(&token)).await;
+    assert_eq!(
+        fourth_report.body["previous_open_actions"].as_array().unwrap().len(),
+        3,
+        "the pilot projects still to follow up: {}",
+        fourth_report.text
+    );
+    let actions = app.get(&format!("/api/v1/series/{series_id}/actions"), Some(&token)).await;
+    assert_eq!(actions.body["items"].as_array().unwrap().len(), 4, "{}", actions.text);
+
     let partner = app
         .post(
             "/api/v1/auth/token",

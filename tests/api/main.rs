@@ -4,6 +4,7 @@ mod abuse;
 mod accounts;
 mod attendance_minimum;
 mod bad_input;
+mod barriers;
 mod calendar;
 mod check_in;
 mod check_in_source;

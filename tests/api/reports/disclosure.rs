@@ -14,10 +14,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use hybrid_events::db::reports::{
-    BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow, OutreachCountsRow,
-    PlaceCountsRow, ReachedRow,
+    BarrierCountsRow, BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow,
+    OutreachCountsRow, PlaceCountsRow, ReachedRow,
 };
 use hybrid_events::domain::attendance::NoShowReason;
+use hybrid_events::domain::barriers::BarrierKind;
 use hybrid_events::domain::events::EventStatus;
 use hybrid_events::domain::seats::Mode;
 use hybrid_events::views::report_attendance::NOT_RECORDED;
@@ -206,7 +207,13 @@ pub struct Person {
     pub offer: Option<usize>,
     /// How a reminder to them went: an index into `REMINDER_ENDS`.
     pub reminder: Option<usize>,
+    /// Barriers listed with their status (an index into `BARRIER_STATUSES`): transport exactly
+    /// with the transport need, the digital gap with the physical-space need and sometimes
+    /// without.
+    pub barriers: Vec<(BarrierKind, usize)>,
 }
+
+const BARRIER_STATUSES: [&str; 3] = ["raised", "arranged", "unresolved"];
 
 /// How offers end, as the report counts them (a registration cancelled while offered is
 /// `declined`).
@@ -237,6 +244,7 @@ pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person
     // Outreach is drawn from a stream of its own, so that the people of every seed stay
     // those the other tests' expectations were written for.
     let mut outreach = StdRng::seed_from_u64((size * 4 + places) as u64);
+    let mut barrier_rng = StdRng::seed_from_u64((size * 4 + places) as u64 + 1_000_003);
     (0..size)
         .map(|_| {
             let onsite = rng.random_bool(if places > 0 { 0.5 } else { 0.3 });
@@ -248,12 +256,25 @@ pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person
                 2
             };
             let checked_in = status == 0 && rng.random_bool(0.8);
+            let physical_space = onsite && rng.random_bool(0.5);
+            let transport = rng.random_bool(0.3);
+            let mut barriers = Vec::new();
+            for (kind, listed) in [
+                (BarrierKind::Transport, transport),
+                (BarrierKind::DigitalGap, physical_space || barrier_rng.random_bool(0.1)),
+                (BarrierKind::LanguageConfidence, barrier_rng.random_bool(0.25)),
+                (BarrierKind::Childcare, barrier_rng.random_bool(0.08)),
+            ] {
+                if listed {
+                    barriers.push((kind, barrier_rng.random_range(0..BARRIER_STATUSES.len())));
+                }
+            }
             Person {
                 onsite,
                 status,
                 checked_in,
-                physical_space: onsite && rng.random_bool(0.5),
-                transport: rng.random_bool(0.3),
+                physical_space,
+                transport,
                 accessibility: rng.random_bool(0.15),
                 fallback: !onsite && status == 0 && rng.random_bool(0.15),
                 language: rng.random_bool(0.5).then(|| LANGUAGES[rng.random_range(0..LANGUAGES.len())]),
@@ -268,6 +289,7 @@ pub fn random_people(rng: &mut StdRng, size: usize, places: usize) -> Vec<Person
                 offer: outreach.random_bool(0.2).then(|| outreach.random_range(0..OFFER_ENDS.len())),
                 reminder: (status == 0 && outreach.random_bool(0.5))
                     .then(|| outreach.random_range(0..REMINDER_ENDS.len())),
+                barriers,
             }
         })
         .collect()
@@ -404,6 +426,23 @@ pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportDa
         reminders_failed: reminders(1),
         reminders_open: reminders(2),
     };
+    let barriers = BarrierKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let with: Vec<usize> = active
+                .iter()
+                .filter_map(|p| p.barriers.iter().find(|(k, _)| *k == kind).map(|b| b.1))
+                .collect();
+            let of = |status: usize| with.iter().filter(|&&s| s == status).count() as i64;
+            (!with.is_empty()).then(|| BarrierCountsRow {
+                event_id: Uuid::nil(),
+                barrier: kind.as_str().into(),
+                raised: with.len() as i64,
+                arranged: of(1),
+                unresolved: of(2),
+            })
+        })
+        .collect();
     EventReportData {
         counts: row,
         breakdown,
@@ -412,6 +451,7 @@ pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportDa
         reached,
         outreach,
         follow_up: Default::default(),
+        barriers,
     }
 }
 
@@ -583,6 +623,26 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     );
     let requested = a.shown("physical_space.requested", &space["requested"], n(&space_truth["requested"]));
     a.sum(requested, &[seated, space_waiting]);
+
+    // Barriers: each kind a need among everyone (transport the same count as the need), its
+    // raised split into arranged, unresolved and those still raised.
+    let (barriers, barriers_truth) = (&report["barriers"], &full["barriers"]);
+    assert_eq!(barriers.as_object().unwrap().len(), BarrierKind::ALL.len(), "{context}: every kind");
+    for kind in BarrierKind::ALL {
+        let (shown, truth) = (&barriers[kind.as_str()], &barriers_truth[kind.as_str()]);
+        let name = |field: &str| format!("barriers.{}.{field}", kind.as_str());
+        let raised = if kind == BarrierKind::Transport {
+            assert_eq!(shown["raised"], needs["transport"], "{context}: the transport barrier is the need");
+            transport
+        } else {
+            need(&mut a, &name("raised"), &shown["raised"], (everyone, people), n(&truth["raised"]))
+        };
+        let arranged = a.shown(&name("arranged"), &shown["arranged"], n(&truth["arranged"]));
+        let unresolved = a.shown(&name("unresolved"), &shown["unresolved"], n(&truth["unresolved"]));
+        let still = n(&truth["raised"]) - n(&truth["arranged"]) - n(&truth["unresolved"]);
+        let still = a.implied(&name("still raised"), still, below);
+        a.sum(raised, &[arranged, unresolved, still]);
+    }
 
     // Rooms: each with its own modes' sums, need and transport, adding up to the onsite
     // counts; only onsite people need a space, so the rooms' needs add up to the event's.
@@ -863,6 +923,7 @@ fn the_attendance_of_a_larger_event_is_shown_where_it_may_be() {
         reached: false,
         offer: None,
         reminder: None,
+        barriers: vec![],
     };
     let mut people = Vec::new();
     // Three below the minimum of 45, five at or above it: neither group is small at 3.

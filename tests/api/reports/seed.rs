@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hybrid_events::db::schema::{events, registrations};
 use hybrid_events::domain::attendance::CheckInSource;
+use hybrid_events::domain::barriers::{Barrier, BarrierKind, BarrierStatus, Barriers};
 use uuid::Uuid;
 
 use crate::helpers::TestApp;
@@ -111,6 +112,14 @@ impl NewRegistration {
 
 pub async fn seed_registration(app: &TestApp, event_id: Uuid, r: NewRegistration) -> Uuid {
     let id = Uuid::now_v7();
+    // The barriers the two needs always come with (`domain::barriers::reconcile`).
+    let barriers = Barriers(
+        [(BarrierKind::Transport, r.needs_transport), (BarrierKind::DigitalGap, r.needs_physical_space)]
+            .into_iter()
+            .filter(|(_, needed)| *needed)
+            .map(|(kind, _)| Barrier { barrier: kind, status: BarrierStatus::Raised, arranged: vec![] })
+            .collect(),
+    );
     diesel::insert_into(registrations::table)
         .values((
             registrations::id.eq(id),
@@ -121,6 +130,7 @@ pub async fn seed_registration(app: &TestApp, event_id: Uuid, r: NewRegistration
             registrations::full_name.eq(&r.full_name),
             registrations::needs_physical_space.eq(r.needs_physical_space),
             registrations::needs_transport.eq(r.needs_transport),
+            registrations::barriers.eq(&barriers),
             registrations::interpretation_language.eq(r.interpretation_language),
             registrations::accessibility_notes.eq(r.accessibility_notes),
             registrations::accept_online_fallback.eq(r.fallback_applied),

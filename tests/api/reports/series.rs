@@ -191,11 +191,14 @@ async fn the_series_report_tells_who_came_back_event_by_event_and_by_cohort() {
     );
     assert_eq!(cohorts[1]["size"], 1);
     assert_eq!(cohorts[1]["came_to"][0]["people"], 1, "Lucía came back");
+    let mut totals = body["totals"].clone();
+    let barriers = totals.as_object_mut().unwrap().remove("barriers").unwrap();
     assert_eq!(
-        body["totals"],
+        totals,
         json!({"participations": 9, "people": 3, "not_linked": 2, "migrants_and_refugees": 5,
                "migrants_and_refugees_share": 0.556})
     );
+    assert_eq!(barriers.as_object().unwrap().len(), 10, "every barrier, zeros too: {barriers}");
 
     // The event's report page sets it among its series.
     let page =

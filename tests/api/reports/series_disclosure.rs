@@ -13,7 +13,9 @@ use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 use uuid::Uuid;
 
+use hybrid_events::db::reports::BarrierCountsRow;
 use hybrid_events::db::series_report::{SeriesEventRow, SeriesHead, SeriesReportData, SeriesRoomRow};
+use hybrid_events::domain::barriers::BarrierKind;
 use hybrid_events::domain::events::EventStatus;
 use hybrid_events::domain::seats::Mode;
 use hybrid_events::domain::series_report::AttendedGroup;
@@ -32,6 +34,8 @@ const CATEGORIES: [&str; 8] = [
     "other",
 ];
 const DRAWN: [&str; 4] = ["migrant", "refugee", "ngo", "volunteer"];
+/// The counts of one barrier, `raised` first.
+const PARTS: [&str; 3] = ["raised", "arranged", "unresolved"];
 
 /// (event, first event, onsite, place, category) of an attended group.
 type GroupKey = (usize, Option<usize>, bool, Option<Uuid>, &'static str);
@@ -84,6 +88,25 @@ fn random_series(rng: &mut StdRng, events: usize, people: usize) -> (SeriesRepor
             }
         }
     }
+    // Barriers from a stream of their own, so that the people of every seed stay the same.
+    let mut barrier_rng = StdRng::seed_from_u64(ids.len() as u64 * 31 + people.len() as u64);
+    let mut barriers = Vec::new();
+    for id in &ids {
+        for kind in [BarrierKind::Transport, BarrierKind::LanguageConfidence] {
+            let raised = barrier_rng.random_range(0..6);
+            let arranged = barrier_rng.random_range(0..=raised);
+            let unresolved = barrier_rng.random_range(0..=raised - arranged);
+            if raised > 0 {
+                barriers.push(BarrierCountsRow {
+                    event_id: *id,
+                    barrier: kind.as_str().into(),
+                    raised,
+                    arranged,
+                    unresolved,
+                });
+            }
+        }
+    }
     let start = Utc.with_ymd_and_hms(2021, 6, 1, 9, 0, 0).unwrap();
     let data = SeriesReportData {
         series: SeriesHead {
@@ -115,6 +138,7 @@ fn random_series(rng: &mut StdRng, events: usize, people: usize) -> (SeriesRepor
                 n,
             })
             .collect(),
+        barriers,
     };
     (data, people)
 }
@@ -128,6 +152,9 @@ fn audit_series_report(report: &Value, full: &Value, below: i64, context: &str) 
     let full_events = full["events"].as_array().unwrap();
     let mut news: Vec<Term> = Vec::new();
     let (mut participants, mut not_linked, mut migrants_and_refugees) = (Vec::new(), Vec::new(), Vec::new());
+    // Per kind, per part (raised, arranged, unresolved): each event's term.
+    let mut barrier_terms: Vec<[Vec<Term>; 3]> =
+        BarrierKind::ALL.iter().map(|_| Default::default()).collect();
     for (e, (event, whole)) in events.iter().zip(full_events).enumerate() {
         let mut term = |name: &str, shown: &Value, whole: &Value| {
             audit.shown(&format!("{e}.{name}"), shown, truth(whole))
@@ -179,6 +206,19 @@ fn audit_series_report(report: &Value, full: &Value, below: i64, context: &str) 
         let size =
             audit.shown(&format!("{e}.cohort size"), &report["cohorts"][e]["size"], truth(&whole["new"]));
         audit.sum(size, &[n]);
+        // Barriers: each kind's raised as arranged + unresolved + still raised (implied).
+        for (k, kind) in BarrierKind::ALL.iter().enumerate() {
+            let (shown, whole) = (&event["barriers"][kind.as_str()], &whole["barriers"][kind.as_str()]);
+            let parts = PARTS.map(|part| {
+                audit.shown(&format!("{e}.{} {part}", kind.as_str()), &shown[part], truth(&whole[part]))
+            });
+            let still = truth(&whole["raised"]) - truth(&whole["arranged"]) - truth(&whole["unresolved"]);
+            let still = audit.implied(&format!("{e}.{} still raised", kind.as_str()), still, below);
+            audit.sum(parts[0], &[parts[1], parts[2], still]);
+            for (terms, part) in barrier_terms[k].iter_mut().zip(parts) {
+                terms.push(part);
+            }
+        }
         news.push(n);
         participants.push(p);
         not_linked.push(u);
@@ -193,6 +233,14 @@ fn audit_series_report(report: &Value, full: &Value, below: i64, context: &str) 
     total("people", &news);
     total("not_linked", &not_linked);
     total("migrants_and_refugees", &migrants_and_refugees);
+    for (kind, terms) in BarrierKind::ALL.iter().zip(&barrier_terms) {
+        for (part, events) in PARTS.iter().zip(terms) {
+            let (shown, whole) =
+                (&totals.0["barriers"][kind.as_str()][part], &totals.1["barriers"][kind.as_str()][part]);
+            let t = audit.shown(&format!("total {} {part}", kind.as_str()), shown, truth(whole));
+            audit.sum(t, events);
+        }
+    }
     audit.assert_protected(40, context);
 }
 
