@@ -29,7 +29,7 @@ mkdir -p "$here/build"
 
 log "build the server"
 cargo build --quiet
-binary=target/debug/hybrid-events
+binary=${CARGO_TARGET_DIR:-target}/debug/hybrid-events
 
 server_url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 server_url=${server_url%/*}
