@@ -665,6 +665,8 @@ fn spot_of(room: &PlaceCountsRow) -> Spot {
 /// nothing (a table with given row and column sums always has a non-negative filling), and
 /// coarser would let a reader pin members down through a room's or a category's counts that
 /// the table does not know are tied to them.
+// Kinds and columns index three measures' arrays at once: ranges say so plainly.
+#[allow(clippy::needless_range_loop)]
 fn group_table(
     t: &mut Table,
     data: &EventReportData,
@@ -697,7 +699,7 @@ fn group_table(
     };
     let mut members = Vec::new();
     // cells[measure][kind][column]
-    let mut cells: Vec<Vec<Vec<Cell>>> = vec![Vec::with_capacity(kinds); 3];
+    let mut cells: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); 3];
     for k in 0..kinds {
         let mut row: [Vec<Cell>; 3] = Default::default();
         for col in 0..columns {

@@ -850,17 +850,22 @@ pub fn audit_event_report_with_groups(
     a.assert_protected(2 * size + 5, context);
 }
 
+/// Confirmed, attended and reached of one room or category.
+type Measures = [Term; 3];
+
 /// The group reservations of a report: each row's reserved seats as set, `taken` shown only
 /// beside its members; then the members' sums (see `views::reports::group_table`, which this
 /// writes down anew from what a reader knows): the cross of kinds (each group, everyone else)
 /// by columns (rooms, online), confirmed, attended and reached, each column adding up to its
 /// room's counts, each kind to its categories' (the pooled ones shared among kinds), attended
 /// and reached within confirmed in every cell.
+// Kinds and columns index several measures' arrays at once: ranges say so plainly.
+#[allow(clippy::needless_range_loop)]
 fn audit_groups(
     a: &mut Audit,
     (report, full): (&Value, &Value),
     groups: Option<&GroupTruth>,
-    (rooms, online, categories): (&[[Term; 3]], [Term; 3], &[(String, [Term; 3])]),
+    (rooms, online, categories): (&[Measures], Measures, &[(String, Measures)]),
     below: i64,
     context: &str,
 ) {
