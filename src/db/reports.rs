@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{
+    Array, BigInt, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -11,6 +13,7 @@ use crate::db::outcomes::{self, ActionRow, OutcomeRow};
 use crate::db::schema::{events, places, registrations};
 use crate::domain::attendance::{CheckInSource, NoShowReason};
 use crate::domain::events::EventStatus;
+use crate::domain::group_reservations::GroupReservation;
 use crate::domain::registrations::RegistrationStatus;
 use crate::domain::seats::Mode;
 use crate::error::AppResult;
@@ -96,6 +99,9 @@ pub struct EventCountsRow {
     /// The organisation's `report_suppress_below`: a floor under every report of the event.
     #[diesel(sql_type = Nullable<Integer>)]
     pub organisation_suppress_below: Option<i32>,
+    /// The event's `group_reservations` as stored (`domain::group_reservations`).
+    #[diesel(sql_type = Jsonb)]
+    pub group_reservations: serde_json::Value,
 }
 
 /// One keyed count of an event: `kind` is `interpretation` (key: language), `category` (key:
@@ -120,7 +126,7 @@ const EVENT_COUNTS: &str = "
 SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.timezone, e.status,
        now() AS generated_at, e.ends_at < now() AS ended,
        e.online_offered, e.online_capacity, e.onsite_offered, e.onsite_capacity,
-       m.minimum AS online_attendance_min_minutes,
+       m.minimum AS online_attendance_min_minutes, e.group_reservations,
        c.*,
        (SELECT o.report_suppress_below FROM organisations o WHERE o.id = e.organisation_id)
          AS organisation_suppress_below
@@ -352,6 +358,41 @@ SELECT r.attendance_mode, r.place_id, r.stakeholder_category, count(*) AS n
  WHERE r.status = 'confirmed'
  GROUP BY r.attendance_mode, r.place_id, r.stakeholder_category";
 
+/// The confirmed registrations of one room (online: `place_id` null, onsite: null is the main
+/// venue) and stakeholder category, and of them those checked in: what the report counts of
+/// each group reservation's members where it holds seats, and the cross of rooms and
+/// categories that its suppression must reckon with.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct RoomCategoryRow {
+    #[diesel(sql_type = Text)]
+    pub attendance_mode: Mode,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub place_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub stakeholder_category: String,
+    #[diesel(sql_type = BigInt)]
+    pub confirmed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub attended: i64,
+}
+
+// Read only for an event that reserves seats for groups: the others' reports never show it.
+const EVENT_ROOM_CATEGORIES: &str = "
+SELECT r.attendance_mode, r.place_id, r.stakeholder_category, count(*) AS confirmed,
+       count(*) FILTER (WHERE r.checked_in_at IS NOT NULL) AS attended
+  FROM registrations r
+ WHERE r.event_id = $1 AND r.status = 'confirmed'
+   AND EXISTS (SELECT 1 FROM events e WHERE e.id = $1 AND e.group_reservations <> '[]'::jsonb)
+ GROUP BY r.attendance_mode, r.place_id, r.stakeholder_category";
+
+#[tracing::instrument(skip(conn))]
+pub async fn event_room_categories(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+) -> AppResult<Vec<RoomCategoryRow>> {
+    Ok(diesel::sql_query(EVENT_ROOM_CATEGORIES).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+}
+
 /// What became of an event's offers and reminders.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct OutreachCountsRow {
@@ -447,6 +488,10 @@ pub struct EventReportData {
     pub outreach: OutreachCountsRow,
     pub follow_up: FollowUp,
     pub barriers: Vec<BarrierCountsRow>,
+    /// The event's group reservations (empty for most events).
+    pub group_reservations: Vec<GroupReservation>,
+    /// Confirmed by room and category; read only when there are group reservations.
+    pub room_categories: Vec<RoomCategoryRow>,
 }
 
 /// What a report shows of the meeting's decisions: the event's outcome and actions, and the
@@ -480,23 +525,30 @@ pub async fn event_report_data(
         .repeatable_read()
         .run(async move |conn| {
             let shared: &AsyncPgConnection = conn;
-            let ((counts, breakdown, places, no_show_reasons), (reached, outreach, barriers), follow_up) =
-                futures_util::future::try_join3(
-                    futures_util::future::try_join4(
-                        event_counts(shared, event_id),
-                        event_breakdown(shared, event_id),
-                        event_places(shared, event_id),
-                        event_no_show_reasons(shared, event_id),
-                    ),
-                    futures_util::future::try_join3(
-                        event_reached(shared, event_id),
-                        event_outreach(shared, event_id),
-                        event_barrier_counts(shared, event_id),
-                    ),
-                    follow_up(shared, event_id),
-                )
-                .await?;
+            let (
+                (counts, breakdown, places, no_show_reasons),
+                (reached, outreach, room_categories, barriers),
+                follow_up,
+            ) = futures_util::future::try_join3(
+                futures_util::future::try_join4(
+                    event_counts(shared, event_id),
+                    event_breakdown(shared, event_id),
+                    event_places(shared, event_id),
+                    event_no_show_reasons(shared, event_id),
+                ),
+                futures_util::future::try_join4(
+                    event_reached(shared, event_id),
+                    event_outreach(shared, event_id),
+                    event_room_categories(shared, event_id),
+                    event_barrier_counts(shared, event_id),
+                ),
+                follow_up(shared, event_id),
+            )
+            .await?;
             Ok(counts.map(|counts| EventReportData {
+                group_reservations: serde_json::from_value(counts.group_reservations.clone())
+                    .unwrap_or_default(),
+                room_categories,
                 counts,
                 breakdown,
                 places,

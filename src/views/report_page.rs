@@ -102,6 +102,9 @@ pub fn render(report: &EventReport, ctx: &PageContext) -> String {
     for (i, place) in report.by_place.iter().enumerate() {
         html.push_str(&place_card(i, place, report.event_ended, t));
     }
+    if !report.by_group_reservation.is_empty() {
+        html.push_str(&groups_card(report, t));
+    }
     html.push_str(&categories_card(report, t));
     html.push_str(&interests_card(report, t));
     html.push_str(&outreach_card(report, t));
@@ -505,6 +508,33 @@ fn place_card(index: usize, place: &PlaceReport, ended: bool, t: Option<i64>) ->
     card(&format!("Onsite: {name}"), &body)
 }
 
+/// The seats reserved for groups of stakeholder categories, per room: how many, and how many
+/// their group took. Rows are numbered in the order of `by_group_reservation`.
+fn groups_card(report: &EventReport, t: Option<i64>) -> String {
+    let mut body = String::from(
+        r#"<p class="note">Seats the event keeps for these groups until they register; taken: those the group uses.</p><table id="group-reservations"><thead><tr><th scope="col">Group</th><th scope="col">Room</th><th class="n" scope="col">Reserved</th><th class="n" scope="col">Members confirmed</th><th class="n" scope="col">Taken</th></tr></thead><tbody>"#,
+    );
+    for (i, g) in report.by_group_reservation.iter().enumerate() {
+        let group = g.categories.iter().map(|c| c.replace('_', " ")).collect::<Vec<_>>().join(", ");
+        let room = match (&g.name, g.place_id) {
+            (Some(name), _) => name.clone(),
+            (None, None) => "Main venue".to_owned(),
+            (None, Some(_)) => "Place".to_owned(),
+        };
+        let _ = write!(
+            body,
+            r#"<tr><th scope="row">{}</th><td dir="auto">{}</td><td class="n" id="group-{i}-reserved">{}</td><td class="n" id="group-{i}-members">{}</td><td class="n" id="group-{i}-taken">{}</td></tr>"#,
+            escape(&group),
+            escape(&room),
+            g.reserved,
+            show(g.members_confirmed, t),
+            show(g.taken, t),
+        );
+    }
+    body.push_str("</tbody></table>");
+    card("Seats reserved for groups", &body)
+}
+
 fn categories_card(report: &EventReport, t: Option<i64>) -> String {
     let rows: Vec<BarRow> = report
         .by_stakeholder_category
@@ -662,6 +692,14 @@ mod tests {
                 place(None, Some("Palacio <de> la Audiencia"), "venue", Some(2)),
                 place(Some(uuid::Uuid::from_u128(7)), Some("Centro cívico de Almazán"), "hosted", Some(2)),
             ],
+            by_group_reservation: vec![GroupReservationReport {
+                categories: vec!["migrant".into(), "refugee".into()],
+                place_id: Some(uuid::Uuid::from_u128(7)),
+                name: Some("Centro <cívico>".into()),
+                reserved: 2,
+                members_confirmed: None,
+                taken: None,
+            }],
             by_stakeholder_category: BTreeMap::from([(
                 "refugee".to_owned(),
                 CategoryCounts { confirmed: Some(3), attended: Some(2), reached_before_event: Some(3) },
@@ -750,6 +788,25 @@ mod tests {
         assert!(html.contains(r#"id="onsite-confirmed">4<"#));
         assert!(html.contains("Wed 24 Nov 2021, 10:00"), "Madrid time: {html}");
         assert!(!html.contains("suppressed-notice"));
+    }
+
+    #[test]
+    fn seats_reserved_for_groups_show_reserved_and_taken_with_hidden_counts_as_x() {
+        let mut report = report();
+        let html = render(&report, &context("Roundtable"));
+        assert!(html.contains(r#"id="group-0-members">–<"#), "without a threshold null is a dash: {html}");
+        let t = PageContext { suppress_below: Some(5), ..context("Roundtable") };
+        let html = render(&report, &t);
+        assert!(html.contains(r#"id="group-0-reserved">2<"#), "{html}");
+        assert!(html.contains(&format!(r#"id="group-0-members">{HIDDEN}<"#)), "{html}");
+        assert!(html.contains(&format!(r#"id="group-0-taken">{HIDDEN}<"#)), "{html}");
+        assert!(html.contains("migrant, refugee") && html.contains("Centro &lt;cívico&gt;"), "{html}");
+        report.by_group_reservation[0].members_confirmed = Some(5);
+        report.by_group_reservation[0].taken = Some(2);
+        let html = render(&report, &context("Roundtable"));
+        assert!(html.contains(r#"id="group-0-members">5<"#) && html.contains(r#"id="group-0-taken">2<"#));
+        report.by_group_reservation.clear();
+        assert!(!render(&report, &context("Roundtable")).contains("group-reservations"));
     }
 
     #[test]

@@ -10,14 +10,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::reports::{
-    AttendanceRow, BarrierCountsRow, EventReportData, EventSummaryRow, OutreachCountsRow, ReachedRow,
-    SummaryTotalsRow,
+    AttendanceRow, BarrierCountsRow, EventReportData, EventSummaryRow, OutreachCountsRow, PlaceCountsRow,
+    ReachedRow, SummaryTotalsRow,
 };
 use crate::domain::attendance::NoShowReason;
 use crate::domain::barriers::BarrierKind;
 use crate::domain::disclosure::{pool_small_categories, Cell, Protected, Table};
+use crate::domain::group_reservations::{group_of, GroupReservation};
 use crate::domain::report::{event_zone, formula_safe, local_rfc3339, no_show, UTF8_BOM};
-use crate::domain::seats::Mode;
+use crate::domain::seats::{Mode, Spot};
 use crate::views::outcomes::{Action, Outcome};
 use crate::views::report_attendance::{
     partition, reasons_shown, AttendanceCells, AttendedBySource, NoShowCells, NoShowReasons, OnlineMinutes,
@@ -58,6 +59,9 @@ pub type Count = Option<i64>;
          "municipality": "Almazán", "capacity": 4, "confirmed": 3, "waitlisted": 0, "attended": 2, "no_show": 1,
          "physical_space": {"requested": 1, "seated": 1}, "transport_requested": 0,
          "no_show_reasons": {"transport": 1, "not_recorded": 0}, "reached_before_event": 3}],
+    "by_group_reservation": [
+        {"categories": ["migrant", "refugee"], "place_id": null, "name": "Palacio de la Audiencia", "reserved": 3,
+         "members_confirmed": 5, "taken": 3}],
     "by_stakeholder_category": {"refugee": {"confirmed": 7, "attended": 6, "reached_before_event": 7}, "ngo": {"confirmed": 11, "attended": 9, "reached_before_event": 7}},
     "offers": {"made": 4, "accepted": 2, "declined": 1, "expired": 1, "open": 0},
     "reminders": {"created": 36, "reached": 30, "failed": 2, "open": 0},
@@ -94,6 +98,11 @@ pub struct EventReport {
     /// someone is still there), then each place the event offers, in the order of the
     /// event's `places`. They add up to `by_mode.onsite`.
     pub by_place: Vec<PlaceReport>,
+    /// The seats the event reserves for groups of stakeholder categories (`group_reservations`
+    /// of the event), one row per reservation and room it holds seats in, in the order of the
+    /// reservations, then of `by_place`: reserved against taken. Empty for an event without
+    /// group reservations (an addition to the v1 contract).
+    pub by_group_reservation: Vec<GroupReservationReport>,
     /// Confirmed and attended registrations by stakeholder category (categories with at least
     /// one non-cancelled registration). Under `suppress_below`, small categories are pooled,
     /// unnamed, as `other, suppressed`.
@@ -327,6 +336,27 @@ pub struct PlacePhysicalSpace {
     pub seated: Option<i64>,
 }
 
+/// The seats one group reservation holds in one room, and how many of them its group took.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"categories": ["migrant", "refugee"], "place_id": "0193a4c2-8a10-7d4e-b1f2-3c4d5e6f7a8b",
+    "name": "Centro cívico de Almazán", "reserved": 2, "members_confirmed": 1, "taken": 1}))]
+pub struct GroupReservationReport {
+    /// The stakeholder categories of the group.
+    pub categories: Vec<String>,
+    /// The room, as in `by_place`: null for the event's main venue.
+    pub place_id: Option<Uuid>,
+    /// The room's name, as in `by_place`.
+    pub name: Option<String>,
+    /// Seats reserved for the group there (the event's setting: never hidden).
+    pub reserved: i64,
+    /// Confirmed onsite registrations there whose stakeholder category is in the group, in a
+    /// reserved seat or not. Hidden under `suppress_below` as every count of people is.
+    pub members_confirmed: Option<i64>,
+    /// The reserved seats the group uses: the smaller of `reserved` and `members_confirmed`;
+    /// null when `members_confirmed` is hidden.
+    pub taken: Option<i64>,
+}
+
 /// Confirmed and attended registrations of one stakeholder category.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"confirmed": 4, "attended": 4, "reached_before_event": 3}))]
@@ -397,6 +427,9 @@ struct ReportTable {
     offers: OfferCells,
     reminders: ReminderCells,
     barriers: Vec<(BarrierKind, BarrierCells)>,
+    /// Per group reservation and room it holds in: (reservation, room index in `places`,
+    /// the confirmed members there).
+    groups: Vec<(usize, usize, Cell)>,
 }
 
 /// The cells of one stakeholder category: confirmed, of them attended and reached.
@@ -600,6 +633,8 @@ impl ReportTable {
         });
         let all: Vec<CategoryCells> =
             categories.iter().map(|(_, _, c)| *c).chain(pooled_category_cells).collect();
+        let group_cells =
+            group_table(&mut t, data, (&online, &places), (&categories, pooled_category_cells.as_ref()));
         t.sum(confirmed, &all.iter().map(|c| c.confirmed).collect::<Vec<_>>());
         t.sum(attended, &all.iter().map(|c| c.attended).collect::<Vec<_>>());
         t.sum(reached_total, &all.iter().map(|c| c.reached).collect::<Vec<_>>());
@@ -683,8 +718,132 @@ impl ReportTable {
             offers,
             reminders,
             barriers,
+            groups: group_cells,
         }
     }
+}
+
+/// Which of an event's rooms a registration of `mode` at `place` is in: its index in `rooms`
+/// (the report's `by_place`), or `rooms.len()` online.
+fn column_of(rooms: &[PlaceCountsRow], mode: Mode, place: Option<Uuid>) -> Option<usize> {
+    match mode {
+        Mode::Online => Some(rooms.len()),
+        Mode::Onsite => rooms.iter().position(|r| r.place_id == place),
+    }
+}
+
+/// The room's spot for `GroupReservation::holds_at`.
+fn spot_of(room: &PlaceCountsRow) -> Spot {
+    room.place_id.map_or(Spot::Venue, Spot::Place)
+}
+
+/// The group reservations' members where they hold seats, tied into the report's table.
+///
+/// Members are a cell of the cross of *kinds* (each reservation's group, and everyone else)
+/// by *columns* (each room, and online), counted three times as the report counts rooms and
+/// categories: confirmed, attended, reached. Each column adds up to its room's (or online's)
+/// shown count, each kind to the shown counts of its categories (plus its share of the
+/// pooled ones), and in each cell attended and reached are parts of confirmed. Only the
+/// members' confirmed where the group holds seats are shown; the rest is implied. This is
+/// exactly what the shown counts say of each other: finer, per category and room, adds
+/// nothing (a table with given row and column sums always has a non-negative filling), and
+/// coarser would let a reader pin members down through a room's or a category's counts that
+/// the table does not know are tied to them.
+// Kinds and columns index three measures' arrays at once: ranges say so plainly.
+#[allow(clippy::needless_range_loop)]
+fn group_table(
+    t: &mut Table,
+    data: &EventReportData,
+    (online, places): (&ModeCells, &[PlaceCells]),
+    (named, pooled): (&[(usize, String, CategoryCells)], Option<&CategoryCells>),
+) -> Vec<(usize, usize, Cell)> {
+    let reservations: &[GroupReservation] = &data.group_reservations;
+    if reservations.is_empty() {
+        return Vec::new();
+    }
+    let rooms = &data.places[..];
+    let (kinds, columns) = (reservations.len() + 1, rooms.len() + 1);
+    let kind_of = |category: &str| group_of(reservations, category).unwrap_or(reservations.len());
+    // The true counts, [measure][kind][column]: confirmed, attended, reached.
+    let mut truth = vec![vec![vec![0i64; columns]; kinds]; 3];
+    for r in &data.room_categories {
+        if let Some(col) = column_of(rooms, r.attendance_mode, r.place_id) {
+            let k = kind_of(&r.stakeholder_category);
+            truth[0][k][col] += r.confirmed;
+            truth[1][k][col] += r.attended;
+        }
+    }
+    for r in &data.reached {
+        if let Some(col) = column_of(rooms, r.attendance_mode, r.place_id) {
+            truth[2][kind_of(&r.stakeholder_category)][col] += r.n;
+        }
+    }
+    let shown_at = |k: usize, col: usize| {
+        k < reservations.len() && col < rooms.len() && reservations[k].holds_at(spot_of(&rooms[col]))
+    };
+    let mut members = Vec::new();
+    // cells[measure][kind][column]
+    let mut cells: Vec<Vec<Vec<Cell>>> = vec![Vec::new(); 3];
+    for k in 0..kinds {
+        let mut row: [Vec<Cell>; 3] = Default::default();
+        for col in 0..columns {
+            let confirmed = truth[0][k][col];
+            let c = if shown_at(k, col) {
+                let cell = t.published(confirmed);
+                members.push((k, col, cell));
+                cell
+            } else {
+                t.derived(confirmed)
+            };
+            let attended = t.derived(truth[1][k][col]);
+            let absent = t.derived(confirmed - truth[1][k][col]);
+            t.sum(c, &[attended, absent]);
+            let reached = t.derived(truth[2][k][col]);
+            let unreached = t.derived(confirmed - truth[2][k][col]);
+            t.sum(c, &[reached, unreached]);
+            row[0].push(c);
+            row[1].push(attended);
+            row[2].push(reached);
+        }
+        for (m, cells_m) in row.into_iter().enumerate() {
+            cells[m].push(cells_m);
+        }
+    }
+    // Columns: each room's counts, then online's.
+    let column_totals: Vec<[Cell; 3]> = places
+        .iter()
+        .map(|p| [p.counts.confirmed, p.counts.attended, p.counts.reached])
+        .chain([[online.confirmed, online.attended, online.reached]])
+        .collect();
+    for (col, totals) in column_totals.iter().enumerate() {
+        for (m, &total) in totals.iter().enumerate() {
+            let parts: Vec<Cell> = (0..kinds).map(|k| cells[m][k][col]).collect();
+            t.sum(total, &parts);
+        }
+    }
+    // Kinds: the shown counts of their categories, and their share of the pooled ones.
+    let pick = |c: &CategoryCells, m: usize| [c.confirmed, c.attended, c.reached][m];
+    for m in 0..3 {
+        let mut shares = Vec::new();
+        for k in 0..kinds {
+            let total: i64 = truth[m][k].iter().sum();
+            let whole = t.derived(total);
+            t.sum(whole, &cells[m][k]);
+            let mut parts: Vec<Cell> =
+                named.iter().filter(|(_, key, _)| kind_of(key) == k).map(|(_, _, c)| pick(c, m)).collect();
+            if pooled.is_some() {
+                let named_total: i64 = parts.iter().map(|&c| t.value(c)).sum();
+                let share = t.derived(total - named_total);
+                shares.push(share);
+                parts.push(share);
+            }
+            t.sum(whole, &parts);
+        }
+        if let Some(pooled) = pooled {
+            t.sum(pick(pooled, m), &shares);
+        }
+    }
+    members
 }
 
 impl EventReport {
@@ -803,6 +962,22 @@ impl EventReport {
         let onsite_capacity = if row.onsite_offered { row.onsite_capacity.map_or(0, i64::from) } else { 0 }
             + offered_places.filter_map(|p| p.capacity).map(i64::from).sum::<i64>();
         let pooled_any = cells.pooled_languages.is_some() || cells.pooled_categories.is_some();
+        let by_group_reservation = cells
+            .groups
+            .iter()
+            .map(|&(g, room, members)| {
+                let (reservation, room) = (&data.group_reservations[g], &places[room]);
+                let members = c(members);
+                GroupReservationReport {
+                    categories: reservation.categories.clone(),
+                    place_id: room.place_id,
+                    name: room.name.clone(),
+                    reserved: reservation.seats,
+                    members_confirmed: members,
+                    taken: members.map(|n| n.min(reservation.seats)),
+                }
+            })
+            .collect();
         EventReport {
             event_id: row.event_id,
             generated_at: row.generated_at,
@@ -847,6 +1022,7 @@ impl EventReport {
                 .map(|(kind, b)| (kind.as_str().to_owned(), b.show(&shown)))
                 .collect(),
             by_place,
+            by_group_reservation,
             by_stakeholder_category,
             interests,
             attended_by_source: cells.attendance.by_source(&shown),

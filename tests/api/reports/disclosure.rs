@@ -15,11 +15,12 @@ use uuid::Uuid;
 
 use hybrid_events::db::reports::{
     BarrierCountsRow, BreakdownRow, EventCountsRow, EventReportData, EventSummaryRow, NoShowReasonRow,
-    OutreachCountsRow, PlaceCountsRow, ReachedRow,
+    OutreachCountsRow, PlaceCountsRow, ReachedRow, RoomCategoryRow,
 };
 use hybrid_events::domain::attendance::NoShowReason;
 use hybrid_events::domain::barriers::BarrierKind;
 use hybrid_events::domain::events::EventStatus;
+use hybrid_events::domain::group_reservations::GroupReservation;
 use hybrid_events::domain::seats::Mode;
 use hybrid_events::views::report_attendance::NOT_RECORDED;
 use hybrid_events::views::reports::{EventReport, SummaryCounts, OTHER_SUPPRESSED};
@@ -338,6 +339,7 @@ pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportDa
         online_at_or_above_minimum: online_minutes.iter().filter(|&&m| m >= MIN_MINUTES).count() as i64,
         online_minutes_median: median(&online_minutes),
         organisation_suppress_below: None,
+        group_reservations: serde_json::json!([]),
     };
     let mut no_show_reasons = Vec::new();
     for mode in [Mode::Online, Mode::Onsite] {
@@ -443,6 +445,18 @@ pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportDa
             })
         })
         .collect();
+    // One row a person: the report adds them up by room and kind.
+    let room_categories = people
+        .iter()
+        .filter(|p| p.status == 0)
+        .map(|p| RoomCategoryRow {
+            attendance_mode: if p.onsite { Mode::Onsite } else { Mode::Online },
+            place_id: (p.onsite && p.place > 0).then(|| Uuid::from_u128(p.place as u128)),
+            stakeholder_category: p.category.into(),
+            confirmed: 1,
+            attended: i64::from(p.checked_in),
+        })
+        .collect();
     EventReportData {
         counts: row,
         breakdown,
@@ -452,6 +466,35 @@ pub fn counts_of(people: &[Person], places: usize, ended: bool) -> EventReportDa
         outreach,
         follow_up: Default::default(),
         barriers,
+        group_reservations: Vec::new(),
+        room_categories,
+    }
+}
+
+/// The true cross of kinds (each group reservation's categories, then everyone else) by
+/// columns (each room of `by_place`, then online): what the audit's implied counts are.
+pub struct GroupTruth {
+    pub groups: Vec<Vec<String>>,
+    /// `[confirmed, attended, reached][kind][column]`.
+    pub counts: [Vec<Vec<i64>>; 3],
+}
+
+impl GroupTruth {
+    /// Of the generator's people at an event offering `places` places.
+    pub fn of(people: &[Person], places: usize, reservations: &[GroupReservation]) -> Self {
+        let kinds = reservations.len() + 1;
+        let mut counts: [Vec<Vec<i64>>; 3] = std::array::from_fn(|_| vec![vec![0; places + 2]; kinds]);
+        for p in people.iter().filter(|p| p.status == 0) {
+            let kind = reservations
+                .iter()
+                .position(|r| r.categories.iter().any(|c| c == p.category))
+                .unwrap_or(reservations.len());
+            let column = if p.onsite { p.place } else { places + 1 };
+            counts[0][kind][column] += 1;
+            counts[1][kind][column] += i64::from(p.checked_in);
+            counts[2][kind][column] += i64::from(p.reached);
+        }
+        GroupTruth { groups: reservations.iter().map(|r| r.categories.clone()).collect(), counts }
     }
 }
 
@@ -497,6 +540,18 @@ fn reasons(
 /// it names no small category, then that nothing hidden or small can be worked out. `full`
 /// is the same report without a threshold: the true counts.
 pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &str) {
+    audit_event_report_with_groups(report, full, None, below, context)
+}
+
+/// [`audit_event_report`] of an event with group reservations, whose members are counted in
+/// the rooms where their group holds seats: `groups` is the true cross of kinds and rooms.
+pub fn audit_event_report_with_groups(
+    report: &Value,
+    full: &Value,
+    groups: Option<&GroupTruth>,
+    below: i64,
+    context: &str,
+) {
     let ended = report["event_ended"].as_bool().unwrap();
     let mut a = Audit::default();
     let mode = |a: &mut Audit, name: &str| {
@@ -648,6 +703,8 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     // counts; only onsite people need a space, so the rooms' needs add up to the event's.
     let (rooms, rooms_truth) = (report["by_place"].as_array().unwrap(), full["by_place"].as_array().unwrap());
     assert_eq!(rooms.len(), rooms_truth.len(), "{context}");
+    // Each room's confirmed, attended and reached, for the group reservations.
+    let mut room_terms: Vec<[Term; 3]> = Vec::new();
     if !rooms.is_empty() {
         let mut columns: [Vec<Term>; 8] = Default::default();
         let mut room_reasons: Vec<Vec<Term>> = Vec::new();
@@ -720,6 +777,7 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
         }
         let [confirmed_at, waitlisted_at, attended_at, absent_at, seated_at, waiting_at, transport_at, reached_at] =
             columns;
+        room_terms = (0..rooms.len()).map(|i| [confirmed_at[i], attended_at[i], reached_at[i]]).collect();
         a.sum(onsite.4, &reached_at);
         a.sum(onsite.0, &confirmed_at);
         a.sum(onsite.1, &waitlisted_at);
@@ -769,6 +827,8 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     let (mut confirmed_parts, mut attended_parts, mut reached_parts) = (Vec::new(), Vec::new(), Vec::new());
     let (mut pooled_confirmed, mut pooled_attended, mut pooled_reached) =
         (n(&tt["confirmed"]), n(&tt["attended"]), n(&tt["reached_before_event"]));
+    // Each category's confirmed, attended and reached as shown (named, or the pool).
+    let mut category_terms: Vec<(String, [Term; 3])> = Vec::new();
     let mut category = |a: &mut Audit, name: &str, counts: &Value, truth: (i64, i64, i64)| {
         let c = a.shown(&format!("{name}.confirmed"), &counts["confirmed"], truth.0);
         let at = a.shown(&format!("{name}.attended"), &counts["attended"], truth.1);
@@ -780,6 +840,7 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
         confirmed_parts.push(c);
         attended_parts.push(at);
         reached_parts.push(r);
+        category_terms.push((name.to_owned(), [c, at, r]));
     };
     for (name, counts) in categories.iter().filter(|(k, _)| *k != OTHER_SUPPRESSED) {
         let count =
@@ -801,6 +862,15 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     a.sum(confirmed, &confirmed_parts);
     a.sum(attended, &attended_parts);
     a.sum(reached, &reached_parts);
+    let online_terms = [online.0, online.2, online.4];
+    audit_groups(
+        &mut a,
+        (report, full),
+        groups,
+        (&room_terms, online_terms, &category_terms),
+        below,
+        context,
+    );
 
     // Offers and reminders: how they ended adds up to how many there were. Every offer ends
     // in one of the ends shown, so a reader takes their sum as exact; reminders closed by a
@@ -838,6 +908,113 @@ pub fn audit_event_report(report: &Value, full: &Value, below: i64, context: &st
     }
     let size = people + n(&tt["cancelled"]);
     a.assert_protected(2 * size + 5, context);
+}
+
+/// Confirmed, attended and reached of one room or category.
+type Measures = [Term; 3];
+
+/// The group reservations of a report: each row's reserved seats as set, `taken` shown only
+/// beside its members; then the members' sums (see `views::reports::group_table`, which this
+/// writes down anew from what a reader knows): the cross of kinds (each group, everyone else)
+/// by columns (rooms, online), confirmed, attended and reached, each column adding up to its
+/// room's counts, each kind to its categories' (the pooled ones shared among kinds), attended
+/// and reached within confirmed in every cell.
+// Kinds and columns index several measures' arrays at once: ranges say so plainly.
+#[allow(clippy::needless_range_loop)]
+fn audit_groups(
+    a: &mut Audit,
+    (report, full): (&Value, &Value),
+    groups: Option<&GroupTruth>,
+    (rooms, online, categories): (&[Measures], Measures, &[(String, Measures)]),
+    below: i64,
+    context: &str,
+) {
+    let (rows, rows_truth) = (
+        report["by_group_reservation"].as_array().unwrap(),
+        full["by_group_reservation"].as_array().unwrap(),
+    );
+    assert_eq!(rows.len(), rows_truth.len(), "{context}");
+    let Some(truth) = groups else {
+        assert!(rows.is_empty(), "{context}: rows without reservations");
+        return;
+    };
+    let by_place = report["by_place"].as_array().unwrap();
+    let kinds = truth.groups.len() + 1;
+    let columns = by_place.len() + 1;
+    assert_eq!(truth.counts[0][0].len(), columns, "{context}: one column a room, and online");
+    let mut members: Vec<Vec<Option<Term>>> = vec![vec![None; columns]; kinds];
+    for (i, (row, row_truth)) in rows.iter().zip(rows_truth).enumerate() {
+        let categories: Vec<String> =
+            row["categories"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+        let kind =
+            truth.groups.iter().position(|g| *g == categories).unwrap_or_else(|| panic!("{context}: {row}"));
+        let column = by_place.iter().position(|p| p["place_id"] == row["place_id"]).unwrap();
+        assert_eq!(row["name"], by_place[column]["name"], "{context}");
+        assert_eq!(row["reserved"], row_truth["reserved"], "{context}: reserved seats are never hidden");
+        let count = truth.counts[0][kind][column];
+        let term = a.shown(
+            &format!("by_group_reservation[{i}].members_confirmed"),
+            &row["members_confirmed"],
+            count,
+        );
+        let taken = row["members_confirmed"].as_i64().map(|m| m.min(row["reserved"].as_i64().unwrap()));
+        assert_eq!(row["taken"].as_i64(), taken, "{context}: taken beside its members only: {row}");
+        members[kind][column] = Some(term);
+    }
+    let kind_of = |category: &str| truth.groups.iter().position(|g| g.iter().any(|c| c == category));
+    let mut cells: [Vec<Vec<Term>>; 3] = Default::default();
+    for k in 0..kinds {
+        let mut row: [Vec<Term>; 3] = Default::default();
+        for col in 0..columns {
+            let [confirmed, attended, reached] = [0, 1, 2].map(|m| truth.counts[m][k][col]);
+            let name = |what: &str| format!("kind {k} in column {col}: {what}");
+            let c = members[k][col].unwrap_or_else(|| a.implied(&name("confirmed"), confirmed, below));
+            let at = a.implied(&name("attended"), attended, below);
+            let absent = a.implied(&name("absent"), confirmed - attended, below);
+            a.sum(c, &[at, absent]);
+            let r = a.implied(&name("reached"), reached, below);
+            let unreached = a.implied(&name("not reached"), confirmed - reached, below);
+            a.sum(c, &[r, unreached]);
+            for (m, term) in [c, at, r].into_iter().enumerate() {
+                row[m].push(term);
+            }
+        }
+        for (m, terms) in row.into_iter().enumerate() {
+            cells[m].push(terms);
+        }
+    }
+    for (col, totals) in rooms.iter().chain([&online]).enumerate() {
+        for m in 0..3 {
+            a.sum(totals[m], &(0..kinds).map(|k| cells[m][k][col]).collect::<Vec<_>>());
+        }
+    }
+    let all_categories = full["by_stakeholder_category"].as_object().unwrap();
+    let fields = ["confirmed", "attended", "reached_before_event"];
+    let pooled = categories.iter().find(|(name, _)| name == "categories pooled").map(|(_, terms)| *terms);
+    for m in 0..3 {
+        let mut shares = Vec::new();
+        for k in 0..kinds {
+            let total: i64 = truth.counts[m][k].iter().sum();
+            let whole = a.implied(&format!("kind {k} measure {m}"), total, below);
+            a.sum(whole, &cells[m][k]);
+            let named: Vec<&(String, [Term; 3])> = categories
+                .iter()
+                .filter(|(name, _)| name != "categories pooled" && kind_of(name).unwrap_or(kinds - 1) == k)
+                .collect();
+            let mut parts: Vec<Term> = named.iter().map(|(_, terms)| terms[m]).collect();
+            if pooled.is_some() {
+                let named_truth: i64 =
+                    named.iter().map(|(name, _)| n(&all_categories[name][fields[m]])).sum();
+                let share = a.implied(&format!("kind {k} measure {m} pooled"), total - named_truth, below);
+                shares.push(share);
+                parts.push(share);
+            }
+            a.sum(whole, &parts);
+        }
+        if let Some(pooled) = pooled {
+            a.sum(pooled[m], &shares);
+        }
+    }
 }
 
 #[test]
@@ -899,6 +1076,59 @@ fn no_hidden_count_of_a_random_event_with_places_can_be_worked_out() {
     assert!(shown_at_places > 10, "and show places' counts where they may: {shown_at_places}");
     assert!(reasons_hidden > 100, "the cases hide no-show reasons: {reasons_hidden}");
     assert!(reasons_shown > 0, "and show some where they may: {reasons_shown}");
+}
+
+/// Events that reserve seats for groups: migrants and refugees at the main venue (or at
+/// places), sometimes NGOs at some places too. The members confirmed where a group holds
+/// seats are hidden where small, and none comes back from the rooms' counts, the categories'
+/// or each other.
+#[test]
+fn no_hidden_count_of_a_random_event_with_group_reservations_can_be_worked_out() {
+    let mut rng = StdRng::seed_from_u64(26);
+    let (mut hidden, mut shown) = (0, 0);
+    // Few and small: each group adds a cross of kinds by rooms to the audit's exhaustive
+    // search, which grows fast with the people and rooms.
+    for case in 0..120 {
+        let places = rng.random_range(0..=1);
+        let size = rng.random_range(0..10);
+        let people = random_people(&mut rng, size, places);
+        let ended = rng.random_bool(0.6);
+        let below = rng.random_range(2..6);
+        let at_places = |rng: &mut StdRng| -> Option<Vec<Uuid>> {
+            let at: Vec<Uuid> =
+                (1..=places).filter(|_| rng.random_bool(0.6)).map(|i| Uuid::from_u128(i as u128)).collect();
+            (!at.is_empty()).then_some(at)
+        };
+        let first = if rng.random_bool(0.7) { None } else { at_places(&mut rng) };
+        let mut reservations = vec![GroupReservation {
+            categories: vec!["migrant".into(), "refugee".into()],
+            seats: rng.random_range(1..5),
+            places: first,
+        }];
+        if let Some(at) = at_places(&mut rng).filter(|_| rng.random_bool(0.5)) {
+            reservations.push(GroupReservation {
+                categories: vec!["ngo".into()],
+                seats: 1,
+                places: Some(at),
+            });
+        }
+        let mut data = counts_of(&people, places, ended);
+        data.group_reservations = reservations.clone();
+        let report = serde_json::to_value(EventReport::build(&data, Some(below))).unwrap();
+        let full = serde_json::to_value(EventReport::build(&data, None)).unwrap();
+        for row in report["by_group_reservation"].as_array().unwrap() {
+            match row["members_confirmed"].as_i64() {
+                None => hidden += 1,
+                Some(n) if n > 0 => shown += 1,
+                Some(_) => {}
+            }
+        }
+        let truth = GroupTruth::of(&people, places, &reservations);
+        let context = format!("case {case}: {reservations:?} {people:?} below {below}");
+        audit_event_report_with_groups(&report, &full, Some(&truth), below, &context);
+    }
+    assert!(hidden > 30, "the cases hide members: {hidden} (shown {shown})");
+    assert!(shown > 0, "and show them where they may: {shown} (hidden {hidden})");
 }
 
 /// A larger event: its no-show reasons, the sources of its check-ins and its minutes are

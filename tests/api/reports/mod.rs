@@ -5,6 +5,7 @@ mod browser;
 mod csv_list;
 mod disclosure;
 mod event;
+mod groups;
 mod outreach;
 mod page;
 mod paged;
