@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{bom, suppress_below, wants_csv};
 use crate::auth::{Caller, Role};
 use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
+use crate::db::replica::{self, ReadConn, Scope};
 use crate::db::DbPool;
 use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
@@ -137,7 +138,11 @@ pub async fn attendance_report(
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"attendance-report.csv\""));
     }
-    let mut conn = state.pool.get().await?;
+    // Read-your-own-writes over every event the caller may see (an organiser's
+    // organisation's, or all for an admin): cheaper than the filter's, and never fewer.
+    let conn = state.pool.get().await?;
+    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Events(filter.visible_to)).await?;
+    let data_as_of = replica::data_as_of(&mut conn, source).await?;
     let below = below.max(reports::summary_suppress_floor(&mut conn, &filter).await?);
     match below.filter(|&n| n > 1) {
         // Protection weighs every event of the filter at once: a count hidden in one row must
@@ -162,11 +167,12 @@ pub async fn attendance_report(
                 totals: counts.totals,
                 suppressed: counts.suppressed,
                 next_cursor,
+                data_as_of,
             }))
         }
         None if csv => {
             drop(conn);
-            Ok(response.streaming(csv_stream(state.pool.clone(), filter, bom).await?))
+            Ok(response.streaming(csv_stream(state.reads.pool(source).clone(), filter, bom).await?))
         }
         None => {
             let (mut rows, totals) =
@@ -179,6 +185,7 @@ pub async fn attendance_report(
                 totals: counts.totals,
                 suppressed: false,
                 next_cursor,
+                data_as_of,
             }))
         }
     }
