@@ -257,16 +257,21 @@ struct AsOf {
     at: DateTime<Utc>,
 }
 
-/// Every change committed on the primary up to this time is in what `conn` reads from now on:
-/// on the replica, the commit time of the last transaction it replayed; on the primary, now.
-/// Read before the report, so that a report is at least this fresh.
-pub async fn data_as_of(conn: &mut DbConn, source: Source) -> AppResult<DateTime<Utc>> {
-    let sql = match source {
+/// Every change committed on the primary up to this time is in what `conn` reads from now on,
+/// when `conn` leads to the replica: the commit time of the last transaction it replayed.
+/// Read before the report, so that a report is at least this fresh. `None` on the primary,
+/// which asks nothing: a report read there is as of its own reading (`generated_at`).
+pub async fn data_as_of(conn: &mut DbConn, source: Source) -> AppResult<Option<DateTime<Utc>>> {
+    match source {
+        Source::Primary => Ok(None),
         // A replica URL that leads to a primary (nothing replayed): now.
-        Source::Replica => "SELECT coalesce(pg_last_xact_replay_timestamp(), now()) AS at",
-        Source::Primary => "SELECT now() AS at",
-    };
-    Ok(diesel::sql_query(sql).get_result::<AsOf>(conn).await?.at)
+        Source::Replica => Ok(Some(
+            diesel::sql_query("SELECT coalesce(pg_last_xact_replay_timestamp(), now()) AS at")
+                .get_result::<AsOf>(conn)
+                .await?
+                .at,
+        )),
+    }
 }
 
 /// The replica's gauges (registered only with a replica).

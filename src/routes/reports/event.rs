@@ -50,7 +50,9 @@ pub async fn event_report(
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
     let mut report = EventReport::build(&data, below);
-    report.data_as_of = data_as_of;
+    if let Some(data_as_of) = data_as_of {
+        report.data_as_of = data_as_of;
+    }
     // Counted anew at each read: an unchanged report differs only in when it was counted.
     let counted_at = serde_json::to_string(&report.generated_at).expect("a time serialises");
     let mut response = HttpResponse::Ok().json(report);

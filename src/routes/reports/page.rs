@@ -122,7 +122,9 @@ pub async fn report_page(
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
     let mut report = EventReport::build(&data, below);
-    report.data_as_of = data_as_of;
+    if let Some(data_as_of) = data_as_of {
+        report.data_as_of = data_as_of;
+    }
     let series_report = match crate::db::events::series_of(&mut conn, event_id).await? {
         Some(series_id) => crate::db::series_report::series_report_data(&mut conn, series_id)
             .await?

@@ -72,7 +72,9 @@ pub async fn series_report(
     caller.require_manages_organisation(data.series.organisation_id)?;
     let below = asked.max(data.series.organisation_suppress_below.map(i64::from));
     let mut report = SeriesReport::build(&data, below, Utc::now());
-    report.data_as_of = data_as_of;
+    if let Some(data_as_of) = data_as_of {
+        report.data_as_of = data_as_of;
+    }
     let mut response = HttpResponse::Ok();
     response.insert_header((header::VARY, "Accept"));
     Ok(if wants_csv(&req) {

@@ -142,7 +142,8 @@ pub async fn attendance_report(
     // organisation's, or all for an admin): cheaper than the filter's, and never fewer.
     let conn = state.pool.get().await?;
     let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Events(filter.visible_to)).await?;
-    let data_as_of = replica::data_as_of(&mut conn, source).await?;
+    // On the primary, as of now: the rows are read after this.
+    let data_as_of = replica::data_as_of(&mut conn, source).await?.unwrap_or_else(Utc::now);
     let below = below.max(reports::summary_suppress_floor(&mut conn, &filter).await?);
     match below.filter(|&n| n > 1) {
         // Protection weighs every event of the filter at once: a count hidden in one row must
