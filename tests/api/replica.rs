@@ -21,8 +21,11 @@ use tokio::sync::{Mutex, MutexGuard, OnceCell};
 use uuid::Uuid;
 
 use crate::check_in::confirmed;
-use crate::fixtures::{published_event, starting_soon};
-use crate::helpers::{migrated_database_on, spawn_app, spawn_app_on, spawn_app_with, Resp, TestApp};
+use crate::fixtures::{participant, published_event, starting_soon};
+use crate::helpers::{
+    migrated_database_on, spawn_app, spawn_app_on, spawn_app_with, Resp, TestApp, TestDatabase, JWT_SECRET,
+};
+use crate::process::Running;
 
 /// How long a test waits for the replica or the server to get where it should.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -84,7 +87,9 @@ struct ReplicaApp {
     replica_server: String,
 }
 
-async fn spawn_with_replica(max_lag_ms: u64) -> ReplicaApp {
+/// A new migrated database on the primary, and its URL on the replica once the replica has
+/// it (migrations included).
+async fn replicated_database() -> (TestDatabase, String) {
     let (primary, replica) = pair().await;
     let database = migrated_database_on(primary).await;
     let replica_db = db::with_database(replica, &database.name).unwrap();
@@ -111,13 +116,19 @@ async fn spawn_with_replica(max_lag_ms: u64) -> ReplicaApp {
         assert!(started.elapsed() < PATIENCE, "the database never reached the replica");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    (database, replica_db)
+}
+
+async fn spawn_with_replica(max_lag_ms: u64) -> ReplicaApp {
+    let (database, replica_db) = replicated_database().await;
     let url = replica_db.clone();
     let app = spawn_app_on(database, move |settings| {
         settings.database_replica_url = Some(url);
         settings.replica_max_lag_ms = max_lag_ms;
     })
     .await;
-    let replica = ReplicaApp { app, replica_db, replica_server: db::with_database(replica, "postgres").unwrap() };
+    let replica_server = db::with_database(&pair().await.1, "postgres").unwrap();
+    let replica = ReplicaApp { app, replica_db, replica_server };
     replica.until_reads_go_to("replica").await;
     replica
 }
@@ -157,34 +168,38 @@ impl ReplicaApp {
         Paused { replica_server: self.replica_server.clone() }
     }
 
-    /// The event's last change, as the read-your-own-writes rule sees it, an hour ago, and
-    /// that on the replica too: what a test does afterwards is then the only recent change.
     async fn settle(&self, event: Uuid) {
-        let mut conn = connect(&self.app.database.url()).await;
-        diesel::sql_query(
-            "UPDATE events SET changed_at = now() - interval '1 hour', updated_at = now() - interval '1 hour'
-              WHERE id = $1",
+        settle(&self.app, &self.replica_db, event).await;
+    }
+}
+
+/// The event's last change, as the read-your-own-writes rule sees it, an hour ago, and that
+/// on the replica too: what a test does afterwards is then the only recent change.
+async fn settle(app: &TestApp, replica_db: &str, event: Uuid) {
+    let mut conn = connect(&app.database.url()).await;
+    diesel::sql_query(
+        "UPDATE events SET changed_at = now() - interval '1 hour', updated_at = now() - interval '1 hour'
+          WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(event)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mut replica = connect(replica_db).await;
+    let started = Instant::now();
+    loop {
+        let settled = diesel::sql_query(
+            "SELECT count(*) AS n FROM events WHERE id = $1 AND changed_at < now() - interval '30 minutes'",
         )
         .bind::<SqlUuid, _>(event)
-        .execute(&mut conn)
+        .get_result::<Count>(&mut replica)
         .await
         .unwrap();
-        let mut replica = connect(&self.replica_db).await;
-        let started = Instant::now();
-        loop {
-            let settled = diesel::sql_query(
-                "SELECT count(*) AS n FROM events WHERE id = $1 AND changed_at < now() - interval '30 minutes'",
-            )
-            .bind::<SqlUuid, _>(event)
-            .get_result::<Count>(&mut replica)
-            .await
-            .unwrap();
-            if settled.n == 1 {
-                return;
-            }
-            assert!(started.elapsed() < PATIENCE, "the change never reached the replica");
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        if settled.n == 1 {
+            return;
         }
+        assert!(started.elapsed() < PATIENCE, "the change never reached the replica");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -266,7 +281,7 @@ async fn metric(app: &TestApp, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("{name} in\n{}", metrics.text))
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn reports_and_anonymous_reads_come_from_the_replica_and_say_how_fresh() {
     let _turn = one_at_a_time().await;
     let replica = spawn_with_replica(60_000).await;
@@ -317,7 +332,7 @@ async fn reports_and_anonymous_reads_come_from_the_replica_and_say_how_fresh() {
     assert_ne!(csv_checked_in_at(app, &organiser, event, &registration).await, "");
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_replica_behind_the_limit_sends_reads_to_the_primary_until_it_catches_up() {
     let _turn = one_at_a_time().await;
     let replica = spawn_with_replica(200).await;
@@ -348,7 +363,7 @@ async fn a_replica_behind_the_limit_sends_reads_to_the_primary_until_it_catches_
     assert_eq!(metric(app, "hybrid_events_replica_in_use").await, 1.0);
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn an_organiser_sees_their_own_check_in_and_change_at_once_while_the_replica_is_behind() {
     let _turn = one_at_a_time().await;
     let replica = spawn_with_replica(60_000).await;
@@ -386,7 +401,7 @@ async fn an_organiser_sees_their_own_check_in_and_change_at_once_while_the_repli
     paused.resume().await;
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_replica_that_does_not_answer_leaves_every_read_on_the_primary() {
     let closed = crate::process::free_port();
     let app = spawn_app_with(|settings| {
@@ -418,7 +433,7 @@ async fn a_replica_that_does_not_answer_leaves_every_read_on_the_primary() {
     assert_eq!(metric(&app, "hybrid_events_replica_in_use").await, 0.0);
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn without_a_replica_readiness_says_nothing_of_one() {
     let app = spawn_app().await;
     let ready = app.get("/readyz", None).await;
@@ -428,4 +443,94 @@ async fn without_a_replica_readiness_says_nothing_of_one() {
     let (_, organiser, event) = published_event(&app, json!({})).await;
     let report = report(&app, &organiser, event).await;
     assert_eq!(report.body["data_as_of"], report.body["generated_at"], "the primary counts as of now");
+}
+
+/// README's "several processes" recipe: two server processes on one primary with a replica,
+/// registrations spread over both at once, the seat rule held across them, and each
+/// process's report read on the replica.
+#[actix_web::test]
+async fn two_processes_share_the_seats_and_read_reports_from_the_replica() {
+    let _turn = one_at_a_time().await;
+    let (database, replica_db) = replicated_database().await;
+    // In-process, only to arrange rows and make tokens (signed with the processes' secret).
+    let app = spawn_app_on(database, |_| {}).await;
+    let primary_db = app.database.url();
+    let env = [
+        ("DATABASE_REPLICA_URL", replica_db.as_str()),
+        ("JWT_SECRET", JWT_SECRET),
+        ("DATABASE_POOL_SIZE", "4"),
+    ];
+    let processes = [Running::start(&primary_db, &env).await, Running::start(&primary_db, &env).await];
+    let client = Running::client();
+    for process in &processes {
+        let started = Instant::now();
+        loop {
+            let ready: Value = client.get(process.url("/readyz")).send().await.unwrap().json().await.unwrap();
+            if ready["replica"]["reads"] == "replica" {
+                break;
+            }
+            assert!(started.elapsed() < PATIENCE, "{ready}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    let (org, organiser, event) = published_event(&app, json!({"online": {"capacity": 3}})).await;
+    let partner = app.partner_of(org).await;
+    let registrations = (0..12).map(|i| {
+        let url = processes[i % 2].url(&format!("/api/v1/events/{event}/registrations"));
+        client.post(url).bearer_auth(&partner).json(&participant("online", false)).send()
+    });
+    let mut statuses = Vec::new();
+    for response in futures_util::future::join_all(registrations).await {
+        let response = crate::helpers::read(response.unwrap()).await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        statuses.push(response.body["status"].as_str().unwrap().to_owned());
+    }
+    let confirmed = statuses.iter().filter(|s| *s == "confirmed").count();
+    assert_eq!((confirmed, statuses.len() - confirmed), (3, 9), "{statuses:?}");
+
+    // The counters the seat rule reads agree with the rows, on the primary.
+    #[derive(QueryableByName)]
+    struct Counters {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        online_confirmed: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        online_waitlisted: i32,
+        #[diesel(sql_type = BigInt)]
+        confirmed_rows: i64,
+        #[diesel(sql_type = BigInt)]
+        waitlisted_rows: i64,
+    }
+    let mut conn = connect(&primary_db).await;
+    let counters = diesel::sql_query(
+        "SELECT e.online_confirmed, e.online_waitlisted,
+                (SELECT count(*) FROM registrations WHERE event_id = e.id AND status = 'confirmed') AS confirmed_rows,
+                (SELECT count(*) FROM registrations WHERE event_id = e.id AND status = 'waitlisted') AS waitlisted_rows
+           FROM events e WHERE e.id = $1",
+    )
+    .bind::<SqlUuid, _>(event)
+    .get_result::<Counters>(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!((counters.online_confirmed, counters.online_waitlisted), (3, 9));
+    assert_eq!((counters.confirmed_rows, counters.waitlisted_rows), (3, 9));
+
+    // Once the registrations are older than the rule's margin, each process reads the report
+    // on the replica: as of its last replay, before the replica's own clock when it counted.
+    settle(&app, &replica_db, event).await;
+    for process in &processes {
+        let url = process.url(&format!("/api/v1/events/{event}/report"));
+        let started = Instant::now();
+        loop {
+            let report = crate::helpers::read(client.get(&url).bearer_auth(&organiser).send().await.unwrap()).await;
+            assert_eq!(report.status, 200, "{}", report.text);
+            assert_eq!(report.body["totals"]["confirmed"], 3, "{}", report.text);
+            assert_eq!(report.body["totals"]["waitlisted"], 9, "{}", report.text);
+            if time(&report.body["data_as_of"]) < time(&report.body["generated_at"]) {
+                break;
+            }
+            assert!(started.elapsed() < PATIENCE, "never read on the replica: {}", report.text);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
