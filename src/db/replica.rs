@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Double, Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
-use diesel_async::RunQueryDsl;
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use prometheus::{Gauge, IntGauge};
 use uuid::Uuid;
 
@@ -292,7 +292,11 @@ struct Lag {
 async fn measure(primary: &DbPool, replica: &DbPool) -> (Measurement, anyhow::Result<()>) {
     let heartbeat = async {
         let mut conn = primary.get().await?;
-        diesel::sql_query("SELECT pg_current_xact_id()::text").execute(&mut conn).await?;
+        // Committed synchronously, whatever the server's synchronous_commit: an asynchronous
+        // commit reaches the WAL, and so the replica, only at the WAL writer's next round (up
+        // to three times wal_writer_delay later), which would read as lag.
+        conn.batch_execute("BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_current_xact_id(); COMMIT")
+            .await?;
         anyhow::Ok(())
     };
     let heartbeat = match tokio::time::timeout(Duration::from_secs(1), heartbeat).await {
