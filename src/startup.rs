@@ -19,7 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
 use crate::config::{Environment, Settings};
-use crate::db::replica::{ReplicaHealth, Reads};
+use crate::db::replica::{Reads, ReplicaHealth};
 use crate::db::{self, DbPool};
 use crate::http::fallback::{fallback, KnownRoutes};
 use crate::http::json::BodyLimit;
@@ -112,7 +112,12 @@ impl Application {
                 let health = Arc::new(ReplicaHealth::new(Duration::from_millis(settings.replica_max_lag_ms)));
                 let watch_pool = db::build_pool(url, &Settings { database_pool_size: 1, ..settings.clone() })
                     .context("DATABASE_REPLICA_URL")?;
-                crate::db::replica::spawn_watch(pool.clone(), watch_pool, health.clone(), metrics.replica_gauges()?);
+                crate::db::replica::spawn_watch(
+                    pool.clone(),
+                    watch_pool,
+                    health.clone(),
+                    metrics.replica_gauges()?,
+                );
                 tracing::info!(max_lag_ms = settings.replica_max_lag_ms, "reading reports from the replica");
                 Some((url.clone(), health))
             }
@@ -144,7 +149,8 @@ impl Application {
             let reads = match &replica {
                 Some((url, health)) => Reads::with_replica(
                     pool.clone(),
-                    db::build_pool(url, &worker_settings).expect("these pool settings already built a replica pool"),
+                    db::build_pool(url, &worker_settings)
+                        .expect("these pool settings already built a replica pool"),
                     health.clone(),
                 ),
                 None => Reads::primary_only(pool.clone()),

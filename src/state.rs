@@ -11,7 +11,7 @@ use prometheus::{Gauge, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
 use crate::config::Settings;
-use crate::db::replica::{ReplicaGauges, ReplicaHealth, Reads};
+use crate::db::replica::{Reads, ReplicaGauges, ReplicaHealth};
 use crate::db::DbPool;
 
 pub struct AppState {

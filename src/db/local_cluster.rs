@@ -32,7 +32,14 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
 
 /// Starts the server of `data` on 127.0.0.1:`port` (its socket in `socket_dir`, its log in
 /// `log`) unless it already runs there.
-fn start(as_root: bool, bindir: &Path, data: &Path, port: u16, socket_dir: &Path, log: &Path) -> anyhow::Result<()> {
+fn start(
+    as_root: bool,
+    bindir: &Path,
+    data: &Path,
+    port: u16,
+    socket_dir: &Path,
+    log: &Path,
+) -> anyhow::Result<()> {
     let mut running = command(as_root, &bindir.join("pg_ctl"))
         .arg("status")
         .arg("-D")
@@ -77,7 +84,11 @@ fn start(as_root: bool, bindir: &Path, data: &Path, port: u16, socket_dir: &Path
 /// once (a lock file lets one do the work). Trust authentication, replication included (as
 /// initdb writes pg_hba.conf for `--auth=trust`); PostgreSQL's defaults already stream
 /// (`wal_level=replica`, ten WAL senders).
-pub fn ensure_streaming_pair(dir: &Path, primary_port: u16, replica_port: u16) -> anyhow::Result<(String, String)> {
+pub fn ensure_streaming_pair(
+    dir: &Path,
+    primary_port: u16,
+    replica_port: u16,
+) -> anyhow::Result<(String, String)> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir.canonicalize()?;
     let lock = File::create(dir.with_extension("lock"))?;
@@ -108,7 +119,10 @@ pub fn ensure_streaming_pair(dir: &Path, primary_port: u16, replica_port: u16) -
     }
     start(as_root, &bindir, &replica, replica_port, &dir, &dir.join("replica.log"))?;
     drop(lock);
-    Ok((format!("postgres://postgres@127.0.0.1:{primary_port}"), format!("postgres://postgres@127.0.0.1:{replica_port}")))
+    Ok((
+        format!("postgres://postgres@127.0.0.1:{primary_port}"),
+        format!("postgres://postgres@127.0.0.1:{replica_port}"),
+    ))
 }
 
 /// The port of the running server, from the fourth line of `postmaster.pid`.

@@ -227,11 +227,15 @@ struct Age {
 
 /// How long ago what `scope` covers last changed, by the primary's clock.
 async fn changed_ago(conn: &mut DbConn, scope: Scope) -> AppResult<Option<Duration>> {
-    const AGE: &str = "SELECT extract(epoch FROM now() - max(GREATEST(updated_at, changed_at)))::float8 AS seconds
+    const AGE: &str =
+        "SELECT extract(epoch FROM now() - max(GREATEST(updated_at, changed_at)))::float8 AS seconds
                          FROM events";
     let age = match scope {
         Scope::Event(id) => {
-            diesel::sql_query(format!("{AGE} WHERE id = $1")).bind::<SqlUuid, _>(id).get_result::<Age>(conn).await?
+            diesel::sql_query(format!("{AGE} WHERE id = $1"))
+                .bind::<SqlUuid, _>(id)
+                .get_result::<Age>(conn)
+                .await?
         }
         Scope::Series(id) => {
             diesel::sql_query(format!("{AGE} WHERE series_id = $1"))
@@ -319,8 +323,13 @@ async fn measure(primary: &DbPool, replica: &DbPool) -> (Measurement, anyhow::Re
         // Nothing replayed since it started: how far behind is not known.
         Ok(Ok(None)) => (Measurement::Unknown, heartbeat),
         Ok(Ok(Some(seconds))) => (Measurement::Lag(Duration::from_secs_f64(seconds.max(0.0))), heartbeat),
-        Ok(Err(error)) => (Measurement::Down, heartbeat.and(Err(error.context("measuring the replica's lag")))),
-        Err(_) => (Measurement::Down, heartbeat.and(Err(anyhow::anyhow!("the replica did not answer within a second")))),
+        Ok(Err(error)) => {
+            (Measurement::Down, heartbeat.and(Err(error.context("measuring the replica's lag"))))
+        }
+        Err(_) => (
+            Measurement::Down,
+            heartbeat.and(Err(anyhow::anyhow!("the replica did not answer within a second"))),
+        ),
     }
 }
 

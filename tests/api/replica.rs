@@ -312,7 +312,8 @@ async fn reports_and_anonymous_reads_come_from_the_replica_and_say_how_fresh() {
     assert_eq!(csv_checked_in_at(app, &organiser, event, &registration).await, "");
     let page = app.get(&format!("/api/v1/events/{event}/report.html"), Some(&organiser)).await;
     assert_eq!(page.status, 200);
-    let summary = app.get(&format!("/api/v1/reports/attendance?organisation_id={org}"), Some(&organiser)).await;
+    let summary =
+        app.get(&format!("/api/v1/reports/attendance?organisation_id={org}"), Some(&organiser)).await;
     assert_eq!(summary.status, 200, "{}", summary.text);
     assert_eq!(summary.body["totals"]["attended"], 0, "{}", summary.text);
     assert!(time(&summary.body["data_as_of"]) <= paused_at);
@@ -353,7 +354,9 @@ async fn a_replica_behind_the_limit_sends_reads_to_the_primary_until_it_catches_
     assert_eq!(ready["replica"]["max_lag_seconds"], 1.0);
     let seen = report(app, &organiser, event).await;
     assert_eq!(seen.body["totals"]["attended"], 1, "read on the primary: {}", seen.text);
-    assert!(time(&seen.body["data_as_of"]) >= time(&seen.body["generated_at"]) - chrono::Duration::seconds(1));
+    assert!(
+        time(&seen.body["data_as_of"]) >= time(&seen.body["generated_at"]) - chrono::Duration::seconds(1)
+    );
     assert_ne!(csv_checked_in_at(app, &organiser, event, &registration).await, "");
     assert_eq!(metric(app, "hybrid_events_replica_in_use").await, 0.0);
     assert_eq!(metric(app, "hybrid_events_replica_up").await, 1.0);
@@ -375,8 +378,9 @@ async fn an_organiser_sees_their_own_check_in_and_change_at_once_while_the_repli
     replica.settle(event).await;
 
     let paused = replica.pause_replay().await;
-    let checked_in =
-        app.post(&format!("/api/v1/registrations/{registration}/check-in"), Some(&organiser), json!({})).await;
+    let checked_in = app
+        .post(&format!("/api/v1/registrations/{registration}/check-in"), Some(&organiser), json!({}))
+        .await;
     assert_eq!(checked_in.status, 200, "{}", checked_in.text);
     // The replica is still in use (far under the limit) and has not replayed the check-in ...
     assert_eq!(replica.until_reads_go_to("replica").await["replica"]["state"], "streaming");
@@ -392,12 +396,14 @@ async fn an_organiser_sees_their_own_check_in_and_change_at_once_while_the_repli
     // ... yet the report, the list and the summary have it: the event just changed.
     assert_eq!(report(app, &organiser, event).await.body["totals"]["attended"], 1);
     assert_ne!(csv_checked_in_at(app, &organiser, event, &registration).await, "");
-    let summary = app.get(&format!("/api/v1/reports/attendance?organisation_id={org}"), Some(&organiser)).await;
+    let summary =
+        app.get(&format!("/api/v1/reports/attendance?organisation_id={org}"), Some(&organiser)).await;
     assert_eq!(summary.body["totals"]["attended"], 1, "{}", summary.text);
 
     // A change of the event itself, likewise.
-    let patched =
-        app.patch(&format!("/api/v1/events/{event}"), Some(&organiser), json!({"onsite": {"capacity": 12}})).await;
+    let patched = app
+        .patch(&format!("/api/v1/events/{event}"), Some(&organiser), json!({"onsite": {"capacity": 12}}))
+        .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(report(app, &organiser, event).await.body["by_mode"]["onsite"]["capacity"], 12);
     paused.resume().await;
@@ -426,8 +432,9 @@ async fn a_replica_that_does_not_answer_leaves_every_read_on_the_primary() {
 
     let (org, organiser, event) = published_event(&app, starting_soon()).await;
     let (_, registration) = confirmed(&app, org, event).await;
-    let checked_in =
-        app.post(&format!("/api/v1/registrations/{registration}/check-in"), Some(&organiser), json!({})).await;
+    let checked_in = app
+        .post(&format!("/api/v1/registrations/{registration}/check-in"), Some(&organiser), json!({}))
+        .await;
     assert_eq!(checked_in.status, 200, "{}", checked_in.text);
     assert_eq!(report(&app, &organiser, event).await.body["totals"]["attended"], 1);
     assert_eq!(app.get(&format!("/api/v1/events/{event}"), None).await.status, 200);
@@ -524,7 +531,8 @@ async fn two_processes_share_the_seats_and_read_reports_from_the_replica() {
         let url = process.url(&format!("/api/v1/events/{event}/report"));
         let started = Instant::now();
         loop {
-            let report = crate::helpers::read(client.get(&url).bearer_auth(&organiser).send().await.unwrap()).await;
+            let report =
+                crate::helpers::read(client.get(&url).bearer_auth(&organiser).send().await.unwrap()).await;
             assert_eq!(report.status, 200, "{}", report.text);
             assert_eq!(report.body["totals"]["confirmed"], 3, "{}", report.text);
             assert_eq!(report.body["totals"]["waitlisted"], 9, "{}", report.text);

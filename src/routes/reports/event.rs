@@ -53,10 +53,12 @@ pub async fn event_report(
     if let Some(data_as_of) = data_as_of {
         report.data_as_of = data_as_of;
     }
-    // Counted anew at each read: an unchanged report differs only in when it was counted.
-    let counted_at = serde_json::to_string(&report.generated_at).expect("a time serialises");
+    // Counted anew at each read: an unchanged report differs only in when it was counted
+    // and how fresh its data was.
+    let time = |at| serde_json::to_string(at).expect("a time serialises");
+    let volatile = Volatile(vec![time(&report.generated_at), time(&report.data_as_of)]);
     let mut response = HttpResponse::Ok().json(report);
-    response.extensions_mut().insert(Volatile(vec![counted_at]));
+    response.extensions_mut().insert(volatile);
     Ok(response)
 }
 

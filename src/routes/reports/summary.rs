@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
@@ -11,11 +11,12 @@ use uuid::Uuid;
 
 use super::{bom, suppress_below, wants_csv};
 use crate::auth::{Caller, Role};
-use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
 use crate::db::replica::{self, ReadConn, Scope};
+use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
 use crate::db::DbPool;
 use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
+use crate::http::caching::Volatile;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
 use crate::views::reports::{csv_start, summary_csv, AttendanceSummary, EventSummary, SummaryCounts};
@@ -163,13 +164,16 @@ pub async fn attendance_report(
             let next_cursor =
                 next_cursor(&state.signer, LIST, &mut page_rows, page.limit, |r| (r.starts_at, r.event_id));
             let events = counts.events[start..start + page_rows.len()].to_vec();
-            Ok(response.json(AttendanceSummary {
-                events,
-                totals: counts.totals,
-                suppressed: counts.suppressed,
-                next_cursor,
-                data_as_of,
-            }))
+            Ok(summary_answer(
+                response,
+                AttendanceSummary {
+                    events,
+                    totals: counts.totals,
+                    suppressed: counts.suppressed,
+                    next_cursor,
+                    data_as_of,
+                },
+            ))
         }
         None if csv => {
             drop(conn);
@@ -181,13 +185,16 @@ pub async fn attendance_report(
             let next_cursor =
                 next_cursor(&state.signer, LIST, &mut rows, page.limit, |r| (r.starts_at, r.event_id));
             let counts = SummaryCounts::unprotected(&rows, &totals);
-            Ok(response.json(AttendanceSummary {
-                events: counts.events,
-                totals: counts.totals,
-                suppressed: false,
-                next_cursor,
-                data_as_of,
-            }))
+            Ok(summary_answer(
+                response,
+                AttendanceSummary {
+                    events: counts.events,
+                    totals: counts.totals,
+                    suppressed: false,
+                    next_cursor,
+                    data_as_of,
+                },
+            ))
         }
     }
 }
@@ -222,6 +229,16 @@ async fn csv_stream(
         }
     });
     Ok(stream::once(async move { Ok(header_and_first) }).chain(rest))
+}
+
+/// The JSON answer: `data_as_of` changes with every read of unchanged counts (on the primary it
+/// is the time of the read), so it is left out of the entity tag, as a report's
+/// `generated_at` is.
+fn summary_answer(mut response: HttpResponseBuilder, summary: AttendanceSummary) -> HttpResponse {
+    let as_of = serde_json::to_string(&summary.data_as_of).expect("a time serialises");
+    let mut response = response.json(summary);
+    response.extensions_mut().insert(Volatile(vec![as_of]));
+    response
 }
 
 fn unprotected(rows: &[EventSummaryRow]) -> Vec<EventSummary> {
