@@ -10,8 +10,9 @@
 //!    REPLICA_MAX_LAG_MS, or the replica not answering → the primary;
 //! 2. read-your-own-writes: what the read covers (an event, a series' events, an
 //!    organisation's events) must not have changed within the last `lag + margin`, by the
-//!    primary's own record (`events.changed_at`, moved by every registration write, and
-//!    `events.updated_at`, by the event's edits), else → the primary. So an organiser who
+//!    primary's own record (`events.changed_at`, moved by every write of the event's
+//!    registrations, outcome and actions, and `events.updated_at`, by the event's edits),
+//!    else → the primary. So an organiser who
 //!    just checked someone in or changed the event, in any process, sees it in the report:
 //!    the rule needs nothing of the caller, only what the primary keeps. The margin covers
 //!    what the marks do not say exactly: `changed_at` moves at most once a second, it is the
