@@ -28,6 +28,18 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// PostgreSQL URL of a streaming replica of DATABASE_URL (a read replica). When set,
+    /// reports, the attendance CSV and anonymous reads of published events are read there
+    /// while its lag stays under REPLICA_MAX_LAG_MS; everything else stays on DATABASE_URL.
+    #[arg(long, env = "DATABASE_REPLICA_URL", value_name = "DATABASE_REPLICA_URL", hide_env_values = true)]
+    pub database_replica_url: Option<String>,
+
+    /// Largest replica lag at which reads still go to the replica; above it (or while the
+    /// replica does not answer) they go to DATABASE_URL.
+    #[arg(long, env = "REPLICA_MAX_LAG_MS", default_value_t = 5000, value_name = "REPLICA_MAX_LAG_MS",
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub replica_max_lag_ms: u64,
+
     /// Connections in the pool of this process.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, value_name = "DATABASE_POOL_SIZE",
           value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -344,6 +356,7 @@ impl Settings {
     pub fn without_empty_values(mut self) -> Self {
         for value in [
             &mut self.database_url,
+            &mut self.database_replica_url,
             &mut self.jwt_secret,
             &mut self.bootstrap_admin_email,
             &mut self.bootstrap_admin_password,
@@ -381,6 +394,15 @@ impl Settings {
         if let Some(url) = &self.database_url {
             // sslmode and sslrootcert: a typo must not quietly mean "no TLS".
             crate::db::connect::tls_request(url).map_err(|e| format!("{e:#}"))?;
+        }
+        if let Some(replica) = &self.database_replica_url {
+            crate::db::connect::tls_request(replica)
+                .map_err(|e| format!("{e:#}").replacen("DATABASE_URL", "DATABASE_REPLICA_URL", 1))?;
+            crate::db::database_name(replica)
+                .map_err(|_| "DATABASE_REPLICA_URL must name the database (the one DATABASE_URL names)")?;
+            if self.database_url.as_deref() == Some(replica.as_str()) {
+                return Err("DATABASE_REPLICA_URL must differ from DATABASE_URL".into());
+            }
         }
         if self.bootstrap_admin_email.is_some() != self.bootstrap_admin_password.is_some() {
             return Err("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together".into());
@@ -627,6 +649,25 @@ mod tests {
         settings.smtp_from = Some("events@example.org".into());
         let smtp = settings.smtp().unwrap().unwrap();
         assert!(!format!("{smtp:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn a_replica_url_is_checked_like_the_primary_one() {
+        let mut settings = Settings::defaults();
+        assert_eq!(settings.database_replica_url, None, "no replica by default: every read on the primary");
+        assert_eq!(settings.replica_max_lag_ms, 5000);
+        settings.database_replica_url = Some("postgres://replica/hybrid?sslmode=verify_full".into());
+        let error = settings.validate().unwrap_err();
+        assert!(error.starts_with("DATABASE_REPLICA_URL") && error.contains("verify_full"), "{error}");
+        settings.database_replica_url = Some("postgres://replica".into());
+        assert!(settings.validate().unwrap_err().contains("DATABASE_REPLICA_URL must name the database"));
+        settings.database_url = Some("postgres://primary/hybrid".into());
+        settings.database_replica_url = settings.database_url.clone();
+        assert!(settings.validate().unwrap_err().contains("must differ"));
+        settings.database_replica_url = Some("postgres://replica/hybrid?sslmode=require".into());
+        assert_eq!(settings.validate(), Ok(()));
+        settings.database_replica_url = Some(" ".into());
+        assert_eq!(settings.without_empty_values().database_replica_url, None, "empty counts as unset");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
 use crate::config::{Environment, Settings};
+use crate::db::replica::{Reads, ReplicaHealth};
 use crate::db::{self, DbPool};
 use crate::http::fallback::{fallback, KnownRoutes};
 use crate::http::json::BodyLimit;
@@ -104,6 +105,24 @@ impl Application {
                  its own networks"
             );
         }
+        // DATABASE_REPLICA_URL: measured by this process from now on; until the first
+        // measurement every read stays on the primary.
+        let replica = match &settings.database_replica_url {
+            Some(url) => {
+                let health = Arc::new(ReplicaHealth::new(Duration::from_millis(settings.replica_max_lag_ms)));
+                let watch_pool = db::build_pool(url, &Settings { database_pool_size: 1, ..settings.clone() })
+                    .context("DATABASE_REPLICA_URL")?;
+                crate::db::replica::spawn_watch(
+                    pool.clone(),
+                    watch_pool,
+                    health.clone(),
+                    metrics.replica_gauges()?,
+                );
+                tracing::info!(max_lag_ms = settings.replica_max_lag_ms, "reading reports from the replica");
+                Some((url.clone(), health))
+            }
+            None => None,
+        };
         crate::db::maintenance::spawn(pool.clone());
         crate::webhooks::spawn(pool.clone(), &settings)?;
         crate::retention::spawn(pool.clone(), &settings);
@@ -127,7 +146,18 @@ impl Application {
             let pool = db::build_pool(&url, &worker_settings)
                 .expect("these pool settings already built the background pool");
             metrics.watch_pool(&pool);
+            let reads = match &replica {
+                Some((url, health)) => Reads::with_replica(
+                    pool.clone(),
+                    db::build_pool(url, &worker_settings)
+                        .expect("these pool settings already built a replica pool"),
+                    health.clone(),
+                ),
+                None => Reads::primary_only(pool.clone()),
+            };
             let state = web::Data::new(AppState {
+                reads,
+                replica: replica.as_ref().map(|(_, health)| health.clone()),
                 pool,
                 tokens: tokens.clone(),
                 signer: signer.clone(),

@@ -11,11 +11,17 @@ use prometheus::{Gauge, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
 use crate::config::Settings;
+use crate::db::replica::{Reads, ReplicaGauges, ReplicaHealth};
 use crate::db::DbPool;
 
 pub struct AppState {
     /// The pool of the HTTP worker running the handler (each has its own; see `startup`).
     pub pool: DbPool,
+    /// Stale-tolerant reads (reports, anonymous event reads): the replica when there is one
+    /// and it may be used, else `pool` (see `db::replica`).
+    pub reads: Reads,
+    /// The process's view of the replica, when DATABASE_REPLICA_URL is set (for /readyz).
+    pub replica: Option<Arc<ReplicaHealth>>,
     pub tokens: Arc<TokenService>,
     pub signer: Signer,
     pub settings: Arc<Settings>,
@@ -92,6 +98,27 @@ impl Metrics {
             outbox_oldest_pending_age,
             pools: Default::default(),
         })
+    }
+
+    /// Registers the replica's gauges (only with DATABASE_REPLICA_URL: without it the
+    /// metrics are what they were).
+    pub fn replica_gauges(&self) -> anyhow::Result<ReplicaGauges> {
+        let opts = |name: &str, help: &str| Opts::new(name, help).namespace(METRICS_NAMESPACE);
+        let gauges = ReplicaGauges {
+            up: IntGauge::with_opts(opts("replica_up", "1 when the replica answered the last measurement"))?,
+            in_use: IntGauge::with_opts(opts(
+                "replica_in_use",
+                "1 when reports and anonymous reads go to the replica, 0 when they fall back to the primary",
+            ))?,
+            lag_seconds: Gauge::with_opts(opts(
+                "replica_lag_seconds",
+                "How far the replica was behind the primary at its last answer",
+            ))?,
+        };
+        self.registry.register(Box::new(gauges.up.clone()))?;
+        self.registry.register(Box::new(gauges.in_use.clone()))?;
+        self.registry.register(Box::new(gauges.lag_seconds.clone()))?;
+        Ok(gauges)
     }
 
     /// Counts `pool` in the pool gauges.

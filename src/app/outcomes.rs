@@ -39,7 +39,9 @@ pub async fn record_outcome(
     draft: OutcomeDraft,
 ) -> AppResult<Recorded> {
     conn.transaction::<_, AppError, _>(async move |conn| {
-        let event = events::find_share_locked(conn, id.0).await?.ok_or(AppError::NotFound)?;
+        // Locked for update, not share: recording an outcome moves the event's changed_at
+        // (its trigger), and two recorders each holding a share lock would deadlock there.
+        let event = events::lock(conn, id.0).await?.ok_or(AppError::NotFound)?;
         caller.event_access(&event).require_manage()?;
         if event.status == EventStatus::Cancelled {
             return Err(Refusal::EventCancelled.into());

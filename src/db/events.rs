@@ -245,13 +245,6 @@ pub async fn find_shared(mut conn: &AsyncPgConnection, id: Uuid) -> AppResult<Op
     Ok(events::table.find(id).select(EventRow::as_select()).first(&mut conn).await.optional()?)
 }
 
-/// The event row, share-locked until the transaction ends: it is neither changed nor
-/// cancelled meanwhile, while registrations (which lock it for update) wait only for a
-/// moment. For records about an event that move no seat (its outcome).
-pub async fn find_share_locked(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<EventRow>> {
-    Ok(events::table.find(id).select(EventRow::as_select()).for_share().first(conn).await.optional()?)
-}
-
 /// The event row, locked until the transaction ends: every change to its seats goes
 /// through this lock, so seat decisions never race.
 pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<EventRow>> {

@@ -25,19 +25,34 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
         }
         initdb(as_root, &bindir, &data)?;
     }
+    start(as_root, &bindir, &data, port, &dir, &dir.join("server.log"))?;
+    drop(lock);
+    Ok(format!("postgres://postgres@127.0.0.1:{port}"))
+}
+
+/// Starts the server of `data` on 127.0.0.1:`port` (its socket in `socket_dir`, its log in
+/// `log`) unless it already runs there.
+fn start(
+    as_root: bool,
+    bindir: &Path,
+    data: &Path,
+    port: u16,
+    socket_dir: &Path,
+    log: &Path,
+) -> anyhow::Result<()> {
     let mut running = command(as_root, &bindir.join("pg_ctl"))
         .arg("status")
         .arg("-D")
-        .arg(&data)
+        .arg(data)
         .output()
         .context("pg_ctl status")?
         .status
         .success();
     // Running on another port (started by an older version that chose another): restart it
     // where it is asked for, rather than hand out a URL nobody listens on.
-    if running && listening_port(&data) != Some(port) {
+    if running && listening_port(data) != Some(port) {
         run(
-            command(as_root, &bindir.join("pg_ctl")).args(["stop", "-w", "-m", "fast", "-D"]).arg(&data),
+            command(as_root, &bindir.join("pg_ctl")).args(["stop", "-w", "-m", "fast", "-D"]).arg(data),
             "pg_ctl stop",
         )?;
         running = false;
@@ -45,23 +60,69 @@ pub fn ensure_running(dir: &Path, port: u16) -> anyhow::Result<String> {
     if !running {
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300",
-            dir.display()
+            socket_dir.display()
         );
         run(
             command(as_root, &bindir.join("pg_ctl"))
                 .arg("start")
                 .arg("-w")
                 .arg("-D")
-                .arg(&data)
+                .arg(data)
                 .arg("-l")
-                .arg(dir.join("server.log"))
+                .arg(log)
                 .arg("-o")
                 .arg(options),
             "pg_ctl start",
         )?;
     }
+    Ok(())
+}
+
+/// A primary and a streaming replica of it (made with `pg_basebackup -R`, hot standby), in
+/// `dir`, on 127.0.0.1:`primary_port` and :`replica_port`: the URLs of both servers without a
+/// database name. For the tests of reads from a replica; several processes may call this at
+/// once (a lock file lets one do the work). Trust authentication, replication included (as
+/// initdb writes pg_hba.conf for `--auth=trust`); PostgreSQL's defaults already stream
+/// (`wal_level=replica`, ten WAL senders).
+pub fn ensure_streaming_pair(
+    dir: &Path,
+    primary_port: u16,
+    replica_port: u16,
+) -> anyhow::Result<(String, String)> {
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let dir = dir.canonicalize()?;
+    let lock = File::create(dir.with_extension("lock"))?;
+    lock.lock().context("locking the replica pair's directory")?;
+    let as_root = running_as_root();
+    let bindir = postgres_bindir()?;
+    let (primary, replica) = (dir.join("primary"), dir.join("replica"));
+    if !primary.join("PG_VERSION").exists() {
+        fs::create_dir_all(&primary)?;
+        if as_root {
+            chown_to_postgres(&dir)?;
+        }
+        initdb(as_root, &bindir, &primary)?;
+    }
+    start(as_root, &bindir, &primary, primary_port, &dir, &dir.join("primary.log"))?;
+    if !replica.join("PG_VERSION").exists() {
+        // What an interrupted copy left: pg_basebackup wants an empty or missing directory.
+        if replica.exists() {
+            fs::remove_dir_all(&replica)?;
+        }
+        run(
+            command(as_root, &bindir.join("pg_basebackup"))
+                .args(["-h", "127.0.0.1", "-p", &primary_port.to_string(), "-U", "postgres", "-D"])
+                .arg(&replica)
+                .args(["-R", "-X", "stream", "-c", "fast"]),
+            "pg_basebackup",
+        )?;
+    }
+    start(as_root, &bindir, &replica, replica_port, &dir, &dir.join("replica.log"))?;
     drop(lock);
-    Ok(format!("postgres://postgres@127.0.0.1:{port}"))
+    Ok((
+        format!("postgres://postgres@127.0.0.1:{primary_port}"),
+        format!("postgres://postgres@127.0.0.1:{replica_port}"),
+    ))
 }
 
 /// The port of the running server, from the fourth line of `postmaster.pid`.

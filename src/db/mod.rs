@@ -21,6 +21,7 @@ pub mod places;
 pub mod prepared;
 pub mod rate_limits;
 pub mod registrations;
+pub mod replica;
 pub mod reports;
 pub mod schema;
 pub mod series;

@@ -88,6 +88,7 @@ diesel::table! {
         offer_hours -> Int4,
         series_id -> Nullable<Uuid>,
         group_reservations -> Jsonb,
+        changed_at -> Timestamptz,
     }
 }
 

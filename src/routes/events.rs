@@ -140,7 +140,7 @@ pub async fn list_events(
         online: (query.mode == Some(ModeFilter::Online)).then_some(true),
         onsite: (query.mode == Some(ModeFilter::Onsite)).then_some(true),
     };
-    let mut conn = state.pool.get().await?;
+    let mut conn = read_connection(&state, caller.as_ref()).await?;
     let mut rows = events::list(&mut conn, visibility, &filter, page.after, page.limit + 1).await?;
     let next_cursor = next_cursor(&state.signer, "events", &mut rows, page.limit, |r| (r.starts_at, r.id));
     let mut items = views(&mut conn, rows, caller.as_ref()).await?;
@@ -165,7 +165,7 @@ pub async fn get_event(
     path: web::Path<Uuid>,
     req: HttpRequest,
 ) -> AppResult<CustomizeResponder<web::Json<Event>>> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = read_connection(&state, caller.0.as_ref()).await?;
     let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
     let mut event = view(&mut conn, row, caller.0.as_ref()).await?;
     event.localise(&languages::wanted(&req));
@@ -338,10 +338,20 @@ pub async fn calendar(
     caller: MaybeCaller,
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = read_connection(&state, caller.0.as_ref()).await?;
     let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
     let sequence = use_case::schedule_sequence(&mut conn, EventId(row.id)).await?;
     let event_url = ics::event_url(&state.public_base_url, &row);
     let ics = ics::render(&row, ics::Revision { sequence, event_url: &event_url });
     Ok(super::calendar_download(format!("event-{}", row.id), ics))
+}
+
+/// The connection for reading events: the replica's for an anonymous caller when it may be
+/// used (only published events are visible to them, and they changed none of them); the
+/// primary for a signed-in caller, who may have just changed what they read.
+async fn read_connection(state: &AppState, caller: Option<&Caller>) -> AppResult<crate::db::DbConn> {
+    match caller {
+        None => Ok(state.reads.anonymous().await?.conn),
+        Some(_) => Ok(state.pool.get().await?),
+    }
 }

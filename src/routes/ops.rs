@@ -16,6 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::caller::bearer_token;
 use crate::config::Settings;
+use crate::db::replica::{Measurement, ReplicaHealth};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -36,6 +37,48 @@ pub struct Health {
     /// `ok`, or `unavailable` when the database does not answer (readiness only).
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// Readiness with DATABASE_REPLICA_URL only: where reports and anonymous reads go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica: Option<ReplicaReadiness>,
+}
+
+/// Where this process sends stale-tolerant reads (reports, anonymous event reads), and why.
+/// A replica that lags or does not answer does not make the process unready: those reads go
+/// to the primary meanwhile.
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"reads": "replica", "state": "streaming", "lag_seconds": 0.12, "max_lag_seconds": 5.0}))]
+pub struct ReplicaReadiness {
+    /// `replica`, or `primary` while the replica may not be used.
+    #[schema(example = "replica")]
+    pub reads: &'static str,
+    /// `streaming` (within the limit), `lagging` (beyond `max_lag_seconds`), `down` (it did
+    /// not answer) or `unknown` (not measured yet, or nothing replayed since it started).
+    #[schema(example = "streaming")]
+    pub state: &'static str,
+    /// How far behind the primary it was at its last answer; null when not known.
+    #[schema(example = 0.12)]
+    pub lag_seconds: Option<f64>,
+    /// REPLICA_MAX_LAG_MS, in seconds.
+    #[schema(example = 5.0)]
+    pub max_lag_seconds: f64,
+}
+
+impl ReplicaReadiness {
+    fn of(health: &ReplicaHealth) -> Self {
+        let verdict = health.verdict();
+        let (state, lag_seconds) = match verdict.measurement {
+            Measurement::Lag(lag) if verdict.in_use => ("streaming", Some(lag.as_secs_f64())),
+            Measurement::Lag(lag) => ("lagging", Some(lag.as_secs_f64())),
+            Measurement::Down => ("down", None),
+            Measurement::Unknown => ("unknown", None),
+        };
+        Self {
+            reads: if verdict.in_use { "replica" } else { "primary" },
+            state,
+            lag_seconds,
+            max_lag_seconds: health.max_lag().as_secs_f64(),
+        }
+    }
 }
 
 /// Liveness.
@@ -44,25 +87,27 @@ pub struct Health {
 #[utoipa::path(tag = "operations", security(), responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json(Health { status: "ok", replica: None })
 }
 
 /// Readiness.
 ///
 /// Readiness: 200 when the database answers, 503 when it does not (and 200 again as soon as
-/// it does, without a restart).
+/// it does, without a restart). With a replica (DATABASE_REPLICA_URL), `replica` says
+/// whether reports and anonymous reads go to it or, while it lags or is down, to the primary.
 #[utoipa::path(tag = "operations", security(), responses(
     (status = 200, description = "The database answers", body = Health),
     (status = 503, description = "The database does not answer", body = Health),
 ))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let replica = state.replica.as_deref().map(ReplicaReadiness::of);
     if crate::db::ping(&state.pool).await {
-        HttpResponse::Ok().json(Health { status: "ok" })
+        HttpResponse::Ok().json(Health { status: "ok", replica })
     } else {
         HttpResponse::ServiceUnavailable()
             .insert_header(("Retry-After", crate::error::UNAVAILABLE_RETRY_AFTER_SECONDS.to_string()))
-            .json(Health { status: "unavailable" })
+            .json(Health { status: "unavailable", replica })
     }
 }
 

@@ -666,6 +666,7 @@ mod tests {
         EventReport {
             event_id: uuid::Uuid::nil(),
             generated_at: Utc::now(),
+            data_as_of: Utc::now(),
             event_ended: true,
             suppressed: false,
             totals: Totals {

@@ -33,7 +33,7 @@ pub type Count = Option<i64>;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "event_id": "0193a4c2-7f1e-7c3a-9d2e-5b8f1a2c3d4e", "generated_at": "2021-11-24T14:00:00Z",
-    "event_ended": true, "suppressed": false,
+    "data_as_of": "2021-11-24T13:59:59.8Z", "event_ended": true, "suppressed": false,
     "totals": {"confirmed": 18, "waitlisted": 2, "cancelled": 1, "attended": 15, "no_show": 3, "fallback_applied": 1, "reached_before_event": 14},
     "by_mode": {
         "online": {"offered": true, "capacity": null, "confirmed": 9, "waitlisted": 0, "attended": 8, "no_show": 1, "no_show_reasons": {"connection": 1, "not_recorded": 0}, "reached_before_event": 6},
@@ -83,6 +83,10 @@ pub struct EventReport {
     pub event_id: Uuid,
     /// When the database counted (its clock).
     pub generated_at: DateTime<Utc>,
+    /// Every change committed up to this time is counted: `generated_at` when the primary
+    /// counted, the last change it had replayed when a read replica did (a few seconds at
+    /// most before, see REPLICA_MAX_LAG_MS).
+    pub data_as_of: DateTime<Utc>,
     /// True once `ends_at` is past; `no_show` counts are 0 until then.
     pub event_ended: bool,
     /// True when `suppress_below` hid at least one count (shown as null) or pooled a category.
@@ -981,6 +985,7 @@ impl EventReport {
         EventReport {
             event_id: row.event_id,
             generated_at: row.generated_at,
+            data_as_of: row.generated_at,
             event_ended: row.ended,
             suppressed: shown.any_hidden() || pooled_any,
             totals: Totals {
@@ -1133,7 +1138,7 @@ fn bool_cell(value: bool) -> &'static str {
 /// Attendance over many events: one page of rows, one per event, and the sums over every
 /// event of the filter.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "timezone": "Europe/Madrid", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0, "no_show_reasons": {"not_recorded": 0}}, "suppressed": false, "next_cursor": null}))]
+#[schema(example = json!({"events": [{"event_id": "19901b3b-3b77-5de1-825f-42677a918e1e", "title": "Third roundtable", "region": "Soria", "series": "Regional platform", "starts_at": "2021-11-24T09:00:00Z", "timezone": "Europe/Madrid", "status": "published", "online": {"confirmed": 18, "attended": 18}, "onsite": {"confirmed": 3, "attended": 3}, "hosted": {"confirmed": 0, "attended": 0}, "physical_space": {"requested": 3, "seated": 3}}], "totals": {"events": 1, "confirmed": 21, "attended": 21, "online_confirmed": 18, "onsite_confirmed": 3, "hosted_confirmed": 0, "hosted_attended": 0, "no_show_reasons": {"not_recorded": 0}}, "suppressed": false, "next_cursor": null, "data_as_of": "2021-11-24T13:59:59.8Z"}))]
 pub struct AttendanceSummary {
     /// This page of the events, by `starts_at` ascending (then id).
     pub events: Vec<EventSummary>,
@@ -1143,6 +1148,9 @@ pub struct AttendanceSummary {
     pub suppressed: bool,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// Every change committed up to this time is counted: now when the primary counted, the
+    /// last change it had replayed when a read replica did (see REPLICA_MAX_LAG_MS).
+    pub data_as_of: DateTime<Utc>,
 }
 
 /// One event in an attendance summary.

@@ -24,7 +24,8 @@ use crate::views::reports::{barrier_row, csv_writer, BarrierCells, BarrierCounts
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "series_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e80", "name": "Regional multi-stakeholder cooperation platform",
-    "region": "Soria", "generated_at": "2021-11-25T09:00:00Z", "suppressed": false,
+    "region": "Soria", "generated_at": "2021-11-25T09:00:00Z", "data_as_of": "2021-11-25T08:59:59.8Z",
+    "suppressed": false,
     "totals": {"participations": 38, "people": 20, "not_linked": 9, "migrants_and_refugees": 9,
                "migrants_and_refugees_share": 0.237, "barriers": {"transport": {"raised": 4, "arranged": 3, "unresolved": 1}}},
     "events": [{"event_id": "0193a5b0-7c1e-7d2a-9f00-1a2b3c4d5e6f", "title": "Third regional roundtable",
@@ -41,6 +42,9 @@ pub struct SeriesReport {
     pub name: String,
     pub region: Option<String>,
     pub generated_at: DateTime<Utc>,
+    /// Every change committed up to this time is counted: when the primary counted, or the
+    /// last change it had replayed when a read replica did (see REPLICA_MAX_LAG_MS).
+    pub data_as_of: DateTime<Utc>,
     /// True when `suppress_below` hid at least one count (shown as null).
     pub suppressed: bool,
     pub totals: SeriesTotals,
@@ -354,6 +358,7 @@ impl SeriesReport {
             name: data.series.name.clone(),
             region: data.series.region.clone(),
             generated_at,
+            data_as_of: generated_at,
             suppressed: shown.any_hidden(),
             totals: SeriesTotals {
                 participations,

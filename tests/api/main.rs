@@ -44,6 +44,7 @@ mod privacy;
 mod process;
 mod receiver;
 mod registrations;
+mod replica;
 mod reports;
 mod seat_rules;
 mod secrets;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{authorise, bom, suppress_below, CsvQuery, SuppressQuery};
 use crate::auth::Caller;
+use crate::db::replica::{self, ReadConn, Scope};
 use crate::db::{reports, DbPool};
 use crate::domain::report::event_zone;
 use crate::error::{AppError, AppResult};
@@ -43,14 +44,21 @@ pub async fn event_report(
     let mut conn = state.pool.get().await?;
     authorise(&mut conn, &caller, event_id).await?;
     let asked = suppress_below(query.suppress_below)?;
+    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Event(event_id)).await?;
+    let data_as_of = replica::data_as_of(&mut conn, source).await?;
     let data = reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
-    let report = EventReport::build(&data, below);
-    // Counted anew at each read: an unchanged report differs only in when it was counted.
-    let counted_at = serde_json::to_string(&report.generated_at).expect("a time serialises");
+    let mut report = EventReport::build(&data, below);
+    if let Some(data_as_of) = data_as_of {
+        report.data_as_of = data_as_of;
+    }
+    // Counted anew at each read: an unchanged report differs only in when it was counted
+    // and how fresh its data was.
+    let time = |at| serde_json::to_string(at).expect("a time serialises");
+    let volatile = Volatile(vec![time(&report.generated_at), time(&report.data_as_of)]);
     let mut response = HttpResponse::Ok().json(report);
-    response.extensions_mut().insert(Volatile(vec![counted_at]));
+    response.extensions_mut().insert(volatile);
     Ok(response)
 }
 
@@ -90,9 +98,10 @@ pub async fn attendance_csv(
 ) -> AppResult<HttpResponse> {
     let event_id = path.into_inner();
     let bom = bom(query.bom.as_deref())?;
-    let zone = {
+    let (zone, source) = {
         let mut conn = state.pool.get().await?;
-        event_zone(&authorise(&mut conn, &caller, event_id).await?.timezone)
+        let zone = event_zone(&authorise(&mut conn, &caller, event_id).await?.timezone);
+        (zone, state.reads.source(&mut conn, Scope::Event(event_id)).await?)
     };
     // An export of personal data: worth a line in the log (ids only).
     tracing::info!(event_id = %event_id, caller = %caller.id, "attendance list exported");
@@ -102,7 +111,7 @@ pub async fn attendance_csv(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"attendance-{event_id}.csv\""),
         ))
-        .streaming(csv_stream(state.pool.clone(), event_id, bom, zone)))
+        .streaming(csv_stream(state.reads.pool(source).clone(), event_id, bom, zone)))
 }
 
 /// The CSV in chunks of `CSV_PAGE_ROWS` rows, each read by keyset after the previous one, so

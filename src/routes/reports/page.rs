@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{authorise, suppress_below};
 use crate::auth::report_link::ReportLinkClaims;
 use crate::auth::{Caller, MaybeCaller};
+use crate::db::replica::{self, ReadConn, Scope};
 use crate::db::reports;
 use crate::error::{AppError, AppResult};
 use crate::http::caching::Volatile;
@@ -115,10 +116,15 @@ pub async fn report_page(
         (None, None) => return Err(AppError::Unauthorized),
     };
     let asked = suppress_below(query.suppress_below)?.max(floor);
+    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Event(event_id)).await?;
+    let data_as_of = replica::data_as_of(&mut conn, source).await?;
     let data = reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
-    let report = EventReport::build(&data, below);
+    let mut report = EventReport::build(&data, below);
+    if let Some(data_as_of) = data_as_of {
+        report.data_as_of = data_as_of;
+    }
     let series_report = match crate::db::events::series_of(&mut conn, event_id).await? {
         Some(series_id) => crate::db::series_report::series_report_data(&mut conn, series_id)
             .await?

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{bom, suppress_below, wants_csv};
 use crate::auth::Caller;
+use crate::db::replica::{self, ReadConn, Scope};
 use crate::db::series_report::series_report_data;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -62,12 +63,18 @@ pub async fn series_report(
     caller.require_staff()?;
     let asked = suppress_below(query.suppress_below)?;
     let bom = bom(query.bom.as_deref())?;
-    let mut conn = state.pool.get().await?;
-    let data = series_report_data(&mut conn, path.into_inner()).await?.ok_or(AppError::NotFound)?;
+    let series_id = path.into_inner();
+    let conn = state.pool.get().await?;
+    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Series(series_id)).await?;
+    let data_as_of = replica::data_as_of(&mut conn, source).await?;
+    let data = series_report_data(&mut conn, series_id).await?.ok_or(AppError::NotFound)?;
     drop(conn);
     caller.require_manages_organisation(data.series.organisation_id)?;
     let below = asked.max(data.series.organisation_suppress_below.map(i64::from));
-    let report = SeriesReport::build(&data, below, Utc::now());
+    let mut report = SeriesReport::build(&data, below, Utc::now());
+    if let Some(data_as_of) = data_as_of {
+        report.data_as_of = data_as_of;
+    }
     let mut response = HttpResponse::Ok();
     response.insert_header((header::VARY, "Accept"));
     Ok(if wants_csv(&req) {

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
@@ -11,10 +11,12 @@ use uuid::Uuid;
 
 use super::{bom, suppress_below, wants_csv};
 use crate::auth::{Caller, Role};
+use crate::db::replica::{self, ReadConn, Scope};
 use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
 use crate::db::DbPool;
 use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
+use crate::http::caching::Volatile;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
 use crate::views::reports::{csv_start, summary_csv, AttendanceSummary, EventSummary, SummaryCounts};
@@ -137,7 +139,12 @@ pub async fn attendance_report(
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"attendance-report.csv\""));
     }
-    let mut conn = state.pool.get().await?;
+    // Read-your-own-writes over every event the caller may see (an organiser's
+    // organisation's, or all for an admin): cheaper than the filter's, and never fewer.
+    let conn = state.pool.get().await?;
+    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Events(filter.visible_to)).await?;
+    // On the primary, as of now: the rows are read after this.
+    let data_as_of = replica::data_as_of(&mut conn, source).await?.unwrap_or_else(Utc::now);
     let below = below.max(reports::summary_suppress_floor(&mut conn, &filter).await?);
     match below.filter(|&n| n > 1) {
         // Protection weighs every event of the filter at once: a count hidden in one row must
@@ -157,16 +164,20 @@ pub async fn attendance_report(
             let next_cursor =
                 next_cursor(&state.signer, LIST, &mut page_rows, page.limit, |r| (r.starts_at, r.event_id));
             let events = counts.events[start..start + page_rows.len()].to_vec();
-            Ok(response.json(AttendanceSummary {
-                events,
-                totals: counts.totals,
-                suppressed: counts.suppressed,
-                next_cursor,
-            }))
+            Ok(summary_answer(
+                response,
+                AttendanceSummary {
+                    events,
+                    totals: counts.totals,
+                    suppressed: counts.suppressed,
+                    next_cursor,
+                    data_as_of,
+                },
+            ))
         }
         None if csv => {
             drop(conn);
-            Ok(response.streaming(csv_stream(state.pool.clone(), filter, bom).await?))
+            Ok(response.streaming(csv_stream(state.reads.pool(source).clone(), filter, bom).await?))
         }
         None => {
             let (mut rows, totals) =
@@ -174,12 +185,16 @@ pub async fn attendance_report(
             let next_cursor =
                 next_cursor(&state.signer, LIST, &mut rows, page.limit, |r| (r.starts_at, r.event_id));
             let counts = SummaryCounts::unprotected(&rows, &totals);
-            Ok(response.json(AttendanceSummary {
-                events: counts.events,
-                totals: counts.totals,
-                suppressed: false,
-                next_cursor,
-            }))
+            Ok(summary_answer(
+                response,
+                AttendanceSummary {
+                    events: counts.events,
+                    totals: counts.totals,
+                    suppressed: false,
+                    next_cursor,
+                    data_as_of,
+                },
+            ))
         }
     }
 }
@@ -214,6 +229,16 @@ async fn csv_stream(
         }
     });
     Ok(stream::once(async move { Ok(header_and_first) }).chain(rest))
+}
+
+/// The JSON answer: `data_as_of` changes with every read of unchanged counts (on the primary it
+/// is the time of the read), so it is left out of the entity tag, as a report's
+/// `generated_at` is.
+fn summary_answer(mut response: HttpResponseBuilder, summary: AttendanceSummary) -> HttpResponse {
+    let as_of = serde_json::to_string(&summary.data_as_of).expect("a time serialises");
+    let mut response = response.json(summary);
+    response.extensions_mut().insert(Volatile(vec![as_of]));
+    response
 }
 
 fn unprotected(rows: &[EventSummaryRow]) -> Vec<EventSummary> {
