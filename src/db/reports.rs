@@ -118,16 +118,48 @@ pub struct BreakdownRow {
     pub attended: i64,
 }
 
+/// Where a report's counts come from: the tallies that the registrations' triggers keep (what
+/// every report reads), or the same grouping made afresh from the registrations (the
+/// `*_recount` views of migration 000300), which the tests hold the tallies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountedFrom {
+    Tallies,
+    Registrations,
+}
+
+/// The one event's cells of a tally, as a FROM item: `$source` names the table (the views add
+/// `_recount`), `$event` the SQL that gives the event's id.
+macro_rules! cells {
+    (Tallies, $table:literal, $event:literal) => {
+        concat!("(SELECT * FROM ", $table, " WHERE event_id = ", $event, ")")
+    };
+    (Registrations, $table:literal, $event:literal) => {
+        concat!("(SELECT * FROM ", $table, "_recount WHERE event_id = ", $event, ")")
+    };
+}
+
+/// How many registrations of the cells `t` meet a condition.
+macro_rules! tally {
+    ($condition:literal) => {
+        concat!("coalesce(sum(t.n) FILTER (WHERE ", $condition, "), 0)::bigint")
+    };
+}
+
 // "Counts cover non-cancelled registrations unless named cancelled"; erased registrations
 // keep every column counted here, so they still count. The minimum of online attendance is
 // `domain::attendance::min_minutes` (the event's own, else a quarter of its length rounded
-// up, 1 to 1440), which event reads show: the two must agree.
-const EVENT_COUNTS: &str = "
+// up, 1 to 1440), which event reads show: the two must agree. The median of the minutes is
+// percentile_cont's (the middle one, or the mean of the two middle ones) taken from their
+// counts: the values at positions (total + 1) / 2 and total / 2 + 1 in order.
+macro_rules! event_counts {
+    ($from:ident) => {
+        concat!(
+            "
 SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.timezone, e.status,
        now() AS generated_at, e.ends_at < now() AS ended,
        e.online_offered, e.online_capacity, e.onsite_offered, e.onsite_capacity,
        m.minimum AS online_attendance_min_minutes, e.group_reservations,
-       c.*,
+       c.*, md.online_minutes_median,
        (SELECT o.report_suppress_below FROM organisations o WHERE o.id = e.organisation_id)
          AS organisation_suppress_below
   FROM events e
@@ -138,56 +170,78 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.
   ) m
   CROSS JOIN LATERAL (
     SELECT
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online') AS online_confirmed,
-      count(*) FILTER (WHERE r.status = 'waitlisted' AND r.attendance_mode = 'online') AS online_waitlisted,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
-                         AND r.checked_in_at IS NOT NULL) AS online_attended,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite') AS onsite_confirmed,
-      count(*) FILTER (WHERE r.status = 'waitlisted' AND r.attendance_mode = 'onsite') AS onsite_waitlisted,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'onsite'
-                         AND r.checked_in_at IS NOT NULL) AS onsite_attended,
-      count(*) FILTER (WHERE r.status = 'cancelled') AS cancelled,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.fallback_applied) AS fallback_applied,
-      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.needs_physical_space) AS physical_space_requested,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
-      count(*) FILTER (WHERE r.status = 'waitlisted' AND r.needs_physical_space) AS physical_space_waitlisted,
-      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.needs_transport) AS transport,
-      count(*) FILTER (WHERE r.status <> 'cancelled' AND r.accessibility_requested) AS accessibility,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.check_in_source = 'onsite') AS attended_onsite_source,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.check_in_source = 'online_import')
-        AS attended_online_import,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.check_in_source = 'manual') AS attended_manual,
+      ", tally!("t.status = 'confirmed' AND t.attendance_mode = 'online'"), " AS online_confirmed,
+      ", tally!("t.status = 'waitlisted' AND t.attendance_mode = 'online'"), " AS online_waitlisted,
+      ", tally!("t.status = 'confirmed' AND t.attendance_mode = 'online' AND t.checked_in"), " AS online_attended,
+      ", tally!("t.status = 'confirmed' AND t.attendance_mode = 'onsite'"), " AS onsite_confirmed,
+      ", tally!("t.status = 'waitlisted' AND t.attendance_mode = 'onsite'"), " AS onsite_waitlisted,
+      ", tally!("t.status = 'confirmed' AND t.attendance_mode = 'onsite' AND t.checked_in"), " AS onsite_attended,
+      ", tally!("t.status = 'cancelled'"), " AS cancelled,
+      ", tally!("t.status = 'confirmed' AND t.fallback_applied"), " AS fallback_applied,
+      ", tally!("t.status <> 'cancelled' AND t.needs_physical_space"), " AS physical_space_requested,
+      ", tally!("t.status = 'confirmed' AND t.needs_physical_space"), " AS physical_space_seated,
+      ", tally!("t.status = 'waitlisted' AND t.needs_physical_space"), " AS physical_space_waitlisted,
+      ", tally!("t.status <> 'cancelled' AND t.needs_transport"), " AS transport,
+      ", tally!("t.status <> 'cancelled' AND t.accessibility_requested"), " AS accessibility,
+      ", tally!("t.status = 'confirmed' AND t.check_in_source = 'onsite'"), " AS attended_onsite_source,
+      ", tally!("t.status = 'confirmed' AND t.check_in_source = 'online_import'"), " AS attended_online_import,
+      ", tally!("t.status = 'confirmed' AND t.check_in_source = 'manual'"), " AS attended_manual,
       -- Minutes are kept only with a check-in (minutes_only_with_a_check_in).
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
-                         AND r.check_in_minutes IS NOT NULL) AS online_with_minutes,
-      count(*) FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
-                         AND r.check_in_minutes >= m.minimum) AS online_at_or_above_minimum,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY r.check_in_minutes)
-        FILTER (WHERE r.status = 'confirmed' AND r.attendance_mode = 'online'
-                  AND r.check_in_minutes IS NOT NULL) AS online_minutes_median
-    FROM registrations r
-   WHERE r.event_id = e.id
+      ", tally!("t.status = 'confirmed' AND t.attendance_mode = 'online' AND t.check_in_minutes IS NOT NULL"),
+            " AS online_with_minutes,
+      ", tally!("t.status = 'confirmed' AND t.attendance_mode = 'online' AND t.check_in_minutes >= m.minimum"),
+            " AS online_at_or_above_minimum
+    FROM ", cells!($from, "registration_tallies", "e.id"), " t
   ) c
- WHERE e.id = $1";
+  CROSS JOIN LATERAL (
+    SELECT (min(x.minutes) FILTER (WHERE x.upto >= (x.total + 1) / 2)
+            + min(x.minutes) FILTER (WHERE x.upto >= x.total / 2 + 1)) / 2.0::double precision
+           AS online_minutes_median
+      FROM (SELECT k.minutes, (sum(k.n) OVER (ORDER BY k.minutes))::bigint AS upto,
+                   (sum(k.n) OVER ())::bigint AS total
+              FROM (SELECT t.check_in_minutes AS minutes, sum(t.n) AS n
+                      FROM ", cells!($from, "registration_tallies", "e.id"), " t
+                     WHERE t.status = 'confirmed' AND t.attendance_mode = 'online'
+                       AND t.check_in_minutes IS NOT NULL
+                     GROUP BY t.check_in_minutes
+                    HAVING sum(t.n) > 0) k) x
+  ) md
+ WHERE e.id = $1"
+        )
+    };
+}
 
-const EVENT_BREAKDOWN: &str = "
-SELECT 'interpretation' AS kind, r.interpretation_language AS key, count(*) AS n, 0::bigint AS attended
-  FROM registrations r
- WHERE r.event_id = $1 AND r.status <> 'cancelled' AND r.interpretation_language IS NOT NULL
- GROUP BY r.interpretation_language
+const EVENT_COUNTS: &str = event_counts!(Tallies);
+const EVENT_COUNTS_RECOUNTED: &str = event_counts!(Registrations);
+
+// Groups with no registration (cells at zero) have no row, as in a count of the table.
+macro_rules! event_breakdown {
+    ($from:ident) => {
+        concat!(
+            "
+SELECT 'interpretation' AS kind, t.interpretation_language AS key, sum(t.n)::bigint AS n, 0::bigint AS attended
+  FROM ", cells!($from, "registration_tallies", "$1"), " t
+ WHERE t.status <> 'cancelled' AND t.interpretation_language IS NOT NULL
+ GROUP BY t.interpretation_language
+HAVING sum(t.n) > 0
 UNION ALL
-SELECT 'category', r.stakeholder_category,
-       count(*) FILTER (WHERE r.status = 'confirmed'),
-       count(*) FILTER (WHERE r.status = 'confirmed' AND r.checked_in_at IS NOT NULL)
-  FROM registrations r
- WHERE r.event_id = $1 AND r.status <> 'cancelled'
- GROUP BY r.stakeholder_category
+SELECT 'category', t.stakeholder_category, ", tally!("t.status = 'confirmed'"), ",
+       ", tally!("t.status = 'confirmed' AND t.checked_in"), "
+  FROM ", cells!($from, "registration_tallies", "$1"), " t
+ WHERE t.status <> 'cancelled'
+ GROUP BY t.stakeholder_category
+HAVING sum(t.n) > 0
 UNION ALL
-SELECT 'interest', t.topic, count(*), 0
-  FROM registrations r CROSS JOIN LATERAL (SELECT DISTINCT u.topic FROM unnest(r.interests) AS u(topic)) t
- WHERE r.event_id = $1 AND r.status <> 'cancelled'
- GROUP BY t.topic
-ORDER BY 1, 2";
+SELECT 'interest', t.topic, t.n, 0
+  FROM ", cells!($from, "registration_interest_tallies", "$1"), " t
+ WHERE t.n > 0
+ORDER BY 1, 2"
+        )
+    };
+}
+
+const EVENT_BREAKDOWN: &str = event_breakdown!(Tallies);
+const EVENT_BREAKDOWN_RECOUNTED: &str = event_breakdown!(Registrations);
 
 /// How many non-cancelled registrations of an event (or of each event of a series) list one
 /// barrier, and of them, how many with it arranged and how many unresolved (the rest are
@@ -206,34 +260,46 @@ pub struct BarrierCountsRow {
     pub unresolved: i64,
 }
 
-/// The barrier counts of the events `$1` picks, as [`BarrierCountsRow`]s. `barriers <> '[]'`
-/// skips the many who list none before their list is unpacked.
+/// The barrier counts of the events `$events` picks, as [`BarrierCountsRow`]s.
 macro_rules! barrier_counts_of {
-    ($events:literal) => {
+    ($table:literal, $events:literal) => {
         concat!(
-            "SELECT r.event_id, b->>'barrier' AS barrier, count(*) AS raised,
-                    count(*) FILTER (WHERE b->>'status' = 'arranged') AS arranged,
-                    count(*) FILTER (WHERE b->>'status' = 'unresolved') AS unresolved
-               FROM registrations r CROSS JOIN LATERAL jsonb_array_elements(r.barriers) AS b
-              WHERE r.event_id IN (",
+            "SELECT t.event_id, t.barrier, sum(t.n)::bigint AS raised, ",
+            tally!("t.status = 'arranged'"),
+            " AS arranged, ",
+            tally!("t.status = 'unresolved'"),
+            " AS unresolved
+               FROM ",
+            $table,
+            " t
+              WHERE t.event_id IN (",
             $events,
-            ") AND r.status <> 'cancelled' AND r.barriers <> '[]'::jsonb
-              GROUP BY r.event_id, b->>'barrier'"
+            ")
+              GROUP BY t.event_id, t.barrier
+             HAVING sum(t.n) > 0"
         )
     };
 }
 
-const EVENT_BARRIER_COUNTS: &str = barrier_counts_of!("$1");
+const EVENT_BARRIER_COUNTS: &str = barrier_counts_of!("registration_barrier_tallies", "$1");
+const EVENT_BARRIER_COUNTS_RECOUNTED: &str = barrier_counts_of!("registration_barrier_tallies_recount", "$1");
 /// The events a series report shows: every one but drafts (as `db::series_report`).
-const SERIES_BARRIER_COUNTS: &str =
-    barrier_counts_of!("SELECT e.id FROM events e WHERE e.series_id = $1 AND e.status <> 'draft'");
+const SERIES_BARRIER_COUNTS: &str = barrier_counts_of!(
+    "registration_barrier_tallies",
+    "SELECT e.id FROM events e WHERE e.series_id = $1 AND e.status <> 'draft'"
+);
 
 /// The barrier counts of one event.
 pub async fn event_barrier_counts(
     mut conn: &AsyncPgConnection,
     event_id: Uuid,
+    from: CountedFrom,
 ) -> AppResult<Vec<BarrierCountsRow>> {
-    Ok(diesel::sql_query(EVENT_BARRIER_COUNTS).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+    let query = match from {
+        CountedFrom::Tallies => EVENT_BARRIER_COUNTS,
+        CountedFrom::Registrations => EVENT_BARRIER_COUNTS_RECOUNTED,
+    };
+    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
 /// The barrier counts of every event of a series' report.
@@ -273,22 +339,40 @@ pub struct PlaceCountsRow {
     pub transport: i64,
 }
 
-// The event's registrations are read once, grouped by place, and joined to its rooms: the
-// cost does not grow with the number of places. The main venue is listed when onsite is
-// offered, and also when someone is still there after it was withdrawn, so that the rooms
-// always add up to the onsite counts.
-const EVENT_PLACES: &str = "
+// The event's cells are grouped by place and joined to its rooms: the cost does not grow
+// with the number of places. The main venue is listed when onsite is offered, and also when
+// someone is still there after it was withdrawn, so that the rooms always add up to the
+// onsite counts.
+macro_rules! event_places {
+    ($from:ident) => {
+        concat!(
+            "
 WITH counts AS (
-  SELECT r.place_id,
-         count(*) FILTER (WHERE r.status = 'confirmed') AS confirmed,
-         count(*) FILTER (WHERE r.status = 'waitlisted') AS waitlisted,
-         count(*) FILTER (WHERE r.status = 'confirmed' AND r.checked_in_at IS NOT NULL) AS attended,
-         count(*) FILTER (WHERE r.needs_physical_space) AS physical_space_requested,
-         count(*) FILTER (WHERE r.status = 'confirmed' AND r.needs_physical_space) AS physical_space_seated,
-         count(*) FILTER (WHERE r.needs_transport) AS transport
-    FROM registrations r
-   WHERE r.event_id = $1 AND r.attendance_mode = 'onsite' AND r.status <> 'cancelled'
-   GROUP BY r.place_id
+  SELECT t.place_id,
+         ",
+            tally!("t.status = 'confirmed'"),
+            " AS confirmed,
+         ",
+            tally!("t.status = 'waitlisted'"),
+            " AS waitlisted,
+         ",
+            tally!("t.status = 'confirmed' AND t.checked_in"),
+            " AS attended,
+         ",
+            tally!("t.needs_physical_space"),
+            " AS physical_space_requested,
+         ",
+            tally!("t.status = 'confirmed' AND t.needs_physical_space"),
+            " AS physical_space_seated,
+         ",
+            tally!("t.needs_transport"),
+            " AS transport
+    FROM ",
+            cells!($from, "registration_tallies", "$1"),
+            " t
+   WHERE t.attendance_mode = 'onsite' AND t.status <> 'cancelled'
+   GROUP BY t.place_id
+  HAVING sum(t.n) > 0
 ), rooms AS (
   SELECT NULL::uuid AS place_id, e.onsite_venue_name AS name, 'venue'::text AS kind,
          NULL::text AS municipality, e.onsite_capacity AS capacity, 0::bigint AS position
@@ -306,7 +390,13 @@ SELECT rooms.place_id, rooms.name, rooms.kind, rooms.municipality, rooms.capacit
        coalesce(c.physical_space_seated, 0) AS physical_space_seated,
        coalesce(c.transport, 0) AS transport
   FROM rooms LEFT JOIN counts c ON c.place_id IS NOT DISTINCT FROM rooms.place_id
- ORDER BY rooms.place_id IS NOT NULL, rooms.position";
+ ORDER BY rooms.place_id IS NOT NULL, rooms.position"
+        )
+    };
+}
+
+const EVENT_PLACES: &str = event_places!(Tallies);
+const EVENT_PLACES_RECOUNTED: &str = event_places!(Registrations);
 
 /// How many confirmed registrations of one mode (and, onsite, one room: `place_id` null is the
 /// main venue) were given one no-show reason.
@@ -377,20 +467,39 @@ pub struct RoomCategoryRow {
 }
 
 // Read only for an event that reserves seats for groups: the others' reports never show it.
-const EVENT_ROOM_CATEGORIES: &str = "
-SELECT r.attendance_mode, r.place_id, r.stakeholder_category, count(*) AS confirmed,
-       count(*) FILTER (WHERE r.checked_in_at IS NOT NULL) AS attended
-  FROM registrations r
- WHERE r.event_id = $1 AND r.status = 'confirmed'
+macro_rules! event_room_categories {
+    ($from:ident) => {
+        concat!(
+            "
+SELECT t.attendance_mode, t.place_id, t.stakeholder_category, sum(t.n)::bigint AS confirmed,
+       ",
+            tally!("t.checked_in"),
+            " AS attended
+  FROM ",
+            cells!($from, "registration_tallies", "$1"),
+            " t
+ WHERE t.status = 'confirmed'
    AND EXISTS (SELECT 1 FROM events e WHERE e.id = $1 AND e.group_reservations <> '[]'::jsonb)
- GROUP BY r.attendance_mode, r.place_id, r.stakeholder_category";
+ GROUP BY t.attendance_mode, t.place_id, t.stakeholder_category
+HAVING sum(t.n) > 0"
+        )
+    };
+}
+
+const EVENT_ROOM_CATEGORIES: &str = event_room_categories!(Tallies);
+const EVENT_ROOM_CATEGORIES_RECOUNTED: &str = event_room_categories!(Registrations);
 
 #[tracing::instrument(skip(conn))]
 pub async fn event_room_categories(
     mut conn: &AsyncPgConnection,
     event_id: Uuid,
+    from: CountedFrom,
 ) -> AppResult<Vec<RoomCategoryRow>> {
-    Ok(diesel::sql_query(EVENT_ROOM_CATEGORIES).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+    let query = match from {
+        CountedFrom::Tallies => EVENT_ROOM_CATEGORIES,
+        CountedFrom::Registrations => EVENT_ROOM_CATEGORIES_RECOUNTED,
+    };
+    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
 /// What became of an event's offers and reminders.
@@ -450,8 +559,16 @@ pub async fn event_outreach(mut conn: &AsyncPgConnection, event_id: Uuid) -> App
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn event_counts(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Option<EventCountsRow>> {
-    Ok(diesel::sql_query(EVENT_COUNTS)
+pub async fn event_counts(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+    from: CountedFrom,
+) -> AppResult<Option<EventCountsRow>> {
+    let query = match from {
+        CountedFrom::Tallies => EVENT_COUNTS,
+        CountedFrom::Registrations => EVENT_COUNTS_RECOUNTED,
+    };
+    Ok(diesel::sql_query(query)
         .bind::<SqlUuid, _>(event_id)
         .get_result::<EventCountsRow>(&mut conn)
         .await
@@ -459,14 +576,30 @@ pub async fn event_counts(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppRe
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn event_breakdown(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<BreakdownRow>> {
-    Ok(diesel::sql_query(EVENT_BREAKDOWN).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+pub async fn event_breakdown(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+    from: CountedFrom,
+) -> AppResult<Vec<BreakdownRow>> {
+    let query = match from {
+        CountedFrom::Tallies => EVENT_BREAKDOWN,
+        CountedFrom::Registrations => EVENT_BREAKDOWN_RECOUNTED,
+    };
+    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
 /// The main venue and each place of an event, in the order of its reads.
 #[tracing::instrument(skip(conn))]
-pub async fn event_places(mut conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Vec<PlaceCountsRow>> {
-    Ok(diesel::sql_query(EVENT_PLACES).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+pub async fn event_places(
+    mut conn: &AsyncPgConnection,
+    event_id: Uuid,
+    from: CountedFrom,
+) -> AppResult<Vec<PlaceCountsRow>> {
+    let query = match from {
+        CountedFrom::Tallies => EVENT_PLACES,
+        CountedFrom::Registrations => EVENT_PLACES_RECOUNTED,
+    };
+    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
 #[tracing::instrument(skip(conn))]
@@ -519,6 +652,7 @@ async fn follow_up(conn: &AsyncPgConnection, event_id: Uuid) -> AppResult<Follow
 pub async fn event_report_data(
     conn: &mut AsyncPgConnection,
     event_id: Uuid,
+    from: CountedFrom,
 ) -> AppResult<Option<EventReportData>> {
     conn.build_transaction()
         .read_only()
@@ -531,16 +665,16 @@ pub async fn event_report_data(
                 follow_up,
             ) = futures_util::future::try_join3(
                 futures_util::future::try_join4(
-                    event_counts(shared, event_id),
-                    event_breakdown(shared, event_id),
-                    event_places(shared, event_id),
+                    event_counts(shared, event_id, from),
+                    event_breakdown(shared, event_id, from),
+                    event_places(shared, event_id, from),
                     event_no_show_reasons(shared, event_id),
                 ),
                 futures_util::future::try_join4(
                     event_reached(shared, event_id),
                     event_outreach(shared, event_id),
-                    event_room_categories(shared, event_id),
-                    event_barrier_counts(shared, event_id),
+                    event_room_categories(shared, event_id, from),
+                    event_barrier_counts(shared, event_id, from),
                 ),
                 follow_up(shared, event_id),
             )

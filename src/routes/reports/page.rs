@@ -118,7 +118,9 @@ pub async fn report_page(
     let asked = suppress_below(query.suppress_below)?.max(floor);
     let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Event(event_id)).await?;
     let data_as_of = replica::data_as_of(&mut conn, source).await?;
-    let data = reports::event_report_data(&mut conn, event_id).await?.ok_or(AppError::NotFound)?;
+    let data = reports::event_report_data(&mut conn, event_id, reports::CountedFrom::Tallies)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
     let mut report = EventReport::build(&data, below);

@@ -169,7 +169,8 @@ pub async fn erase(app: &TestApp, registration_id: Uuid) {
 
 /// `n` registrations at once, made by PostgreSQL: confirmed, every third online, every
 /// fifth checked in. The counting trigger is set aside meanwhile (it updates the event row once
-/// per registration, which is quadratic within one statement) and its counters set after.
+/// per registration, which is quadratic within one statement) and its counters and the
+/// report's tallies set after.
 pub async fn seed_many(app: &TestApp, event_id: Uuid, n: i64) {
     use diesel_async::SimpleAsyncConnection;
     let mut conn = app.conn().await;
@@ -186,6 +187,7 @@ pub async fn seed_many(app: &TestApp, event_id: Uuid, n: i64) {
                 CASE WHEN i % 5 = 0 THEN 'manual' END
            FROM generate_series(1, {n}) AS i;
          ALTER TABLE registrations ENABLE TRIGGER registrations_after_insert;
+         SELECT recount_registration_tallies('{event_id}');
          UPDATE events SET
              online_confirmed = (SELECT count(*) FROM registrations
                                   WHERE event_id = '{event_id}' AND status = 'confirmed' AND attendance_mode = 'online'),

@@ -1,0 +1,169 @@
+-- An event's report counts, kept as its registrations change, so that a report of an event
+-- of 100 000 registrations reads a few hundred rows instead of all of them (bench/README.md).
+-- Each table holds, per event, how many registrations share one combination of what the
+-- report counts by (a "cell"); a registration is in exactly one cell of
+-- registration_tallies, in one row of registration_interest_tallies per topic it lists and
+-- one row of registration_barrier_tallies per barrier it lists (those two only while it is
+-- not cancelled, as the report counts them).
+--
+-- The *_recount views define the tallies: the same grouping over the registrations table.
+-- src/db/reports.rs reads the one or the other with the same queries, the tests compare the
+-- two reports on random data, and recount_registration_tallies(event) rebuilds an event's
+-- tallies from them (the backfill below, and seeding that sets the insert trigger aside).
+--
+-- Every write of an event's registrations holds the event's row lock (src/app: events::lock
+-- before any registration is written), so two transactions never update the cells of one
+-- event at once and cannot deadlock on them.
+
+CREATE TABLE registration_tallies (
+    event_id uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    attendance_mode text NOT NULL,
+    place_id uuid,
+    status text NOT NULL,
+    stakeholder_category text NOT NULL,
+    needs_physical_space boolean NOT NULL,
+    needs_transport boolean NOT NULL,
+    accessibility_requested boolean NOT NULL,
+    fallback_applied boolean NOT NULL,
+    checked_in boolean NOT NULL,
+    check_in_source text,
+    check_in_minutes integer,
+    interpretation_language text,
+    n bigint NOT NULL,
+    CONSTRAINT registration_tallies_cell UNIQUE NULLS NOT DISTINCT (event_id, attendance_mode, place_id,
+        status, stakeholder_category, needs_physical_space, needs_transport, accessibility_requested,
+        fallback_applied, checked_in, check_in_source, check_in_minutes, interpretation_language)
+);
+
+CREATE TABLE registration_interest_tallies (
+    event_id uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    topic text NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (event_id, topic)
+);
+
+CREATE TABLE registration_barrier_tallies (
+    event_id uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    barrier text NOT NULL,
+    status text,
+    n bigint NOT NULL,
+    CONSTRAINT registration_barrier_tallies_cell UNIQUE NULLS NOT DISTINCT (event_id, barrier, status)
+);
+
+CREATE VIEW registration_tallies_recount AS
+SELECT r.event_id, r.attendance_mode, r.place_id, r.status, r.stakeholder_category, r.needs_physical_space,
+       r.needs_transport, r.accessibility_requested, r.fallback_applied, r.checked_in_at IS NOT NULL AS checked_in,
+       r.check_in_source, r.check_in_minutes, r.interpretation_language, count(*) AS n
+  FROM registrations r
+ GROUP BY r.event_id, r.attendance_mode, r.place_id, r.status, r.stakeholder_category, r.needs_physical_space,
+          r.needs_transport, r.accessibility_requested, r.fallback_applied, r.checked_in_at IS NOT NULL,
+          r.check_in_source, r.check_in_minutes, r.interpretation_language;
+
+-- A topic listed twice by one registration counts once.
+CREATE VIEW registration_interest_tallies_recount AS
+SELECT r.event_id, t.topic, count(*) AS n
+  FROM registrations r CROSS JOIN LATERAL (SELECT DISTINCT u.topic FROM unnest(r.interests) AS u(topic)) t
+ WHERE r.status <> 'cancelled'
+ GROUP BY r.event_id, t.topic;
+
+CREATE VIEW registration_barrier_tallies_recount AS
+SELECT r.event_id, b->>'barrier' AS barrier, b->>'status' AS status, count(*) AS n
+  FROM registrations r CROSS JOIN LATERAL jsonb_array_elements(r.barriers) AS b
+ WHERE r.status <> 'cancelled'
+ GROUP BY r.event_id, b->>'barrier', b->>'status';
+
+-- Adds `delta` (1 or -1) registrations like `r` to its event's tallies, as the views count
+-- them. Cells that drop to zero stay (with n = 0): the next registration like it reuses them.
+CREATE FUNCTION tally_registration(r registrations, delta integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO registration_tallies AS t (event_id, attendance_mode, place_id, status, stakeholder_category,
+            needs_physical_space, needs_transport, accessibility_requested, fallback_applied, checked_in,
+            check_in_source, check_in_minutes, interpretation_language, n)
+    VALUES (r.event_id, r.attendance_mode, r.place_id, r.status, r.stakeholder_category, r.needs_physical_space,
+            r.needs_transport, r.accessibility_requested, r.fallback_applied, r.checked_in_at IS NOT NULL,
+            r.check_in_source, r.check_in_minutes, r.interpretation_language, delta)
+    ON CONFLICT ON CONSTRAINT registration_tallies_cell DO UPDATE SET n = t.n + excluded.n;
+    IF r.status <> 'cancelled' AND r.interests <> '{}' THEN
+        INSERT INTO registration_interest_tallies AS t (event_id, topic, n)
+        SELECT DISTINCT r.event_id, u.topic, delta FROM unnest(r.interests) AS u(topic)
+        ON CONFLICT (event_id, topic) DO UPDATE SET n = t.n + excluded.n;
+    END IF;
+    IF r.status <> 'cancelled' AND r.barriers <> '[]'::jsonb THEN
+        INSERT INTO registration_barrier_tallies AS t (event_id, barrier, status, n)
+        SELECT r.event_id, b->>'barrier', b->>'status', count(*) * delta
+          FROM jsonb_array_elements(r.barriers) AS b
+         GROUP BY b->>'barrier', b->>'status'
+        ON CONFLICT ON CONSTRAINT registration_barrier_tallies_cell DO UPDATE SET n = t.n + excluded.n;
+    END IF;
+END $$;
+
+-- An event's tallies made again from its registrations.
+CREATE FUNCTION recount_registration_tallies(event uuid) RETURNS void LANGUAGE sql AS $$
+    DELETE FROM registration_tallies WHERE event_id = event;
+    DELETE FROM registration_interest_tallies WHERE event_id = event;
+    DELETE FROM registration_barrier_tallies WHERE event_id = event;
+    INSERT INTO registration_tallies SELECT * FROM registration_tallies_recount WHERE event_id = event;
+    INSERT INTO registration_interest_tallies SELECT * FROM registration_interest_tallies_recount WHERE event_id = event;
+    INSERT INTO registration_barrier_tallies SELECT * FROM registration_barrier_tallies_recount WHERE event_id = event;
+$$;
+
+INSERT INTO registration_tallies SELECT * FROM registration_tallies_recount;
+INSERT INTO registration_interest_tallies SELECT * FROM registration_interest_tallies_recount;
+INSERT INTO registration_barrier_tallies SELECT * FROM registration_barrier_tallies_recount;
+
+-- A new registration: its counters (as before) and its tallies.
+CREATE OR REPLACE FUNCTION registrations_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- The same counts as registration_seat_counts and registration_place_counts, for a row
+    -- that had none before.
+    IF NEW.place_id IS NULL THEN
+        UPDATE events SET
+            online_confirmed = online_confirmed
+                + (NEW.status = 'confirmed' AND NEW.attendance_mode = 'online')::integer,
+            online_waitlisted = online_waitlisted
+                + (NEW.status = 'waitlisted' AND NEW.attendance_mode = 'online')::integer,
+            onsite_confirmed = onsite_confirmed
+                + (NEW.status = 'confirmed' AND NEW.attendance_mode = 'onsite')::integer,
+            onsite_confirmed_physical_space = onsite_confirmed_physical_space
+                + (NEW.status = 'confirmed' AND NEW.attendance_mode = 'onsite' AND NEW.needs_physical_space)::integer,
+            onsite_waitlisted = onsite_waitlisted
+                + (NEW.status = 'waitlisted' AND NEW.attendance_mode = 'onsite')::integer,
+            onsite_waitlisted_physical_space = onsite_waitlisted_physical_space
+                + (NEW.status = 'waitlisted' AND NEW.attendance_mode = 'onsite' AND NEW.needs_physical_space)::integer,
+            changed_at = now()
+         WHERE id = NEW.event_id;
+    ELSE
+        -- A place is onsite (place_is_onsite).
+        UPDATE event_places SET
+            confirmed = confirmed + (NEW.status = 'confirmed')::integer,
+            confirmed_physical_space = confirmed_physical_space
+                + (NEW.status = 'confirmed' AND NEW.needs_physical_space)::integer,
+            waitlisted = waitlisted + (NEW.status = 'waitlisted')::integer,
+            waitlisted_physical_space = waitlisted_physical_space
+                + (NEW.status = 'waitlisted' AND NEW.needs_physical_space)::integer
+         WHERE event_id = NEW.event_id AND place_id = NEW.place_id;
+    END IF;
+    PERFORM tally_registration(NEW, 1);
+    RETURN NULL;
+END $$;
+
+-- A change of anything the tallies count by moves the registration from its old cells to its
+-- new ones. The WHEN leaves the many updates that change none of it (erasure, contact
+-- details) without the call.
+CREATE FUNCTION registrations_tally_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM tally_registration(OLD, -1);
+    PERFORM tally_registration(NEW, 1);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER registrations_tally_change AFTER UPDATE ON registrations FOR EACH ROW
+    WHEN ((OLD.event_id, OLD.attendance_mode, OLD.place_id, OLD.status, OLD.stakeholder_category,
+           OLD.needs_physical_space, OLD.needs_transport, OLD.accessibility_requested, OLD.fallback_applied,
+           OLD.checked_in_at IS NOT NULL, OLD.check_in_source, OLD.check_in_minutes,
+           OLD.interpretation_language, OLD.interests, OLD.barriers)
+          IS DISTINCT FROM
+          (NEW.event_id, NEW.attendance_mode, NEW.place_id, NEW.status, NEW.stakeholder_category,
+           NEW.needs_physical_space, NEW.needs_transport, NEW.accessibility_requested, NEW.fallback_applied,
+           NEW.checked_in_at IS NOT NULL, NEW.check_in_source, NEW.check_in_minutes,
+           NEW.interpretation_language, NEW.interests, NEW.barriers))
+    EXECUTE FUNCTION registrations_tally_change();
