@@ -1,14 +1,17 @@
 # (d) GET /events/{id}/report on one event of 100 000 registrations. Sourced by bench/run,
 # whose helpers (new_event, sql, load, record) and variables it uses.
 
-log "(d) report of one event with 100 000 registrations, seeded with SQL"
+# seed_report_event: a published event with 100 000 registrations, made in SQL; sets
+# SEEDED_EVENT to its id and SEED_MS to the time it took. Also used by the replica phase (bench/replica.sh), on its own primary.
+seed_report_event() {
+local event_d seed_started
 event_d=$(new_event "Bench plenary" '{"join_url": "https://meet.example.org/plenary", "capacity": null}' \
     '{"venue_name": "Auditorium", "address": "Plaza Mayor 1", "capacity": 30000, "reserved_for_physical_space_need": 3000}')
 seed_started=$(date +%s%N)
 # One statement inserts them all. The seat-counter trigger would update the event row once
 # per registration, which grows quadratically for one row in one transaction, so it is set
 # aside inside the transaction (other sessions wait on the table lock and never see it off)
-# and the counters are recounted at the end. Onsite: 40 000 rows, 30 000 of them confirmed
+# and the counters and the report's tallies are recounted at the end. Onsite: 40 000 rows, 30 000 of them confirmed
 # (the capacity), 10 000 of those with the physical-space need; online: unlimited.
 sql -v event="$event_d" -v partner="$(jq -r .id <<<"$CLIENT")" <<'SQL' >/dev/null
 BEGIN;
@@ -37,6 +40,7 @@ SELECT gen_random_uuid(), :'event', s.status, s.mode, s.mode = 'onsite' AND i % 
                             WHEN i % 8 = 6 AND m.mode = 'onsite' THEN 'waitlisted'
                             ELSE 'confirmed' END AS status) s;
 ALTER TABLE registrations ENABLE TRIGGER registrations_after_insert;
+SELECT recount_registration_tallies(:'event');
 UPDATE events e SET
        online_confirmed = c.online_confirmed, online_waitlisted = c.online_waitlisted,
        onsite_confirmed = c.onsite_confirmed, onsite_confirmed_physical_space = c.onsite_physical,
@@ -52,9 +56,19 @@ UPDATE events e SET
 COMMIT;
 ANALYZE registrations;
 SQL
-seed_ms=$((($(date +%s%N) - seed_started) / 1000000))
+SEED_MS=$((($(date +%s%N) - seed_started) / 1000000))
 LAST_OK=0
-echo "   seeded in $seed_ms ms: $(check_seats "(d)" "$event_d")" >&2
+echo "   seeded in $SEED_MS ms: $(check_seats "(d)" "$event_d")" >&2
+SEEDED_EVENT=$event_d
+}
+
+# The replica phase sources this file for seed_report_event alone.
+[[ -n ${REPORT_FUNCTIONS_ONLY:-} ]] && return 0
+
+log "(d) report of one event with 100 000 registrations, seeded with SQL"
+seed_report_event
+event_d=$SEEDED_EVENT
+seed_ms=$SEED_MS
 
 # The report must count what the table holds.
 report=$(call GET "/events/$event_d/report" "$ADMIN_TOKEN")
