@@ -32,9 +32,6 @@ BEGIN
 END $$;
 DROP FUNCTION recount_registration_tallies(uuid);
 DROP FUNCTION tally_registration(registrations, integer);
-DROP VIEW registration_barrier_tallies_recount;
-DROP VIEW registration_interest_tallies_recount;
 DROP VIEW registration_tallies_recount;
-DROP TABLE registration_barrier_tallies;
-DROP TABLE registration_interest_tallies;
 DROP TABLE registration_tallies;
+DROP FUNCTION barrier_statuses(jsonb);

@@ -1,15 +1,19 @@
 -- An event's report counts, kept as its registrations change, so that a report of an event
 -- of 100 000 registrations reads a few hundred rows instead of all of them (bench/README.md).
--- Each table holds, per event, how many registrations share one combination of what the
--- report counts by (a "cell"); a registration is in exactly one cell of
--- registration_tallies, in one row of registration_interest_tallies per topic it lists and
--- one row of registration_barrier_tallies per barrier it lists (those two only while it is
--- not cancelled, as the report counts them).
+-- registration_tallies holds, per event, how many registrations share one combination of what
+-- the report counts by (a "cell"); each registration is in exactly one cell. Its topics of
+-- interest and each barrier's status are part of the cell as the registration lists them: the
+-- report unpacks the lists of a few hundred cells, not of every registration, and a
+-- registration costs one write to keep them all (a table per list cost two more,
+-- bench/README.md). Only `kind=status` of a barrier is kept, not what was arranged: all the
+-- report counts, and short enough for the unique index (a list with every arrangement would
+-- not fit in a btree entry).
 --
--- The *_recount views define the tallies: the same grouping over the registrations table.
--- src/db/reports.rs reads the one or the other with the same queries, the tests compare the
--- two reports on random data, and recount_registration_tallies(event) rebuilds an event's
--- tallies from them (the backfill below, and seeding that sets the insert trigger aside).
+-- The view registration_tallies_recount defines the tallies: the same grouping over the
+-- registrations table. src/db/reports.rs reads the one or the other with the same queries,
+-- the tests compare the two reports on random data, and recount_registration_tallies(event)
+-- rebuilds an event's tallies from it (the backfill below, and seeding that sets the insert
+-- trigger aside).
 --
 -- Every write of an event's registrations holds the event's row lock (src/app: events::lock
 -- before any registration is written), so two transactions never update the cells of one
@@ -29,87 +33,53 @@ CREATE TABLE registration_tallies (
     check_in_source text,
     check_in_minutes integer,
     interpretation_language text,
+    interests text[] NOT NULL,
+    barrier_statuses text[] NOT NULL,
     n bigint NOT NULL,
     CONSTRAINT registration_tallies_cell UNIQUE NULLS NOT DISTINCT (event_id, attendance_mode, place_id,
         status, stakeholder_category, needs_physical_space, needs_transport, accessibility_requested,
-        fallback_applied, checked_in, check_in_source, check_in_minutes, interpretation_language)
+        fallback_applied, checked_in, check_in_source, check_in_minutes, interpretation_language, interests,
+        barrier_statuses)
 );
 
-CREATE TABLE registration_interest_tallies (
-    event_id uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-    topic text NOT NULL,
-    n bigint NOT NULL,
-    PRIMARY KEY (event_id, topic)
-);
-
-CREATE TABLE registration_barrier_tallies (
-    event_id uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
-    barrier text NOT NULL,
-    status text,
-    n bigint NOT NULL,
-    CONSTRAINT registration_barrier_tallies_cell UNIQUE NULLS NOT DISTINCT (event_id, barrier, status)
-);
+-- `kind=status` of each barrier listed, in the list's order.
+CREATE FUNCTION barrier_statuses(barriers jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg((e.b->>'barrier') || '=' || coalesce(e.b->>'status', '') ORDER BY e.i), '{}')
+      FROM jsonb_array_elements(barriers) WITH ORDINALITY AS e(b, i)
+$$;
 
 CREATE VIEW registration_tallies_recount AS
 SELECT r.event_id, r.attendance_mode, r.place_id, r.status, r.stakeholder_category, r.needs_physical_space,
        r.needs_transport, r.accessibility_requested, r.fallback_applied, r.checked_in_at IS NOT NULL AS checked_in,
-       r.check_in_source, r.check_in_minutes, r.interpretation_language, count(*) AS n
+       r.check_in_source, r.check_in_minutes, r.interpretation_language, r.interests,
+       barrier_statuses(r.barriers) AS barrier_statuses, count(*) AS n
   FROM registrations r
  GROUP BY r.event_id, r.attendance_mode, r.place_id, r.status, r.stakeholder_category, r.needs_physical_space,
           r.needs_transport, r.accessibility_requested, r.fallback_applied, r.checked_in_at IS NOT NULL,
-          r.check_in_source, r.check_in_minutes, r.interpretation_language;
+          r.check_in_source, r.check_in_minutes, r.interpretation_language, r.interests,
+          barrier_statuses(r.barriers);
 
--- A topic listed twice by one registration counts once.
-CREATE VIEW registration_interest_tallies_recount AS
-SELECT r.event_id, t.topic, count(*) AS n
-  FROM registrations r CROSS JOIN LATERAL (SELECT DISTINCT u.topic FROM unnest(r.interests) AS u(topic)) t
- WHERE r.status <> 'cancelled'
- GROUP BY r.event_id, t.topic;
-
-CREATE VIEW registration_barrier_tallies_recount AS
-SELECT r.event_id, b->>'barrier' AS barrier, b->>'status' AS status, count(*) AS n
-  FROM registrations r CROSS JOIN LATERAL jsonb_array_elements(r.barriers) AS b
- WHERE r.status <> 'cancelled'
- GROUP BY r.event_id, b->>'barrier', b->>'status';
-
--- Adds `delta` (1 or -1) registrations like `r` to its event's tallies, as the views count
+-- Adds `delta` (1 or -1) registrations like `r` to its event's tallies, as the view counts
 -- them. Cells that drop to zero stay (with n = 0): the next registration like it reuses them.
 CREATE FUNCTION tally_registration(r registrations, delta integer) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO registration_tallies AS t (event_id, attendance_mode, place_id, status, stakeholder_category,
             needs_physical_space, needs_transport, accessibility_requested, fallback_applied, checked_in,
-            check_in_source, check_in_minutes, interpretation_language, n)
+            check_in_source, check_in_minutes, interpretation_language, interests, barrier_statuses, n)
     VALUES (r.event_id, r.attendance_mode, r.place_id, r.status, r.stakeholder_category, r.needs_physical_space,
             r.needs_transport, r.accessibility_requested, r.fallback_applied, r.checked_in_at IS NOT NULL,
-            r.check_in_source, r.check_in_minutes, r.interpretation_language, delta)
+            r.check_in_source, r.check_in_minutes, r.interpretation_language, r.interests,
+            CASE WHEN r.barriers = '[]'::jsonb THEN '{}'::text[] ELSE barrier_statuses(r.barriers) END, delta)
     ON CONFLICT ON CONSTRAINT registration_tallies_cell DO UPDATE SET n = t.n + excluded.n;
-    IF r.status <> 'cancelled' AND r.interests <> '{}' THEN
-        INSERT INTO registration_interest_tallies AS t (event_id, topic, n)
-        SELECT DISTINCT r.event_id, u.topic, delta FROM unnest(r.interests) AS u(topic)
-        ON CONFLICT (event_id, topic) DO UPDATE SET n = t.n + excluded.n;
-    END IF;
-    IF r.status <> 'cancelled' AND r.barriers <> '[]'::jsonb THEN
-        INSERT INTO registration_barrier_tallies AS t (event_id, barrier, status, n)
-        SELECT r.event_id, b->>'barrier', b->>'status', count(*) * delta
-          FROM jsonb_array_elements(r.barriers) AS b
-         GROUP BY b->>'barrier', b->>'status'
-        ON CONFLICT ON CONSTRAINT registration_barrier_tallies_cell DO UPDATE SET n = t.n + excluded.n;
-    END IF;
 END $$;
 
 -- An event's tallies made again from its registrations.
 CREATE FUNCTION recount_registration_tallies(event uuid) RETURNS void LANGUAGE sql AS $$
     DELETE FROM registration_tallies WHERE event_id = event;
-    DELETE FROM registration_interest_tallies WHERE event_id = event;
-    DELETE FROM registration_barrier_tallies WHERE event_id = event;
     INSERT INTO registration_tallies SELECT * FROM registration_tallies_recount WHERE event_id = event;
-    INSERT INTO registration_interest_tallies SELECT * FROM registration_interest_tallies_recount WHERE event_id = event;
-    INSERT INTO registration_barrier_tallies SELECT * FROM registration_barrier_tallies_recount WHERE event_id = event;
 $$;
 
 INSERT INTO registration_tallies SELECT * FROM registration_tallies_recount;
-INSERT INTO registration_interest_tallies SELECT * FROM registration_interest_tallies_recount;
-INSERT INTO registration_barrier_tallies SELECT * FROM registration_barrier_tallies_recount;
 
 -- A new registration: its counters (as before) and its tallies.
 CREATE OR REPLACE FUNCTION registrations_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -120,15 +120,15 @@ pub struct BreakdownRow {
 
 /// Where a report's counts come from: the tallies that the registrations' triggers keep (what
 /// every report reads), or the same grouping made afresh from the registrations (the
-/// `*_recount` views of migration 000300), which the tests hold the tallies to.
+/// `registration_tallies_recount` view of migration 000300), which the tests hold the tallies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CountedFrom {
     Tallies,
     Registrations,
 }
 
-/// The one event's cells of a tally, as a FROM item: `$source` names the table (the views add
-/// `_recount`), `$event` the SQL that gives the event's id.
+/// The one event's cells, as a FROM item: `$table` names the table (its view adds `_recount`),
+/// `$event` the SQL that gives the event's id.
 macro_rules! cells {
     (Tallies, $table:literal, $event:literal) => {
         concat!("(SELECT * FROM ", $table, " WHERE event_id = ", $event, ")")
@@ -232,9 +232,12 @@ SELECT 'category', t.stakeholder_category, ", tally!("t.status = 'confirmed'"), 
  GROUP BY t.stakeholder_category
 HAVING sum(t.n) > 0
 UNION ALL
-SELECT 'interest', t.topic, t.n, 0
-  FROM ", cells!($from, "registration_interest_tallies", "$1"), " t
- WHERE t.n > 0
+SELECT 'interest', u.topic, sum(t.n)::bigint, 0
+  FROM ", cells!($from, "registration_tallies", "$1"), " t
+  CROSS JOIN LATERAL (SELECT DISTINCT x.topic FROM unnest(t.interests) AS x(topic)) u
+ WHERE t.status <> 'cancelled'
+ GROUP BY u.topic
+HAVING sum(t.n) > 0
 ORDER BY 1, 2"
         )
     };
@@ -260,32 +263,33 @@ pub struct BarrierCountsRow {
     pub unresolved: i64,
 }
 
-/// The barrier counts of the events `$events` picks, as [`BarrierCountsRow`]s.
+/// The barrier counts of the events `$events` picks, as [`BarrierCountsRow`]s: the barriers
+/// (`kind=status`) listed in the cells (`$table`) of their registrations not cancelled.
 macro_rules! barrier_counts_of {
     ($table:literal, $events:literal) => {
         concat!(
-            "SELECT t.event_id, t.barrier, sum(t.n)::bigint AS raised, ",
-            tally!("t.status = 'arranged'"),
+            "SELECT t.event_id, split_part(b.listed, '=', 1) AS barrier, sum(t.n)::bigint AS raised, ",
+            tally!("split_part(b.listed, '=', 2) = 'arranged'"),
             " AS arranged, ",
-            tally!("t.status = 'unresolved'"),
+            tally!("split_part(b.listed, '=', 2) = 'unresolved'"),
             " AS unresolved
                FROM ",
             $table,
-            " t
+            " t CROSS JOIN LATERAL unnest(t.barrier_statuses) AS b(listed)
               WHERE t.event_id IN (",
             $events,
-            ")
-              GROUP BY t.event_id, t.barrier
+            ") AND t.status <> 'cancelled'
+              GROUP BY t.event_id, split_part(b.listed, '=', 1)
              HAVING sum(t.n) > 0"
         )
     };
 }
 
-const EVENT_BARRIER_COUNTS: &str = barrier_counts_of!("registration_barrier_tallies", "$1");
-const EVENT_BARRIER_COUNTS_RECOUNTED: &str = barrier_counts_of!("registration_barrier_tallies_recount", "$1");
+const EVENT_BARRIER_COUNTS: &str = barrier_counts_of!("registration_tallies", "$1");
+const EVENT_BARRIER_COUNTS_RECOUNTED: &str = barrier_counts_of!("registration_tallies_recount", "$1");
 /// The events a series report shows: every one but drafts (as `db::series_report`).
 const SERIES_BARRIER_COUNTS: &str = barrier_counts_of!(
-    "registration_barrier_tallies",
+    "registration_tallies",
     "SELECT e.id FROM events e WHERE e.series_id = $1 AND e.status <> 'draft'"
 );
 
