@@ -81,9 +81,9 @@ SQL
 got=$(jq -r '"\(.totals.confirmed) \(.totals.waitlisted) \(.totals.cancelled)"' <<<"$report")
 [[ $got == "$expected" ]] || fail "(d): the report says confirmed/waitlisted/cancelled $got, the table $expected"
 
-# Organisers reading one event's report: a few at a time. Each report reads all 100 000 rows
-# (about 0.2 s of PostgreSQL CPU here), so 32 at once only queue for the pool, and past its
-# acquire timeout (3 s) the answer is 503 with Retry-After: overload handled, not measured.
+# Organisers reading one event's report: a few at a time, as issue 22 sets the target (p50
+# under 100 ms at 4 connections). The report reads the event's tallies, not its 100 000 rows
+# (README, "Report counts kept as registrations change").
 report_conns=${BENCH_REPORT_CONNECTIONS:-4}
 CONNS=$report_conns DEFER_RECORD=1 load "(d) GET /events/{id}/report" 200 get.lua "$API/events/$event_d/report" \
     -H "Authorization: Bearer $ADMIN_TOKEN"
