@@ -261,6 +261,14 @@ impl BarrierCells {
     }
 }
 
+/// Each barrier's cells as a report shows them, by kind.
+pub(crate) fn barriers_shown<'a>(
+    cells: impl IntoIterator<Item = (BarrierKind, &'a BarrierCells)>,
+    shown: &Protected,
+) -> BTreeMap<String, BarrierCounts> {
+    cells.into_iter().map(|(kind, b)| (kind.as_str().to_owned(), b.show(shown))).collect()
+}
+
 /// The row of `kind` among one event's barrier counts.
 pub(crate) fn barrier_row(
     rows: &[BarrierCountsRow],
@@ -1021,11 +1029,7 @@ impl EventReport {
                 interpretation,
                 accessibility: c(cells.accessibility),
             },
-            barriers: cells
-                .barriers
-                .iter()
-                .map(|(kind, b)| (kind.as_str().to_owned(), b.show(&shown)))
-                .collect(),
+            barriers: barriers_shown(cells.barriers.iter().map(|(kind, b)| (*kind, b)), &shown),
             by_place,
             by_group_reservation,
             by_stakeholder_category,

@@ -18,7 +18,7 @@ use crate::domain::disclosure::{Cell, Protected, Table};
 use crate::domain::series_report::{count, EventCounts};
 use crate::views::events::EventStatusView;
 use crate::views::registrations::StakeholderCategory;
-use crate::views::reports::{barrier_row, csv_writer, BarrierCells, BarrierCounts};
+use crate::views::reports::{barrier_row, barriers_shown, csv_writer, BarrierCells, BarrierCounts};
 
 /// Who took part over a series of events.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -271,11 +271,6 @@ fn cells_of(
     SeriesCells { table, events, participations, people, not_linked, migrants_and_refugees, barriers }
 }
 
-/// Every barrier kind with its counts as shown.
-fn barriers_shown(cells: &[BarrierCells], shown: &Protected) -> BTreeMap<String, BarrierCounts> {
-    BarrierKind::ALL.iter().zip(cells).map(|(kind, b)| (kind.as_str().to_owned(), b.show(shown))).collect()
-}
-
 /// A share to three decimals, when both counts are shown and the whole is not zero.
 fn share(part: Option<i64>, whole: Option<i64>) -> Option<f64> {
     match (part, whole) {
@@ -332,7 +327,7 @@ impl SeriesReport {
                     .collect(),
                 migrants_and_refugees: c(e.migrants_and_refugees),
                 migrants_and_refugees_share: share(c(e.migrants_and_refugees), c(e.participants)),
-                barriers: barriers_shown(&e.barriers, &shown),
+                barriers: barriers_shown(BarrierKind::ALL.into_iter().zip(&e.barriers), &shown),
             })
             .collect();
         let cohorts = data
@@ -366,7 +361,7 @@ impl SeriesReport {
                 not_linked: c(cells.not_linked),
                 migrants_and_refugees,
                 migrants_and_refugees_share: share(migrants_and_refugees, participations),
-                barriers: barriers_shown(&cells.barriers, &shown),
+                barriers: barriers_shown(BarrierKind::ALL.into_iter().zip(&cells.barriers), &shown),
             },
             events,
             cohorts,
