@@ -23,7 +23,8 @@ use uuid::Uuid;
 use crate::check_in::confirmed;
 use crate::fixtures::{participant, published_event, starting_soon};
 use crate::helpers::{
-    migrated_database_on, spawn_app, spawn_app_on, spawn_app_with, Resp, TestApp, TestDatabase, JWT_SECRET,
+    migrated_database_on, read, spawn_app, spawn_app_on, spawn_app_with, Resp, TestApp, TestDatabase,
+    JWT_SECRET,
 };
 use crate::process::Running;
 
@@ -316,6 +317,25 @@ async fn reports_and_anonymous_reads_come_from_the_replica_and_say_how_fresh() {
     assert!(as_of <= paused_at, "the replica's data is as of its last replay, {as_of}, before {paused_at}");
     assert!(time(&seen.body["generated_at"]) > as_of);
     assert_eq!(csv_checked_in_at(app, &organiser, event, &registration).await, "");
+    // The CSV reports say as much in a header.
+    let list = app.get(&format!("/api/v1/events/{event}/attendance.csv"), Some(&organiser)).await;
+    let summary_csv = read(
+        app.client
+            .get(app.url(&format!("/api/v1/reports/attendance?organisation_id={org}")))
+            .bearer_auth(&organiser)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    for csv in [&list, &summary_csv] {
+        let as_of: DateTime<Utc> = csv.header("data-as-of").expect("a Data-As-Of header").parse().unwrap();
+        assert!(
+            as_of <= paused_at,
+            "the CSV is as of the replica's last replay, {as_of}, before {paused_at}"
+        );
+    }
     let page = app.get(&format!("/api/v1/events/{event}/report.html"), Some(&organiser)).await;
     assert_eq!(page.status, 200);
     let summary =

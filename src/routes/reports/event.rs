@@ -3,13 +3,14 @@
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
+use chrono::Utc;
 use chrono_tz::Tz;
 use futures_util::stream::{self, Stream};
 use uuid::Uuid;
 
-use super::{authorise, bom, suppress_below, CsvQuery, SuppressQuery};
+use super::{authorise, bom, data_as_of_header, suppress_below, CsvQuery, SuppressQuery};
 use crate::auth::Caller;
-use crate::db::replica::{self, ReadConn, Scope};
+use crate::db::replica::{self, ReadConn, Scope, Source};
 use crate::db::{reports, DbPool};
 use crate::domain::report::event_zone;
 use crate::error::{AppError, AppResult};
@@ -84,7 +85,9 @@ then one row per registration (`place`: the name of the place, or of the main ve
 attends; empty online; `check_in_source`: `onsite`, `online_import` or `manual`, empty when not checked in; \
 `minutes`: of online attendance, when known; `no_show_reason`: when one was recorded)",
         body = String, content_type = "text/csv",
-        headers(("Content-Disposition" = String, description = "attachment; filename=\"attendance-<event id>.csv\""))),
+        headers(("Content-Disposition" = String, description = "attachment; filename=\"attendance-<event id>.csv\""),
+            ("Data-As-Of" = String, description = "How fresh the list is (RFC 3339): every change committed up \
+to this time is in it (it is read in pages, so later pages may show later changes too)"))),
     (status = 401, response = crate::openapi::Unauthorized),
     (status = 403, response = crate::openapi::Forbidden),
     (status = 404, response = crate::openapi::NotFound),
@@ -105,6 +108,13 @@ pub async fn attendance_csv(
         let zone = event_zone(&authorise(&mut conn, &caller, event_id).await?.timezone);
         (zone, state.reads.source(&mut conn, Scope::Event(event_id)).await?)
     };
+    let data_as_of = match source {
+        Source::Primary => Utc::now(),
+        Source::Replica => {
+            let mut conn = state.reads.pool(source).get().await?;
+            replica::data_as_of(&mut conn, source).await?.unwrap_or_else(Utc::now)
+        }
+    };
     // An export of personal data: worth a line in the log (ids only).
     tracing::info!(event_id = %event_id, caller = %caller.id, "attendance list exported");
     Ok(HttpResponse::Ok()
@@ -113,6 +123,7 @@ pub async fn attendance_csv(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"attendance-{event_id}.csv\""),
         ))
+        .insert_header(data_as_of_header(data_as_of))
         .streaming(csv_stream(state.reads.pool(source).clone(), event_id, bom, zone)))
 }
 

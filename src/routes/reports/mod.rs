@@ -32,6 +32,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(series_report);
 }
 
+/// The header that tells how fresh a CSV report is: what `data_as_of` says in JSON, as a CSV
+/// file has no place for it. Every change committed on the primary up to this time is in it.
+pub const DATA_AS_OF: &str = "Data-As-Of";
+
+/// The value of [`DATA_AS_OF`]: RFC 3339 in UTC, as the JSON reports write times.
+fn data_as_of_header(at: chrono::DateTime<chrono::Utc>) -> (&'static str, String) {
+    (DATA_AS_OF, at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SuppressQuery {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{bom, suppress_below, wants_csv};
+use super::{bom, data_as_of_header, suppress_below, wants_csv};
 use crate::auth::Caller;
 use crate::db::replica::{self, ReadConn, Scope};
 use crate::db::series_report::series_report_data;
@@ -41,7 +41,9 @@ pub struct SeriesReportQuery {
     params(("id" = Uuid, Path, description = "Series id"), SeriesReportQuery),
     responses(
     (status = 200, description = "The series report; one row per event as CSV with `Accept: text/csv`",
-        headers(("Vary" = String, description = "Accept")),
+        headers(("Vary" = String, description = "Accept"),
+            ("Data-As-Of" = String, description = "With `Accept: text/csv`: what `data_as_of` says in \
+JSON (RFC 3339): every change committed up to this time is counted")),
         content(
             (SeriesReport = "application/json"),
             (String = "text/csv"),
@@ -81,6 +83,7 @@ pub async fn series_report(
         response
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"series-report.csv\""))
+            .insert_header(data_as_of_header(report.data_as_of))
             .body(csv_start(bom, report.csv()))
     } else {
         response.json(report)

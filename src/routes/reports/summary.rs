@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{bom, suppress_below, wants_csv};
+use super::{bom, data_as_of_header, suppress_below, wants_csv};
 use crate::auth::{Caller, Role};
 use crate::db::replica::{self, ReadConn, Scope};
 use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
@@ -93,7 +93,10 @@ pub struct SummaryQuery {
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(SummaryQuery), responses(
     (status = 200, description = "A page of rows, one per event, and the totals of the whole filter; \
 every row as CSV with `Accept: text/csv`",
-        headers(("Vary" = String, description = "Accept")),
+        headers(("Vary" = String, description = "Accept"),
+            ("Data-As-Of" = String, description = "With `Accept: text/csv`: what `data_as_of` says in \
+JSON (RFC 3339): every change committed up to this time is counted (the CSV is read in pages, \
+so later pages may count later changes too)")),
         content(
             (AttendanceSummary = "application/json"),
             (String = "text/csv"),
@@ -145,6 +148,9 @@ pub async fn attendance_report(
     let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Events(filter.visible_to)).await?;
     // On the primary, as of now: the rows are read after this.
     let data_as_of = replica::data_as_of(&mut conn, source).await?.unwrap_or_else(Utc::now);
+    if csv {
+        response.insert_header(data_as_of_header(data_as_of));
+    }
     let below = below.max(reports::summary_suppress_floor(&mut conn, &filter).await?);
     match below.filter(|&n| n > 1) {
         // Protection weighs every event of the filter at once: a count hidden in one row must

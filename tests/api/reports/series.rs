@@ -237,6 +237,8 @@ async fn the_series_report_tells_who_came_back_event_by_event_and_by_cohort() {
         .await
         .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let as_of: chrono::DateTime<chrono::Utc> = csv.headers()["data-as-of"].to_str().unwrap().parse().unwrap();
+    assert!((chrono::Utc::now() - as_of).num_seconds().abs() < 60, "read on the primary, as of now: {as_of}");
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");

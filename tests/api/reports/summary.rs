@@ -171,6 +171,9 @@ async fn the_aggregated_report_comes_as_csv_when_asked_for() {
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.header("content-type"), Some("text/csv; charset=utf-8"));
     assert!(response.header("vary").unwrap().contains("Accept"));
+    // Read on the primary: as of the reading.
+    let as_of: chrono::DateTime<chrono::Utc> = response.header("data-as-of").unwrap().parse().unwrap();
+    assert!((chrono::Utc::now() - as_of).num_seconds().abs() < 60, "{as_of}");
     let records: Vec<csv::StringRecord> =
         csv::Reader::from_reader(response.text.as_bytes()).records().map(|r| r.unwrap()).collect();
     assert_eq!(records.len(), 2, "one row per event");
