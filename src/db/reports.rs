@@ -127,14 +127,13 @@ pub enum CountedFrom {
     Registrations,
 }
 
-/// The one event's cells, as a FROM item: `$table` names the table (its view adds `_recount`),
-/// `$event` the SQL that gives the event's id.
+/// The one event's cells, as a FROM item: `$event` is the SQL that gives the event's id.
 macro_rules! cells {
-    (Tallies, $table:literal, $event:literal) => {
-        concat!("(SELECT * FROM ", $table, " WHERE event_id = ", $event, ")")
+    (Tallies, $event:literal) => {
+        concat!("(SELECT * FROM registration_tallies WHERE event_id = ", $event, ")")
     };
-    (Registrations, $table:literal, $event:literal) => {
-        concat!("(SELECT * FROM ", $table, "_recount WHERE event_id = ", $event, ")")
+    (Registrations, $event:literal) => {
+        concat!("(SELECT * FROM registration_tallies_recount WHERE event_id = ", $event, ")")
     };
 }
 
@@ -191,7 +190,7 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.
             " AS online_with_minutes,
       ", tally!("t.status = 'confirmed' AND t.attendance_mode = 'online' AND t.check_in_minutes >= m.minimum"),
             " AS online_at_or_above_minimum
-    FROM ", cells!($from, "registration_tallies", "e.id"), " t
+    FROM ", cells!($from, "e.id"), " t
   ) c
   CROSS JOIN LATERAL (
     SELECT (min(x.minutes) FILTER (WHERE x.upto >= (x.total + 1) / 2)
@@ -200,7 +199,7 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.
       FROM (SELECT k.minutes, (sum(k.n) OVER (ORDER BY k.minutes))::bigint AS upto,
                    (sum(k.n) OVER ())::bigint AS total
               FROM (SELECT t.check_in_minutes AS minutes, sum(t.n) AS n
-                      FROM ", cells!($from, "registration_tallies", "e.id"), " t
+                      FROM ", cells!($from, "e.id"), " t
                      WHERE t.status = 'confirmed' AND t.attendance_mode = 'online'
                        AND t.check_in_minutes IS NOT NULL
                      GROUP BY t.check_in_minutes
@@ -220,20 +219,20 @@ macro_rules! event_breakdown {
         concat!(
             "
 SELECT 'interpretation' AS kind, t.interpretation_language AS key, sum(t.n)::bigint AS n, 0::bigint AS attended
-  FROM ", cells!($from, "registration_tallies", "$1"), " t
+  FROM ", cells!($from, "$1"), " t
  WHERE t.status <> 'cancelled' AND t.interpretation_language IS NOT NULL
  GROUP BY t.interpretation_language
 HAVING sum(t.n) > 0
 UNION ALL
 SELECT 'category', t.stakeholder_category, ", tally!("t.status = 'confirmed'"), ",
        ", tally!("t.status = 'confirmed' AND t.checked_in"), "
-  FROM ", cells!($from, "registration_tallies", "$1"), " t
+  FROM ", cells!($from, "$1"), " t
  WHERE t.status <> 'cancelled'
  GROUP BY t.stakeholder_category
 HAVING sum(t.n) > 0
 UNION ALL
 SELECT 'interest', u.topic, sum(t.n)::bigint, 0
-  FROM ", cells!($from, "registration_tallies", "$1"), " t
+  FROM ", cells!($from, "$1"), " t
   CROSS JOIN LATERAL (SELECT DISTINCT x.topic FROM unnest(t.interests) AS x(topic)) u
  WHERE t.status <> 'cancelled'
  GROUP BY u.topic
@@ -372,7 +371,7 @@ WITH counts AS (
             tally!("t.needs_transport"),
             " AS transport
     FROM ",
-            cells!($from, "registration_tallies", "$1"),
+            cells!($from, "$1"),
             " t
    WHERE t.attendance_mode = 'onsite' AND t.status <> 'cancelled'
    GROUP BY t.place_id
@@ -480,7 +479,7 @@ SELECT t.attendance_mode, t.place_id, t.stakeholder_category, sum(t.n)::bigint A
             tally!("t.checked_in"),
             " AS attended
   FROM ",
-            cells!($from, "registration_tallies", "$1"),
+            cells!($from, "$1"),
             " t
  WHERE t.status = 'confirmed'
    AND EXISTS (SELECT 1 FROM events e WHERE e.id = $1 AND e.group_reservations <> '[]'::jsonb)
