@@ -127,6 +127,21 @@ pub enum CountedFrom {
     Registrations,
 }
 
+/// One report query, over the tallies and over their recount.
+struct Counted {
+    tallies: &'static str,
+    recounted: &'static str,
+}
+
+impl Counted {
+    fn sql(&self, from: CountedFrom) -> &'static str {
+        match from {
+            CountedFrom::Tallies => self.tallies,
+            CountedFrom::Registrations => self.recounted,
+        }
+    }
+}
+
 /// The one event's cells, as a FROM item: `$event` is the SQL that gives the event's id.
 macro_rules! cells {
     (Tallies, $event:literal) => {
@@ -210,8 +225,8 @@ SELECT e.id AS event_id, e.title, e.region, e.series, e.starts_at, e.ends_at, e.
     };
 }
 
-const EVENT_COUNTS: &str = event_counts!(Tallies);
-const EVENT_COUNTS_RECOUNTED: &str = event_counts!(Registrations);
+const EVENT_COUNTS: Counted =
+    Counted { tallies: event_counts!(Tallies), recounted: event_counts!(Registrations) };
 
 // Groups with no registration (cells at zero) have no row, as in a count of the table.
 macro_rules! event_breakdown {
@@ -242,8 +257,8 @@ ORDER BY 1, 2"
     };
 }
 
-const EVENT_BREAKDOWN: &str = event_breakdown!(Tallies);
-const EVENT_BREAKDOWN_RECOUNTED: &str = event_breakdown!(Registrations);
+const EVENT_BREAKDOWN: Counted =
+    Counted { tallies: event_breakdown!(Tallies), recounted: event_breakdown!(Registrations) };
 
 /// How many non-cancelled registrations of an event (or of each event of a series) list one
 /// barrier, and of them, how many with it arranged and how many unresolved (the rest are
@@ -284,8 +299,10 @@ macro_rules! barrier_counts_of {
     };
 }
 
-const EVENT_BARRIER_COUNTS: &str = barrier_counts_of!("registration_tallies", "$1");
-const EVENT_BARRIER_COUNTS_RECOUNTED: &str = barrier_counts_of!("registration_tallies_recount", "$1");
+const EVENT_BARRIER_COUNTS: Counted = Counted {
+    tallies: barrier_counts_of!("registration_tallies", "$1"),
+    recounted: barrier_counts_of!("registration_tallies_recount", "$1"),
+};
 /// The events a series report shows: every one but drafts (as `db::series_report`).
 const SERIES_BARRIER_COUNTS: &str = barrier_counts_of!(
     "registration_tallies",
@@ -298,11 +315,7 @@ pub async fn event_barrier_counts(
     event_id: Uuid,
     from: CountedFrom,
 ) -> AppResult<Vec<BarrierCountsRow>> {
-    let query = match from {
-        CountedFrom::Tallies => EVENT_BARRIER_COUNTS,
-        CountedFrom::Registrations => EVENT_BARRIER_COUNTS_RECOUNTED,
-    };
-    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+    Ok(diesel::sql_query(EVENT_BARRIER_COUNTS.sql(from)).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
 /// The barrier counts of every event of a series' report.
@@ -398,8 +411,8 @@ SELECT rooms.place_id, rooms.name, rooms.kind, rooms.municipality, rooms.capacit
     };
 }
 
-const EVENT_PLACES: &str = event_places!(Tallies);
-const EVENT_PLACES_RECOUNTED: &str = event_places!(Registrations);
+const EVENT_PLACES: Counted =
+    Counted { tallies: event_places!(Tallies), recounted: event_places!(Registrations) };
 
 /// How many confirmed registrations of one mode (and, onsite, one room: `place_id` null is the
 /// main venue) were given one no-show reason.
@@ -489,8 +502,8 @@ HAVING sum(t.n) > 0"
     };
 }
 
-const EVENT_ROOM_CATEGORIES: &str = event_room_categories!(Tallies);
-const EVENT_ROOM_CATEGORIES_RECOUNTED: &str = event_room_categories!(Registrations);
+const EVENT_ROOM_CATEGORIES: Counted =
+    Counted { tallies: event_room_categories!(Tallies), recounted: event_room_categories!(Registrations) };
 
 #[tracing::instrument(skip(conn))]
 pub async fn event_room_categories(
@@ -498,11 +511,10 @@ pub async fn event_room_categories(
     event_id: Uuid,
     from: CountedFrom,
 ) -> AppResult<Vec<RoomCategoryRow>> {
-    let query = match from {
-        CountedFrom::Tallies => EVENT_ROOM_CATEGORIES,
-        CountedFrom::Registrations => EVENT_ROOM_CATEGORIES_RECOUNTED,
-    };
-    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+    Ok(diesel::sql_query(EVENT_ROOM_CATEGORIES.sql(from))
+        .bind::<SqlUuid, _>(event_id)
+        .load(&mut conn)
+        .await?)
 }
 
 /// What became of an event's offers and reminders.
@@ -567,11 +579,7 @@ pub async fn event_counts(
     event_id: Uuid,
     from: CountedFrom,
 ) -> AppResult<Option<EventCountsRow>> {
-    let query = match from {
-        CountedFrom::Tallies => EVENT_COUNTS,
-        CountedFrom::Registrations => EVENT_COUNTS_RECOUNTED,
-    };
-    Ok(diesel::sql_query(query)
+    Ok(diesel::sql_query(EVENT_COUNTS.sql(from))
         .bind::<SqlUuid, _>(event_id)
         .get_result::<EventCountsRow>(&mut conn)
         .await
@@ -584,11 +592,7 @@ pub async fn event_breakdown(
     event_id: Uuid,
     from: CountedFrom,
 ) -> AppResult<Vec<BreakdownRow>> {
-    let query = match from {
-        CountedFrom::Tallies => EVENT_BREAKDOWN,
-        CountedFrom::Registrations => EVENT_BREAKDOWN_RECOUNTED,
-    };
-    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+    Ok(diesel::sql_query(EVENT_BREAKDOWN.sql(from)).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
 /// The main venue and each place of an event, in the order of its reads.
@@ -598,11 +602,7 @@ pub async fn event_places(
     event_id: Uuid,
     from: CountedFrom,
 ) -> AppResult<Vec<PlaceCountsRow>> {
-    let query = match from {
-        CountedFrom::Tallies => EVENT_PLACES,
-        CountedFrom::Registrations => EVENT_PLACES_RECOUNTED,
-    };
-    Ok(diesel::sql_query(query).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
+    Ok(diesel::sql_query(EVENT_PLACES.sql(from)).bind::<SqlUuid, _>(event_id).load(&mut conn).await?)
 }
 
 #[tracing::instrument(skip(conn))]
