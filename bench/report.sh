@@ -17,6 +17,7 @@ sql -v event="$event_d" -v partner="$(jq -r .id <<<"$CLIENT")" <<'SQL' >/dev/nul
 BEGIN;
 SET LOCAL statement_timeout = 0;
 ALTER TABLE registrations DISABLE TRIGGER registrations_after_insert;
+ALTER TABLE registrations DISABLE TRIGGER registrations_tally_insert;
 INSERT INTO registrations (id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
         interpretation_language, accessibility_notes, interests, full_name, email, email_normalised,
         preferred_language, stakeholder_category, consent_data_processing, created_by, created_by_kind,
@@ -40,6 +41,7 @@ SELECT gen_random_uuid(), :'event', s.status, s.mode, s.mode = 'onsite' AND i % 
                             WHEN i % 8 = 6 AND m.mode = 'onsite' THEN 'waitlisted'
                             ELSE 'confirmed' END AS status) s;
 ALTER TABLE registrations ENABLE TRIGGER registrations_after_insert;
+ALTER TABLE registrations ENABLE TRIGGER registrations_tally_insert;
 SELECT recount_registration_tallies(:'event');
 UPDATE events e SET
        online_confirmed = c.online_confirmed, online_waitlisted = c.online_waitlisted,

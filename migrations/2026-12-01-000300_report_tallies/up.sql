@@ -81,51 +81,21 @@ $$;
 
 INSERT INTO registration_tallies SELECT * FROM registration_tallies_recount;
 
--- A new registration: its counters (as before) and its tallies.
-CREATE OR REPLACE FUNCTION registrations_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A registration's tallies follow it: a new one is added to its cell, and a change of anything
+-- the tallies count by moves it from its old cell to its new one. The WHEN of the update
+-- trigger leaves the many updates that change none of it (erasure, contact details) without
+-- the call. Triggers of their own beside the seat counters' (registrations_after_insert), which
+-- stays as it was.
+CREATE FUNCTION registrations_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- The same counts as registration_seat_counts and registration_place_counts, for a row
-    -- that had none before.
-    IF NEW.place_id IS NULL THEN
-        UPDATE events SET
-            online_confirmed = online_confirmed
-                + (NEW.status = 'confirmed' AND NEW.attendance_mode = 'online')::integer,
-            online_waitlisted = online_waitlisted
-                + (NEW.status = 'waitlisted' AND NEW.attendance_mode = 'online')::integer,
-            onsite_confirmed = onsite_confirmed
-                + (NEW.status = 'confirmed' AND NEW.attendance_mode = 'onsite')::integer,
-            onsite_confirmed_physical_space = onsite_confirmed_physical_space
-                + (NEW.status = 'confirmed' AND NEW.attendance_mode = 'onsite' AND NEW.needs_physical_space)::integer,
-            onsite_waitlisted = onsite_waitlisted
-                + (NEW.status = 'waitlisted' AND NEW.attendance_mode = 'onsite')::integer,
-            onsite_waitlisted_physical_space = onsite_waitlisted_physical_space
-                + (NEW.status = 'waitlisted' AND NEW.attendance_mode = 'onsite' AND NEW.needs_physical_space)::integer,
-            changed_at = now()
-         WHERE id = NEW.event_id;
-    ELSE
-        -- A place is onsite (place_is_onsite).
-        UPDATE event_places SET
-            confirmed = confirmed + (NEW.status = 'confirmed')::integer,
-            confirmed_physical_space = confirmed_physical_space
-                + (NEW.status = 'confirmed' AND NEW.needs_physical_space)::integer,
-            waitlisted = waitlisted + (NEW.status = 'waitlisted')::integer,
-            waitlisted_physical_space = waitlisted_physical_space
-                + (NEW.status = 'waitlisted' AND NEW.needs_physical_space)::integer
-         WHERE event_id = NEW.event_id AND place_id = NEW.place_id;
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM tally_registration(OLD, -1);
     END IF;
     PERFORM tally_registration(NEW, 1);
     RETURN NULL;
 END $$;
-
--- A change of anything the tallies count by moves the registration from its old cells to its
--- new ones. The WHEN leaves the many updates that change none of it (erasure, contact
--- details) without the call.
-CREATE FUNCTION registrations_tally_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM tally_registration(OLD, -1);
-    PERFORM tally_registration(NEW, 1);
-    RETURN NULL;
-END $$;
+CREATE TRIGGER registrations_tally_insert AFTER INSERT ON registrations FOR EACH ROW
+    EXECUTE FUNCTION registrations_tally();
 CREATE TRIGGER registrations_tally_change AFTER UPDATE ON registrations FOR EACH ROW
     WHEN ((OLD.event_id, OLD.attendance_mode, OLD.place_id, OLD.status, OLD.stakeholder_category,
            OLD.needs_physical_space, OLD.needs_transport, OLD.accessibility_requested, OLD.fallback_applied,
@@ -136,4 +106,4 @@ CREATE TRIGGER registrations_tally_change AFTER UPDATE ON registrations FOR EACH
            NEW.needs_physical_space, NEW.needs_transport, NEW.accessibility_requested, NEW.fallback_applied,
            NEW.checked_in_at IS NOT NULL, NEW.check_in_source, NEW.check_in_minutes,
            NEW.interpretation_language, NEW.interests, NEW.barriers))
-    EXECUTE FUNCTION registrations_tally_change();
+    EXECUTE FUNCTION registrations_tally();

@@ -178,6 +178,7 @@ pub async fn seed_many(app: &TestApp, event_id: Uuid, n: i64) {
         "BEGIN;
          SET LOCAL statement_timeout = 0;
          ALTER TABLE registrations DISABLE TRIGGER registrations_after_insert;
+         ALTER TABLE registrations DISABLE TRIGGER registrations_tally_insert;
          INSERT INTO registrations (id, event_id, status, attendance_mode, stakeholder_category, full_name,
                                     consent_data_processing, created_by, created_by_kind, checked_in_at,
                                     check_in_source)
@@ -187,6 +188,7 @@ pub async fn seed_many(app: &TestApp, event_id: Uuid, n: i64) {
                 CASE WHEN i % 5 = 0 THEN 'manual' END
            FROM generate_series(1, {n}) AS i;
          ALTER TABLE registrations ENABLE TRIGGER registrations_after_insert;
+         ALTER TABLE registrations ENABLE TRIGGER registrations_tally_insert;
          SELECT recount_registration_tallies('{event_id}');
          UPDATE events SET
              online_confirmed = (SELECT count(*) FROM registrations
