@@ -703,7 +703,10 @@ async fn record_follow_up(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
             action("Map transport between the villages and Soria for onsite participants", "organisation/soria", (2022, 5, 1), ActionStatus::InProgress),
         ],
     };
-    crate::app::outcomes::record_outcome(conn, &organiser(), EventId(event), draft).await?;
+    crate::app::outcomes::record_outcome(conn, &organiser(), EventId(event), draft, None, |_| {
+        serde_json::Value::Null
+    })
+    .await?;
     Ok(())
 }
 

@@ -226,7 +226,13 @@ const BY_OPERATION: &[(&str, &str, u16, &[&str])] = &[
         "POST",
         "/api/v1/events/{id}/outcomes",
         422,
-        &["validation_failed", "invalid_characters", "unknown_organisation"],
+        &[
+            "validation_failed",
+            "invalid_characters",
+            "unknown_organisation",
+            "idempotency_key_reused",
+            "invalid_idempotency_key",
+        ],
     ),
     ("PATCH", "/api/v1/actions/{id}", 400, BODY_400),
     (

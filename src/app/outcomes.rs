@@ -10,6 +10,7 @@ use crate::app::transition::{ActionRef, EventRef, Transition};
 use crate::app::{actor, record};
 use crate::auth::Caller;
 use crate::db::events::{self, EventRow};
+use crate::db::idempotency::{self, Replay};
 use crate::db::outcomes::{self, ActionRow, OutcomeRow, SeriesKey};
 use crate::domain::actors::{ActionId, EventId, OrganisationId};
 use crate::domain::events::EventStatus;
@@ -27,22 +28,42 @@ pub struct Recorded {
     pub created: bool,
 }
 
+/// What recording an outcome answers: the outcome as recorded now, or, for a retry with the
+/// same `Idempotency-Key`, the first request's answer.
+pub enum Answered {
+    Recorded(Recorded),
+    Replay(Replay),
+}
+
 /// Records the outcome of the event: `topics` and `summary` replace what was recorded when
 /// given, `actions` are added (a second POST after the minutes were corrected corrects the
 /// record and adds what was missing; an action is changed by `change_action`). A bad field,
 /// or an owner organisation that does not exist, is 422 and changes nothing; a cancelled
 /// event is 409 `event_cancelled`.
+///
+/// With `idempotent` (an `Idempotency-Key` and the request's fingerprint), the first request
+/// claims the key in the same transaction and keeps the answer `answer` renders; a retry
+/// gets that answer back ([`Answered::Replay`]) and adds nothing. The key is claimed behind
+/// the event's lock and after the caller's access is checked, so a retry waits for the first
+/// request to commit and a caller who lost access learns nothing from it.
 pub async fn record_outcome(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: EventId,
     draft: OutcomeDraft,
-) -> AppResult<Recorded> {
+    idempotent: Option<(&str, &[u8])>,
+    answer: impl FnOnce(&Recorded) -> serde_json::Value + Send,
+) -> AppResult<Answered> {
     conn.transaction::<_, AppError, _>(async move |conn| {
         // Locked for update, not share: recording an outcome moves the event's changed_at
         // (its trigger), and two recorders each holding a share lock would deadlock there.
         let event = events::lock(conn, id.0).await?.ok_or(AppError::NotFound)?;
         caller.event_access(&event).require_manage()?;
+        if let Some((key, hash)) = idempotent {
+            if !idempotency::try_claim(conn, caller.id, key, hash).await? {
+                return Ok(Answered::Replay(idempotency::stored(conn, caller.id, key, hash).await?));
+            }
+        }
         if event.status == EventStatus::Cancelled {
             return Err(Refusal::EventCancelled.into());
         }
@@ -77,7 +98,12 @@ pub async fn record_outcome(
         let shared: &AsyncPgConnection = conn;
         let outcome = outcomes::find_outcome(shared, event.id).await?.ok_or(AppError::NotFound)?;
         let actions = outcomes::event_actions(shared, event.id).await?;
-        Ok(Recorded { outcome, actions, created })
+        let recorded = Recorded { outcome, actions, created };
+        if let Some((key, _)) = idempotent {
+            let status = if created { 201 } else { 200 };
+            idempotency::remember(conn, caller.id, key, status, &answer(&recorded), None).await?;
+        }
+        Ok(Answered::Recorded(recorded))
     })
     .await
 }

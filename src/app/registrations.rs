@@ -308,7 +308,7 @@ async fn register_in(
         .and_then(|id| offered.into_iter().map(|o| o.place).find(|place| place.id == id));
     if let Some((key, _)) = &request.idempotent {
         let body = answer(&registration, waitlist_position, &event, place.as_ref(), &consents);
-        idempotency::remember(tx.conn(), caller.id, key, 201, &body, registration.id).await?;
+        idempotency::remember(tx.conn(), caller.id, key, 201, &body, Some(registration.id)).await?;
     }
     let rate_limit = rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
     Ok(Registered::New {

@@ -74,13 +74,15 @@ pub async fn stored(
     Ok(Replay { status: status.unwrap_or(201) as u16, body, registration_id })
 }
 
+/// Keeps the answer to the request that claimed `key`; `registration_id` names the
+/// registration it created, whose erasure must also forget the answer.
 pub async fn remember(
     conn: &mut AsyncPgConnection,
     caller: Uuid,
     key: &str,
     status: u16,
     body: &Value,
-    registration_id: Uuid,
+    registration_id: Option<Uuid>,
 ) -> AppResult<()> {
     diesel::update(idempotency_keys::table.find((caller, key)))
         .set((
@@ -91,6 +93,16 @@ pub async fn remember(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The `Idempotency-Key` header of a request, checked by [`check_key`]; `None` without one.
+pub fn key_of(headers: &actix_web::http::header::HeaderMap) -> AppResult<Option<String>> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = value.to_str().map_err(|_| {
+        AppError::invalid("invalid_idempotency_key", "Idempotency-Key", "must be printable ASCII")
+    })?;
+    check_key(key)?;
+    Ok(Some(key.to_owned()))
 }
 
 /// Keys are printable ASCII, 1 to 255 characters (the IETF draft's advice).

@@ -1,12 +1,15 @@
 //! An event's outcome and its follow-up actions; a series' actions. Each handler parses,
 //! calls its use case (`app::outcomes`), and renders.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::outcomes as use_case;
 use crate::auth::Caller;
+use crate::db::idempotency::{self, Replay};
 use crate::db::outcomes::SeriesKey;
 use crate::domain::actors::{ActionId, EventId};
 use crate::domain::outcomes::parse_statuses;
@@ -36,9 +39,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// owner organisation that does not exist (`unknown_organisation`), is 422 naming it and
 /// changes nothing; a cancelled event is 409 `event_cancelled`. Each new action sends
 /// `action.created` to the organisation's subscriptions; the event's history records the
-/// outcome (`outcome_recorded`) and each action (`action_created`).
+/// outcome (`outcome_recorded`) and each action (`action_created`). With an
+/// `Idempotency-Key` header, a retry with the same body for the same event within 24 hours
+/// gets the first answer again (its status and body, with `Idempotent-Replayed: true`) and
+/// adds nothing; the same key with another body or event is 422 `idempotency_key_reused`.
 #[utoipa::path(tag = "outcomes", security(("bearer" = [])), request_body = RecordOutcome,
-    params(("id" = Uuid, Path, description = "Event id")), responses(
+    params(("id" = Uuid, Path, description = "Event id"),
+           ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Makes retries safe: 1 to 255 printable ASCII characters")),
+    responses(
     (status = 200, description = "The outcome, corrected or with actions added", body = Outcome,
         headers(("Location" = String, description = "The outcome's URL"))),
     (status = 201, description = "The outcome, recorded for the first time", body = Outcome,
@@ -55,21 +63,50 @@ pub fn configure(cfg: &mut ServiceConfig) {
 ))]
 #[post("/events/{id}/outcomes")]
 pub async fn record_outcome(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<Uuid>,
     body: Json<RecordOutcome>,
 ) -> AppResult<HttpResponse> {
     let event_id = path.into_inner();
+    let key = idempotency::key_of(req.headers())?;
+    // The event is part of the fingerprint: the same key and body sent for another event is
+    // another request (422 `idempotency_key_reused`), not a retry.
+    let hash = key.as_ref().map(|_| {
+        Sha256::digest(serde_json::to_vec(&(event_id, &body.0)).expect("requests serialise")).to_vec()
+    });
+    let idempotent = key.as_deref().zip(hash.as_deref());
+    let location = ("Location", format!("/api/v1/events/{event_id}/outcomes"));
     let mut conn = state.pool.get().await?;
-    let recorded =
-        use_case::record_outcome(&mut conn, &caller, EventId(event_id), body.0.into_draft()).await?;
-    let mut response = if recorded.created { HttpResponse::Created() } else { HttpResponse::Ok() };
-    Ok(response.insert_header(("Location", format!("/api/v1/events/{event_id}/outcomes"))).json(Outcome::of(
-        event_id,
-        Some(recorded.outcome),
-        recorded.actions,
-    )))
+    let render = |recorded: &use_case::Recorded| {
+        Outcome::of(event_id, Some(recorded.outcome.clone()), recorded.actions.clone())
+    };
+    let answered = use_case::record_outcome(
+        &mut conn,
+        &caller,
+        EventId(event_id),
+        body.0.into_draft(),
+        idempotent,
+        |recorded| serde_json::to_value(render(recorded)).expect("views serialise"),
+    )
+    .await?;
+    match answered {
+        use_case::Answered::Recorded(recorded) => {
+            let mut response = if recorded.created { HttpResponse::Created() } else { HttpResponse::Ok() };
+            Ok(response.insert_header(location).json(render(&recorded)))
+        }
+        use_case::Answered::Replay(Replay { status, body, .. }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let body = body.ok_or_else(|| {
+                AppError::Unexpected(anyhow::anyhow!("an outcome's stored answer is never erased"))
+            })?;
+            Ok(HttpResponse::build(status)
+                .insert_header(location)
+                .insert_header(("Idempotent-Replayed", "true"))
+                .json(body))
+        }
+    }
 }
 
 /// Read an event's outcome.

@@ -195,16 +195,7 @@ fn read_request(
 ) -> AppResult<Request> {
     // Any malformed id is 404, as `http::query::path_config` answers elsewhere.
     let event_id = EventId(path.map_err(|_| AppError::NotFound)?.into_inner());
-    let key = match req.headers().get("idempotency-key") {
-        None => None,
-        Some(value) => {
-            let key = value.to_str().map_err(|_| {
-                AppError::invalid("invalid_idempotency_key", "Idempotency-Key", "must be printable ASCII")
-            })?;
-            idempotency::check_key(key)?;
-            Some(key.to_owned())
-        }
-    };
+    let key = idempotency::key_of(req.headers())?;
     let input = body?.0;
     let valid = crate::domain::registrations::validate(input.to_draft()?)?;
     // Only a request that may be replayed needs its fingerprint.

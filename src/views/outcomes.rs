@@ -46,7 +46,8 @@ impl From<ActionStatus> for ActionStatusName {
 /// A follow-up action agreed at the meeting. Exactly one owner: `owner_organisation_id` (an
 /// organisation registered here) or `owner_name` (a body that is not, e.g. `Diputación de
 /// Soria`).
-#[derive(Deserialize, ToSchema)]
+// Serialize: an `Idempotency-Key`'s fingerprint is taken of the request as read.
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Report on the three pilot projects", "owner_name": "Diputación de Soria",
     "due_on": "2022-03-01", "status": "open"}))]
@@ -83,7 +84,7 @@ impl NewAction {
 /// What a meeting decided. `topics` and `summary` replace what was recorded when given
 /// (absent: kept; a `null` summary: cleared); `actions` are added to the event's actions
 /// (change one with `PATCH /actions/{id}`).
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "topics": ["rural_initiatives", "women_employment"],
@@ -97,7 +98,8 @@ pub struct RecordOutcome {
     #[schema(nullable = false, max_items = 10, format = "slug")]
     pub topics: Option<Vec<String>>,
     /// Up to 10000 characters; line breaks allowed.
-    #[serde(default, deserialize_with = "double_option")]
+    // Absent (kept) and null (cleared) are different requests, and fingerprint differently.
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, max_length = 10000, format = "text-or-blank")]
     pub summary: Option<Option<String>>,
     /// Up to 50 new actions.

@@ -587,3 +587,107 @@ async fn the_next_events_report_shows_the_earlier_events_open_actions_and_not_fi
     assert!(third.text.contains("Follow the &lt;pilots&gt;."), "{}", third.text);
     assert!(third.text.contains("pilot_projects"));
 }
+
+/// POST /events/{id}/outcomes with an `Idempotency-Key`.
+async fn record_keyed(app: &TestApp, token: &str, event: Uuid, key: &str, body: &Value) -> Resp {
+    crate::helpers::read(
+        app.client
+            .post(app.url(&outcomes_path(event)))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn a_retry_with_the_same_idempotency_key_gets_the_first_answer_and_adds_no_action() {
+    let w = world_on(webhook_delivery::spawn_app(|_| {}).await).await;
+    let receiver = Receiver::start().await;
+    let hook =
+        subscribe(&w.app, &w.organiser, &receiver.url("/organisation"), json!(["action.created"])).await;
+    let minutes = json!({"topics": ["rural_initiatives"], "summary": "Transport first.",
+                         "actions": [action("Map transport to Soria", "2027-03-01", "open")]});
+
+    let first = record_keyed(&w.app, &w.organiser, w.event, "minutes-2026-12-01", &minutes).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.header("Idempotent-Replayed"), None);
+    // A timeout made the client send it again, and then again: both get the first answer.
+    for _ in 0..2 {
+        let retry = record_keyed(&w.app, &w.organiser, w.event, "minutes-2026-12-01", &minutes).await;
+        assert_eq!(retry.status, 201, "{}", retry.text);
+        assert_eq!(retry.body, first.body);
+        assert_eq!(retry.header("Idempotent-Replayed"), Some("true"));
+        assert_eq!(retry.header("Location"), first.header("Location"));
+    }
+    let now = outcome(&w.app, &w.organiser, w.event).await;
+    assert_eq!(titles(&now["actions"]), ["Map transport to Soria"], "the action was added once");
+    let created: Vec<_> = history_actions(&w.app, &w.organiser, w.event)
+        .await
+        .into_iter()
+        .filter(|e| e["action"] == "action_created")
+        .collect();
+    assert_eq!(created.len(), 1, "one history entry");
+    let log = w.app.get(&format!("/api/v1/webhooks/{}/deliveries", hook.id), Some(&w.organiser)).await;
+    assert_eq!(log.status, 200, "{}", log.text);
+    assert_eq!(log.body["items"].as_array().unwrap().len(), 1, "one action.created: {}", log.text);
+
+    // The same key with another body, with the summary cleared instead of kept, or for another
+    // event, is another request: refused, and nothing changes.
+    let mut cleared = minutes.clone();
+    cleared["summary"] = Value::Null;
+    let mut kept = minutes.clone();
+    kept.as_object_mut().unwrap().remove("summary");
+    let other_event =
+        create_event(&w.app, &w.organiser, meeting(w.org, "Plataforma de Soria", "Fourth roundtable", 14))
+            .await;
+    for (event, body) in [
+        (w.event, json!({"actions": [action("Something else", "2027-04-01", "open")]})),
+        (w.event, cleared),
+        (w.event, kept),
+        (other_event, minutes.clone()),
+    ] {
+        record_keyed(&w.app, &w.organiser, event, "minutes-2026-12-01", &body)
+            .await
+            .assert_problem(422, "idempotency_key_reused");
+    }
+    assert_eq!(outcome(&w.app, &w.organiser, w.event).await, now);
+    assert_eq!(outcome(&w.app, &w.organiser, other_event).await["actions"], json!([]));
+
+    // Keys belong to their caller: an admin's request with the same key is its own, and adds.
+    let admin = w.app.admin().await;
+    let by_admin = record_keyed(&w.app, &admin, w.event, "minutes-2026-12-01", &minutes).await;
+    assert_eq!(by_admin.status, 200, "{}", by_admin.text);
+    assert_eq!(by_admin.header("Idempotent-Replayed"), None);
+    assert_eq!(titles(&by_admin.body["actions"]), ["Map transport to Soria", "Map transport to Soria"]);
+
+    // A key that is not 1 to 255 printable ASCII characters is refused before anything is read.
+    for bad in ["with space", &"k".repeat(256)] {
+        record_keyed(&w.app, &w.organiser, w.event, bad, &minutes)
+            .await
+            .assert_problem(422, "invalid_idempotency_key");
+    }
+    assert_eq!(outcome(&w.app, &w.organiser, w.event).await["actions"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn simultaneous_requests_with_one_idempotency_key_add_the_actions_once_and_answer_alike() {
+    let w = world().await;
+    let minutes = json!({"actions": [action("Report on the pilots", "2027-03-01", "open"),
+                                     action("Find a room in Almazán", "2027-02-01", "in_progress")]});
+    let answers = futures_util::future::join_all(
+        (0..8).map(|_| record_keyed(&w.app, &w.organiser, w.event, "minutes-at-once", &minutes)),
+    )
+    .await;
+    for answer in &answers {
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        assert_eq!(answer.body, answers[0].body, "every request gets the first answer");
+    }
+    let replayed = answers.iter().filter(|a| a.header("Idempotent-Replayed") == Some("true")).count();
+    assert_eq!(replayed, 7, "one request recorded, seven waited for it and were answered alike");
+    let now = outcome(&w.app, &w.organiser, w.event).await;
+    assert_eq!(now["actions"].as_array().unwrap().len(), 2);
+}
