@@ -304,6 +304,7 @@ pub async fn lock_as_standing(
     kind: ActorKind,
     duplicates_per_hour: u32,
 ) -> AppResult<Option<LockedForCaller>> {
+    // No LIMIT: the key finds one row, and a Limit node is one more to start per registration.
     let locked = events::table.find(id).for_update();
     Ok(if kind == ActorKind::ApiClient {
         // The organisations that trust the partner's organisation (none for a revoked one).
@@ -322,15 +323,13 @@ pub async fn lock_as_standing(
                 .filter((rate_limits::window_start + 1.hour()).gt(diesel::dsl::now))
                 .filter(rate_limits::count.ge(i32::try_from(duplicates_per_hour).unwrap_or(i32::MAX))),
         );
-        let row = locked
-            .select((
-                EventRow::as_select(),
-                accounts::partner_organisation(caller),
-                events::organisation_id.eq_any(trusting),
-                exhausted,
-                purposes_of_the_event(),
-            ))
-            .limit(1);
+        let row = locked.select((
+            EventRow::as_select(),
+            accounts::partner_organisation(caller),
+            events::organisation_id.eq_any(trusting),
+            exhausted,
+            purposes_of_the_event(),
+        ));
         let row = Prepared(row)
             .get_result::<(EventRow, Option<Uuid>, bool, bool, serde_json::Value)>(&mut conn)
             .await
@@ -346,14 +345,12 @@ pub async fn lock_as_standing(
             None => None,
         }
     } else {
-        let row = locked
-            .select((
-                EventRow::as_select(),
-                accounts::user_role(caller),
-                accounts::user_organisation(caller),
-                purposes_of_the_event(),
-            ))
-            .limit(1);
+        let row = locked.select((
+            EventRow::as_select(),
+            accounts::user_role(caller),
+            accounts::user_organisation(caller),
+            purposes_of_the_event(),
+        ));
         let row = Prepared(row)
             .get_result::<(EventRow, Option<crate::domain::actors::Role>, Option<Uuid>, serde_json::Value)>(
                 &mut conn,
