@@ -327,6 +327,11 @@ fn is_unavailable_message(message: &str) -> bool {
         "the database system is",
         "canceling statement due to statement timeout",
         "canceling statement due to lock timeout",
+        // A hot standby's query cancelled for replay ("conflict with recovery"), or found
+        // waiting on replay while replay waits on it ("deadlock detected", 40P01, which on the
+        // primary too ends a transaction that may succeed when sent again).
+        "conflict with recovery",
+        "deadlock detected",
         "error communicating with",
         "connection refused",
         "unexpected eof",
@@ -388,6 +393,13 @@ mod tests {
         assert!(is_unavailable_message("Connection closed"));
         assert!(is_unavailable_message("canceling statement due to statement timeout"));
         assert!(!is_unavailable_message("duplicate key value violates unique constraint"));
+    }
+
+    #[test]
+    fn a_query_cancelled_for_a_standbys_replay_or_a_deadlock_is_unavailable() {
+        assert!(is_unavailable_message("canceling statement due to conflict with recovery"));
+        assert!(is_unavailable_message("terminating connection due to conflict with recovery"));
+        assert!(is_unavailable_message("deadlock detected"));
     }
 
     #[test]

@@ -112,14 +112,11 @@ impl Application {
                 let health = Arc::new(ReplicaHealth::new(Duration::from_millis(settings.replica_max_lag_ms)));
                 let watch_pool = db::build_pool(url, &Settings { database_pool_size: 1, ..settings.clone() })
                     .context("DATABASE_REPLICA_URL")?;
-                crate::db::replica::spawn_watch(
-                    pool.clone(),
-                    watch_pool,
-                    health.clone(),
-                    metrics.replica_gauges()?,
-                );
+                let gauges = metrics.replica_gauges()?;
+                let retried = gauges.reads_retried.clone();
+                crate::db::replica::spawn_watch(pool.clone(), watch_pool, health.clone(), gauges);
                 tracing::info!(max_lag_ms = settings.replica_max_lag_ms, "reading reports from the replica");
-                Some((url.clone(), health))
+                Some((url.clone(), health, retried))
             }
             None => None,
         };
@@ -147,17 +144,18 @@ impl Application {
                 .expect("these pool settings already built the background pool");
             metrics.watch_pool(&pool);
             let reads = match &replica {
-                Some((url, health)) => Reads::with_replica(
+                Some((url, health, retried)) => Reads::with_replica(
                     pool.clone(),
                     db::build_pool(url, &worker_settings)
                         .expect("these pool settings already built a replica pool"),
                     health.clone(),
+                    retried.clone(),
                 ),
                 None => Reads::primary_only(pool.clone()),
             };
             let state = web::Data::new(AppState {
                 reads,
-                replica: replica.as_ref().map(|(_, health)| health.clone()),
+                replica: replica.as_ref().map(|(_, health, _)| health.clone()),
                 pool,
                 tokens: tokens.clone(),
                 signer: signer.clone(),

@@ -6,7 +6,7 @@ use deadpool::managed::WeakPool;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::AsyncPgConnection;
 
-use prometheus::{Gauge, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{Gauge, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
@@ -114,10 +114,16 @@ impl Metrics {
                 "replica_lag_seconds",
                 "How far the replica was behind the primary at its last answer",
             ))?,
+            reads_retried: IntCounter::with_opts(opts(
+                "replica_reads_retried_total",
+                "Reads the replica could not answer (cancelled for replay, or the replica went away), \
+                 answered by the primary",
+            ))?,
         };
         self.registry.register(Box::new(gauges.up.clone()))?;
         self.registry.register(Box::new(gauges.in_use.clone()))?;
         self.registry.register(Box::new(gauges.lag_seconds.clone()))?;
+        self.registry.register(Box::new(gauges.reads_retried.clone()))?;
         Ok(gauges)
     }
 

@@ -32,11 +32,11 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::{Double, Nullable, Timestamptz, Uuid as SqlUuid};
 use diesel::QueryableByName;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
-use prometheus::{Gauge, IntGauge};
+use prometheus::{Gauge, IntCounter, IntGauge};
 use uuid::Uuid;
 
 use crate::db::{DbConn, DbPool};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// What reads are covered by a change younger than the lag plus this go to the primary.
 pub const READ_YOUR_WRITES_MARGIN: Duration = Duration::from_secs(3);
@@ -144,7 +144,15 @@ pub enum Scope {
 #[derive(Clone)]
 pub struct Reads {
     primary: DbPool,
-    replica: Option<(DbPool, Arc<ReplicaHealth>)>,
+    replica: Option<Replica>,
+}
+
+#[derive(Clone)]
+struct Replica {
+    pool: DbPool,
+    health: Arc<ReplicaHealth>,
+    /// Counts the reads the replica could not answer, answered by the primary.
+    retried: IntCounter,
 }
 
 /// A connection for a stale-tolerant read, and where it leads.
@@ -159,14 +167,19 @@ impl Reads {
         Self { primary, replica: None }
     }
 
-    pub fn with_replica(primary: DbPool, replica: DbPool, health: Arc<ReplicaHealth>) -> Self {
-        Self { primary, replica: Some((replica, health)) }
+    pub fn with_replica(
+        primary: DbPool,
+        replica: DbPool,
+        health: Arc<ReplicaHealth>,
+        retried: IntCounter,
+    ) -> Self {
+        Self { primary, replica: Some(Replica { pool: replica, health, retried }) }
     }
 
     /// Where a read covering `scope` goes. `primary` is a connection the caller already
     /// holds (it authorised the request there); without a replica nothing is asked of it.
     pub async fn source(&self, primary: &mut DbConn, scope: Scope) -> AppResult<Source> {
-        let Some((_, health)) = &self.replica else { return Ok(Source::Primary) };
+        let Some(Replica { health, .. }) = &self.replica else { return Ok(Source::Primary) };
         let Some(lag) = health.usable_lag() else { return Ok(Source::Primary) };
         let changed_ago = changed_ago(primary, scope).await?;
         Ok(choose(Some(lag), changed_ago))
@@ -175,7 +188,7 @@ impl Reads {
     /// The pool of `source`.
     pub fn pool(&self, source: Source) -> &DbPool {
         match (&self.replica, source) {
-            (Some((replica, _)), Source::Replica) => replica,
+            (Some(replica), Source::Replica) => &replica.pool,
             _ => &self.primary,
         }
     }
@@ -184,7 +197,7 @@ impl Reads {
     /// connection of its pool, or `primary` when the replica hands out none (it is then
     /// counted down until the next measurement says otherwise).
     pub async fn connection(&self, primary: DbConn, source: Source) -> ReadConn {
-        if let (Some((replica, health)), Source::Replica) = (&self.replica, source) {
+        if let (Some(Replica { pool: replica, health, .. }), Source::Replica) = (&self.replica, source) {
             match replica.get().await {
                 Ok(conn) => return ReadConn { conn, source: Source::Replica },
                 Err(error) => {
@@ -199,7 +212,7 @@ impl Reads {
     /// A connection for an anonymous reader of published events: the replica whenever its
     /// lag allows (they wrote nothing they could miss), without asking the primary anything.
     pub async fn anonymous(&self) -> AppResult<ReadConn> {
-        if let Some((replica, health)) = &self.replica {
+        if let Some(Replica { pool: replica, health, .. }) = &self.replica {
             if health.usable_lag().is_some() {
                 match replica.get().await {
                     Ok(conn) => return Ok(ReadConn { conn, source: Source::Replica }),
@@ -218,6 +231,77 @@ impl Reads {
         let source = self.source(&mut primary, scope).await?;
         Ok(self.connection(primary, source).await)
     }
+
+    /// Runs `read` on `on`; when that is the replica and the replica could not answer, runs
+    /// it again on the primary. A hot standby cancels a query that stands in replay's way (it
+    /// holds a lock or a page replay needs, or its snapshot sees rows replay removes) once
+    /// max_standby_streaming_delay has passed, or at once when they wait on each other; a
+    /// replica can also restart or go away mid-read. None of that is the reader's concern:
+    /// the primary answers. `read` gets where it runs, for what its answer says of freshness.
+    pub async fn run<T>(
+        &self,
+        on: ReadConn,
+        mut read: impl AsyncFnMut(&mut DbConn, Source) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let ReadConn { mut conn, source } = on;
+        match read(&mut conn, source).await {
+            Err(error) if source == Source::Replica && replica_could_not_answer(&error) => {
+                drop(conn);
+                tracing::warn!(%error, "the replica could not answer a read; reading on the primary");
+                if let Some(replica) = &self.replica {
+                    replica.retried.inc();
+                }
+                let mut conn = self.primary.get().await?;
+                read(&mut conn, Source::Primary).await
+            }
+            answered => answered,
+        }
+    }
+
+    /// [`Self::read`] then [`Self::run`].
+    pub async fn answer<T>(
+        &self,
+        primary: DbConn,
+        scope: Scope,
+        read: impl AsyncFnMut(&mut DbConn, Source) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let on = self.read(primary, scope).await?;
+        self.run(on, read).await
+    }
+
+    /// [`Self::run`] on a connection of its own to `source` (the primary's when the replica
+    /// gives none): one page of a list sent page by page.
+    pub async fn run_on<T>(
+        &self,
+        source: Source,
+        read: impl AsyncFnMut(&mut DbConn, Source) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let on = match (source, self.pool(source).get().await) {
+            (_, Ok(conn)) => ReadConn { conn, source },
+            (Source::Replica, Err(error)) => {
+                tracing::warn!(%error, "the replica gave no connection; reading on the primary");
+                ReadConn { conn: self.primary.get().await?, source: Source::Primary }
+            }
+            (Source::Primary, Err(error)) => return Err(error.into()),
+        };
+        self.run(on, read).await
+    }
+
+    /// [`Self::anonymous`] then [`Self::run`].
+    pub async fn answer_anonymous<T>(
+        &self,
+        read: impl AsyncFnMut(&mut DbConn, Source) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let on = self.anonymous().await?;
+        self.run(on, read).await
+    }
+}
+
+/// A replica's read that the primary may answer instead: the replica cancelled it, or went
+/// away (503 otherwise). A statement or lock timeout is not retried: the primary would most
+/// likely take as long, and the request has already waited that long.
+fn replica_could_not_answer(error: &AppError) -> bool {
+    matches!(error, AppError::Unavailable(cause) if !cause.contains("timeout"))
 }
 
 #[derive(QueryableByName)]
@@ -285,6 +369,7 @@ pub struct ReplicaGauges {
     pub up: IntGauge,
     pub in_use: IntGauge,
     pub lag_seconds: Gauge,
+    pub reads_retried: IntCounter,
 }
 
 #[derive(QueryableByName)]
@@ -359,6 +444,17 @@ mod tests {
 
     fn ms(ms: u64) -> Duration {
         Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn the_primary_answers_what_the_replica_cancelled_or_lost_but_not_a_timeout() {
+        let unavailable = |cause: &str| AppError::Unavailable(cause.to_owned());
+        assert!(replica_could_not_answer(&unavailable("canceling statement due to conflict with recovery")));
+        assert!(replica_could_not_answer(&unavailable("deadlock detected")));
+        assert!(replica_could_not_answer(&unavailable("connection closed")));
+        assert!(!replica_could_not_answer(&unavailable("canceling statement due to statement timeout")));
+        assert!(!replica_could_not_answer(&AppError::NotFound));
+        assert!(!replica_could_not_answer(&AppError::Unexpected(anyhow::anyhow!("a bug"))));
     }
 
     #[test]

@@ -140,10 +140,13 @@ pub async fn list_events(
         online: (query.mode == Some(ModeFilter::Online)).then_some(true),
         onsite: (query.mode == Some(ModeFilter::Onsite)).then_some(true),
     };
-    let mut conn = read_connection(&state, caller.as_ref()).await?;
-    let mut rows = events::list(&mut conn, visibility, &filter, page.after, page.limit + 1).await?;
-    let next_cursor = next_cursor(&state.signer, "events", &mut rows, page.limit, |r| (r.starts_at, r.id));
-    let mut items = views(&mut conn, rows, caller.as_ref()).await?;
+    let (mut items, next_cursor) = read_events(&state, caller.as_ref(), async |conn| {
+        let mut rows = events::list(conn, visibility, &filter, page.after, page.limit + 1).await?;
+        let next_cursor =
+            next_cursor(&state.signer, "events", &mut rows, page.limit, |r| (r.starts_at, r.id));
+        Ok((views(conn, rows, caller.as_ref()).await?, next_cursor))
+    })
+    .await?;
     let wanted = languages::wanted(&req);
     items.iter_mut().for_each(|event| event.localise(&wanted));
     Ok(languages::localised_answer(EventList { items, next_cursor }, None))
@@ -165,9 +168,12 @@ pub async fn get_event(
     path: web::Path<Uuid>,
     req: HttpRequest,
 ) -> AppResult<CustomizeResponder<web::Json<Event>>> {
-    let mut conn = read_connection(&state, caller.0.as_ref()).await?;
-    let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
-    let mut event = view(&mut conn, row, caller.0.as_ref()).await?;
+    let id = EventId(path.into_inner());
+    let mut event = read_events(&state, caller.0.as_ref(), async |conn| {
+        let row = use_case::find_visible(conn, caller.0.as_ref(), id).await?;
+        view(conn, row, caller.0.as_ref()).await
+    })
+    .await?;
     event.localise(&languages::wanted(&req));
     let language = event.language.clone();
     Ok(languages::localised_answer(event, language))
@@ -338,20 +344,29 @@ pub async fn calendar(
     caller: MaybeCaller,
     path: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = read_connection(&state, caller.0.as_ref()).await?;
-    let row = use_case::find_visible(&mut conn, caller.0.as_ref(), EventId(path.into_inner())).await?;
-    let sequence = use_case::schedule_sequence(&mut conn, EventId(row.id)).await?;
+    let id = EventId(path.into_inner());
+    let (row, sequence) = read_events(&state, caller.0.as_ref(), async |conn| {
+        let row = use_case::find_visible(conn, caller.0.as_ref(), id).await?;
+        let sequence = use_case::schedule_sequence(conn, EventId(row.id)).await?;
+        Ok((row, sequence))
+    })
+    .await?;
     let event_url = ics::event_url(&state.public_base_url, &row);
     let ics = ics::render(&row, ics::Revision { sequence, event_url: &event_url });
     Ok(super::calendar_download(format!("event-{}", row.id), ics))
 }
 
-/// The connection for reading events: the replica's for an anonymous caller when it may be
-/// used (only published events are visible to them, and they changed none of them); the
-/// primary for a signed-in caller, who may have just changed what they read.
-async fn read_connection(state: &AppState, caller: Option<&Caller>) -> AppResult<crate::db::DbConn> {
+/// Runs `read` where events are read: on the replica for an anonymous caller when it may be
+/// used (only published events are visible to them, and they changed none of them), and on
+/// the primary when the replica could not answer; on the primary for a signed-in caller, who
+/// may have just changed what they read.
+async fn read_events<T>(
+    state: &AppState,
+    caller: Option<&Caller>,
+    mut read: impl AsyncFnMut(&mut crate::db::DbConn) -> AppResult<T>,
+) -> AppResult<T> {
     match caller {
-        None => Ok(state.reads.anonymous().await?.conn),
-        Some(_) => Ok(state.pool.get().await?),
+        None => state.reads.answer_anonymous(async |conn, _| read(conn).await).await,
+        Some(_) => read(&mut state.pool.get().await?).await,
     }
 }

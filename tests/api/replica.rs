@@ -570,3 +570,90 @@ async fn two_processes_share_the_seats_and_read_reports_from_the_replica() {
         }
     }
 }
+
+/// Sends what `conn`'s open transaction wrote to the WAL on to the replica: WAL is streamed
+/// once flushed, and another transaction's commit flushes it.
+async fn flush_wal(app: &TestApp) {
+    let mut conn = connect(&app.database.url()).await;
+    conn.batch_execute("BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_current_xact_id(); COMMIT")
+        .await
+        .unwrap();
+}
+
+/// Polls `query` (a count `n`) on `url` until it is at least `at_least`.
+async fn until_count(url: &str, query: &str, at_least: i64, what: &str) {
+    let mut conn = connect(url).await;
+    let started = Instant::now();
+    loop {
+        let n = diesel::sql_query(query).get_result::<Count>(&mut conn).await.unwrap().n;
+        if n >= at_least {
+            return;
+        }
+        assert!(started.elapsed() < PATIENCE, "{what} never happened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A hot standby cancels a query that stands in replay's way; the reader then gets the
+/// primary's answer, not an error. Here replay and the report wait on each other, which the
+/// replica resolves at once: a transaction on the primary locks the report's tallies (replay
+/// takes the same lock on the replica), the report, read there, holds `events` and waits for
+/// the tallies, and the same transaction then locks `events`, which replay cannot take while
+/// the report holds it. The replica cancels the report (40P01, "conflict with recovery");
+/// the server reads it on the primary, where it waits for that transaction to end.
+#[actix_web::test]
+async fn a_report_the_replica_cancels_for_replay_is_answered_by_the_primary() {
+    let _turn = one_at_a_time().await;
+    let replica = spawn_with_replica(60_000).await;
+    let app = &replica.app;
+    let (org, organiser, event) = published_event(app, starting_soon()).await;
+    confirmed(app, org, event).await;
+    replica.settle(event).await;
+    let before = report(app, &organiser, event).await;
+    assert!(time(&before.body["data_as_of"]) < time(&before.body["generated_at"]), "read on the replica");
+    let retried = "hybrid_events_replica_reads_retried_total";
+    assert_eq!(metric(app, retried).await, 0.0);
+
+    let mut locker = connect(&app.database.url()).await;
+    locker.batch_execute("BEGIN; LOCK TABLE registration_tallies IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    flush_wal(app).await;
+    until_count(
+        &replica.replica_db,
+        "SELECT count(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+          WHERE c.relname = 'registration_tallies' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+        1,
+        "replay taking the tallies' lock",
+    )
+    .await;
+
+    let path = format!("/api/v1/events/{event}/report");
+    let answered = app.get(&path, Some(&organiser));
+    let conflict = async {
+        until_count(
+            &replica.replica_db,
+            "SELECT count(*) AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            1,
+            "the report waiting on the replica",
+        )
+        .await;
+        locker.batch_execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE").await.unwrap();
+        flush_wal(app).await;
+        let started = Instant::now();
+        while metric(app, retried).await < 1.0 {
+            assert!(started.elapsed() < PATIENCE, "the report was never read again on the primary");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The primary's read waits for this transaction's locks; ending it lets it through.
+        locker.batch_execute("COMMIT").await.unwrap();
+    };
+    let (answered, ()) = futures_util::future::join(answered, conflict).await;
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    assert_eq!(answered.body["totals"], before.body["totals"], "{}", answered.text);
+    assert_eq!(
+        answered.body["data_as_of"], answered.body["generated_at"],
+        "read on the primary, as of the moment it was read: {}",
+        answered.text
+    );
+    assert_eq!(metric(app, retried).await, 1.0);
+}

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::{authorise, bom, data_as_of_header, suppress_below, CsvQuery, SuppressQuery};
 use crate::auth::Caller;
-use crate::db::replica::{self, ReadConn, Scope, Source};
-use crate::db::{reports, DbPool};
+use crate::db::replica::{self, Reads, Scope, Source};
+use crate::db::reports;
 use crate::domain::report::event_zone;
 use crate::error::{AppError, AppResult};
 use crate::http::caching::Volatile;
@@ -45,11 +45,16 @@ pub async fn event_report(
     let mut conn = state.pool.get().await?;
     authorise(&mut conn, &caller, event_id).await?;
     let asked = suppress_below(query.suppress_below)?;
-    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Event(event_id)).await?;
-    let data_as_of = replica::data_as_of(&mut conn, source).await?;
-    let data = reports::event_report_data(&mut conn, event_id, reports::CountedFrom::Tallies)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (data_as_of, data) = state
+        .reads
+        .answer(conn, Scope::Event(event_id), async |conn, source| {
+            let data_as_of = replica::data_as_of(conn, source).await?;
+            let data = reports::event_report_data(conn, event_id, reports::CountedFrom::Tallies)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok((data_as_of, data))
+        })
+        .await?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
     let mut report = EventReport::build(&data, below);
@@ -124,24 +129,25 @@ pub async fn attendance_csv(
             format!("attachment; filename=\"attendance-{event_id}.csv\""),
         ))
         .insert_header(data_as_of_header(data_as_of))
-        .streaming(csv_stream(state.reads.pool(source).clone(), event_id, bom, zone)))
+        .streaming(csv_stream(state.reads.clone(), source, event_id, bom, zone)))
 }
 
 /// The CSV in chunks of `CSV_PAGE_ROWS` rows, each read by keyset after the previous one, so
 /// only one page is ever in memory. actix asks for the next chunk only when the client has
 /// taken the previous ones.
 fn csv_stream(
-    pool: DbPool,
+    reads: Reads,
+    source: Source,
     event_id: Uuid,
     bom: bool,
     zone: Tz,
 ) -> impl Stream<Item = Result<Bytes, AppError>> {
     // `Some((after_seq, first))` while pages remain.
     stream::unfold(Some((i64::MIN, true)), move |state| {
-        let pool = pool.clone();
+        let reads = reads.clone();
         async move {
             let (after, first) = state?;
-            let page = match next_page(&pool, event_id, after).await {
+            let page = match next_page(&reads, source, event_id, after).await {
                 Ok(page) => page,
                 Err(error) => {
                     tracing::error!(event_id = %event_id, %error, "attendance list stopped");
@@ -162,7 +168,15 @@ fn csv_stream(
     })
 }
 
-async fn next_page(pool: &DbPool, event_id: Uuid, after: i64) -> AppResult<Vec<reports::AttendanceRow>> {
-    let mut conn = pool.get().await?;
-    reports::attendance_page(&mut conn, event_id, after, CSV_PAGE_ROWS).await
+/// One page of the list, from `source`, or from the primary when the replica could not
+/// answer (a page read after a later change shows it, as `Data-As-Of` says).
+async fn next_page(
+    reads: &Reads,
+    source: Source,
+    event_id: Uuid,
+    after: i64,
+) -> AppResult<Vec<reports::AttendanceRow>> {
+    reads
+        .run_on(source, async |conn, _| reports::attendance_page(conn, event_id, after, CSV_PAGE_ROWS).await)
+        .await
 }

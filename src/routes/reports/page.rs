@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{authorise, suppress_below};
 use crate::auth::report_link::ReportLinkClaims;
 use crate::auth::{Caller, MaybeCaller};
-use crate::db::replica::{self, ReadConn, Scope};
+use crate::db::replica::{self, Scope};
 use crate::db::reports;
 use crate::error::{AppError, AppResult};
 use crate::http::caching::Volatile;
@@ -116,24 +116,27 @@ pub async fn report_page(
         (None, None) => return Err(AppError::Unauthorized),
     };
     let asked = suppress_below(query.suppress_below)?.max(floor);
-    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Event(event_id)).await?;
-    let data_as_of = replica::data_as_of(&mut conn, source).await?;
-    let data = reports::event_report_data(&mut conn, event_id, reports::CountedFrom::Tallies)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (data_as_of, data, series) = state
+        .reads
+        .answer(conn, Scope::Event(event_id), async |conn, source| {
+            let data_as_of = replica::data_as_of(conn, source).await?;
+            let data = reports::event_report_data(conn, event_id, reports::CountedFrom::Tallies)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let series = match crate::db::events::series_of(conn, event_id).await? {
+                Some(series_id) => crate::db::series_report::series_report_data(conn, series_id).await?,
+                None => None,
+            };
+            Ok((data_as_of, data, series))
+        })
+        .await?;
     let counts = &data.counts;
     let below = asked.max(counts.organisation_suppress_below.map(i64::from));
     let mut report = EventReport::build(&data, below);
     if let Some(data_as_of) = data_as_of {
         report.data_as_of = data_as_of;
     }
-    let series_report = match crate::db::events::series_of(&mut conn, event_id).await? {
-        Some(series_id) => crate::db::series_report::series_report_data(&mut conn, series_id)
-            .await?
-            .map(|series| SeriesReport::build(&series, below, report.generated_at)),
-        None => None,
-    };
-    drop(conn);
+    let series_report = series.map(|series| SeriesReport::build(&series, below, report.generated_at));
     let html = render(
         &report,
         &PageContext {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{bom, data_as_of_header, suppress_below, wants_csv};
 use crate::auth::Caller;
-use crate::db::replica::{self, ReadConn, Scope};
+use crate::db::replica::{self, Scope};
 use crate::db::series_report::series_report_data;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -67,10 +67,14 @@ pub async fn series_report(
     let bom = bom(query.bom.as_deref())?;
     let series_id = path.into_inner();
     let conn = state.pool.get().await?;
-    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Series(series_id)).await?;
-    let data_as_of = replica::data_as_of(&mut conn, source).await?;
-    let data = series_report_data(&mut conn, series_id).await?.ok_or(AppError::NotFound)?;
-    drop(conn);
+    let (data_as_of, data) = state
+        .reads
+        .answer(conn, Scope::Series(series_id), async |conn, source| {
+            let data_as_of = replica::data_as_of(conn, source).await?;
+            let data = series_report_data(conn, series_id).await?.ok_or(AppError::NotFound)?;
+            Ok((data_as_of, data))
+        })
+        .await?;
     caller.require_manages_organisation(data.series.organisation_id)?;
     let below = asked.max(data.series.organisation_suppress_below.map(i64::from));
     let mut report = SeriesReport::build(&data, below, Utc::now());

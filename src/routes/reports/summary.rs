@@ -11,9 +11,8 @@ use uuid::Uuid;
 
 use super::{bom, data_as_of_header, suppress_below, wants_csv};
 use crate::auth::{Caller, Role};
-use crate::db::replica::{self, ReadConn, Scope};
+use crate::db::replica::{self, Reads, Scope, Source};
 use crate::db::reports::{self, EventSummaryRow, SummaryFilter};
-use crate::db::DbPool;
 use crate::domain::events::EventStatus;
 use crate::error::{AppError, AppResult};
 use crate::http::caching::Volatile;
@@ -145,19 +144,36 @@ pub async fn attendance_report(
     // Read-your-own-writes over every event the caller may see (an organiser's
     // organisation's, or all for an admin): cheaper than the filter's, and never fewer.
     let conn = state.pool.get().await?;
-    let ReadConn { mut conn, source } = state.reads.read(conn, Scope::Events(filter.visible_to)).await?;
-    // On the primary, as of now: the rows are read after this.
-    let data_as_of = replica::data_as_of(&mut conn, source).await?.unwrap_or_else(Utc::now);
+    let (data_as_of, source, read) = state
+        .reads
+        .answer(conn, Scope::Events(filter.visible_to), async |conn, source| {
+            // On the primary, as of now: the rows are read after this.
+            let data_as_of = replica::data_as_of(conn, source).await?.unwrap_or_else(Utc::now);
+            let below = below.max(reports::summary_suppress_floor(conn, &filter).await?);
+            let read = match below.filter(|&n| n > 1) {
+                // Protection weighs every event of the filter at once: a count hidden in one
+                // row must not come back as the totals minus the other rows, so the rows are
+                // read whole. One statement, so one snapshot; the totals are summed from these
+                // very rows.
+                Some(below) => SummaryRead::Protected(
+                    reports::attendance_summary_page(conn, &filter, None, i64::MAX).await?,
+                    below,
+                ),
+                None if csv => SummaryRead::Streamed,
+                None => {
+                    let (rows, totals) =
+                        reports::attendance_summary(conn, &filter, page.after, page.limit + 1).await?;
+                    SummaryRead::Page(rows, totals)
+                }
+            };
+            Ok((data_as_of, source, read))
+        })
+        .await?;
     if csv {
         response.insert_header(data_as_of_header(data_as_of));
     }
-    let below = below.max(reports::summary_suppress_floor(&mut conn, &filter).await?);
-    match below.filter(|&n| n > 1) {
-        // Protection weighs every event of the filter at once: a count hidden in one row must
-        // not come back as the totals minus the other rows, so the rows are read whole.
-        Some(below) => {
-            // One statement, so one snapshot; the totals are summed from these very rows.
-            let rows = reports::attendance_summary_page(&mut conn, &filter, None, i64::MAX).await?;
+    match read {
+        SummaryRead::Protected(rows, below) => {
             let counts = SummaryCounts::protected(&rows, below);
             if csv {
                 return Ok(response.body(csv_start(bom, summary_csv(&counts.events, true))));
@@ -181,13 +197,11 @@ pub async fn attendance_report(
                 },
             ))
         }
-        None if csv => {
-            drop(conn);
-            Ok(response.streaming(csv_stream(state.reads.pool(source).clone(), filter, bom).await?))
+        // Read from where the rest was read (the primary when the replica could not answer).
+        SummaryRead::Streamed => {
+            Ok(response.streaming(csv_stream(state.reads.clone(), source, filter, bom).await?))
         }
-        None => {
-            let (mut rows, totals) =
-                reports::attendance_summary(&mut conn, &filter, page.after, page.limit + 1).await?;
+        SummaryRead::Page(mut rows, totals) => {
             let next_cursor =
                 next_cursor(&state.signer, LIST, &mut rows, page.limit, |r| (r.starts_at, r.event_id));
             let counts = SummaryCounts::unprotected(&rows, &totals);
@@ -205,22 +219,31 @@ pub async fn attendance_report(
     }
 }
 
+/// What the summary read: every row of the filter when some count is protected (`below`), a
+/// page with the filter's totals otherwise, or nothing yet for a CSV streamed page by page.
+enum SummaryRead {
+    Protected(Vec<reports::EventSummaryRow>, i64),
+    Page(Vec<reports::EventSummaryRow>, reports::SummaryTotalsRow),
+    Streamed,
+}
+
 /// Every event of the filter as CSV, in chunks of `CSV_PAGE_ROWS` events each read by keyset
 /// after the previous one, so that only one chunk is ever in memory; actix asks for the next
 /// chunk only when the client has taken the previous ones. The first chunk is read before the
 /// answer starts, so that a database that does not answer is a 503, not a cut-off 200.
 async fn csv_stream(
-    pool: DbPool,
+    reads: Reads,
+    source: Source,
     filter: SummaryFilter,
     bom: bool,
 ) -> AppResult<impl Stream<Item = Result<Bytes, AppError>>> {
-    let first = next_page(&pool, &filter, None).await?;
+    let first = next_page(&reads, source, &filter, None).await?;
     let header_and_first = Bytes::from(csv_start(bom, summary_csv(&unprotected(&first), true)));
     // The key to read after, while chunks may remain.
     let rest = stream::unfold(key_after(&first), move |after| {
-        let (pool, filter) = (pool.clone(), filter.clone());
+        let (reads, filter) = (reads.clone(), filter.clone());
         async move {
-            let page = match next_page(&pool, &filter, Some(after?)).await {
+            let page = match next_page(&reads, source, &filter, Some(after?)).await {
                 Ok(page) => page,
                 Err(error) => {
                     tracing::error!(%error, "attendance report stopped");
@@ -259,11 +282,16 @@ fn key_after(page: &[EventSummaryRow]) -> Option<Key> {
     }
 }
 
+/// One chunk, from `source`, or from the primary when the replica could not answer.
 async fn next_page(
-    pool: &DbPool,
+    reads: &Reads,
+    source: Source,
     filter: &SummaryFilter,
     after: Option<Key>,
 ) -> AppResult<Vec<EventSummaryRow>> {
-    let mut conn = pool.get().await?;
-    reports::attendance_summary_page(&mut conn, filter, after, CSV_PAGE_ROWS).await
+    reads
+        .run_on(source, async |conn, _| {
+            reports::attendance_summary_page(conn, filter, after, CSV_PAGE_ROWS).await
+        })
+        .await
 }
