@@ -363,6 +363,21 @@ impl TestApp {
         self.send(Method::POST, path, token, Some(&body)).await
     }
 
+    /// POST with an `Idempotency-Key`.
+    pub async fn post_keyed(&self, path: &str, token: &str, key: &str, body: &Value) -> Resp {
+        read(
+            self.client
+                .post(self.url(path))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(body)
+                .send()
+                .await
+                .expect("the request is sent"),
+        )
+        .await
+    }
+
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
         self.send(Method::PATCH, path, token, Some(&body)).await
     }

@@ -590,17 +590,7 @@ async fn the_next_events_report_shows_the_earlier_events_open_actions_and_not_fi
 
 /// POST /events/{id}/outcomes with an `Idempotency-Key`.
 async fn record_keyed(app: &TestApp, token: &str, event: Uuid, key: &str, body: &Value) -> Resp {
-    crate::helpers::read(
-        app.client
-            .post(app.url(&outcomes_path(event)))
-            .bearer_auth(token)
-            .header("Idempotency-Key", key)
-            .json(body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    app.post_keyed(&outcomes_path(event), token, key, body).await
 }
 
 #[actix_web::test]

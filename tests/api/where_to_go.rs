@@ -31,17 +31,7 @@ fn main_venue() -> Value {
 }
 
 async fn register_with_key(app: &TestApp, token: &str, event: Uuid, key: &str, body: &Value) -> Resp {
-    crate::helpers::read(
-        app.client
-            .post(app.url(&format!("/api/v1/events/{event}/registrations")))
-            .bearer_auth(token)
-            .header("Idempotency-Key", key)
-            .json(body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    app.post_keyed(&format!("/api/v1/events/{event}/registrations"), token, key, body).await
 }
 
 async fn read(app: &TestApp, token: &str, id: &Value) -> Value {

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use futures_util::stream::{self, Stream};
 use uuid::Uuid;
 
-use super::{authorise, bom, data_as_of_header, suppress_below, CsvQuery, SuppressQuery};
+use super::{authorise, bom, data_as_of_header, event_report_read, suppress_below, CsvQuery, SuppressQuery};
 use crate::auth::Caller;
 use crate::db::replica::{self, Reads, Scope, Source};
 use crate::db::reports;
@@ -48,11 +48,7 @@ pub async fn event_report(
     let (data_as_of, data) = state
         .reads
         .answer(conn, Scope::Event(event_id), async |conn, source| {
-            let data_as_of = replica::data_as_of(conn, source).await?;
-            let data = reports::event_report_data(conn, event_id, reports::CountedFrom::Tallies)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Ok((data_as_of, data))
+            event_report_read(conn, source, event_id).await
         })
         .await?;
     let counts = &data.counts;

@@ -13,6 +13,8 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db::events::EventRow;
+use crate::db::replica::{self, Source};
+use crate::db::reports::{self, EventReportData};
 use crate::db::DbConn;
 use crate::domain::actors::EventId;
 use crate::domain::report::{check_suppress_below, csv_bom};
@@ -39,6 +41,20 @@ pub const DATA_AS_OF: &str = "Data-As-Of";
 /// The value of [`DATA_AS_OF`]: RFC 3339 in UTC, as the JSON reports write times.
 fn data_as_of_header(at: chrono::DateTime<chrono::Utc>) -> (&'static str, String) {
     (DATA_AS_OF, at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+}
+
+/// An event's report data as read at `source`, and how fresh that is (`None`: now, on the
+/// primary); 404 when there is no such event.
+async fn event_report_read(
+    conn: &mut DbConn,
+    source: Source,
+    event_id: Uuid,
+) -> AppResult<(Option<chrono::DateTime<chrono::Utc>>, EventReportData)> {
+    let data_as_of = replica::data_as_of(conn, source).await?;
+    let data = reports::event_report_data(conn, event_id, reports::CountedFrom::Tallies)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((data_as_of, data))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

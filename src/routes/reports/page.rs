@@ -7,11 +7,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{authorise, suppress_below};
+use super::{authorise, event_report_read, suppress_below};
 use crate::auth::report_link::ReportLinkClaims;
 use crate::auth::{Caller, MaybeCaller};
-use crate::db::replica::{self, Scope};
-use crate::db::reports;
+use crate::db::replica::Scope;
 use crate::error::{AppError, AppResult};
 use crate::http::caching::Volatile;
 use crate::http::json::Json;
@@ -119,10 +118,7 @@ pub async fn report_page(
     let (data_as_of, data, series) = state
         .reads
         .answer(conn, Scope::Event(event_id), async |conn, source| {
-            let data_as_of = replica::data_as_of(conn, source).await?;
-            let data = reports::event_report_data(conn, event_id, reports::CountedFrom::Tallies)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let (data_as_of, data) = event_report_read(conn, source, event_id).await?;
             let series = match crate::db::events::series_of(conn, event_id).await? {
                 Some(series_id) => crate::db::series_report::series_report_data(conn, series_id).await?,
                 None => None,
