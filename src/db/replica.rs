@@ -194,16 +194,11 @@ impl Reads {
     }
 
     /// A connection to `source`: `primary` itself for the primary; for the replica a
-    /// connection of its pool, or `primary` when the replica hands out none (it is then
-    /// counted down until the next measurement says otherwise).
+    /// connection of its pool, or `primary` when the replica hands out none.
     pub async fn connection(&self, primary: DbConn, source: Source) -> ReadConn {
-        if let (Some(Replica { pool: replica, health, .. }), Source::Replica) = (&self.replica, source) {
-            match replica.get().await {
-                Ok(conn) => return ReadConn { conn, source: Source::Replica },
-                Err(error) => {
-                    tracing::warn!(%error, "the replica gave no connection; reading on the primary");
-                    health.record(Measurement::Down);
-                }
+        if source == Source::Replica {
+            if let Some(conn) = self.replica_connection().await {
+                return ReadConn { conn, source };
             }
         }
         ReadConn { conn: primary, source: Source::Primary }
@@ -212,18 +207,26 @@ impl Reads {
     /// A connection for an anonymous reader of published events: the replica whenever its
     /// lag allows (they wrote nothing they could miss), without asking the primary anything.
     pub async fn anonymous(&self) -> AppResult<ReadConn> {
-        if let Some(Replica { pool: replica, health, .. }) = &self.replica {
-            if health.usable_lag().is_some() {
-                match replica.get().await {
-                    Ok(conn) => return Ok(ReadConn { conn, source: Source::Replica }),
-                    Err(error) => {
-                        tracing::warn!(%error, "the replica gave no connection; reading on the primary");
-                        health.record(Measurement::Down);
-                    }
-                }
+        if self.replica.as_ref().is_some_and(|r| r.health.usable_lag().is_some()) {
+            if let Some(conn) = self.replica_connection().await {
+                return Ok(ReadConn { conn, source: Source::Replica });
             }
         }
         Ok(ReadConn { conn: self.primary.get().await?, source: Source::Primary })
+    }
+
+    /// A connection of the replica's pool; `None` without a replica, or when it hands out
+    /// none (it is then counted down until the next measurement says otherwise).
+    async fn replica_connection(&self) -> Option<DbConn> {
+        let replica = self.replica.as_ref()?;
+        match replica.pool.get().await {
+            Ok(conn) => Some(conn),
+            Err(error) => {
+                tracing::warn!(%error, "the replica gave no connection; reading on the primary");
+                replica.health.record(Measurement::Down);
+                None
+            }
+        }
     }
 
     /// [`Self::source`] then [`Self::connection`].
@@ -276,13 +279,13 @@ impl Reads {
         source: Source,
         read: impl AsyncFnMut(&mut DbConn, Source) -> AppResult<T>,
     ) -> AppResult<T> {
-        let on = match (source, self.pool(source).get().await) {
-            (_, Ok(conn)) => ReadConn { conn, source },
-            (Source::Replica, Err(error)) => {
-                tracing::warn!(%error, "the replica gave no connection; reading on the primary");
-                ReadConn { conn: self.primary.get().await?, source: Source::Primary }
-            }
-            (Source::Primary, Err(error)) => return Err(error.into()),
+        let replica = match source {
+            Source::Replica => self.replica_connection().await,
+            Source::Primary => None,
+        };
+        let on = match replica {
+            Some(conn) => ReadConn { conn, source: Source::Replica },
+            None => ReadConn { conn: self.primary.get().await?, source: Source::Primary },
         };
         self.run(on, read).await
     }
