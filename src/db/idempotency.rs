@@ -94,25 +94,3 @@ pub async fn remember(
         .await?;
     Ok(())
 }
-
-/// The `Idempotency-Key` header of a request, checked by [`check_key`]; `None` without one.
-pub fn key_of(headers: &actix_web::http::header::HeaderMap) -> AppResult<Option<String>> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().map_err(|_| {
-        AppError::invalid("invalid_idempotency_key", "Idempotency-Key", "must be printable ASCII")
-    })?;
-    check_key(key)?;
-    Ok(Some(key.to_owned()))
-}
-
-/// Keys are printable ASCII, 1 to 255 characters (the IETF draft's advice).
-pub fn check_key(key: &str) -> AppResult<()> {
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(AppError::invalid(
-            "invalid_idempotency_key",
-            "Idempotency-Key",
-            "must be 1 to 255 printable ASCII characters",
-        ));
-    }
-    Ok(())
-}

@@ -5,6 +5,7 @@ pub mod accept;
 pub mod caching;
 pub mod client_address;
 pub mod fallback;
+pub mod idempotency;
 pub mod json;
 pub mod languages;
 pub mod middleware;

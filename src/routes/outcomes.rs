@@ -3,17 +3,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::app::outcomes as use_case;
 use crate::auth::Caller;
-use crate::db::idempotency::{self, Replay};
+use crate::db::idempotency::Replay;
 use crate::db::outcomes::SeriesKey;
 use crate::domain::actors::{ActionId, EventId};
 use crate::domain::outcomes::parse_statuses;
 use crate::error::{AppError, AppResult};
+use crate::http::idempotency;
 use crate::http::json::Json;
 use crate::http::pagination::{next_cursor, page_request};
 use crate::state::AppState;
@@ -73,9 +73,7 @@ pub async fn record_outcome(
     let key = idempotency::key_of(req.headers())?;
     // The event is part of the fingerprint: the same key and body sent for another event is
     // another request (422 `idempotency_key_reused`), not a retry.
-    let hash = key.as_ref().map(|_| {
-        Sha256::digest(serde_json::to_vec(&(event_id, &body.0)).expect("requests serialise")).to_vec()
-    });
+    let hash = key.as_ref().map(|_| idempotency::fingerprint(&(event_id, &body.0)));
     let idempotent = key.as_deref().zip(hash.as_deref());
     let location = ("Location", format!("/api/v1/events/{event_id}/outcomes"));
     let mut conn = state.pool.get().await?;

@@ -4,7 +4,6 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, CustomizeResponder, HttpRequest, HttpResponse};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
@@ -14,7 +13,7 @@ use crate::auth::{note_caller, Caller, Token};
 use crate::db::consents;
 use crate::db::events::EventRow;
 use crate::db::history as audit;
-use crate::db::idempotency::{self, Replay};
+use crate::db::idempotency::Replay;
 use crate::db::places::{self, PlaceRow};
 use crate::db::registrations::{self, RegistrationFilter, RegistrationRow};
 use crate::domain::actors::{EventId, RegistrationId};
@@ -195,14 +194,11 @@ fn read_request(
 ) -> AppResult<Request> {
     // Any malformed id is 404, as `http::query::path_config` answers elsewhere.
     let event_id = EventId(path.map_err(|_| AppError::NotFound)?.into_inner());
-    let key = idempotency::key_of(req.headers())?;
+    let key = crate::http::idempotency::key_of(req.headers())?;
     let input = body?.0;
     let valid = crate::domain::registrations::validate(input.to_draft()?)?;
     // Only a request that may be replayed needs its fingerprint.
-    let idempotent = key.map(|key| {
-        let hash = Sha256::digest(serde_json::to_vec(&input).expect("requests serialise")).to_vec();
-        (key, hash)
-    });
+    let idempotent = key.map(|key| (key, crate::http::idempotency::fingerprint(&input)));
     Ok(Request {
         event_id,
         valid,

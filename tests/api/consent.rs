@@ -295,18 +295,9 @@ async fn a_registration_records_which_purposes_and_versions_were_accepted_and_wh
     // A retry with the same key gets the first answer, consents included.
     let keyed =
         with(participant("online", false), json!({"consent": {"data_processing": true, "contact": true}}));
-    let send = || async {
-        app.client
-            .post(app.url(&format!("/api/v1/events/{event}/registrations")))
-            .bearer_auth(&partner)
-            .header("Idempotency-Key", "consent-retry-1")
-            .json(&keyed)
-            .send()
-            .await
-            .unwrap()
-    };
-    let first = crate::helpers::read(send().await).await;
-    let again = crate::helpers::read(send().await).await;
+    let path = format!("/api/v1/events/{event}/registrations");
+    let first = app.post_keyed(&path, &partner, "consent-retry-1", &keyed).await;
+    let again = app.post_keyed(&path, &partner, "consent-retry-1", &keyed).await;
     assert_eq!((first.status, again.status), (201, 201), "{}", again.text);
     assert_eq!(again.body["consents"], first.body["consents"]);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));

@@ -397,21 +397,10 @@ async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() 
     let (org, organiser, event) = published_event(&app, json!({})).await;
     let partner = app.partner_of(org).await;
     let body = participant("onsite", true);
+    let path = format!("/api/v1/events/{event}/registrations");
     let send = |key: &'static str, token: String, body: Value| {
-        let app = &app;
-        async move {
-            crate::helpers::read(
-                app.client
-                    .post(app.url(&format!("/api/v1/events/{event}/registrations")))
-                    .bearer_auth(token)
-                    .header("Idempotency-Key", key)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
+        let (app, path) = (&app, &path);
+        async move { app.post_keyed(path, &token, key, &body).await }
     };
     let first = send("key-1", partner.clone(), body.clone()).await;
     assert_eq!(first.status, 201, "{}", first.text);

@@ -39,13 +39,7 @@ async fn trusted_ids(app: &TestApp, token: &str, org: Uuid) -> Vec<String> {
 }
 
 async fn register_with_key(app: &TestApp, token: &str, event: Uuid, key: &str, body: &Value) -> Resp {
-    let request = app
-        .client
-        .post(app.url(&format!("/api/v1/events/{event}/registrations")))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(body);
-    crate::helpers::read(request.send().await.unwrap()).await
+    app.post_keyed(&format!("/api/v1/events/{event}/registrations"), token, key, body).await
 }
 
 /// The event's seat counters and every registration in it, as its organiser sees them.

@@ -116,16 +116,7 @@ async fn register_with_key(
     key: &str,
     body: &Value,
 ) -> crate::helpers::Resp {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/events/{event}/registrations")))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    crate::helpers::read(response).await
+    app.post_keyed(&format!("/api/v1/events/{event}/registrations"), token, key, body).await
 }
 
 #[actix_web::test]
