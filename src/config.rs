@@ -45,6 +45,13 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_pool_size: u32,
 
+    /// Registration writers of each HTTP worker (at most its connections): each writes the
+    /// registrations of its share of the events, those that arrive together in one
+    /// transaction (`group_commit`).
+    #[arg(long, env = "REGISTRATION_WRITERS", default_value_t = 2, value_name = "REGISTRATION_WRITERS",
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub registration_writers: u32,
+
     /// How long a request waits for a free connection before it is answered 503.
     #[arg(
         long,

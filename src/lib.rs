@@ -19,6 +19,7 @@ pub mod demo;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod group_commit;
 pub mod http;
 pub mod openapi;
 pub mod problem_codes;

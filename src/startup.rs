@@ -134,6 +134,7 @@ impl Application {
         let known_routes = web::Data::new(KnownRoutes::from_document(&crate::openapi::document()));
         let connections_per_worker = worker_pool_size(&settings, workers);
         let worker_settings = Settings { database_pool_size: connections_per_worker, ..settings.clone() };
+        let writers_per_worker = settings.registration_writers.min(connections_per_worker) as usize;
         let url = url.to_owned();
         let server = HttpServer::new(move || {
             // Each worker gets a pool of its own, built here on the worker's thread. A
@@ -153,7 +154,16 @@ impl Application {
                 ),
                 None => Reads::primary_only(pool.clone()),
             };
+            let writers = crate::group_commit::Writers::start(
+                pool.clone(),
+                writers_per_worker,
+                crate::app::registrations::Limits {
+                    per_minute: shared_settings.registration_rate_limit_per_minute,
+                    duplicates_per_hour: shared_settings.duplicate_probe_limit_per_hour,
+                },
+            );
             let state = web::Data::new(AppState {
+                writers,
                 reads,
                 replica: replica.as_ref().map(|(_, health, _)| health.clone()),
                 pool,

@@ -20,6 +20,8 @@ pub struct AppState {
     /// Stale-tolerant reads (reports, anonymous event reads): the replica when there is one
     /// and it may be used, else `pool` (see `db::replica`).
     pub reads: Reads,
+    /// The worker's registration writers, on `pool` (`group_commit`).
+    pub writers: crate::group_commit::Writers,
     /// The process's view of the replica, when DATABASE_REPLICA_URL is set (for /readyz).
     pub replica: Option<Arc<ReplicaHealth>>,
     pub tokens: Arc<TokenService>,

@@ -135,7 +135,6 @@ async fn register_in(
     duplicate: &mut Option<Duplicate>,
 ) -> AppResult<Registered> {
     let per_minute = limits.per_minute;
-    let by = token.actor();
     let claim = async {
         match &request.idempotent {
             Some((key, hash)) => idempotency::try_claim(tx.shared(), token.id(), key, hash).await.map(Some),
@@ -146,22 +145,69 @@ async fn register_in(
         tx.shared(),
         request.event_id.0,
         token.id(),
-        by.kind,
+        token.actor().kind,
         limits.duplicates_per_hour,
     );
     // The seats of the event's places, read behind the lock, only when the request names a
     // place: a registration for the main venue or online decides on the event row alone.
     // The places themselves come with them, for the answer to say where the person goes.
-    let input = &request.valid;
-    let names_places = input.place_id.is_some() || !input.acceptable_place_ids.is_empty();
-    let offered = if names_places {
+    let offered = if request.names_places() {
         Either::Left(places::offered_by(tx.shared(), std::slice::from_ref(&request.event_id.0)))
     } else {
         Either::Right(ready(Ok(Vec::new())))
     };
-    // The organisation's key (and a code's person) only when the person may be linked across
-    // events: every other registration decides without them.
-    let keys = if input.consent.names(LINK_ACROSS_EVENTS) {
+    let keys = keys_of(tx, request);
+    // All are answered before any result is looked at, and looked at in the order sent, so
+    // the first failure in that order is the one answered.
+    let (begun, claimed, locked, offered, keys) = join5(tx.begin(), claim, locked, offered, keys).await;
+    begun?;
+    let claimed = claimed?;
+    let locked = locked?;
+    let caller = caller_of(tx, token, locked.as_ref()).await?;
+    noted(&caller);
+    if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
+        return Ok(Registered::Replay(idempotency::stored(tx.conn(), caller.id, key, hash).await?));
+    }
+    let locked = locked.ok_or(AppError::NotFound)?;
+    let offered = offered?;
+    let seating = seating_for(tx.shared(), &locked.event, &offered).await?;
+    let decided = decide(&caller, token, request, limits, &locked, &offered, keys?.as_ref(), &seating, &[])?;
+    // With nothing to remember or count after the writes, nothing can refuse the
+    // registration once they succeed, so the COMMIT goes with them.
+    let commit_with_writes = request.idempotent.is_none() && per_minute == 0;
+    let registration = registrations::insert(
+        tx,
+        &[decided.new_registration(&caller, token, request, &locked.event)],
+        commit_with_writes,
+    )
+    .await
+    .inspect_err(|error| {
+        if is_already_registered(error) {
+            *duplicate = Some(Duplicate { caller: caller.clone(), event: EventRef::of(&locked.event) });
+        }
+    })?
+    .pop()
+    .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("the insert returns the registration it writes")))?;
+    let registered = decided.registered(registration, locked.event, &offered, None);
+    if let (Some((key, _)), Registered::New { outcome, waitlist_position, place, consents, .. }) =
+        (&request.idempotent, &registered)
+    {
+        let registration = &outcome.registration;
+        let body = answer(registration, *waitlist_position, &outcome.event, place.as_deref(), consents);
+        idempotency::remember(tx.conn(), caller.id, key, 201, &body, Some(registration.id)).await?;
+    }
+    let rate_limit = rate_limits::count_registration(tx.conn(), caller.id, per_minute, 1).await?;
+    Ok(registered.with_rate_limit(rate_limit.map(|window| window.of(1, 1))))
+}
+
+/// The organisation's key (and a code's person) only when the person may be linked across
+/// events: every other registration decides without them.
+fn keys_of<'t>(
+    tx: &'t PipelinedTransaction<'_>,
+    request: &'t Request,
+) -> impl std::future::Future<Output = AppResult<Option<people::Keys>>> + 't {
+    let input = &request.valid;
+    if input.consent.names(LINK_ACROSS_EVENTS) {
         let code = match &input.person_ref {
             Some(PersonRef::Code(code)) => Some(code.as_str()),
             _ => None,
@@ -169,56 +215,88 @@ async fn register_in(
         Either::Left(people::keys_for_event(tx.shared(), request.event_id.0, code))
     } else {
         Either::Right(ready(Ok(None)))
-    };
-    // All are answered before any result is looked at, and looked at in the order sent, so
-    // the first failure in that order is the one answered.
-    let (begun, claimed, locked, offered, keys) = join5(tx.begin(), claim, locked, offered, keys).await;
-    begun?;
-    let claimed = claimed?;
-    let (caller, event, trusted, duplicates_exhausted, purposes) = match locked? {
-        Some(locked) => (
-            token.caller_of(locked.standing)?,
-            Some(locked.event),
-            locked.trusted,
-            locked.duplicates_exhausted,
-            locked.purposes,
-        ),
-        // No such event: who is asking still decides between 401 and 404.
-        None => (token.caller(tx.shared()).await?, None, false, false, Vec::new()),
-    };
-    noted(&caller);
-    if let (Some((key, hash)), Some(false)) = (&request.idempotent, claimed) {
-        return Ok(Registered::Replay(idempotency::stored(tx.conn(), caller.id, key, hash).await?));
     }
-    let event = event.ok_or(AppError::NotFound)?;
-    caller.may_register(&event, trusted)?;
-    let offered = offered?;
-    // An event with group reservations counts who sits where, behind the lock; any other
-    // reads nothing more.
+}
+
+/// The caller, from its standing read with the event's lock; when there is no such event,
+/// read on its own, since who is asking still decides between 401 and 404.
+async fn caller_of(
+    tx: &PipelinedTransaction<'_>,
+    token: Token,
+    locked: Option<&events::LockedForCaller>,
+) -> AppResult<Caller> {
+    match locked {
+        Some(locked) => token.caller_of(locked.standing.clone()),
+        None => token.caller(tx.shared()).await,
+    }
+}
+
+/// The seats of the locked `event` and of the places it offers (`offered` may hold other
+/// events' places too); an event with group reservations counts who sits where, behind the
+/// lock; any other reads nothing more.
+async fn seating_for(
+    conn: &AsyncPgConnection,
+    event: &EventRow,
+    offered: &[OfferedPlace],
+) -> AppResult<Seating> {
     let reservations = event.group_reservations();
-    let seating =
-        with_groups(tx.shared(), &event, event.seating(offered.iter().map(|o| &o.seats)), &reservations)
-            .await?;
-    require_offered(&seating, input.place_id, &input.acceptable_place_ids)?;
-    let accepted = consent::resolve(&purposes, &input.consent)?;
-    let link = person_link(&accepted, input, caller.organisation_id.unwrap_or(caller.id), keys?.as_ref())?;
+    let own = offered.iter().filter(|o| o.seats.event_id == event.id).map(|o| &o.seats);
+    with_groups(conn, event, event.seating(own), &reservations).await
+}
+
+/// A registration decided behind its event's lock, before it is written.
+struct Decided {
+    id: Uuid,
+    spot: Spot,
+    seat: Seat,
+    waitlist_position: Option<i64>,
+    accepted: Vec<consent::Accepted>,
+    link: Option<(Vec<u8>, String)>,
+    transition: Transition,
+    effects: crate::app::transition::Effects,
+    outreach: (Uuid, crate::domain::outreach::OutreachKind),
+    outreach_announcement: crate::db::outbox::Change,
+}
+
+/// Decides a registration (rules 1 to 7) for `caller` on its locked event, the places
+/// `offered` and their `seating` as they stand: behind the lock, after any registration
+/// decided before it in the same transaction; `joined`: those of them that joined one of
+/// the event's waitlists (event, spot, need).
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    caller: &Caller,
+    token: Token,
+    request: &Request,
+    limits: Limits,
+    locked: &events::LockedForCaller,
+    offered: &[OfferedPlace],
+    keys: Option<&people::Keys>,
+    seating: &Seating,
+    joined: &[(Uuid, Spot, bool)],
+) -> AppResult<Decided> {
+    let event = &locked.event;
+    let input = &request.valid;
+    caller.may_register(event, locked.trusted)?;
+    require_offered(seating, input.place_id, &input.acceptable_place_ids)?;
+    let accepted = consent::resolve(&locked.purposes, &input.consent)?;
+    let link = person_link(&accepted, input, caller.organisation_id.unwrap_or(caller.id), keys)?;
     if !registration_open(event.status, event.starts_at, event.registration_closes_at, Utc::now()) {
         return Err(Refusal::RegistrationClosed.into());
     }
     // A partner that had its duplicate answers for the hour learns nothing more until the
     // hour ends: were it refused only when the person is registered, 201 against 429 would
     // answer the same question.
-    if caller.is_partner() && duplicates_exhausted {
+    if caller.is_partner() && locked.duplicates_exhausted {
         return Err(duplicates_limited(seconds_to_next_hour(Utc::now()), limits.duplicates_per_hour));
     }
     let placement = seats::place(
-        &seating,
+        seating,
         &Wish {
             spot: Spot::of(input.attendance_mode, input.place_id),
             acceptable: &input.acceptable_place_ids,
             needs_physical_space: input.needs_physical_space,
             accept_online_fallback: input.accept_online_fallback,
-            group: group_of(&reservations, request.stakeholder_category),
+            group: group_of(&event.group_reservations(), request.stakeholder_category),
         },
     );
     let (spot, seat, waitlist_position) = match placement {
@@ -228,28 +306,24 @@ async fn register_in(
         Placement::Waitlisted { spot } => (
             spot,
             Seat::at(RegistrationStatus::Waitlisted, spot, false),
-            Some(joining_waitlist_at(&event, &offered, spot, input.needs_physical_space)),
+            Some(
+                joining_waitlist_at(event, offered, spot, input.needs_physical_space)
+                    + waiting_ahead(joined, event.id, spot, input.needs_physical_space),
+            ),
         ),
     };
     let id = Uuid::now_v7();
     let transition = Transition::Registered {
         registration: RegistrationRef {
             id: RegistrationId(id),
-            event: EventRef::of(&event),
+            event: EventRef::of(event),
             created_by: caller.id,
         },
         seat,
     };
-    let effects = transition.effects(by);
-    let (
-        Some(announcement),
-        crate::app::transition::Entry::Registration(entry),
-        Some(crate::app::transition::Outreach::Registration { kind: told, .. }),
-    ) = (&effects.announcement, &effects.entry, &effects.outreach)
-    else {
-        return Err(AppError::Unexpected(anyhow::anyhow!(
-            "a registration announces and records itself, and has the person told"
-        )));
+    let effects = transition.effects(token.actor());
+    let Some(crate::app::transition::Outreach::Registration { kind: told, .. }) = &effects.outreach else {
+        return Err(AppError::Unexpected(anyhow::anyhow!("a registration has the person told")));
     };
     let item = crate::db::outreach::Created {
         id: Uuid::now_v7(),
@@ -259,65 +333,349 @@ async fn register_in(
         partner_id: caller.is_partner().then_some(caller.id),
         kind: *told,
     };
-    // With nothing to remember or count after the writes, nothing can refuse the
-    // registration once they succeed, so the COMMIT goes with them.
-    let commit_with_writes = request.idempotent.is_none() && per_minute == 0;
-    let registration = registrations::insert(
-        tx,
+    Ok(Decided {
+        id,
+        spot,
+        seat,
+        waitlist_position,
+        accepted,
+        link,
+        transition,
+        outreach: (item.id, item.kind),
+        outreach_announcement: crate::app::transition::about_outreach(&item),
+        effects,
+    })
+}
+
+impl Decided {
+    /// What the insert writes for it.
+    fn new_registration<'a>(
+        &'a self,
+        caller: &Caller,
+        token: Token,
+        request: &'a Request,
+        event: &EventRow,
+    ) -> NewRegistration<'a> {
+        let (Some(announcement), crate::app::transition::Entry::Registration(entry)) =
+            (&self.effects.announcement, &self.effects.entry)
+        else {
+            unreachable!("Transition::Registered announces itself and records a registration's line")
+        };
         NewRegistration {
-            id,
+            id: self.id,
             event_id: event.id,
-            status: seat.status,
-            spot,
-            fallback_applied: seat.fallback_applied,
-            input,
+            status: self.seat.status,
+            spot: self.spot,
+            fallback_applied: self.seat.fallback_applied,
+            input: &request.valid,
             stakeholder_category: request.stakeholder_category,
             organisation_id: event.organisation_id,
-            consents: &accepted,
+            consents: &self.accepted,
             created_by: caller.id,
-            created_by_kind: by.kind,
+            created_by_kind: token.actor().kind,
             announcement,
             entry,
-            outreach: (item.id, item.kind),
-            outreach_announcement: &crate::app::transition::about_outreach(&item),
-            person: link.as_ref().map(|(key, code)| (key.as_slice(), code.as_str())),
-        },
-        commit_with_writes,
-    )
-    .await
-    .inspect_err(|error| {
-        if is_already_registered(error) {
-            *duplicate = Some(Duplicate { caller: caller.clone(), event: EventRef::of(&event) });
+            outreach: self.outreach,
+            outreach_announcement: &self.outreach_announcement,
+            person: self.link.as_ref().map(|(key, code)| (key.as_slice(), code.as_str())),
         }
-    })?;
-    // Granted in the registration's statement, so at its `created_at` (the transaction's
-    // time); by purpose, as reads give them.
-    let mut consents: Vec<ConsentRow> = accepted
-        .into_iter()
-        .map(|a| ConsentRow {
-            registration_id: registration.id,
-            purpose: a.purpose,
-            version: a.version,
-            granted_at: registration.created_at,
-            withdrawn_at: None,
+    }
+
+    /// The answer for it once written as `registration`.
+    fn registered(
+        self,
+        registration: RegistrationRow,
+        event: EventRow,
+        offered: &[OfferedPlace],
+        rate_limit: Option<RateLimit>,
+    ) -> Registered {
+        // Granted in the registration's statement, so at its `created_at` (the transaction's
+        // time); by purpose, as reads give them.
+        let mut consents: Vec<ConsentRow> = self
+            .accepted
+            .into_iter()
+            .map(|a| ConsentRow {
+                registration_id: registration.id,
+                purpose: a.purpose,
+                version: a.version,
+                granted_at: registration.created_at,
+                withdrawn_at: None,
+            })
+            .collect();
+        consents.sort_by(|a, b| a.purpose.cmp(&b.purpose));
+        let place = registration
+            .place_id
+            .and_then(|id| offered.iter().map(|o| &o.place).find(|place| place.id == id).cloned());
+        Registered::New {
+            outcome: Box::new(Outcome { registration, event, transitions: vec![self.transition] }),
+            waitlist_position: self.waitlist_position,
+            place: place.map(Box::new),
+            consents,
+            rate_limit,
+        }
+    }
+}
+
+impl Registered {
+    fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        if let Registered::New { rate_limit, .. } = &mut self {
+            *rate_limit = limit;
+        }
+        self
+    }
+}
+
+impl Request {
+    /// Whether it names a place of the event (to attend, or as acceptable).
+    fn names_places(&self) -> bool {
+        self.valid.place_id.is_some() || !self.valid.acceptable_place_ids.is_empty()
+    }
+}
+
+/// A registration request of a group ([`register_together`]), with its answer.
+pub struct Answered {
+    /// Who asked, once known (for the request's log line).
+    pub caller: Option<Caller>,
+    pub registered: AppResult<Registered>,
+}
+
+/// Registers requests that arrived together (none with an `Idempotency-Key`) in one
+/// transaction: their events locked in one round trip (in the order of their ids, as any
+/// transaction that locks several), each decided in arrival order by the rules of
+/// [`register`], each seeing the seats of those decided before it, then all written in one
+/// statement with the COMMIT. What costs a registration most in the database is paid per
+/// statement and per transaction, not per row (bench/README), so under load a group costs
+/// much less than its registrations one by one.
+///
+/// A request refused by a rule is answered its refusal and the others go on. When the write
+/// fails (rule 5's unique indexes, or two of the group being one person) or a caller is past
+/// REGISTRATION_RATE_LIMIT_PER_MINUTE, the group's transaction rolls back and each request
+/// is registered on its own by [`register`], which answers exactly as if they had come one
+/// at a time.
+pub async fn register_together(
+    conn: &mut AsyncPgConnection,
+    members: &[(Token, &Request)],
+    limits: Limits,
+) -> Vec<Answered> {
+    let mut callers = vec![None; members.len()];
+    let mut tx = match PipelinedTransaction::open(conn) {
+        Ok(tx) => tx,
+        Err(error) => return members.iter().map(|_| failed(&error)).collect(),
+    };
+    let answered = match together_in(&mut tx, members, limits, &mut callers).await {
+        Ok(Together::Answered(answers)) => tx.finish(Ok(answers)).await.ok(),
+        // Rolled back: the group's failure is answered to no one, since each request is
+        // then registered (or refused) on its own.
+        Ok(Together::OneByOne) => {
+            tx.finish::<()>(Err(AppError::Unavailable("registered one by one".into()))).await.ok().and(None)
+        }
+        Err(error) => tx.finish::<()>(Err(error)).await.ok().and(None),
+    };
+    match answered {
+        Some(answers) => answers,
+        None => {
+            let mut answers = Vec::with_capacity(members.len());
+            for (token, request) in members {
+                let mut caller = None;
+                let registered = register(
+                    conn,
+                    *token,
+                    request,
+                    limits,
+                    |c| caller = Some(c.clone()),
+                    |_, _, _, _, _| serde_json::Value::Null,
+                )
+                .await;
+                answers.push(Answered { caller, registered });
+            }
+            answers
+        }
+    }
+}
+
+enum Together {
+    Answered(Vec<Answered>),
+    /// The group is rolled back and registered one by one.
+    OneByOne,
+}
+
+fn failed(error: &AppError) -> Answered {
+    Answered { caller: None, registered: Err(AppError::Unexpected(anyhow::anyhow!("{error}"))) }
+}
+
+async fn together_in(
+    tx: &mut PipelinedTransaction<'_>,
+    members: &[(Token, &Request)],
+    limits: Limits,
+    callers: &mut [Option<Caller>],
+) -> AppResult<Together> {
+    // One lock statement per event and caller (the caller's standing comes with it), in the
+    // order of the events' ids.
+    let mut pairs: Vec<(Uuid, Token)> = members.iter().map(|(token, r)| (r.event_id.0, *token)).collect();
+    pairs.sort_by_key(|(event, token)| (*event, token.id()));
+    pairs.dedup_by_key(|(event, token)| (*event, token.id()));
+    let locks = futures_util::future::join_all(pairs.iter().map(|(event, token)| {
+        events::lock_as_standing(
+            tx.shared(),
+            *event,
+            token.id(),
+            token.actor().kind,
+            limits.duplicates_per_hour,
+        )
+    }));
+    let mut naming: Vec<Uuid> =
+        members.iter().filter(|(_, r)| r.names_places()).map(|(_, r)| r.event_id.0).collect();
+    naming.sort();
+    naming.dedup();
+    let offered = places::offered_by(tx.shared(), &naming);
+    let keys = futures_util::future::join_all(members.iter().map(|(_, request)| keys_of(tx, request)));
+    let (begun, locked, offered, keys) = futures_util::future::join4(tx.begin(), locks, offered, keys).await;
+    begun?;
+    let mut locked: Vec<Option<AppResult<Option<events::LockedForCaller>>>> =
+        locked.into_iter().map(Some).collect();
+    let offered = offered?;
+    // Each event's seats as the group's earlier registrations left them, and who of the group
+    // joined which of its waitlists.
+    let mut seatings: Vec<(Uuid, Seating)> = Vec::new();
+    let mut joined: Vec<(Uuid, Spot, bool)> = Vec::new();
+    let mut outcomes: Vec<AppResult<(Caller, Decided, usize)>> = Vec::with_capacity(members.len());
+    let mut found: Vec<Option<events::LockedForCaller>> = pairs.iter().map(|_| None).collect();
+    for (i, (token, request)) in members.iter().enumerate() {
+        let pair = pairs
+            .binary_search_by_key(&(request.event_id.0, token.id()), |(event, token)| (*event, token.id()))
+            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("every member's event is locked")))?;
+        if let Some(lock) = locked[pair].take() {
+            found[pair] = lock?;
+        }
+        let decided = async {
+            let lock = found[pair].as_ref();
+            let caller = caller_of(tx, *token, lock).await?;
+            callers[i] = Some(caller.clone());
+            let lock = lock.ok_or(AppError::NotFound)?;
+            let event = &lock.event;
+            let seating = match seatings.iter().position(|(id, _)| *id == event.id) {
+                Some(at) => at,
+                None => {
+                    seatings.push((event.id, seating_for(tx.shared(), event, &offered).await?));
+                    seatings.len() - 1
+                }
+            };
+            let input = &request.valid;
+            let keys = match &keys[i] {
+                Ok(keys) => keys.as_ref(),
+                Err(error) => return Err(AppError::Unexpected(anyhow::anyhow!("{error}"))),
+            };
+            let decided = decide(
+                &caller,
+                *token,
+                request,
+                limits,
+                lock,
+                &offered,
+                keys,
+                &seatings[seating].1,
+                &joined,
+            )?;
+            match decided.seat.status {
+                RegistrationStatus::Waitlisted => {
+                    joined.push((event.id, decided.spot, input.needs_physical_space))
+                }
+                _ => seatings[seating].1.take_for(
+                    decided.spot,
+                    Who {
+                        needs_physical_space: input.needs_physical_space,
+                        group: group_of(&event.group_reservations(), request.stakeholder_category),
+                    },
+                ),
+            }
+            Ok((caller, decided, pair))
+        }
+        .await;
+        outcomes.push(decided);
+    }
+    let written: Vec<NewRegistration> = members
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|((token, request), outcome)| {
+            let (caller, decided, pair) = outcome.as_ref().ok()?;
+            let event = &found[*pair].as_ref()?.event;
+            Some(decided.new_registration(caller, *token, request, event))
         })
         .collect();
-    consents.sort_by(|a, b| a.purpose.cmp(&b.purpose));
-    let place = registration
-        .place_id
-        .and_then(|id| offered.into_iter().map(|o| o.place).find(|place| place.id == id));
-    if let Some((key, _)) = &request.idempotent {
-        let body = answer(&registration, waitlist_position, &event, place.as_ref(), &consents);
-        idempotency::remember(tx.conn(), caller.id, key, 201, &body, Some(registration.id)).await?;
+    if written.is_empty() {
+        return Ok(Together::Answered(
+            outcomes
+                .into_iter()
+                .zip(callers.iter())
+                .map(|(outcome, caller)| Answered {
+                    caller: caller.clone(),
+                    registered: outcome.map(|_| unreachable!("nothing was decided to be written")),
+                })
+                .collect(),
+        ));
     }
-    let rate_limit = rate_limits::count_registration(tx.conn(), caller.id, per_minute).await?;
-    Ok(Registered::New {
-        outcome: Box::new(Outcome { registration, event, transitions: vec![transition] }),
-        waitlist_position,
-        place: place.map(Box::new),
-        consents,
-        rate_limit,
-    })
+    let per_minute = limits.per_minute;
+    let mut rows = match registrations::insert(tx, &written, per_minute == 0).await {
+        Ok(rows) => rows.into_iter(),
+        Err(_) => return Ok(Together::OneByOne),
+    };
+    drop(written);
+    // Each caller's registrations of the group counted at once; the n-th of them stands
+    // where the one-by-one count would have put it.
+    let mut windows = Vec::new();
+    if per_minute > 0 {
+        let mut counted: Vec<Uuid> =
+            outcomes.iter().filter_map(|o| o.as_ref().ok().map(|(c, _, _)| c.id)).collect();
+        counted.sort();
+        let mut distinct = counted.clone();
+        distinct.dedup();
+        for caller in distinct {
+            let n = counted.iter().filter(|c| **c == caller).count() as u32;
+            match rate_limits::count_registration(tx.conn(), caller, per_minute, n).await {
+                Ok(window) => windows.push((caller, n, window)),
+                // Past the limit: one by one, so that exactly the requests past it are refused.
+                Err(_) => return Ok(Together::OneByOne),
+            }
+        }
+    }
+    let mut nth: Vec<(Uuid, u32)> = Vec::new();
+    let answers = outcomes
+        .into_iter()
+        .zip(callers.iter())
+        .map(|(outcome, caller)| {
+            let registered = outcome.and_then(|(caller, decided, pair)| {
+                let row = rows.next().ok_or_else(|| {
+                    AppError::Unexpected(anyhow::anyhow!("the insert returns every registration it writes"))
+                })?;
+                let event = found[pair].as_ref().map(|l| l.event.clone()).ok_or(AppError::NotFound)?;
+                let rate_limit =
+                    windows.iter().find(|(id, _, _)| *id == caller.id).and_then(|(_, n, window)| {
+                        let seen = match nth.iter_mut().find(|(id, _)| *id == caller.id) {
+                            Some((_, seen)) => {
+                                *seen += 1;
+                                *seen
+                            }
+                            None => {
+                                nth.push((caller.id, 1));
+                                1
+                            }
+                        };
+                        window.map(|window| window.of(*n, seen))
+                    });
+                Ok(decided.registered(row, event, &offered, rate_limit))
+            });
+            Answered { caller: caller.clone(), registered }
+        })
+        .collect();
+    Ok(Together::Answered(answers))
+}
+
+/// Of the registrations of a group that joined the event's waitlists before this one, those
+/// it comes behind at `spot`: with the physical-space need, those with it (rule 4); without,
+/// all of them.
+fn waiting_ahead(joined: &[(Uuid, Spot, bool)], event: Uuid, spot: Spot, needs_physical_space: bool) -> i64 {
+    joined.iter().filter(|(e, s, need)| *e == event && *s == spot && (*need || !needs_physical_space)).count()
+        as i64
 }
 
 fn is_already_registered(error: &AppError) -> bool {

@@ -5,9 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{
-    Array, BigInt, Bool, Bytea, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
-};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{join, ready, Either};
 use futures_util::TryFutureExt;
@@ -106,44 +104,64 @@ fn one_person_once(error: DieselError) -> AppError {
     }
 }
 
-/// A new registration (`$6` to `$27`, its place and acceptable places `$34`, `$35`, and its
-/// person key and code `$39`, `$40`), the
-/// webhook deliveries announcing it (`$1` to `$5`, see `db::outbox`), its history line (`$28`
-/// to `$30`), its consents (`$31` to `$33`: the organisation, then purposes and versions) and
-/// its outreach item (`$36`, `$37`) with that item's `outreach.created` message (`$38`, its
-/// payload; its id is the item's), in one statement: the other inserts
-/// ride along as data-modifying CTEs, so all are written or none, and the database starts
-/// one statement instead of three. Both messages' deliveries are one insert over one scan
-/// of the subscriptions. Written out rather than built by diesel so that it is one
-/// constant text, prepared once per connection.
+/// New registrations (`$1`, a JSON array of [`Written`] rows, in the order they arrived),
+/// each with the webhook deliveries announcing it and its outreach item's `outreach.created`
+/// (see `db::outbox`), its history line, its consents and its outreach item, in one
+/// statement: the other inserts ride along as data-modifying CTEs, so all are written or
+/// none, and the database starts one statement however many registrations it writes. All
+/// messages' deliveries are one insert over one scan of the subscriptions. The registrations
+/// take their `seq` (their place in the waitlists) in the array's order. Written out rather
+/// than built by diesel so that it is one constant text, prepared once per connection.
 const INSERT_REGISTERED: &str = concat!(
-    "WITH announced AS (",
+    "WITH r AS (
+         SELECT * FROM jsonb_to_recordset($1) AS r(
+             n int4, id uuid, event_id uuid, status text, attendance_mode text,
+             needs_physical_space bool, needs_transport bool, interpretation_language text,
+             accessibility_notes text, accept_online_fallback bool, fallback_applied bool,
+             interests text[], full_name text, email text, email_normalised text, phone text,
+             phone_digits text, organisation_name text, preferred_language text,
+             stakeholder_category text, consent_contact bool, created_by uuid, created_by_kind text,
+             place_id uuid, acceptable_place_ids uuid[], person_key bytea, person_code text,
+             barriers jsonb, organisation_id uuid, action text, actor_id uuid, actor_kind text,
+             purposes text[], versions int4[], message_id uuid, event_type text, payload jsonb,
+             partner uuid, outreach_id uuid, outreach_kind text, outreach_payload jsonb)),
+     announced AS (",
     outbox::deliveries!(
         "m.id",
         "m.event_type",
         "m.payload",
-        "$4",
-        "s.api_client_id = $5",
-        "(VALUES ($1::uuid, $2::text, $3::jsonb), ($36, 'outreach.created', $38)) AS m(id, event_type, payload),"
+        "m.organisation_id",
+        "s.api_client_id = m.partner",
+        "(SELECT message_id, event_type, payload, organisation_id, partner FROM r
+           UNION ALL
+          SELECT outreach_id, 'outreach.created', outreach_payload, organisation_id, partner FROM r)
+             AS m(id, event_type, payload, organisation_id, partner),"
     ),
     "), audited AS (
          INSERT INTO registration_history
              (registration_id, event_id, action, actor_id, actor_kind, old_status, new_status, old_mode, new_mode)
-         VALUES ($6, $7, $28, $29, $30, NULL, $8, NULL, $9)),
+         SELECT id, event_id, action, actor_id, actor_kind, NULL, status, NULL, attendance_mode FROM r),
      consented AS (
          INSERT INTO registration_consents (registration_id, organisation_id, purpose, version)
-         SELECT $6, $31, purpose, version FROM unnest($32::text[], $33::int4[]) AS c(purpose, version)),
+         SELECT r.id, r.organisation_id, c.purpose, c.version
+           FROM r, unnest(r.purposes, r.versions) AS c(purpose, version)),
      told AS (
          INSERT INTO outreach_items (id, registration_id, event_id, organisation_id, partner_id, kind, due_at)
-         VALUES ($36, $6, $7, $31, outreach_partner($26, $27), $37, now()))
+         SELECT outreach_id, id, event_id, organisation_id, outreach_partner(created_by, created_by_kind),
+                outreach_kind, now()
+           FROM r)
      INSERT INTO registrations (
          id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
          interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
          interests, full_name, email, email_normalised, phone, phone_digits, organisation_name,
          preferred_language, stakeholder_category, consent_data_processing, consent_contact,
          created_by, created_by_kind, place_id, acceptable_place_ids, person_key, person_code, barriers)
-     VALUES ($6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $24, true, $25, $26, $27, $34, $35, $39, $40, $41)
+     SELECT id, event_id, status, attendance_mode, needs_physical_space, needs_transport,
+            interpretation_language, accessibility_notes, accept_online_fallback, fallback_applied,
+            interests, full_name, email, email_normalised, phone, phone_digits, organisation_name,
+            preferred_language, stakeholder_category, true, consent_contact,
+            created_by, created_by_kind, place_id, acceptable_place_ids, person_key, person_code, barriers
+       FROM r ORDER BY n
      RETURNING *"
 );
 
@@ -172,71 +190,130 @@ pub struct NewRegistration<'a> {
     pub person: Option<(&'a [u8], &'a str)>,
 }
 
-/// Inserts a registration with its announcement and history line, in one statement and one
-/// round trip; with `commit`, the transaction's COMMIT goes in the same round trip (then
-/// nothing may follow). Both are awaited, so the COMMIT is answered before this returns; an
-/// insert refused by rule 5 aborts the transaction (the COMMIT then rolls back) and its
-/// refusal is the one returned.
+/// A row of [`INSERT_REGISTERED`]'s `$1`: a [`NewRegistration`] as the statement reads it.
+#[derive(serde::Serialize)]
+struct Written<'a> {
+    n: usize,
+    id: Uuid,
+    event_id: Uuid,
+    status: &'static str,
+    attendance_mode: &'static str,
+    needs_physical_space: bool,
+    needs_transport: bool,
+    interpretation_language: Option<&'a str>,
+    accessibility_notes: Option<&'a str>,
+    accept_online_fallback: bool,
+    fallback_applied: bool,
+    interests: &'a [String],
+    full_name: &'a str,
+    email: Option<&'a str>,
+    email_normalised: Option<String>,
+    phone: Option<&'a str>,
+    phone_digits: Option<&'a str>,
+    organisation_name: Option<&'a str>,
+    preferred_language: Option<&'a str>,
+    stakeholder_category: &'a str,
+    consent_contact: bool,
+    created_by: Uuid,
+    created_by_kind: &'static str,
+    place_id: Option<Uuid>,
+    acceptable_place_ids: &'a [Uuid],
+    /// bytea's text form (`\x` and hex digits).
+    person_key: Option<String>,
+    person_code: Option<&'a str>,
+    barriers: &'a Barriers,
+    organisation_id: Uuid,
+    action: &'static str,
+    actor_id: Option<Uuid>,
+    actor_kind: &'static str,
+    purposes: Vec<&'a str>,
+    versions: Vec<i32>,
+    message_id: Uuid,
+    event_type: &'static str,
+    payload: serde_json::Value,
+    partner: Option<Uuid>,
+    outreach_id: Uuid,
+    outreach_kind: &'static str,
+    outreach_payload: serde_json::Value,
+}
+
+impl<'a> Written<'a> {
+    fn of(n: usize, new: &NewRegistration<'a>) -> Self {
+        let message = outbox::Message::of(new.announcement);
+        let told = outbox::Message::with_id(new.outreach.0, new.outreach_announcement);
+        let input = new.input;
+        let participant = &input.participant;
+        Written {
+            n,
+            id: new.id,
+            event_id: new.event_id,
+            status: new.status.as_str(),
+            attendance_mode: new.spot.mode().as_str(),
+            needs_physical_space: input.needs_physical_space,
+            needs_transport: input.needs_transport,
+            interpretation_language: input.interpretation_language.as_deref(),
+            accessibility_notes: input.accessibility_notes.as_deref(),
+            accept_online_fallback: input.accept_online_fallback,
+            fallback_applied: new.fallback_applied,
+            interests: &input.interests,
+            full_name: &participant.full_name,
+            email: participant.email.as_ref().map(|e| e.as_str()),
+            email_normalised: participant.email.as_ref().map(|e| e.normalised()),
+            phone: participant.phone.as_ref().map(|p| p.as_str()),
+            phone_digits: participant.phone.as_ref().map(|p| p.digits()),
+            organisation_name: participant.organisation_name.as_deref(),
+            preferred_language: participant.preferred_language.as_deref(),
+            stakeholder_category: new.stakeholder_category,
+            consent_contact: new.consents.iter().any(|c| c.purpose == CONTACT),
+            created_by: new.created_by,
+            created_by_kind: new.created_by_kind.as_str(),
+            place_id: new.spot.place(),
+            acceptable_place_ids: &input.acceptable_place_ids,
+            person_key: new.person.map(|(key, _)| format!("\\x{}", hex::encode(key))),
+            person_code: new.person.map(|(_, code)| code),
+            barriers: &input.barriers,
+            organisation_id: new.organisation_id,
+            action: new.entry.action.as_str(),
+            actor_id: new.entry.actor.id,
+            actor_kind: new.entry.actor.kind.as_str(),
+            purposes: new.consents.iter().map(|c| c.purpose.as_str()).collect(),
+            versions: new.consents.iter().map(|c| c.version).collect(),
+            message_id: message.id,
+            event_type: message.event_type.as_str(),
+            payload: message.payload,
+            partner: message.partner_or_event,
+            outreach_id: new.outreach.0,
+            outreach_kind: new.outreach.1.as_str(),
+            outreach_payload: told.payload,
+        }
+    }
+}
+
+/// Inserts registrations with their announcements, history lines, consents and outreach
+/// items, in one statement and one round trip, in the order given; with `commit`, the
+/// transaction's COMMIT goes in the same round trip (then nothing may follow). Both are
+/// awaited, so the COMMIT is answered before this returns; an insert refused by rule 5
+/// aborts the transaction (the COMMIT then rolls back) and its refusal is the one returned.
+/// The rows come back in the order given.
 pub async fn insert(
     tx: &PipelinedTransaction<'_>,
-    new: NewRegistration<'_>,
+    new: &[NewRegistration<'_>],
     commit: bool,
-) -> AppResult<RegistrationRow> {
-    let message = outbox::Message::of(new.announcement);
-    let told = outbox::Message::with_id(new.outreach.0, new.outreach_announcement);
-    let participant = &new.input.participant;
-    let input = new.input;
-    let entry = new.entry;
-    let insert = Prepared(
-        diesel::sql_query(INSERT_REGISTERED)
-            .bind::<SqlUuid, _>(message.id)
-            .bind::<Text, _>(message.event_type)
-            .bind::<Jsonb, _>(&message.payload)
-            .bind::<SqlUuid, _>(message.organisation_id)
-            .bind::<Nullable<SqlUuid>, _>(message.partner_or_event)
-            .bind::<SqlUuid, _>(new.id)
-            .bind::<SqlUuid, _>(new.event_id)
-            .bind::<Text, _>(new.status)
-            .bind::<Text, _>(new.spot.mode())
-            .bind::<Bool, _>(input.needs_physical_space)
-            .bind::<Bool, _>(input.needs_transport)
-            .bind::<Nullable<Text>, _>(&input.interpretation_language)
-            .bind::<Nullable<Text>, _>(&input.accessibility_notes)
-            .bind::<Bool, _>(input.accept_online_fallback)
-            .bind::<Bool, _>(new.fallback_applied)
-            .bind::<Array<Text>, _>(&input.interests)
-            .bind::<Text, _>(&participant.full_name)
-            .bind::<Nullable<Text>, _>(participant.email.as_ref().map(|e| e.as_str()))
-            .bind::<Nullable<Text>, _>(participant.email.as_ref().map(|e| e.normalised()))
-            .bind::<Nullable<Text>, _>(participant.phone.as_ref().map(|p| p.as_str()))
-            .bind::<Nullable<Text>, _>(participant.phone.as_ref().map(|p| p.digits()))
-            .bind::<Nullable<Text>, _>(&participant.organisation_name)
-            .bind::<Nullable<Text>, _>(&participant.preferred_language)
-            .bind::<Text, _>(new.stakeholder_category)
-            .bind::<Bool, _>(new.consents.iter().any(|c| c.purpose == CONTACT))
-            .bind::<SqlUuid, _>(new.created_by)
-            .bind::<Text, _>(new.created_by_kind)
-            .bind::<Text, _>(entry.action)
-            .bind::<Nullable<SqlUuid>, _>(entry.actor.id)
-            .bind::<Text, _>(entry.actor.kind)
-            .bind::<SqlUuid, _>(new.organisation_id)
-            .bind::<Array<Text>, _>(new.consents.iter().map(|c| c.purpose.as_str()).collect::<Vec<_>>())
-            .bind::<Array<Int4>, _>(new.consents.iter().map(|c| c.version).collect::<Vec<_>>())
-            .bind::<Nullable<SqlUuid>, _>(new.spot.place())
-            .bind::<Array<SqlUuid>, _>(&input.acceptable_place_ids)
-            .bind::<SqlUuid, _>(new.outreach.0)
-            .bind::<Text, _>(new.outreach.1)
-            .bind::<Jsonb, _>(&told.payload)
-            .bind::<Nullable<Bytea>, _>(new.person.map(|(key, _)| key))
-            .bind::<Nullable<Text>, _>(new.person.map(|(_, code)| code))
-            .bind::<Jsonb, _>(&input.barriers),
-    );
+) -> AppResult<Vec<RegistrationRow>> {
+    let rows: Vec<Written> = new.iter().enumerate().map(|(n, new)| Written::of(n, new)).collect();
+    let rows = serde_json::to_value(rows).map_err(|e| AppError::Unexpected(e.into()))?;
+    let insert = Prepared(diesel::sql_query(INSERT_REGISTERED).bind::<Jsonb, _>(&rows));
     let commit = if commit { Either::Left(tx.commit()) } else { Either::Right(ready(Ok(()))) };
-    let (registration, committed) =
-        join(insert.get_result::<RegistrationRow>(&mut tx.shared()).map_err(one_person_once), commit).await;
-    let registration = registration?;
+    let (written, committed) =
+        join(insert.load::<RegistrationRow>(&mut tx.shared()).map_err(one_person_once), commit).await;
+    let mut written = written?;
     committed?;
-    Ok(registration)
+    // RETURNING gives the rows in the order written, which is not promised: put them back in
+    // the order given.
+    let order: std::collections::HashMap<Uuid, usize> =
+        new.iter().enumerate().map(|(n, new)| (new.id, n)).collect();
+    written.sort_by_key(|row| order.get(&row.id).copied().unwrap_or(usize::MAX));
+    Ok(written)
 }
 
 /// Who created the registrations of the event that hold this email (normalised) or phone

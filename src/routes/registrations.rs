@@ -125,28 +125,40 @@ pub async fn create_registration(
             return Err(error);
         }
     };
-    let mut conn = state.pool.get().await?;
-    let registered = use_case::register(
-        &mut conn,
-        token,
-        &request,
-        use_case::Limits {
-            per_minute: state.settings.registration_rate_limit_per_minute,
-            duplicates_per_hour: state.settings.duplicate_probe_limit_per_hour,
-        },
-        |caller| note_caller(&req, caller),
-        |row, position, event, place, consents| {
-            serde_json::to_value(Registration::from_row(
-                row.clone(),
-                position,
-                event,
-                place,
-                consents.to_vec(),
-            ))
-            .expect("views serialise")
-        },
-    )
-    .await?;
+    let limits = use_case::Limits {
+        per_minute: state.settings.registration_rate_limit_per_minute,
+        duplicates_per_hour: state.settings.duplicate_probe_limit_per_hour,
+    };
+    let event_id = request.event_id;
+    let registered = if request.idempotent.is_none() {
+        // Written with the registrations that reach its writer at the same time
+        // (`group_commit`); one with a key is written alone, with its answer.
+        let answered = state.writers.register(token, request).await;
+        if let Some(caller) = &answered.caller {
+            note_caller(&req, caller);
+        }
+        answered.registered?
+    } else {
+        let mut conn = state.pool.get().await?;
+        use_case::register(
+            &mut conn,
+            token,
+            &request,
+            limits,
+            |caller| note_caller(&req, caller),
+            |row, position, event, place, consents| {
+                serde_json::to_value(Registration::from_row(
+                    row.clone(),
+                    position,
+                    event,
+                    place,
+                    consents.to_vec(),
+                ))
+                .expect("views serialise")
+            },
+        )
+        .await?
+    };
     match registered {
         Registered::New { outcome, waitlist_position, place, consents, rate_limit } => {
             let view = Registration::from_row(
@@ -162,7 +174,7 @@ pub async fn create_registration(
                 _ => "waitlisted",
             };
             state.metrics.registrations.with_label_values(&[label]).inc();
-            tracing::info!(registration_id = %view.id, event_id = %request.event_id, outcome = label, "registered");
+            tracing::info!(registration_id = %view.id, event_id = %event_id, outcome = label, "registered");
             let mut created = HttpResponse::Created();
             created.insert_header((header::LOCATION, format!("/api/v1/registrations/{}", view.id)));
             for field in rate_limit.iter().flat_map(RateLimit::fields) {
@@ -177,6 +189,7 @@ pub async fn create_registration(
             // The stored answer was erased with the personal data: answer the registration
             // as it is now.
             let id = registration_id.ok_or(AppError::NotFound)?;
+            let mut conn = state.pool.get().await?;
             let row = registrations::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
             let event = crate::db::events::find(&mut conn, row.event_id).await?.ok_or(AppError::NotFound)?;
             let position = position_of(&mut conn, &row).await?;
