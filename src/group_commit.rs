@@ -21,6 +21,7 @@ use crate::app::registrations::{self as use_case, Answered, Limits, Request};
 use crate::auth::Token;
 use crate::db::DbPool;
 use crate::error::AppError;
+use crate::state::Metrics;
 
 /// The most registrations one transaction writes: enough to divide the per-transaction cost,
 /// few enough that the events' locks are held briefly.
@@ -36,19 +37,20 @@ struct Job {
 #[derive(Clone)]
 pub struct Writers {
     queues: Vec<mpsc::UnboundedSender<Job>>,
+    metrics: Metrics,
 }
 
 impl Writers {
     /// Starts `count` writers on the current worker's runtime, on `pool`.
-    pub fn start(pool: DbPool, count: usize, limits: Limits) -> Self {
+    pub fn start(pool: DbPool, count: usize, limits: Limits, metrics: Metrics) -> Self {
         let queues = (0..count.max(1))
             .map(|_| {
                 let (queue, jobs) = mpsc::unbounded_channel();
-                rt::spawn(write(pool.clone(), jobs, limits));
+                rt::spawn(write(pool.clone(), jobs, limits, metrics.clone()));
                 queue
             })
             .collect();
-        Writers { queues }
+        Writers { queues, metrics }
     }
 
     /// Registers `request` with the requests that reach its writer at the same time.
@@ -58,6 +60,7 @@ impl Writers {
         if queue.send(Job { token, request, answer }).is_err() {
             return stopped();
         }
+        self.metrics.registrations_waiting.inc();
         answered.await.unwrap_or_else(|_| Answered {
             caller: None,
             registered: Err(AppError::Unexpected(anyhow::anyhow!("the registration's group failed"))),
@@ -78,10 +81,12 @@ fn stopped() -> Answered {
 
 /// A writer: takes what waits in its queue (at least one), writes it as one group, answers
 /// each request, and starts again.
-async fn write(pool: DbPool, mut jobs: mpsc::UnboundedReceiver<Job>, limits: Limits) {
+async fn write(pool: DbPool, mut jobs: mpsc::UnboundedReceiver<Job>, limits: Limits, metrics: Metrics) {
     let mut group = Vec::with_capacity(MOST_TOGETHER);
     while jobs.recv_many(&mut group, MOST_TOGETHER).await > 0 {
         let taken = std::mem::take(&mut group);
+        metrics.registrations_waiting.sub(taken.len() as i64);
+        metrics.registrations_per_group.observe(taken.len() as f64);
         // Its own task, so that a panic fails this group's requests (their answers are
         // dropped: 500), not the writer.
         if rt::spawn(write_group(pool.clone(), taken, limits)).await.is_err() {

@@ -161,6 +161,7 @@ impl Application {
                     per_minute: shared_settings.registration_rate_limit_per_minute,
                     duplicates_per_hour: shared_settings.duplicate_probe_limit_per_hour,
                 },
+                metrics.clone(),
             );
             let state = web::Data::new(AppState {
                 writers,

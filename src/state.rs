@@ -6,7 +6,9 @@ use deadpool::managed::WeakPool;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::AsyncPgConnection;
 
-use prometheus::{Gauge, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 
 use crate::auth::jwt::TokenService;
 use crate::auth::signing::Signer;
@@ -43,6 +45,10 @@ pub struct Metrics {
     pub pool_waiting: IntGauge,
     /// Registrations created, by outcome (`confirmed`, `waitlisted`, `fallback`).
     pub registrations: IntCounterVec,
+    /// Registrations waiting in their writer's queue (`group_commit`).
+    pub registrations_waiting: IntGauge,
+    /// Registrations written in one transaction, per transaction (`group_commit`).
+    pub registrations_per_group: Histogram,
     /// Webhook deliveries waiting to be posted (or posted again), set at each scrape.
     pub outbox_pending: IntGauge,
     /// Age of the oldest of them (0 when there is none), set at each scrape.
@@ -67,6 +73,18 @@ impl Metrics {
             opts("registrations_created_total", "Registrations created, by outcome"),
             &["outcome"],
         )?;
+        let registrations_waiting = IntGauge::with_opts(opts(
+            "registrations_waiting",
+            "Registrations waiting for their writer, to be written with those that arrive with them",
+        ))?;
+        let registrations_per_group = Histogram::with_opts(
+            HistogramOpts::new(
+                "registrations_per_group",
+                "Registrations written together in one transaction",
+            )
+            .namespace(METRICS_NAMESPACE)
+            .buckets(vec![1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0]),
+        )?;
         let outbox_pending = IntGauge::with_opts(opts(
             "webhook_outbox_pending",
             "Webhook deliveries waiting to be posted or retried",
@@ -84,6 +102,8 @@ impl Metrics {
         registry.register(Box::new(pool_available.clone()))?;
         registry.register(Box::new(pool_waiting.clone()))?;
         registry.register(Box::new(registrations.clone()))?;
+        registry.register(Box::new(registrations_waiting.clone()))?;
+        registry.register(Box::new(registrations_per_group.clone()))?;
         registry.register(Box::new(outbox_pending.clone()))?;
         registry.register(Box::new(outbox_oldest_pending_age.clone()))?;
         registry.register(Box::new(build_info))?;
@@ -96,6 +116,8 @@ impl Metrics {
             pool_available,
             pool_waiting,
             registrations,
+            registrations_waiting,
+            registrations_per_group,
             outbox_pending,
             outbox_oldest_pending_age,
             pools: Default::default(),

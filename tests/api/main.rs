@@ -22,6 +22,7 @@ mod events;
 mod exact_contract;
 mod faults;
 mod fixtures;
+mod group_commit;
 mod group_reservations;
 mod helpers;
 mod hosted_places;
