@@ -103,13 +103,37 @@ async fn write_group(pool: DbPool, jobs: Vec<Job>, limits: Limits) {
         }
         Err(error) => {
             let error = format!("connection pool: {error}");
-            jobs.iter()
-                .map(|_| Answered { caller: None, registered: Err(AppError::Unavailable(error.clone())) })
-                .collect()
+            Some(
+                jobs.iter()
+                    .map(|_| Answered { caller: None, registered: Err(AppError::Unavailable(error.clone())) })
+                    .collect(),
+            )
         }
     };
-    for (job, answer) in jobs.into_iter().zip(answers) {
-        // A client gone before its answer: its registration stands, as any that committed.
-        let _ = job.answer.send(answer);
+    match answers {
+        Some(answers) => {
+            for (job, answer) in jobs.into_iter().zip(answers) {
+                // A client gone before its answer: its registration stands, as any that committed.
+                let _ = job.answer.send(answer);
+            }
+        }
+        // Each on its own connection, so that the writer goes on with the next group while
+        // these wait for what held the group back.
+        None => {
+            for job in jobs {
+                rt::spawn(write_alone(pool.clone(), job, limits));
+            }
+        }
     }
+}
+
+async fn write_alone(pool: DbPool, job: Job, limits: Limits) {
+    let answer = match pool.get().await {
+        Ok(mut conn) => use_case::register_alone(&mut conn, job.token, &job.request, limits).await,
+        Err(error) => Answered {
+            caller: None,
+            registered: Err(AppError::Unavailable(format!("connection pool: {error}"))),
+        },
+    };
+    let _ = job.answer.send(answer);
 }

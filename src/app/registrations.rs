@@ -20,7 +20,7 @@ use crate::db::pipelined::PipelinedTransaction;
 use crate::db::places::{self, OfferedPlace, PlaceRow};
 use crate::db::rate_limits;
 use crate::db::registrations::{self, NewRegistration, RegistrationChanges, RegistrationRow};
-use crate::domain::actors::{Actor, EventId, RegistrationId};
+use crate::domain::actors::{Actor, ActorKind, EventId, RegistrationId};
 use crate::domain::attendance::ByHand;
 use crate::domain::consent::{self, ConsentChange};
 use crate::domain::events::{registration_open, EventStatus};
@@ -447,22 +447,20 @@ pub struct Answered {
 /// statement and per transaction, not per row (bench/README), so under load a group costs
 /// much less than its registrations one by one.
 ///
-/// A request refused by a rule is answered its refusal and the others go on. When the write
-/// fails (rule 5's unique indexes, or two of the group being one person) or a caller is past
-/// REGISTRATION_RATE_LIMIT_PER_MINUTE, the group's transaction rolls back and each request
-/// is registered on its own by [`register`], which answers exactly as if they had come one
-/// at a time.
+/// A request refused by a rule is answered its refusal and the others go on. When an event
+/// stays locked by another transaction longer than [`GROUP_LOCK_TIMEOUT`], the write fails
+/// (rule 5's unique indexes, or two of the group being one person) or a caller is past
+/// REGISTRATION_RATE_LIMIT_PER_MINUTE, the group's transaction rolls back and the answer is
+/// `None`: each request is then to be registered on its own ([`register_alone`]), which
+/// answers exactly as if they had come one at a time.
 pub async fn register_together(
     conn: &mut AsyncPgConnection,
     members: &[(Token, &Request)],
     limits: Limits,
-) -> Vec<Answered> {
+) -> Option<Vec<Answered>> {
     let mut callers = vec![None; members.len()];
-    let mut tx = match PipelinedTransaction::open(conn) {
-        Ok(tx) => tx,
-        Err(error) => return members.iter().map(|_| failed(&error)).collect(),
-    };
-    let answered = match together_in(&mut tx, members, limits, &mut callers).await {
+    let mut tx = PipelinedTransaction::open(conn).ok()?;
+    match together_in(&mut tx, members, limits, &mut callers).await {
         Ok(Together::Answered(answers)) => tx.finish(Ok(answers)).await.ok(),
         // Rolled back: the group's failure is answered to no one, since each request is
         // then registered (or refused) on its own.
@@ -470,37 +468,39 @@ pub async fn register_together(
             tx.finish::<()>(Err(AppError::Unavailable("registered one by one".into()))).await.ok().and(None)
         }
         Err(error) => tx.finish::<()>(Err(error)).await.ok().and(None),
-    };
-    match answered {
-        Some(answers) => answers,
-        None => {
-            let mut answers = Vec::with_capacity(members.len());
-            for (token, request) in members {
-                let mut caller = None;
-                let registered = register(
-                    conn,
-                    *token,
-                    request,
-                    limits,
-                    |c| caller = Some(c.clone()),
-                    |_, _, _, _, _| serde_json::Value::Null,
-                )
-                .await;
-                answers.push(Answered { caller, registered });
-            }
-            answers
-        }
     }
 }
+
+/// Registers a request of a group that could not be written together ([`register_together`]
+/// answered `None`), on its own, as [`register`] does.
+pub async fn register_alone(
+    conn: &mut AsyncPgConnection,
+    token: Token,
+    request: &Request,
+    limits: Limits,
+) -> Answered {
+    let mut caller = None;
+    let registered = register(
+        conn,
+        token,
+        request,
+        limits,
+        |c| caller = Some(c.clone()),
+        |_, _, _, _, _| serde_json::Value::Null,
+    )
+    .await;
+    Answered { caller, registered }
+}
+
+/// How long a group waits for its events' locks: what holds one longer than a group's own
+/// transactions do (an organiser's change of the event) would otherwise hold every
+/// registration of the writer back, not only that event's, which then wait on their own.
+const GROUP_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '250ms'";
 
 enum Together {
     Answered(Vec<Answered>),
     /// The group is rolled back and registered one by one.
     OneByOne,
-}
-
-fn failed(error: &AppError) -> Answered {
-    Answered { caller: None, registered: Err(AppError::Unexpected(anyhow::anyhow!("{error}"))) }
 }
 
 async fn together_in(
@@ -509,49 +509,36 @@ async fn together_in(
     limits: Limits,
     callers: &mut [Option<Caller>],
 ) -> AppResult<Together> {
-    // One lock statement per event and caller (the caller's standing comes with it), in the
-    // order of the events' ids.
-    let mut pairs: Vec<(Uuid, Token)> = members.iter().map(|(token, r)| (r.event_id.0, *token)).collect();
-    pairs.sort_by_key(|(event, token)| (*event, token.id()));
-    pairs.dedup_by_key(|(event, token)| (*event, token.id()));
-    let locks = futures_util::future::join_all(pairs.iter().map(|(event, token)| {
-        events::lock_as_standing(
-            tx.shared(),
-            *event,
-            token.id(),
-            token.actor().kind,
-            limits.duplicates_per_hour,
-        )
-    }));
+    // Every event locked with each of its callers' standing, in one statement.
+    let mut pairs: Vec<(Uuid, Uuid, ActorKind)> =
+        members.iter().map(|(token, r)| (r.event_id.0, token.id(), token.actor().kind)).collect();
+    pairs.sort_by_key(|(event, caller, _)| (*event, *caller));
+    pairs.dedup_by_key(|(event, caller, _)| (*event, *caller));
+    let locks = events::lock_for_callers(tx.shared(), &pairs, limits.duplicates_per_hour);
     let mut naming: Vec<Uuid> =
         members.iter().filter(|(_, r)| r.names_places()).map(|(_, r)| r.event_id.0).collect();
     naming.sort();
     naming.dedup();
     let offered = places::offered_by(tx.shared(), &naming);
     let keys = futures_util::future::join_all(members.iter().map(|(_, request)| keys_of(tx, request)));
-    let (begun, locked, offered, keys) = futures_util::future::join4(tx.begin(), locks, offered, keys).await;
+    let begun = tx.begin_with(GROUP_LOCK_TIMEOUT);
+    let (begun, locked, offered, keys) = futures_util::future::join4(begun, locks, offered, keys).await;
     begun?;
-    let mut locked: Vec<Option<AppResult<Option<events::LockedForCaller>>>> =
-        locked.into_iter().map(Some).collect();
+    let found = locked?;
     let offered = offered?;
     // Each event's seats as the group's earlier registrations left them, and who of the group
     // joined which of its waitlists.
     let mut seatings: Vec<(Uuid, Seating)> = Vec::new();
     let mut joined: Vec<(Uuid, Spot, bool)> = Vec::new();
     let mut outcomes: Vec<AppResult<(Caller, Decided, usize)>> = Vec::with_capacity(members.len());
-    let mut found: Vec<Option<events::LockedForCaller>> = pairs.iter().map(|_| None).collect();
     for (i, (token, request)) in members.iter().enumerate() {
-        let pair = pairs
-            .binary_search_by_key(&(request.event_id.0, token.id()), |(event, token)| (*event, token.id()))
-            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("every member's event is locked")))?;
-        if let Some(lock) = locked[pair].take() {
-            found[pair] = lock?;
-        }
+        let pair =
+            found.iter().position(|(caller, l)| *caller == token.id() && l.event.id == request.event_id.0);
         let decided = async {
-            let lock = found[pair].as_ref();
+            let lock = pair.map(|at| &found[at].1);
             let caller = caller_of(tx, *token, lock).await?;
             callers[i] = Some(caller.clone());
-            let lock = lock.ok_or(AppError::NotFound)?;
+            let (lock, pair) = lock.zip(pair).ok_or(AppError::NotFound)?;
             let event = &lock.event;
             let seating = match seatings.iter().position(|(id, _)| *id == event.id) {
                 Some(at) => at,
@@ -598,7 +585,7 @@ async fn together_in(
         .zip(&outcomes)
         .filter_map(|((token, request), outcome)| {
             let (caller, decided, pair) = outcome.as_ref().ok()?;
-            let event = &found[*pair].as_ref()?.event;
+            let event = &found[*pair].1.event;
             Some(decided.new_registration(caller, *token, request, event))
         })
         .collect();
@@ -647,7 +634,7 @@ async fn together_in(
                 let row = rows.next().ok_or_else(|| {
                     AppError::Unexpected(anyhow::anyhow!("the insert returns every registration it writes"))
                 })?;
-                let event = found[pair].as_ref().map(|l| l.event.clone()).ok_or(AppError::NotFound)?;
+                let event = found[pair].1.event.clone();
                 let rate_limit =
                     windows.iter().find(|(id, _, _)| *id == caller.id).and_then(|(_, n, window)| {
                         let seen = match nth.iter_mut().find(|(id, _)| *id == caller.id) {

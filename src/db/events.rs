@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::accounts::{self, Standing};
+use crate::db::accounts::Standing;
 use crate::db::places::EventPlaceRow;
 use crate::db::prepared::Prepared;
-use crate::db::schema::{events, organisation_trusts, rate_limits};
+use crate::db::schema::events;
 use crate::domain::actors::ActorKind;
 use crate::domain::consent::Purpose;
 use crate::domain::events::{EventDraft, EventStatus, OnlineDraft, OnsiteDraft};
@@ -17,7 +17,6 @@ use crate::domain::offers::WaitlistPromotion;
 use crate::domain::seats::{Seating, Seats};
 use crate::domain::translations::{title_in, EventTranslations};
 use crate::error::AppResult;
-use diesel::dsl::IntervalDsl;
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = events)]
@@ -267,19 +266,9 @@ pub struct LockedForCaller {
     pub purposes: Vec<Purpose>,
 }
 
-/// The consent purposes of the locked event's organisation, as one column of the lock's
-/// statement: a statement of their own cost PostgreSQL a seventh of a registration's
-/// instructions (bench/README.md, "A lighter registration write"). SQL text, which diesel
-/// cannot express as a correlated subquery: a statement holding it is run as [`Prepared`],
-/// or diesel would plan it again at every registration.
-fn purposes_of_the_event() -> diesel::expression::SqlLiteral<diesel::sql_types::Json> {
-    diesel::dsl::sql::<diesel::sql_types::Json>(
-        "(SELECT coalesce(json_agg(json_build_array(p.purpose, p.required, p.current_version)), '[]') \
-         FROM consent_purposes p WHERE p.organisation_id = events.organisation_id)",
-    )
-}
-
-/// [`purposes_of_the_event`] read back.
+/// The consent purposes of the locked event's organisation, read back from their column of
+/// the lock's statement (a statement of their own cost PostgreSQL a seventh of a
+/// registration's instructions: bench/README.md, "A lighter registration write").
 fn purposes_from(column: serde_json::Value) -> AppResult<Vec<Purpose>> {
     let rows: Vec<(String, bool, i32)> = serde_json::from_value(column)
         .map_err(|e| anyhow::anyhow!("consent purposes of the lock's statement: {e}"))?;
@@ -289,85 +278,117 @@ fn purposes_from(column: serde_json::Value) -> AppResult<Vec<Purpose>> {
         .collect())
 }
 
-/// [`lock`], and in the same statement whether the caller `id` of `kind` still stands (a
-/// partner not revoked, a user not deleted; see `accounts::Standing`) and, for a partner,
-/// whether the event's organisation trusts the partner's: a registration checks its caller
-/// and locks its event in one statement. `None` when the event does not exist, which says
-/// nothing about the caller.
+/// [`lock`] for registrations: each event of `pairs` (event, caller, caller's kind) locked in
+/// one statement, in the order of the events' ids (as any transaction that locks several, so
+/// none waits for another in a circle), and with each, what the same statement read about
+/// its caller: whether it still stands (a partner not revoked, a user not deleted; see
+/// `accounts::Standing`) and, for a partner, whether the event's organisation trusts the
+/// partner's and whether it had its duplicate answers for the hour. A registration, or a
+/// group of them, checks its callers and locks its events in one statement: each statement
+/// costs PostgreSQL more than the rows it reads (bench/README). An event that does not exist
+/// is missing from the answer, which says nothing about its callers.
 ///
 /// Takes a shared connection so that it can be pipelined behind `BEGIN` (see
 /// `db::pipelined`).
-pub async fn lock_as_standing(
+pub async fn lock_for_callers(
     mut conn: &AsyncPgConnection,
+    pairs: &[(Uuid, Uuid, ActorKind)],
+    duplicates_per_hour: u32,
+) -> AppResult<Vec<(Uuid, LockedForCaller)>> {
+    use diesel::sql_types::{Array, Int4, Nullable, Text, Uuid as SqlUuid};
+    let events: Vec<Uuid> = pairs.iter().map(|(event, _, _)| *event).collect();
+    let callers: Vec<Uuid> = pairs.iter().map(|(_, caller, _)| *caller).collect();
+    let kinds: Vec<&str> = pairs.iter().map(|(_, _, kind)| kind.as_str()).collect();
+    let duplicates: Vec<Option<String>> = pairs
+        .iter()
+        .map(|(_, caller, kind)| {
+            (*kind == ActorKind::ApiClient).then(|| crate::db::rate_limits::duplicates_key(*caller))
+        })
+        .collect();
+    let rows: Vec<LockedRow> = Prepared(
+        diesel::sql_query(LOCK_FOR_CALLERS)
+            .bind::<Array<SqlUuid>, _>(&events)
+            .bind::<Array<SqlUuid>, _>(&callers)
+            .bind::<Array<Text>, _>(&kinds)
+            .bind::<Array<Nullable<Text>>, _>(&duplicates)
+            .bind::<Int4, _>(i32::try_from(duplicates_per_hour).unwrap_or(i32::MAX)),
+    )
+    .load(&mut conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let standing = match row.kind.as_str() {
+                "api_client" => Standing::of_partner(row.partner_organisation),
+                _ => Standing::of_user(row.user_role, row.user_organisation),
+            };
+            Ok((
+                row.locked_for,
+                LockedForCaller {
+                    event: row.event,
+                    standing,
+                    trusted: row.trusted,
+                    duplicates_exhausted: row.duplicates_exhausted,
+                    purposes: purposes_from(row.purposes)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The statement of [`lock_for_callers`]: `$1` to `$4` the pairs' events, callers, kinds and
+/// keys of their duplicate counters, `$5` DUPLICATE_PROBE_LIMIT_PER_HOUR.
+const LOCK_FOR_CALLERS: &str = "WITH locked AS MATERIALIZED (
+         SELECT e.* FROM events e WHERE e.id = ANY ($1::uuid[]) ORDER BY e.id FOR UPDATE)
+ SELECT e.*, p.caller AS locked_for, p.kind, a.partner_organisation,
+        (SELECT u.role FROM users u WHERE p.kind = 'user' AND u.id = p.caller) AS user_role,
+        (SELECT u.organisation_id FROM users u WHERE p.kind = 'user' AND u.id = p.caller) AS user_organisation,
+        coalesce(e.organisation_id IN (SELECT t.organisation_id FROM organisation_trusts t
+                                        WHERE t.trusted_organisation_id = a.partner_organisation), false) AS trusted,
+        EXISTS (SELECT 1 FROM rate_limits r
+                 WHERE r.key = p.duplicates AND r.window_start + interval '1 hour' > now() AND r.count >= $5)
+            AS duplicates_exhausted,
+        (SELECT coalesce(json_agg(json_build_array(cp.purpose, cp.required, cp.current_version)), '[]')
+           FROM consent_purposes cp WHERE cp.organisation_id = e.organisation_id) AS purposes
+   FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS p(event_id, caller, kind, duplicates)
+   JOIN locked e ON e.id = p.event_id
+  CROSS JOIN LATERAL (SELECT (SELECT c.organisation_id FROM api_clients c
+                               WHERE p.kind = 'api_client' AND c.id = p.caller AND c.revoked_at IS NULL)
+                                  AS partner_organisation) a";
+
+#[derive(QueryableByName)]
+struct LockedRow {
+    #[diesel(embed)]
+    event: EventRow,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    locked_for: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    partner_organisation: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    user_role: Option<crate::domain::actors::Role>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+    user_organisation: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    trusted: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    duplicates_exhausted: bool,
+    #[diesel(sql_type = diesel::sql_types::Json)]
+    purposes: serde_json::Value,
+}
+
+/// [`lock_for_callers`] for one event and one caller.
+pub async fn lock_as_standing(
+    conn: &AsyncPgConnection,
     id: Uuid,
     caller: Uuid,
     kind: ActorKind,
     duplicates_per_hour: u32,
 ) -> AppResult<Option<LockedForCaller>> {
-    // No LIMIT: the key finds one row, and a Limit node is one more to start per registration.
-    let locked = events::table.find(id).for_update();
-    Ok(if kind == ActorKind::ApiClient {
-        // The organisations that trust the partner's organisation (none for a revoked one).
-        let trusting = organisation_trusts::table
-            .filter(
-                organisation_trusts::trusted_organisation_id
-                    .nullable()
-                    .eq(accounts::partner_organisation(caller)),
-            )
-            .select(organisation_trusts::organisation_id);
-        // Its duplicate answers of this hour (windows start on the hour), when they reached
-        // the limit.
-        let exhausted = diesel::dsl::exists(
-            rate_limits::table
-                .filter(rate_limits::key.eq(crate::db::rate_limits::duplicates_key(caller)))
-                .filter((rate_limits::window_start + 1.hour()).gt(diesel::dsl::now))
-                .filter(rate_limits::count.ge(i32::try_from(duplicates_per_hour).unwrap_or(i32::MAX))),
-        );
-        let row = locked.select((
-            EventRow::as_select(),
-            accounts::partner_organisation(caller),
-            events::organisation_id.eq_any(trusting),
-            exhausted,
-            purposes_of_the_event(),
-        ));
-        let row = Prepared(row)
-            .get_result::<(EventRow, Option<Uuid>, bool, bool, serde_json::Value)>(&mut conn)
-            .await
-            .optional()?;
-        match row {
-            Some((event, organisation, trusted, duplicates_exhausted, purposes)) => Some(LockedForCaller {
-                event,
-                standing: Standing::of_partner(organisation),
-                trusted,
-                duplicates_exhausted,
-                purposes: purposes_from(purposes)?,
-            }),
-            None => None,
-        }
-    } else {
-        let row = locked.select((
-            EventRow::as_select(),
-            accounts::user_role(caller),
-            accounts::user_organisation(caller),
-            purposes_of_the_event(),
-        ));
-        let row = Prepared(row)
-            .get_result::<(EventRow, Option<crate::domain::actors::Role>, Option<Uuid>, serde_json::Value)>(
-                &mut conn,
-            )
-            .await
-            .optional()?;
-        match row {
-            Some((event, role, organisation, purposes)) => Some(LockedForCaller {
-                event,
-                standing: Standing::of_user(role, organisation),
-                trusted: false,
-                duplicates_exhausted: false,
-                purposes: purposes_from(purposes)?,
-            }),
-            None => None,
-        }
-    })
+    Ok(lock_for_callers(conn, &[(id, caller, kind)], duplicates_per_hour)
+        .await?
+        .pop()
+        .map(|(_, locked)| locked))
 }
 
 /// Writes a validated draft over the event.

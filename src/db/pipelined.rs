@@ -61,6 +61,12 @@ impl<'c> PipelinedTransaction<'c> {
         async move { Ok(conn.batch_execute("BEGIN").await?) }
     }
 
+    /// [`Self::begin`], with `settings` (`SET LOCAL ...`) in the same message.
+    pub fn begin_with(&self, settings: &'static str) -> impl Future<Output = AppResult<()>> + '_ {
+        let mut conn: &AsyncPgConnection = self.conn;
+        async move { Ok(conn.batch_execute(&format!("BEGIN; {settings}")).await?) }
+    }
+
     /// `COMMIT`: the last future of the last batch. Nothing that can fail may follow it.
     ///
     /// Sent as a prepared statement, not as a simple query: diesel-async sends a batch's

@@ -276,3 +276,48 @@ async fn a_group_over_several_events_and_partners_decides_each_on_its_own_event(
     assert_eq!((status_of(small, "confirmed"), status_of(small, "waitlisted")), (1, 3));
     assert_eq!((status_of(large, "confirmed"), status_of(large, "waitlisted")), (4, 0));
 }
+
+#[actix_web::test]
+async fn an_event_held_locked_by_another_transaction_holds_back_only_its_own_registrations() {
+    // One writer, so that both events' registrations go through it; statements may wait a
+    // minute, so only the group's own bound on lock waits lets the writer go on.
+    let app = spawn_app_with(|s| {
+        s.database_acquire_timeout_ms = 60_000;
+        s.database_statement_timeout_ms = 60_000;
+        s.database_pool_size = 8;
+        s.registration_writers = 1;
+    })
+    .await;
+    let (org, organiser, held) = published_event(&app, json!({})).await;
+    let other = create_event(&app, &organiser, roundtable(org)).await;
+    publish(&app, &organiser, other).await;
+    let partner = app.partner_of(org).await;
+    let mut holder: diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> = app.conn().await;
+    holder.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
+        .bind::<SqlUuid, _>(held)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let first = participant("online", false);
+    let waiting = post(&app, &partner, held, &first);
+    let meanwhile = async {
+        eventually("the held event's registration waiting for its lock", || async {
+            someone_waits_for_a_lock(&app).await.then_some(())
+        })
+        .await;
+        // Answered while the first event is still locked.
+        let answered = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            post(&app, &partner, other, &participant("online", false)),
+        )
+        .await
+        .expect("the other event's registration is not held back");
+        holder.batch_execute("COMMIT").await.unwrap();
+        answered
+    };
+    let (waited, answered) = join(waiting, meanwhile).await;
+    assert_eq!(answered.status, 201, "{}", answered.text);
+    assert_eq!(waited.status, 201, "{}", waited.text);
+}
