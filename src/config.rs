@@ -48,7 +48,7 @@ pub struct Settings {
     /// Registration writers of each HTTP worker (at most its connections): each writes the
     /// registrations of its share of the events, those that arrive together in one
     /// transaction (`group_commit`).
-    #[arg(long, env = "REGISTRATION_WRITERS", default_value_t = 2, value_name = "REGISTRATION_WRITERS",
+    #[arg(long, env = "REGISTRATION_WRITERS", default_value_t = 1, value_name = "REGISTRATION_WRITERS",
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub registration_writers: u32,
 
