@@ -52,6 +52,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub registration_writers: u32,
 
+    /// Milliseconds a group of registrations waits for its events' locks (1 to 60000); past
+    /// it, its requests are registered each on its own while the writer goes on.
+    #[arg(long, env = "REGISTRATION_GROUP_LOCK_WAIT_MS", default_value_t = 250, value_name = "REGISTRATION_GROUP_LOCK_WAIT_MS",
+          value_parser = clap::value_parser!(u32).range(1..=60_000))]
+    pub registration_group_lock_wait_ms: u32,
+
     /// How long a request waits for a free connection before it is answered 503.
     #[arg(
         long,

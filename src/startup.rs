@@ -160,6 +160,7 @@ impl Application {
                 crate::app::registrations::Limits {
                     per_minute: shared_settings.registration_rate_limit_per_minute,
                     duplicates_per_hour: shared_settings.duplicate_probe_limit_per_hour,
+                    group_lock_wait_ms: shared_settings.registration_group_lock_wait_ms,
                 },
                 metrics.clone(),
             );

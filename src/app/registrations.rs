@@ -59,6 +59,9 @@ pub struct Limits {
     /// DUPLICATE_PROBE_LIMIT_PER_HOUR: `already_registered` answers a partner gets an hour for
     /// registrations it did not create.
     pub duplicates_per_hour: u32,
+    /// REGISTRATION_GROUP_LOCK_WAIT_MS: how long a group of registrations waits for its
+    /// events' locks before its requests are registered each on its own.
+    pub group_lock_wait_ms: u32,
 }
 
 /// A registration refused by rule 5, to be answered (and counted) after its transaction.
@@ -448,7 +451,7 @@ pub struct Answered {
 /// much less than its registrations one by one.
 ///
 /// A request refused by a rule is answered its refusal and the others go on. When an event
-/// stays locked by another transaction longer than [`GROUP_LOCK_TIMEOUT`], the write fails
+/// stays locked by another transaction longer than REGISTRATION_GROUP_LOCK_WAIT_MS, the write fails
 /// (rule 5's unique indexes, or two of the group being one person) or a caller is past
 /// REGISTRATION_RATE_LIMIT_PER_MINUTE, the group's transaction rolls back and the answer is
 /// `None`: each request is then to be registered on its own ([`register_alone`]), which
@@ -492,11 +495,6 @@ pub async fn register_alone(
     Answered { caller, registered }
 }
 
-/// How long a group waits for its events' locks: what holds one longer than a group's own
-/// transactions do (an organiser's change of the event) would otherwise hold every
-/// registration of the writer back, not only that event's, which then wait on their own.
-const GROUP_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '250ms'";
-
 enum Together {
     Answered(Vec<Answered>),
     /// The group is rolled back and registered one by one.
@@ -521,7 +519,10 @@ async fn together_in(
     naming.dedup();
     let offered = places::offered_by(tx.shared(), &naming);
     let keys = futures_util::future::join_all(members.iter().map(|(_, request)| keys_of(tx, request)));
-    let begun = tx.begin_with(GROUP_LOCK_TIMEOUT);
+    // A bound on lock waits: what holds an event longer than a group's own transactions do
+    // (an organiser's change of the event) would otherwise hold back every registration of
+    // the writer, not only that event's, which then wait on their own.
+    let begun = tx.begin_with(format!("SET LOCAL lock_timeout = {}", limits.group_lock_wait_ms.max(1)));
     let (begun, locked, offered, keys) = futures_util::future::join4(begun, locks, offered, keys).await;
     begun?;
     let found = locked?;
@@ -757,7 +758,8 @@ fn joining_waitlist_at(
         Spot::Venue if needs_physical_space => event.onsite_waitlisted_physical_space,
         Spot::Venue => event.onsite_waitlisted,
         Spot::Place(id) => {
-            let place = places.iter().map(|o| &o.seats).find(|p| p.place_id == id);
+            // `places` may hold other events' offers of the same place (a group's).
+            let place = places.iter().map(|o| &o.seats).find(|p| p.place_id == id && p.event_id == event.id);
             match place {
                 Some(place) if needs_physical_space => place.waitlisted_physical_space,
                 Some(place) => place.waitlisted,

@@ -62,7 +62,7 @@ impl<'c> PipelinedTransaction<'c> {
     }
 
     /// [`Self::begin`], with `settings` (`SET LOCAL ...`) in the same message.
-    pub fn begin_with(&self, settings: &'static str) -> impl Future<Output = AppResult<()>> + '_ {
+    pub fn begin_with(&self, settings: String) -> impl Future<Output = AppResult<()>> + '_ {
         let mut conn: &AsyncPgConnection = self.conn;
         async move { Ok(conn.batch_execute(&format!("BEGIN; {settings}")).await?) }
     }

@@ -128,6 +128,7 @@ pub async fn create_registration(
     let limits = use_case::Limits {
         per_minute: state.settings.registration_rate_limit_per_minute,
         duplicates_per_hour: state.settings.duplicate_probe_limit_per_hour,
+        group_lock_wait_ms: state.settings.registration_group_lock_wait_ms,
     };
     let event_id = request.event_id;
     let registered = if request.idempotent.is_none() {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::fixtures::*;
 use crate::helpers::{read, spawn_app_with, Resp, TestApp};
+use crate::hosted_places::{hosted, offer, place};
 use crate::receiver::{eventually, Receiver};
 use crate::webhook_delivery::subscribe;
 
@@ -89,11 +90,13 @@ fn all_for(token: &str, event: Uuid, bodies: &[Value]) -> Vec<(String, Uuid, Val
     bodies.iter().map(|body| (token.to_owned(), event, body.clone())).collect()
 }
 
+/// The groups wait for the held lock as long as the test holds it.
 async fn spawn_app() -> TestApp {
     crate::webhook_delivery::spawn_app(|s| {
         s.database_acquire_timeout_ms = 60_000;
         s.database_statement_timeout_ms = 60_000;
         s.database_pool_size = 8;
+        s.registration_group_lock_wait_ms = 60_000;
     })
     .await
 }
@@ -207,6 +210,7 @@ async fn a_group_past_the_rate_limit_registers_exactly_the_limit_and_refuses_the
         s.database_acquire_timeout_ms = 60_000;
         s.database_pool_size = 8;
         s.registration_rate_limit_per_minute = 5;
+        s.registration_group_lock_wait_ms = 60_000;
     })
     .await;
     let (org, _organiser, event) = published_event(&app, json!({})).await;
@@ -242,6 +246,7 @@ async fn a_group_over_several_events_and_partners_decides_each_on_its_own_event(
         s.database_acquire_timeout_ms = 60_000;
         s.database_pool_size = 8;
         s.registration_writers = 1;
+        s.registration_group_lock_wait_ms = 60_000;
     })
     .await;
     let (org, organiser, small) =
@@ -286,6 +291,7 @@ async fn an_event_held_locked_by_another_transaction_holds_back_only_its_own_reg
         s.database_statement_timeout_ms = 60_000;
         s.database_pool_size = 8;
         s.registration_writers = 1;
+        s.registration_group_lock_wait_ms = 250;
     })
     .await;
     let (org, organiser, held) = published_event(&app, json!({})).await;
@@ -320,4 +326,73 @@ async fn an_event_held_locked_by_another_transaction_holds_back_only_its_own_reg
     let (waited, answered) = join(waiting, meanwhile).await;
     assert_eq!(answered.status, 201, "{}", answered.text);
     assert_eq!(waited.status, 201, "{}", waited.text);
+}
+
+#[actix_web::test]
+async fn a_group_over_two_events_sharing_a_place_counts_each_events_own_waitlist_there() {
+    // The writer waits for the held lock until the test releases it.
+    let app = spawn_app_with(|s| {
+        s.database_acquire_timeout_ms = 60_000;
+        s.database_statement_timeout_ms = 60_000;
+        s.database_pool_size = 8;
+        s.registration_writers = 1;
+        s.registration_group_lock_wait_ms = 60_000;
+    })
+    .await;
+    let (org, organiser, first) = published_event(&app, json!({})).await;
+    let second = create_event(&app, &organiser, roundtable(org)).await;
+    publish(&app, &organiser, second).await;
+    let centre = place(&app, &organiser, org, hosted("Centro cívico", "Almazán", 4)).await;
+    for event in [first, second] {
+        assert_eq!(offer(&app, &organiser, event, centre, 1, 0).await.status, 201);
+    }
+    let partner = app.partner_of(org).await;
+    let at_centre = || {
+        let mut body = participant("onsite", false);
+        body["place_id"] = json!(centre);
+        body
+    };
+    // The first event's seat there is taken and two wait for it; the second's seat is taken.
+    for _ in 0..3 {
+        assert_eq!(post(&app, &partner, first, &at_centre()).await.status, 201);
+    }
+    assert_eq!(post(&app, &partner, second, &at_centre()).await.status, 201);
+
+    // The writer is held back by a third event's lock while both arrive, so they form one
+    // group behind it.
+    let (_, _, third) = {
+        let third = create_event(&app, &organiser, roundtable(org)).await;
+        publish(&app, &organiser, third).await;
+        (org, (), third)
+    };
+    let mut holder: diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> = app.conn().await;
+    holder.batch_execute("BEGIN").await.unwrap();
+    diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
+        .bind::<SqlUuid, _>(third)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let blocker = participant("online", false);
+    let (first_body, second_body) = (at_centre(), at_centre());
+    let held = post(&app, &partner, third, &blocker);
+    let together = async {
+        eventually("the writer waiting for the third event", || async {
+            someone_waits_for_a_lock(&app).await.then_some(())
+        })
+        .await;
+        let sent = join(post(&app, &partner, first, &first_body), post(&app, &partner, second, &second_body));
+        let release = async {
+            eventually("both queued behind it", || async {
+                (queue_state(&app).await.0 == 2.0).then_some(())
+            })
+            .await;
+            holder.batch_execute("COMMIT").await.unwrap();
+        };
+        join(sent, release).await.0
+    };
+    let (held, (first_answer, second_answer)) = join(held, together).await;
+    assert_eq!(held.status, 201, "{}", held.text);
+    let responses = [first_answer, second_answer];
+    assert_eq!(responses[0].body["waitlist_position"], 3, "{}", responses[0].text);
+    assert_eq!(responses[1].body["waitlist_position"], 1, "its own event's waitlist: {}", responses[1].text);
 }
