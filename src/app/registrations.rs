@@ -609,24 +609,22 @@ async fn together_in(
     };
     drop(written);
     // Each caller's registrations of the group counted at once; the n-th of them stands
-    // where the one-by-one count would have put it.
-    let mut windows = Vec::new();
+    // where the one-by-one count would have put it. Per caller: its count of the group, its
+    // window, and how many of its answers are given so far.
+    let mut windows: Vec<(Uuid, u32, Option<rate_limits::Window>, u32)> = Vec::new();
     if per_minute > 0 {
         let mut counted: Vec<Uuid> =
             outcomes.iter().filter_map(|o| o.as_ref().ok().map(|(c, _, _)| c.id)).collect();
         counted.sort();
-        let mut distinct = counted.clone();
-        distinct.dedup();
-        for caller in distinct {
-            let n = counted.iter().filter(|c| **c == caller).count() as u32;
-            match rate_limits::count_registration(tx.conn(), caller, per_minute, n).await {
-                Ok(window) => windows.push((caller, n, window)),
+        for caller in counted.chunk_by(|a, b| a == b) {
+            let n = caller.len() as u32;
+            match rate_limits::count_registration(tx.conn(), caller[0], per_minute, n).await {
+                Ok(window) => windows.push((caller[0], n, window, 0)),
                 // Past the limit: one by one, so that exactly the requests past it are refused.
                 Err(_) => return Ok(Together::OneByOne),
             }
         }
     }
-    let mut nth: Vec<(Uuid, u32)> = Vec::new();
     let answers = outcomes
         .into_iter()
         .zip(callers.iter())
@@ -637,18 +635,9 @@ async fn together_in(
                 })?;
                 let event = found[pair].1.event.clone();
                 let rate_limit =
-                    windows.iter().find(|(id, _, _)| *id == caller.id).and_then(|(_, n, window)| {
-                        let seen = match nth.iter_mut().find(|(id, _)| *id == caller.id) {
-                            Some((_, seen)) => {
-                                *seen += 1;
-                                *seen
-                            }
-                            None => {
-                                nth.push((caller.id, 1));
-                                1
-                            }
-                        };
-                        window.map(|window| window.of(*n, seen))
+                    windows.iter_mut().find(|(id, ..)| *id == caller.id).and_then(|(_, n, window, seen)| {
+                        *seen += 1;
+                        window.map(|window| window.of(*n, *seen))
                     });
                 Ok(decided.registered(row, event, &offered, rate_limit))
             });
