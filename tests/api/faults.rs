@@ -223,7 +223,7 @@ async fn the_database_stopping_mid_load_gives_503s_every_201_is_kept_and_a_retri
 }
 
 /// Holds the row lock of `event` in an open transaction on a connection of its own.
-async fn lock_event(app: &TestApp, event: Uuid) -> AsyncPgConnection {
+pub async fn lock_event(app: &TestApp, event: Uuid) -> AsyncPgConnection {
     let mut conn = AsyncPgConnection::establish(&app.database.url()).await.unwrap();
     conn.batch_execute(&format!("BEGIN; SELECT 1 FROM events WHERE id = '{event}' FOR UPDATE"))
         .await

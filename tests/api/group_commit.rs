@@ -4,12 +4,12 @@
 //! row is held locked while the requests arrive, so the first writer's transaction waits on
 //! it and the others queue behind; the test releases it once all are counted in.
 
-use diesel::sql_types::Uuid as SqlUuid;
-use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use futures_util::future::{join, join_all};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::faults::lock_event;
 use crate::fixtures::*;
 use crate::helpers::{read, spawn_app_with, Resp, TestApp};
 use crate::hosted_places::{hosted, offer, place};
@@ -65,13 +65,7 @@ async fn post(app: &TestApp, token: &str, event: Uuid, body: &Value) -> Resp {
 /// the lock. Answers in the order of `requests`.
 async fn sent_together(app: &TestApp, locked: Uuid, requests: &[(String, Uuid, Value)]) -> Vec<Resp> {
     let (_, taken_before, _) = queue_state(app).await;
-    let mut holder: diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> = app.conn().await;
-    holder.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
-        .bind::<SqlUuid, _>(locked)
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    let mut holder = lock_event(app, locked).await;
     let sent = join_all(requests.iter().map(|(token, event, body)| post(app, token, *event, body)));
     let release = async {
         let expected = requests.len() as f64;
@@ -298,13 +292,7 @@ async fn an_event_held_locked_by_another_transaction_holds_back_only_its_own_reg
     let other = create_event(&app, &organiser, roundtable(org)).await;
     publish(&app, &organiser, other).await;
     let partner = app.partner_of(org).await;
-    let mut holder: diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> = app.conn().await;
-    holder.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
-        .bind::<SqlUuid, _>(held)
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    let mut holder = lock_event(&app, held).await;
 
     let first = participant("online", false);
     let waiting = post(&app, &partner, held, &first);
@@ -365,13 +353,7 @@ async fn a_group_over_two_events_sharing_a_place_counts_each_events_own_waitlist
         publish(&app, &organiser, third).await;
         (org, (), third)
     };
-    let mut holder: diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> = app.conn().await;
-    holder.batch_execute("BEGIN").await.unwrap();
-    diesel::sql_query("SELECT id FROM events WHERE id = $1 FOR UPDATE")
-        .bind::<SqlUuid, _>(third)
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    let mut holder = lock_event(&app, third).await;
     let blocker = participant("online", false);
     let (first_body, second_body) = (at_centre(), at_centre());
     let held = post(&app, &partner, third, &blocker);
