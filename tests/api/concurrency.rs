@@ -256,10 +256,10 @@ async fn the_same_idempotency_key_sent_concurrently_creates_one_registration() {
 /// counters as stored, a recount of its registrations, and who waits that may take a seat
 /// there (rule 4's queue of the room).
 #[derive(diesel::QueryableByName, Debug)]
-struct RoomCount {
+pub struct RoomCount {
     /// "online", "venue" or the place's id.
     #[diesel(sql_type = diesel::sql_types::Text)]
-    room: String,
+    pub room: String,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     capacity: i32,
     #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -288,7 +288,7 @@ struct RoomCount {
 
 impl RoomCount {
     /// Every seat rule of one room, judged on the recount (not on the counters it checks).
-    fn broken_rules(&self) -> Vec<String> {
+    pub fn broken_rules(&self) -> Vec<String> {
         let mut broken = Vec::new();
         let counters =
             (self.confirmed, self.confirmed_physical_space, self.waitlisted, self.waitlisted_physical_space);
@@ -335,7 +335,7 @@ impl RoomCount {
 
 /// The rooms of `event`, each with its recount from the registrations table. Online has no
 /// reserved seats and no physical-space counters: those recount as 0.
-async fn rooms(app: &TestApp, event: Uuid) -> Vec<RoomCount> {
+pub async fn rooms(app: &TestApp, event: Uuid) -> Vec<RoomCount> {
     use diesel_async::RunQueryDsl;
     diesel::sql_query(
         "WITH rooms AS (

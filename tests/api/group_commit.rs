@@ -378,3 +378,90 @@ async fn a_group_over_two_events_sharing_a_place_counts_each_events_own_waitlist
     assert_eq!(responses[0].body["waitlist_position"], 3, "{}", responses[0].text);
     assert_eq!(responses[1].body["waitlist_position"], 1, "its own event's waitlist: {}", responses[1].text);
 }
+
+#[actix_web::test]
+async fn a_group_over_events_rooms_and_report_cells_moves_every_counter_and_tally_exactly() {
+    // One writer, so that both events' registrations are written in the same statements.
+    let app = spawn_app_with(|s| {
+        s.database_acquire_timeout_ms = 60_000;
+        s.database_statement_timeout_ms = 60_000;
+        s.database_pool_size = 8;
+        s.registration_writers = 1;
+        s.registration_group_lock_wait_ms = 60_000;
+    })
+    .await;
+    let (org, organiser, first) = published_event(
+        &app,
+        json!({"online": {"capacity": 3}, "onsite": {"capacity": 3, "reserved_for_physical_space_need": 1}}),
+    )
+    .await;
+    let second = create_event(
+        &app,
+        &organiser,
+        with(
+            roundtable(org),
+            json!({"online": {"capacity": 2}, "onsite": {"capacity": 1, "reserved_for_physical_space_need": 0}}),
+        ),
+    )
+    .await;
+    publish(&app, &organiser, second).await;
+    let centre = place(&app, &organiser, org, hosted("Centro cívico", "Almazán", 4)).await;
+    assert_eq!(offer(&app, &organiser, first, centre, 2, 1).await.status, 201);
+    assert_eq!(offer(&app, &organiser, second, centre, 1, 0).await.status, 201);
+    let partner = app.partner_of(org).await;
+    // Before the group, one registration of each event, so that the group adds to report
+    // cells that exist as well as to new ones.
+    for event in [first, second] {
+        registered(&app, &partner, event, participant("online", false)).await;
+    }
+    let categories = ["refugee", "migrant", "ngo"];
+    let body = |i: usize| {
+        let mut body = match i % 4 {
+            0 => participant("online", false),
+            1 => participant("onsite", i % 3 == 0),
+            2 => with(participant("onsite", i % 5 == 0), json!({"place_id": centre})),
+            _ => with(participant("onsite", false), json!({"accept_online_fallback": true})),
+        };
+        body["participant"]["stakeholder_category"] = json!(categories[i % 3]);
+        if i % 2 == 0 {
+            body["interests"] = json!(["housing"]);
+        }
+        body
+    };
+    // More than every room holds: some confirmed, some moved online, some waitlisted.
+    let requests: Vec<(String, Uuid, Value)> =
+        (0..24).map(|i| (partner.clone(), if i % 3 == 0 { second } else { first }, body(i))).collect();
+
+    let responses = sent_together(&app, first, &requests).await;
+
+    for r in &responses {
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let (_, _, groups) = queue_state(&app).await;
+    assert!(groups < 24.0, "written in fewer transactions than registrations: {groups}");
+    for status in ["confirmed", "waitlisted"] {
+        assert!(responses.iter().any(|r| r.body["status"] == status), "some {status}");
+    }
+    assert!(responses.iter().any(|r| r.body["fallback_applied"] == true), "some moved online");
+    for event in [first, second] {
+        let rooms = crate::concurrency::rooms(&app, event).await;
+        assert_eq!(rooms.len(), 3, "online, the venue and the centre: {rooms:?}");
+        let broken: Vec<String> = rooms
+            .iter()
+            .flat_map(|room| {
+                room.broken_rules().into_iter().map(move |rule| format!("{}: {rule}", room.room))
+            })
+            .collect();
+        assert!(broken.is_empty(), "{broken:#?}\n{rooms:#?}");
+        let total = responses.iter().zip(&requests).filter(|(_, (_, e, _))| *e == event).count() + 1;
+        let report = crate::reports::tallies::served(&app, &organiser, event).await;
+        let counted = ["confirmed", "waitlisted"].map(|n| report["totals"][n].as_i64().expect("counted"));
+        assert_eq!(counted.iter().sum::<i64>() as usize, total, "{report}");
+        assert_eq!(crate::reports::tallies::tallies_off(&app, event).await, 0, "tallies equal a recount");
+        assert_eq!(
+            crate::reports::tallies::served(&app, &organiser, event).await,
+            crate::reports::tallies::recounted(&app, event).await,
+            "the report served equals a recount"
+        );
+    }
+}

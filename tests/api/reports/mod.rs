@@ -14,7 +14,7 @@ pub mod seed;
 mod series;
 mod series_disclosure;
 mod summary;
-mod tallies;
+pub mod tallies;
 
 /// No-show reasons as the summary's totals show them: every reason, 0 but for `given`.
 pub fn summary_no_show_reasons(given: &[(&str, i64)]) -> serde_json::Value {

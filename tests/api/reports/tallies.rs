@@ -25,14 +25,14 @@ fn without_times(mut report: Value) -> Value {
     report
 }
 
-async fn served(app: &TestApp, token: &str, event: Uuid) -> Value {
+pub async fn served(app: &TestApp, token: &str, event: Uuid) -> Value {
     let report = app.get(&format!("/api/v1/events/{event}/report"), Some(token)).await;
     assert_eq!(report.status, 200, "{}", report.text);
     without_times(report.body)
 }
 
 /// The same report, its counts made from the registrations table at this moment.
-async fn recounted(app: &TestApp, event: Uuid) -> Value {
+pub async fn recounted(app: &TestApp, event: Uuid) -> Value {
     let mut conn = app.conn().await;
     let data = event_report_data(&mut conn, event, CountedFrom::Registrations).await.unwrap().unwrap();
     without_times(serde_json::to_value(EventReport::build(&data, None)).unwrap())
@@ -45,7 +45,7 @@ struct Off {
 }
 
 /// How many of the event's tallies (cells at zero left out) differ from their recount.
-async fn tallies_off(app: &TestApp, event: Uuid) -> i64 {
+pub async fn tallies_off(app: &TestApp, event: Uuid) -> i64 {
     let off: Off = diesel::sql_query(
         "SELECT (SELECT count(*) FROM (SELECT * FROM registration_tallies WHERE event_id = $1 AND n <> 0
                                        EXCEPT ALL SELECT * FROM registration_tallies_recount WHERE event_id = $1) a)
