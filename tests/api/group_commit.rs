@@ -418,12 +418,12 @@ async fn a_group_over_events_rooms_and_report_cells_moves_every_counter_and_tall
     let body = |i: usize| {
         let mut body = match i % 4 {
             0 => participant("online", false),
-            1 => participant("onsite", i % 3 == 0),
-            2 => with(participant("onsite", i % 5 == 0), json!({"place_id": centre})),
+            1 => participant("onsite", i.is_multiple_of(3)),
+            2 => with(participant("onsite", i.is_multiple_of(5)), json!({"place_id": centre})),
             _ => with(participant("onsite", false), json!({"accept_online_fallback": true})),
         };
         body["participant"]["stakeholder_category"] = json!(categories[i % 3]);
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             body["interests"] = json!(["housing"]);
         }
         body
