@@ -95,6 +95,19 @@ async fn spawn_app() -> TestApp {
     .await
 }
 
+/// One writer for the whole server, so that every event's registrations queue together; a
+/// group waits for an event's lock at most `lock_wait_ms`, and other statements a minute.
+async fn one_writer_app(lock_wait_ms: u32) -> TestApp {
+    spawn_app_with(|s| {
+        s.database_acquire_timeout_ms = 60_000;
+        s.database_statement_timeout_ms = 60_000;
+        s.database_pool_size = 8;
+        s.registration_writers = 1;
+        s.registration_group_lock_wait_ms = lock_wait_ms;
+    })
+    .await
+}
+
 #[actix_web::test]
 async fn registrations_arriving_together_are_seated_in_arrival_order_and_each_announced() {
     let app = spawn_app().await;
@@ -236,13 +249,7 @@ async fn a_group_past_the_rate_limit_registers_exactly_the_limit_and_refuses_the
 #[actix_web::test]
 async fn a_group_over_several_events_and_partners_decides_each_on_its_own_event() {
     // One writer, so that every event's registrations queue together.
-    let app = spawn_app_with(|s| {
-        s.database_acquire_timeout_ms = 60_000;
-        s.database_pool_size = 8;
-        s.registration_writers = 1;
-        s.registration_group_lock_wait_ms = 60_000;
-    })
-    .await;
+    let app = one_writer_app(60_000).await;
     let (org, organiser, small) =
         published_event(&app, json!({"online": {"capacity": 1}, "onsite": null})).await;
     let large = create_event(&app, &organiser, roundtable(org)).await;
@@ -280,14 +287,7 @@ async fn a_group_over_several_events_and_partners_decides_each_on_its_own_event(
 async fn an_event_held_locked_by_another_transaction_holds_back_only_its_own_registrations() {
     // One writer, so that both events' registrations go through it; statements may wait a
     // minute, so only the group's own bound on lock waits lets the writer go on.
-    let app = spawn_app_with(|s| {
-        s.database_acquire_timeout_ms = 60_000;
-        s.database_statement_timeout_ms = 60_000;
-        s.database_pool_size = 8;
-        s.registration_writers = 1;
-        s.registration_group_lock_wait_ms = 250;
-    })
-    .await;
+    let app = one_writer_app(250).await;
     let (org, organiser, held) = published_event(&app, json!({})).await;
     let other = create_event(&app, &organiser, roundtable(org)).await;
     publish(&app, &organiser, other).await;
@@ -319,14 +319,7 @@ async fn an_event_held_locked_by_another_transaction_holds_back_only_its_own_reg
 #[actix_web::test]
 async fn a_group_over_two_events_sharing_a_place_counts_each_events_own_waitlist_there() {
     // The writer waits for the held lock until the test releases it.
-    let app = spawn_app_with(|s| {
-        s.database_acquire_timeout_ms = 60_000;
-        s.database_statement_timeout_ms = 60_000;
-        s.database_pool_size = 8;
-        s.registration_writers = 1;
-        s.registration_group_lock_wait_ms = 60_000;
-    })
-    .await;
+    let app = one_writer_app(60_000).await;
     let (org, organiser, first) = published_event(&app, json!({})).await;
     let second = create_event(&app, &organiser, roundtable(org)).await;
     publish(&app, &organiser, second).await;
@@ -382,14 +375,7 @@ async fn a_group_over_two_events_sharing_a_place_counts_each_events_own_waitlist
 #[actix_web::test]
 async fn a_group_over_events_rooms_and_report_cells_moves_every_counter_and_tally_exactly() {
     // One writer, so that both events' registrations are written in the same statements.
-    let app = spawn_app_with(|s| {
-        s.database_acquire_timeout_ms = 60_000;
-        s.database_statement_timeout_ms = 60_000;
-        s.database_pool_size = 8;
-        s.registration_writers = 1;
-        s.registration_group_lock_wait_ms = 60_000;
-    })
-    .await;
+    let app = one_writer_app(60_000).await;
     let (org, organiser, first) = published_event(
         &app,
         json!({"online": {"capacity": 3}, "onsite": {"capacity": 3, "reserved_for_physical_space_need": 1}}),
