@@ -259,7 +259,7 @@ async fn the_same_idempotency_key_sent_concurrently_creates_one_registration() {
 pub struct RoomCount {
     /// "online", "venue" or the place's id.
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub room: String,
+    room: String,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     capacity: i32,
     #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -288,7 +288,7 @@ pub struct RoomCount {
 
 impl RoomCount {
     /// Every seat rule of one room, judged on the recount (not on the counters it checks).
-    pub fn broken_rules(&self) -> Vec<String> {
+    fn broken_rules(&self) -> Vec<String> {
         let mut broken = Vec::new();
         let counters =
             (self.confirmed, self.confirmed_physical_space, self.waitlisted, self.waitlisted_physical_space);
@@ -331,6 +331,14 @@ impl RoomCount {
         }
         broken
     }
+}
+
+/// Every seat rule any of `rooms` breaks, each named with its room.
+pub fn broken_rules_of(rooms: &[RoomCount]) -> Vec<String> {
+    rooms
+        .iter()
+        .flat_map(|room| room.broken_rules().into_iter().map(move |rule| format!("{}: {rule}", room.room)))
+        .collect()
 }
 
 /// The rooms of `event`, each with its recount from the registrations table. Online has no
@@ -535,10 +543,7 @@ async fn sixty_registrations_over_a_venue_and_two_places_with_cancellations_and_
     // Every room, recounted from the registrations table.
     let rooms = rooms(&app, event).await;
     assert_eq!(rooms.len(), 4, "{rooms:?}");
-    let broken: Vec<String> = rooms
-        .iter()
-        .flat_map(|room| room.broken_rules().into_iter().map(move |rule| format!("{}: {rule}", room.room)))
-        .collect();
+    let broken = broken_rules_of(&rooms);
     assert!(broken.is_empty(), "{broken:#?}\n{rooms:#?}");
     let of = |name: &str| rooms.iter().find(|r| r.room == name).unwrap();
     let total: i32 = rooms.iter().map(|r| r.recounted_confirmed + r.recounted_waitlisted).sum();
